@@ -1,0 +1,297 @@
+package domain
+
+import (
+	"sort"
+
+	"github.com/google/uuid"
+)
+
+// Agreement kinds.
+const (
+	KindDelegation = "delegation" // delegation of a state administration task
+	KindGrant      = "grant"      // grant project
+)
+
+// Cell holds the figures of one budget line in one implementation year.
+// Every amount is the running sum of events; Remainder is derived.
+type Cell struct {
+	Planned     Money // revised plan in force (equals Original until amended)
+	Original    Money // plan as first set
+	IsPlanned   bool  // a BudgetPlanned was recorded
+	Amendments  int
+	CarriedIn   Money
+	Actual      Money // spending less reversals
+	CarriedOver Money
+	Returned    Money
+	Ineligible  Money // declared ineligible (part of Actual)
+	Recovered   Money // recovered against ineligible
+}
+
+// Remainder is what is left to account for:
+// planned + carried_in - actual - carried_over - returned. It is negative
+// when the line is overspent.
+func (c Cell) Remainder() Money {
+	return c.Planned + c.CarriedIn - c.Actual - c.CarriedOver - c.Returned
+}
+
+// Available is planned + carried in: the funds the line may use this year.
+func (c Cell) Available() Money { return c.Planned + c.CarriedIn }
+
+// Overspend is how far actual spending (plus what left the line) exceeds
+// the available funds; zero when it does not.
+func (c Cell) Overspend() Money {
+	if r := c.Remainder(); r < 0 {
+		return -r
+	}
+	return 0
+}
+
+// Unrecovered is ineligible expenditure not yet recovered.
+func (c Cell) Unrecovered() Money { return c.Ineligible - c.Recovered }
+
+// Add returns the field-by-field sum of two cells.
+func (c Cell) Add(o Cell) Cell {
+	return Cell{
+		Planned: c.Planned + o.Planned, Original: c.Original + o.Original,
+		IsPlanned: c.IsPlanned || o.IsPlanned, Amendments: c.Amendments + o.Amendments,
+		CarriedIn: c.CarriedIn + o.CarriedIn, Actual: c.Actual + o.Actual,
+		CarriedOver: c.CarriedOver + o.CarriedOver, Returned: c.Returned + o.Returned,
+		Ineligible: c.Ineligible + o.Ineligible, Recovered: c.Recovered + o.Recovered,
+	}
+}
+
+// Year is the state of one implementation year.
+type Year struct {
+	YearSpec
+	Closed bool
+}
+
+// Spending is a recorded spending as the aggregate remembers it, so that it
+// can be reversed exactly once.
+type Spending struct {
+	ID       uuid.UUID
+	Line     string
+	Year     int
+	Amount   Money
+	Reversed bool
+}
+
+// Ineligible is a declared ineligible expenditure and what was recovered.
+type Ineligible struct {
+	ID        uuid.UUID
+	Line      string
+	Year      int
+	Amount    Money
+	Recovered Money
+}
+
+// Indicator is a performance indicator with its targets and deliveries.
+type Indicator struct {
+	IndicatorDefined
+	Delivered map[int]*IndicatorYear // by year
+}
+
+// IndicatorYear is what was delivered of an indicator in one year.
+type IndicatorYear struct {
+	Sum        int64
+	Latest     int64
+	LatestDate Date
+	Distinct   map[string]struct{}
+	Deliveries int
+}
+
+// Value returns the achieved value under the indicator's aggregation.
+func (i *Indicator) Value(year int) int64 {
+	d := i.Delivered[year]
+	if d == nil {
+		return 0
+	}
+	switch i.Aggregation {
+	case AggDistinct:
+		return int64(len(d.Distinct))
+	case AggLatest:
+		return d.Latest
+	}
+	return d.Sum
+}
+
+// Target returns the target for year and whether one was set.
+func (i *Indicator) Target(year int) (IndicatorTarget, bool) {
+	for _, t := range i.Targets {
+		if t.Year == year {
+			return t, true
+		}
+	}
+	return IndicatorTarget{}, false
+}
+
+// CellKey addresses a Cell.
+type CellKey struct {
+	Line string
+	Year int
+}
+
+// Agreement is the state of one agreement, rebuilt by applying its events
+// in order. Apply is the only code that changes it.
+type Agreement struct {
+	AgreementRegistered
+	Registered     bool
+	Lines          []LineSpec // in the order added
+	Years          []*Year    // ordered by number, Years[i].Year == i+1
+	Cells          map[CellKey]*Cell
+	Spendings      map[uuid.UUID]*Spending
+	Ineligible     map[uuid.UUID]*Ineligible
+	Indicators     map[string]*Indicator
+	IndicatorOrder []string
+}
+
+// NewAgreement returns the empty state before the first event.
+func NewAgreement() *Agreement {
+	return &Agreement{
+		Cells:      map[CellKey]*Cell{},
+		Spendings:  map[uuid.UUID]*Spending{},
+		Ineligible: map[uuid.UUID]*Ineligible{},
+		Indicators: map[string]*Indicator{},
+	}
+}
+
+// HasLine reports whether the agreement has the budget line.
+func (a *Agreement) HasLine(line string) bool {
+	for _, l := range a.Lines {
+		if l.Line == line {
+			return true
+		}
+	}
+	return false
+}
+
+// LineName returns the line's name, or its code when it has none.
+func (a *Agreement) LineName(line string) string {
+	for _, l := range a.Lines {
+		if l.Line == line && l.Name != "" {
+			return l.Name
+		}
+	}
+	return line
+}
+
+// Year returns implementation year n, or nil.
+func (a *Agreement) Year(n int) *Year {
+	if n < 1 || n > len(a.Years) {
+		return nil
+	}
+	return a.Years[n-1]
+}
+
+// Cell returns the figures of a line in a year (zero if none recorded).
+func (a *Agreement) Cell(line string, year int) Cell {
+	if c := a.Cells[CellKey{line, year}]; c != nil {
+		return *c
+	}
+	return Cell{}
+}
+
+// YearTotal returns the sum of all lines' cells in a year.
+func (a *Agreement) YearTotal(year int) Cell {
+	var t Cell
+	for _, l := range a.Lines {
+		t = t.Add(a.Cell(l.Line, year))
+	}
+	return t
+}
+
+func (a *Agreement) cell(line string, year int) *Cell {
+	k := CellKey{line, year}
+	c := a.Cells[k]
+	if c == nil {
+		c = &Cell{}
+		a.Cells[k] = c
+	}
+	return c
+}
+
+// Apply changes the state by one event. id is the event's id (used to name
+// spendings and ineligible expenditures for later reference). Events are
+// trusted: they were checked by Decide before they were recorded.
+func (a *Agreement) Apply(id uuid.UUID, e Event) {
+	switch ev := e.(type) {
+	case AgreementRegistered:
+		a.AgreementRegistered = ev
+		a.Registered = true
+		a.Lines = append([]LineSpec(nil), ev.Lines...)
+		a.Years = make([]*Year, len(ev.Years))
+		for i, y := range ev.Years {
+			a.Years[i] = &Year{YearSpec: y}
+		}
+	case BudgetLineAdded:
+		a.Lines = append(a.Lines, LineSpec{Line: ev.Line, Name: ev.Name})
+	case BudgetPlanned:
+		c := a.cell(ev.Line, ev.Year)
+		c.Planned, c.Original, c.IsPlanned = ev.Amount, ev.Amount, true
+	case BudgetAmended:
+		c := a.cell(ev.Line, ev.Year)
+		c.Planned = ev.Amount
+		c.Amendments++
+	case SpendingRecorded:
+		a.cell(ev.Line, ev.Year).Actual += ev.Amount
+		a.Spendings[id] = &Spending{ID: id, Line: ev.Line, Year: ev.Year, Amount: ev.Amount}
+	case SpendingReversed:
+		a.cell(ev.Line, ev.Year).Actual -= ev.Amount
+		if s := a.Spendings[ev.Spending]; s != nil {
+			s.Reversed = true
+		}
+	case RemainderCarriedOver:
+		a.cell(ev.Line, ev.FromYear).CarriedOver += ev.Amount
+		a.cell(ev.Line, ev.ToYear).CarriedIn += ev.Amount
+	case UnspentReturned:
+		a.cell(ev.Line, ev.Year).Returned += ev.Amount
+	case IneligibleExpenditureDeclared:
+		a.cell(ev.Line, ev.Year).Ineligible += ev.Amount
+		a.Ineligible[id] = &Ineligible{ID: id, Line: ev.Line, Year: ev.Year, Amount: ev.Amount}
+	case IneligibleExpenditureRecovered:
+		a.cell(ev.Line, ev.Year).Recovered += ev.Amount
+		if in := a.Ineligible[ev.Ineligible]; in != nil {
+			in.Recovered += ev.Amount
+		}
+	case IndicatorDefined:
+		if _, ok := a.Indicators[ev.Indicator]; !ok {
+			a.IndicatorOrder = append(a.IndicatorOrder, ev.Indicator)
+		}
+		a.Indicators[ev.Indicator] = &Indicator{IndicatorDefined: ev, Delivered: map[int]*IndicatorYear{}}
+	case IndicatorDelivered:
+		ind := a.Indicators[ev.Indicator]
+		if ind == nil {
+			return
+		}
+		d := ind.Delivered[ev.Year]
+		if d == nil {
+			d = &IndicatorYear{Distinct: map[string]struct{}{}}
+			ind.Delivered[ev.Year] = d
+		}
+		d.Deliveries++
+		d.Sum += ev.Quantity
+		if d.Deliveries == 1 || ev.Date >= d.LatestDate {
+			d.Latest, d.LatestDate = ev.Quantity, ev.Date
+		}
+		for _, id := range ev.Identifiers {
+			d.Distinct[id] = struct{}{}
+		}
+	case YearClosed:
+		if y := a.Year(ev.Year); y != nil {
+			y.Closed = true
+		}
+	}
+}
+
+// SortedIndicatorIDs returns indicator codes in the order they were defined.
+func (a *Agreement) SortedIndicatorIDs() []string { return a.IndicatorOrder }
+
+// SortedSpendings returns spendings ordered by id, for deterministic output.
+func (a *Agreement) SortedSpendings() []*Spending {
+	out := make([]*Spending, 0, len(a.Spendings))
+	for _, s := range a.Spendings {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID.String() < out[j].ID.String() })
+	return out
+}

@@ -1,0 +1,174 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ExpectedRevision is what an append expects of the stream it writes to.
+// The zero value is Any.
+type ExpectedRevision struct {
+	kind     expectKind
+	revision uint64
+}
+
+type expectKind uint8
+
+const (
+	expectAny expectKind = iota
+	expectNoStream
+	expectStreamExists
+	expectExact
+)
+
+// Expected revisions. Revisions count from 0: a stream with one event is at
+// revision 0.
+var (
+	Any          = ExpectedRevision{kind: expectAny}
+	NoStream     = ExpectedRevision{kind: expectNoStream}
+	StreamExists = ExpectedRevision{kind: expectStreamExists}
+)
+
+// Exact expects the stream's last event to be at revision r.
+func Exact(r uint64) ExpectedRevision { return ExpectedRevision{kind: expectExact, revision: r} }
+
+// IsAny, IsNoStream, IsStreamExists report the kind; Revision returns the
+// exact revision and whether the expectation is exact.
+func (e ExpectedRevision) IsAny() bool          { return e.kind == expectAny }
+func (e ExpectedRevision) IsNoStream() bool     { return e.kind == expectNoStream }
+func (e ExpectedRevision) IsStreamExists() bool { return e.kind == expectStreamExists }
+func (e ExpectedRevision) Revision() (uint64, bool) {
+	return e.revision, e.kind == expectExact
+}
+
+// Allows reports whether a stream whose last revision is actual (-1 for a
+// stream with no events) satisfies the expectation.
+func (e ExpectedRevision) Allows(actual int64) bool {
+	switch e.kind {
+	case expectNoStream:
+		return actual < 0
+	case expectStreamExists:
+		return actual >= 0
+	case expectExact:
+		return actual == int64(e.revision)
+	}
+	return true
+}
+
+func (e ExpectedRevision) String() string {
+	switch e.kind {
+	case expectNoStream:
+		return "no-stream"
+	case expectStreamExists:
+		return "stream-exists"
+	case expectExact:
+		return fmt.Sprint(e.revision)
+	}
+	return "any"
+}
+
+// Position is a place in the store's global order. The embedded store uses
+// one counter for both fields; EventStoreDB has a commit and a prepare
+// position. Positions compare by Commit, then Prepare. The zero Position is
+// before the first event.
+type Position struct {
+	Commit  uint64 `json:"commit"`
+	Prepare uint64 `json:"prepare"`
+}
+
+// Less reports whether p comes before q.
+func (p Position) Less(q Position) bool {
+	if p.Commit != q.Commit {
+		return p.Commit < q.Commit
+	}
+	return p.Prepare < q.Prepare
+}
+
+// IsZero reports whether p is the start of the store.
+func (p Position) IsZero() bool { return p.Commit == 0 && p.Prepare == 0 }
+
+func (p Position) String() string {
+	if p.Commit == p.Prepare {
+		return fmt.Sprint(p.Commit)
+	}
+	return fmt.Sprintf("%d/%d", p.Commit, p.Prepare)
+}
+
+// EventData is an event about to be appended.
+type EventData struct {
+	ID       uuid.UUID // unique; a retried append with the same IDs is not duplicated
+	Type     string    // stable type name, e.g. "SpendingRecorded"
+	Data     []byte    // JSON
+	Metadata []byte    // JSON (Metadata)
+}
+
+// RecordedEvent is an event as a store returns it.
+type RecordedEvent struct {
+	Stream   string
+	Revision uint64   // place in its stream, from 0
+	Position Position // place in the store's global order
+	ID       uuid.UUID
+	Type     string
+	Data     []byte
+	Metadata []byte
+	Created  time.Time // when the store wrote it (informational; reports use Metadata.RecordedAt)
+}
+
+// AppendResult says where an append landed.
+type AppendResult struct {
+	NextRevision uint64   // revision of the last event now in the stream
+	Position     Position // global position of the last event appended
+}
+
+// Direction of a stream read.
+type Direction uint8
+
+// Read directions.
+const (
+	Forwards Direction = iota
+	Backwards
+)
+
+// EventStore is the port every store implements: the embedded SQLite store
+// and the EventStoreDB adapter. It only appends and reads; there is no way to
+// change or remove an event once written. Every implementation passes the
+// contract suite in adapters/storetest.
+type EventStore interface {
+	// Append writes events to the end of stream if the stream's revision
+	// satisfies expected, all or none. On a mismatch it returns a
+	// *ConcurrencyError (errors.Is ErrConcurrency) and writes nothing. Events
+	// whose IDs were already appended to the stream by an identical earlier
+	// append are not written again (idempotent retry).
+	Append(ctx context.Context, stream string, expected ExpectedRevision, events []EventData) (AppendResult, error)
+
+	// ReadStream returns up to max events of stream starting at revision
+	// from (inclusive), in the given direction. For Backwards, from may be
+	// math.MaxUint64 to mean "the end". A stream with no events returns
+	// ErrNotFound.
+	ReadStream(ctx context.Context, stream string, from uint64, dir Direction, max int) ([]RecordedEvent, error)
+
+	// ReadAll returns up to max events, across streams, that come after
+	// position from in the global order (the zero Position reads from the
+	// start).
+	ReadAll(ctx context.Context, from Position, max int) ([]RecordedEvent, error)
+
+	// Subscribe follows the global order from after position from,
+	// delivering events that already exist and then new ones as they are
+	// appended, until ctx is done or the subscription is closed. Only
+	// streams whose name starts with streamPrefix are delivered ("" for all).
+	Subscribe(ctx context.Context, from Position, streamPrefix string) (Subscription, error)
+
+	// Close releases the store.
+	Close() error
+}
+
+// Subscription delivers events in global order.
+type Subscription interface {
+	// Next blocks until the next event, ctx is done or the subscription
+	// fails.
+	Next(ctx context.Context) (RecordedEvent, error)
+	Close() error
+}
