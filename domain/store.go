@@ -172,3 +172,26 @@ type Subscription interface {
 	Next(ctx context.Context) (RecordedEvent, error)
 	Close() error
 }
+
+// AppendRequest is one append of a batch.
+type AppendRequest struct {
+	Stream   string
+	Expected ExpectedRevision
+	Events   []EventData
+}
+
+// AppendOutcome is what became of one request of a batch: its result, or
+// the error that kept it out (then none of its events were written).
+type AppendOutcome struct {
+	Result AppendResult
+	Err    error
+}
+
+// BatchAppender is implemented by stores that can make many appends durable
+// in one commit (one fsync) while keeping each append atomic on its own: a
+// request that fails its expected revision writes nothing and does not stop
+// the others. The error return is for a failure of the whole batch, in which
+// case nothing at all was written.
+type BatchAppender interface {
+	AppendBatch(ctx context.Context, reqs []AppendRequest) ([]AppendOutcome, error)
+}

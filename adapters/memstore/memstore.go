@@ -1,0 +1,206 @@
+// Package memstore is an in-memory event store for tests and throw-away
+// runs. It follows the same contract as the durable stores (see
+// adapters/storetest) but keeps nothing when the process ends.
+package memstore
+
+import (
+	"context"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// Store is an in-memory domain.EventStore.
+type Store struct {
+	mu      sync.Mutex
+	all     []domain.RecordedEvent
+	streams map[string][]int // stream -> indexes into all
+	changed chan struct{}    // closed and replaced on every append
+	closed  bool
+	now     func() time.Time
+}
+
+var _ domain.EventStore = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{streams: map[string][]int{}, changed: make(chan struct{}), now: time.Now}
+}
+
+// Append implements domain.EventStore.
+func (s *Store) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.EventData) (domain.AppendResult, error) {
+	if err := ctx.Err(); err != nil {
+		return domain.AppendResult{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return domain.AppendResult{}, domain.Errorf(domain.EUnavailable, "store is closed")
+	}
+	idx := s.streams[stream]
+	actual := int64(len(idx)) - 1
+	// Idempotent retry: every event id already in the stream, in order.
+	if len(events) > 0 && len(idx) > 0 {
+		if res, ok := s.retried(idx, events); ok {
+			return res, nil
+		}
+	}
+	if !expected.Allows(actual) {
+		return domain.AppendResult{}, &domain.ConcurrencyError{Stream: stream, Expected: expected, Actual: actual}
+	}
+	if len(events) == 0 {
+		return domain.AppendResult{NextRevision: uint64(actual), Position: s.lastPos()}, nil
+	}
+	now := s.now().UTC()
+	for _, e := range events {
+		pos := uint64(len(s.all) + 1)
+		s.all = append(s.all, domain.RecordedEvent{
+			Stream: stream, Revision: uint64(len(s.streams[stream])),
+			Position: domain.Position{Commit: pos, Prepare: pos},
+			ID:       e.ID, Type: e.Type,
+			Data: append([]byte(nil), e.Data...), Metadata: append([]byte(nil), e.Metadata...),
+			Created: now,
+		})
+		s.streams[stream] = append(s.streams[stream], len(s.all)-1)
+	}
+	close(s.changed)
+	s.changed = make(chan struct{})
+	last := s.all[len(s.all)-1]
+	return domain.AppendResult{NextRevision: last.Revision, Position: last.Position}, nil
+}
+
+func (s *Store) retried(idx []int, events []domain.EventData) (domain.AppendResult, bool) {
+	for start := range idx {
+		if s.all[idx[start]].ID != events[0].ID {
+			continue
+		}
+		if start+len(events) > len(idx) {
+			return domain.AppendResult{}, false
+		}
+		for i, e := range events {
+			if s.all[idx[start+i]].ID != e.ID {
+				return domain.AppendResult{}, false
+			}
+		}
+		last := s.all[idx[start+len(events)-1]]
+		return domain.AppendResult{NextRevision: last.Revision, Position: last.Position}, true
+	}
+	return domain.AppendResult{}, false
+}
+
+func (s *Store) lastPos() domain.Position {
+	if len(s.all) == 0 {
+		return domain.Position{}
+	}
+	return s.all[len(s.all)-1].Position
+}
+
+// ReadStream implements domain.EventStore.
+func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir domain.Direction, max int) ([]domain.RecordedEvent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	idx := s.streams[stream]
+	if len(idx) == 0 {
+		return nil, domain.ErrNotFound
+	}
+	if max <= 0 {
+		max = math.MaxInt
+	}
+	var out []domain.RecordedEvent
+	if dir == domain.Forwards {
+		for r := from; r < uint64(len(idx)) && len(out) < max; r++ {
+			out = append(out, s.all[idx[r]])
+		}
+		return out, nil
+	}
+	start := int64(len(idx)) - 1
+	if from < uint64(len(idx)) {
+		start = int64(from)
+	}
+	for r := start; r >= 0 && len(out) < max; r-- {
+		out = append(out, s.all[idx[r]])
+	}
+	return out, nil
+}
+
+// ReadAll implements domain.EventStore.
+func (s *Store) ReadAll(ctx context.Context, from domain.Position, max int) ([]domain.RecordedEvent, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if max <= 0 {
+		max = math.MaxInt
+	}
+	start := int(from.Commit) // positions are index+1
+	if start > len(s.all) {
+		return nil, nil
+	}
+	end := min(len(s.all), start+max)
+	return append([]domain.RecordedEvent(nil), s.all[start:end]...), nil
+}
+
+// Subscribe implements domain.EventStore.
+func (s *Store) Subscribe(ctx context.Context, from domain.Position, prefix string) (domain.Subscription, error) {
+	return &sub{s: s, next: from, prefix: prefix, done: make(chan struct{})}, nil
+}
+
+type sub struct {
+	s      *Store
+	next   domain.Position
+	prefix string
+	buf    []domain.RecordedEvent
+	done   chan struct{}
+	once   sync.Once
+}
+
+func (u *sub) Next(ctx context.Context) (domain.RecordedEvent, error) {
+	for {
+		for len(u.buf) > 0 {
+			e := u.buf[0]
+			u.buf = u.buf[1:]
+			u.next = e.Position
+			if strings.HasPrefix(e.Stream, u.prefix) {
+				return e, nil
+			}
+		}
+		u.s.mu.Lock()
+		wait := u.s.changed
+		u.s.mu.Unlock()
+		evs, err := u.s.ReadAll(ctx, u.next, 512)
+		if err != nil {
+			return domain.RecordedEvent{}, err
+		}
+		if len(evs) > 0 {
+			u.buf = evs
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return domain.RecordedEvent{}, ctx.Err()
+		case <-u.done:
+			return domain.RecordedEvent{}, domain.Errorf(domain.EUnavailable, "subscription closed")
+		case <-wait:
+		}
+	}
+}
+
+func (u *sub) Close() error {
+	u.once.Do(func() { close(u.done) })
+	return nil
+}
+
+// Close implements domain.EventStore.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return nil
+}
