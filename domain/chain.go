@@ -120,5 +120,9 @@ func (v *ChainVerifier) Check(e RecordedEvent) error {
 	return nil
 }
 
+// Resume sets the verifier to continue a chain whose next revision is next
+// and whose last verified hash is prevHash.
+func (v *ChainVerifier) Resume(next uint64, prevHash string) { v.next, v.prevHash = next, prevHash }
+
 // LastHash returns the hash of the last event checked.
 func (v *ChainVerifier) LastHash() string { return v.prevHash }

@@ -1,0 +1,117 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"sort"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// BatchResult is the outcome of one command of a batch.
+type BatchResult struct {
+	Result Result
+	Err    error
+}
+
+// HandleBatch applies commands in order, each atomically on its own: a
+// command that is refused appends nothing and does not stop the others.
+// When the store can commit many appends at once (domain.BatchAppender), the
+// whole batch costs one durable commit; otherwise each command is appended
+// by itself. The result has one entry per command, in order.
+func (s *Service) HandleBatch(ctx context.Context, envs []domain.Envelope) []BatchResult {
+	out := make([]BatchResult, len(envs))
+	ba, ok := s.store.(domain.BatchAppender)
+	if !ok || len(envs) == 1 {
+		for i, env := range envs {
+			out[i].Result, out[i].Err = s.Handle(ctx, env)
+		}
+		return out
+	}
+
+	cmds := make([]domain.Command, len(envs))
+	names := make([]string, len(envs))
+	touched := map[string]*streamState{}
+	for i, env := range envs {
+		cmd, err := env.DecodeCommand()
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		cmds[i] = cmd
+		names[i] = domain.StreamFor(cmd.AgreementNumber())
+		touched[names[i]] = s.stream(names[i])
+	}
+	// Lock every stream of the batch, in name order so batches never deadlock.
+	order := make([]string, 0, len(touched))
+	for n := range touched {
+		order = append(order, n)
+	}
+	sort.Strings(order)
+	for _, n := range order {
+		touched[n].mu.Lock()
+	}
+
+	type pending struct {
+		i int
+		p *prepared
+	}
+	var reqs []domain.AppendRequest
+	var pend []pending
+	for i, env := range envs {
+		if cmds[i] == nil {
+			continue
+		}
+		st := touched[names[i]]
+		p, dup, err := s.decide(ctx, env, st, names[i], cmds[i])
+		switch {
+		case err != nil:
+			out[i].Err = err
+			continue
+		case dup != nil:
+			out[i].Result = *dup
+			continue
+		}
+		// Apply tentatively so later commands of the batch see this one.
+		out[i].Result = s.commit(st, p, domain.AppendResult{NextRevision: uint64(st.rev + int64(len(p.data)))})
+		reqs = append(reqs, domain.AppendRequest{Stream: p.name, Expected: p.expected, Events: p.data})
+		pend = append(pend, pending{i, p})
+	}
+
+	var retry []int
+	if len(reqs) > 0 {
+		outcomes, err := ba.AppendBatch(ctx, reqs)
+		failed := map[string]bool{}
+		for k, pd := range pend {
+			var oerr error
+			if err != nil {
+				oerr = err
+			} else {
+				oerr = outcomes[k].Err
+			}
+			if oerr == nil && !failed[pd.p.name] {
+				evs := out[pd.i].Result.Events
+				evs[len(evs)-1].Position = outcomes[k].Result.Position
+				continue
+			}
+			// The tentative state of this stream is wrong from here on.
+			failed[pd.p.name] = true
+			touched[pd.p.name].agg = nil
+			out[pd.i].Result = Result{}
+			if err != nil || errors.Is(oerr, domain.ErrConcurrency) {
+				retry = append(retry, pd.i)
+			} else {
+				out[pd.i].Err = oerr
+			}
+		}
+	}
+	for _, n := range order {
+		touched[n].mu.Unlock()
+	}
+	// Commands that lost a race (or whose batch failed) go again one by one;
+	// their command ids make this safe even if part had been written.
+	for _, i := range retry {
+		out[i].Result, out[i].Err = s.Handle(ctx, envs[i])
+	}
+	return out
+}

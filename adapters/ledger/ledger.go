@@ -1,0 +1,306 @@
+// Package ledger is grantledger's application service: it takes a command
+// envelope, loads the agreement's state from the event store, lets the
+// domain decide, and appends the resulting events with their metadata and
+// hash chain under optimistic concurrency. It is the one place that turns
+// commands into stored events, for the command line and the HTTP server alike.
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// Options configure a Service.
+type Options struct {
+	// Clock returns the time recorded in each event's metadata. Default time.Now.
+	Clock func() time.Time
+	// MaxRetries bounds how often a command is re-decided after losing a
+	// concurrency race. Default 8.
+	MaxRetries int
+}
+
+// Service handles commands against one store. It is safe for concurrent use.
+// It caches each agreement's state and catches up from the store before
+// every decision, so writers in other processes are seen.
+type Service struct {
+	store   domain.EventStore
+	reg     *domain.EventRegistry
+	clock   func() time.Time
+	retries int
+
+	mu      sync.Mutex
+	streams map[string]*streamState
+}
+
+// streamState is the cached state of one agreement stream. Its mutex
+// serialises commands on the same agreement within this process.
+type streamState struct {
+	mu       sync.Mutex
+	agg      *domain.Agreement
+	rev      int64 // last revision applied; -1 before the first event
+	lastHash string
+	commands map[uuid.UUID]*commandRecord
+}
+
+type commandRecord struct {
+	hash   string
+	events []Appended
+}
+
+// Appended describes one event a command appended.
+type Appended struct {
+	ID       uuid.UUID       `json:"event_id"`
+	Type     string          `json:"type"`
+	Stream   string          `json:"stream"`
+	Revision uint64          `json:"revision"`
+	Position domain.Position `json:"position"`
+	Hash     string          `json:"hash"`
+	Event    domain.Event    `json:"data"`
+}
+
+// Result is the outcome of one command.
+type Result struct {
+	CommandID uuid.UUID  `json:"command_id"`
+	Agreement string     `json:"agreement"`
+	Events    []Appended `json:"events"`
+	// Duplicate is true when the command id had been applied before: nothing
+	// was appended and Events are those of the first application.
+	Duplicate bool `json:"duplicate"`
+}
+
+// New returns a Service over store.
+func New(store domain.EventStore, opts Options) *Service {
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.MaxRetries <= 0 {
+		opts.MaxRetries = 8
+	}
+	return &Service{store: store, reg: domain.NewEventRegistry(), clock: opts.Clock, retries: opts.MaxRetries, streams: map[string]*streamState{}}
+}
+
+// Store returns the underlying store.
+func (s *Service) Store() domain.EventStore { return s.store }
+
+// Registry returns the event registry the service decodes with.
+func (s *Service) Registry() *domain.EventRegistry { return s.reg }
+
+func (s *Service) stream(name string) *streamState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.streams[name]
+	if st == nil {
+		st = &streamState{}
+		s.streams[name] = st
+	}
+	return st
+}
+
+func (st *streamState) reset() {
+	st.agg = domain.NewAgreement()
+	st.rev = -1
+	st.lastHash = ""
+	st.commands = map[uuid.UUID]*commandRecord{}
+}
+
+// catchUp folds every event of the stream after st.rev into st, verifying
+// the hash chain as it goes: a tampered stream is refused, not decided on.
+func (s *Service) catchUp(ctx context.Context, name string, st *streamState) error {
+	if st.agg == nil {
+		st.reset()
+	}
+	for {
+		evs, err := s.store.ReadStream(ctx, name, uint64(st.rev+1), domain.Forwards, 1024)
+		if errors.Is(err, domain.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		if len(evs) == 0 {
+			return nil
+		}
+		for _, e := range evs {
+			if err := s.applyRecorded(name, st, e); err != nil {
+				st.reset()
+				return err
+			}
+		}
+		if len(evs) < 1024 {
+			return nil
+		}
+	}
+}
+
+func (s *Service) applyRecorded(name string, st *streamState, e domain.RecordedEvent) error {
+	v := domain.ChainVerifier{Stream: name}
+	v.Resume(uint64(st.rev+1), st.lastHash)
+	if err := v.Check(e); err != nil {
+		return err
+	}
+	m, _ := domain.DecodeMetadata(e.Metadata) // Check has read it
+	ev, err := s.reg.Decode(e.Type, m.SchemaVersion, e.Data)
+	if err != nil {
+		return fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
+	}
+	st.agg.Apply(e.ID, ev)
+	st.rev = int64(e.Revision)
+	st.lastHash = m.Hash
+	rec := st.commands[m.CommandID]
+	if rec == nil {
+		rec = &commandRecord{hash: m.CommandHash}
+		st.commands[m.CommandID] = rec
+	}
+	rec.events = append(rec.events, Appended{ID: e.ID, Type: e.Type, Stream: name, Revision: e.Revision, Position: e.Position, Hash: m.Hash, Event: ev})
+	return nil
+}
+
+// Prepared is a command decided against the current state, ready to append.
+type prepared struct {
+	env      domain.Envelope
+	name     string
+	expected domain.ExpectedRevision
+	data     []domain.EventData
+	events   []domain.Event
+	hashes   []string
+}
+
+// decide validates the envelope, catches the stream up and decides. It
+// returns a non-nil *Result when the command id was already applied.
+func (s *Service) decide(ctx context.Context, env domain.Envelope, st *streamState, name string, cmd domain.Command) (*prepared, *Result, error) {
+	if err := s.catchUp(ctx, name, st); err != nil {
+		return nil, nil, err
+	}
+	hash := env.Hash()
+	if rec := st.commands[env.CommandID]; rec != nil {
+		if rec.hash != hash {
+			return nil, nil, &domain.Error{Code: domain.EConflict, Field: "command_id",
+				Message: fmt.Sprintf("command id %s was already used for a different command on %s; use a new id", env.CommandID, cmd.AgreementNumber())}
+		}
+		return nil, &Result{CommandID: env.CommandID, Agreement: cmd.AgreementNumber(), Events: rec.events, Duplicate: true}, nil
+	}
+	events, err := domain.Decide(st.agg, cmd, env.Reason)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := &prepared{env: env, name: name, events: events}
+	if st.rev < 0 {
+		p.expected = domain.NoStream
+	} else {
+		p.expected = domain.Exact(uint64(st.rev))
+	}
+	corr := env.CorrelationID
+	if corr == uuid.Nil {
+		corr = env.CommandID
+	}
+	now := s.clock().UTC()
+	prev := st.lastHash
+	for i, ev := range events {
+		data, err := json.Marshal(ev)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encode %s: %w", ev.EventType(), err)
+		}
+		id := EventID(env.CommandID, i)
+		m := domain.Metadata{
+			EventID: id, CommandID: env.CommandID, CommandType: env.Type, CommandHash: hash,
+			CorrelationID: corr, Actor: env.Actor, Reason: env.Reason, RecordedAt: now,
+			SchemaVersion: s.reg.Version(ev.EventType()), PrevHash: prev,
+		}
+		m.Hash = domain.EventHash(name, uint64(st.rev+1+int64(i)), ev.EventType(), data, m)
+		prev = m.Hash
+		meta, _ := json.Marshal(m)
+		p.data = append(p.data, domain.EventData{ID: id, Type: ev.EventType(), Data: data, Metadata: meta})
+		p.hashes = append(p.hashes, m.Hash)
+	}
+	return p, nil, nil
+}
+
+// EventID derives the id of the i-th event of a command from the command id,
+// so that an append retried after a lost answer carries the same ids and
+// the store does not record it twice.
+func EventID(commandID uuid.UUID, i int) uuid.UUID {
+	return uuid.NewSHA1(commandID, []byte{byte(i >> 8), byte(i)})
+}
+
+// commit applies appended events to the cached state and builds the result.
+func (s *Service) commit(st *streamState, p *prepared, res domain.AppendResult) Result {
+	out := Result{CommandID: p.env.CommandID, Events: make([]Appended, len(p.events))}
+	first := res.NextRevision + 1 - uint64(len(p.events))
+	rec := &commandRecord{hash: p.env.Hash()}
+	for i, ev := range p.events {
+		st.agg.Apply(p.data[i].ID, ev)
+		a := Appended{ID: p.data[i].ID, Type: p.data[i].Type, Stream: p.name, Revision: first + uint64(i), Hash: p.hashes[i], Event: ev}
+		if i == len(p.events)-1 {
+			a.Position = res.Position
+		}
+		out.Events[i] = a
+	}
+	rec.events = out.Events
+	st.commands[p.env.CommandID] = rec
+	st.rev = int64(res.NextRevision)
+	st.lastHash = p.hashes[len(p.hashes)-1]
+	out.Agreement = st.agg.Number
+	return out
+}
+
+// Handle applies one command: decode and validate it, decide against the
+// agreement's current state, append under optimistic concurrency (retrying
+// a bounded number of times when another writer got there first), and
+// return what was appended. A command id seen before returns the first
+// result and appends nothing.
+func (s *Service) Handle(ctx context.Context, env domain.Envelope) (Result, error) {
+	cmd, err := env.DecodeCommand()
+	if err != nil {
+		return Result{}, err
+	}
+	name := domain.StreamFor(cmd.AgreementNumber())
+	st := s.stream(name)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var lastErr error
+	for attempt := 0; attempt <= s.retries; attempt++ {
+		p, dup, err := s.decide(ctx, env, st, name, cmd)
+		if err != nil {
+			return Result{}, err
+		}
+		if dup != nil {
+			return *dup, nil
+		}
+		res, err := s.store.Append(ctx, name, p.expected, p.data)
+		if err == nil {
+			return s.commit(st, p, res), nil
+		}
+		if !errors.Is(err, domain.ErrConcurrency) {
+			st.agg = nil // state unknown after a failed append: reload
+			return Result{}, fmt.Errorf("append %s: %w", name, err)
+		}
+		lastErr = err
+		// Another writer moved the stream: catch up and decide again.
+	}
+	return Result{}, fmt.Errorf("%s: gave up after %d concurrent changes: %w", cmd.AgreementNumber(), s.retries+1, lastErr)
+}
+
+// View calls fn with the current state of an agreement, read from the store
+// and checked against its hash chain. fn runs while commands on that
+// agreement wait, and must neither keep nor modify the state.
+func (s *Service) View(ctx context.Context, number string, fn func(*domain.Agreement) error) error {
+	name := domain.StreamFor(number)
+	st := s.stream(name)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := s.catchUp(ctx, name, st); err != nil {
+		return err
+	}
+	if !st.agg.Registered {
+		return &domain.Error{Code: domain.ENotFound, Field: "agreement", Message: fmt.Sprintf("agreement %q is not registered", number), Err: domain.ErrNotFound}
+	}
+	return fn(st.agg)
+}
