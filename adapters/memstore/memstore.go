@@ -5,10 +5,13 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
 )
@@ -17,8 +20,9 @@ import (
 type Store struct {
 	mu      sync.Mutex
 	all     []domain.RecordedEvent
-	streams map[string][]int // stream -> indexes into all
-	changed chan struct{}    // closed and replaced on every append
+	streams map[string][]int                // stream -> indexes into all
+	ids     map[string]map[uuid.UUID]uint64 // stream -> event id -> revision
+	changed chan struct{}                   // closed and replaced on every append
 	closed  bool
 	now     func() time.Time
 }
@@ -27,7 +31,7 @@ var _ domain.EventStore = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{streams: map[string][]int{}, changed: make(chan struct{}), now: time.Now}
+	return &Store{streams: map[string][]int{}, ids: map[string]map[uuid.UUID]uint64{}, changed: make(chan struct{}), now: time.Now}
 }
 
 // Append implements domain.EventStore.
@@ -54,6 +58,21 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 	if len(events) == 0 {
 		return domain.AppendResult{NextRevision: uint64(actual), Position: s.lastPos()}, nil
 	}
+	// An id already in the stream, other than in an identical retry, is
+	// refused: no event id appears twice in a stream.
+	seen := make(map[uuid.UUID]struct{}, len(events))
+	for _, e := range events {
+		if rev, ok := s.ids[stream][e.ID]; ok {
+			return domain.AppendResult{}, fmt.Errorf("append %s: event %s is already in the stream at revision %d and this append is not an identical retry: %w", stream, e.ID, rev, domain.ErrDuplicate)
+		}
+		if _, ok := seen[e.ID]; ok {
+			return domain.AppendResult{}, fmt.Errorf("append %s: event %s appears twice in one append: %w", stream, e.ID, domain.ErrDuplicate)
+		}
+		seen[e.ID] = struct{}{}
+	}
+	if s.ids[stream] == nil {
+		s.ids[stream] = map[uuid.UUID]uint64{}
+	}
 	now := s.now().UTC()
 	for _, e := range events {
 		pos := uint64(len(s.all) + 1)
@@ -64,6 +83,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 			Data: append([]byte(nil), e.Data...), Metadata: append([]byte(nil), e.Metadata...),
 			Created: now,
 		})
+		s.ids[stream][e.ID] = uint64(len(s.streams[stream]))
 		s.streams[stream] = append(s.streams[stream], len(s.all)-1)
 	}
 	close(s.changed)
@@ -115,7 +135,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 	var out []domain.RecordedEvent
 	if dir == domain.Forwards {
 		for r := from; r < uint64(len(idx)) && len(out) < max; r++ {
-			out = append(out, s.all[idx[r]])
+			out = append(out, clone(s.all[idx[r]]))
 		}
 		return out, nil
 	}
@@ -124,7 +144,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 		start = int64(from)
 	}
 	for r := start; r >= 0 && len(out) < max; r-- {
-		out = append(out, s.all[idx[r]])
+		out = append(out, clone(s.all[idx[r]]))
 	}
 	return out, nil
 }
@@ -144,7 +164,19 @@ func (s *Store) ReadAll(ctx context.Context, from domain.Position, max int) ([]d
 		return nil, nil
 	}
 	end := min(len(s.all), start+max)
-	return append([]domain.RecordedEvent(nil), s.all[start:end]...), nil
+	out := make([]domain.RecordedEvent, 0, end-start)
+	for _, e := range s.all[start:end] {
+		out = append(out, clone(e))
+	}
+	return out, nil
+}
+
+// clone returns e with its own copy of the data and metadata bytes, so that
+// a caller changing them does not change the store.
+func clone(e domain.RecordedEvent) domain.RecordedEvent {
+	e.Data = append([]byte(nil), e.Data...)
+	e.Metadata = append([]byte(nil), e.Metadata...)
+	return e
 }
 
 // Subscribe implements domain.EventStore.
