@@ -389,3 +389,13 @@ func derefCommand(c Command) Command {
 	}
 	return c
 }
+
+// NewCommand returns a zero command of the given type, for tools that
+// describe or build commands.
+func NewCommand(typ string) (Command, bool) {
+	f, ok := commandFactories[typ]
+	if !ok {
+		return nil, false
+	}
+	return derefCommand(f()), true
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// applyBatch is how many lines share one durable commit. Each line stays
+// atomic on its own.
+const applyBatch = 1000
+
+func cmdApply(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("apply", "FILE.jsonl|-", `
+Applies commands, one JSON object per line:
+  {"type":"record_spending","command_id":"<uuid>","actor":"you@example.org","reason":"…","data":{…}}
+Lines are applied in order; each line is atomic. A failing line is reported
+with its line number and reason; the lines before and after it stay applied,
+and the exit code is 1. A command id seen before appends nothing (safe to
+re-run a file). Command types and fields: docs/commands.md, or
+'grantledger commands'.`)
+	verbose := fs.Bool("v", false, "print every appended event")
+	asJSON := fs.Bool("json", false, "print one JSON result per line on stdout")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return usagef("apply needs one FILE (or - for stdin)")
+	}
+	var in io.Reader = a.stdin
+	if name := fs.Arg(0); name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("apply: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	svc, err := a.service(ctx)
+	if err != nil {
+		return err
+	}
+	var st applyStats
+	out := json.NewEncoder(a.stdout)
+	err = readJSONL(in, applyBatch, func(lines []jsonLine) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		envs := make([]domain.Envelope, 0, len(lines))
+		idx := make([]int, 0, len(lines))
+		for i, l := range lines {
+			if l.err != nil {
+				st.fail(a, l.no, l.err)
+				if *asJSON {
+					out.Encode(lineResult{Line: l.no, Error: l.err.Error(), Code: domain.ErrorCode(l.err)})
+				}
+				continue
+			}
+			env, err := domain.DecodeEnvelope(l.text)
+			if err != nil {
+				st.fail(a, l.no, err)
+				if *asJSON {
+					out.Encode(lineResult{Line: l.no, Error: err.Error(), Code: domain.ErrorCode(err)})
+				}
+				continue
+			}
+			envs = append(envs, env)
+			idx = append(idx, i)
+		}
+		for k, r := range svc.HandleBatch(ctx, envs) {
+			no := lines[idx[k]].no
+			if r.Err != nil {
+				st.fail(a, no, r.Err)
+				if *asJSON {
+					out.Encode(lineResult{Line: no, Error: r.Err.Error(), Code: domain.ErrorCode(r.Err)})
+				}
+				continue
+			}
+			if r.Result.Duplicate {
+				st.duplicates++
+			} else {
+				st.applied++
+				st.events += len(r.Result.Events)
+			}
+			if *asJSON {
+				res := r.Result
+				out.Encode(lineResult{Line: no, Result: &res})
+			}
+			if *verbose {
+				for _, e := range r.Result.Events {
+					fmt.Fprintf(a.stderr, "line %d: %s rev %d %s\n", no, e.Type, e.Revision, e.ID)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("apply: %w (%d lines applied before this stayed applied)", err, st.applied)
+	}
+	fmt.Fprintf(a.stderr, "applied %d commands (%d events), %d already applied, %d failed\n", st.applied, st.events, st.duplicates, st.failed)
+	if st.failed > 0 {
+		return exitError{code: exitFailure, msg: fmt.Sprintf("%d line(s) failed; every other line was applied", st.failed)}
+	}
+	return nil
+}
+
+type lineResult struct {
+	Line   int            `json:"line"`
+	Result *ledger.Result `json:"result,omitempty"`
+	Error  string         `json:"error,omitempty"`
+	Code   string         `json:"code,omitempty"`
+}
+
+type applyStats struct{ applied, events, duplicates, failed int }
+
+func (s *applyStats) fail(a *app, line int, err error) {
+	s.failed++
+	fmt.Fprintf(a.stderr, "line %d: %v\n", line, err)
+}
+
+type jsonLine struct {
+	no   int
+	text []byte
+	err  error
+}
+
+// readJSONL reads non-blank lines and hands them to fn in groups of up to
+// n. A line longer than domain.MaxEnvelopeBytes is passed with an error
+// instead of its text; reading continues with the next line.
+func readJSONL(r io.Reader, n int, fn func([]jsonLine) error) error {
+	br := bufio.NewReaderSize(r, 64*1024)
+	var batch []jsonLine
+	no := 0
+	for {
+		no++
+		text, tooLong, err := readLine(br, domain.MaxEnvelopeBytes)
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("line %d: %w", no, err)
+		}
+		switch {
+		case tooLong:
+			batch = append(batch, jsonLine{no: no, err: domain.Errorf(domain.EInvalid, "line is longer than %d bytes", domain.MaxEnvelopeBytes)})
+		case len(trimSpace(text)) > 0:
+			batch = append(batch, jsonLine{no: no, text: text})
+		}
+		if len(batch) >= n || (err == io.EOF && len(batch) > 0) {
+			if ferr := fn(batch); ferr != nil {
+				return ferr
+			}
+			batch = nil
+		}
+		if err == io.EOF {
+			return nil
+		}
+	}
+}
+
+// readLine returns one line without its newline. Past max bytes it
+// discards the rest of the line and reports tooLong.
+func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
+	for {
+		chunk, isPrefix, err := br.ReadLine()
+		if !tooLong {
+			line = append(line, chunk...)
+			if len(line) > max {
+				tooLong, line = true, nil
+			}
+		}
+		if err != nil {
+			if err == io.EOF && (len(line) > 0 || tooLong) {
+				return line, tooLong, nil
+			}
+			return line, tooLong, err
+		}
+		if !isPrefix {
+			return line, tooLong, nil
+		}
+	}
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}

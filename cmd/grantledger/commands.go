@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+func cmdCommands(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("commands", "[TYPE]", `
+Lists the command types that 'apply' accepts and the fields of their
+"data" object (* marks a required field). docs/commands.md has an example of each.`)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	types := domain.CommandTypes()
+	if fs.NArg() > 0 {
+		types = fs.Args()
+	}
+	for _, t := range types {
+		cmd, ok := domain.NewCommand(t)
+		if !ok {
+			return usagef("unknown command type %q; known: %s", t, strings.Join(domain.CommandTypes(), ", "))
+		}
+		fmt.Fprintf(a.stdout, "%s\n", t)
+		describeFields(a, reflect.TypeOf(cmd), "  ")
+	}
+	return nil
+}
+
+func describeFields(a *app, t reflect.Type, indent string) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous {
+			describeFields(a, f.Type, indent)
+			continue
+		}
+		name := strings.SplitN(f.Tag.Get("json"), ",", 2)[0]
+		req := " "
+		if strings.Contains(f.Tag.Get("validate"), "required") || strings.Contains(f.Tag.Get("validate"), "gt=0") {
+			req = "*"
+		}
+		fmt.Fprintf(a.stdout, "%s%s %-16s %s\n", indent, req, name, typeName(f.Type))
+	}
+}
+
+func typeName(t reflect.Type) string {
+	switch t {
+	case reflect.TypeOf(domain.Money(0)):
+		return `amount, a string such as "47786.53" or "47 786,53"`
+	case reflect.TypeOf(domain.Date(0)):
+		return `date, "2022-07-15"`
+	case reflect.TypeOf(domain.Period{}):
+		return `{"from": date, "to": date}`
+	case reflect.TypeOf(uuid.UUID{}), reflect.TypeOf(&uuid.UUID{}):
+		return "event id (UUID)"
+	case reflect.TypeOf([]domain.YearSpec{}):
+		return `[{"year": 1, "from": date, "to": date}, …]`
+	case reflect.TypeOf([]domain.LineSpec{}):
+		return `[{"line": "code", "name": "…"}, …]`
+	case reflect.TypeOf([]domain.IndicatorTarget{}):
+		return `[{"year": 1, "target": 24, "due": date (optional)}, …]`
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64:
+		return "whole number"
+	case reflect.Slice:
+		return "list of " + typeName(t.Elem())
+	}
+	return t.Kind().String()
+}

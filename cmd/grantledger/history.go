@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"text/tabwriter"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+func cmdHistory(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("history", "", `
+Lists every event of one agreement in the order it was recorded: revision,
+global position, time recorded, actor, event type, what it says, and the
+reason given. Nothing is ever edited: corrections appear as their own events.`)
+	number := fs.String("agreement", "", "agreement number, e.g. KNVOC-2022-2025 (required)")
+	asJSON := fs.Bool("json", false, "print JSON lines instead of a table")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *number == "" {
+		fs.Usage()
+		return usagef("history needs --agreement NUMBER")
+	}
+	store, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	stream := domain.StreamFor(*number)
+	reg := domain.NewEventRegistry()
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	if !*asJSON {
+		fmt.Fprintln(tw, "REV\tPOS\tRECORDED (UTC)\tACTOR\tTYPE\tDETAILS\tREASON")
+	}
+	enc := json.NewEncoder(a.stdout)
+	from := uint64(0)
+	for {
+		evs, err := store.ReadStream(ctx, stream, from, domain.Forwards, 1000)
+		if errors.Is(err, domain.ErrNotFound) {
+			return &domain.Error{Code: domain.ENotFound, Field: "agreement", Message: fmt.Sprintf("agreement %q has no events in this ledger", *number), Err: domain.ErrNotFound}
+		}
+		if err != nil {
+			return err
+		}
+		for _, e := range evs {
+			m, err := domain.DecodeMetadata(e.Metadata)
+			if err != nil {
+				return fmt.Errorf("revision %d: %w", e.Revision, err)
+			}
+			ev, err := reg.Decode(e.Type, m.SchemaVersion, e.Data)
+			if err != nil {
+				return fmt.Errorf("revision %d: %w", e.Revision, err)
+			}
+			if *asJSON {
+				enc.Encode(map[string]any{"revision": e.Revision, "position": e.Position, "event_id": e.ID, "type": e.Type,
+					"recorded_at": m.RecordedAt, "actor": m.Actor, "command_id": m.CommandID, "reason": m.Reason, "hash": m.Hash, "data": ev})
+				continue
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Revision, e.Position, m.RecordedAt.UTC().Format("2006-01-02 15:04:05"), m.Actor, e.Type, describeEvent(e.ID.String(), ev), m.Reason)
+		}
+		if len(evs) < 1000 {
+			break
+		}
+		from = evs[len(evs)-1].Revision + 1
+		if from == math.MaxUint64 {
+			break
+		}
+	}
+	return tw.Flush()
+}
+
+// describeEvent says in a few words what an event records.
+func describeEvent(id string, e domain.Event) string {
+	switch v := e.(type) {
+	case domain.AgreementRegistered:
+		return fmt.Sprintf("%s %q, %s → %s, %s, %d years, %d lines", v.Kind, v.Number, v.Funder, v.Grantee, v.Period, len(v.Years), len(v.Lines))
+	case domain.BudgetLineAdded:
+		return fmt.Sprintf("line %s %q", v.Line, v.Name)
+	case domain.BudgetPlanned:
+		return fmt.Sprintf("line %s year %d planned %s", v.Line, v.Year, v.Amount)
+	case domain.BudgetAmended:
+		return fmt.Sprintf("line %s year %d plan %s → %s from %s", v.Line, v.Year, v.Previous, v.Amount, v.EffectiveDate)
+	case domain.SpendingRecorded:
+		return fmt.Sprintf("line %s year %d spent %s on %s, doc %s (spending %s)", v.Line, v.Year, v.Amount, v.Date, v.Document, id)
+	case domain.SpendingReversed:
+		return fmt.Sprintf("line %s year %d reversed %s of spending %s", v.Line, v.Year, v.Amount, v.Spending)
+	case domain.RemainderCarriedOver:
+		return fmt.Sprintf("line %s carried %s from year %d to year %d", v.Line, v.Amount, v.FromYear, v.ToYear)
+	case domain.UnspentReturned:
+		return fmt.Sprintf("line %s year %d returned %s to %s", v.Line, v.Year, v.Amount, v.To)
+	case domain.IneligibleExpenditureDeclared:
+		return fmt.Sprintf("line %s year %d ineligible %s (ineligible %s)", v.Line, v.Year, v.Amount, id)
+	case domain.IneligibleExpenditureRecovered:
+		return fmt.Sprintf("line %s year %d recovered %s of %s", v.Line, v.Year, v.Amount, v.Ineligible)
+	case domain.IndicatorDefined:
+		return fmt.Sprintf("indicator %s (%s, %s) %d targets", v.Indicator, v.Aggregation, v.Unit, len(v.Targets))
+	case domain.IndicatorDelivered:
+		if len(v.Identifiers) > 0 {
+			return fmt.Sprintf("indicator %s year %d delivered %d identifiers on %s", v.Indicator, v.Year, len(v.Identifiers), v.Date)
+		}
+		return fmt.Sprintf("indicator %s year %d delivered %d on %s", v.Indicator, v.Year, v.Quantity, v.Date)
+	case domain.YearClosed:
+		return fmt.Sprintf("year %d closed", v.Year)
+	}
+	return e.EventType()
+}

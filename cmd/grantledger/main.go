@@ -1,0 +1,182 @@
+// Command grantledger keeps the books of public money given to NGOs through
+// delegation agreements and grant projects, as an append-only, hash-chained
+// event ledger. Run "grantledger help" for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// Exit codes, documented in docs/cli.md.
+const (
+	exitOK       = 0
+	exitFailure  = 1 // a command was refused, or something failed
+	exitUsage    = 2 // wrong flags or arguments
+	exitTampered = 3 // verify found a broken hash chain
+	exitFindings = 4 // summaries: some agreement has findings
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(report(err, os.Stderr))
+}
+
+// command is one subcommand of grantledger.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, a *app, args []string) error
+}
+
+// commands is the table of subcommands.
+func commands() []command {
+	return []command{
+		{"demo", "load the seed scenarios into a fresh ledger and print their yearly reports", cmdDemo},
+		{"apply", "apply commands from a JSONL file (or - for stdin), one command per line", cmdApply},
+		{"history", "list every event of an agreement in order", cmdHistory},
+		{"verify", "recompute every hash chain and name the first broken event", cmdVerify},
+		{"commands", "list the command types that apply accepts, with their fields", cmdCommands},
+	}
+}
+
+// app carries what every subcommand needs: the standard streams, the clock,
+// and the store chosen by flag or environment, opened on first use.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	now            func() time.Time
+	getenv         func(string) string
+
+	storeSpec string
+	store     domain.EventStore
+}
+
+// usageError marks an error in how the program was called (exit 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// exitError carries a chosen exit code with an already printed message.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, getenv: os.Getenv}
+	defer a.close()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return run(ctx, []string{args[1], "--help"}, stdin, stdout, stderr)
+		}
+		printHelp(stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, a, args[1:])
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return err
+		}
+	}
+	return usagef("unknown command %q; run 'grantledger help' for the list", args[0])
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, `grantledger: the ledger of public money given to NGOs through delegation
+agreements and grant projects. Every change is an immutable, hash-chained event.
+
+Usage: grantledger <command> [flags]
+
+Commands:
+`)
+	cmds := commands()
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Every command takes --help. The ledger is the embedded file ./grantledger.db
+unless --db PATH, --store SPEC, GRANTLEDGER_DB or GRANTLEDGER_STORE say
+otherwise (SPEC: sqlite:PATH, or an esdb://… URL for EventStoreDB).
+Docs: README.md, docs/commands.md, docs/cli.md, docs/REPORTS.md.
+`)
+}
+
+// flags returns a FlagSet for a subcommand with the store flags added. The
+// usage text names the command and its arguments.
+func (a *app) flags(name, argsUsage, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(a.stderr, "Usage: grantledger %s [flags] %s\n\n%s\n\nFlags:\n", name, argsUsage, strings.TrimSpace(about))
+		fs.PrintDefaults()
+	}
+	fs.Func("db", "path of the embedded ledger file (default ./grantledger.db, or $GRANTLEDGER_DB)", func(v string) error {
+		a.storeSpec = "sqlite:" + v
+		return nil
+	})
+	fs.Func("store", "store to use: sqlite:PATH or esdb://… (default $GRANTLEDGER_STORE, else sqlite:./grantledger.db)", func(v string) error {
+		a.storeSpec = v
+		return nil
+	})
+	return fs
+}
+
+// parse parses flags and turns flag errors into usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+// report prints err to stderr in one place and returns the exit code.
+func report(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var ue usageError
+	var ee exitError
+	switch {
+	case errors.As(err, &ee):
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, "grantledger:", ee.msg)
+		}
+		return ee.code
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "grantledger:", ue.msg)
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "grantledger: interrupted; every command acknowledged before stays recorded")
+		return exitFailure
+	}
+	fmt.Fprintln(stderr, "grantledger:", err)
+	if domain.ErrorCode(err) == domain.ETampered {
+		return exitTampered
+	}
+	return exitFailure
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// defaultDB is the embedded ledger's file when nothing else is said.
+const defaultDB = "./grantledger.db"
+
+// spec returns the store spec from the flags, then the environment, then
+// the default.
+func (a *app) spec() string {
+	switch {
+	case a.storeSpec != "":
+		return a.storeSpec
+	case a.getenv("GRANTLEDGER_STORE") != "":
+		return a.getenv("GRANTLEDGER_STORE")
+	case a.getenv("GRANTLEDGER_DB") != "":
+		return "sqlite:" + a.getenv("GRANTLEDGER_DB")
+	}
+	return "sqlite:" + defaultDB
+}
+
+// open opens the chosen store once.
+func (a *app) open(ctx context.Context) (domain.EventStore, error) {
+	if a.store != nil {
+		return a.store, nil
+	}
+	s, err := openStore(ctx, a.spec())
+	if err != nil {
+		return nil, err
+	}
+	a.store = s
+	return s, nil
+}
+
+// service opens the store and returns a ledger service over it.
+func (a *app) service(ctx context.Context) (*ledger.Service, error) {
+	s, err := a.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ledger.New(s, ledger.Options{Clock: a.now}), nil
+}
+
+func (a *app) close() {
+	if a.store != nil {
+		a.store.Close()
+		a.store = nil
+	}
+}
+
+// openStore opens a store from its spec: sqlite:PATH (or a bare path),
+// esdb://… or esdb+discover://…, or mem: (in memory, for tests).
+func openStore(ctx context.Context, spec string) (domain.EventStore, error) {
+	switch {
+	case strings.HasPrefix(spec, "sqlite:"):
+		return openSQLite(strings.TrimPrefix(spec, "sqlite:"))
+	case spec == "mem:":
+		return memstore.New(), nil
+	case strings.HasPrefix(spec, "esdb://"), strings.HasPrefix(spec, "esdb+discover://"):
+		return openESDB(ctx, spec)
+	case strings.Contains(spec, "://"):
+		return nil, usagef("store %q: unknown kind; use sqlite:PATH or esdb://host:2113", spec)
+	}
+	return openSQLite(spec)
+}
+
+func openSQLite(path string) (domain.EventStore, error) {
+	if path == "" {
+		return nil, usagef("store: empty path; use sqlite:PATH")
+	}
+	s, err := sqlite.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	return s, nil
+}
