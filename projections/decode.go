@@ -1,0 +1,496 @@
+package projections
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// Decoder turns stored events into Events. The events the ledger records
+// most (spending, reversals, plans, carry-overs, returns, closings) and the
+// metadata are flat JSON objects written by encoding/json; Decoder reads
+// those with a small scanner that allocates only the strings it keeps, and
+// hands everything else (nested shapes, escapes it does not handle, older
+// schema versions that need an upcast, anything unexpected) to the
+// domain.EventRegistry. Both paths give the same result; a test checks it.
+type Decoder struct {
+	reg *domain.EventRegistry
+	// Slow, when true, always uses the registry (for comparison).
+	Slow bool
+}
+
+// NewDecoder returns a Decoder over reg (nil: domain.NewEventRegistry()).
+func NewDecoder(reg *domain.EventRegistry) *Decoder {
+	if reg == nil {
+		reg = domain.NewEventRegistry()
+	}
+	return &Decoder{reg: reg}
+}
+
+// Decode decodes one stored event: its metadata and its data, upcasting
+// older schema versions through the registry.
+func (d *Decoder) Decode(e domain.RecordedEvent) (Event, error) {
+	out := Event{Position: e.Position, Stream: e.Stream, Revision: e.Revision, ID: e.ID, Type: e.Type}
+	var ok bool
+	if !d.Slow {
+		out.Meta, ok = fastMeta(e.Metadata)
+	}
+	if !ok {
+		m, err := domain.DecodeMetadata(e.Metadata)
+		if err != nil {
+			return out, fmt.Errorf("%s revision %d (position %s): %w", e.Stream, e.Revision, e.Position, err)
+		}
+		out.Meta = Meta{EventID: m.EventID, CommandID: m.CommandID, Actor: m.Actor, Reason: m.Reason, Hash: m.Hash, RecordedAt: m.RecordedAt, SchemaVersion: m.SchemaVersion}
+	}
+	v := out.Meta.SchemaVersion
+	if v == 0 {
+		v = 1
+	}
+	if !d.Slow && v == d.reg.Version(e.Type) {
+		if ev, ok := fastEvent(e.Type, e.Data); ok {
+			out.Data = ev
+			return out, nil
+		}
+	}
+	ev, err := d.reg.Decode(e.Type, out.Meta.SchemaVersion, e.Data)
+	if err != nil {
+		return out, fmt.Errorf("%s revision %d (position %s): %w", e.Stream, e.Revision, e.Position, err)
+	}
+	out.Data = ev
+	return out, nil
+}
+
+// field is one key and value of a flat JSON object.
+type field struct {
+	key []byte
+	val []byte
+	str bool // val is the inside of a JSON string
+	raw bool // the string has escapes or non-ASCII: decode with encoding/json
+}
+
+const maxFields = 16
+
+// scanFlat splits a JSON object whose values are all strings, numbers or
+// literals. It reports false for anything else (nesting, bad syntax, more
+// than len(out) fields), and the caller falls back to encoding/json.
+func scanFlat(b []byte, out *[maxFields]field) (int, bool) {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return 0, false
+	}
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return 0, skipWS(b, i+1) == len(b)
+	}
+	n := 0
+	for {
+		if i >= len(b) || b[i] != '"' || n == maxFields {
+			return 0, false
+		}
+		ks, ke, raw, j := scanString(b, i)
+		if j < 0 || raw {
+			return 0, false
+		}
+		i = skipWS(b, j)
+		if i >= len(b) || b[i] != ':' {
+			return 0, false
+		}
+		i = skipWS(b, i+1)
+		if i >= len(b) {
+			return 0, false
+		}
+		f := field{key: b[ks:ke]}
+		switch b[i] {
+		case '"':
+			vs, ve, raw, j := scanString(b, i)
+			if j < 0 {
+				return 0, false
+			}
+			f.val, f.str, f.raw, i = b[vs:ve], true, raw, j
+		case '{', '[':
+			return 0, false
+		default:
+			j := i
+			for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' && b[j] != '\r' {
+				j++
+			}
+			f.val, i = b[i:j], j
+		}
+		out[n] = f
+		n++
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return 0, false
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case '}':
+			return n, skipWS(b, i+1) == len(b)
+		default:
+			return 0, false
+		}
+	}
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanString reads the JSON string starting at b[i] == '"'. It returns the
+// bounds of its inside, whether it needs full decoding (escapes or bytes
+// outside ASCII), and the index after the closing quote (-1 on error).
+func scanString(b []byte, i int) (int, int, bool, int) {
+	raw := false
+	for j := i + 1; j < len(b); j++ {
+		c := b[j]
+		switch {
+		case c == '"':
+			return i + 1, j, raw, j + 1
+		case c == '\\':
+			raw = true
+			j++
+		case c < 0x20:
+			return 0, 0, false, -1
+		case c >= 0x80:
+			raw = true
+		}
+	}
+	return 0, 0, false, -1
+}
+
+func (f *field) string() (string, bool) {
+	if !f.str {
+		return "", false
+	}
+	if !f.raw {
+		return string(f.val), true
+	}
+	// Re-read the quoted form with encoding/json for escapes and UTF-8.
+	q := make([]byte, 0, len(f.val)+2)
+	q = append(append(append(q, '"'), f.val...), '"')
+	var s string
+	if err := json.Unmarshal(q, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+func (f *field) int() (int64, bool) {
+	if f.str || len(f.val) == 0 || len(f.val) > 18 {
+		return 0, false
+	}
+	v, neg, s := int64(0), false, f.val
+	if s[0] == '-' {
+		neg, s = true, s[1:]
+		if len(s) == 0 {
+			return 0, false
+		}
+	}
+	if len(s) > 1 && s[0] == '0' {
+		return 0, false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// money reads the form Money.MarshalJSON writes: "-?digits.dd".
+func (f *field) money() (domain.Money, bool) {
+	s := f.val
+	if !f.str || f.raw || len(s) < 4 || len(s) > 20 {
+		return 0, false
+	}
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	n := len(s)
+	if n < 4 || n > 15 || s[n-3] != '.' || (n > 4 && s[0] == '0') {
+		return 0, false
+	}
+	var v int64
+	for k, c := range s {
+		if k == n-3 {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if domain.Money(v) > domain.MaxMoney {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return domain.Money(v), true
+}
+
+// date reads "YYYY-MM-DD" within the years domain.ParseDate accepts.
+func (f *field) date() (domain.Date, bool) {
+	s := f.val
+	if !f.str || len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return 0, false
+	}
+	num := func(b []byte) int {
+		v := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	y, m, d := num(s[:4]), num(s[5:7]), num(s[8:])
+	if y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return 0, false
+	}
+	return domain.Date(daysFromCivil(y, m, d)), true
+}
+
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil counts days since 1970-01-01 (H. Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+func (f *field) uuid() (uuid.UUID, bool) {
+	if !f.str || f.raw || len(f.val) != 36 {
+		return uuid.UUID{}, false
+	}
+	u, err := uuid.ParseBytes(f.val)
+	return u, err == nil
+}
+
+func fastMeta(b []byte) (Meta, bool) {
+	var fs [maxFields]field
+	n, ok := scanFlat(b, &fs)
+	if !ok {
+		return Meta{}, false
+	}
+	var m Meta
+	for k := 0; k < n; k++ {
+		f := &fs[k]
+		switch string(f.key) {
+		case "event_id":
+			m.EventID, ok = f.uuid()
+		case "command_id":
+			m.CommandID, ok = f.uuid()
+		case "actor":
+			m.Actor, ok = f.string()
+		case "reason":
+			m.Reason, ok = f.string()
+		case "hash":
+			m.Hash, ok = f.string()
+		case "schema_version":
+			var v int64
+			v, ok = f.int()
+			m.SchemaVersion = int(v)
+		case "recorded_at":
+			if !f.str || f.raw {
+				return Meta{}, false
+			}
+			t, err := time.Parse(time.RFC3339Nano, string(f.val))
+			m.RecordedAt, ok = t, err == nil
+		case "command_type", "command_hash", "correlation_id", "prev_hash":
+			ok = f.str
+		default:
+			ok = false
+		}
+		if !ok {
+			return Meta{}, false
+		}
+	}
+	return m, true
+}
+
+// fastEvent decodes the flat event types. It reports false whenever the
+// input is not exactly what it knows, and the registry decodes instead.
+func fastEvent(typ string, b []byte) (domain.Event, bool) {
+	var fs [maxFields]field
+	n, ok := scanFlat(b, &fs)
+	if !ok {
+		return nil, false
+	}
+	fields := fs[:n]
+	var year int64
+	switch typ {
+	case domain.TypeSpendingRecorded:
+		var e domain.SpendingRecorded
+		for k := range fields {
+			f := &fields[k]
+			switch string(f.key) {
+			case "line":
+				e.Line, ok = f.string()
+			case "year":
+				year, ok = f.int()
+				e.Year = int(year)
+			case "amount":
+				e.Amount, ok = f.money()
+			case "date":
+				e.Date, ok = f.date()
+			case "document":
+				e.Document, ok = f.string()
+			case "description":
+				e.Description, ok = f.string()
+			default:
+				ok = false
+			}
+			if !ok {
+				return nil, false
+			}
+		}
+		return e, true
+	case domain.TypeSpendingReversed:
+		var e domain.SpendingReversed
+		for k := range fields {
+			f := &fields[k]
+			switch string(f.key) {
+			case "spending":
+				e.Spending, ok = f.uuid()
+			case "line":
+				e.Line, ok = f.string()
+			case "year":
+				year, ok = f.int()
+				e.Year = int(year)
+			case "amount":
+				e.Amount, ok = f.money()
+			case "date":
+				e.Date, ok = f.date()
+			case "reason":
+				e.Reason, ok = f.string()
+			default:
+				ok = false
+			}
+			if !ok {
+				return nil, false
+			}
+		}
+		return e, true
+	case domain.TypeBudgetPlanned:
+		var e domain.BudgetPlanned
+		for k := range fields {
+			f := &fields[k]
+			switch string(f.key) {
+			case "line":
+				e.Line, ok = f.string()
+			case "year":
+				year, ok = f.int()
+				e.Year = int(year)
+			case "amount":
+				e.Amount, ok = f.money()
+			default:
+				ok = false
+			}
+			if !ok {
+				return nil, false
+			}
+		}
+		return e, true
+	case domain.TypeRemainderCarriedOver:
+		var e domain.RemainderCarriedOver
+		for k := range fields {
+			f := &fields[k]
+			switch string(f.key) {
+			case "line":
+				e.Line, ok = f.string()
+			case "from_year":
+				year, ok = f.int()
+				e.FromYear = int(year)
+			case "to_year":
+				year, ok = f.int()
+				e.ToYear = int(year)
+			case "amount":
+				e.Amount, ok = f.money()
+			case "date":
+				e.Date, ok = f.date()
+			default:
+				ok = false
+			}
+			if !ok {
+				return nil, false
+			}
+		}
+		return e, true
+	case domain.TypeUnspentReturned:
+		var e domain.UnspentReturned
+		for k := range fields {
+			f := &fields[k]
+			switch string(f.key) {
+			case "line":
+				e.Line, ok = f.string()
+			case "year":
+				year, ok = f.int()
+				e.Year = int(year)
+			case "amount":
+				e.Amount, ok = f.money()
+			case "to":
+				e.To, ok = f.string()
+			case "date":
+				e.Date, ok = f.date()
+			default:
+				ok = false
+			}
+			if !ok {
+				return nil, false
+			}
+		}
+		return e, true
+	case domain.TypeYearClosed:
+		var e domain.YearClosed
+		for k := range fields {
+			f := &fields[k]
+			switch string(f.key) {
+			case "year":
+				year, ok = f.int()
+				e.Year = int(year)
+			case "date":
+				e.Date, ok = f.date()
+			default:
+				ok = false
+			}
+			if !ok {
+				return nil, false
+			}
+		}
+		return e, true
+	}
+	return nil, false
+}

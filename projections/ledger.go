@@ -1,0 +1,296 @@
+package projections
+
+import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// SpendingRow is a recorded spending with what reports need around it: its
+// date and document for calendar-year reconciliation, and whether a later
+// reversal cancelled it.
+type SpendingRow struct {
+	ID          uuid.UUID
+	Line        string
+	Year        int
+	Amount      domain.Money
+	Date        domain.Date
+	Document    string
+	Description string
+	RecordedAt  time.Time
+	Reversed    bool
+}
+
+// ReturnRow is unspent money given back, and to whom.
+type ReturnRow struct {
+	Line   string       `json:"line"`
+	Year   int          `json:"year"`
+	Amount domain.Money `json:"amount"`
+	To     string       `json:"to"`
+	Date   domain.Date  `json:"date"`
+}
+
+// CarryRow is a remainder moved from one year to the next.
+type CarryRow struct {
+	Line     string       `json:"line"`
+	FromYear int          `json:"from_year"`
+	ToYear   int          `json:"to_year"`
+	Amount   domain.Money `json:"amount"`
+	Date     domain.Date  `json:"date"`
+}
+
+// AmendmentRow is a revision of a planned amount.
+type AmendmentRow struct {
+	Line          string       `json:"line"`
+	Year          int          `json:"year"`
+	Previous      domain.Money `json:"previous"`
+	Amount        domain.Money `json:"amount"`
+	EffectiveDate domain.Date  `json:"effective_date"`
+	Reason        string       `json:"reason"`
+}
+
+// DeliveryRow is a delivery of an indicator with its evidence reference.
+type DeliveryRow struct {
+	Indicator   string      `json:"indicator"`
+	Year        int         `json:"year"`
+	Quantity    int64       `json:"quantity"`
+	Identifiers []string    `json:"identifiers,omitempty"`
+	Date        domain.Date `json:"date"`
+	Evidence    string      `json:"evidence,omitempty"`
+}
+
+// AgreementView is the read model of one agreement: the aggregate's own
+// figures (domain.Agreement, the single source of the arithmetic) plus the
+// lists the reports need.
+type AgreementView struct {
+	Stream     string
+	Agg        *domain.Agreement
+	Spendings  []SpendingRow
+	Returns    []ReturnRow
+	Carries    []CarryRow
+	Amendments []AmendmentRow
+	Deliveries []DeliveryRow
+	Events     int
+	LastAt     time.Time // recorded_at of the last event applied
+	spendIdx   map[uuid.UUID]int
+}
+
+// AuditRow is one event of the audit trail.
+type AuditRow struct {
+	Position   domain.Position `json:"position"`
+	Stream     string          `json:"stream"`
+	Agreement  string          `json:"agreement"`
+	Revision   uint64          `json:"revision"`
+	Type       string          `json:"type"`
+	RecordedAt time.Time       `json:"recorded_at"`
+	Actor      string          `json:"actor"`
+	CommandID  uuid.UUID       `json:"command_id"`
+	Reason     string          `json:"reason,omitempty"`
+	Hash       string          `json:"hash"`
+	Line       string          `json:"line,omitempty"`
+	Year       int             `json:"year,omitempty"`
+	Amount     *domain.Money   `json:"amount,omitempty"`
+}
+
+// Ledger is the read model of the whole store: every agreement's view and
+// the audit trail. Apply folds one event; the runner keeps Position as its
+// checkpoint. A Ledger with AsOf set folds only events recorded at or before
+// that moment (by metadata recorded_at), so every report shows the ledger as
+// it stood then. A Ledger is not safe for concurrent use.
+type Ledger struct {
+	asOf     time.Time
+	position domain.Position
+	applied  int
+	skipped  int
+	views    map[string]*AgreementView // by stream
+	byNumber map[string]*AgreementView
+	order    []*AgreementView // by registration
+	audit    []AuditRow
+}
+
+// NewLedger returns an empty read model. A non-zero asOf limits it to
+// events recorded at or before asOf.
+func NewLedger(asOf time.Time) *Ledger {
+	return &Ledger{asOf: asOf, views: map[string]*AgreementView{}, byNumber: map[string]*AgreementView{}}
+}
+
+// AsOf returns the moment the ledger is limited to (zero: none).
+func (l *Ledger) AsOf() time.Time { return l.asOf }
+
+// Position returns the global position of the last event folded (or
+// skipped for as-of): the checkpoint.
+func (l *Ledger) Position() domain.Position { return l.position }
+
+// Applied returns how many events were folded.
+func (l *Ledger) Applied() int { return l.applied }
+
+// Apply folds one event. Events must come in global order; an event at or
+// before the current position is ignored, so feeding one twice is
+// harmless. Events of streams grantledger did not write are ignored.
+func (l *Ledger) Apply(e Event) {
+	if !l.position.Less(e.Position) {
+		return
+	}
+	l.position = e.Position
+	if !l.asOf.IsZero() && e.Meta.RecordedAt.After(l.asOf) {
+		l.skipped++
+		return
+	}
+	v := l.views[e.Stream]
+	if v == nil {
+		reg, ok := e.Data.(domain.AgreementRegistered)
+		if !ok {
+			l.skipped++
+			return // not an agreement stream, or its opening event is missing
+		}
+		v = &AgreementView{Stream: e.Stream, Agg: domain.NewAgreement(), spendIdx: map[uuid.UUID]int{}}
+		l.views[e.Stream] = v
+		l.byNumber[reg.Number] = v
+		l.order = append(l.order, v)
+	}
+	l.applied++
+	v.Events++
+	v.LastAt = e.Meta.RecordedAt
+	v.Agg.Apply(e.ID, e.Data)
+	row := AuditRow{Position: e.Position, Stream: e.Stream, Agreement: v.Agg.Number, Revision: e.Revision, Type: e.Type,
+		RecordedAt: e.Meta.RecordedAt, Actor: e.Meta.Actor, CommandID: e.Meta.CommandID, Reason: e.Meta.Reason, Hash: e.Meta.Hash}
+	switch ev := e.Data.(type) {
+	case domain.SpendingRecorded:
+		v.spendIdx[e.ID] = len(v.Spendings)
+		v.Spendings = append(v.Spendings, SpendingRow{ID: e.ID, Line: ev.Line, Year: ev.Year, Amount: ev.Amount, Date: ev.Date,
+			Document: ev.Document, Description: ev.Description, RecordedAt: e.Meta.RecordedAt})
+		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+	case domain.SpendingReversed:
+		if i, ok := v.spendIdx[ev.Spending]; ok {
+			v.Spendings[i].Reversed = true
+		}
+		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+	case domain.UnspentReturned:
+		v.Returns = append(v.Returns, ReturnRow(ev))
+		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+	case domain.RemainderCarriedOver:
+		v.Carries = append(v.Carries, CarryRow(ev))
+		row.Line, row.Year, row.Amount = ev.Line, ev.FromYear, &ev.Amount
+	case domain.BudgetPlanned:
+		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+	case domain.BudgetAmended:
+		v.Amendments = append(v.Amendments, AmendmentRow(ev))
+		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+	case domain.IneligibleExpenditureDeclared:
+		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+	case domain.IneligibleExpenditureRecovered:
+		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+	case domain.IndicatorDelivered:
+		v.Deliveries = append(v.Deliveries, DeliveryRow(ev))
+		row.Year = ev.Year
+	case domain.YearClosed:
+		row.Year = ev.Year
+	}
+	l.audit = append(l.audit, row)
+}
+
+// Agreement returns the view of an agreement by its number.
+func (l *Ledger) Agreement(number string) (*AgreementView, error) {
+	v := l.byNumber[number]
+	if v == nil {
+		return nil, &domain.Error{Code: domain.ENotFound, Field: "agreement", Err: domain.ErrNotFound,
+			Message: fmt.Sprintf("agreement %q is not registered%s", number, l.asOfNote())}
+	}
+	return v, nil
+}
+
+func (l *Ledger) asOfNote() string {
+	if l.asOf.IsZero() {
+		return ""
+	}
+	return " as of " + l.asOf.UTC().Format(time.RFC3339)
+}
+
+// Agreements returns every agreement's view in the order registered.
+func (l *Ledger) Agreements() []*AgreementView { return l.order }
+
+// AuditRows returns the audit trail rows in global order. The slice is shared:
+// do not modify it.
+func (l *Ledger) AuditRows() []AuditRow { return l.audit }
+
+// snapshot is the gob form of a Ledger.
+type snapshot struct {
+	Version  int
+	AsOf     time.Time
+	Position domain.Position
+	Applied  int
+	Skipped  int
+	Views    []*AgreementView
+	Audit    []AuditRow
+}
+
+const snapshotVersion = 1
+
+// MarshalBinary encodes the whole read model, checkpoint included, for a
+// snapshot store.
+func (l *Ledger) MarshalBinary() ([]byte, error) {
+	var b bytes.Buffer
+	s := snapshot{Version: snapshotVersion, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped, Views: l.order, Audit: l.audit}
+	if err := gob.NewEncoder(&b).Encode(&s); err != nil {
+		return nil, fmt.Errorf("encode read model snapshot: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// UnmarshalBinary replaces the read model with a snapshot written by
+// MarshalBinary.
+func (l *Ledger) UnmarshalBinary(data []byte) error {
+	var s snapshot
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
+		return fmt.Errorf("decode read model snapshot: %w", err)
+	}
+	if s.Version != snapshotVersion {
+		return fmt.Errorf("read model snapshot has version %d, this program writes %d: rebuild it", s.Version, snapshotVersion)
+	}
+	n := NewLedger(s.AsOf)
+	n.position, n.applied, n.skipped, n.audit = s.Position, s.Applied, s.Skipped, s.Audit
+	for _, v := range s.Views {
+		v.spendIdx = make(map[uuid.UUID]int, len(v.Spendings))
+		for i, sp := range v.Spendings {
+			v.spendIdx[sp.ID] = i
+		}
+		fixAgreement(v.Agg)
+		n.views[v.Stream] = v
+		n.byNumber[v.Agg.Number] = v
+		n.order = append(n.order, v)
+	}
+	*l = *n
+	return nil
+}
+
+// fixAgreement restores the empty maps gob leaves nil, so the state equals
+// one built by Apply.
+func fixAgreement(a *domain.Agreement) {
+	if a.Cells == nil {
+		a.Cells = map[domain.CellKey]*domain.Cell{}
+	}
+	if a.Spendings == nil {
+		a.Spendings = map[uuid.UUID]*domain.Spending{}
+	}
+	if a.Ineligible == nil {
+		a.Ineligible = map[uuid.UUID]*domain.Ineligible{}
+	}
+	if a.Indicators == nil {
+		a.Indicators = map[string]*domain.Indicator{}
+	}
+	for _, ind := range a.Indicators {
+		if ind.Delivered == nil {
+			ind.Delivered = map[int]*domain.IndicatorYear{}
+		}
+		for _, d := range ind.Delivered {
+			if d.Distinct == nil {
+				d.Distinct = map[string]struct{}{}
+			}
+		}
+	}
+}

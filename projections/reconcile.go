@@ -1,0 +1,238 @@
+package projections
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// Scope selects agreements. Empty fields match every agreement; set fields
+// must all match (case-insensitively, ignoring surrounding spaces).
+type Scope struct {
+	Funder    string `json:"funder,omitempty"`
+	Programme string `json:"programme,omitempty"`
+	Grantee   string `json:"grantee,omitempty"`
+	Agreement string `json:"agreement,omitempty"`
+}
+
+// Matches reports whether the agreement is in scope.
+func (s Scope) Matches(a *domain.Agreement) bool {
+	eq := func(want, got string) bool {
+		want = strings.TrimSpace(want)
+		return want == "" || strings.EqualFold(want, strings.TrimSpace(got))
+	}
+	return eq(s.Funder, a.Funder) && eq(s.Programme, a.Programme) && eq(s.Grantee, a.Grantee) && eq(s.Agreement, a.Number)
+}
+
+// Window is what part of time a reconciliation covers: one implementation
+// year (Year > 0), or a date range From..To, both ends included (a calendar
+// year is 1 January to 31 December).
+//
+// For a date range, an agreement's implementation years that overlap the
+// range are taken in full for planned, carried in, carried over and
+// returned (these belong to a year, not to a day), while actual is the sum
+// of the spending whose date lies in the range (reversed spending is left
+// out). Remainder is then planned + carried in - actual - carried over -
+// returned, so the identity holds row by row; when the range cuts a year,
+// it says what of those years' funds the spending inside the range left.
+type Window struct {
+	Year int         `json:"year,omitempty"`
+	From domain.Date `json:"from,omitempty"`
+	To   domain.Date `json:"to,omitempty"`
+}
+
+// CalendarYear returns the window of calendar year y.
+func CalendarYear(y int) Window {
+	return Window{From: domain.NewDate(y, time.January, 1), To: domain.NewDate(y, time.December, 31)}
+}
+
+// Basis names the window's kind: "implementation_year" or "date_range".
+func (w Window) Basis() string {
+	if w.Year > 0 {
+		return "implementation_year"
+	}
+	return "date_range"
+}
+
+// Check says what is wrong with the window, if anything.
+func (w Window) Check() error {
+	if w.Year > 0 {
+		return nil
+	}
+	if w.From == 0 || w.To == 0 || w.To < w.From {
+		return domain.FieldError("window", "give an implementation year, a calendar year, or a date range whose end (%s) is not before its start (%s)", w.To, w.From)
+	}
+	return nil
+}
+
+// ReconRow is one budget line of one agreement in a reconciliation.
+type ReconRow struct {
+	Agreement string `json:"agreement"`
+	Funder    string `json:"funder"`
+	Programme string `json:"programme,omitempty"`
+	Grantee   string `json:"grantee"`
+	Years     []int  `json:"years"`
+	Figures
+	Variance    domain.Money `json:"variance"`
+	Utilisation *Percent     `json:"utilisation_pct"`
+}
+
+// ReconTotal is the sum of reconciliation rows.
+type ReconTotal struct {
+	Figures
+	Variance    domain.Money `json:"variance"`
+	Utilisation *Percent     `json:"utilisation_pct"`
+}
+
+// Reconciliation compares planned and actual per budget line across
+// agreements. Its JSON form is documented in docs/REPORTS.md.
+type Reconciliation struct {
+	Scope      Scope      `json:"scope"`
+	Basis      string     `json:"basis"`
+	Window     Window     `json:"window"`
+	Agreements int        `json:"agreements"`
+	Rows       []ReconRow `json:"rows"`
+	Total      ReconTotal `json:"total"`
+	AsOf       *time.Time `json:"as_of,omitempty"`
+}
+
+func withVariance(f Figures) (domain.Money, *Percent) {
+	var up *Percent
+	if p, ok := f.Utilisation(); ok {
+		up = &p
+	}
+	return f.Variance(), up
+}
+
+// Reconcile builds the reconciliation of every agreement in scope over the
+// window.
+func (l *Ledger) Reconcile(scope Scope, w Window) (Reconciliation, error) {
+	if err := w.Check(); err != nil {
+		return Reconciliation{}, err
+	}
+	r := Reconciliation{Scope: scope, Basis: w.Basis(), Window: w, Rows: []ReconRow{}}
+	if !l.asOf.IsZero() {
+		t := l.asOf.UTC()
+		r.AsOf = &t
+	}
+	for _, v := range l.order {
+		a := v.Agg
+		if !scope.Matches(a) {
+			continue
+		}
+		years := windowYears(a, w)
+		if len(years) == 0 {
+			continue
+		}
+		r.Agreements++
+		var actual map[string]domain.Money
+		if w.Year == 0 {
+			actual = make(map[string]domain.Money, len(a.Lines))
+			for i := range v.Spendings {
+				s := &v.Spendings[i]
+				if !s.Reversed && s.Date >= w.From && s.Date <= w.To {
+					actual[s.Line] += s.Amount
+				}
+			}
+		}
+		for _, ls := range a.Lines {
+			var f Figures
+			for _, y := range years {
+				f = f.Add(FiguresOf(a.Cell(ls.Line, y)))
+			}
+			if actual != nil {
+				f.Actual = actual[ls.Line]
+				f.Remainder = f.Planned + f.CarriedIn - f.Actual - f.CarriedOver - f.Returned
+				f.Overspend = max(0, -f.Remainder)
+			}
+			f.Line, f.Name = ls.Line, a.LineName(ls.Line)
+			row := ReconRow{Agreement: a.Number, Funder: a.Funder, Programme: a.Programme, Grantee: a.Grantee, Years: years, Figures: f}
+			row.Variance, row.Utilisation = withVariance(f)
+			r.Rows = append(r.Rows, row)
+			r.Total.Figures = r.Total.Figures.Add(f)
+		}
+	}
+	r.Total.Line, r.Total.Name = "", ""
+	r.Total.Variance, r.Total.Utilisation = withVariance(r.Total.Figures)
+	return r, nil
+}
+
+// windowYears returns the implementation years of a that the window covers.
+func windowYears(a *domain.Agreement, w Window) []int {
+	if w.Year > 0 {
+		if a.Year(w.Year) == nil {
+			return nil
+		}
+		return []int{w.Year}
+	}
+	var out []int
+	rng := domain.Period{From: w.From, To: w.To}
+	for _, y := range a.Years {
+		if y.Period().Overlaps(rng) {
+			out = append(out, y.Year)
+		}
+	}
+	return out
+}
+
+// MultiYearRow is one budget line of one agreement with its years side by
+// side: Cells[i] is year i+1.
+type MultiYearRow struct {
+	Agreement string    `json:"agreement"`
+	Line      string    `json:"line"`
+	Name      string    `json:"name"`
+	Cells     []Figures `json:"years"`
+	Total     Figures   `json:"total"`
+}
+
+// MultiYear is the multi-year view: every line of every agreement in scope
+// with its implementation years as columns.
+type MultiYear struct {
+	Scope  Scope          `json:"scope"`
+	Years  int            `json:"years"`
+	Rows   []MultiYearRow `json:"rows"`
+	Totals []Figures      `json:"totals"`
+	AsOf   *time.Time     `json:"as_of,omitempty"`
+}
+
+// MultiYear builds the multi-year view of the agreements in scope.
+func (l *Ledger) MultiYear(scope Scope) MultiYear {
+	m := MultiYear{Scope: scope, Rows: []MultiYearRow{}}
+	if !l.asOf.IsZero() {
+		t := l.asOf.UTC()
+		m.AsOf = &t
+	}
+	for _, v := range l.order {
+		if scope.Matches(v.Agg) {
+			m.Years = max(m.Years, len(v.Agg.Years))
+		}
+	}
+	m.Totals = make([]Figures, m.Years)
+	for _, v := range l.order {
+		a := v.Agg
+		if !scope.Matches(a) {
+			continue
+		}
+		for _, ls := range a.Lines {
+			row := MultiYearRow{Agreement: a.Number, Line: ls.Line, Name: a.LineName(ls.Line), Cells: make([]Figures, m.Years)}
+			for y := 1; y <= len(a.Years); y++ {
+				f := FiguresOf(a.Cell(ls.Line, y))
+				row.Cells[y-1] = f
+				row.Total = row.Total.Add(f)
+				m.Totals[y-1] = m.Totals[y-1].Add(f)
+			}
+			m.Rows = append(m.Rows, row)
+		}
+	}
+	return m
+}
+
+// String describes the window for headings.
+func (w Window) String() string {
+	if w.Year > 0 {
+		return fmt.Sprintf("implementation year %d", w.Year)
+	}
+	return w.From.String() + ".." + w.To.String()
+}

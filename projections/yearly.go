@@ -1,0 +1,230 @@
+package projections
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// Finding codes: stable names automated tools can match on.
+const (
+	FindingOverspend            = "overspend"
+	FindingUnexplainedRemainder = "unexplained_remainder"
+	FindingOpenPastEnd          = "open_past_end"
+	FindingIndicatorBehind      = "indicator_behind"
+	FindingUnrecovered          = "unrecovered_ineligible"
+)
+
+// LineAmount is an amount on one budget line.
+type LineAmount struct {
+	Line   string       `json:"line"`
+	Amount domain.Money `json:"amount"`
+}
+
+// Finding is something a reader of a report must not miss. Code is stable;
+// Message is English prose; the other fields carry the figures so that a
+// renderer can say the same in another language.
+type Finding struct {
+	Code      string        `json:"code"`
+	Message   string        `json:"message"`
+	Year      int           `json:"year"`
+	Line      string        `json:"line,omitempty"`
+	Indicator string        `json:"indicator,omitempty"`
+	Amount    *domain.Money `json:"amount,omitempty"`
+	CarriedIn *domain.Money `json:"carried_in,omitempty"`
+	Lines     []LineAmount  `json:"lines,omitempty"`
+	Target    *int64        `json:"target,omitempty"`
+	Delivered *int64        `json:"delivered,omitempty"`
+	Unit      string        `json:"unit,omitempty"`
+	Date      *domain.Date  `json:"date,omitempty"`
+}
+
+// IndicatorFigures is an indicator's target and delivery in one year.
+type IndicatorFigures struct {
+	Indicator   string       `json:"indicator"`
+	Name        string       `json:"name"`
+	Unit        string       `json:"unit"`
+	Aggregation string       `json:"aggregation"`
+	Year        int          `json:"year"`
+	Target      *int64       `json:"target"`
+	Delivered   int64        `json:"delivered"`
+	Achievement *Percent     `json:"achievement_pct"`
+	Due         *domain.Date `json:"due,omitempty"`
+	Deliveries  int          `json:"deliveries"`
+	Behind      bool         `json:"behind"`
+}
+
+// YearReport is the yearly delegation report of one agreement and
+// implementation year, in the shape of the ministry summary (seed 004).
+// Its JSON form is the contract documented in docs/REPORTS.md.
+type YearReport struct {
+	Agreement        string             `json:"agreement"`
+	Kind             string             `json:"kind"`
+	Title            string             `json:"title"`
+	Performer        string             `json:"performer"`
+	Funder           string             `json:"funder"`
+	Programme        string             `json:"programme,omitempty"`
+	DelegationPeriod domain.Period      `json:"delegation_period"`
+	Years            int                `json:"years"`
+	Year             int                `json:"year"`
+	Period           domain.Period      `json:"period"`
+	Closed           bool               `json:"closed"`
+	Lines            []Figures          `json:"lines"`
+	Total            Figures            `json:"total"`
+	CarriedInFrom    []CarryRow         `json:"carried_in_from"`
+	CarriedOverTo    []CarryRow         `json:"carried_over_to"`
+	ReturnedTo       []ReturnRow        `json:"returned_to"`
+	Amendments       []AmendmentRow     `json:"amendments"`
+	Indicators       []IndicatorFigures `json:"indicators"`
+	Findings         []Finding          `json:"findings"`
+	Today            domain.Date        `json:"today"`
+	AsOf             *time.Time         `json:"as_of,omitempty"`
+}
+
+// YearReport builds the report of year n as the ledger stands, judging
+// what is overdue against today (passed in: projections read no clock).
+func (l *Ledger) YearReport(number string, n int, today domain.Date) (YearReport, error) {
+	v, err := l.Agreement(number)
+	if err != nil {
+		return YearReport{}, err
+	}
+	r, err := v.YearReport(n, today)
+	if err == nil && !l.asOf.IsZero() {
+		t := l.asOf.UTC()
+		r.AsOf = &t
+	}
+	return r, err
+}
+
+// YearReport builds the report of implementation year n of the agreement.
+func (v *AgreementView) YearReport(n int, today domain.Date) (YearReport, error) {
+	a := v.Agg
+	y := a.Year(n)
+	if y == nil {
+		return YearReport{}, &domain.Error{Code: domain.ENotFound, Field: "year", Err: domain.ErrNotFound,
+			Message: fmt.Sprintf("%s has no implementation year %d (it has %d)", a.Number, n, len(a.Years))}
+	}
+	r := YearReport{
+		Agreement: a.Number, Kind: a.Kind, Title: a.Title, Performer: a.Grantee, Funder: a.Funder, Programme: a.Programme,
+		DelegationPeriod: a.Period, Years: len(a.Years), Year: n, Period: y.Period(), Closed: y.Closed, Today: today,
+		Lines: make([]Figures, 0, len(a.Lines)), CarriedInFrom: []CarryRow{}, CarriedOverTo: []CarryRow{},
+		ReturnedTo: []ReturnRow{}, Amendments: []AmendmentRow{}, Indicators: []IndicatorFigures{}, Findings: []Finding{},
+	}
+	for _, ls := range a.Lines {
+		f := FiguresOf(a.Cell(ls.Line, n))
+		f.Line, f.Name = ls.Line, a.LineName(ls.Line)
+		r.Lines = append(r.Lines, f)
+		r.Total = r.Total.Add(f)
+	}
+	for _, c := range v.Carries {
+		if c.ToYear == n {
+			r.CarriedInFrom = append(r.CarriedInFrom, c)
+		}
+		if c.FromYear == n {
+			r.CarriedOverTo = append(r.CarriedOverTo, c)
+		}
+	}
+	for _, rt := range v.Returns {
+		if rt.Year == n {
+			r.ReturnedTo = append(r.ReturnedTo, rt)
+		}
+	}
+	for _, am := range v.Amendments {
+		if am.Year == n {
+			r.Amendments = append(r.Amendments, am)
+		}
+	}
+	for _, id := range a.IndicatorOrder {
+		if f, ok := indicatorFigures(a, a.Indicators[id], n, today); ok {
+			r.Indicators = append(r.Indicators, f)
+		}
+	}
+	r.Findings = yearFindings(&r, today)
+	return r, nil
+}
+
+// indicatorFigures returns the figures of an indicator in year n, if it
+// has a target or a delivery there.
+func indicatorFigures(a *domain.Agreement, ind *domain.Indicator, n int, today domain.Date) (IndicatorFigures, bool) {
+	t, hasTarget := ind.Target(n)
+	d := ind.Delivered[n]
+	if !hasTarget && d == nil {
+		return IndicatorFigures{}, false
+	}
+	f := IndicatorFigures{Indicator: ind.Indicator, Name: ind.Name, Unit: ind.Unit, Aggregation: ind.Aggregation, Year: n, Delivered: ind.Value(n)}
+	if d != nil {
+		f.Deliveries = d.Deliveries
+	}
+	if hasTarget {
+		tv := t.Target
+		f.Target = &tv
+		f.Due = t.Due
+		if p, ok := PercentOf(f.Delivered, tv); ok {
+			f.Achievement = &p
+		}
+		due := a.Year(n).To
+		if t.Due != nil {
+			due = *t.Due
+		}
+		f.Behind = f.Delivered < tv && today > due
+	}
+	return f, true
+}
+
+func money(m domain.Money) *domain.Money { return &m }
+
+func yearFindings(r *YearReport, today domain.Date) []Finding {
+	out := []Finding{}
+	for _, f := range r.Lines {
+		if f.Overspend > 0 {
+			out = append(out, Finding{Code: FindingOverspend, Year: r.Year, Line: f.Line, Amount: money(f.Overspend),
+				Message: fmt.Sprintf("line %s is overspent by %s: actual %s, carried over %s and returned %s exceed planned %s + carried in %s",
+					f.Line, f.Overspend, f.Actual, f.CarriedOver, f.Returned, f.Planned, f.CarriedIn)})
+		}
+	}
+	ended := today > r.Period.To
+	if ended {
+		var left domain.Money
+		var parts []LineAmount
+		var words []string
+		for _, f := range r.Lines {
+			if f.Remainder > 0 {
+				left += f.Remainder
+				parts = append(parts, LineAmount{Line: f.Line, Amount: f.Remainder})
+				words = append(words, fmt.Sprintf("%s %s", f.Line, f.Remainder))
+			}
+		}
+		if left > 0 {
+			msg := fmt.Sprintf("year %d ended on %s but %s is neither spent, carried over nor returned (%s)", r.Year, r.Period.To, left, strings.Join(words, ", "))
+			var cin *domain.Money
+			if r.Total.CarriedIn > 0 {
+				cin = money(r.Total.CarriedIn)
+				msg += fmt.Sprintf("; %s was carried in from year %d", r.Total.CarriedIn, r.Year-1)
+			}
+			out = append(out, Finding{Code: FindingUnexplainedRemainder, Year: r.Year, Amount: money(left), CarriedIn: cin, Lines: parts, Message: msg})
+		}
+		if !r.Closed {
+			end := r.Period.To
+			out = append(out, Finding{Code: FindingOpenPastEnd, Year: r.Year, Date: &end,
+				Message: fmt.Sprintf("year %d ended on %s and is still open", r.Year, r.Period.To)})
+		}
+	}
+	for _, ind := range r.Indicators {
+		if ind.Behind {
+			due := r.Period.To
+			if ind.Due != nil {
+				due = *ind.Due
+			}
+			t, d := *ind.Target, ind.Delivered
+			out = append(out, Finding{Code: FindingIndicatorBehind, Year: r.Year, Indicator: ind.Indicator, Target: &t, Delivered: &d, Unit: ind.Unit, Date: &due,
+				Message: fmt.Sprintf("indicator %s (%s): %d of %d %s delivered by %s", ind.Indicator, ind.Name, d, t, ind.Unit, due)})
+		}
+	}
+	if r.Total.Unrecovered > 0 {
+		out = append(out, Finding{Code: FindingUnrecovered, Year: r.Year, Amount: money(r.Total.Unrecovered),
+			Message: fmt.Sprintf("%s of ineligible expenditure declared, %s recovered: %s not recovered", r.Total.Ineligible, r.Total.Recovered, r.Total.Unrecovered)})
+	}
+	return out
+}
