@@ -175,9 +175,13 @@ type prepared struct {
 
 // decide validates the envelope, catches the stream up and decides. It
 // returns a non-nil *Result when the command id was already applied.
-func (s *Service) decide(ctx context.Context, env domain.Envelope, st *streamState, name string, cmd domain.Command) (*prepared, *Result, error) {
-	if err := s.catchUp(ctx, name, st); err != nil {
-		return nil, nil, err
+// When fresh is true the caller has caught st up while holding its lock
+// since, so the store is not asked again.
+func (s *Service) decide(ctx context.Context, env domain.Envelope, st *streamState, name string, cmd domain.Command, fresh bool) (*prepared, *Result, error) {
+	if !fresh || st.agg == nil {
+		if err := s.catchUp(ctx, name, st); err != nil {
+			return nil, nil, err
+		}
 	}
 	hash := env.Hash()
 	if rec := st.commands[env.CommandID]; rec != nil {
@@ -267,7 +271,7 @@ func (s *Service) Handle(ctx context.Context, env domain.Envelope) (Result, erro
 	defer st.mu.Unlock()
 	var lastErr error
 	for attempt := 0; attempt <= s.retries; attempt++ {
-		p, dup, err := s.decide(ctx, env, st, name, cmd)
+		p, dup, err := s.decide(ctx, env, st, name, cmd, false)
 		if err != nil {
 			return Result{}, err
 		}

@@ -31,8 +31,8 @@ func TestSeed004Figures(t *testing.T) {
 	mustApply(t, svc, seeds.Scenario004())
 	err := svc.View(context.Background(), seeds.Seed004, func(a *domain.Agreement) error {
 		want := []struct {
-			line                                            string
-			year                                            int
+			line                                           string
+			year                                           int
 			planned, in, actual, over, returned, remainder string
 		}{
 			{seeds.LineCivil, 1, "30000.00", "0.00", "28959.87", "1040.13", "0.00", "0.00"},

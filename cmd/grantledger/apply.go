@@ -53,49 +53,48 @@ re-run a file). Command types and fields: docs/commands.md, or
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		// Results are reported in line order once the batch is through.
+		results := make([]lineResult, len(lines))
 		envs := make([]domain.Envelope, 0, len(lines))
 		idx := make([]int, 0, len(lines))
 		for i, l := range lines {
-			if l.err != nil {
-				st.fail(a, l.no, l.err)
-				if *asJSON {
-					out.Encode(lineResult{Line: l.no, Error: l.err.Error(), Code: domain.ErrorCode(l.err)})
+			results[i].Line = l.no
+			err := l.err
+			if err == nil {
+				var env domain.Envelope
+				if env, err = domain.DecodeEnvelope(l.text); err == nil {
+					envs = append(envs, env)
+					idx = append(idx, i)
+					continue
 				}
-				continue
 			}
-			env, err := domain.DecodeEnvelope(l.text)
-			if err != nil {
-				st.fail(a, l.no, err)
-				if *asJSON {
-					out.Encode(lineResult{Line: l.no, Error: err.Error(), Code: domain.ErrorCode(err)})
-				}
-				continue
-			}
-			envs = append(envs, env)
-			idx = append(idx, i)
+			results[i].err = err
 		}
 		for k, r := range svc.HandleBatch(ctx, envs) {
-			no := lines[idx[k]].no
 			if r.Err != nil {
-				st.fail(a, no, r.Err)
-				if *asJSON {
-					out.Encode(lineResult{Line: no, Error: r.Err.Error(), Code: domain.ErrorCode(r.Err)})
-				}
+				results[idx[k]].err = r.Err
 				continue
 			}
-			if r.Result.Duplicate {
+			res := r.Result
+			results[idx[k]].Result = &res
+		}
+		for _, r := range results {
+			switch {
+			case r.err != nil:
+				st.fail(a, r.Line, r.err)
+				r.Error, r.Code = r.err.Error(), domain.ErrorCode(r.err)
+			case r.Result.Duplicate:
 				st.duplicates++
-			} else {
+			default:
 				st.applied++
 				st.events += len(r.Result.Events)
 			}
 			if *asJSON {
-				res := r.Result
-				out.Encode(lineResult{Line: no, Result: &res})
+				out.Encode(r)
 			}
-			if *verbose {
+			if *verbose && r.Result != nil {
 				for _, e := range r.Result.Events {
-					fmt.Fprintf(a.stderr, "line %d: %s rev %d %s\n", no, e.Type, e.Revision, e.ID)
+					fmt.Fprintf(a.stderr, "line %d: %s rev %d %s\n", r.Line, e.Type, e.Revision, e.ID)
 				}
 			}
 		}
@@ -111,11 +110,13 @@ re-run a file). Command types and fields: docs/commands.md, or
 	return nil
 }
 
+// lineResult is what --json prints for each line.
 type lineResult struct {
 	Line   int            `json:"line"`
 	Result *ledger.Result `json:"result,omitempty"`
 	Error  string         `json:"error,omitempty"`
 	Code   string         `json:"code,omitempty"`
+	err    error
 }
 
 type applyStats struct{ applied, events, duplicates, failed int }
