@@ -5,6 +5,7 @@ package projtest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -254,4 +255,29 @@ func Fold(ctx context.Context, store domain.EventStore, asOf time.Time) (*projec
 			from = e.Position
 		}
 	}
+}
+
+// Canonical renders everything a read model answers (every yearly report,
+// the reconciliation of every year, the multi-year view, indicators, the
+// audit trail) as JSON, so two read models can be compared for equality.
+func Canonical(l *projections.Ledger) string {
+	today := domain.MustDate("2030-01-01")
+	var parts []any
+	for _, v := range l.Agreements() {
+		for _, y := range v.Agg.Years {
+			r, err := v.YearReport(y.Year, today)
+			parts = append(parts, r, err)
+		}
+		parts = append(parts, v.Spendings, v.Events)
+	}
+	for y := 1; y <= 3; y++ {
+		r, _ := l.Reconcile(projections.Scope{}, projections.Window{Year: y})
+		parts = append(parts, r)
+	}
+	parts = append(parts, l.MultiYear(projections.Scope{}), l.Indicators(projections.Scope{}, 0, today), l.AuditRows(), l.Applied(), l.Position())
+	b, err := json.Marshal(parts)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }

@@ -1,0 +1,309 @@
+// Package projector runs the read models of package projections against an
+// event store: it folds every event after its checkpoint (the global
+// position of the last event applied), follows new events as they are
+// appended, and, when the store can keep snapshots, saves the read model and
+// its checkpoint together so that a new process resumes where the last one
+// stopped instead of replaying everything.
+package projector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
+)
+
+// SnapshotStore is implemented by stores that keep a named blob with the
+// position it was built up to, both written in one transaction (the
+// embedded SQLite store does). LoadSnapshot reports ok false, with no error,
+// when nothing was saved under name.
+type SnapshotStore interface {
+	SaveSnapshot(ctx context.Context, name string, position domain.Position, blob []byte) error
+	LoadSnapshot(ctx context.Context, name string) (position domain.Position, blob []byte, ok bool, err error)
+}
+
+// DefaultSnapshotName is the name the read model is saved under.
+const DefaultSnapshotName = "projections.ledger.v1"
+
+// Options configure a Runner. The zero value works.
+type Options struct {
+	// AsOf limits the read model to events recorded at or before it. An
+	// as-of read model is built from scratch and never saved.
+	AsOf time.Time
+	// Registry decodes events (default domain.NewEventRegistry()).
+	Registry *domain.EventRegistry
+	// Snapshots overrides where the read model is saved; by default the
+	// event store itself when it implements SnapshotStore.
+	Snapshots SnapshotStore
+	// SnapshotName is the snapshot's name (default DefaultSnapshotName).
+	SnapshotName string
+	// SnapshotEvery saves the read model after at least this many newly
+	// applied events (default 100 000); CatchUp also saves at its end when
+	// it applied anything.
+	SnapshotEvery int
+	// BatchSize is how many events one ReadAll fetches (default 4096).
+	BatchSize int
+	// Progress, if set, is called after every batch with the number of
+	// events read so far by this runner.
+	Progress func(read int)
+	// OnApply, if set, sees every event just before it is folded (tests
+	// count with it).
+	OnApply func(projections.Event)
+}
+
+// Runner feeds one projections.Ledger from a store. Its methods are safe for
+// concurrent use; View gives readers a consistent moment.
+type Runner struct {
+	store domain.EventStore
+	dec   *projections.Decoder
+	opts  Options
+	snaps SnapshotStore
+
+	mu        sync.Mutex
+	ledger    *projections.Ledger
+	read      int
+	sinceSave int
+	restored  bool
+}
+
+// New returns a runner with an empty read model. Call Load to resume from
+// a snapshot, then CatchUp (Open does both).
+func New(store domain.EventStore, opts Options) *Runner {
+	if opts.SnapshotName == "" {
+		opts.SnapshotName = DefaultSnapshotName
+	}
+	if opts.SnapshotEvery <= 0 {
+		opts.SnapshotEvery = 100_000
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 4096
+	}
+	r := &Runner{store: store, dec: projections.NewDecoder(opts.Registry), opts: opts, ledger: projections.NewLedger(opts.AsOf)}
+	if opts.AsOf.IsZero() {
+		r.snaps = opts.Snapshots
+		if r.snaps == nil {
+			r.snaps, _ = store.(SnapshotStore)
+		}
+	}
+	return r
+}
+
+// Open returns a runner whose read model is up to date with the store:
+// restored from the latest snapshot when there is one, then caught up.
+func Open(ctx context.Context, store domain.EventStore, opts Options) (*Runner, error) {
+	r := New(store, opts)
+	if err := r.Load(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := r.CatchUp(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Load restores the read model and its checkpoint from the snapshot store,
+// if there is one and it holds a snapshot. A snapshot this program cannot
+// read (an older format) is ignored and the read model is rebuilt.
+func (r *Runner) Load(ctx context.Context) error {
+	if r.snaps == nil {
+		return nil
+	}
+	pos, blob, ok, err := r.snaps.LoadSnapshot(ctx, r.opts.SnapshotName)
+	if err != nil {
+		return fmt.Errorf("load read model: %w", err)
+	}
+	if !ok {
+		return nil
+	}
+	l := projections.NewLedger(time.Time{})
+	if err := l.UnmarshalBinary(blob); err != nil || l.Position() != pos {
+		return nil // unreadable or inconsistent: rebuild from the events
+	}
+	r.mu.Lock()
+	r.ledger, r.restored = l, true
+	r.mu.Unlock()
+	return nil
+}
+
+// Restored reports whether the read model came from a snapshot.
+func (r *Runner) Restored() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.restored
+}
+
+// Checkpoint returns the global position of the last event applied.
+func (r *Runner) Checkpoint() domain.Position {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ledger.Position()
+}
+
+// View calls fn with the read model while no event is being applied. fn
+// must not keep the ledger or anything it returns beyond the call.
+func (r *Runner) View(fn func(*projections.Ledger) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return fn(r.ledger)
+}
+
+// apply folds a batch and reports how many events it applied.
+func (r *Runner) apply(evs []domain.RecordedEvent) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range evs {
+		if !r.ledger.Position().Less(e.Position) {
+			continue
+		}
+		pe, err := r.dec.Decode(e)
+		if err != nil {
+			return err
+		}
+		if r.opts.OnApply != nil {
+			r.opts.OnApply(pe)
+		}
+		r.ledger.Apply(pe)
+		r.read++
+		r.sinceSave++
+	}
+	return nil
+}
+
+// CatchUp folds every event after the checkpoint and returns how many it
+// read. The read model is saved every SnapshotEvery events and at the end.
+func (r *Runner) CatchUp(ctx context.Context) (int, error) {
+	start := r.read
+	for {
+		from := r.Checkpoint()
+		evs, err := r.store.ReadAll(ctx, from, r.opts.BatchSize)
+		if err != nil {
+			return r.read - start, fmt.Errorf("read events after %s: %w", from, err)
+		}
+		if len(evs) == 0 {
+			break
+		}
+		if err := r.apply(evs); err != nil {
+			return r.read - start, err
+		}
+		if r.opts.Progress != nil {
+			r.opts.Progress(r.read)
+		}
+		if r.sinceSave >= r.opts.SnapshotEvery {
+			if err := r.Save(ctx); err != nil {
+				return r.read - start, err
+			}
+		}
+	}
+	if r.sinceSave > 0 {
+		if err := r.Save(ctx); err != nil {
+			return r.read - start, err
+		}
+	}
+	return r.read - start, nil
+}
+
+// Save writes the read model with its checkpoint to the snapshot store in
+// one call (one transaction in the embedded store). Without a snapshot
+// store it does nothing.
+func (r *Runner) Save(ctx context.Context) error {
+	if r.snaps == nil {
+		return nil
+	}
+	r.mu.Lock()
+	blob, err := r.ledger.MarshalBinary()
+	pos := r.ledger.Position()
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := r.snaps.SaveSnapshot(ctx, r.opts.SnapshotName, pos, blob); err != nil {
+		return fmt.Errorf("save read model at %s: %w", pos, err)
+	}
+	r.mu.Lock()
+	r.sinceSave = 0
+	r.mu.Unlock()
+	return nil
+}
+
+// Follow subscribes after the checkpoint and folds new events as they are
+// appended until ctx is done, calling changed (if set) after each event.
+// It saves the read model every SnapshotEvery events and when it stops.
+func (r *Runner) Follow(ctx context.Context, changed func(domain.Position)) error {
+	sub, err := r.store.Subscribe(ctx, r.Checkpoint(), "")
+	if err != nil {
+		return fmt.Errorf("follow events: %w", err)
+	}
+	defer sub.Close()
+	for {
+		e, err := sub.Next(ctx)
+		if err != nil {
+			saveErr := r.Save(context.WithoutCancel(ctx))
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				return saveErr
+			}
+			return errors.Join(fmt.Errorf("follow events: %w", err), saveErr)
+		}
+		if err := r.apply([]domain.RecordedEvent{e}); err != nil {
+			return err
+		}
+		if changed != nil {
+			changed(e.Position)
+		}
+		if r.sinceSave >= r.opts.SnapshotEvery {
+			if err := r.Save(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// VerifyChains recomputes the hash chain of every stream (or only of the
+// agreement streams listed, when streams is not empty) and returns the
+// result: the first broken event of each broken stream.
+func VerifyChains(ctx context.Context, store domain.EventStore, streams ...string) (projections.Verification, error) {
+	want := map[string]bool{}
+	for _, s := range streams {
+		want[s] = true
+	}
+	ver := map[string]*domain.ChainVerifier{}
+	broken := map[string]bool{}
+	out := projections.Verification{Breaks: []projections.ChainBreak{}}
+	var from domain.Position
+	for {
+		evs, err := store.ReadAll(ctx, from, 4096)
+		if err != nil {
+			return out, fmt.Errorf("verify: read after %s: %w", from, err)
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, e := range evs {
+			from = e.Position
+			if (len(want) > 0 && !want[e.Stream]) || broken[e.Stream] {
+				continue
+			}
+			v := ver[e.Stream]
+			if v == nil {
+				v = &domain.ChainVerifier{Stream: e.Stream}
+				ver[e.Stream] = v
+			}
+			out.Events++
+			if err := v.Check(e); err != nil {
+				var te *domain.TamperError
+				problem := err.Error()
+				if errors.As(err, &te) {
+					problem = te.Problem
+				}
+				broken[e.Stream] = true
+				out.Breaks = append(out.Breaks, projections.ChainBreak{Stream: e.Stream, Revision: e.Revision, Position: e.Position, EventID: e.ID, Problem: problem})
+			}
+		}
+	}
+	out.Streams = len(ver)
+	out.OK = len(out.Breaks) == 0
+	return out, nil
+}
