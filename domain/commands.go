@@ -282,20 +282,20 @@ func (e Envelope) DecodeCommand() (Command, error) {
 	return cmd, nil
 }
 
-// Hash returns the SHA-256 of the envelope's type and data in canonical form
-// (keys sorted, no insignificant space), so that a retry can be told from a
-// different command reusing the same id.
-func (e Envelope) Hash() string {
+// CommandHash returns the SHA-256 of a decoded command in canonical form:
+// its type and its fields as grantledger writes them. Two envelopes that
+// differ only in spacing, key order or how an amount was written ("10 000,00"
+// or "10000.00") hash alike, so a retry is recognised; any change of meaning
+// changes the hash.
+func CommandHash(cmd Command) string {
 	h := sha256.New()
-	h.Write([]byte(e.Type))
+	h.Write([]byte(cmd.CommandType()))
 	h.Write([]byte{0})
-	var v any
-	if err := json.Unmarshal(e.Data, &v); err == nil {
-		canon, _ := json.Marshal(v) // maps marshal with sorted keys
-		h.Write(canon)
-	} else {
-		h.Write(e.Data)
+	b, err := json.Marshal(cmd)
+	if err != nil {
+		panic(err) // command structs always marshal
 	}
+	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
 }
 

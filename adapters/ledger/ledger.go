@@ -171,6 +171,7 @@ type prepared struct {
 	data     []domain.EventData
 	events   []domain.Event
 	hashes   []string
+	hash     string // of the command
 }
 
 // decide validates the envelope, catches the stream up and decides. It
@@ -178,12 +179,12 @@ type prepared struct {
 // When fresh is true the caller has caught st up while holding its lock
 // since, so the store is not asked again.
 func (s *Service) decide(ctx context.Context, env domain.Envelope, st *streamState, name string, cmd domain.Command, fresh bool) (*prepared, *Result, error) {
+	hash := domain.CommandHash(cmd)
 	if !fresh || st.agg == nil {
 		if err := s.catchUp(ctx, name, st); err != nil {
 			return nil, nil, err
 		}
 	}
-	hash := env.Hash()
 	if rec := st.commands[env.CommandID]; rec != nil {
 		if rec.hash != hash {
 			return nil, nil, &domain.Error{Code: domain.EConflict, Field: "command_id",
@@ -195,7 +196,7 @@ func (s *Service) decide(ctx context.Context, env domain.Envelope, st *streamSta
 	if err != nil {
 		return nil, nil, err
 	}
-	p := &prepared{env: env, name: name, events: events}
+	p := &prepared{env: env, name: name, events: events, hash: hash}
 	if st.rev < 0 {
 		p.expected = domain.NoStream
 	} else {
@@ -238,7 +239,7 @@ func EventID(commandID uuid.UUID, i int) uuid.UUID {
 func (s *Service) commit(st *streamState, p *prepared, res domain.AppendResult) Result {
 	out := Result{CommandID: p.env.CommandID, Events: make([]Appended, len(p.events))}
 	first := res.NextRevision + 1 - uint64(len(p.events))
-	rec := &commandRecord{hash: p.env.Hash()}
+	rec := &commandRecord{hash: p.hash}
 	for i, ev := range p.events {
 		st.agg.Apply(p.data[i].ID, ev)
 		a := Appended{ID: p.data[i].ID, Type: p.data[i].Type, Stream: p.name, Revision: first + uint64(i), Hash: p.hashes[i], Event: ev}
