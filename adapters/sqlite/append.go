@@ -1,0 +1,330 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// writeStmts are prepared once on the writer connection.
+type writeStmts struct {
+	begin, commit, rollback   *sql.Stmt
+	savepoint, release, undo  *sql.Stmt
+	dataVersion               *sql.Stmt
+	lastRev, lastPos, insert  *sql.Stmt
+	findID, idsFrom, saveSnap *sql.Stmt
+}
+
+func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&w.begin, "BEGIN IMMEDIATE"},
+		{&w.commit, "COMMIT"},
+		{&w.rollback, "ROLLBACK"},
+		{&w.savepoint, "SAVEPOINT req"},
+		{&w.release, "RELEASE req"},
+		{&w.undo, "ROLLBACK TO req"},
+		{&w.dataVersion, "PRAGMA data_version"},
+		{&w.lastRev, "SELECT COALESCE(MAX(revision), -1) FROM events WHERE stream = ?"},
+		{&w.lastPos, "SELECT pos FROM events WHERE stream = ? AND revision = ?"},
+		{&w.insert, "INSERT INTO events (stream, revision, event_id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)"},
+		{&w.findID, "SELECT revision FROM events WHERE stream = ? AND event_id = ?"},
+		{&w.idsFrom, "SELECT event_id, revision, pos FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?"},
+		{&w.saveSnap, "INSERT INTO snapshots (name, commit_pos, prepare_pos, blob, saved) VALUES (?, ?, ?, ?, ?) " +
+			"ON CONFLICT (name) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos, blob = excluded.blob, saved = excluded.saved"},
+	} {
+		st, err := c.PrepareContext(ctx, p.q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", p.q, err)
+		}
+		*p.st = st
+	}
+	return nil
+}
+
+func (w *writeStmts) close() {
+	for _, st := range []*sql.Stmt{w.begin, w.commit, w.rollback, w.savepoint, w.release, w.undo, w.dataVersion,
+		w.lastRev, w.lastPos, w.insert, w.findID, w.idsFrom, w.saveSnap} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// Append implements domain.EventStore. The events are durable (fsynced)
+// when it returns nil.
+func (s *Store) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.EventData) (domain.AppendResult, error) {
+	var out [1]domain.AppendOutcome
+	err := s.write(ctx, []domain.AppendRequest{{Stream: stream, Expected: expected, Events: events}}, out[:], false)
+	if err != nil {
+		return domain.AppendResult{}, fmt.Errorf("append %s: %w", stream, err)
+	}
+	return out[0].Result, out[0].Err
+}
+
+// AppendBatch implements domain.BatchAppender: every request is atomic on
+// its own, and one commit (one fsync) makes all that succeeded durable. A
+// request that fails its expected revision, or reuses an event id, writes
+// nothing and gets its error in its outcome; the others go on.
+func (s *Store) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([]domain.AppendOutcome, error) {
+	out := make([]domain.AppendOutcome, len(reqs))
+	if err := s.write(ctx, reqs, out, true); err != nil {
+		return nil, fmt.Errorf("append batch of %d requests: %w", len(reqs), err)
+	}
+	return out, nil
+}
+
+// write runs reqs in one transaction and fills out. It returns an error
+// only when the whole transaction failed, and then nothing was written.
+func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []domain.AppendOutcome, batch bool) (err error) {
+	if s.readOnly {
+		return domain.Errorf(domain.EUnavailable, "the event store %s is open read-only; nothing was written", s.path)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.isClosed() {
+		return errClosed()
+	}
+	if _, err := s.wst.begin.ExecContext(ctx); err != nil {
+		return classify(fmt.Errorf("begin: %w", err))
+	}
+	defer func() {
+		if err != nil {
+			// Background: the rollback must run even when ctx is done.
+			s.wst.rollback.ExecContext(context.Background())
+			clear(s.revs)
+			err = classify(err)
+		}
+	}()
+	if err := s.checkDataVersion(ctx); err != nil {
+		return err
+	}
+	now := s.now().UTC().UnixNano()
+	wrote := false
+	for i, r := range reqs {
+		res, reqErr, err := s.appendOne(ctx, r, now, batch && len(r.Events) > 1)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.Stream, err)
+		}
+		if reqErr != nil && !batch {
+			// A single append that failed may have written part of its
+			// events: undo them all.
+			s.wst.rollback.ExecContext(context.Background())
+			clear(s.revs)
+			out[i].Err = reqErr
+			return nil
+		}
+		out[i] = domain.AppendOutcome{Result: res.AppendResult, Err: reqErr}
+		wrote = wrote || (reqErr == nil && res.wrote)
+	}
+	if _, err := s.wst.commit.ExecContext(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if wrote {
+		s.notify()
+	}
+	return nil
+}
+
+// checkDataVersion forgets the cached stream revisions if another
+// connection (another process) committed since this one last looked.
+func (s *Store) checkDataVersion(ctx context.Context) error {
+	var v int64
+	if err := s.wst.dataVersion.QueryRowContext(ctx).Scan(&v); err != nil {
+		return fmt.Errorf("data version: %w", err)
+	}
+	if v != s.dataVer {
+		clear(s.revs)
+		s.dataVer = v
+	}
+	return nil
+}
+
+// appendResult is a result and whether events were written.
+type appendResult struct {
+	domain.AppendResult
+	wrote bool
+}
+
+// appendOne appends one request inside the open transaction. reqErr is an
+// error of the request alone (concurrency, duplicate id); err fails the
+// whole transaction.
+func (s *Store) appendOne(ctx context.Context, r domain.AppendRequest, now int64, savepoint bool) (res appendResult, reqErr, err error) {
+	actual, err := s.lastRevision(ctx, r.Stream)
+	if err != nil {
+		return res, nil, err
+	}
+	if !r.Expected.Allows(actual) {
+		if actual >= 0 && len(r.Events) > 0 {
+			prev, ok, err := s.retried(ctx, r.Stream, r.Events)
+			if err != nil || ok {
+				return appendResult{AppendResult: prev}, nil, err
+			}
+		}
+		return res, &domain.ConcurrencyError{Stream: r.Stream, Expected: r.Expected, Actual: actual}, nil
+	}
+	if len(r.Events) == 0 {
+		if actual < 0 {
+			return res, nil, nil
+		}
+		var pos uint64
+		if err := s.wst.lastPos.QueryRowContext(ctx, r.Stream, actual).Scan(&pos); err != nil {
+			return res, nil, fmt.Errorf("last position: %w", err)
+		}
+		return appendResult{AppendResult: domain.AppendResult{NextRevision: uint64(actual), Position: domain.Position{Commit: pos, Prepare: pos}}}, nil, nil
+	}
+	if savepoint {
+		if _, err := s.wst.savepoint.ExecContext(ctx); err != nil {
+			return res, nil, fmt.Errorf("savepoint: %w", err)
+		}
+	}
+	var last int64
+	for i := range r.Events {
+		e := &r.Events[i]
+		meta := e.Metadata
+		if meta == nil {
+			meta = []byte{}
+		}
+		data := e.Data
+		if data == nil {
+			data = []byte{}
+		}
+		sr, err := s.wst.insert.ExecContext(ctx, r.Stream, actual+1+int64(i), e.ID[:], e.Type, data, meta, now)
+		if err == nil {
+			last, err = sr.LastInsertId()
+		}
+		if err == nil {
+			continue
+		}
+		if !isDuplicateID(err) {
+			return res, nil, fmt.Errorf("insert event %s at revision %d: %w", e.ID, actual+1+int64(i), err)
+		}
+		// The id is already in the stream: undo this request, then see
+		// whether it is an identical retry.
+		if savepoint {
+			if err := s.undoRequest(ctx); err != nil {
+				return res, nil, err
+			}
+		}
+		// Without a savepoint, either nothing was inserted (i == 0) or the
+		// caller rolls the whole single-append transaction back.
+		if i == 0 {
+			prev, ok, err := s.retried(ctx, r.Stream, r.Events)
+			if err != nil || ok {
+				return appendResult{AppendResult: prev}, nil, err
+			}
+		}
+		rev := "an earlier revision"
+		var at int64
+		if qerr := s.wst.findID.QueryRowContext(ctx, r.Stream, e.ID[:]).Scan(&at); qerr == nil {
+			rev = fmt.Sprintf("revision %d", at)
+		}
+		return res, fmt.Errorf("append %s: event %s is already in the stream at %s and this append is not an identical retry; nothing was written: %w",
+			r.Stream, e.ID, rev, domain.ErrDuplicate), nil
+	}
+	if savepoint {
+		if _, err := s.wst.release.ExecContext(ctx); err != nil {
+			return res, nil, fmt.Errorf("release savepoint: %w", err)
+		}
+	}
+	next := actual + int64(len(r.Events))
+	s.revs[r.Stream] = next
+	return appendResult{
+		AppendResult: domain.AppendResult{NextRevision: uint64(next), Position: domain.Position{Commit: uint64(last), Prepare: uint64(last)}},
+		wrote:        true,
+	}, nil, nil
+}
+
+func (s *Store) undoRequest(ctx context.Context) error {
+	if _, err := s.wst.undo.ExecContext(ctx); err != nil {
+		return fmt.Errorf("rollback to savepoint: %w", err)
+	}
+	if _, err := s.wst.release.ExecContext(ctx); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
+}
+
+// lastRevision returns the stream's last revision, -1 if it has none.
+func (s *Store) lastRevision(ctx context.Context, stream string) (int64, error) {
+	if r, ok := s.revs[stream]; ok {
+		return r, nil
+	}
+	var r int64
+	if err := s.wst.lastRev.QueryRowContext(ctx, stream).Scan(&r); err != nil {
+		return 0, fmt.Errorf("last revision: %w", err)
+	}
+	s.revs[stream] = r
+	return r, nil
+}
+
+// retried reports whether events are already in stream, in order and
+// contiguous, from an earlier append, and returns that append's result.
+func (s *Store) retried(ctx context.Context, stream string, events []domain.EventData) (domain.AppendResult, bool, error) {
+	var first int64
+	err := s.wst.findID.QueryRowContext(ctx, stream, events[0].ID[:]).Scan(&first)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.AppendResult{}, false, nil
+	}
+	if err != nil {
+		return domain.AppendResult{}, false, fmt.Errorf("look up event %s: %w", events[0].ID, err)
+	}
+	rows, err := s.wst.idsFrom.QueryContext(ctx, stream, first, len(events))
+	if err != nil {
+		return domain.AppendResult{}, false, fmt.Errorf("read earlier events: %w", err)
+	}
+	defer rows.Close()
+	var (
+		n   int
+		id  []byte
+		rev uint64
+		pos uint64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &rev, &pos); err != nil {
+			return domain.AppendResult{}, false, fmt.Errorf("read earlier events: %w", err)
+		}
+		if n >= len(events) || string(id) != string(events[n].ID[:]) {
+			return domain.AppendResult{}, false, nil
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return domain.AppendResult{}, false, fmt.Errorf("read earlier events: %w", err)
+	}
+	if n != len(events) {
+		return domain.AppendResult{}, false, nil
+	}
+	return domain.AppendResult{NextRevision: rev, Position: domain.Position{Commit: pos, Prepare: pos}}, true, nil
+}
+
+// notify wakes every subscription waiting for new events.
+func (s *Store) notify() {
+	s.nmu.Lock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.nmu.Unlock()
+}
+
+// changedCh returns the channel the next commit closes.
+func (s *Store) changedCh() <-chan struct{} {
+	s.nmu.Lock()
+	defer s.nmu.Unlock()
+	return s.changed
+}
+
+// isDuplicateID reports whether err is the UNIQUE(stream, event_id)
+// constraint failing.
+func isDuplicateID(err error) bool {
+	m := err.Error()
+	return strings.Contains(m, "UNIQUE constraint failed") && strings.Contains(m, "event_id")
+}

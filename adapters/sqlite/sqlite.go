@@ -1,0 +1,342 @@
+// Package sqlite is grantledger's embedded event store: one local SQLite
+// file, no server, no set-up.
+//
+// # Durability
+//
+// The file is in WAL mode with synchronous=FULL on every connection. In WAL
+// mode a commit appends the transaction to the -wal file; with FULL, SQLite
+// fsyncs the WAL at every commit, so an Append that returned nil survives a
+// crash or a power cut. (synchronous=NORMAL would only fsync at checkpoints
+// and could lose the last commits on power loss, which a ledger must not.)
+// Each Append is one transaction; AppendBatch puts many appends in one
+// transaction, so one fsync makes them all durable while each request stays
+// atomic on its own (a savepoint per request).
+//
+// # Append-only
+//
+// The package has no way to change or remove an event. Triggers on the
+// events table RAISE on UPDATE and DELETE, so even a hand edit through the
+// sqlite3 shell is refused unless the trigger is dropped first (which the
+// hash chain in domain/chain.go then detects).
+//
+// # Schema
+//
+//	events(pos INTEGER PRIMARY KEY, stream TEXT, revision INTEGER,
+//	       event_id BLOB(16), type TEXT, data BLOB, metadata BLOB,
+//	       created INTEGER unix nanoseconds UTC,
+//	       UNIQUE(stream, revision), UNIQUE(stream, event_id))
+//	snapshots(name TEXT PRIMARY KEY, commit_pos INTEGER, prepare_pos INTEGER,
+//	          blob BLOB, saved INTEGER)
+//
+// pos is the global position (domain.Position with Commit == Prepare == pos).
+// An append whose event ids are already in the stream, in the same order, is
+// a retry: it writes nothing and returns the earlier result. Any other reuse
+// of an event id in a stream is refused with domain.ErrDuplicate.
+//
+// # Snapshots and checkpoints
+//
+// SaveSnapshot and LoadSnapshot keep one named blob with a position in a
+// separate, updatable key-value table, for projections: a projection saves
+// its read model and the position it has read up to in one statement, so the
+// two never disagree after a crash. The events table is not touched.
+//
+// # Subscriptions
+//
+// Subscribe delivers the events that already exist, then follows new ones:
+// an append in this process wakes subscribers at once, and a short poll
+// (100 ms by default, WithPollInterval) sees appends made by another process.
+//
+// # Errors
+//
+// Errors carry the stream or operation they concern. A file that is
+// read-only, or a disk that is full, gives a *domain.Error with code
+// EUnavailable that says so and that nothing was written. A store opened
+// with ReadOnly, or on a file this process cannot write, serves reads and
+// subscriptions and refuses appends.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// schemaVersion is stored in PRAGMA user_version.
+const schemaVersion = 1
+
+const schema = `
+CREATE TABLE IF NOT EXISTS events (
+	pos      INTEGER PRIMARY KEY,
+	stream   TEXT    NOT NULL,
+	revision INTEGER NOT NULL,
+	event_id BLOB    NOT NULL,
+	type     TEXT    NOT NULL,
+	data     BLOB    NOT NULL,
+	metadata BLOB    NOT NULL,
+	created  INTEGER NOT NULL,
+	UNIQUE (stream, revision),
+	UNIQUE (stream, event_id)
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'grantledger events are append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'grantledger events are append-only: DELETE refused'); END;
+CREATE TABLE IF NOT EXISTS snapshots (
+	name        TEXT    PRIMARY KEY,
+	commit_pos  INTEGER NOT NULL,
+	prepare_pos INTEGER NOT NULL,
+	blob        BLOB    NOT NULL,
+	saved       INTEGER NOT NULL
+);
+PRAGMA user_version = 1;
+`
+
+// Store is the embedded SQLite event store. It is safe for concurrent use.
+type Store struct {
+	path     string
+	readOnly bool
+	poll     time.Duration
+	now      func() time.Time
+
+	db *sql.DB // pool for reads; one connection of it is the writer
+
+	wmu     sync.Mutex // serialises writes of this process
+	w       *sql.Conn  // the writer connection; nil when read-only
+	wst     writeStmts
+	revs    map[string]int64 // stream -> last revision, valid while dataVer holds
+	dataVer int64            // PRAGMA data_version when revs was last valid
+
+	rst readStmts
+
+	nmu     sync.Mutex
+	changed chan struct{} // closed and replaced after every commit that wrote events
+	done    chan struct{} // closed by Close
+	closeMu sync.Once
+}
+
+var (
+	_ domain.EventStore    = (*Store)(nil)
+	_ domain.BatchAppender = (*Store)(nil)
+)
+
+// Option changes how Open opens a store.
+type Option func(*options)
+
+type options struct {
+	readOnly bool
+	poll     time.Duration
+	now      func() time.Time
+	driver   string
+}
+
+// ReadOnly opens the file for reading only: reads and subscriptions work,
+// appends and snapshot saves return an EUnavailable error. The file must
+// exist.
+func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
+
+// WithPollInterval sets how often a waiting subscription looks for events
+// appended by another process (default 100 ms). Appends of this process wake
+// subscriptions at once whatever the interval.
+func WithPollInterval(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.poll = d
+		}
+	}
+}
+
+// WithClock sets the clock that stamps RecordedEvent.Created (default
+// time.Now).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// withDriver picks the database/sql driver by name; the benchmarks use it to
+// compare drivers.
+func withDriver(name string) Option { return func(o *options) { o.driver = name } }
+
+// Open opens the store in the file at path, creating the file (mode 0600)
+// and its tables if they do not exist. A file this process may not write is
+// opened read-only, as with the ReadOnly option.
+func Open(path string, opts ...Option) (*Store, error) {
+	o := options{poll: 100 * time.Millisecond, now: time.Now, driver: defaultDriver}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open event store %s: %w", path, err)
+	}
+	if !o.readOnly {
+		f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+		switch {
+		case err == nil:
+			f.Close()
+		case errors.Is(err, os.ErrPermission) || isReadOnlyFS(err):
+			if _, serr := os.Stat(abs); serr != nil {
+				return nil, fmt.Errorf("open event store %s: cannot create the file: %w", path, err)
+			}
+			o.readOnly = true
+		default:
+			return nil, fmt.Errorf("open event store %s: %w", path, err)
+		}
+	} else if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("open event store %s read-only: %w", path, err)
+	}
+	s := &Store{
+		path: abs, readOnly: o.readOnly, poll: o.poll, now: o.now,
+		revs: map[string]int64{}, changed: make(chan struct{}), done: make(chan struct{}),
+	}
+	if err := s.open(o.driver); err != nil {
+		if s.db != nil {
+			s.db.Close()
+		}
+		return nil, fmt.Errorf("open event store %s: %w", path, classify(err))
+	}
+	return s, nil
+}
+
+func (s *Store) open(driverName string) error {
+	probe, err := sql.Open(driverName, "")
+	if err != nil {
+		return err
+	}
+	drv := probe.Driver()
+	probe.Close()
+	mode := "rw"
+	if s.readOnly {
+		mode = "ro"
+	}
+	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: s.path, RawQuery: "mode=" + mode}).String()
+	s.db = sql.OpenDB(&connector{drv: drv, dsn: dsn, pragmas: []string{
+		"PRAGMA busy_timeout = 10000",
+		"PRAGMA synchronous = FULL",
+	}})
+	s.db.SetMaxOpenConns(5) // the writer and four readers
+	s.db.SetMaxIdleConns(5)
+	s.db.SetConnMaxIdleTime(0)
+	ctx := context.Background()
+	if !s.readOnly {
+		w, err := s.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		s.w = w
+		var jm string
+		if err := w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&jm); err != nil {
+			return fmt.Errorf("set WAL mode: %w", err)
+		}
+		if jm != "wal" {
+			return fmt.Errorf("set WAL mode: the file stays in journal mode %q", jm)
+		}
+		var v int
+		if err := w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		switch {
+		case v > schemaVersion:
+			return fmt.Errorf("the file has schema version %d; this program knows up to %d", v, schemaVersion)
+		case v < schemaVersion:
+			if _, err := w.ExecContext(ctx, schema); err != nil {
+				return fmt.Errorf("create tables: %w", err)
+			}
+		}
+		if err := s.wst.prepare(ctx, w); err != nil {
+			return err
+		}
+	} else {
+		var v int
+		if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if v != schemaVersion {
+			return fmt.Errorf("the file has schema version %d, want %d (is it a grantledger event store?)", v, schemaVersion)
+		}
+	}
+	return s.rst.prepare(ctx, s.db)
+}
+
+// Path returns the absolute path of the store's file.
+func (s *Store) Path() string { return s.path }
+
+// Close implements domain.EventStore. It ends every subscription and
+// closes the file; SQLite checkpoints the WAL into the main file when the
+// last connection closes.
+func (s *Store) Close() error {
+	var err error
+	s.closeMu.Do(func() {
+		close(s.done)
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		s.rst.close()
+		if s.w != nil {
+			s.wst.close()
+			err = s.w.Close()
+		}
+		if cerr := s.db.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			err = fmt.Errorf("close event store %s: %w", s.path, err)
+		}
+	})
+	return err
+}
+
+// isClosed reports whether Close was called.
+func (s *Store) isClosed() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// errClosed is returned by calls on a closed store.
+func errClosed() error { return domain.Errorf(domain.EUnavailable, "the event store is closed") }
+
+// connector opens driver connections and sets the per-connection pragmas on
+// each, whatever the driver's own DSN syntax.
+type connector struct {
+	drv     driver.Driver
+	dsn     string
+	pragmas []string
+}
+
+func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.drv.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range c.pragmas {
+		if err := execConn(ctx, conn, p); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	return conn, nil
+}
+
+func (c *connector) Driver() driver.Driver { return c.drv }
+
+func execConn(ctx context.Context, conn driver.Conn, q string) error {
+	if ex, ok := conn.(driver.ExecerContext); ok {
+		_, err := ex.ExecContext(ctx, q, nil)
+		return err
+	}
+	st, err := conn.Prepare(q)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, err = st.Exec(nil) //nolint:staticcheck // fallback for drivers without ExecerContext
+	return err
+}
