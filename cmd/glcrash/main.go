@@ -1,0 +1,191 @@
+// Command glcrash is the writer process of grantledger's crash test
+// (adapters/reliability). It opens the embedded store, listens on a
+// loopback TCP address and takes commands from any number of clients, one
+// JSON envelope per line (the same JSON as "grantledger apply"). Commands
+// that arrive together share one durable commit (ledger.HandleBatch); the
+// answer line for a command is written only after that commit returned, so
+// an acknowledged command has reached the disk. A projector follows the
+// store and saves its read model with its checkpoint as it goes, so a kill
+// can also land in the middle of a snapshot.
+//
+// It prints "listening ADDR" on stdout when ready. It is a test tool, not
+// a server to deploy: it has no authentication and listens on loopback only.
+//
+// Usage:
+//
+//	glcrash -db PATH [-addr 127.0.0.1:0] [-batch 256]
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/adapters/projector"
+	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/domain"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "glcrash:", err)
+		os.Exit(1)
+	}
+}
+
+// Answer is the line written back for each command line.
+type Answer struct {
+	CommandID string `json:"command_id,omitempty"`
+	OK        bool   `json:"ok"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	Events    int    `json:"events,omitempty"`
+	Code      string `json:"code,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+type request struct {
+	env   domain.Envelope
+	reply chan Answer
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("glcrash", flag.ContinueOnError)
+	db := fs.String("db", "", "path of the embedded ledger file")
+	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on")
+	batch := fs.Int("batch", 256, "most commands per durable commit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *db == "" {
+		return errors.New("-db PATH is required")
+	}
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil || !net.ParseIP(host).IsLoopback() {
+		return fmt.Errorf("-addr %q: must be a loopback address such as 127.0.0.1:0", *addr)
+	}
+	store, err := sqlite.Open(*db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	svc := ledger.New(store, ledger.Options{})
+	proj, err := projector.Open(ctx, store, projector.Options{SnapshotEvery: 50})
+	if err != nil {
+		return fmt.Errorf("projections: %w", err)
+	}
+	go follow(ctx, proj)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	reqs := make(chan request, *batch)
+	go commit(ctx, svc, reqs, *batch)
+	fmt.Fprintf(stdout, "listening %s\n", ln.Addr())
+	go func() {
+		<-ctx.Done()
+		ln.Close()
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		go serve(ctx, c, reqs)
+	}
+}
+
+// follow keeps the read model caught up; CatchUp saves the read model and
+// its checkpoint together whenever it applied something.
+func follow(ctx context.Context, proj *projector.Runner) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := proj.CatchUp(ctx); err != nil && ctx.Err() == nil {
+				fmt.Fprintln(os.Stderr, "glcrash: projections:", err)
+			}
+		}
+	}
+}
+
+// commit takes whatever requests are waiting, up to max, and applies them
+// in one durable commit, then answers each.
+func commit(ctx context.Context, svc *ledger.Service, reqs <-chan request, max int) {
+	for {
+		var group []request
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-reqs:
+			group = append(group, r)
+		}
+	drain:
+		for len(group) < max {
+			select {
+			case r := <-reqs:
+				group = append(group, r)
+			default:
+				break drain
+			}
+		}
+		envs := make([]domain.Envelope, len(group))
+		for i, r := range group {
+			envs[i] = r.env
+		}
+		for i, res := range svc.HandleBatch(ctx, envs) {
+			a := Answer{CommandID: envs[i].CommandID.String()}
+			if res.Err != nil {
+				a.Code, a.Error = domain.ErrorCode(res.Err), res.Err.Error()
+			} else {
+				a.OK, a.Duplicate, a.Events = true, res.Result.Duplicate, len(res.Result.Events)
+			}
+			group[i].reply <- a
+		}
+	}
+}
+
+// serve answers one client's lines in order.
+func serve(ctx context.Context, c net.Conn, reqs chan<- request) {
+	defer c.Close()
+	in := bufio.NewScanner(c)
+	in.Buffer(make([]byte, 64*1024), domain.MaxEnvelopeBytes+1)
+	out := json.NewEncoder(c)
+	reply := make(chan Answer, 1)
+	for in.Scan() {
+		env, err := domain.DecodeEnvelope(in.Bytes())
+		var a Answer
+		if err != nil {
+			a = Answer{Code: domain.ErrorCode(err), Error: err.Error()}
+		} else {
+			select {
+			case reqs <- request{env: env, reply: reply}:
+			case <-ctx.Done():
+				return
+			}
+			a = <-reply
+		}
+		if err := out.Encode(a); err != nil {
+			return
+		}
+	}
+}
