@@ -1,0 +1,122 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// TokenInfo is a token as the API shows it: who holds it, never its hash.
+type TokenInfo struct {
+	Principal
+	Created string `json:"created"`
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p Principal) error {
+	if _, err := queryParams(r); err != nil {
+		return err
+	}
+	out := []TokenInfo{}
+	for _, t := range s.cfg.Tokens.List() {
+		out = append(out, TokenInfo{Principal: t.Principal, Created: t.Created.Format("2006-01-02T15:04:05Z07:00")})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
+	return nil
+}
+
+// TokenRequest is the body of POST /v1/tokens.
+type TokenRequest struct {
+	Name    string `json:"name"`
+	Role    string `json:"role"`
+	Funder  string `json:"funder,omitempty"`
+	Grantee string `json:"grantee,omitempty"`
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p Principal) error {
+	b, err := readBody(w, r, 64<<10)
+	if err != nil {
+		return err
+	}
+	var req TokenRequest
+	if err := strictJSON(b, &req); err != nil {
+		return err
+	}
+	if len(req.Name) > 200 {
+		return domain.FieldError("name", "longer than 200 characters")
+	}
+	token, rec, err := s.cfg.Tokens.Create(Principal{Name: req.Name, Role: req.Role, Funder: req.Funder, Grantee: req.Grantee})
+	if err != nil {
+		field := "role"
+		switch {
+		case strings.Contains(err.Error(), "name"):
+			field = "name"
+		case strings.Contains(err.Error(), "--funder"):
+			field = "funder"
+		case strings.Contains(err.Error(), "--grantee"):
+			field = "grantee"
+		}
+		if strings.Contains(err.Error(), "token file") {
+			return err
+		}
+		return domain.FieldError(field, "%v", err)
+	}
+	s.log.Info("token created", "request_id", requestID(r.Context()), "token_id", rec.TokenID, "name", rec.Name, "role", rec.Role, "by", p.Name)
+	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "id": rec.TokenID, "principal": rec.Principal,
+		"note": "the token is shown only now; the server keeps only its SHA-256"})
+	return nil
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p Principal) error {
+	id := r.PathValue("id")
+	if err := s.cfg.Tokens.Revoke(id); err != nil {
+		if errors.Is(err, errNoToken) {
+			return &domain.Error{Code: domain.ENotFound, Field: "id", Message: fmt.Sprintf("no token with id %q", id), Err: domain.ErrNotFound}
+		}
+		return err
+	}
+	s.log.Info("token revoked", "request_id", requestID(r.Context()), "token_id", id, "by", p.Name)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) whoami(w http.ResponseWriter, r *http.Request, p Principal) error {
+	writeJSON(w, http.StatusOK, map[string]any{"principal": p, "actor": p.Actor()})
+	return nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ Principal) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "alive"})
+	return nil
+}
+
+// readyz answers 200 when the store answers a read and the read model has
+// caught up, both within ReadyTimeout; 503 otherwise or while shutting down.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ Principal) error {
+	if s.stopping.Load() {
+		return errorf(domain.EUnavailable, "shutting down")
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.ReadyTimeout)
+	defer cancel()
+	if s.cfg.Store != nil {
+		if _, err := s.cfg.Store.ReadAll(ctx, domain.Position{}, 1); err != nil {
+			return errorf(domain.EUnavailable, "store not reachable: "+err.Error())
+		}
+	}
+	if err := s.cfg.Reports.Ready(ctx); err != nil {
+		return errorf(domain.EUnavailable, "read model not caught up within "+s.cfg.ReadyTimeout.String()+": "+err.Error())
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ Principal) error {
+	if s.cfg.Metrics == nil {
+		return &domain.Error{Code: domain.ENotFound, Message: "metrics are not enabled"}
+	}
+	s.cfg.Metrics.ServeHTTP(w, r)
+	return nil
+}

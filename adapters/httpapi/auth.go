@@ -1,0 +1,234 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Roles a token can hold.
+const (
+	RoleFunder  = "funder"  // ministry officer: plans, amends, approves, closes, for one funder
+	RoleGrantee = "grantee" // NGO accountant: spending and deliveries, for one grantee
+	RoleAuditor = "auditor" // reads everything, the audit trail and verify; writes nothing
+	RoleAdmin   = "admin"   // tokens and configuration; no ledger data
+)
+
+// Roles lists every role, in the order the docs give them.
+var Roles = []string{RoleFunder, RoleGrantee, RoleAuditor, RoleAdmin}
+
+// Principal is who a request acts as: the holder of a token.
+type Principal struct {
+	TokenID string `json:"id"`
+	Name    string `json:"name"`
+	Role    string `json:"role"`
+	Funder  string `json:"funder,omitempty"`  // scope of a funder token
+	Grantee string `json:"grantee,omitempty"` // scope of a grantee token
+}
+
+// Actor is the name written into the metadata of every event the principal
+// causes: "name (role)".
+func (p Principal) Actor() string { return p.Name + " (" + p.Role + ")" }
+
+// TokenRecord is a token as the token file keeps it: its SHA-256, never the
+// token itself.
+type TokenRecord struct {
+	Principal
+	Hash    string    `json:"sha256"`
+	Created time.Time `json:"created"`
+}
+
+type tokenFile struct {
+	Tokens []TokenRecord `json:"tokens"`
+}
+
+// Tokens is the set of API tokens, kept in a JSON file created with
+// owner-only permissions (0600). It is safe for concurrent use.
+type Tokens struct {
+	path string // "" keeps the tokens in memory only
+	now  func() time.Time
+
+	mu   sync.RWMutex
+	recs []TokenRecord
+}
+
+// TokenPrefix starts every token, so that a leaked one is easy to grep for.
+const TokenPrefix = "glt_"
+
+// OpenTokens reads the token file at path; a missing file is an empty set
+// (the file is created on the first token). path "" keeps tokens in memory.
+func OpenTokens(path string) (*Tokens, error) {
+	t := &Tokens{path: path, now: time.Now}
+	if path == "" {
+		return t, nil
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return t, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("token file: %w", err)
+	}
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("token file %s: mode %04o lets others read it; run chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	var f tokenFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("token file %s: %w", path, err)
+	}
+	for i, r := range f.Tokens {
+		if err := checkPrincipal(r.Principal); err != nil {
+			return nil, fmt.Errorf("token file %s: token %d (%s): %w", path, i+1, r.TokenID, err)
+		}
+		if len(r.Hash) != 64 {
+			return nil, fmt.Errorf("token file %s: token %d (%s): sha256 must be 64 hex digits", path, i+1, r.TokenID)
+		}
+	}
+	t.recs = f.Tokens
+	return t, nil
+}
+
+func checkPrincipal(p Principal) error {
+	switch {
+	case strings.TrimSpace(p.Name) == "":
+		return errors.New("name is empty")
+	case p.Role == RoleFunder && strings.TrimSpace(p.Funder) == "":
+		return errors.New("a funder token needs the funder it acts for (--funder)")
+	case p.Role == RoleGrantee && strings.TrimSpace(p.Grantee) == "":
+		return errors.New("a grantee token needs the grantee it acts for (--grantee)")
+	case p.Role != RoleFunder && p.Role != RoleGrantee && p.Role != RoleAuditor && p.Role != RoleAdmin:
+		return fmt.Errorf("unknown role %q; one of %s", p.Role, strings.Join(Roles, ", "))
+	case p.Role != RoleFunder && p.Funder != "", p.Role != RoleGrantee && p.Grantee != "":
+		return fmt.Errorf("a %s token is not scoped to a funder or grantee", p.Role)
+	}
+	return nil
+}
+
+func hashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// Create makes a new token for p, saves its hash and returns the token.
+// The token is shown only this once.
+func (t *Tokens) Create(p Principal) (string, TokenRecord, error) {
+	if err := checkPrincipal(p); err != nil {
+		return "", TokenRecord{}, err
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", TokenRecord{}, err
+	}
+	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	var id [6]byte
+	rand.Read(id[:])
+	p.TokenID = hex.EncodeToString(id[:])
+	rec := TokenRecord{Principal: p, Hash: hashToken(token), Created: t.now().UTC().Truncate(time.Second)}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	next := append(append([]TokenRecord(nil), t.recs...), rec)
+	if err := t.save(next); err != nil {
+		return "", TokenRecord{}, err
+	}
+	t.recs = next
+	return token, rec, nil
+}
+
+// Revoke removes the token with the given id.
+func (t *Tokens) Revoke(id string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	next := make([]TokenRecord, 0, len(t.recs))
+	for _, r := range t.recs {
+		if r.TokenID != id {
+			next = append(next, r)
+		}
+	}
+	if len(next) == len(t.recs) {
+		return fmt.Errorf("token %q: %w", id, errNoToken)
+	}
+	if err := t.save(next); err != nil {
+		return err
+	}
+	t.recs = next
+	return nil
+}
+
+var errNoToken = errors.New("no such token")
+
+// List returns the tokens (hashes included; they are not secret enough to
+// log, but the HTTP API leaves them out).
+func (t *Tokens) List() []TokenRecord {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return append([]TokenRecord(nil), t.recs...)
+}
+
+// Authenticate returns the principal holding token. Every stored hash is
+// compared in constant time, and all of them are compared, so timing says
+// nothing about which hash (or how much of it) matched.
+func (t *Tokens) Authenticate(token string) (Principal, bool) {
+	sum := sha256.Sum256([]byte(token))
+	want := make([]byte, 64)
+	hex.Encode(want, sum[:])
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	var found Principal
+	ok := 0
+	for _, r := range t.recs {
+		if subtle.ConstantTimeCompare([]byte(r.Hash), want) == 1 {
+			found = r.Principal
+			ok = 1
+		}
+	}
+	return found, ok == 1
+}
+
+// save writes the records atomically: a temporary file with mode 0600 in
+// the same directory, synced, then renamed over the old one.
+func (t *Tokens) save(recs []TokenRecord) error {
+	if t.path == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(tokenFile{Tokens: recs}, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(t.path)
+	f, err := os.CreateTemp(dir, ".tokens-*.tmp")
+	if err != nil {
+		return fmt.Errorf("token file: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("token file: %w", err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("token file: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("token file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("token file: %w", err)
+	}
+	if err := os.Rename(tmp, t.path); err != nil {
+		return fmt.Errorf("token file: %w", err)
+	}
+	return nil
+}

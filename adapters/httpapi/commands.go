@@ -1,0 +1,261 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// commandRoles says which role may send each command type.
+var commandRoles = map[string]string{
+	domain.CmdRegisterAgreement: RoleFunder,
+	domain.CmdAddBudgetLine:     RoleFunder,
+	domain.CmdPlanBudget:        RoleFunder,
+	domain.CmdAmendBudget:       RoleFunder,
+	domain.CmdCarryOver:         RoleFunder,
+	domain.CmdReturnUnspent:     RoleFunder,
+	domain.CmdDeclareIneligible: RoleFunder,
+	domain.CmdRecordRecovery:    RoleFunder,
+	domain.CmdDefineIndicator:   RoleFunder,
+	domain.CmdCloseYear:         RoleFunder,
+	domain.CmdRecordSpending:    RoleGrantee,
+	domain.CmdReverseSpending:   RoleGrantee,
+	domain.CmdRecordDelivery:    RoleGrantee,
+}
+
+// CommandRole returns the role allowed to send a command type.
+func CommandRole(typ string) string { return commandRoles[typ] }
+
+// readBody reads a JSON body of at most limit bytes.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return nil, errorf(codeMediaType, fmt.Sprintf("Content-Type %q: send application/json", ct))
+		}
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, errorf(codeTooLarge, fmt.Sprintf("body is larger than the %d bytes allowed; nothing was applied", limit))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	return b, nil
+}
+
+// decodeEnvelope reads one command envelope strictly (unknown fields and
+// trailing data are errors) and sets its actor to the principal: a name in
+// the body is never used.
+func decodeEnvelope(b []byte, p Principal) (domain.Envelope, error) {
+	var env domain.Envelope
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&env); err != nil {
+		return env, jsonProblem(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return env, domain.Errorf(domain.EInvalid, "unexpected data after the JSON object")
+	}
+	env.Actor = p.Actor()
+	return env, nil
+}
+
+// jsonProblem turns a JSON decoding error into a domain error naming the
+// field when there is one.
+func jsonProblem(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		if te.Field != "" {
+			return domain.FieldError(te.Field, "expected %s, got JSON %s", te.Type, te.Value)
+		}
+		return domain.Errorf(domain.EInvalid, "expected %s, got JSON %s", te.Type, te.Value)
+	case errors.As(err, &se):
+		return domain.Errorf(domain.EInvalid, "malformed JSON at byte %d: %v", se.Offset, se)
+	case err == io.EOF:
+		return domain.Errorf(domain.EInvalid, "empty body; expected a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return domain.Errorf(domain.EInvalid, "the JSON ends early")
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return de
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if m := unknownField.FindStringSubmatch(msg); m != nil {
+		return domain.FieldError(m[1], "unknown field; /openapi.json lists the fields this request takes")
+	}
+	return domain.Errorf(domain.EInvalid, "%s", msg)
+}
+
+// authorizeCommand checks that p may send the command: its role may send
+// this type, and the agreement belongs to p's funder or grantee. The
+// agreement's funder and grantee are read from the ledger, never from the
+// request, except for register_agreement, whose funder must be p's.
+func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.Envelope) error {
+	if want, known := commandRoles[env.Type]; known && p.Role != want {
+		return errorf(codeForbidden, fmt.Sprintf("the %s role may not send %s; it is for the %s role", p.Role, env.Type, want))
+	}
+	cmd, err := env.DecodeCommand()
+	if err != nil {
+		return err
+	}
+	if reg, ok := cmd.(domain.RegisterAgreement); ok {
+		if !sameOrg(reg.Funder, p.Funder) {
+			return &httpError{code: codeForbidden, field: "data.funder", msg: fmt.Sprintf("your token acts for funder %q, not %q", p.Funder, reg.Funder)}
+		}
+		return nil
+	}
+	return s.authorizeAgreement(ctx, p, cmd.AgreementNumber())
+}
+
+// authorizeAgreement checks that p may act on or read the agreement.
+func (s *Server) authorizeAgreement(ctx context.Context, p Principal, number string) error {
+	if p.Role == RoleAuditor {
+		return nil
+	}
+	var funder, grantee string
+	err := s.cfg.Ledger.View(ctx, number, func(a *domain.Agreement) error {
+		funder, grantee = a.Funder, a.Grantee
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case p.Role == RoleFunder && sameOrg(funder, p.Funder):
+		return nil
+	case p.Role == RoleGrantee && sameOrg(grantee, p.Grantee):
+		return nil
+	}
+	return errorf(codeForbidden, fmt.Sprintf("agreement %s is not one of your organisation's (%s)", number, p.org()))
+}
+
+func (p Principal) org() string {
+	if p.Role == RoleFunder {
+		return "funder " + p.Funder
+	}
+	if p.Role == RoleGrantee {
+		return "grantee " + p.Grantee
+	}
+	return p.Role
+}
+
+// sameOrg compares organisation names as the reports' scopes do: ignoring
+// case and surrounding spaces.
+func sameOrg(a, b string) bool {
+	return strings.TrimSpace(b) != "" && strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}
+
+// postCommand applies one command. 201 with the events appended, or 200
+// when the command id was applied before (nothing appended again).
+func (s *Server) postCommand(w http.ResponseWriter, r *http.Request, p Principal) error {
+	b, err := readBody(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	env, err := decodeEnvelope(b, p)
+	if err != nil {
+		return err
+	}
+	if err := s.authorizeCommand(r.Context(), p, env); err != nil {
+		return err
+	}
+	res, err := s.cfg.Ledger.Handle(r.Context(), env)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if res.Duplicate {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, res)
+	return nil
+}
+
+// BatchItem is the outcome of one command of a batch: its status as if it
+// had been sent alone, and its result or problem.
+type BatchItem struct {
+	Index   int            `json:"index"`
+	Status  int            `json:"status"`
+	Result  *ledger.Result `json:"result,omitempty"`
+	Problem *Problem       `json:"problem,omitempty"`
+}
+
+// BatchResponse answers a batch.
+type BatchResponse struct {
+	Applied int         `json:"applied"`
+	Failed  int         `json:"failed"`
+	Results []BatchItem `json:"results"`
+}
+
+// postBatch applies a JSON array of command envelopes (each the same JSON
+// as one line of 'apply'). Each command is atomic on its own and is
+// authorized on its own; the accepted ones share one durable commit.
+func (s *Server) postBatch(w http.ResponseWriter, r *http.Request, p Principal) error {
+	b, err := readBody(w, r, s.cfg.MaxBatchBytes)
+	if err != nil {
+		return err
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return jsonProblem(fmt.Errorf("%w", err))
+	}
+	if len(raws) == 0 {
+		return domain.Errorf(domain.EInvalid, "empty batch; send a JSON array of commands")
+	}
+	if len(raws) > s.cfg.MaxBatch {
+		return errorf(codeTooLarge, fmt.Sprintf("batch of %d commands; at most %d are allowed", len(raws), s.cfg.MaxBatch))
+	}
+	out := BatchResponse{Results: make([]BatchItem, len(raws))}
+	var envs []domain.Envelope
+	var idx []int
+	fail := func(i int, err error) {
+		pr := problemFor(err)
+		pr.Instance = fmt.Sprintf("%s#%d", r.URL.Path, i)
+		out.Results[i] = BatchItem{Index: i, Status: pr.Status, Problem: &pr}
+		out.Failed++
+	}
+	for i, raw := range raws {
+		env, err := decodeEnvelope(raw, p)
+		if err == nil {
+			err = s.authorizeCommand(r.Context(), p, env)
+		}
+		if err != nil {
+			fail(i, err)
+			continue
+		}
+		envs = append(envs, env)
+		idx = append(idx, i)
+	}
+	if len(envs) > 0 {
+		for k, br := range s.cfg.Ledger.HandleBatch(r.Context(), envs) {
+			i := idx[k]
+			if br.Err != nil {
+				fail(i, br.Err)
+				continue
+			}
+			res := br.Result
+			status := http.StatusCreated
+			if res.Duplicate {
+				status = http.StatusOK
+			}
+			out.Results[i] = BatchItem{Index: i, Status: status, Result: &res}
+			out.Applied++
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

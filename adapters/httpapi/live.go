@@ -1,0 +1,174 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
+)
+
+// CheckpointObserver is told the read model's checkpoint after each catch-up
+// (metrics.Metrics is one).
+type CheckpointObserver interface {
+	SetCheckpoint(commit uint64)
+}
+
+// LiveReports implements Reports over the projections package: it keeps one
+// projections.Ledger and folds the store's new events into it before each
+// query, so reports are never behind an acknowledged command. An as-of
+// query folds a fresh ledger limited to that moment.
+type LiveReports struct {
+	store    domain.EventStore
+	dec      *projections.Decoder
+	observer CheckpointObserver
+	page     int
+
+	mu   sync.Mutex
+	live *projections.Ledger
+}
+
+var _ Reports = (*LiveReports)(nil)
+
+// NewLiveReports returns reports over store; observer may be nil.
+func NewLiveReports(store domain.EventStore, observer CheckpointObserver) *LiveReports {
+	return &LiveReports{store: store, dec: projections.NewDecoder(nil), observer: observer, page: 4096, live: projections.NewLedger(time.Time{})}
+}
+
+// fold feeds l every event after its position, in pages.
+func (lr *LiveReports) fold(ctx context.Context, l *projections.Ledger) error {
+	for {
+		evs, err := lr.store.ReadAll(ctx, l.Position(), lr.page)
+		if err != nil {
+			return fmt.Errorf("read model: read after %s: %w", l.Position(), err)
+		}
+		for _, e := range evs {
+			pe, err := lr.dec.Decode(e)
+			if err != nil {
+				return fmt.Errorf("read model: %w", err)
+			}
+			l.Apply(pe)
+		}
+		if len(evs) < lr.page {
+			return nil
+		}
+	}
+}
+
+// with runs fn on a ledger caught up with the store: the live one, or a
+// fresh one limited to asOf.
+func (lr *LiveReports) with(ctx context.Context, asOf time.Time, fn func(*projections.Ledger) (any, error)) (any, error) {
+	if !asOf.IsZero() {
+		l := projections.NewLedger(asOf)
+		if err := lr.fold(ctx, l); err != nil {
+			return nil, err
+		}
+		return fn(l)
+	}
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	if err := lr.fold(ctx, lr.live); err != nil {
+		return nil, err
+	}
+	if lr.observer != nil {
+		lr.observer.SetCheckpoint(lr.live.Position().Commit)
+	}
+	return fn(lr.live)
+}
+
+// YearReport implements Reports.
+func (lr *LiveReports) YearReport(ctx context.Context, agreement string, year int, asOf time.Time) (any, error) {
+	return lr.with(ctx, asOf, func(l *projections.Ledger) (any, error) {
+		t := time.Now().UTC()
+		r, err := l.YearReport(agreement, year, domain.NewDate(t.Year(), t.Month(), t.Day()))
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
+	})
+}
+
+func scopeOf(q Query) projections.Scope {
+	return projections.Scope{Funder: q.Funder, Grantee: q.Grantee, Programme: q.Programme, Agreement: q.Agreement}
+}
+
+// Reconciliation implements Reports.
+func (lr *LiveReports) Reconciliation(ctx context.Context, q Query) (any, error) {
+	w := projections.Window{Year: q.Year, From: q.From, To: q.To}
+	if q.Year == 0 && q.From == 0 && q.To == 0 {
+		return lr.with(ctx, q.AsOf, func(l *projections.Ledger) (any, error) { return l.MultiYear(scopeOf(q)), nil })
+	}
+	return lr.with(ctx, q.AsOf, func(l *projections.Ledger) (any, error) {
+		r, err := l.Reconcile(scopeOf(q), w)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
+	})
+}
+
+// Indicators implements Reports.
+func (lr *LiveReports) Indicators(ctx context.Context, q Query) (any, error) {
+	return lr.with(ctx, q.AsOf, func(l *projections.Ledger) (any, error) {
+		return l.Indicators(scopeOf(q), q.Year, q.Today), nil
+	})
+}
+
+// Audit implements Reports.
+func (lr *LiveReports) Audit(ctx context.Context, q AuditQuery) (any, error) {
+	return lr.with(ctx, q.AsOf, func(l *projections.Ledger) (any, error) {
+		return l.Audit(projections.AuditFilter{Agreement: q.Agreement, Actor: q.Actor, From: q.From, To: q.To, Types: q.Types}), nil
+	})
+}
+
+// Verify recomputes every stream's hash chain, reading the store once in
+// global order, and names the first broken event of each broken stream.
+func (lr *LiveReports) Verify(ctx context.Context) (any, error) {
+	res := projections.Verification{Breaks: []projections.ChainBreak{}}
+	chains := map[string]*domain.ChainVerifier{}
+	broken := map[string]bool{}
+	from := domain.Position{}
+	for {
+		evs, err := lr.store.ReadAll(ctx, from, lr.page)
+		if err != nil {
+			return nil, fmt.Errorf("verify: read: %w", err)
+		}
+		for _, e := range evs {
+			res.Events++
+			v := chains[e.Stream]
+			if v == nil {
+				v = &domain.ChainVerifier{Stream: e.Stream}
+				chains[e.Stream] = v
+			}
+			if broken[e.Stream] {
+				continue
+			}
+			if err := v.Check(e); err != nil {
+				broken[e.Stream] = true
+				var te *domain.TamperError
+				problem := err.Error()
+				if errors.As(err, &te) {
+					problem = te.Problem
+				}
+				res.Breaks = append(res.Breaks, projections.ChainBreak{Stream: e.Stream, Revision: e.Revision, Position: e.Position, EventID: e.ID, Problem: problem})
+			}
+		}
+		if len(evs) < lr.page {
+			break
+		}
+		from = evs[len(evs)-1].Position
+	}
+	res.Streams = len(chains)
+	res.OK = len(res.Breaks) == 0
+	return res, nil
+}
+
+// Ready catches the live read model up; it is ready when that succeeds
+// within ctx's deadline.
+func (lr *LiveReports) Ready(ctx context.Context) error {
+	_, err := lr.with(ctx, time.Time{}, func(*projections.Ledger) (any, error) { return nil, nil })
+	return err
+}

@@ -1,0 +1,55 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+)
+
+// route is one entry of the route table: method, path pattern, which roles
+// may call it (none for a public route) and the handler.
+type route struct {
+	method string
+	path   string
+	public bool
+	roles  []string
+	h      func(w http.ResponseWriter, r *http.Request, p Principal) error
+}
+
+func (rt route) allows(role string) bool { return slices.Contains(rt.roles, role) }
+
+// routeTable is every route the server has. The OpenAPI document lists the
+// same routes; a test keeps the two equal.
+func (s *Server) routeTable() []route {
+	writers := []string{RoleFunder, RoleGrantee}
+	readers := []string{RoleFunder, RoleGrantee, RoleAuditor}
+	auditor := []string{RoleAuditor}
+	admin := []string{RoleAdmin}
+	return []route{
+		{method: "POST", path: "/v1/commands", roles: writers, h: s.postCommand},
+		{method: "POST", path: "/v1/commands/batch", roles: writers, h: s.postBatch},
+		{method: "GET", path: "/v1/agreements/{agreement}", roles: readers, h: s.getAgreement},
+		{method: "GET", path: "/v1/reports/yearly", roles: readers, h: s.getYearly},
+		{method: "GET", path: "/v1/reports/reconciliation", roles: readers, h: s.getReconciliation},
+		{method: "GET", path: "/v1/reports/indicators", roles: readers, h: s.getIndicators},
+		{method: "GET", path: "/v1/reports/audit", roles: auditor, h: s.getAudit},
+		{method: "GET", path: "/v1/verify", roles: auditor, h: s.getVerify},
+		{method: "GET", path: "/v1/tokens", roles: admin, h: s.listTokens},
+		{method: "POST", path: "/v1/tokens", roles: admin, h: s.createToken},
+		{method: "DELETE", path: "/v1/tokens/{id}", roles: admin, h: s.revokeToken},
+		{method: "GET", path: "/v1/whoami", roles: []string{RoleFunder, RoleGrantee, RoleAuditor, RoleAdmin}, h: s.whoami},
+		{method: "GET", path: "/healthz", public: true, h: s.healthz},
+		{method: "GET", path: "/readyz", public: true, h: s.readyz},
+		{method: "GET", path: "/metrics", public: true, h: s.metrics},
+		{method: "GET", path: "/openapi.json", public: true, h: s.openapi},
+	}
+}
+
+// Routes returns "METHOD PATH" of every route, for the OpenAPI test and the
+// docs.
+func (s *Server) Routes() []string {
+	out := make([]string, len(s.routes))
+	for i, rt := range s.routes {
+		out[i] = rt.method + " " + rt.path
+	}
+	return out
+}

@@ -1,0 +1,52 @@
+package metrics
+
+import (
+	"context"
+	"time"
+
+	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// Service measures a ledger service: every command is counted by type and
+// outcome and its latency recorded. It has the methods of *ledger.Service
+// that the HTTP server uses.
+type Service struct {
+	*ledger.Service
+	m *Metrics
+}
+
+// WrapService returns svc measured by m.
+func WrapService(svc *ledger.Service, m *Metrics) *Service { return &Service{Service: svc, m: m} }
+
+// Outcome names the outcome of a command for the commands metric: "ok",
+// "duplicate", or the domain error code.
+func Outcome(res ledger.Result, err error) string {
+	switch {
+	case err != nil:
+		return domain.ErrorCode(err)
+	case res.Duplicate:
+		return "duplicate"
+	}
+	return "ok"
+}
+
+// Handle applies one command and measures it.
+func (s *Service) Handle(ctx context.Context, env domain.Envelope) (ledger.Result, error) {
+	start := time.Now()
+	res, err := s.Service.Handle(ctx, env)
+	s.m.ObserveCommand(env.Type, Outcome(res, err), time.Since(start))
+	return res, err
+}
+
+// HandleBatch applies a batch and measures each command; each is charged
+// the latency of the whole batch, which is what its client waited.
+func (s *Service) HandleBatch(ctx context.Context, envs []domain.Envelope) []ledger.BatchResult {
+	start := time.Now()
+	out := s.Service.HandleBatch(ctx, envs)
+	d := time.Since(start)
+	for i, r := range out {
+		s.m.ObserveCommand(envs[i].Type, Outcome(r.Result, r.Err), d)
+	}
+	return out
+}
