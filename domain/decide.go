@@ -95,6 +95,13 @@ func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 		if err := a.openCell(s.Line, s.Year, "spending"); err != nil {
 			return nil, err
 		}
+		// Ineligible expenditure is part of the spending; a reversal may
+		// not leave less spending than was declared ineligible.
+		if cell := a.Cell(s.Line, s.Year); cell.Actual-s.Amount < cell.Ineligible {
+			return nil, rule("reversal-below-ineligible", fmt.Sprintf("line %s year %d: reversing spending %s of %s would leave %s of spending, less than the %s declared ineligible",
+				s.Line, s.Year, s.ID, s.Amount, cell.Actual-s.Amount, cell.Ineligible),
+				map[string]Money{"amount": s.Amount, "actual": cell.Actual, "ineligible": cell.Ineligible})
+		}
 		return []Event{SpendingReversed{Spending: s.ID, Line: s.Line, Year: s.Year, Amount: s.Amount, Date: c.Date, Reason: reason}}, nil
 
 	case CarryOver:
