@@ -1,0 +1,395 @@
+package hledger
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/grantledger/grantledger/adapters/hledger/randomledger"
+	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/domain"
+)
+
+func TestSegment(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain number kept", "KNVOC-2022-2025", "KNVOC-2022-2025"},
+		{"slashes and points kept", "2021.LV/NVOF/MIC/031/10", "2021.LV/NVOF/MIC/031/10"},
+		{"latvian letters kept", "Ā-līnija", "Ā-līnija"},
+		{"colon replaced and hashed", "a:b", "a-b~" + hash8("a:b")},
+		{"semicolon and spaces replaced", "RND 1; x", "RND-1--x~" + hash8("RND 1; x")},
+		{"empty gets a hash", "", "~" + hash8("")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Segment(tt.in); got != tt.want {
+				t.Errorf("Segment(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	t.Run("different inputs that sanitize alike stay apart", func(t *testing.T) {
+		if a, b := Segment("a:b"), Segment("a;b"); a == b {
+			t.Errorf("Segment(a:b) = Segment(a;b) = %q", a)
+		}
+	})
+}
+
+func hash8(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:4])
+}
+
+func TestExportSeedJournal(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	svc := ledger.New(store, ledger.Options{})
+	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
+		if r.Err != nil {
+			t.Fatalf("seed command %d: %v", i, r.Err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := Export(ctx, store, &buf, Options{Agreements: []string{seeds.Seed004}}); err != nil {
+		t.Fatalf("Export: %v", err)
+	}
+	j := buf.String()
+	for _, want := range []string{
+		"~ 2022-07-15  KNVOC-2022-2025 year 1 civil planned",
+		"    expenses:KNVOC-2022-2025:civil    30000.00 EUR\n",
+		"2023-07-31 * carry-over civil year 1 -> year 2",
+		"    assets:KNVOC-2022-2025:funds:y2:civil    1040.13 EUR\n",
+		"2025-08-29 * return of unspent funds | to Kultūras ministrija",
+		"    equity:KNVOC-2022-2025:returned:minority    48.28 EUR\n",
+	} {
+		if !strings.Contains(j, want) {
+			t.Errorf("journal lacks %q", want)
+		}
+	}
+	if strings.Contains(j, seeds.Seed001) {
+		t.Errorf("journal of %s alone also holds %s", seeds.Seed004, seeds.Seed001)
+	}
+	t.Run("unknown agreement is an error", func(t *testing.T) {
+		err := Export(ctx, store, &bytes.Buffer{}, Options{Agreements: []string{"NO-SUCH"}})
+		if domain.ErrorCode(err) != domain.ENotFound {
+			t.Errorf("Export(NO-SUCH) error = %v (code %q), want code %q", err, domain.ErrorCode(err), domain.ENotFound)
+		}
+	})
+
+	hl := needHledger(t)
+	file := filepath.Join(t.TempDir(), "seed.journal")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int]map[string][2]domain.Money{ // year -> line -> actual, planned
+		1: {"civil": {domain.MustMoney("28959.87"), domain.MustMoney("30000")}, "minority": {domain.MustMoney("18826.66"), domain.MustMoney("19000")}},
+		2: {"civil": {domain.MustMoney("30000"), domain.MustMoney("30000")}, "minority": {domain.MustMoney("19000"), domain.MustMoney("19000")}},
+		3: {"civil": {domain.MustMoney("29920"), domain.MustMoney("30000")}, "minority": {domain.MustMoney("18951.72"), domain.MustMoney("19000")}},
+	}
+	years := []domain.YearSpec{
+		{Year: 1, From: domain.MustDate("2022-07-15"), To: domain.MustDate("2023-07-14")},
+		{Year: 2, From: domain.MustDate("2023-07-15"), To: domain.MustDate("2024-07-14")},
+		{Year: 3, From: domain.MustDate("2024-07-15"), To: domain.MustDate("2025-07-14")},
+	}
+	for _, y := range years {
+		t.Run(fmt.Sprintf("hledger budget year %d", y.Year), func(t *testing.T) {
+			out := runHledger(t, hl, file, append(BudgetArgs(seeds.Seed004, y), "-O", "csv")...)
+			rows := parseBudgetCSV(t, out)
+			for line, w := range want[y.Year] {
+				got := rows[ExpenseAccount(seeds.Seed004, line)]
+				if len(got) != 1 || got[0] != w {
+					t.Errorf("line %s: hledger actual, budget = %v, want %v", line, got, w)
+				}
+			}
+		})
+	}
+}
+
+// needHledger returns the path of hledger or skips the test.
+func needHledger(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("hledger")
+	if err != nil {
+		t.Skip("hledger is not on PATH (install it with: apt-get install -y hledger); the journal is not checked by hledger")
+	}
+	return p
+}
+
+func runHledger(t *testing.T, hl, file string, args ...string) string {
+	t.Helper()
+	out, err := hledgerOut(hl, file, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// hledgerOut runs hledger and fails on a non-zero exit or any output on
+// stderr (warnings included).
+func hledgerOut(hl, file string, args ...string) (string, error) {
+	cmd := exec.Command(hl, append([]string{"-f", file}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil || stderr.Len() > 0 {
+		return "", fmt.Errorf("hledger %s: %v\nstderr: %s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String(), nil
+}
+
+// parseBudgetCSV reads hledger's budget CSV: per account, one (actual,
+// budget) pair per report period, in column order.
+func parseBudgetCSV(t *testing.T, out string) map[string][][2]domain.Money {
+	t.Helper()
+	m, err := parseBudget(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func parseBudget(out string) (map[string][][2]domain.Money, error) {
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("hledger CSV: %v\n%s", err, out)
+	}
+	if len(recs) == 0 || len(recs[0])%2 != 1 {
+		return nil, fmt.Errorf("hledger CSV has an unexpected header:\n%s", out)
+	}
+	rows := map[string][][2]domain.Money{}
+	for _, r := range recs[1:] {
+		var pairs [][2]domain.Money
+		for k := 1; k+1 < len(r); k += 2 {
+			act, err := parseAmount(r[k])
+			if err != nil {
+				return nil, err
+			}
+			bud, err := parseAmount(r[k+1])
+			if err != nil {
+				return nil, err
+			}
+			pairs = append(pairs, [2]domain.Money{act, bud})
+		}
+		rows[r[0]] = pairs
+	}
+	return rows, nil
+}
+
+// parseAmount reads "1234.56 EUR", "-10.00 EUR", "0" or "".
+func parseAmount(s string) (domain.Money, error) {
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), Commodity))
+	if s == "" || s == "0" {
+		return 0, nil
+	}
+	neg := strings.HasPrefix(s, "-")
+	m, err := domain.ParseMoney(strings.TrimPrefix(s, "-"))
+	if err != nil {
+		return 0, fmt.Errorf("hledger amount %q: %v", s, err)
+	}
+	if neg {
+		m = -m
+	}
+	return m, nil
+}
+
+// TestRandomAgreementsAgainstHledger records a few hundred random
+// agreements, exports them and asks hledger, for every agreement and
+// implementation year, for the actual and budget amounts of every line;
+// they must equal the ledger's own figures to the cent.
+//
+// hledger costs about 0.25 s per run here, so the runs are batched:
+// agreements whose years are calendar years starting on the same day are
+// checked together, several per run, with a report interval
+// "every M/D from … to …" whose columns are exactly their implementation
+// years; agreements with irregular years get one run per year with the
+// documented command (BudgetArgs). With -short fewer agreements are made.
+func TestRandomAgreementsAgainstHledger(t *testing.T) {
+	hl := needHledger(t)
+	n := 200
+	if testing.Short() {
+		n = 30
+	}
+	ctx := context.Background()
+	store := memstore.New()
+	svc := ledger.New(store, ledger.Options{})
+	rng := rand.New(rand.NewPCG(2024, 6))
+	gen, err := randomledger.Build(ctx, svc, rng, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := load(ctx, store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := map[string]*domain.Agreement{}
+	for _, h := range hs {
+		state[h.Agg.Number] = h.Agg
+	}
+	dir := t.TempDir()
+
+	t.Run("whole journal passes hledger check --strict", func(t *testing.T) {
+		file := filepath.Join(dir, "all.journal")
+		f, err := os.Create(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Export(ctx, store, f, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if out := runHledger(t, hl, file, "check", "--strict"); out != "" {
+			t.Errorf("hledger check printed %q, want nothing", out)
+		}
+	})
+
+	type job struct {
+		name    string
+		numbers []string
+		args    []string
+		// check compares the parsed report with the ledger.
+		check func(rows map[string][][2]domain.Money) []string
+	}
+	var jobs []job
+	compare := func(a *domain.Agreement, y domain.YearSpec, col int, rows map[string][][2]domain.Money) []string {
+		var errs []string
+		for _, l := range a.Lines {
+			c := a.Cell(l.Line, y.Year)
+			var got [2]domain.Money
+			if r, ok := rows[ExpenseAccount(a.Number, l.Line)]; ok {
+				if col >= len(r) {
+					errs = append(errs, fmt.Sprintf("%s year %d line %s: hledger gave %d periods, want column %d", a.Number, y.Year, l.Line, len(r), col))
+					continue
+				}
+				got = r[col]
+			}
+			if want := [2]domain.Money{c.Actual, c.Planned}; got != want {
+				errs = append(errs, fmt.Sprintf("%s year %d (%s) line %s: hledger actual, budget = %s, %s; ledger says %s, %s",
+					a.Number, y.Year, y.Period(), l.Line, got[0], got[1], want[0], want[1]))
+			}
+		}
+		return errs
+	}
+	groups := map[[2]int][]randomledger.Agreement{}
+	var irregular []randomledger.Agreement
+	for _, g := range gen {
+		if !g.Regular {
+			irregular = append(irregular, g)
+			continue
+		}
+		t0 := g.Years[0].From.Time()
+		k := [2]int{int(t0.Month()), t0.Day()}
+		groups[k] = append(groups[k], g)
+	}
+	keys := make([][2]int, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i][0]*40+keys[i][1] < keys[j][0]*40+keys[j][1] })
+	const batch = 12
+	for _, k := range keys {
+		g := groups[k]
+		sort.Slice(g, func(i, j int) bool { return g[i].Number < g[j].Number }) // P-1 next to P-10
+		for s := 0; s < len(g); s += batch {
+			part := g[s:min(s+batch, len(g))]
+			first, last := part[0].Years[0].From, part[0].Years[len(part[0].Years)-1].To
+			var numbers []string
+			for _, a := range part {
+				numbers = append(numbers, a.Number)
+				first = min(first, a.Years[0].From)
+				last = max(last, a.Years[len(a.Years)-1].To)
+			}
+			args := []string{"bal", "--budget", "-p", fmt.Sprintf("every %d/%d from %s to %s", k[0], k[1], first, last.AddDays(1)), "-O", "csv"}
+			for _, nmb := range numbers {
+				args = append(args, Query(nmb))
+			}
+			jobs = append(jobs, job{name: fmt.Sprintf("calendar %02d-%02d batch %d", k[0], k[1], s/batch), numbers: numbers, args: args,
+				check: func(rows map[string][][2]domain.Money) []string {
+					var errs []string
+					for _, nmb := range numbers {
+						a := state[nmb]
+						for _, y := range a.Years {
+							col := y.From.Time().Year() - first.Time().Year()
+							errs = append(errs, compare(a, y.YearSpec, col, rows)...)
+						}
+					}
+					return errs
+				}})
+		}
+	}
+	for _, g := range irregular {
+		a := state[g.Number]
+		for _, y := range a.Years {
+			ys := y.YearSpec
+			jobs = append(jobs, job{name: fmt.Sprintf("%s year %d", a.Number, y.Year), numbers: []string{a.Number},
+				args:  append(BudgetArgs(a.Number, ys), "-O", "csv"),
+				check: func(rows map[string][][2]domain.Money) []string { return compare(a, ys, 0, rows) }})
+		}
+	}
+	t.Logf("%d agreements (%d irregular), %d hledger runs", len(gen), len(irregular), len(jobs))
+
+	type outcome struct {
+		errs []string
+		err  error
+	}
+	results := make([]outcome, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				jb := jobs[i]
+				file := filepath.Join(dir, fmt.Sprintf("job%d.journal", i))
+				var buf bytes.Buffer
+				if err := Export(ctx, store, &buf, Options{Agreements: jb.numbers}); err != nil {
+					results[i].err = err
+					continue
+				}
+				if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+					results[i].err = err
+					continue
+				}
+				out, err := hledgerOut(hl, file, jb.args...)
+				if err != nil {
+					results[i].err = err
+					continue
+				}
+				rows, err := parseBudget(out)
+				if err != nil {
+					results[i].err = err
+					continue
+				}
+				results[i].errs = jb.check(rows)
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, jb := range jobs {
+		t.Run(jb.name, func(t *testing.T) {
+			if results[i].err != nil {
+				t.Fatal(results[i].err)
+			}
+			for _, e := range results[i].errs {
+				t.Error(e)
+			}
+		})
+	}
+}
