@@ -1,0 +1,63 @@
+package esdb_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/grantledger/grantledger/adapters/esdb"
+	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
+	"github.com/grantledger/grantledger/adapters/storetest"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// realServerEnv names the variable that points the suite at a real
+// EventStoreDB, e.g. esdb://localhost:2113?tls=false.
+const realServerEnv = "GRANTLEDGER_ESDB_URL"
+
+// startServer starts a test server for one test and stops it after.
+func startServer(t testing.TB, opts esdbtest.Options) *esdbtest.Server {
+	t.Helper()
+	srv, err := esdbtest.Start(opts)
+	if err != nil {
+		t.Fatalf("start test server: %v", err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// mustOpen opens the adapter on url.
+func mustOpen(t testing.TB, url string) *esdb.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := esdb.Open(ctx, url)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", url, err)
+	}
+	return s
+}
+
+func factory(url string) storetest.Factory {
+	return storetest.Factory{
+		New: func(t *testing.T) domain.EventStore { return mustOpen(t, url) },
+	}
+}
+
+// TestContractTestServer runs the store contract suite against the
+// adapter talking to the in-process test server.
+func TestContractTestServer(t *testing.T) {
+	srv := startServer(t, esdbtest.Options{})
+	storetest.Run(t, factory(srv.URL()))
+}
+
+// TestContractRealServer runs the same suite against a real EventStoreDB
+// when GRANTLEDGER_ESDB_URL is set.
+func TestContractRealServer(t *testing.T) {
+	url := os.Getenv(realServerEnv)
+	if url == "" {
+		t.Skip(realServerEnv + " is not set: no real EventStoreDB to test against (see docs/EVENTSTOREDB.md)")
+	}
+	storetest.Run(t, factory(url))
+}
