@@ -58,14 +58,12 @@ func (s *Service) HandleBatch(ctx context.Context, envs []domain.Envelope) []Bat
 	}
 	var reqs []domain.AppendRequest
 	var pend []pending
-	caughtUp := map[string]bool{} // streams read from the store during this batch
 	for i, env := range envs {
 		if cmds[i] == nil {
 			continue
 		}
 		st := touched[names[i]]
-		p, dup, err := s.decide(ctx, env, st, names[i], cmds[i], caughtUp[names[i]])
-		caughtUp[names[i]] = true
+		p, dup, err := s.decide(ctx, env, st, names[i], cmds[i], true)
 		switch {
 		case err != nil:
 			out[i].Err = err

@@ -176,11 +176,13 @@ type prepared struct {
 
 // decide validates the envelope, catches the stream up and decides. It
 // returns a non-nil *Result when the command id was already applied.
-// When fresh is true the caller has caught st up while holding its lock
-// since, so the store is not asked again.
-func (s *Service) decide(ctx context.Context, env domain.Envelope, st *streamState, name string, cmd domain.Command, fresh bool) (*prepared, *Result, error) {
+// With useCache, a state already cached is decided on without asking the
+// store for newer events: the append's exact expected revision catches a
+// state that another process made stale, and the caller then retries with
+// useCache false. This saves one read per command on the common path.
+func (s *Service) decide(ctx context.Context, env domain.Envelope, st *streamState, name string, cmd domain.Command, useCache bool) (*prepared, *Result, error) {
 	hash := domain.CommandHash(cmd)
-	if !fresh || st.agg == nil {
+	if !useCache || st.agg == nil {
 		if err := s.catchUp(ctx, name, st); err != nil {
 			return nil, nil, err
 		}
@@ -193,6 +195,11 @@ func (s *Service) decide(ctx context.Context, env domain.Envelope, st *streamSta
 		return nil, &Result{CommandID: env.CommandID, Agreement: cmd.AgreementNumber(), Events: rec.events, Duplicate: true}, nil
 	}
 	events, err := domain.Decide(st.agg, cmd, env.Reason)
+	if err != nil && useCache {
+		// A refusal must rest on the latest state, not on a cache that
+		// another process may have overtaken.
+		return s.decide(ctx, env, st, name, cmd, false)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -272,7 +279,7 @@ func (s *Service) Handle(ctx context.Context, env domain.Envelope) (Result, erro
 	defer st.mu.Unlock()
 	var lastErr error
 	for attempt := 0; attempt <= s.retries; attempt++ {
-		p, dup, err := s.decide(ctx, env, st, name, cmd, false)
+		p, dup, err := s.decide(ctx, env, st, name, cmd, attempt == 0)
 		if err != nil {
 			return Result{}, err
 		}
