@@ -97,7 +97,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	f.register(agOwn, funderA, granteeA)
 	f.register(agOther, funderB, granteeB)
 	cfg := Config{Ledger: metrics.WrapService(svc, m), Reports: NewLiveReports(store, m), Tokens: tokens, Store: store,
-		Metrics: m.Handler(), Observer: m, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
+		Metrics: m.Handler(), Observer: m, Commands: m, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
 	if o.cfg != nil {
 		o.cfg(&cfg)
 	}
@@ -217,4 +217,14 @@ func decodeProblem(t *testing.T, b []byte) Problem {
 		t.Fatalf("problem body %q: %v", b, err)
 	}
 	return p
+}
+
+func newRequest(url, token string, body []byte) (*http.Request, error) {
+	req, err := http.NewRequest("POST", url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	return req, nil
 }

@@ -35,6 +35,13 @@ type Observer interface {
 	ObserveHTTP(route, method string, status int, d time.Duration)
 }
 
+// CommandObserver counts commands the server refuses before they reach
+// the Ledger (malformed, forbidden, unknown agreement); metrics.Metrics is
+// one. Commands that reach the Ledger are counted by its decorator.
+type CommandObserver interface {
+	CountCommand(typ, outcome string)
+}
+
 // Config configures a Server. Ledger, Reports and Tokens are required.
 type Config struct {
 	Ledger  Ledger
@@ -42,10 +49,11 @@ type Config struct {
 	Tokens  *Tokens
 	Store   domain.EventStore // for /readyz; nil skips the store check
 
-	Renderer Renderer     // CSV, XLSX, ... for reports; nil serves JSON only
-	Metrics  http.Handler // served at /metrics; nil serves 404
-	Observer Observer     // nil observes nothing
-	Logger   *slog.Logger // nil discards
+	Renderer Renderer        // CSV, XLSX, ... for reports; nil serves JSON only
+	Metrics  http.Handler    // served at /metrics; nil serves 404
+	Observer Observer        // nil observes nothing
+	Commands CommandObserver // nil counts nothing
+	Logger   *slog.Logger    // nil discards
 
 	MaxBodyBytes   int64         // one command; default domain.MaxEnvelopeBytes
 	MaxBatchBytes  int64         // one batch; default 16 MiB

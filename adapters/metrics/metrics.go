@@ -101,6 +101,15 @@ func (m *Metrics) ObserveCommand(typ, outcome string, d time.Duration) {
 	m.commandSeconds.WithLabelValues(typ).Observe(d.Seconds())
 }
 
+// CountCommand counts a command refused before it was decided (malformed,
+// forbidden, unknown agreement); it is left out of the latency histogram.
+func (m *Metrics) CountCommand(typ, outcome string) {
+	if typ == "" {
+		typ = "unknown"
+	}
+	m.commands.WithLabelValues(typ, outcome).Inc()
+}
+
 // ObserveHTTP counts one HTTP request. route must be a route pattern, not
 // a raw path, to keep the label set small.
 func (m *Metrics) ObserveHTTP(route, method string, status int, d time.Duration) {
