@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -312,7 +313,7 @@ func strictUnmarshal(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+		return jsonError(err, b, v)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return Errorf(EInvalid, "unexpected data after the JSON object")
@@ -320,15 +321,15 @@ func strictUnmarshal(b []byte, v any) error {
 	return nil
 }
 
-func jsonError(err error) error {
+func jsonError(err error, b []byte, v any) error {
 	var te *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &te):
 		if te.Field != "" {
-			return FieldError(te.Field, "expected %s, got JSON %s", te.Type, te.Value)
+			return FieldError(te.Field, "expected %s, got JSON %s", jsonKind(te.Type), te.Value)
 		}
-		return Errorf(EInvalid, "expected %s, got JSON %s", te.Type, te.Value)
+		return Errorf(EInvalid, "expected %s, got JSON %s", jsonKind(te.Type), te.Value)
 	case errors.As(err, &se):
 		return Errorf(EInvalid, "malformed JSON at byte %d: %v", se.Offset, se)
 	}
@@ -339,10 +340,64 @@ func jsonError(err error) error {
 	if err == io.EOF {
 		return Errorf(EInvalid, "empty input; expected a JSON object")
 	}
+	if err == io.ErrUnexpectedEOF {
+		return Errorf(EInvalid, "the JSON ends before the object is complete (a closing brace or quote is missing)")
+	}
+	// The error came from a field's own decoder (an amount, a date, a
+	// UUID), which does not know the field's name: find it.
+	if f := failingKey(b, v); f != "" {
+		if strings.HasPrefix(msg, "invalid UUID") {
+			return FieldError(f, "not a UUID (%s); write it as in \"6f1c1a52-8d1e-4d0a-9a55-3f5b6f0d2c11\"", msg)
+		}
+		return FieldError(f, "%s", msg)
+	}
 	if de, ok := err.(*Error); ok {
 		return de
 	}
 	return Errorf(EInvalid, "%s", strings.TrimPrefix(msg, "json: "))
+}
+
+// failingKey returns the first key (in sorted order) of the JSON object b
+// whose value alone does not decode into a fresh value of v's type, or "".
+func failingKey(b []byte, v any) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(b, &obj) != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	t := reflect.TypeOf(v).Elem()
+	for _, k := range keys {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: obj[k]})
+		if json.Unmarshal(one, reflect.New(t).Interface()) != nil {
+			return k
+		}
+	}
+	return ""
+}
+
+// jsonKind names what a Go type expects in JSON, in words.
+func jsonKind(t reflect.Type) string {
+	if t == reflect.TypeOf(uuid.UUID{}) {
+		return "a UUID string"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "a JSON object"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return t.String()
 }
 
 func prefixField(prefix string, err error) error {
