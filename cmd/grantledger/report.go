@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/grantledger/grantledger/adapters/projector"
+	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
+)
+
+// reportFlags are the flags every report shares.
+type reportFlags struct {
+	format string
+	lang   string
+	asOf   string
+	today  string
+	out    string
+}
+
+func (r *reportFlags) add(fs *flag.FlagSet, formats string) {
+	fs.StringVar(&r.format, "format", "text", "output format: "+formats)
+	fs.StringVar(&r.lang, "lang", "en", "language of labels, amounts and dates: en or lv")
+	fs.StringVar(&r.asOf, "as-of", "", "show the ledger as recorded at this moment (RFC 3339, e.g. 2024-01-31T12:00:00Z)")
+	fs.StringVar(&r.today, "today", "", "judge what is overdue against this date (YYYY-MM-DD; default: today, or the --as-of date)")
+	fs.StringVar(&r.out, "out", "", "write to this file instead of standard output")
+}
+
+// settings checks the shared flags.
+func (r *reportFlags) settings(a *app, formats ...string) (lang rpt.Lang, asOf time.Time, today domain.Date, err error) {
+	if lang, err = rpt.ParseLang(r.lang); err != nil {
+		return lang, asOf, today, usagef("--lang: %v", err)
+	}
+	ok := false
+	for _, f := range formats {
+		ok = ok || f == r.format
+	}
+	if !ok {
+		return lang, asOf, today, usagef("--format %q: expected one of %s", r.format, strings.Join(formats, ", "))
+	}
+	if r.asOf != "" {
+		if asOf, err = time.Parse(time.RFC3339Nano, r.asOf); err != nil {
+			return lang, asOf, today, usagef("--as-of %q: expected an RFC 3339 time such as 2024-01-31T12:00:00Z", r.asOf)
+		}
+	}
+	switch {
+	case r.today != "":
+		if today, err = domain.ParseDate(r.today); err != nil {
+			return lang, asOf, today, usagef("--today: %v", err)
+		}
+	case !asOf.IsZero():
+		today = domain.DateOf(asOf)
+	default:
+		today = domain.DateOf(a.now())
+	}
+	return lang, asOf, today, nil
+}
+
+// readModel opens the store and brings the read model up to date: from
+// its saved snapshot when the store keeps one, otherwise (and always for
+// --as-of) by folding the events. Progress goes to a terminal only.
+func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner, error) {
+	store, err := a.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts := projector.Options{AsOf: asOf}
+	if isTerminal(a.stderr) {
+		last := time.Time{}
+		opts.Progress = func(n int) {
+			if now := time.Now(); now.Sub(last) > 200*time.Millisecond {
+				last = now
+				fmt.Fprintf(a.stderr, "\rreading the ledger: %d events", n)
+			}
+		}
+		defer fmt.Fprint(a.stderr, "\r\033[K")
+	}
+	r, err := projector.Open(ctx, store, opts)
+	if err != nil {
+		return nil, fmt.Errorf("bring the read model up to date: %w", err)
+	}
+	return r, nil
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// emit writes a report in the chosen format: json writes v, the others
+// render doc.
+func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
+	w := a.stdout
+	var f *os.File
+	if rf.out != "" {
+		var err error
+		if f, err = os.Create(rf.out); err != nil {
+			return err
+		}
+		w = f
+	}
+	err := render(w, rf.format, v, doc)
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+func render(w io.Writer, format string, v any, doc rpt.Document) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	case "csv":
+		return rpt.WriteCSV(w, doc)
+	case "xlsx":
+		return rpt.WriteXLSX(w, doc)
+	case "md", "markdown":
+		return rpt.WriteMarkdown(w, doc)
+	case "html":
+		return rpt.WriteHTML(w, doc)
+	}
+	return rpt.WriteText(w, doc)
+}
+
+var allFormats = []string{"text", "json", "csv", "xlsx"}
+var yearFormats = []string{"text", "json", "csv", "xlsx", "md", "html"}
+
+func cmdReport(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("report", "", `
+Prints the yearly report of one agreement and implementation year, in the
+shape of the ministry summary: task, performer, delegation period; planned
+against actual per budget line and in total; the remainder carried over or
+returned (and to whom); ineligible expenditure and unrecovered funds;
+indicators; and findings (overspend, unexplained remainder, a year open past
+its end, an indicator behind its target). The JSON form is a contract,
+documented in docs/REPORTS.md.`)
+	number := fs.String("agreement", "", "agreement number, e.g. KNVOC-2022-2025 (required)")
+	year := fs.Int("year", 0, "implementation year, 1, 2, … (required)")
+	var rf reportFlags
+	rf.add(fs, strings.Join(yearFormats, ", "))
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *number == "" || *year <= 0 {
+		fs.Usage()
+		return usagef("report needs --agreement NUMBER and --year N")
+	}
+	lang, asOf, today, err := rf.settings(a, yearFormats...)
+	if err != nil {
+		return err
+	}
+	rm, err := a.readModel(ctx, asOf)
+	if err != nil {
+		return err
+	}
+	var r projections.YearReport
+	if err := rm.View(func(l *projections.Ledger) error {
+		r, err = l.YearReport(*number, *year, today)
+		return err
+	}); err != nil {
+		return err
+	}
+	return a.emit(&rf, r, rpt.YearDocument(r, lang))
+}
+
+// scopeFlags select agreements.
+func scopeFlags(fs *flag.FlagSet) *projections.Scope {
+	var s projections.Scope
+	fs.StringVar(&s.Funder, "funder", "", "only agreements of this funder")
+	fs.StringVar(&s.Programme, "programme", "", "only agreements of this programme")
+	fs.StringVar(&s.Grantee, "grantee", "", "only agreements of this grantee")
+	fs.StringVar(&s.Agreement, "agreement", "", "only this agreement")
+	return &s
+}
+
+// safeName turns an agreement number into a file name.
+func safeName(number string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r == ' ' || r < 0x20 {
+			return '_'
+		}
+		return r
+	}, filepath.Clean(number))
+}
