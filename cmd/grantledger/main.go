@@ -50,6 +50,11 @@ func commands() []command {
 		{"history", "list every event of an agreement in order", cmdHistory},
 		{"verify", "recompute every hash chain and name the first broken event", cmdVerify},
 		{"commands", "list the command types that apply accepts, with their fields", cmdCommands},
+		{"report", "the yearly report of one agreement and implementation year (text, json, csv, xlsx, md, html)", cmdReport},
+		{"reconcile", "planned against actual per budget line across agreements, by year or date range", cmdReconcile},
+		{"indicators", "indicator targets against deliveries, with evidence and overdue targets", cmdIndicators},
+		{"audit", "the audit trail of every event with the hash-chain verification result", cmdAudit},
+		{"summaries", "write every agreement's yearly report and an index to a directory (exit 4 on findings)", cmdSummaries},
 	}
 }
 
