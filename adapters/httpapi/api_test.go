@@ -493,6 +493,22 @@ func TestReportsAsOfAndFormats(t *testing.T) {
 	if p := decodeProblem(t, b); status != 406 || len(p.Errors) == 0 || p.Errors[0].Field != "format" {
 		t.Errorf("unknown format: got %d %s, want 406 naming format", status, b)
 	}
+	for _, c := range []struct{ name, path, accept, wantType, wantPrefix string }{
+		{"csv by query", "/v1/reports/yearly?agreement=AG-1&year=1&format=csv", "", "text/csv; charset=utf-8", ""},
+		{"xlsx by Accept", "/v1/reports/reconciliation?year=1", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "PK"},
+		{"csv audit by Accept", "/v1/reports/audit", "text/csv", "text/csv; charset=utf-8", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var hdr []string
+			if c.accept != "" {
+				hdr = []string{"Accept", c.accept}
+			}
+			status, b, h := f.do("GET", c.path, f.tok["auditor"], nil, hdr...)
+			if status != 200 || h.Get("Content-Type") != c.wantType || len(b) == 0 || !strings.HasPrefix(string(b), c.wantPrefix) {
+				t.Errorf("got %d %q (%d bytes), want 200 %q", status, h.Get("Content-Type"), len(b), c.wantType)
+			}
+		})
+	}
 	status, b, _ = f.do("GET", "/v1/verify", f.tok["auditor"], nil)
 	if status != 200 || !strings.Contains(string(b), `"ok": true`) {
 		t.Errorf("verify: got %d %s, want 200 ok", status, b)

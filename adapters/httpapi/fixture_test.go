@@ -17,6 +17,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/metrics"
+	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -97,7 +98,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	f.register(agOwn, funderA, granteeA)
 	f.register(agOther, funderB, granteeB)
 	cfg := Config{Ledger: metrics.WrapService(svc, m), Reports: NewLiveReports(store, m), Tokens: tokens, Store: store,
-		Metrics: m.Handler(), Observer: m, Commands: m, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
+		Metrics: m.Handler(), Observer: m, Commands: m, Renderer: ReportRenderer{Lang: rpt.EN}, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
 	if o.cfg != nil {
 		o.cfg(&cfg)
 	}

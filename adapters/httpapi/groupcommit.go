@@ -1,0 +1,147 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// GroupCommit is an event store decorator that makes concurrent appends
+// share durable commits: appends that arrive while a commit is running are
+// queued and written together by the next one, through the inner store's
+// domain.BatchAppender (one transaction, one fsync), each still atomic and
+// checked against its own expected revision. Append returns only after the
+// commit that holds its events is durable, so an acknowledgement built on it
+// is never lost. Reads go straight to the inner store.
+type GroupCommit struct {
+	domain.EventStore
+	ba       domain.BatchAppender // nil: appends are written one by one
+	maxBatch int
+	timeout  time.Duration
+
+	queue     chan *pendingAppend
+	done      chan struct{}
+	closeOnce sync.Once
+	stopped   chan struct{}
+}
+
+type pendingAppend struct {
+	req domain.AppendRequest
+	out chan domain.AppendOutcome
+}
+
+var _ domain.EventStore = (*GroupCommit)(nil)
+
+// NewGroupCommit wraps store. maxBatch bounds the appends of one commit
+// (default 256).
+func NewGroupCommit(store domain.EventStore, maxBatch int) *GroupCommit {
+	if maxBatch <= 0 {
+		maxBatch = 256
+	}
+	g := &GroupCommit{EventStore: store, maxBatch: maxBatch, timeout: 30 * time.Second,
+		queue: make(chan *pendingAppend, maxBatch), done: make(chan struct{}), stopped: make(chan struct{})}
+	g.ba, _ = store.(domain.BatchAppender)
+	go g.run()
+	return g
+}
+
+var errGroupClosed = domain.Errorf(domain.EUnavailable, "the store is closing; nothing was written")
+
+// Append queues the append for the next commit and waits for it. Once
+// queued, it waits for the outcome even if ctx ends, because the events
+// may be written.
+func (g *GroupCommit) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.EventData) (domain.AppendResult, error) {
+	p := &pendingAppend{req: domain.AppendRequest{Stream: stream, Expected: expected, Events: events}, out: make(chan domain.AppendOutcome, 1)}
+	select {
+	case g.queue <- p:
+	case <-ctx.Done():
+		return domain.AppendResult{}, ctx.Err()
+	case <-g.done:
+		return domain.AppendResult{}, errGroupClosed
+	}
+	o := <-p.out
+	return o.Result, o.Err
+}
+
+// AppendBatch implements domain.BatchAppender by passing the batch on (or
+// appending one by one when the inner store cannot batch).
+func (g *GroupCommit) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([]domain.AppendOutcome, error) {
+	if g.ba != nil {
+		return g.ba.AppendBatch(ctx, reqs)
+	}
+	out := make([]domain.AppendOutcome, len(reqs))
+	for i, r := range reqs {
+		out[i].Result, out[i].Err = g.EventStore.Append(ctx, r.Stream, r.Expected, r.Events)
+	}
+	return out, nil
+}
+
+func (g *GroupCommit) run() {
+	defer close(g.stopped)
+	batch := make([]*pendingAppend, 0, g.maxBatch)
+	for {
+		var first *pendingAppend
+		select {
+		case first = <-g.queue:
+		case <-g.done:
+			// Closing: fail what is still queued, write nothing more.
+			for {
+				select {
+				case p := <-g.queue:
+					p.out <- domain.AppendOutcome{Err: errGroupClosed}
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < g.maxBatch {
+			select {
+			case p := <-g.queue:
+				batch = append(batch, p)
+			default:
+				break fill
+			}
+		}
+		g.commit(batch)
+	}
+}
+
+func (g *GroupCommit) commit(batch []*pendingAppend) {
+	ctx, cancel := context.WithTimeout(context.Background(), g.timeout)
+	defer cancel()
+	if len(batch) == 1 || g.ba == nil {
+		for _, p := range batch {
+			r, err := g.EventStore.Append(ctx, p.req.Stream, p.req.Expected, p.req.Events)
+			p.out <- domain.AppendOutcome{Result: r, Err: err}
+		}
+		return
+	}
+	reqs := make([]domain.AppendRequest, len(batch))
+	for i, p := range batch {
+		reqs[i] = p.req
+	}
+	outs, err := g.ba.AppendBatch(ctx, reqs)
+	for i, p := range batch {
+		switch {
+		case err != nil:
+			p.out <- domain.AppendOutcome{Err: err}
+		case i < len(outs):
+			p.out <- outs[i]
+		default:
+			p.out <- domain.AppendOutcome{Err: errors.New("group commit: the store answered fewer outcomes than requests")}
+		}
+	}
+}
+
+// Close stops the committer after the commit in progress and closes the
+// inner store. Appends still queued fail with EUnavailable and write nothing.
+func (g *GroupCommit) Close() error {
+	g.closeOnce.Do(func() { close(g.done) })
+	<-g.stopped
+	return g.EventStore.Close()
+}

@@ -1,0 +1,42 @@
+package httpapi
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/adapters/storetest"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// The group committer must keep the event store contract over a store that
+// batches (SQLite) and one that does not (memstore).
+func TestGroupCommitContract(t *testing.T) {
+	t.Run("memstore", func(t *testing.T) {
+		storetest.Run(t, storetest.Factory{New: func(t *testing.T) domain.EventStore { return NewGroupCommit(memstore.New(), 0) }})
+	})
+	t.Run("sqlite", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("-short: the SQLite contract run fsyncs")
+		}
+		storetest.Run(t, storetest.Factory{
+			New: func(t *testing.T) domain.EventStore {
+				s, err := sqlite.Open(filepath.Join(t.TempDir(), "gc.db"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return NewGroupCommit(s, 0)
+			},
+			Reopen: func(t *testing.T, old domain.EventStore) domain.EventStore {
+				path := old.(*GroupCommit).EventStore.(*sqlite.Store).Path()
+				old.Close()
+				s, err := sqlite.Open(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return NewGroupCommit(s, 0)
+			},
+		})
+	})
+}
