@@ -128,11 +128,7 @@ func (s *Server) authorizeAgreement(ctx context.Context, p Principal, number str
 	if p.Role == RoleAuditor {
 		return nil
 	}
-	var funder, grantee string
-	err := s.cfg.Ledger.View(ctx, number, func(a *domain.Agreement) error {
-		funder, grantee = a.Funder, a.Grantee
-		return nil
-	})
+	funder, grantee, err := s.parties(ctx, number)
 	if err != nil {
 		return err
 	}
@@ -314,4 +310,24 @@ func (s *Server) refused(typ string, err error) {
 		typ = "unknown"
 	}
 	s.cfg.Commands.CountCommand(typ, code)
+}
+
+// parties returns an agreement's funder and grantee. They are fixed when
+// the agreement is registered and no event changes them, so they are
+// cached after the first look-up; the look-up itself reads the ledger
+// (and checks the agreement's hash chain).
+func (s *Server) parties(ctx context.Context, number string) (funder, grantee string, err error) {
+	if v, ok := s.orgs.Load(number); ok {
+		p := v.([2]string)
+		return p[0], p[1], nil
+	}
+	err = s.cfg.Ledger.View(ctx, number, func(a *domain.Agreement) error {
+		funder, grantee = a.Funder, a.Grantee
+		return nil
+	})
+	if err != nil {
+		return "", "", err
+	}
+	s.orgs.Store(number, [2]string{funder, grantee})
+	return funder, grantee, nil
 }

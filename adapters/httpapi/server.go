@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -72,6 +73,7 @@ type Server struct {
 	mux      *http.ServeMux
 	routes   []route
 	stopping atomic.Bool
+	orgs     sync.Map // agreement number -> [2]string{funder, grantee}
 	inflight atomic.Int64
 }
 

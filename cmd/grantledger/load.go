@@ -1,0 +1,281 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/grantledger/grantledger/adapters/httpapi"
+	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/adapters/metrics"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// loadPhase is what one phase of the load command measured.
+type loadPhase struct {
+	Name       string  `json:"name"`
+	Requests   int     `json:"requests"`
+	Errors     int     `json:"errors"`
+	Seconds    float64 `json:"seconds"`
+	PerSecond  float64 `json:"per_second"`
+	P50Millis  float64 `json:"p50_ms"`
+	P99Millis  float64 `json:"p99_ms"`
+	MaxMillis  float64 `json:"max_ms"`
+	FirstError string  `json:"first_error,omitempty"`
+}
+
+func cmdLoad(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("load", "", `
+A bounded load test on loopback. It registers --agreements agreements in the
+chosen store, starts the HTTP API on 127.0.0.1 (group commit on), and
+drives it with --clients concurrent clients recording spending on random
+agreements, each acknowledged only after its commit is durable. For a
+baseline it first drives a bare net/http handler that does no work, with
+the same clients, in the same run. Both phases stop at --duration or
+--requests, whichever comes first. Use a throw-away --db: the load writes
+to it. Results: docs/PERFORMANCE.md, section "Server".`)
+	agreements := fs.Int("agreements", 1000, "agreements to spread the spending over (1..100000)")
+	clients := fs.Int("clients", 64, "concurrent clients (1..1024)")
+	duration := fs.Duration("duration", 10*time.Second, "time limit of each phase (at most 10m)")
+	requests := fs.Int("requests", 200000, "request limit of each phase (at most 5000000)")
+	group := fs.Int("group-commit", 256, "most appends that share one durable commit")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *agreements < 1 || *agreements > 100000:
+		return usagef("--agreements %d: 1 to 100000", *agreements)
+	case *clients < 1 || *clients > 1024:
+		return usagef("--clients %d: 1 to 1024", *clients)
+	case *duration <= 0 || *duration > 10*time.Minute:
+		return usagef("--duration %s: more than 0, at most 10m", *duration)
+	case *requests < 1 || *requests > 5000000:
+		return usagef("--requests %d: 1 to 5000000", *requests)
+	}
+	raw, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	m := metrics.New()
+	var store = metrics.WrapStore(raw, m)
+	if *group > 1 {
+		gc := httpapi.NewGroupCommit(store, *group)
+		store = gc
+		a.store = gc
+	}
+	svc := ledger.New(store, ledger.Options{Clock: a.now})
+	run := uuid.NewString()[:8]
+	const grantee, funder = "Load NGO", "Load Ministry"
+	numbers, err := loadSetup(ctx, svc, run, *agreements, funder, grantee)
+	if err != nil {
+		return err
+	}
+	tokens, _ := httpapi.OpenTokens("") // in memory: the load's token is thrown away
+	tok, _, err := tokens.Create(httpapi.Principal{Name: "load", Role: httpapi.RoleGrantee, Grantee: grantee})
+	if err != nil {
+		return err
+	}
+	srv, err := httpapi.New(httpapi.Config{Ledger: metrics.WrapService(svc, m), Reports: httpapi.NewLiveReports(store, m), Tokens: tokens,
+		Store: store, Metrics: m.Handler(), Observer: m, Commands: m, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+
+	// Phase 1: a bare handler that does no work.
+	bare, err := serveLoopback(ctx, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	if err != nil {
+		return err
+	}
+	body := func(rng *rand.Rand) []byte {
+		env := domain.NewEnvelope(uuid.New(), "", "", domain.RecordSpending{Ref: domain.Ref{Agreement: numbers[rng.IntN(len(numbers))]},
+			Line: "L1", Year: 1, Amount: 1, Date: domain.NewDate(2024, time.March, 1), Document: "load"})
+		b, _ := json.Marshal(env)
+		return b
+	}
+	base := drive(ctx, "bare net/http handler", bare.url+"/v1/commands", tok, *clients, *duration, *requests, body)
+	bare.stop()
+
+	// Phase 2: the API, recording spending.
+	api, err := serveLoopbackWith(ctx, srv)
+	if err != nil {
+		return err
+	}
+	full := drive(ctx, "grantledger serve, record_spending", api.url+"/v1/commands", tok, *clients, *duration, *requests, body)
+	api.stop()
+
+	ratio := 0.0
+	if base.PerSecond > 0 {
+		ratio = full.PerSecond / base.PerSecond
+	}
+	if *asJSON {
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"clients": *clients, "agreements": *agreements, "baseline": base, "server": full, "ratio": ratio})
+	}
+	fmt.Fprintf(a.stdout, "%d clients, %d agreements, loopback\n", *clients, *agreements)
+	fmt.Fprintf(a.stdout, "%-36s %9s %7s %10s %8s %8s %8s\n", "phase", "requests", "errors", "per second", "p50 ms", "p99 ms", "max ms")
+	for _, p := range []loadPhase{base, full} {
+		fmt.Fprintf(a.stdout, "%-36s %9d %7d %10.0f %8.2f %8.2f %8.2f\n", p.Name, p.Requests, p.Errors, p.PerSecond, p.P50Millis, p.P99Millis, p.MaxMillis)
+	}
+	fmt.Fprintf(a.stdout, "server / bare: %.3fx\n", ratio)
+	if full.FirstError != "" {
+		fmt.Fprintf(a.stdout, "first error: %s\n", full.FirstError)
+	}
+	if full.Errors > 0 {
+		return exitError{code: exitFailure, msg: fmt.Sprintf("%d of %d commands failed", full.Errors, full.Requests)}
+	}
+	return nil
+}
+
+// loadSetup registers the agreements with a plan for line L1 in year 1.
+func loadSetup(ctx context.Context, svc *ledger.Service, run string, n int, funder, grantee string) ([]string, error) {
+	y1 := domain.Period{From: domain.NewDate(2024, time.January, 1), To: domain.NewDate(2024, time.December, 31)}
+	var numbers []string
+	var envs []domain.Envelope
+	flush := func() error {
+		for i, r := range svc.HandleBatch(ctx, envs) {
+			if r.Err != nil {
+				return fmt.Errorf("load setup: %s: %w", envs[i].Type, r.Err)
+			}
+		}
+		envs = envs[:0]
+		return nil
+	}
+	for i := 0; i < n; i++ {
+		num := fmt.Sprintf("LOAD-%s-%05d", run, i)
+		numbers = append(numbers, num)
+		envs = append(envs,
+			domain.NewEnvelope(uuid.New(), "load setup", "", domain.RegisterAgreement{Ref: domain.Ref{Agreement: num}, Kind: domain.KindGrant,
+				Title: "Load " + num, Grantee: grantee, Funder: funder, Period: y1, Years: []domain.YearSpec{{Year: 1, From: y1.From, To: y1.To}},
+				Lines: []domain.LineSpec{{Line: "L1", Name: "Load line"}}}),
+			domain.NewEnvelope(uuid.New(), "load setup", "", domain.PlanBudget{Ref: domain.Ref{Agreement: num}, Line: "L1", Year: 1, Amount: domain.MustMoney("100000000.00")}))
+		if len(envs) >= 1000 {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return numbers, flush()
+}
+
+type loopback struct {
+	url  string
+	stop func()
+}
+
+// serveLoopback serves h on 127.0.0.1 with a random port.
+func serveLoopback(ctx context.Context, h http.Handler) (loopback, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return loopback{}, err
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	return loopback{url: "http://" + ln.Addr().String(), stop: func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	}}, nil
+}
+
+// serveLoopbackWith runs the API server on 127.0.0.1 with a random port.
+func serveLoopbackWith(ctx context.Context, srv *httpapi.Server) (loopback, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return loopback{}, err
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { srv.Serve(sctx, ln); close(done) }()
+	return loopback{url: "http://" + ln.Addr().String(), stop: func() { cancel(); <-done }}, nil
+}
+
+// drive sends POSTs from clients goroutines until the time or request
+// budget is spent, and measures each request.
+func drive(ctx context.Context, name, url, token string, clients int, limit time.Duration, budget int, body func(*rand.Rand) []byte) loadPhase {
+	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	var left atomic.Int64
+	left.Store(int64(budget))
+	var mu sync.Mutex
+	var all []time.Duration
+	var errs int
+	var firstErr string
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, 7))
+			var lat []time.Duration
+			var bad int
+			var first string
+			for ctx.Err() == nil && left.Add(-1) >= 0 {
+				b := body(rng)
+				req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(b))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+token)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() != nil {
+						break // the time limit, not a failure
+					}
+					bad++
+					if first == "" {
+						first = err.Error()
+					}
+					continue
+				}
+				msg, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				lat = append(lat, time.Since(t0))
+				if resp.StatusCode != http.StatusCreated {
+					bad++
+					if first == "" {
+						first = fmt.Sprintf("%d %s", resp.StatusCode, msg)
+					}
+				}
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			errs += bad
+			if firstErr == "" {
+				firstErr = first
+			}
+			mu.Unlock()
+		}(uint64(c) + 1)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	pct := func(p float64) float64 {
+		if len(all) == 0 {
+			return 0
+		}
+		i := int(p * float64(len(all)-1))
+		return float64(all[i].Microseconds()) / 1000
+	}
+	return loadPhase{Name: name, Requests: len(all), Errors: errs, Seconds: elapsed.Seconds(),
+		PerSecond: float64(len(all)) / elapsed.Seconds(), P50Millis: pct(0.50), P99Millis: pct(0.99), MaxMillis: pct(1), FirstError: firstErr}
+}
