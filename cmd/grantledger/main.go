@@ -55,6 +55,9 @@ func commands() []command {
 		{"indicators", "indicator targets against deliveries, with evidence and overdue targets", cmdIndicators},
 		{"audit", "the audit trail of every event with the hash-chain verification result", cmdAudit},
 		{"summaries", "write every agreement's yearly report and an index to a directory (exit 4 on findings)", cmdSummaries},
+		{"serve", "serve the HTTP API with roles, metrics, health checks and graceful shutdown", cmdServe},
+		{"token", "create, list or revoke the API tokens of serve (create prints the token once)", cmdToken},
+		{"load", "a bounded loopback load test of serve against a bare net/http handler", cmdLoad},
 	}
 }
 
