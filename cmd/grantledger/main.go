@@ -50,6 +50,8 @@ func commands() []command {
 		{"history", "list every event of an agreement in order", cmdHistory},
 		{"verify", "recompute every hash chain and name the first broken event", cmdVerify},
 		{"commands", "list the command types that apply accepts, with their fields", cmdCommands},
+		{"export", "write agreements as an hledger journal or IATI 2.03 XML", cmdExport},
+		{"import", "import spending from a CSV export of accounting software", cmdImport},
 		{"report", "the yearly report of one agreement and implementation year (text, json, csv, xlsx, md, html)", cmdReport},
 		{"reconcile", "planned against actual per budget line across agreements, by year or date range", cmdReconcile},
 		{"indicators", "indicator targets against deliveries, with evidence and overdue targets", cmdIndicators},
