@@ -2,10 +2,18 @@ package main
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/grantledger/grantledger/adapters/esdb"
 	"github.com/grantledger/grantledger/domain"
 )
 
+// openESDB connects to EventStoreDB (or KurrentDB) from an esdb:// or
+// esdb+discover:// connection string.
 func openESDB(ctx context.Context, url string) (domain.EventStore, error) {
-	return nil, usagef("store %q: the EventStoreDB adapter is not built into this version", url)
+	s, err := esdb.Open(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("open EventStoreDB: %w", err)
+	}
+	return s, nil
 }

@@ -50,6 +50,7 @@ func commands() []command {
 		{"history", "list every event of an agreement in order", cmdHistory},
 		{"verify", "recompute every hash chain and name the first broken event", cmdVerify},
 		{"commands", "list the command types that apply accepts, with their fields", cmdCommands},
+		{"migrate", "copy every event to another store (e.g. to EventStoreDB) and verify the copy", cmdMigrate},
 		{"export", "write agreements as an hledger journal or IATI 2.03 XML", cmdExport},
 		{"import", "import spending from a CSV export of accounting software", cmdImport},
 		{"report", "the yearly report of one agreement and implementation year (text, json, csv, xlsx, md, html)", cmdReport},
