@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/grantledger/grantledger/adapters/hledger/randomledger"
 	"github.com/grantledger/grantledger/adapters/ledger"
@@ -140,7 +141,9 @@ func runHledger(t *testing.T, hl, file string, args ...string) string {
 // hledgerOut runs hledger and fails on a non-zero exit or any output on
 // stderr (warnings included).
 func hledgerOut(hl, file string, args ...string) (string, error) {
-	cmd := exec.Command(hl, append([]string{"-f", file}, args...)...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, hl, append([]string{"-f", file}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -45,7 +45,9 @@ func validate(t *testing.T, doc []byte) {
 	if err := os.WriteFile(file, doc, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(lint, "--noout", "--schema", xsd, file).CombinedOutput()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, lint, "--noout", "--schema", xsd, file).CombinedOutput()
 	if err != nil {
 		t.Fatalf("xmllint --schema: %v\n%s", err, out)
 	}
