@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
+	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
 
 func cmdDemo(ctx context.Context, a *app, args []string) error {
@@ -72,46 +74,38 @@ the seed commands carry fixed command ids.`)
 	}
 	fmt.Fprintln(w)
 
-	for _, number := range []string{seeds.Seed004, seeds.Seed001, seeds.Seed003} {
-		if err := printDemoReports(ctx, a, svc, number, *lang); err != nil {
-			return err
-		}
+	lg, err := rpt.ParseLang(*lang)
+	if err != nil {
+		return usagef("--lang: %v", err)
 	}
-	fmt.Fprintf(w, "Explore this ledger:\n  go run ./cmd/grantledger report --store %s --agreement %s --year 2\n", a.spec(), seeds.Seed004)
-	fmt.Fprintf(w, "  go run ./cmd/grantledger history --store %s --agreement %s\n", a.spec(), seeds.Seed004)
-	fmt.Fprintf(w, "  go run ./cmd/grantledger verify --store %s\n", a.spec())
-	return nil
-}
-
-// printDemoReports prints every implementation year's report of an agreement.
-func printDemoReports(ctx context.Context, a *app, svc *ledger.Service, number, lang string) error {
-	return svc.View(ctx, number, func(ag *domain.Agreement) error {
-		for _, y := range ag.Years {
-			if err := printYearReport(a, ag, y.Year, lang); err != nil {
-				return err
+	rm, err := a.readModel(ctx, time.Time{})
+	if err != nil {
+		return err
+	}
+	today := domain.DateOf(a.now())
+	err = rm.View(func(l *projections.Ledger) error {
+		for _, number := range []string{seeds.Seed004, seeds.Seed001, seeds.Seed003} {
+			for year := 1; ; year++ {
+				r, err := l.YearReport(number, year, today)
+				if domain.ErrorCode(err) == domain.ENotFound && year > 1 {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				if err := rpt.WriteText(w, rpt.YearDocument(r, lg)); err != nil {
+					return err
+				}
+				fmt.Fprintln(w)
 			}
 		}
 		return nil
 	})
-}
-
-// printYearReport prints one year's figures per budget line.
-func printYearReport(a *app, ag *domain.Agreement, year int, lang string) error {
-	w := a.stdout
-	y := ag.Year(year)
-	money := func(m domain.Money) string { return m.String() }
-	period := y.Period().String()
-	if lang == "lv" {
-		money = func(m domain.Money) string { return m.Latvian() }
-		period = y.Period().Latvian()
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(w, "%s — year %d (%s)%s\n", ag.Number, year, period, map[bool]string{true: ", closed", false: ", open"}[y.Closed])
-	fmt.Fprintf(w, "  %-10s %12s %12s %12s %12s %12s %12s\n", "line", "planned", "carried in", "actual", "carried over", "returned", "remainder")
-	for _, l := range ag.Lines {
-		c := ag.Cell(l.Line, year)
-		fmt.Fprintf(w, "  %-10s %12s %12s %12s %12s %12s %12s\n", l.Line, money(c.Planned), money(c.CarriedIn), money(c.Actual), money(c.CarriedOver), money(c.Returned), money(c.Remainder()))
-	}
-	t := ag.YearTotal(year)
-	fmt.Fprintf(w, "  %-10s %12s %12s %12s %12s %12s %12s\n\n", "total", money(t.Planned), money(t.CarriedIn), money(t.Actual), money(t.CarriedOver), money(t.Returned), money(t.Remainder()))
+	fmt.Fprintf(w, "Explore this ledger:\n  go run ./cmd/grantledger report --store %s --agreement %s --year 2\n", a.spec(), seeds.Seed004)
+	fmt.Fprintf(w, "  go run ./cmd/grantledger history --store %s --agreement %s\n", a.spec(), seeds.Seed004)
+	fmt.Fprintf(w, "  go run ./cmd/grantledger verify --store %s\n", a.spec())
 	return nil
 }

@@ -31,11 +31,12 @@ func TestDemoShowsSeed004AndTheYear2Gap(t *testing.T) {
 		t.Fatalf("demo exit %d: %s", code, errs)
 	}
 	for _, want := range []string{
-		"47786.53", "1213.47", "48871.72", "128.28",
+		"47,786.53", "1,213.47", "48,871.72", "128.28",
 		"year 2 of KNVOC-2022-2025 cannot be closed",
 		"1040.13 neither spent, carried over nor returned",
 		"illustrative",
-		"2021.LV/NVOF/MIC/031/10", "6460.64", "AIF/2022/KAPAC2/104", "19998.58",
+		"2021.LV/NVOF/MIC/031/10", "6,460.64", "AIF/2022/KAPAC2/104", "19,998.58",
+		"Year 2 has ended but 1,213.47 EUR is neither spent, carried over nor returned",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
