@@ -144,8 +144,16 @@ func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 				map[string]Money{"amount": c.Amount, "actual": cell.Actual, "ineligible": cell.Ineligible})
 		}
 		if c.Spending != nil {
-			if s := a.Spendings[*c.Spending]; s == nil || s.Line != c.Line || s.Year != c.Year {
+			s := a.Spendings[*c.Spending]
+			if s == nil || s.Line != c.Line || s.Year != c.Year {
 				return nil, &Error{Code: ENotFound, Field: "spending", Message: fmt.Sprintf("no spending %s on line %s in year %d", *c.Spending, c.Line, c.Year), Err: ErrNotFound}
+			}
+			if s.Reversed {
+				return nil, rule("ineligible-reversed-spending", fmt.Sprintf("spending %s was reversed: it is no longer part of the actual spending and cannot be declared ineligible", s.ID), map[string]Money{"amount": s.Amount})
+			}
+			if c.Amount > s.Amount {
+				return nil, rule("ineligible-exceeds-spending", fmt.Sprintf("line %s year %d: %s declared ineligible exceeds the %s of spending %s", c.Line, c.Year, c.Amount, s.Amount, s.ID),
+					map[string]Money{"amount": c.Amount, "spending": s.Amount})
 			}
 		}
 		return []Event{IneligibleExpenditureDeclared{Line: c.Line, Year: c.Year, Amount: c.Amount, Date: c.Date, Description: c.Description, Spending: c.Spending}}, nil

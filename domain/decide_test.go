@@ -343,6 +343,26 @@ func TestDecideRejects(t *testing.T) {
 			c.Spending = &id
 			return c
 		}, code: domain.ENotFound, field: "spending", says: []string{"on line civil in year 1"}, is: domain.ErrNotFound},
+		{name: "ineligible above the named spending", setup: func(f *fixture) {
+			f.named("s", spend(civil, 1, "100", "2023-01-05"))
+			f.do(spend(civil, 1, "500", "2023-01-06"))
+		}, cmd: func(f *fixture) domain.Command {
+			c := ineligible(civil, 1, "150")
+			id := f.ids["s"]
+			c.Spending = &id
+			return c
+		}, code: domain.ERule, rule: "ineligible-exceeds-spending",
+			figures: map[string]string{"amount": "150.00", "spending": "100.00"}},
+		{name: "ineligible naming a reversed spending", setup: func(f *fixture) {
+			f.named("s", spend(civil, 1, "100", "2023-01-05"))
+			f.do(reverse(f.ids["s"]))
+			f.do(spend(civil, 1, "500", "2023-01-06"))
+		}, cmd: func(f *fixture) domain.Command {
+			c := ineligible(civil, 1, "50")
+			id := f.ids["s"]
+			c.Spending = &id
+			return c
+		}, code: domain.ERule, rule: "ineligible-reversed-spending", figures: map[string]string{"amount": "100.00"}},
 		{name: "recovery of unknown ineligible expenditure", cmd: cmd(recovery(uuid.MustParse("00000000-0000-0000-0000-000000000002"), "1")),
 			code: domain.ENotFound, field: "ineligible", is: domain.ErrNotFound},
 		{name: "recovery exceeding outstanding", setup: func(f *fixture) {

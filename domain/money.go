@@ -63,6 +63,9 @@ func ParseMoney(s string) (Money, error) {
 		}
 	}
 	digits := b.String()
+	if err := checkGrouping(s, orig); err != nil {
+		return 0, err
+	}
 	if digits == "" {
 		return 0, fmt.Errorf("amount %q: no digits", orig)
 	}
@@ -79,7 +82,7 @@ func ParseMoney(s string) (Money, error) {
 			return 0, fmt.Errorf("amount %q: %d digits after the separator is ambiguous (cents have two); write 1234.00 or 1 234,00", orig, len(frac))
 		}
 		if whole == "" {
-			whole = "0"
+			return 0, fmt.Errorf("amount %q: no digits before the decimal separator; write 0,50 or 0.50", orig)
 		}
 	} else {
 		frac = "00"
@@ -97,6 +100,25 @@ func ParseMoney(s string) (Money, error) {
 		return 0, fmt.Errorf("amount %q: too large (at most %s)", orig, MaxMoney)
 	}
 	return m, nil
+}
+
+// checkGrouping refuses spaces that do not group thousands: in "47 786,53"
+// every group after the first has exactly three digits, so "4 7786" (a
+// typing slip) is not read as 47 786.
+func checkGrouping(s, orig string) error {
+	whole := s
+	if i := strings.IndexAny(s, ".,"); i >= 0 {
+		whole = s[:i]
+	}
+	groups := strings.FieldsFunc(whole, func(r rune) bool {
+		return r == ' ' || r == '\u00a0' || r == '\u202f' || r == '\u2009'
+	})
+	for i, g := range groups {
+		if (i == 0 && len(g) > 3 && len(groups) > 1) || (i > 0 && len(g) != 3) {
+			return fmt.Errorf("amount %q: spaces must group thousands, as in 47 786,53", orig)
+		}
+	}
+	return nil
 }
 
 // MustMoney parses s and panics on error. It is meant for tests and for

@@ -56,6 +56,9 @@ func TestParseMoneyRejects(t *testing.T) {
 	}{
 		{"three decimals is ambiguous", "1.234", "ambiguous"},
 		{"two separators", "12,3,4", "more than one decimal separator"},
+		{"space not grouping thousands", "4 7786", "group thousands"},
+		{"group of two", "47 78,00", "group thousands"},
+		{"no whole part", ",5", "no digits before the decimal separator"},
 		{"point then comma", "1.234,56", "more than one decimal separator"},
 		{"empty", "", "empty"},
 		{"only spaces", "   ", "empty"},
