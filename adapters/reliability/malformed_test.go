@@ -127,7 +127,10 @@ func TestMalformedInputIsRefused(t *testing.T) {
 		{"reversal of an unknown spending", envelopeJSON(domain.CmdReverseSpending, uuid.NewString(), Actor, "typo", `{"agreement":"`+Agreement+`","spending":"`+uuid.Nil.String()+`","date":"2023-08-01"}`), domain.EInvalid, "spending is required"},
 		{"carry-over from the last year", envelopeJSON(domain.CmdCarryOver, uuid.NewString(), Actor, "", `{"agreement":"`+Agreement+`","line":"civil","from_year":2,"date":"2024-08-01"}`), domain.ERule, "there is no year 3 to carry over to"},
 		{"plan twice", envelopeJSON(domain.CmdPlanBudget, uuid.NewString(), Actor, "", `{"agreement":"`+Agreement+`","line":"civil","year":1,"amount":"5.00"}`), domain.ERule, "is already planned at 30000.00"},
-		{"register twice", func() string { b, _ := json.Marshal(Setup()[0]); return strings.Replace(string(b), Setup()[0].CommandID.String(), uuid.NewString(), 1) }(), domain.EDuplicate, "is already registered"},
+		{"register twice", func() string {
+			b, _ := json.Marshal(Setup()[0])
+			return strings.Replace(string(b), Setup()[0].CommandID.String(), uuid.NewString(), 1)
+		}(), domain.EDuplicate, "is already registered"},
 		{"command id reused for another command", envelopeJSON(domain.CmdRecordSpending, reused.String(), Actor, "", spendingData("amount", `"99.99"`)), domain.EConflict, "was already used for a different command"},
 		{"return more than the remainder", envelopeJSON(domain.CmdReturnUnspent, uuid.NewString(), Actor, "", `{"agreement":"`+Agreement+`","line":"civil","year":1,"amount":"30000.01","date":"2023-08-01"}`), domain.ERule, "exceeds"},
 	}
