@@ -55,7 +55,7 @@ func (l *Ledger) Audit(f AuditFilter) AuditReport {
 	for _, t := range f.Types {
 		types[strings.ToLower(strings.TrimSpace(t))] = true
 	}
-	for _, row := range l.audit {
+	l.eachAudit(func(row AuditRow) {
 		switch {
 		case f.Agreement != "" && row.Agreement != f.Agreement:
 		case !f.From.IsZero() && row.RecordedAt.Before(f.From):
@@ -65,6 +65,6 @@ func (l *Ledger) Audit(f AuditFilter) AuditReport {
 		default:
 			r.Rows = append(r.Rows, row)
 		}
-	}
+	})
 	return r
 }

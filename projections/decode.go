@@ -17,10 +17,35 @@ import (
 // hands everything else (nested shapes, escapes it does not handle, older
 // schema versions that need an upcast, anything unexpected) to the
 // domain.EventRegistry. Both paths give the same result; a test checks it.
+//
+// A Decoder keeps the short strings that repeat from event to event (actors,
+// budget lines) once, so it is not safe for concurrent use.
 type Decoder struct {
 	reg *domain.EventRegistry
 	// Slow, when true, always uses the registry (for comparison).
-	Slow bool
+	Slow  bool
+	names map[string]string
+}
+
+// maxNames bounds the strings a Decoder keeps.
+const maxNames = 1 << 14
+
+// intern returns the string of f, shared with earlier equal values.
+func (d *Decoder) intern(f *field) (string, bool) {
+	if !f.str || f.raw || len(f.val) > 64 {
+		return f.string()
+	}
+	if s, ok := d.names[string(f.val)]; ok {
+		return s, true
+	}
+	s := string(f.val)
+	if len(d.names) < maxNames {
+		if d.names == nil {
+			d.names = map[string]string{}
+		}
+		d.names[s] = s
+	}
+	return s, true
 }
 
 // NewDecoder returns a Decoder over reg (nil: domain.NewEventRegistry()).
@@ -37,7 +62,7 @@ func (d *Decoder) Decode(e domain.RecordedEvent) (Event, error) {
 	out := Event{Position: e.Position, Stream: e.Stream, Revision: e.Revision, ID: e.ID, Type: e.Type}
 	var ok bool
 	if !d.Slow {
-		out.Meta, ok = fastMeta(e.Metadata)
+		out.Meta, ok = d.fastMeta(e.Metadata)
 	}
 	if !ok {
 		m, err := domain.DecodeMetadata(e.Metadata)
@@ -51,7 +76,7 @@ func (d *Decoder) Decode(e domain.RecordedEvent) (Event, error) {
 		v = 1
 	}
 	if !d.Slow && v == d.reg.Version(e.Type) {
-		if ev, ok := fastEvent(e.Type, e.Data); ok {
+		if ev, ok := d.fastEvent(e.Type, e.Data); ok {
 			out.Data = ev
 			return out, nil
 		}
@@ -299,7 +324,7 @@ func (f *field) uuid() (uuid.UUID, bool) {
 	return u, err == nil
 }
 
-func fastMeta(b []byte) (Meta, bool) {
+func (d *Decoder) fastMeta(b []byte) (Meta, bool) {
 	var fs [maxFields]field
 	n, ok := scanFlat(b, &fs)
 	if !ok {
@@ -314,7 +339,7 @@ func fastMeta(b []byte) (Meta, bool) {
 		case "command_id":
 			m.CommandID, ok = f.uuid()
 		case "actor":
-			m.Actor, ok = f.string()
+			m.Actor, ok = d.intern(f)
 		case "reason":
 			m.Reason, ok = f.string()
 		case "hash":
@@ -343,7 +368,7 @@ func fastMeta(b []byte) (Meta, bool) {
 
 // fastEvent decodes the flat event types. It reports false whenever the
 // input is not exactly what it knows, and the registry decodes instead.
-func fastEvent(typ string, b []byte) (domain.Event, bool) {
+func (d *Decoder) fastEvent(typ string, b []byte) (domain.Event, bool) {
 	var fs [maxFields]field
 	n, ok := scanFlat(b, &fs)
 	if !ok {
@@ -358,7 +383,7 @@ func fastEvent(typ string, b []byte) (domain.Event, bool) {
 			f := &fields[k]
 			switch string(f.key) {
 			case "line":
-				e.Line, ok = f.string()
+				e.Line, ok = d.intern(f)
 			case "year":
 				year, ok = f.int()
 				e.Year = int(year)
@@ -386,7 +411,7 @@ func fastEvent(typ string, b []byte) (domain.Event, bool) {
 			case "spending":
 				e.Spending, ok = f.uuid()
 			case "line":
-				e.Line, ok = f.string()
+				e.Line, ok = d.intern(f)
 			case "year":
 				year, ok = f.int()
 				e.Year = int(year)
@@ -410,7 +435,7 @@ func fastEvent(typ string, b []byte) (domain.Event, bool) {
 			f := &fields[k]
 			switch string(f.key) {
 			case "line":
-				e.Line, ok = f.string()
+				e.Line, ok = d.intern(f)
 			case "year":
 				year, ok = f.int()
 				e.Year = int(year)
@@ -430,7 +455,7 @@ func fastEvent(typ string, b []byte) (domain.Event, bool) {
 			f := &fields[k]
 			switch string(f.key) {
 			case "line":
-				e.Line, ok = f.string()
+				e.Line, ok = d.intern(f)
 			case "from_year":
 				year, ok = f.int()
 				e.FromYear = int(year)
@@ -455,14 +480,14 @@ func fastEvent(typ string, b []byte) (domain.Event, bool) {
 			f := &fields[k]
 			switch string(f.key) {
 			case "line":
-				e.Line, ok = f.string()
+				e.Line, ok = d.intern(f)
 			case "year":
 				year, ok = f.int()
 				e.Year = int(year)
 			case "amount":
 				e.Amount, ok = f.money()
 			case "to":
-				e.To, ok = f.string()
+				e.To, ok = d.intern(f)
 			case "date":
 				e.Date, ok = f.date()
 			default:

@@ -77,7 +77,6 @@ type AgreementView struct {
 	Deliveries []DeliveryRow
 	Events     int
 	LastAt     time.Time // recorded_at of the last event applied
-	spendIdx   map[uuid.UUID]int
 }
 
 // AuditRow is one event of the audit trail.
@@ -97,6 +96,18 @@ type AuditRow struct {
 	Amount     *domain.Money   `json:"amount,omitempty"`
 }
 
+// auditChunk is how many audit rows one block holds: the trail grows by
+// blocks, so appending never copies the rows already held.
+const auditChunk = 4096
+
+// auditEntry is an audit row as held: the amount by value, so folding an
+// event allocates nothing for it.
+type auditEntry struct {
+	AuditRow
+	amount    domain.Money
+	hasAmount bool
+}
+
 // Ledger is the read model of the whole store: every agreement's view and
 // the audit trail. Apply folds one event; the runner keeps Position as its
 // checkpoint. A Ledger with AsOf set folds only events recorded at or before
@@ -110,7 +121,8 @@ type Ledger struct {
 	views    map[string]*AgreementView // by stream
 	byNumber map[string]*AgreementView
 	order    []*AgreementView // by registration
-	audit    []AuditRow
+	audit    [][]auditEntry   // blocks of auditChunk rows
+	rows     int
 }
 
 // NewLedger returns an empty read model. A non-zero asOf limits it to
@@ -148,7 +160,7 @@ func (l *Ledger) Apply(e Event) {
 			l.skipped++
 			return // not an agreement stream, or its opening event is missing
 		}
-		v = &AgreementView{Stream: e.Stream, Agg: domain.NewAgreement(), spendIdx: map[uuid.UUID]int{}}
+		v = &AgreementView{Stream: e.Stream, Agg: domain.NewAgreement()}
 		l.views[e.Stream] = v
 		l.byNumber[reg.Number] = v
 		l.order = append(l.order, v)
@@ -157,41 +169,48 @@ func (l *Ledger) Apply(e Event) {
 	v.Events++
 	v.LastAt = e.Meta.RecordedAt
 	v.Agg.Apply(e.ID, e.Data)
-	row := AuditRow{Position: e.Position, Stream: e.Stream, Agreement: v.Agg.Number, Revision: e.Revision, Type: e.Type,
-		RecordedAt: e.Meta.RecordedAt, Actor: e.Meta.Actor, CommandID: e.Meta.CommandID, Reason: e.Meta.Reason, Hash: e.Meta.Hash}
+	row := auditEntry{AuditRow: AuditRow{Position: e.Position, Stream: e.Stream, Agreement: v.Agg.Number, Revision: e.Revision, Type: e.Type,
+		RecordedAt: e.Meta.RecordedAt, Actor: e.Meta.Actor, CommandID: e.Meta.CommandID, Reason: e.Meta.Reason, Hash: e.Meta.Hash}}
 	switch ev := e.Data.(type) {
 	case domain.SpendingRecorded:
-		v.spendIdx[e.ID] = len(v.Spendings)
 		v.Spendings = append(v.Spendings, SpendingRow{ID: e.ID, Line: ev.Line, Year: ev.Year, Amount: ev.Amount, Date: ev.Date,
 			Document: ev.Document, Description: ev.Description, RecordedAt: e.Meta.RecordedAt})
-		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
 	case domain.SpendingReversed:
-		if i, ok := v.spendIdx[ev.Spending]; ok {
-			v.Spendings[i].Reversed = true
+		for i := len(v.Spendings) - 1; i >= 0; i-- { // reversals are rare: a scan is cheaper than an index
+			if v.Spendings[i].ID == ev.Spending {
+				v.Spendings[i].Reversed = true
+				break
+			}
 		}
-		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
 	case domain.UnspentReturned:
 		v.Returns = append(v.Returns, ReturnRow(ev))
-		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
 	case domain.RemainderCarriedOver:
 		v.Carries = append(v.Carries, CarryRow(ev))
-		row.Line, row.Year, row.Amount = ev.Line, ev.FromYear, &ev.Amount
+		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.FromYear, ev.Amount, true
 	case domain.BudgetPlanned:
-		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
 	case domain.BudgetAmended:
 		v.Amendments = append(v.Amendments, AmendmentRow(ev))
-		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
 	case domain.IneligibleExpenditureDeclared:
-		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
 	case domain.IneligibleExpenditureRecovered:
-		row.Line, row.Year, row.Amount = ev.Line, ev.Year, &ev.Amount
+		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
 	case domain.IndicatorDelivered:
 		v.Deliveries = append(v.Deliveries, DeliveryRow(ev))
 		row.Year = ev.Year
 	case domain.YearClosed:
 		row.Year = ev.Year
 	}
-	l.audit = append(l.audit, row)
+	if l.rows%auditChunk == 0 {
+		l.audit = append(l.audit, make([]auditEntry, 0, auditChunk))
+	}
+	blk := &l.audit[len(l.audit)-1]
+	*blk = append(*blk, row)
+	l.rows++
 }
 
 // Agreement returns the view of an agreement by its number.
@@ -214,9 +233,26 @@ func (l *Ledger) asOfNote() string {
 // Agreements returns every agreement's view in the order registered.
 func (l *Ledger) Agreements() []*AgreementView { return l.order }
 
-// AuditRows returns the audit trail rows in global order. The slice is shared:
-// do not modify it.
-func (l *Ledger) AuditRows() []AuditRow { return l.audit }
+// AuditRows returns the audit trail rows in global order.
+func (l *Ledger) AuditRows() []AuditRow {
+	out := make([]AuditRow, 0, l.rows)
+	l.eachAudit(func(r AuditRow) { out = append(out, r) })
+	return out
+}
+
+// eachAudit calls fn with every audit row in global order.
+func (l *Ledger) eachAudit(fn func(AuditRow)) {
+	for _, blk := range l.audit {
+		for i := range blk {
+			r := blk[i].AuditRow
+			if blk[i].hasAmount {
+				m := blk[i].amount
+				r.Amount = &m
+			}
+			fn(r)
+		}
+	}
+}
 
 // snapshot is the gob form of a Ledger.
 type snapshot struct {
@@ -235,7 +271,7 @@ const snapshotVersion = 1
 // snapshot store.
 func (l *Ledger) MarshalBinary() ([]byte, error) {
 	var b bytes.Buffer
-	s := snapshot{Version: snapshotVersion, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped, Views: l.order, Audit: l.audit}
+	s := snapshot{Version: snapshotVersion, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped, Views: l.order, Audit: l.AuditRows()}
 	if err := gob.NewEncoder(&b).Encode(&s); err != nil {
 		return nil, fmt.Errorf("encode read model snapshot: %w", err)
 	}
@@ -253,12 +289,20 @@ func (l *Ledger) UnmarshalBinary(data []byte) error {
 		return fmt.Errorf("read model snapshot has version %d, this program writes %d: rebuild it", s.Version, snapshotVersion)
 	}
 	n := NewLedger(s.AsOf)
-	n.position, n.applied, n.skipped, n.audit = s.Position, s.Applied, s.Skipped, s.Audit
-	for _, v := range s.Views {
-		v.spendIdx = make(map[uuid.UUID]int, len(v.Spendings))
-		for i, sp := range v.Spendings {
-			v.spendIdx[sp.ID] = i
+	n.position, n.applied, n.skipped = s.Position, s.Applied, s.Skipped
+	for _, r := range s.Audit {
+		e := auditEntry{AuditRow: r}
+		if r.Amount != nil {
+			e.amount, e.hasAmount, e.Amount = *r.Amount, true, nil
 		}
+		if n.rows%auditChunk == 0 {
+			n.audit = append(n.audit, make([]auditEntry, 0, auditChunk))
+		}
+		blk := &n.audit[len(n.audit)-1]
+		*blk = append(*blk, e)
+		n.rows++
+	}
+	for _, v := range s.Views {
 		fixAgreement(v.Agg)
 		n.views[v.Stream] = v
 		n.byNumber[v.Agg.Number] = v
