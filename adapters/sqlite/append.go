@@ -94,7 +94,12 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 	if s.isClosed() {
 		return errClosed()
 	}
-	if _, err := s.wst.begin.ExecContext(ctx); err != nil {
+	// BEGIN and COMMIT are not interrupted by ctx: an interrupted BEGIN can
+	// leave the connection inside a transaction the caller never saw, and
+	// an interrupted COMMIT leaves it unknown whether the events are
+	// durable. Statements in between do honour ctx and roll back.
+	if _, err := s.wst.begin.ExecContext(context.WithoutCancel(ctx)); err != nil {
+		s.wst.rollback.ExecContext(context.Background())
 		return classify(fmt.Errorf("begin: %w", err))
 	}
 	defer func() {
@@ -126,7 +131,7 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 		out[i] = domain.AppendOutcome{Result: res.AppendResult, Err: reqErr}
 		wrote = wrote || (reqErr == nil && res.wrote)
 	}
-	if _, err := s.wst.commit.ExecContext(ctx); err != nil {
+	if _, err := s.wst.commit.ExecContext(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	if wrote {
