@@ -132,10 +132,7 @@ func (s *Server) authorizeAgreement(ctx context.Context, p Principal, number str
 	if err != nil {
 		return err
 	}
-	switch {
-	case p.Role == RoleFunder && sameOrg(funder, p.Funder):
-		return nil
-	case p.Role == RoleGrantee && sameOrg(grantee, p.Grantee):
+	if p.MayAccess(funder, grantee) {
 		return nil
 	}
 	return errorf(codeForbidden, fmt.Sprintf("agreement %s is not one of your organisation's (%s)", number, p.org()))

@@ -118,6 +118,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		// Not yet routed: find the route so unknown paths and wrong
 		// methods answer problem+json too.
 		if _, pat := s.mux.Handler(r); pat == "" {
+			if s.cfg.Web != nil && !strings.HasPrefix(r.URL.Path, "/v1/") {
+				s.cfg.Web.ServeHTTP(rec, r)
+				return
+			}
 			if allowed := s.allowedMethods(r.URL.Path); allowed != "" {
 				rec.Header().Set("Allow", allowed)
 				writeProblem(rec, r, errorf(codeMethod, fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allowed)))

@@ -52,6 +52,7 @@ type Config struct {
 
 	Renderer Renderer        // CSV, XLSX, ... for reports; nil serves JSON only
 	Metrics  http.Handler    // served at /metrics; nil serves 404
+	Web      http.Handler    // web pages, served for every path outside the API's routes; nil: none
 	Observer Observer        // nil observes nothing
 	Commands CommandObserver // nil counts nothing
 	Logger   *slog.Logger    // nil discards
