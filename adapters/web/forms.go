@@ -1,0 +1,282 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// field is one input of a form, with what was typed and its error.
+type field struct {
+	Name, Label, Kind, Value, Error, Hint string
+	Required                              bool
+	Options                               []option
+}
+
+// ID is the input's HTML id, unique on the page.
+func (f field) ID(form string) string { return "f-" + form + "-" + f.Name }
+
+type option struct{ Value, Label string }
+
+// form is one command form: its type, its fields, the command id it will
+// send and what went wrong the last time.
+type form struct {
+	Type      string
+	Title     string
+	CommandID string
+	Fields    []*field
+	Error     string
+	Open      bool // shown expanded (it has errors)
+}
+
+func (f *form) field(name string) *field {
+	for _, x := range f.Fields {
+		if x.Name == name {
+			return x
+		}
+	}
+	return nil
+}
+
+// commandForms is every command the pages offer, in the order shown.
+var commandForms = []string{
+	domain.CmdRecordSpending, domain.CmdRecordDelivery,
+	domain.CmdPlanBudget, domain.CmdCarryOver, domain.CmdReturnUnspent, domain.CmdCloseYear,
+}
+
+// formsFor builds the forms the principal may send on agreement a: none in
+// the past view, none for an auditor, and only the commands of their role
+// (the same table the API applies). typed, when set, refills one form.
+func (h *Handler) formsFor(v *view, a *domain.Agreement, typed *form) []*form {
+	if v.Past() || a == nil || !v.Who.MayAccess(a.Funder, a.Grantee) {
+		return nil
+	}
+	var out []*form
+	for _, typ := range commandForms {
+		if !v.Who.MaySend(typ) {
+			continue
+		}
+		if typed != nil && typed.Type == typ {
+			out = append(out, typed)
+			continue
+		}
+		out = append(out, newForm(v, a, typ))
+	}
+	return out
+}
+
+func newForm(v *view, a *domain.Agreement, typ string) *form {
+	f := &form{Type: typ, Title: v.T("cmd_" + typ), CommandID: uuid.NewString()}
+	var lines, years, indicators []option
+	for _, l := range a.Lines {
+		lines = append(lines, option{l.Line, l.Name})
+	}
+	for _, y := range a.Years {
+		years = append(years, option{strconv.Itoa(y.Year), strconv.Itoa(y.Year) + " (" + v.Period(domain.Period{From: y.From, To: y.To}) + ")"})
+	}
+	for _, id := range a.IndicatorOrder {
+		if ind := a.Indicators[id]; ind != nil {
+			indicators = append(indicators, option{id, ind.Name})
+		}
+	}
+	sel := func(name, label string, opts []option) *field {
+		return &field{Name: name, Label: v.T(label), Kind: "select", Options: opts, Required: true}
+	}
+	in := func(name, label, kind string, req bool) *field {
+		return &field{Name: name, Label: v.T(label), Kind: kind, Required: req}
+	}
+	switch typ {
+	case domain.CmdRecordSpending:
+		f.Fields = []*field{sel("line", "f_line", lines), sel("year", "f_year", years), in("amount", "f_amount", "text", true),
+			in("date", "f_date", "date", true), in("document", "f_document", "text", true), in("description", "f_description", "textarea", false)}
+	case domain.CmdRecordDelivery:
+		f.Fields = []*field{sel("indicator", "f_indicator", indicators), sel("year", "f_year", years), in("quantity", "f_quantity", "number", false),
+			in("identifiers", "f_identifiers", "textarea", false), in("date", "f_date", "date", true), in("evidence", "f_evidence", "text", false)}
+	case domain.CmdPlanBudget:
+		f.Fields = []*field{sel("line", "f_line", lines), sel("year", "f_year", years), in("amount", "f_amount", "text", true)}
+	case domain.CmdCarryOver:
+		f.Fields = []*field{sel("line", "f_line", lines), sel("from_year", "f_from_year", years), in("amount", "f_amount_opt", "text", false), in("date", "f_date", "date", true)}
+	case domain.CmdReturnUnspent:
+		f.Fields = []*field{sel("line", "f_line", lines), sel("year", "f_year", years), in("amount", "f_amount_opt", "text", false),
+			in("to", "f_to", "text", false), in("date", "f_date", "date", true)}
+	case domain.CmdCloseYear:
+		f.Fields = []*field{sel("year", "f_year", years), in("date", "f_date", "date", true)}
+	}
+	f.Fields = append(f.Fields, in("reason", "f_reason", "text", false))
+	return f
+}
+
+// parseForm reads the typed values into f and builds the command; field
+// errors are set on f's fields, and a command is returned only when there
+// are none.
+func parseForm(v *view, f *form, number string, pf map[string][]string) domain.Command {
+	get := func(name string) string {
+		if vs := pf[name]; len(vs) > 0 {
+			return strings.TrimSpace(vs[0])
+		}
+		return ""
+	}
+	for _, fd := range f.Fields {
+		fd.Value = get(fd.Name)
+		if fd.Required && fd.Value == "" {
+			fd.Error = v.T("required")
+		}
+	}
+	money := func(name string, optional bool) domain.Money {
+		fd := f.field(name)
+		if fd.Value == "" {
+			return 0
+		}
+		m, err := domain.ParseMoney(fd.Value)
+		if err != nil {
+			fd.Error = v.T("bad_amount")
+		}
+		return m
+	}
+	date := func(name string) domain.Date {
+		fd := f.field(name)
+		if fd.Value == "" {
+			return 0
+		}
+		d, err := domain.ParseDate(fd.Value)
+		if err != nil {
+			fd.Error = v.T("bad_date")
+		}
+		return d
+	}
+	integer := func(name string) int64 {
+		fd := f.field(name)
+		if fd.Value == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(fd.Value, 10, 64)
+		if err != nil {
+			fd.Error = v.T("bad_number")
+		}
+		return n
+	}
+	ref := domain.Ref{Agreement: number}
+	var cmd domain.Command
+	switch f.Type {
+	case domain.CmdRecordSpending:
+		cmd = domain.RecordSpending{Ref: ref, Line: get("line"), Year: int(integer("year")), Amount: money("amount", false),
+			Date: date("date"), Document: get("document"), Description: get("description")}
+	case domain.CmdRecordDelivery:
+		var ids []string
+		for _, s := range strings.Split(get("identifiers"), "\n") {
+			if s = strings.TrimSpace(s); s != "" {
+				ids = append(ids, s)
+			}
+		}
+		cmd = domain.RecordDelivery{Ref: ref, Indicator: get("indicator"), Year: int(integer("year")), Quantity: integer("quantity"),
+			Identifiers: ids, Date: date("date"), Evidence: get("evidence")}
+	case domain.CmdPlanBudget:
+		cmd = domain.PlanBudget{Ref: ref, Line: get("line"), Year: int(integer("year")), Amount: money("amount", false)}
+	case domain.CmdCarryOver:
+		cmd = domain.CarryOver{Ref: ref, Line: get("line"), FromYear: int(integer("from_year")), Amount: money("amount", true), Date: date("date")}
+	case domain.CmdReturnUnspent:
+		cmd = domain.ReturnUnspent{Ref: ref, Line: get("line"), Year: int(integer("year")), Amount: money("amount", true), To: get("to"), Date: date("date")}
+	case domain.CmdCloseYear:
+		cmd = domain.CloseYear{Ref: ref, Year: int(integer("year")), Date: date("date")}
+	}
+	for _, fd := range f.Fields {
+		if fd.Error != "" {
+			return nil
+		}
+	}
+	return cmd
+}
+
+// command applies one form. The actor is the signed-in principal; the
+// command id comes from the form, so sending it twice applies it once.
+// On a refusal the page is drawn again with the error next to its field
+// and what was typed kept.
+func (h *Handler) command(w http.ResponseWriter, r *http.Request, v *view) {
+	number := r.URL.Query().Get("no")
+	typ := r.PostForm.Get("type")
+	if v.Past() {
+		h.fail(w, r, v, http.StatusBadRequest, v.Tf("past_view", v.AsOfDate))
+		return
+	}
+	page, status, err := h.loadAgreement(r, v, number)
+	if err != nil {
+		h.fail(w, r, v, status, err.Error())
+		return
+	}
+	v.Title = number
+	if !v.Who.MaySend(typ) || !knownForm(typ) {
+		h.fail(w, r, v, http.StatusForbidden, "the "+v.Who.Role+" role may not send "+typ)
+		return
+	}
+	id, err := uuid.Parse(r.PostForm.Get("command_id"))
+	if err != nil {
+		h.fail(w, r, v, http.StatusBadRequest, "command_id: "+err.Error())
+		return
+	}
+	f := newForm(v, page.A, typ)
+	f.CommandID = id.String()
+	cmd := parseForm(v, f, number, r.PostForm)
+	if cmd != nil {
+		env := domain.NewEnvelope(id, v.Who.Actor(), f.field("reason").Value, cmd)
+		res, err := h.cfg.Ledger.Handle(r.Context(), env)
+		if err == nil {
+			key := "saved"
+			if res.Duplicate {
+				key = "dup"
+			}
+			http.Redirect(w, r, v.U("/agreement", "no", number, key, typ)+"#forms", http.StatusSeeOther)
+			return
+		}
+		h.log.Info("web: command refused", "type", typ, "agreement", number, "actor", v.Who.Actor(), "error", err)
+		placeError(f, err)
+	}
+	f.Open = true
+	if f.Error == "" {
+		f.Error = v.T("form_refused")
+	}
+	// A refused command appended nothing; the next try gets a new id.
+	f.CommandID = uuid.NewString()
+	v.Problem = v.T("form_refused")
+	page.Forms = h.formsFor(v, page.A, f)
+	h.render(w, http.StatusUnprocessableEntity, "agreement", page)
+}
+
+func knownForm(typ string) bool {
+	for _, t := range commandForms {
+		if t == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// placeError puts a ledger error next to the field it names, or on the
+// form when it names none (a rule about several figures).
+func placeError(f *form, err error) {
+	var de *domain.Error
+	if errors.As(err, &de) && de.Field != "" {
+		name := strings.TrimPrefix(de.Field, "data.")
+		if i := strings.IndexAny(name, "[."); i > 0 {
+			name = name[:i]
+		}
+		if fd := f.field(name); fd != nil {
+			fd.Error = de.Message
+			f.Error = ""
+			return
+		}
+	}
+	var re *domain.RuleError
+	if errors.As(err, &re) {
+		f.Error = re.Message
+		if fd := f.field("amount"); fd != nil && strings.Contains(re.Rule, "exceed") {
+			fd.Error = re.Message
+		}
+		return
+	}
+	f.Error = err.Error()
+}

@@ -1,0 +1,520 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/grantledger/grantledger/adapters/httpapi"
+	"github.com/grantledger/grantledger/adapters/projector"
+	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
+)
+
+func langOf(s string) rpt.Lang {
+	if s == "lv" {
+		return rpt.LV
+	}
+	return rpt.EN
+}
+
+// listRow is one agreement in the list, with its totals.
+type listRow struct {
+	Number, Title, Funder, Grantee, Programme string
+	Years                                     int
+	Fig                                       projections.Figures
+	Findings                                  int
+}
+
+type listPage struct {
+	*view
+	Rows        []listRow
+	Total       projections.Figures
+	Funders     []string
+	Grantees    []string
+	Programmes  []string
+	YearChoices []int
+}
+
+// agreements lists the agreements the principal may read, filtered.
+func (h *Handler) agreements(w http.ResponseWriter, r *http.Request, v *view) {
+	v.Title = v.T("agreements")
+	q := r.URL.Query()
+	scope := projections.Scope{Funder: q.Get("funder"), Grantee: q.Get("grantee"), Programme: q.Get("programme")}
+	year, _ := strconv.Atoi(q.Get("year"))
+	onlyFindings := q.Get("findings") == "1"
+	page := listPage{view: v}
+	seen := map[string]map[string]bool{"f": {}, "g": {}, "p": {}}
+	maxYears := 0
+	today := h.today()
+	err := h.withLedger(r.Context(), v.AsOf, func(l *projections.Ledger) error {
+		for _, av := range l.Agreements() {
+			a := av.Agg
+			if !v.Who.MayAccess(a.Funder, a.Grantee) {
+				continue
+			}
+			for k, s := range map[string]string{"f": a.Funder, "g": a.Grantee, "p": a.Programme} {
+				if s != "" && !seen[k][s] {
+					seen[k][s] = true
+					switch k {
+					case "f":
+						page.Funders = append(page.Funders, s)
+					case "g":
+						page.Grantees = append(page.Grantees, s)
+					case "p":
+						page.Programmes = append(page.Programmes, s)
+					}
+				}
+			}
+			maxYears = max(maxYears, len(a.Years))
+			if !scope.Matches(a) || (year > 0 && year > len(a.Years)) {
+				continue
+			}
+			row := listRow{Number: a.Number, Title: a.Title, Funder: a.Funder, Grantee: a.Grantee, Programme: a.Programme, Years: len(a.Years)}
+			for _, y := range a.Years {
+				if year > 0 && y.Year != year {
+					continue
+				}
+				row.Fig = row.Fig.Add(projections.FiguresOf(a.YearTotal(y.Year)))
+				if rep, err := av.YearReport(y.Year, today); err == nil {
+					row.Findings += len(rep.Findings)
+				}
+			}
+			if onlyFindings && row.Findings == 0 {
+				continue
+			}
+			page.Rows = append(page.Rows, row)
+			page.Total = page.Total.Add(row.Fig)
+		}
+		return nil
+	})
+	if err != nil {
+		h.fail(w, r, v, http.StatusInternalServerError, err.Error())
+		return
+	}
+	for y := 1; y <= maxYears; y++ {
+		page.YearChoices = append(page.YearChoices, y)
+	}
+	h.render(w, http.StatusOK, "agreements", page)
+}
+
+// figRow is one kind of figure of a budget line across the years.
+type figRow struct {
+	Label string
+	Cells []domain.Money
+	Total domain.Money
+	Key   string
+}
+
+type lineBlock struct {
+	Line, Name string
+	Rows       []figRow
+	IsTotal    bool
+}
+
+type yearCol struct {
+	N      int
+	Period domain.Period
+	Closed bool
+}
+
+type indicatorRow struct {
+	Name, Unit    string
+	Year          int
+	Delivered     int64
+	Target        int64
+	HasTarget     bool
+	Achievement   string
+	Behind        bool
+	ProgressValue int64
+	ProgressMax   int64
+}
+
+type agreementPage struct {
+	*view
+	A          *domain.Agreement
+	Years      []yearCol
+	Blocks     []lineBlock
+	Chart      any
+	Indicators []indicatorRow
+	Findings   []string
+	Forms      []*form
+}
+
+func figureRows(v *view, cells []projections.Figures, total projections.Figures) []figRow {
+	kinds := []struct {
+		key string
+		get func(projections.Figures) domain.Money
+	}{
+		{"planned", func(f projections.Figures) domain.Money { return f.Planned }},
+		{"carried_in", func(f projections.Figures) domain.Money { return f.CarriedIn }},
+		{"actual", func(f projections.Figures) domain.Money { return f.Actual }},
+		{"carried_over", func(f projections.Figures) domain.Money { return f.CarriedOver }},
+		{"returned", func(f projections.Figures) domain.Money { return f.Returned }},
+		{"remainder", func(f projections.Figures) domain.Money { return f.Remainder }},
+	}
+	out := make([]figRow, 0, len(kinds))
+	for _, k := range kinds {
+		row := figRow{Label: v.T(k.key), Key: k.key, Total: k.get(total)}
+		for _, c := range cells {
+			row.Cells = append(row.Cells, k.get(c))
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// loadAgreement reads the agreement's page data; forms (for the principal)
+// are built by the caller.
+func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agreementPage, int, error) {
+	page := &agreementPage{view: v}
+	status := http.StatusOK
+	today := h.today()
+	err := h.withLedger(r.Context(), v.AsOf, func(l *projections.Ledger) error {
+		av, err := l.Agreement(number)
+		if err != nil {
+			status = http.StatusNotFound
+			return errors.New(v.T("not_found") + " " + number)
+		}
+		a := av.Agg
+		if !v.Who.MayAccess(a.Funder, a.Grantee) {
+			status = http.StatusForbidden
+			return errors.New(v.T("forbidden_agreement"))
+		}
+		page.A = cloneHeader(a)
+		for _, y := range a.Years {
+			page.Years = append(page.Years, yearCol{N: y.Year, Period: domain.Period{From: y.From, To: y.To}, Closed: y.Closed})
+		}
+		my := l.MultiYear(projections.Scope{Agreement: number})
+		yearTotals := make([]projections.Figures, len(a.Years))
+		var grand projections.Figures
+		for _, row := range my.Rows {
+			if !strings.EqualFold(row.Agreement, a.Number) {
+				continue
+			}
+			cells := padCells(row.Cells, len(a.Years))
+			page.Blocks = append(page.Blocks, lineBlock{Line: row.Line, Name: row.Name, Rows: figureRows(v, cells, row.Total)})
+			for i := range yearTotals {
+				yearTotals[i] = yearTotals[i].Add(cells[i])
+			}
+			grand = grand.Add(row.Total)
+		}
+		page.Blocks = append(page.Blocks, lineBlock{Name: v.T("total"), Rows: figureRows(v, yearTotals, grand), IsTotal: true})
+		page.Chart = chartSVG(v, page.Years, yearTotals)
+		for _, ir := range l.Indicators(projections.Scope{Agreement: number}, 0, today).Rows {
+			row := indicatorRow{Name: ir.Name, Unit: ir.Unit, Year: ir.Year, Delivered: ir.Delivered, Behind: ir.Behind}
+			if ir.Target != nil {
+				row.HasTarget, row.Target = true, *ir.Target
+				row.ProgressMax, row.ProgressValue = max(*ir.Target, 1), min(ir.Delivered, max(*ir.Target, 1))
+			}
+			if ir.Achievement != nil {
+				row.Achievement = ir.Achievement.String() + " %"
+			}
+			page.Indicators = append(page.Indicators, row)
+		}
+		for _, y := range a.Years {
+			rep, err := av.YearReport(y.Year, today)
+			if err != nil {
+				continue
+			}
+			for _, f := range rep.Findings {
+				page.Findings = append(page.Findings, fmt.Sprintf("%s %d: %s", v.T("impl_year"), y.Year, rpt.FindingText(f, v.Lang)))
+			}
+		}
+		return nil
+	})
+	if err != nil && status == http.StatusOK {
+		status = http.StatusInternalServerError
+	}
+	return page, status, err
+}
+
+// cloneHeader copies what the page shows of the agreement (the read model
+// must not be kept beyond View).
+func cloneHeader(a *domain.Agreement) *domain.Agreement {
+	c := &domain.Agreement{AgreementRegistered: a.AgreementRegistered}
+	c.Lines = append([]domain.LineSpec(nil), a.Lines...)
+	c.IndicatorOrder = append([]string(nil), a.IndicatorOrder...)
+	c.Indicators = map[string]*domain.Indicator{}
+	for k, ind := range a.Indicators {
+		cp := *ind
+		c.Indicators[k] = &cp
+	}
+	for _, y := range a.Years {
+		cp := *y
+		c.Years = append(c.Years, &cp)
+	}
+	return c
+}
+
+func padCells(cells []projections.Figures, n int) []projections.Figures {
+	out := make([]projections.Figures, n)
+	copy(out, cells)
+	return out
+}
+
+// agreement shows one agreement: years side by side, chart, indicators,
+// findings and the forms the principal may send.
+func (h *Handler) agreement(w http.ResponseWriter, r *http.Request, v *view) {
+	number := r.URL.Query().Get("no")
+	page, status, err := h.loadAgreement(r, v, number)
+	if err != nil {
+		h.fail(w, r, v, status, err.Error())
+		return
+	}
+	v.Title = number
+	switch {
+	case r.URL.Query().Get("dup") != "":
+		v.Flash = v.Tf("duplicate", v.T("cmd_"+r.URL.Query().Get("dup")))
+	case r.URL.Query().Get("saved") != "":
+		v.Flash = v.Tf("saved", v.T("cmd_"+r.URL.Query().Get("saved")))
+	}
+	page.Forms = h.formsFor(v, page.A, nil)
+	h.render(w, http.StatusOK, "agreement", page)
+}
+
+type docPage struct {
+	*view
+	Doc       rpt.Document
+	Number    string
+	Year      int
+	Years     []int
+	XLSX, CSV string
+	Banner    string
+	BannerBad bool
+	Filters   bool
+}
+
+// yearReport builds the yearly report for the request.
+func (h *Handler) yearReport(r *http.Request, v *view) (projections.YearReport, int, error) {
+	number := r.URL.Query().Get("no")
+	year, err := strconv.Atoi(r.URL.Query().Get("year"))
+	if err != nil || year < 1 {
+		return projections.YearReport{}, http.StatusBadRequest, errors.New(v.T("f_year") + ": " + v.T("bad_number"))
+	}
+	var rep projections.YearReport
+	status := http.StatusOK
+	err = h.withLedger(r.Context(), v.AsOf, func(l *projections.Ledger) error {
+		av, err := l.Agreement(number)
+		if err != nil {
+			status = http.StatusNotFound
+			return errors.New(v.T("not_found") + " " + number)
+		}
+		if !v.Who.MayAccess(av.Agg.Funder, av.Agg.Grantee) || !v.Who.MayReadReports() {
+			status = http.StatusForbidden
+			return errors.New(v.T("forbidden_agreement"))
+		}
+		rep, err = av.YearReport(year, h.today())
+		if err != nil {
+			status = http.StatusNotFound
+		}
+		return err
+	})
+	if err != nil && status == http.StatusOK {
+		status = http.StatusInternalServerError
+	}
+	return rep, status, err
+}
+
+// report is the yearly delegation report, laid out for printing.
+func (h *Handler) report(w http.ResponseWriter, r *http.Request, v *view) {
+	rep, status, err := h.yearReport(r, v)
+	if err != nil {
+		h.fail(w, r, v, status, err.Error())
+		return
+	}
+	doc := rpt.YearDocument(rep, v.Lang)
+	v.Title = doc.Title
+	page := docPage{view: v, Doc: doc, Number: rep.Agreement, Year: rep.Year,
+		XLSX: v.U("/report.xlsx", "no", rep.Agreement, "year", rep.Year)}
+	for y := 1; y <= rep.Years; y++ {
+		page.Years = append(page.Years, y)
+	}
+	h.render(w, http.StatusOK, "report", page)
+}
+
+func (h *Handler) reportXLSX(w http.ResponseWriter, r *http.Request, v *view) {
+	rep, status, err := h.yearReport(r, v)
+	if err != nil {
+		h.fail(w, r, v, status, err.Error())
+		return
+	}
+	h.download(w, v, rpt.YearDocument(rep, v.Lang), "xlsx", fmt.Sprintf("report-%s-year-%d", fileSafe(rep.Agreement), rep.Year))
+}
+
+// download writes a document as CSV (its main table) or XLSX.
+func (h *Handler) download(w http.ResponseWriter, v *view, doc rpt.Document, format, name string) {
+	var buf bytes.Buffer
+	var err error
+	ct := "text/csv; charset=utf-8"
+	if format == "xlsx" {
+		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		err = rpt.WriteXLSX(&buf, doc)
+	} else {
+		err = rpt.WriteCSV(&buf, doc)
+	}
+	if err != nil {
+		http.Error(w, "render "+format+": "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name+"."+format))
+	buf.WriteTo(w)
+}
+
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// reconDoc builds the reconciliation the request asks for, scoped to the
+// principal's organisation with the API's rule.
+func (h *Handler) reconDoc(r *http.Request, v *view) (rpt.Document, int, error) {
+	qs := r.URL.Query()
+	q := httpapi.Query{Funder: qs.Get("funder"), Grantee: qs.Get("grantee"), Programme: qs.Get("programme"), Agreement: qs.Get("agreement")}
+	if s := qs.Get("year"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 50 {
+			return rpt.Document{}, http.StatusBadRequest, errors.New(v.T("f_year") + ": " + v.T("bad_number"))
+		}
+		q.Year = n
+	}
+	for _, f := range []struct {
+		name string
+		dst  *domain.Date
+	}{{"from", &q.From}, {"to", &q.To}} {
+		if s := strings.TrimSpace(qs.Get(f.name)); s != "" {
+			d, err := domain.ParseDate(s)
+			if err != nil {
+				return rpt.Document{}, http.StatusBadRequest, errors.New(v.T(map[string]string{"from": "from", "to": "to_date"}[f.name]) + ": " + v.T("bad_date"))
+			}
+			*f.dst = d
+		}
+	}
+	if !v.Who.MayReadReports() {
+		return rpt.Document{}, http.StatusForbidden, errors.New(v.T("forbidden_agreement"))
+	}
+	if err := v.Who.ScopeQuery(&q); err != nil {
+		return rpt.Document{}, http.StatusForbidden, err
+	}
+	scope := projections.Scope{Funder: q.Funder, Grantee: q.Grantee, Programme: q.Programme, Agreement: q.Agreement}
+	var doc rpt.Document
+	status := http.StatusOK
+	err := h.withLedger(r.Context(), v.AsOf, func(l *projections.Ledger) error {
+		if q.Year == 0 && q.From == 0 && q.To == 0 {
+			doc = rpt.MultiYearDocument(l.MultiYear(scope), v.Lang)
+			return nil
+		}
+		rec, err := l.Reconcile(scope, projections.Window{Year: q.Year, From: q.From, To: q.To})
+		if err != nil {
+			status = http.StatusBadRequest
+			return err
+		}
+		doc = rpt.ReconDocument(rec, v.Lang)
+		return nil
+	})
+	if err != nil && status == http.StatusOK {
+		status = http.StatusInternalServerError
+	}
+	return doc, status, err
+}
+
+func reconParams(r *http.Request) []any {
+	var kv []any
+	for _, k := range []string{"funder", "grantee", "programme", "agreement", "year", "from", "to"} {
+		kv = append(kv, k, r.URL.Query().Get(k))
+	}
+	return kv
+}
+
+func (h *Handler) reconciliation(w http.ResponseWriter, r *http.Request, v *view) {
+	v.Title = v.T("reconciliation")
+	doc, status, err := h.reconDoc(r, v)
+	page := docPage{view: v, Doc: doc, Filters: true,
+		CSV: v.U("/reconciliation.csv", reconParams(r)...), XLSX: v.U("/reconciliation.xlsx", reconParams(r)...)}
+	if err != nil {
+		v.Problem = err.Error()
+		page.Doc = rpt.Document{}
+		page.CSV, page.XLSX = "", ""
+	}
+	h.render(w, status, "reconciliation", page)
+}
+
+func (h *Handler) reconciliationFile(w http.ResponseWriter, r *http.Request, v *view) {
+	doc, status, err := h.reconDoc(r, v)
+	if err != nil {
+		h.fail(w, r, v, status, err.Error())
+		return
+	}
+	format := "csv"
+	if strings.HasSuffix(r.URL.Path, ".xlsx") {
+		format = "xlsx"
+	}
+	h.download(w, v, doc, format, "reconciliation")
+}
+
+// audit shows the audit trail with the chain verification result; only
+// auditors may read it, as in the API.
+func (h *Handler) audit(w http.ResponseWriter, r *http.Request, v *view) {
+	v.Title = v.T("audit")
+	if !v.Who.MayAudit() {
+		h.fail(w, r, v, http.StatusForbidden, v.T("auditor_only"))
+		return
+	}
+	qs := r.URL.Query()
+	f := projections.AuditFilter{Agreement: qs.Get("agreement"), Actor: qs.Get("actor")}
+	if t := strings.TrimSpace(qs.Get("type")); t != "" {
+		f.Types = strings.Split(t, ",")
+	}
+	for _, p := range []struct {
+		name string
+		end  bool
+	}{{"from", false}, {"to", true}} {
+		s := strings.TrimSpace(qs.Get(p.name))
+		if s == "" {
+			continue
+		}
+		d, err := domain.ParseDate(s)
+		if err != nil {
+			v.Problem = v.T(map[string]string{"from": "from", "to": "to_date"}[p.name]) + ": " + v.T("bad_date")
+			continue
+		}
+		if p.end {
+			f.To = d.Time().Add(24*60*60*1e9 - 1)
+		} else {
+			f.From = d.Time()
+		}
+	}
+	ver, verr := projector.VerifyChains(r.Context(), h.cfg.Store)
+	var rep projections.AuditReport
+	err := h.withLedger(r.Context(), v.AsOf, func(l *projections.Ledger) error {
+		rep = l.Audit(f)
+		return nil
+	})
+	if err != nil {
+		h.fail(w, r, v, http.StatusInternalServerError, err.Error())
+		return
+	}
+	page := docPage{view: v, Filters: true}
+	switch {
+	case verr != nil:
+		page.Banner, page.BannerBad = verr.Error(), true
+	case ver.OK:
+		page.Banner = v.Tf("verify_ok", ver.Events, ver.Streams)
+		rep.Verification = &ver
+	default:
+		b := ver.Breaks[0]
+		page.Banner, page.BannerBad = v.Tf("verify_broken", b.Stream, b.Revision, b.Problem), true
+		rep.Verification = &ver
+	}
+	page.Doc = rpt.AuditDocument(rep, v.Lang)
+	h.render(w, http.StatusOK, "audit", page)
+}

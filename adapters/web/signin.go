@@ -1,0 +1,87 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/grantledger/grantledger/adapters/httpapi"
+)
+
+// signinPage is the sign-in form.
+type signinPage struct {
+	*view
+	Next       string
+	TokenError string
+	PreCSRF    string
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := h.principalFor(r); ok {
+		http.Redirect(w, r, "/agreements", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// signinForm shows the form with a fresh sign-in CSRF token, kept in a
+// cookie and in a hidden field (no session exists yet to hold it).
+func (h *Handler) signinForm(w http.ResponseWriter, r *http.Request) {
+	v := h.newView(r, nil, nil)
+	h.showSignin(w, r, v, http.StatusOK, localPath(r.URL.Query().Get("next")), "")
+}
+
+func (h *Handler) showSignin(w http.ResponseWriter, r *http.Request, v *view, status int, next, tokenErr string) {
+	pre := randomToken()
+	setCookie(w, r, preCSRFCookie, pre, 900)
+	v.Title = v.T("signin")
+	h.render(w, status, "signin", signinPage{view: v, Next: next, TokenError: tokenErr, PreCSRF: pre})
+}
+
+// signin exchanges an API token for a session cookie. The token itself is
+// never stored in the browser.
+func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "the form could not be read: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	v := h.newView(r, nil, nil)
+	if l := r.PostForm.Get("lang"); l == "lv" || l == "en" {
+		v.Lang = langOf(l)
+	}
+	next := localPath(r.PostForm.Get("next"))
+	c, err := r.Cookie(preCSRFCookie)
+	if err != nil || !sameSecret(c.Value, r.PostForm.Get("csrf")) {
+		h.fail(w, r, v, http.StatusForbidden, v.T("csrf_refused"))
+		return
+	}
+	token := strings.TrimSpace(r.PostForm.Get("token"))
+	if token == "" {
+		h.showSignin(w, r, v, http.StatusUnprocessableEntity, next, v.T("token_missing"))
+		return
+	}
+	p, ok := h.cfg.Tokens.Authenticate(token)
+	if !ok {
+		h.log.Info("web: sign-in refused", "remote", r.RemoteAddr)
+		h.showSignin(w, r, v, http.StatusUnauthorized, next, v.T("token_unknown"))
+		return
+	}
+	if p.Role == httpapi.RoleAdmin {
+		h.showSignin(w, r, v, http.StatusForbidden, next, v.T("admin_no_pages"))
+		return
+	}
+	ss := h.sessions.create(p.TokenID)
+	setCookie(w, r, sessionCookie, ss.id, int(h.cfg.SessionTTL.Seconds()))
+	setCookie(w, r, preCSRFCookie, "", -1)
+	setCookie(w, r, langCookie, string(v.Lang), 365*24*3600)
+	h.log.Info("web: signed in", "token_id", p.TokenID, "principal", p.Name, "role", p.Role)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (h *Handler) signout(w http.ResponseWriter, r *http.Request, v *view) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		h.sessions.drop(c.Value)
+	}
+	setCookie(w, r, sessionCookie, "", -1)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}

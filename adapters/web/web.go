@@ -1,0 +1,133 @@
+// Package web serves grantledger's pages for accountants, ministry officers
+// and auditors: server-rendered HTML (html/template, no JavaScript needed)
+// over the same ledger service, token store and role rules as the HTTP API
+// (adapters/httpapi), which mounts it as Config.Web. A person signs in with
+// an API token, which is exchanged for a session cookie; every form carries
+// a CSRF token and a command id, so a double click or a reload never applies
+// a command twice. Figures come from the read models of package projections,
+// kept up to date by adapters/projector; every page can show the ledger "as
+// recorded at" a past moment.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/grantledger/grantledger/adapters/httpapi"
+	"github.com/grantledger/grantledger/adapters/projector"
+	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config configures the web pages. Ledger, Store and Tokens are required.
+type Config struct {
+	Ledger httpapi.Ledger    // applies commands (actor: the signed-in principal)
+	Store  domain.EventStore // the read models fold its events
+	Tokens *httpapi.Tokens   // sign-in verifies API tokens here
+	Now    func() time.Time  // default time.Now
+	Logger *slog.Logger      // nil discards
+	// SessionTTL is how long a session lasts after sign-in (default 8h).
+	SessionTTL time.Duration
+	// MaxSessions bounds the sessions kept in memory (default 10 000); the
+	// oldest is dropped when a new one would exceed it.
+	MaxSessions int
+}
+
+// Handler serves the web pages. It is safe for concurrent use.
+type Handler struct {
+	cfg      Config
+	log      *slog.Logger
+	mux      *http.ServeMux
+	pages    map[string]pageTemplate
+	sessions *sessions
+
+	live *projector.Runner // the read model of now; safe for concurrent use
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// New returns the web pages' handler.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Ledger == nil || cfg.Store == nil || cfg.Tokens == nil {
+		return nil, errors.New("web: Ledger, Store and Tokens are required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 8 * time.Hour
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = 10000
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{cfg: cfg, log: log, mux: http.NewServeMux(), pages: pages,
+		sessions: newSessions(cfg.SessionTTL, cfg.MaxSessions, cfg.Now),
+		live:     projector.New(cfg.Store, projector.Options{NoSnapshots: true})}
+	static, _ := fs.Sub(staticFS, "static")
+	h.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	h.mux.HandleFunc("GET /{$}", h.home)
+	h.mux.HandleFunc("GET /signin", h.signinForm)
+	h.mux.HandleFunc("POST /signin", h.signin)
+	h.mux.HandleFunc("POST /signout", h.signed(h.signout))
+	h.mux.HandleFunc("GET /agreements", h.signed(h.agreements))
+	h.mux.HandleFunc("GET /agreement", h.signed(h.agreement))
+	h.mux.HandleFunc("POST /agreement", h.signed(h.command))
+	h.mux.HandleFunc("GET /report", h.signed(h.report))
+	h.mux.HandleFunc("GET /report.xlsx", h.signed(h.reportXLSX))
+	h.mux.HandleFunc("GET /reconciliation", h.signed(h.reconciliation))
+	h.mux.HandleFunc("GET /reconciliation.csv", h.signed(h.reconciliationFile))
+	h.mux.HandleFunc("GET /reconciliation.xlsx", h.signed(h.reconciliationFile))
+	h.mux.HandleFunc("GET /audit", h.signed(h.audit))
+	return h, nil
+}
+
+// ServeHTTP answers one request, with the security headers every page
+// carries.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("X-Frame-Options", "DENY")
+	if _, pat := h.mux.Handler(r); pat == "" {
+		h.notFound(w, r)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// withLedger runs fn on the read model: the live one caught up with the
+// store, or, for a past moment, one folded from scratch up to asOf.
+func (h *Handler) withLedger(ctx context.Context, asOf time.Time, fn func(*projections.Ledger) error) error {
+	run := h.live
+	if !asOf.IsZero() {
+		run = projector.New(h.cfg.Store, projector.Options{NoSnapshots: true, AsOf: asOf})
+	}
+	if _, err := run.CatchUp(ctx); err != nil {
+		return fmt.Errorf("read model: %w", err)
+	}
+	return run.View(fn)
+}
+
+// today is the date that decides what is overdue.
+func (h *Handler) today() domain.Date { return domain.DateOf(h.cfg.Now().UTC()) }

@@ -1,0 +1,306 @@
+package web
+
+import (
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/grantledger/grantledger/adapters/seeds"
+)
+
+func agreementPath(n string) string { return "/agreement?no=" + url.QueryEscape(n) }
+
+func TestSignIn(t *testing.T) {
+	f := newFixture(t)
+	t.Run("pages need a session", func(t *testing.T) {
+		c := f.client(false)
+		resp, _ := c.get("/agreements")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin") {
+			t.Fatalf("got %d to %q, want 303 to /signin", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+	t.Run("sign-in without its CSRF token is refused", func(t *testing.T) {
+		c := f.client(false)
+		resp, _ := c.post("/signin", url.Values{"token": {f.tok["grantee"]}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("got %d, want 403", resp.StatusCode)
+		}
+	})
+	t.Run("unknown token says so next to the field", func(t *testing.T) {
+		c := f.client(false)
+		_, page := c.get("/signin")
+		resp, body := c.post("/signin", url.Values{"csrf": {hidden(t, page, "", "csrf")}, "token": {"glt_nope"}})
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `id="token-err"`) {
+			t.Fatalf("got %d, want 401 with token-err; body %.400s", resp.StatusCode, body)
+		}
+	})
+	t.Run("admin tokens get no pages", func(t *testing.T) {
+		c := f.client(false)
+		_, page := c.get("/signin")
+		resp, _ := c.post("/signin", url.Values{"csrf": {hidden(t, page, "", "csrf")}, "token": {f.tok["admin"]}})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("got %d, want 403", resp.StatusCode)
+		}
+	})
+	t.Run("session cookie is HttpOnly and SameSite=Strict, not Secure over plain HTTP", func(t *testing.T) {
+		c := f.client(false)
+		_, page := c.get("/signin")
+		resp, _ := c.post("/signin", url.Values{"csrf": {hidden(t, page, "", "csrf")}, "token": {f.tok["grantee"]}})
+		ck := cookieNamed(resp, sessionCookie)
+		if ck == nil {
+			t.Fatalf("no %s cookie; Set-Cookie: %v", sessionCookie, resp.Header.Values("Set-Cookie"))
+		}
+		if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure {
+			t.Fatalf("cookie HttpOnly=%v SameSite=%v Secure=%v, want true Strict false", ck.HttpOnly, ck.SameSite, ck.Secure)
+		}
+	})
+	t.Run("session cookie is Secure under TLS", func(t *testing.T) {
+		get := httptest.NewRequest("GET", "https://example.test/signin", nil)
+		get.TLS = &tls.ConnectionState{}
+		rec := httptest.NewRecorder()
+		f.web.ServeHTTP(rec, get)
+		pre := cookieNamed(rec.Result(), preCSRFCookie)
+		csrf := hidden(t, rec.Body.String(), "", "csrf")
+		post := httptest.NewRequest("POST", "https://example.test/signin", strings.NewReader(url.Values{"csrf": {csrf}, "token": {f.tok["auditor"]}}.Encode()))
+		post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		post.AddCookie(pre)
+		post.TLS = &tls.ConnectionState{}
+		rec = httptest.NewRecorder()
+		f.web.ServeHTTP(rec, post)
+		ck := cookieNamed(rec.Result(), sessionCookie)
+		if ck == nil || !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode {
+			t.Fatalf("got cookie %+v (status %d), want Secure HttpOnly SameSite=Strict", ck, rec.Code)
+		}
+	})
+	t.Run("sign out needs the CSRF token and ends the session", func(t *testing.T) {
+		c := f.client(false)
+		c.signIn(f, "auditor")
+		resp, page := c.get("/agreements")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("agreements: %d", resp.StatusCode)
+		}
+		if resp, _ := c.post("/signout", url.Values{}); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("sign out without CSRF: got %d, want 403", resp.StatusCode)
+		}
+		if resp, _ := c.post("/signout", url.Values{"csrf": {hidden(t, page, "", "csrf")}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign out: got %d, want 303", resp.StatusCode)
+		}
+		if resp, _ := c.get("/agreements"); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("after sign out: got %d, want 303 to sign in", resp.StatusCode)
+		}
+	})
+}
+
+func cookieNamed(resp *http.Response, name string) *http.Cookie {
+	for _, c := range resp.Cookies() {
+		if c.Name == name && c.Value != "" {
+			return c
+		}
+	}
+	return nil
+}
+
+func TestPagesShowSeedFigures(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(true)
+	c.signIn(f, "grantee")
+	t.Run("agreement page in English", func(t *testing.T) {
+		resp, body := c.get(agreementPath(seeds.Seed004))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %.500s", resp.StatusCode, body)
+		}
+		for _, want := range []string{"47,786.53", "49,000.00", "1,213.47", "48,871.72", "128.28", "<svg", "<progress"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+	})
+	t.Run("agreement page in Latvian", func(t *testing.T) {
+		_, body := c.get(agreementPath(seeds.Seed004) + "&lang=lv")
+		for _, want := range []string{"47 786,53", "1 213,47", `lang="lv"`, "Faktiski izlietots"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+	})
+	t.Run("yearly report and its XLSX", func(t *testing.T) {
+		_, body := c.get("/report?no=" + url.QueryEscape(seeds.Seed004) + "&year=1&lang=lv")
+		if !strings.Contains(body, "47 786,53") || !strings.Contains(body, "print.css") {
+			t.Errorf("report lacks 47 786,53 or the print stylesheet: %.300s", body)
+		}
+		resp, x := c.get("/report.xlsx?no=" + url.QueryEscape(seeds.Seed004) + "&year=1")
+		if resp.StatusCode != 200 || !strings.HasPrefix(x, "PK") {
+			t.Errorf("xlsx: status %d, starts %q", resp.StatusCode, x[:min(4, len(x))])
+		}
+	})
+	t.Run("reconciliation CSV is what the page shows", func(t *testing.T) {
+		_, page := c.get("/reconciliation?year=1")
+		_, csv := c.get("/reconciliation.csv?year=1")
+		if !strings.Contains(page, "47,786.53") || !strings.Contains(csv, "47786.53") {
+			t.Errorf("page has 47,786.53: %v; csv has 47786.53: %v\n%s", strings.Contains(page, "47,786.53"), strings.Contains(csv, "47786.53"), csv)
+		}
+	})
+	t.Run("a grantee may not name another grantee", func(t *testing.T) {
+		resp, _ := c.get("/reconciliation?grantee=Other")
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("got %d, want 403", resp.StatusCode)
+		}
+	})
+	t.Run("as recorded at a date before the ledger began shows nothing and no forms", func(t *testing.T) {
+		_, list := c.get("/agreements?as_of=2025-08-01")
+		if strings.Contains(list, seeds.Seed004) {
+			t.Errorf("past list shows %s", seeds.Seed004)
+		}
+		_, now := c.get("/agreements")
+		if !strings.Contains(now, seeds.Seed004) {
+			t.Errorf("list lacks %s", seeds.Seed004)
+		}
+	})
+}
+
+func TestRoles(t *testing.T) {
+	f := newFixture(t)
+	t.Run("auditor sees no forms but the audit trail", func(t *testing.T) {
+		c := f.client(true)
+		c.signIn(f, "auditor")
+		_, body := c.get(agreementPath(seeds.Seed004))
+		if strings.Contains(body, `name="command_id"`) || strings.Contains(body, `id="forms"`) {
+			t.Errorf("auditor's agreement page has forms")
+		}
+		resp, audit := c.get("/audit?agreement=" + url.QueryEscape(seeds.Seed004))
+		if resp.StatusCode != 200 || !strings.Contains(audit, `class="ok"`) {
+			t.Errorf("audit: %d, verified banner present %v", resp.StatusCode, strings.Contains(audit, `class="ok"`))
+		}
+	})
+	t.Run("grantee gets spending forms only, no audit", func(t *testing.T) {
+		c := f.client(true)
+		c.signIn(f, "grantee")
+		_, body := c.get(agreementPath(seeds.Seed004))
+		if !strings.Contains(body, `id="form-record_spending"`) || strings.Contains(body, `id="form-close_year"`) {
+			t.Errorf("grantee forms wrong: spending %v, close %v", strings.Contains(body, `id="form-record_spending"`), strings.Contains(body, `id="form-close_year"`))
+		}
+		if resp, _ := c.get("/audit"); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("grantee audit: got %d, want 403", resp.StatusCode)
+		}
+	})
+	t.Run("funder gets planning forms and may not record spending", func(t *testing.T) {
+		c := f.client(true)
+		c.signIn(f, "funder")
+		_, body := c.get(agreementPath(seeds.Seed004))
+		if strings.Contains(body, `id="form-record_spending"`) || !strings.Contains(body, `id="form-close_year"`) {
+			t.Fatalf("funder forms wrong")
+		}
+		before := f.spendings(t)
+		resp, _ := c.post(agreementPath(seeds.Seed004), url.Values{"csrf": {hidden(t, body, "", "csrf")}, "type": {"record_spending"},
+			"command_id": {"6f1d1c1e-2b7a-4c1e-9d55-0d2f3b9a1c01"}, "line": {"civil"}, "year": {"3"}, "amount": {"1"}, "date": {"2025-07-01"}, "document": {"X"}})
+		if resp.StatusCode != http.StatusForbidden || f.spendings(t) != before {
+			t.Errorf("got %d and %d spendings, want 403 and %d", resp.StatusCode, f.spendings(t), before)
+		}
+	})
+	t.Run("another organisation's grantee cannot open the agreement", func(t *testing.T) {
+		c := f.client(true)
+		c.signIn(f, "otherGrantee")
+		resp, _ := c.get(agreementPath(seeds.Seed004))
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("got %d, want 403", resp.StatusCode)
+		}
+		_, list := c.get("/agreements")
+		if strings.Contains(list, seeds.Seed004) {
+			t.Errorf("list shows %s to another grantee", seeds.Seed004)
+		}
+	})
+	t.Run("the API answers beside the pages", func(t *testing.T) {
+		req, _ := http.NewRequest("GET", f.url+"/v1/whoami", nil)
+		req.Header.Set("Authorization", "Bearer "+f.tok["auditor"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("whoami: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		resp, _ = http.Get(f.url + "/v1/nothing")
+		if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 404 || !strings.Contains(ct, "problem+json") {
+			t.Errorf("unknown API path: %d %s, want 404 problem+json", resp.StatusCode, ct)
+		}
+		resp.Body.Close()
+	})
+}
+
+func TestForms(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(false)
+	c.signIn(f, "grantee")
+	_, page := c.get(agreementPath(seeds.Seed004))
+	csrf := hidden(t, page, "", "csrf")
+	id := hidden(t, page, `id="form-record_spending"`, "command_id")
+	spend := url.Values{"csrf": {csrf}, "type": {"record_spending"}, "command_id": {id}, "line": {"civil"}, "year": {"2"},
+		"amount": {"10,00"}, "date": {"2024-01-15"}, "document": {"WEB-1"}, "description": {"typed text"}}
+	t.Run("without CSRF nothing is applied", func(t *testing.T) {
+		before := f.spendings(t)
+		bad := url.Values{}
+		for k, v := range spend {
+			if k != "csrf" {
+				bad[k] = v
+			}
+		}
+		resp, _ := c.post(agreementPath(seeds.Seed004), bad)
+		if resp.StatusCode != http.StatusForbidden || f.spendings(t) != before {
+			t.Errorf("got %d, %d spendings; want 403, %d", resp.StatusCode, f.spendings(t), before)
+		}
+	})
+	t.Run("a bad amount is shown next to its field with the typed values kept", func(t *testing.T) {
+		bad := url.Values{}
+		for k, v := range spend {
+			bad[k] = v
+		}
+		bad.Set("amount", "12,3,4")
+		resp, body := c.post(agreementPath(seeds.Seed004), bad)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("got %d, want 422", resp.StatusCode)
+		}
+		for _, want := range []string{`id="f-record_spending-amount-err"`, `value="12,3,4"`, `value="WEB-1"`, "typed text"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+	})
+	t.Run("a ledger rule names the field", func(t *testing.T) {
+		bad := url.Values{}
+		for k, v := range spend {
+			bad[k] = v
+		}
+		bad.Set("date", "2030-01-01") // outside year 2
+		bad.Set("command_id", "0c1e3a4f-5b6d-4e7f-8a9b-0c1d2e3f4a5b")
+		resp, body := c.post(agreementPath(seeds.Seed004), bad)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `value="2030-01-01"`) {
+			t.Errorf("got %d, want 422 keeping the date; %.200s", resp.StatusCode, body)
+		}
+	})
+	t.Run("sending the same form twice applies it once", func(t *testing.T) {
+		before := f.spendings(t)
+		r1, _ := c.post(agreementPath(seeds.Seed004), spend)
+		r2, b2 := c.post(agreementPath(seeds.Seed004), spend)
+		if r1.StatusCode != http.StatusSeeOther || r2.StatusCode != http.StatusSeeOther {
+			t.Fatalf("got %d and %d, want 303 twice; %s", r1.StatusCode, r2.StatusCode, problemOf(b2))
+		}
+		if got := f.spendings(t); got != before+1 {
+			t.Errorf("spendings: got %d, want %d", got, before+1)
+		}
+		if !strings.Contains(r2.Header.Get("Location"), "dup=") {
+			t.Errorf("second answer %q does not say it was a duplicate", r2.Header.Get("Location"))
+		}
+	})
+}
+
+// problemOf pulls the error messages out of a page, for failure messages.
+func problemOf(body string) string {
+	var out []string
+	for _, cls := range []string{`class="problem" role="alert">`, `class="err">`} {
+		for _, part := range strings.Split(body, cls)[1:] {
+			out = append(out, part[:strings.Index(part, "<")])
+		}
+	}
+	return strings.Join(out, " | ")
+}
