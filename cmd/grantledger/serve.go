@@ -11,6 +11,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/adapters/web"
 	"github.com/grantledger/grantledger/projections"
 )
 
@@ -31,7 +32,8 @@ func (a *app) tokensPath(flagValue string) string {
 func cmdServe(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("serve", "", `
 Serves the HTTP API (docs/SERVER.md): commands, reports, verify, tokens,
-/healthz, /readyz, /metrics and /openapi.json. Every request but those four
+/healthz, /readyz, /metrics and /openapi.json, and the web pages
+(docs/WEB.md; open / in a browser and sign in with a token). Every request but those four
 needs a bearer token from 'grantledger token create'. Stops gracefully on
 SIGTERM or Ctrl-C: no new connections, in-flight commands finish, and every
 acknowledged command is durable.`)
@@ -99,8 +101,12 @@ acknowledged command is durable.`)
 		log.Error("serving a broken ledger because --allow-broken-chain was given", "problem", msg)
 	}
 	svc := metrics.WrapService(ledger.New(store, ledger.Options{Clock: a.now}), m)
+	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now})
+	if err != nil {
+		return err
+	}
 	srv, err := httpapi.New(httpapi.Config{
-		Ledger: svc, Reports: reports, Tokens: tok, Store: store,
+		Ledger: svc, Reports: reports, Tokens: tok, Store: store, Web: pages,
 		Renderer: httpapi.ReportRenderer{Lang: l}, Metrics: m.Handler(), Observer: m, Commands: m, Logger: log,
 		MaxBodyBytes: *maxBody, MaxBatch: *maxBatch, RequestTimeout: *timeout, ShutdownGrace: *grace,
 		TLSCertFile: *cert, TLSKeyFile: *key,
