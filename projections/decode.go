@@ -63,6 +63,7 @@ func (d *Decoder) Decode(e domain.RecordedEvent) (Event, error) {
 	var ok bool
 	if !d.Slow {
 		out.Meta, ok = d.fastMeta(e.Metadata)
+		out.Meta.EventID = e.ID // the chain verifier checks that metadata agrees
 	}
 	if !ok {
 		m, err := domain.DecodeMetadata(e.Metadata)
@@ -335,7 +336,7 @@ func (d *Decoder) fastMeta(b []byte) (Meta, bool) {
 		f := &fs[k]
 		switch string(f.key) {
 		case "event_id":
-			m.EventID, ok = f.uuid()
+			ok = f.str
 		case "command_id":
 			m.CommandID, ok = f.uuid()
 		case "actor":
@@ -352,8 +353,10 @@ func (d *Decoder) fastMeta(b []byte) (Meta, bool) {
 			if !f.str || f.raw {
 				return Meta{}, false
 			}
-			t, err := time.Parse(time.RFC3339Nano, string(f.val))
-			m.RecordedAt, ok = t, err == nil
+			if m.RecordedAt, ok = utcTime(f.val); !ok {
+				t, err := time.Parse(time.RFC3339Nano, string(f.val))
+				m.RecordedAt, ok = t, err == nil
+			}
 		case "command_type", "command_hash", "correlation_id", "prev_hash":
 			ok = f.str
 		default:
@@ -518,4 +521,42 @@ func (d *Decoder) fastEvent(typ string, b []byte) (domain.Event, bool) {
 		return e, true
 	}
 	return nil, false
+}
+
+// utcTime reads the form time.Time.MarshalJSON writes for a UTC time,
+// "2006-01-02T15:04:05Z" with an optional fraction of up to 9 digits,
+// without the general parser. Anything else reports false.
+func utcTime(b []byte) (time.Time, bool) {
+	if len(b) < 20 || b[len(b)-1] != 'Z' || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(s []byte) int {
+		v := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	y, mo, d, h, mi, sec := num(b[:4]), num(b[5:7]), num(b[8:10]), num(b[11:13]), num(b[14:16]), num(b[17:19])
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	ns := 0
+	if rest := b[19 : len(b)-1]; len(rest) > 0 {
+		if rest[0] != '.' || len(rest) < 2 || len(rest) > 10 {
+			return time.Time{}, false
+		}
+		frac := num(rest[1:])
+		if frac < 0 {
+			return time.Time{}, false
+		}
+		for k := len(rest) - 1; k < 9; k++ {
+			frac *= 10
+		}
+		ns = frac
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC), true
 }
