@@ -2,11 +2,11 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/grantledger/grantledger/adapters/projector"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -127,43 +127,7 @@ func (lr *LiveReports) Audit(ctx context.Context, q AuditQuery) (any, error) {
 // Verify recomputes every stream's hash chain, reading the store once in
 // global order, and names the first broken event of each broken stream.
 func (lr *LiveReports) Verify(ctx context.Context) (any, error) {
-	res := projections.Verification{Breaks: []projections.ChainBreak{}}
-	chains := map[string]*domain.ChainVerifier{}
-	broken := map[string]bool{}
-	from := domain.Position{}
-	for {
-		evs, err := lr.store.ReadAll(ctx, from, lr.page)
-		if err != nil {
-			return nil, fmt.Errorf("verify: read: %w", err)
-		}
-		for _, e := range evs {
-			res.Events++
-			v := chains[e.Stream]
-			if v == nil {
-				v = &domain.ChainVerifier{Stream: e.Stream}
-				chains[e.Stream] = v
-			}
-			if broken[e.Stream] {
-				continue
-			}
-			if err := v.Check(e); err != nil {
-				broken[e.Stream] = true
-				var te *domain.TamperError
-				problem := err.Error()
-				if errors.As(err, &te) {
-					problem = te.Problem
-				}
-				res.Breaks = append(res.Breaks, projections.ChainBreak{Stream: e.Stream, Revision: e.Revision, Position: e.Position, EventID: e.ID, Problem: problem})
-			}
-		}
-		if len(evs) < lr.page {
-			break
-		}
-		from = evs[len(evs)-1].Position
-	}
-	res.Streams = len(chains)
-	res.OK = len(res.Breaks) == 0
-	return res, nil
+	return projector.VerifyChains(ctx, lr.store)
 }
 
 // Ready catches the live read model up; it is ready when that succeeds

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/grantledger/grantledger/projections"
 )
 
 // runCLI runs the command line in-process and returns stdout, stderr and
@@ -120,11 +122,11 @@ func TestVerifyNamesTheTamperedEvent(t *testing.T) {
 	if code != exitTampered {
 		t.Fatalf("verify after tampering: exit %d, want %d; %s", code, exitTampered, errs)
 	}
-	var v verifyResult
+	var v projections.Verification
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatal(err)
 	}
-	if v.OK || len(v.Broken) != 1 || v.Broken[0].Revision != 3 || !strings.Contains(v.Broken[0].Error, "edited") {
+	if v.OK || len(v.Breaks) != 1 || v.Breaks[0].Revision != 3 || !strings.Contains(v.Breaks[0].Problem, "edited") {
 		t.Fatalf("verify result: %+v, want revision 3 named as edited", v)
 	}
 	// Commands on the tampered agreement are refused too.
