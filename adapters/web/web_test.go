@@ -304,3 +304,33 @@ func problemOf(body string) string {
 	}
 	return strings.Join(out, " | ")
 }
+
+func TestConcurrentDoubleSubmit(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(false)
+	c.signIn(f, "grantee")
+	_, page := c.get(agreementPath(seeds.Seed004))
+	form := url.Values{"csrf": {hidden(t, page, "", "csrf")}, "type": {"record_spending"}, "command_id": {hidden(t, page, `id="form-record_spending"`, "command_id")},
+		"line": {"minority"}, "year": {"2"}, "amount": {"2,50"}, "date": {"2024-02-01"}, "document": {"WEB-RACE"}}
+	before := f.spendings(t)
+	statuses := make(chan int, 2)
+	for range 2 {
+		go func() {
+			resp, err := c.hc.PostForm(c.base+agreementPath(seeds.Seed004), form)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	for range 2 {
+		if s := <-statuses; s != http.StatusSeeOther {
+			t.Errorf("status %d, want 303", s)
+		}
+	}
+	if got := f.spendings(t); got != before+1 {
+		t.Errorf("spendings: got %d, want %d", got, before+1)
+	}
+}
