@@ -295,3 +295,31 @@ func TestEveryLabelHasLatvian(t *testing.T) {
 		}
 	}
 }
+
+func TestFindingTextEveryCode(t *testing.T) {
+	m, d := domain.MustMoney("200.00"), domain.MustDate("2024-06-30")
+	tg, dl := int64(10), int64(7)
+	for _, f := range []projections.Finding{
+		{Code: projections.FindingOverspend, Year: 1, Line: "a", Amount: &m},
+		{Code: projections.FindingUnexplainedRemainder, Year: 2, Amount: &m, Lines: []projections.LineAmount{{Line: "a", Amount: m}}},
+		{Code: projections.FindingOpenPastEnd, Year: 1, Date: &d},
+		{Code: projections.FindingIndicatorBehind, Year: 1, Indicator: "sessions", Target: &tg, Delivered: &dl, Unit: "sessions", Date: &d},
+		{Code: projections.FindingUnrecovered, Year: 1, Amount: &m},
+	} {
+		for _, c := range []struct {
+			lang report.Lang
+			want string
+		}{{report.EN, "200.00 EUR"}, {report.LV, "200,00 euro"}} {
+			got := report.FindingText(f, c.lang)
+			if strings.Contains(got, "%!") || got == "" {
+				t.Errorf("%s in %s: %q", f.Code, c.lang, got)
+			}
+			if f.Amount != nil && !strings.Contains(got, c.want) {
+				t.Errorf("%s in %s: %q lacks %q", f.Code, c.lang, got, c.want)
+			}
+			if f.Date != nil && c.lang == report.LV && !strings.Contains(got, "30.06.2024.") {
+				t.Errorf("%s in lv: %q lacks the date 30.06.2024.", f.Code, got)
+			}
+		}
+	}
+}
