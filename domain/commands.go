@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -261,10 +262,24 @@ func DecodeEnvelope(b []byte) (Envelope, error) {
 	if len(b) > MaxEnvelopeBytes {
 		return e, Errorf(EInvalid, "command is %d bytes, more than the %d allowed", len(b), MaxEnvelopeBytes)
 	}
+	if !utf8.Valid(b) {
+		return e, Errorf(EInvalid, "command is not valid UTF-8 (first bad byte at offset %d); nothing was recorded", firstInvalidUTF8(b))
+	}
 	if err := strictUnmarshal(b, &e); err != nil {
 		return e, err
 	}
 	return e, e.check()
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 // DecodeCommand decodes and validates the envelope's data into its command.

@@ -37,6 +37,13 @@ func TestDecodeEnvelopeAndCommand(t *testing.T) {
 			t.Errorf("command = %#v, want %#v", cmd, want)
 		}
 	})
+	t.Run("invalid UTF-8 in a free-text field is refused, not repaired", func(t *testing.T) {
+		bad := line("record_spending", `{"agreement":"A-1","line":"civil","year":1,"amount":"1.00","date":"2023-01-05","document":"D","description":"caf`+"\xe9"+`"}`)
+		_, err := domain.DecodeEnvelope([]byte(bad))
+		if domain.ErrorCode(err) != domain.EInvalid || err == nil || !strings.Contains(err.Error(), "not valid UTF-8 (first bad byte at offset") {
+			t.Fatalf("got %v, want an invalid-UTF-8 error with its offset", err)
+		}
+	})
 	t.Run("round trip through NewEnvelope", func(t *testing.T) {
 		for _, typ := range domain.CommandTypes() {
 			c, ok := domain.NewCommand(typ)

@@ -71,7 +71,7 @@ func TestMalformedInputIsRefused(t *testing.T) {
 		{"type missing", envelopeJSON("", uuid.NewString(), Actor, "", spendingData("", "")), domain.EInvalid, "type: missing"},
 		{"type unknown", envelopeJSON("delete_everything", uuid.NewString(), Actor, "", `{}`), domain.EInvalid, `unknown command type "delete_everything"`},
 		{"type not a string", `{"type":7,"command_id":"` + uuid.NewString() + `","actor":"a","data":{}}`, domain.EInvalid, "type: expected a string, got JSON number"},
-		{"type with invalid UTF-8", "{\"type\":\"record_\xff\xfespending\",\"command_id\":\"" + uuid.NewString() + "\",\"actor\":\"a\",\"data\":{}}", domain.EInvalid, "unknown command type"},
+		{"type with invalid UTF-8", "{\"type\":\"record_\xff\xfespending\",\"command_id\":\"" + uuid.NewString() + "\",\"actor\":\"a\",\"data\":{}}", domain.EInvalid, "not valid UTF-8"},
 		{"command id missing", envelopeJSON(domain.CmdRecordSpending, "", Actor, "", spendingData("", "")), domain.EInvalid, "invalid UUID length: 0"},
 		{"command id not a UUID", envelopeJSON(domain.CmdRecordSpending, "12345", Actor, "", spendingData("", "")), domain.EInvalid, "invalid UUID length: 5"},
 		{"command id nil UUID", envelopeJSON(domain.CmdRecordSpending, uuid.Nil.String(), Actor, "", spendingData("", "")), domain.EInvalid, "command_id: missing"},
