@@ -1,0 +1,276 @@
+package reliability
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/grantledger/grantledger/adapters/httpapi"
+	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// apiServer is one HTTP API server on 127.0.0.1 over its own handle on a
+// SQLite file, standing for one server process.
+type apiServer struct {
+	url   string
+	store *sqlite.Store
+	svc   *ledger.Service
+}
+
+// startAPI starts an HTTP API server on 127.0.0.1 over the SQLite file at
+// path. wrap, when not nil, decorates the ledger the server uses.
+func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(httpapi.Ledger) httpapi.Ledger) *apiServer {
+	t.Helper()
+	store, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	svc := ledger.New(store, ledger.Options{})
+	var l httpapi.Ledger = svc
+	if wrap != nil {
+		l = wrap(svc)
+	}
+	srv, err := httpapi.New(httpapi.Config{Ledger: l, Reports: httpapi.NewLiveReports(store, nil), Tokens: tokens, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler()) // listens on 127.0.0.1
+	t.Cleanup(hs.Close)
+	return &apiServer{url: hs.URL, store: store, svc: svc}
+}
+
+// granteeToken returns a token of the test agreement's grantee, who may
+// record spending on it.
+func granteeToken(t *testing.T, tokens *httpapi.Tokens) string {
+	t.Helper()
+	tok, _, err := tokens.Create(httpapi.Principal{Name: "accountant", Role: httpapi.RoleGrantee, Grantee: "Test NGO"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// post sends one command envelope to /v1/commands and returns the status
+// and body.
+func post(ctx context.Context, client *http.Client, url, token string, env domain.Envelope) (int, []byte, error) {
+	b, err := json.Marshal(env)
+	if err != nil {
+		return 0, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", url+"/v1/commands", bytes.NewReader(b))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, body, err
+}
+
+// postUntilDone sends env until the server answers 201 or 200, resending
+// the same command id after a 409 (the service lost too many races) or a
+// 503. It returns the number of sends, the final status, and an error for
+// any other answer or when 200 sends did not get it through.
+func postUntilDone(client *http.Client, url, token string, env domain.Envelope) (sends, status int, err error) {
+	var body []byte
+	for sends = 1; sends <= 200; sends++ {
+		status, body, err = post(context.Background(), client, url, token, env)
+		if err != nil {
+			return sends, 0, err
+		}
+		switch status {
+		case http.StatusCreated, http.StatusOK:
+			return sends, status, nil
+		case http.StatusConflict, http.StatusServiceUnavailable:
+			continue
+		}
+		return sends, status, fmt.Errorf("status %d: %s", status, body)
+	}
+	return 200, status, fmt.Errorf("still %d after 200 sends: %s", status, body)
+}
+
+// TestConcurrentWritersHTTP is TestConcurrentWriters through the HTTP API:
+// writers POST record_spending commands for one agreement to
+// /v1/commands of two API servers (two handles on one SQLite file, like two
+// server processes), resending the same command id after a 409. Exactly
+// writers x perWriter spendings must be in the ledger, each command once,
+// every total exact to the cent.
+func TestConcurrentWritersHTTP(t *testing.T) {
+	writers, per := concurrencyShape()
+	const servers = 2
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	tokens, err := httpapi.OpenTokens("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := granteeToken(t, tokens)
+	api := make([]*apiServer, servers)
+	for i := range api {
+		api[i] = startAPI(t, path, tokens, nil)
+	}
+	for _, env := range Setup() {
+		if _, err := api[0].svc.Handle(context.Background(), env); err != nil {
+			t.Fatalf("setup %s: %v", env.Type, err)
+		}
+	}
+	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: writers}}
+	defer client.CloseIdleConnections()
+	want := map[Cell]domain.Money{}
+	var mu sync.Mutex
+	var errs []string
+	sends, created, dups := 0, 0, 0
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		for k := 0; k < per; k++ {
+			s := NewSpending(2, w, k)
+			want[Cell{s.Line, s.Year}] += s.Amount
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			url := api[w%servers].url
+			for k := 0; k < per; k++ {
+				n, status, err := postUntilDone(client, url, token, NewSpending(2, w, k).Envelope())
+				mu.Lock()
+				sends += n
+				switch {
+				case err != nil:
+					errs = append(errs, fmt.Sprintf("writer %d command %d: %v", w, k, err))
+				case status == http.StatusCreated:
+					created++
+				default:
+					dups++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	if len(errs) > 0 {
+		t.Fatalf("%d commands failed; first: %s", len(errs), errs[0])
+	}
+	if created != writers*per || dups != 0 {
+		t.Errorf("answers: got %d created and %d duplicate, want %d created and 0 duplicate (every command id was new)", created, dups, writers*per)
+	}
+	checkTotals(t, api[1].store, writers*per, want)
+	t.Logf("%d writers x %d commands through POST /v1/commands on %d servers: %d applied with %d sends (409 resends: %d) in %s",
+		writers, per, servers, writers*per, sends, sends-writers*per, took.Round(10*time.Millisecond))
+}
+
+// slowLedger delays the first attempt of every command: half of them
+// before the command reaches the service (the client gives up before
+// anything is written) and half after it was applied (the write landed but
+// the answer comes too late). Later attempts pass straight through.
+type slowLedger struct {
+	httpapi.Ledger
+	delay time.Duration
+	seen  sync.Map // command id -> struct{}
+	n     atomic.Int64
+}
+
+func (s *slowLedger) Handle(ctx context.Context, env domain.Envelope) (ledger.Result, error) {
+	if _, again := s.seen.LoadOrStore(env.CommandID, struct{}{}); again {
+		return s.Ledger.Handle(ctx, env)
+	}
+	if s.n.Add(1)%2 == 0 {
+		time.Sleep(s.delay) // the client times out before the write
+		return s.Ledger.Handle(ctx, env)
+	}
+	res, err := s.Ledger.Handle(ctx, env)
+	time.Sleep(s.delay) // the write landed; the answer is lost
+	return res, err
+}
+
+// TestRetryAfterTimeoutHTTP: clients whose first attempt times out (before
+// or after the server wrote the command) resend the same command id over
+// HTTP. Every spending must be recorded exactly once, and a resend of a
+// command that had landed is answered 200 (duplicate), not 201.
+func TestRetryAfterTimeoutHTTP(t *testing.T) {
+	const clients, per = 4, 10
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	tokens, err := httpapi.OpenTokens("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := granteeToken(t, tokens)
+	slow := &slowLedger{delay: 150 * time.Millisecond}
+	api := startAPI(t, path, tokens, func(l httpapi.Ledger) httpapi.Ledger { slow.Ledger = l; return slow })
+	for _, env := range Setup() {
+		if _, err := api.svc.Handle(context.Background(), env); err != nil {
+			t.Fatalf("setup %s: %v", env.Type, err)
+		}
+	}
+	hurried := &http.Client{Timeout: 30 * time.Millisecond}
+	patient := &http.Client{Timeout: 30 * time.Second}
+	want := map[Cell]domain.Money{}
+	var mu sync.Mutex
+	var errs []string
+	timeouts, created, dups := 0, 0, 0
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		for k := 0; k < per; k++ {
+			s := NewSpending(3, c, k)
+			want[Cell{s.Line, s.Year}] += s.Amount
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < per; k++ {
+				env := NewSpending(3, c, k).Envelope()
+				_, _, err := post(context.Background(), hurried, api.url, token, env)
+				var ue interface{ Timeout() bool }
+				timedOut := errors.As(err, &ue) && ue.Timeout()
+				// Resend the same command id, as a client that timed
+				// out does; the first attempt may still be running.
+				_, status, err2 := postUntilDone(patient, api.url, token, env)
+				mu.Lock()
+				if timedOut {
+					timeouts++
+				} else {
+					errs = append(errs, fmt.Sprintf("client %d command %d: first attempt did not time out: %v", c, k, err))
+				}
+				switch {
+				case err2 != nil:
+					errs = append(errs, fmt.Sprintf("client %d command %d: resend: %v", c, k, err2))
+				case status == http.StatusCreated:
+					created++
+				default:
+					dups++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		t.Error(e)
+	}
+	// Let the first attempts that were still running finish before the
+	// count: they must not add a second event either.
+	time.Sleep(2 * slow.delay)
+	checkTotals(t, api.store, clients*per, want)
+	if dups == 0 {
+		t.Errorf("no resend was answered as a duplicate; the half whose first attempt landed must be (%d created)", created)
+	}
+	t.Logf("%d commands, %d first attempts timed out; resends answered: %d created, %d duplicate (200); each command recorded once", clients*per, timeouts, created, dups)
+}
