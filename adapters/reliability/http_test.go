@@ -30,10 +30,11 @@ type apiServer struct {
 }
 
 // startAPI starts an HTTP API server on 127.0.0.1 over the SQLite file at
-// path. wrap, when not nil, decorates the ledger the server uses.
-func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(httpapi.Ledger) httpapi.Ledger) *apiServer {
+// path, opened with opts. wrap, when not nil, decorates the ledger the
+// server uses.
+func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(httpapi.Ledger) httpapi.Ledger, opts ...sqlite.Option) *apiServer {
 	t.Helper()
-	store, err := sqlite.Open(path)
+	store, err := sqlite.Open(path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
