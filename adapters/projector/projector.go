@@ -26,6 +26,14 @@ type SnapshotStore interface {
 	LoadSnapshot(ctx context.Context, name string) (position domain.Position, blob []byte, ok bool, err error)
 }
 
+// pageReader is implemented by stores that can read a page of the global
+// order into memory the caller lends and reuses (the embedded SQLite store
+// does: sqlite.Store.ReadAllInto). Events read so are valid only until their
+// page is lent again.
+type pageReader interface {
+	ReadAllInto(ctx context.Context, from domain.Position, max int, evs []domain.RecordedEvent, buf []byte) ([]domain.RecordedEvent, []byte, error)
+}
+
 // DefaultSnapshotName is the name the read model is saved under.
 const DefaultSnapshotName = "projections.ledger.v1"
 
@@ -195,26 +203,49 @@ func (r *Runner) CatchUp(ctx context.Context) (int, error) {
 	defer cancel()
 	type batch struct {
 		evs []domain.RecordedEvent
+		buf []byte
 		err error
 	}
-	batches := make(chan batch, 2)
+	// Pages circulate between the reader and the folder: with a store that
+	// reads into lent memory (pageReader), the folder hands every page back
+	// once folded, so a rebuild reuses a few pages instead of allocating
+	// the bytes of every event. Decoding copies what the read model keeps.
+	const inFlight = 2
+	batches := make(chan batch, inFlight)
+	free := make(chan batch, inFlight+2)
+	pr, lends := r.store.(pageReader)
+	if lends {
+		for i := 0; i < inFlight+2; i++ {
+			free <- batch{}
+		}
+	}
 	from := r.Checkpoint()
 	go func() {
 		defer close(batches)
 		for {
-			evs, err := r.store.ReadAll(ctx, from, r.opts.BatchSize)
-			if err != nil {
-				err = fmt.Errorf("read events after %s: %w", from, err)
+			var b batch
+			if lends {
+				select {
+				case b = <-free:
+				case <-ctx.Done():
+					return
+				}
+				b.evs, b.buf, b.err = pr.ReadAllInto(ctx, from, r.opts.BatchSize, b.evs, b.buf)
+			} else {
+				b.evs, b.err = r.store.ReadAll(ctx, from, r.opts.BatchSize)
+			}
+			if b.err != nil {
+				b.err = fmt.Errorf("read events after %s: %w", from, b.err)
 			}
 			select {
-			case batches <- batch{evs, err}:
+			case batches <- b:
 			case <-ctx.Done():
 				return
 			}
-			if err != nil || len(evs) == 0 {
+			if b.err != nil || len(b.evs) == 0 {
 				return
 			}
-			from = evs[len(evs)-1].Position
+			from = b.evs[len(b.evs)-1].Position
 		}
 	}()
 	for b := range batches {
@@ -226,6 +257,10 @@ func (r *Runner) CatchUp(ctx context.Context) (int, error) {
 		}
 		if err := r.apply(b.evs); err != nil {
 			return r.read - start, err
+		}
+		if lends {
+			clear(b.evs) // drop the strings the page points to
+			free <- batch{evs: b.evs[:0], buf: b.buf[:0]}
 		}
 		if r.opts.Progress != nil {
 			r.opts.Progress(r.read)

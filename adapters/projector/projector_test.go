@@ -3,6 +3,7 @@ package projector_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"sync"
@@ -288,4 +289,38 @@ func (s *editedStore) ReadAll(ctx context.Context, from domain.Position, max int
 		}
 	}
 	return evs, err
+}
+
+// TestRebuildLentPages rebuilds on the embedded store, which lends the
+// runner reused pages (sqlite.Store.ReadAllInto), with pages small enough
+// to be reused many times, and compares the read model with one folded from
+// plain ReadAll pages: nothing the read model keeps may point into a page.
+func TestRebuildLentPages(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
+	if n := projtest.Random(ctx, svc, rand.New(rand.NewPCG(11, 7)), 4, 300); n < 75 {
+		t.Fatalf("only %d of 300 random commands accepted: the generator is too weak", n)
+	}
+	want, err := projtest.Fold(ctx, store, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{1, 7, 4096} {
+		t.Run(fmt.Sprintf("batch %d", size), func(t *testing.T) {
+			r, err := projector.Open(ctx, store, projector.Options{NoSnapshots: true, BatchSize: size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			r.View(func(l *projections.Ledger) error { got = projtest.Canonical(l); return nil })
+			if w := projtest.Canonical(want); got != w {
+				t.Fatalf("read model rebuilt from lent pages differs:\n got %.400s\nwant %.400s", got, w)
+			}
+		})
+	}
 }

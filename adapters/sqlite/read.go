@@ -92,10 +92,27 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, dir 
 }
 
 // ReadAll implements domain.EventStore. A max of 0 or less reads to the
-// end of the store.
+// end of the store. Every call returns fresh memory: the events share
+// nothing with earlier or later calls.
 func (s *Store) ReadAll(ctx context.Context, from domain.Position, max int) ([]domain.RecordedEvent, error) {
+	out, _, err := s.readAll(ctx, from, max, false, nil, nil)
+	return out, err
+}
+
+// ReadAllInto is ReadAll into memory the caller owns and lends again: it
+// appends the events to evs[:0] and their Data and Metadata bytes to
+// buf[:0], and returns both (buf possibly grown) for the next call. The
+// events of one call stay valid until evs or the returned buffer is passed
+// to ReadAllInto again, which overwrites them; the store keeps neither. A
+// reader that decodes every event into its own values (a projection
+// rebuild) so allocates almost nothing per event.
+func (s *Store) ReadAllInto(ctx context.Context, from domain.Position, max int, evs []domain.RecordedEvent, buf []byte) ([]domain.RecordedEvent, []byte, error) {
+	return s.readAll(ctx, from, max, true, evs[:0], buf[:0])
+}
+
+func (s *Store) readAll(ctx context.Context, from domain.Position, max int, lent bool, evs []domain.RecordedEvent, buf []byte) ([]domain.RecordedEvent, []byte, error) {
 	if s.isClosed() {
-		return nil, fmt.Errorf("read all from %v: %w", from, errClosed())
+		return nil, buf, fmt.Errorf("read all from %v: %w", from, errClosed())
 	}
 	f := int64(math.MaxInt64)
 	if from.Commit < math.MaxInt64 {
@@ -103,13 +120,32 @@ func (s *Store) ReadAll(ctx context.Context, from domain.Position, max int) ([]d
 	}
 	rows, err := s.rst.all.QueryContext(ctx, f, limit(max))
 	if err != nil {
-		return nil, fmt.Errorf("read all from %v: %w", from, err)
+		return nil, buf, fmt.Errorf("read all from %v: %w", from, err)
 	}
-	out, err := scanEvents(rows, max)
+	if !lent {
+		out, err := scanEvents(rows, max)
+		if err != nil {
+			return nil, buf, fmt.Errorf("read all from %v: %w", from, err)
+		}
+		return out, buf, nil
+	}
+	out, buf, err := scanInto(rows, evs, buf)
 	if err != nil {
-		return nil, fmt.Errorf("read all from %v: %w", from, err)
+		return nil, buf, fmt.Errorf("read all from %v: %w", from, err)
 	}
-	return out, nil
+	return out, buf, nil
+}
+
+// nameTable keeps one copy of each stream and type name seen in one read.
+type nameTable map[string]string
+
+func (n nameTable) intern(b sql.RawBytes) string {
+	if v, ok := n[string(b)]; ok {
+		return v
+	}
+	v := string(b)
+	n[v] = v
+	return v
 }
 
 // scanEvents reads rows of cols and closes them. Stream and type names
@@ -120,15 +156,7 @@ func scanEvents(rows *sql.Rows, sizeHint int) ([]domain.RecordedEvent, error) {
 	if sizeHint > 0 && sizeHint <= 4096 {
 		out = make([]domain.RecordedEvent, 0, sizeHint)
 	}
-	names := map[string]string{}
-	intern := func(b sql.RawBytes) string {
-		if v, ok := names[string(b)]; ok {
-			return v
-		}
-		v := string(b)
-		names[v] = v
-		return v
-	}
+	names := nameTable{}
 	var (
 		pos, rev, created int64
 		stream, typ, id   sql.RawBytes
@@ -138,18 +166,66 @@ func scanEvents(rows *sql.Rows, sizeHint int) ([]domain.RecordedEvent, error) {
 		if err := rows.Scan(&pos, &stream, &rev, &id, &typ, &e.Data, &e.Metadata, &created); err != nil {
 			return nil, err
 		}
-		if len(id) != len(e.ID) {
-			return nil, fmt.Errorf("event at position %d: event id has %d bytes, want %d", pos, len(id), len(e.ID))
+		if err := fill(&e, pos, rev, created, id, names.intern(stream), names.intern(typ)); err != nil {
+			return nil, err
 		}
-		copy(e.ID[:], id)
-		e.Stream = intern(stream)
-		e.Type = intern(typ)
-		e.Revision = uint64(rev)
-		e.Position = domain.Position{Commit: uint64(pos), Prepare: uint64(pos)}
-		e.Created = time.Unix(0, created).UTC()
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// scanInto reads rows of cols into evs and buf (see ReadAllInto) and closes
+// them. When buf is full a larger one is allocated; the events already read
+// keep pointing into the old one, which stays valid.
+func scanInto(rows *sql.Rows, evs []domain.RecordedEvent, buf []byte) ([]domain.RecordedEvent, []byte, error) {
+	defer rows.Close()
+	names := nameTable{}
+	var (
+		pos, rev, created           int64
+		stream, typ, id, data, meta sql.RawBytes
+	)
+	for rows.Next() {
+		if err := rows.Scan(&pos, &stream, &rev, &id, &typ, &data, &meta, &created); err != nil {
+			return nil, buf, err
+		}
+		if need := len(data) + len(meta); cap(buf)-len(buf) < need {
+			buf = make([]byte, 0, max(2*cap(buf), need, 1<<16))
+		}
+		var e domain.RecordedEvent
+		// Full slice expressions: appending to one event's bytes must
+		// never overwrite the next event's.
+		n := len(buf)
+		buf = append(buf, data...)
+		e.Data = buf[n:len(buf):len(buf)]
+		n = len(buf)
+		buf = append(buf, meta...)
+		e.Metadata = buf[n:len(buf):len(buf)]
+		if data == nil {
+			e.Data = nil
+		}
+		if meta == nil {
+			e.Metadata = nil
+		}
+		if err := fill(&e, pos, rev, created, id, names.intern(stream), names.intern(typ)); err != nil {
+			return nil, buf, err
+		}
+		evs = append(evs, e)
+	}
+	return evs, buf, rows.Err()
+}
+
+// fill sets the scalar fields of an event read from a row.
+func fill(e *domain.RecordedEvent, pos, rev, created int64, id sql.RawBytes, stream, typ string) error {
+	if len(id) != len(e.ID) {
+		return fmt.Errorf("event at position %d: event id has %d bytes, want %d", pos, len(id), len(e.ID))
+	}
+	copy(e.ID[:], id)
+	e.Stream = stream
+	e.Type = typ
+	e.Revision = uint64(rev)
+	e.Position = domain.Position{Commit: uint64(pos), Prepare: uint64(pos)}
+	e.Created = time.Unix(0, created).UTC()
+	return nil
 }
 
 // Subscribe implements domain.EventStore.

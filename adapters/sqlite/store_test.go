@@ -284,3 +284,65 @@ func TestClosed(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestReadAllInto reads the global order into lent memory and compares it
+// with ReadAll: the same events, a buffer that grows without moving the
+// bytes already handed out, and each event's bytes capped so that appending
+// to one never overwrites the next.
+func TestReadAllInto(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	for i := 0; i < 50; i++ {
+		if _, err := s.Append(ctx, "s-"+strconv.Itoa(i%3), domain.Any, oneEvent(`{"n":`+strconv.Itoa(i)+`,"pad":"`+strings.Repeat("x", i*40)+`"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := s.ReadAll(ctx, domain.Position{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		evs []domain.RecordedEvent
+		buf = make([]byte, 0, 16) // far too small: grows while reading
+		got []domain.RecordedEvent
+	)
+	var from domain.Position
+	for page := 0; page < 100; page++ {
+		evs, buf, err = s.ReadAllInto(ctx, from, 7, evs, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for i, e := range evs {
+			if c := cap(e.Data); c != len(e.Data) {
+				t.Fatalf("event %d: Data has cap %d beyond its len %d", len(got)+i, c, len(e.Data))
+			}
+			if c := cap(e.Metadata); c != len(e.Metadata) {
+				t.Fatalf("event %d: Metadata has cap %d beyond its len %d", len(got)+i, c, len(e.Metadata))
+			}
+			// Copy before the next call reuses the page.
+			e.Data, e.Metadata = append([]byte(nil), e.Data...), append([]byte(nil), e.Metadata...)
+			got = append(got, e)
+		}
+		from = evs[len(evs)-1].Position
+	}
+	if len(got) != len(want) {
+		t.Fatalf("ReadAllInto read %d events, ReadAll %d", len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.ID != w.ID || g.Stream != w.Stream || g.Revision != w.Revision || g.Position != w.Position || g.Type != w.Type ||
+			string(g.Data) != string(w.Data) || string(g.Metadata) != string(w.Metadata) || !g.Created.Equal(w.Created) {
+			t.Errorf("event %d: got %+v, want %+v", i, g, w)
+		}
+	}
+	t.Run("closed", func(t *testing.T) {
+		s2 := MustOpen(t)
+		s2.Close()
+		if _, _, err := s2.ReadAllInto(ctx, domain.Position{}, 10, nil, nil); domain.ErrorCode(err) != domain.EUnavailable {
+			t.Errorf("ReadAllInto after Close: got %v, want an %q error", err, domain.EUnavailable)
+		}
+	})
+}
