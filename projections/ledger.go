@@ -268,8 +268,12 @@ type snapshot struct {
 const snapshotVersion = 1
 
 // MarshalBinary encodes the whole read model, checkpoint included, for a
-// snapshot store.
+// snapshot store: in the compact version 2 (see snapshotV2) when it holds
+// the read model exactly, else in version 1.
 func (l *Ledger) MarshalBinary() ([]byte, error) {
+	if b, ok, err := l.marshalV2(); ok || err != nil {
+		return b, err
+	}
 	var b bytes.Buffer
 	s := snapshot{Version: snapshotVersion, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped, Views: l.order, Audit: l.AuditRows()}
 	if err := gob.NewEncoder(&b).Encode(&s); err != nil {
@@ -281,6 +285,13 @@ func (l *Ledger) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary replaces the read model with a snapshot written by
 // MarshalBinary.
 func (l *Ledger) UnmarshalBinary(data []byte) error {
+	if n, isV2, err := unmarshalV2(data); isV2 {
+		if err != nil {
+			return err
+		}
+		*l = *n
+		return nil
+	}
 	var s snapshot
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
 		return fmt.Errorf("decode read model snapshot: %w", err)

@@ -1,12 +1,15 @@
 package projector_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"sync"
 	"syscall"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/hledger"
 	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/projector"
@@ -208,28 +212,119 @@ func BenchmarkNewProcessReconcile(b *testing.B) {
 	for _, variant := range []string{"from-snapshot", "rebuild"} {
 		b.Run(variant, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				s, err := sqlite.Open(path)
-				if err != nil {
-					b.Fatal(err)
-				}
-				r, err := projector.Open(ctx, s, projector.Options{NoSnapshots: variant == "rebuild"})
-				if err != nil {
-					b.Fatal(err)
-				}
-				if r.Restored() != (variant == "from-snapshot") {
-					b.Fatalf("restored = %v", r.Restored())
-				}
-				r.View(func(l *projections.Ledger) error {
-					rec, err := l.Reconcile(projections.Scope{}, projections.Window{Year: 1})
-					if err != nil {
-						return err
-					}
-					return report.WriteText(io.Discard, report.ReconDocument(rec, report.EN))
-				})
-				s.Close()
+				newProcessReconcile(b, path, variant == "rebuild", io.Discard)
 			}
 		})
 	}
+}
+
+// newProcessReconcile does what a new process answering the reconciliation
+// of implementation year 1 does: open the store, bring the read model up to
+// date (from its snapshot, or rebuilt from every event), build the report
+// and render it as text to w.
+func newProcessReconcile(b *testing.B, path string, rebuild bool, w io.Writer) {
+	b.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	r, err := projector.Open(ctx, s, projector.Options{NoSnapshots: rebuild})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if r.Restored() == rebuild {
+		b.Fatalf("restored = %v, want %v", r.Restored(), !rebuild)
+	}
+	err = r.View(func(l *projections.Ledger) error {
+		rec, err := l.Reconcile(projections.Scope{}, projections.Window{Year: 1})
+		if err != nil {
+			return err
+		}
+		return report.WriteText(w, report.ReconDocument(rec, report.EN))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkVersusHledger answers the same question side by side, in the
+// same run, on the same ledger: the budget report of implementation year 1
+// (2022-01-01..2022-12-31) over all 1 000 agreements, by
+//
+//	hledger -f FILE bal --budget -b 2022-01-01 -e 2023-01-01 expenses
+//
+// on the journal adapters/hledger exports, and by a new process of ours
+// (read model from its snapshot, and rebuilt from the events). Each
+// iteration runs all three once, in turn; the medians and the ratios
+// hledger/ours are reported. It skips when hledger is not on PATH. Run it
+// with -benchtime 3x.
+func BenchmarkVersusHledger(b *testing.B) {
+	bin, err := exec.LookPath("hledger")
+	if err != nil {
+		b.Skip("hledger is not on PATH (apt-get install -y hledger): nothing to compare with")
+	}
+	path := benchLedger(b)
+	ctx := context.Background()
+	journal := filepath.Join(b.TempDir(), "bench.journal")
+	{ // export the journal, and make sure a current snapshot exists
+		s, err := sqlite.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := os.Create(journal)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := hledger.Export(ctx, s, f, hledger.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := projector.Open(ctx, s, projector.Options{}); err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+	var hl, snap, rebuild []time.Duration
+	var ours bytes.Buffer
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		out, err := exec.Command(bin, "-f", journal, "bal", "--budget", "-b", "2022-01-01", "-e", "2023-01-01", "expenses").Output()
+		hl = append(hl, time.Since(t0))
+		if err != nil {
+			b.Fatalf("hledger: %v", err)
+		}
+		// One row per agreement and line (2 000) plus header and total.
+		if n := bytes.Count(out, []byte("\n")); n < 2000 {
+			b.Fatalf("hledger printed %d lines, want at least 2 000:\n%.500s", n, out)
+		}
+		t0 = time.Now()
+		newProcessReconcile(b, path, false, io.Discard)
+		snap = append(snap, time.Since(t0))
+		ours.Reset()
+		t0 = time.Now()
+		newProcessReconcile(b, path, true, &ours)
+		rebuild = append(rebuild, time.Since(t0))
+		if !bytes.Contains(ours.Bytes(), []byte("BENCH/0999")) {
+			b.Fatalf("our reconciliation does not name the last agreement:\n%.500s", ours.Bytes())
+		}
+	}
+	h, s, r := median(hl), median(snap), median(rebuild)
+	b.ReportMetric(h.Seconds(), "hledger-s")
+	b.ReportMetric(s.Seconds(), "snapshot-s")
+	b.ReportMetric(r.Seconds(), "rebuild-s")
+	b.ReportMetric(h.Seconds()/s.Seconds(), "x-snapshot")
+	b.ReportMetric(h.Seconds()/r.Seconds(), "x-rebuild")
+}
+
+// median returns the middle duration (the upper one of an even count).
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
 }
 
 // syntheticLedger folds agreements agreements x 3 years x 2 lines with
