@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -175,7 +176,14 @@ func skipWS(b []byte, i int) int {
 // outside ASCII), and the index after the closing quote (-1 on error).
 func scanString(b []byte, i int) (int, int, bool, int) {
 	raw := false
-	for j := i + 1; j < len(b); j++ {
+	j := i + 1
+	// Eight bytes at a time while none of them is a quote, a backslash, a
+	// control character or outside ASCII (the common case: ids, hashes,
+	// times, names), then byte by byte.
+	for j+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[j:])) {
+		j += 8
+	}
+	for ; j < len(b); j++ {
 		c := b[j]
 		switch {
 		case c == '"':
@@ -190,6 +198,18 @@ func scanString(b []byte, i int) (int, int, bool, int) {
 		}
 	}
 	return 0, 0, false, -1
+}
+
+const (
+	lsb8 = 0x0101010101010101
+	msb8 = 0x8080808080808080
+)
+
+// plain8 reports whether none of the 8 bytes of x is '"', '\\', below
+// 0x20 or at or above 0x80 (the classic "has zero byte" test).
+func plain8(x uint64) bool {
+	hasZero := func(v uint64) uint64 { return (v - lsb8) &^ v & msb8 }
+	return (x&msb8)|hasZero(x^(lsb8*'"'))|hasZero(x^(lsb8*'\\'))|((x-lsb8*0x20)&^x&msb8) == 0
 }
 
 func (f *field) string() (string, bool) {
