@@ -106,21 +106,32 @@ func jsonProblem(err error) error {
 // this type, and the agreement belongs to p's funder or grantee. The
 // agreement's funder and grantee are read from the ledger, never from the
 // request, except for register_agreement, whose funder must be p's.
-func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.Envelope) error {
+// It returns the decoded, validated command.
+func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.Envelope) (domain.Command, error) {
 	if want, known := commandRoles[env.Type]; known && p.Role != want {
-		return errorf(codeForbidden, fmt.Sprintf("the %s role may not send %s; it is for the %s role", p.Role, env.Type, want))
+		return nil, errorf(codeForbidden, fmt.Sprintf("the %s role may not send %s; it is for the %s role", p.Role, env.Type, want))
 	}
 	cmd, err := env.DecodeCommand()
 	if err != nil {
-		return withField(env, err)
+		return nil, withField(env, err)
 	}
 	if reg, ok := cmd.(domain.RegisterAgreement); ok {
 		if !sameOrg(reg.Funder, p.Funder) {
-			return &httpError{code: codeForbidden, field: "data.funder", msg: fmt.Sprintf("your token acts for funder %q, not %q", p.Funder, reg.Funder)}
+			return nil, &httpError{code: codeForbidden, field: "data.funder", msg: fmt.Sprintf("your token acts for funder %q, not %q", p.Funder, reg.Funder)}
 		}
-		return nil
+		return cmd, nil
 	}
-	return s.authorizeAgreement(ctx, p, cmd.AgreementNumber())
+	if err := s.authorizeAgreement(ctx, p, cmd.AgreementNumber()); err != nil {
+		return nil, err
+	}
+	return cmd, nil
+}
+
+// commandHandler is a Ledger that can take a command already decoded and
+// validated (*ledger.Service and metrics.Service are), so that a command
+// is decoded once per request, not once to authorize and again to apply.
+type commandHandler interface {
+	HandleCommand(ctx context.Context, env domain.Envelope, cmd domain.Command) (ledger.Result, error)
 }
 
 // authorizeAgreement checks that p may act on or read the agreement.
@@ -165,11 +176,17 @@ func (s *Server) postCommand(w http.ResponseWriter, r *http.Request, p Principal
 	if err != nil {
 		return err
 	}
-	if err := s.authorizeCommand(r.Context(), p, env); err != nil {
+	cmd, err := s.authorizeCommand(r.Context(), p, env)
+	if err != nil {
 		s.refused(env.Type, err)
 		return err
 	}
-	res, err := s.cfg.Ledger.Handle(r.Context(), env)
+	var res ledger.Result
+	if h, ok := s.cfg.Ledger.(commandHandler); ok {
+		res, err = h.HandleCommand(r.Context(), env, cmd)
+	} else {
+		res, err = s.cfg.Ledger.Handle(r.Context(), env)
+	}
 	if err != nil {
 		return err
 	}
@@ -227,7 +244,7 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request, p Principal) 
 	for i, raw := range raws {
 		env, err := decodeEnvelope(raw, p)
 		if err == nil {
-			err = s.authorizeCommand(r.Context(), p, env)
+			_, err = s.authorizeCommand(r.Context(), p, env)
 			if err != nil {
 				s.refused(env.Type, err)
 			}

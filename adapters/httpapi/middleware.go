@@ -100,19 +100,24 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Observer != nil {
 			s.cfg.Observer.ObserveHTTP(route, r.Method, rec.status, d)
 		}
-		attrs := []any{"request_id", id, "method", r.Method, "route", route, "path", r.URL.Path,
-			"status", rec.status, "bytes", rec.bytes, "duration_ms", float64(d.Microseconds()) / 1000, "remote", r.RemoteAddr}
-		if rec.who != nil {
-			attrs = append(attrs, "token_id", rec.who.TokenID, "principal", rec.who.Name, "role", rec.who.Role)
-		}
 		level := slog.LevelInfo
-		if rec.err != nil {
-			attrs = append(attrs, "error", rec.err.Error())
-			if rec.status >= 500 {
-				level = slog.LevelError
-			}
+		if rec.err != nil && rec.status >= 500 {
+			level = slog.LevelError
 		}
-		s.log.Log(context.Background(), level, "request", attrs...)
+		if !s.log.Enabled(context.Background(), level) {
+			return
+		}
+		attrs := make([]slog.Attr, 0, 14)
+		attrs = append(attrs, slog.String("request_id", id), slog.String("method", r.Method), slog.String("route", route),
+			slog.String("path", r.URL.Path), slog.Int("status", rec.status), slog.Int64("bytes", rec.bytes),
+			slog.Float64("duration_ms", float64(d.Microseconds())/1000), slog.String("remote", r.RemoteAddr))
+		if rec.who != nil {
+			attrs = append(attrs, slog.String("token_id", rec.who.TokenID), slog.String("principal", rec.who.Name), slog.String("role", rec.who.Role))
+		}
+		if rec.err != nil {
+			attrs = append(attrs, slog.String("error", rec.err.Error()))
+		}
+		s.log.LogAttrs(context.Background(), level, "request", attrs...)
 	}()
 	if r.Pattern == "" {
 		// Not yet routed: find the route so unknown paths and wrong

@@ -273,6 +273,14 @@ func (s *Service) Handle(ctx context.Context, env domain.Envelope) (Result, erro
 	if err != nil {
 		return Result{}, err
 	}
+	return s.HandleCommand(ctx, env, cmd)
+}
+
+// HandleCommand is Handle for a caller that has already decoded and
+// validated the envelope's command (cmd must be env.DecodeCommand()'s
+// result), so that a server which decodes a command to authorize it does
+// not decode and validate it a second time.
+func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd domain.Command) (Result, error) {
 	name := domain.StreamFor(cmd.AgreementNumber())
 	st := s.stream(name)
 	st.mu.Lock()

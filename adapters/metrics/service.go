@@ -39,6 +39,15 @@ func (s *Service) Handle(ctx context.Context, env domain.Envelope) (ledger.Resul
 	return res, err
 }
 
+// HandleCommand applies one command already decoded (see
+// ledger.Service.HandleCommand) and measures it.
+func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd domain.Command) (ledger.Result, error) {
+	start := time.Now()
+	res, err := s.Service.HandleCommand(ctx, env, cmd)
+	s.m.ObserveCommand(env.Type, Outcome(res, err), time.Since(start))
+	return res, err
+}
+
 // HandleBatch applies a batch and measures each command; each is charged
 // the latency of the whole batch, which is what its client waited.
 func (s *Service) HandleBatch(ctx context.Context, envs []domain.Envelope) []ledger.BatchResult {
