@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -25,14 +28,17 @@ import (
 
 // loadPhase is what one phase of the load command measured.
 type loadPhase struct {
-	Name       string  `json:"name"`
-	Requests   int     `json:"requests"`
-	Errors     int     `json:"errors"`
-	Seconds    float64 `json:"seconds"`
-	PerSecond  float64 `json:"per_second"`
-	P50Millis  float64 `json:"p50_ms"`
-	P99Millis  float64 `json:"p99_ms"`
-	MaxMillis  float64 `json:"max_ms"`
+	Name      string  `json:"name"`
+	Requests  int     `json:"requests"`
+	Errors    int     `json:"errors"`
+	Seconds   float64 `json:"seconds"`
+	PerSecond float64 `json:"per_second"`
+	P50Millis float64 `json:"p50_ms"`
+	P99Millis float64 `json:"p99_ms"`
+	MaxMillis float64 `json:"max_ms"`
+	// CPUMicros is the CPU time of the whole process (server and the
+	// load's own clients) per request, in microseconds.
+	CPUMicros  float64 `json:"cpu_us_per_request"`
 	FirstError string  `json:"first_error,omitempty"`
 }
 
@@ -52,6 +58,7 @@ to it. Results: docs/PERFORMANCE.md, section "Server".`)
 	requests := fs.Int("requests", 200000, "request limit of each phase (at most 5000000)")
 	group := fs.Int("group-commit", 256, "most appends that share one durable commit")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server phase (client included) to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -89,7 +96,10 @@ to it. Results: docs/PERFORMANCE.md, section "Server".`)
 		return err
 	}
 	srv, err := httpapi.New(httpapi.Config{Ledger: metrics.WrapService(svc, m), Reports: httpapi.NewLiveReports(store, m), Tokens: tokens,
-		Store: store, Metrics: m.Handler(), Observer: m, Commands: m, Logger: slog.New(slog.DiscardHandler)})
+		Store: store, Metrics: m.Handler(), Observer: m, Commands: m,
+		// JSON request logs as 'serve' writes them, thrown away: the load
+		// pays for encoding them but not for a terminal.
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	if err != nil {
 		return err
 	}
@@ -102,12 +112,7 @@ to it. Results: docs/PERFORMANCE.md, section "Server".`)
 	if err != nil {
 		return err
 	}
-	body := func(rng *rand.Rand) []byte {
-		env := domain.NewEnvelope(uuid.New(), "", "", domain.RecordSpending{Ref: domain.Ref{Agreement: numbers[rng.IntN(len(numbers))]},
-			Line: "L1", Year: 1, Amount: 1, Date: domain.NewDate(2024, time.March, 1), Document: "load"})
-		b, _ := json.Marshal(env)
-		return b
-	}
+	body := loadBodies(numbers)
 	base := drive(ctx, "bare net/http handler", bare.url+"/v1/commands", tok, *clients, *duration, *requests, body)
 	bare.stop()
 
@@ -116,7 +121,13 @@ to it. Results: docs/PERFORMANCE.md, section "Server".`)
 	if err != nil {
 		return err
 	}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		api.stop()
+		return err
+	}
 	full := drive(ctx, "grantledger serve, record_spending", api.url+"/v1/commands", tok, *clients, *duration, *requests, body)
+	stopProfile()
 	api.stop()
 
 	ratio := 0.0
@@ -129,9 +140,9 @@ to it. Results: docs/PERFORMANCE.md, section "Server".`)
 		return enc.Encode(map[string]any{"clients": *clients, "agreements": *agreements, "baseline": base, "server": full, "ratio": ratio})
 	}
 	fmt.Fprintf(a.stdout, "%d clients, %d agreements, loopback\n", *clients, *agreements)
-	fmt.Fprintf(a.stdout, "%-36s %9s %7s %10s %8s %8s %8s\n", "phase", "requests", "errors", "per second", "p50 ms", "p99 ms", "max ms")
+	fmt.Fprintf(a.stdout, "%-36s %9s %7s %10s %8s %8s %8s %9s\n", "phase", "requests", "errors", "per second", "p50 ms", "p99 ms", "max ms", "CPU µs/req")
 	for _, p := range []loadPhase{base, full} {
-		fmt.Fprintf(a.stdout, "%-36s %9d %7d %10.0f %8.2f %8.2f %8.2f\n", p.Name, p.Requests, p.Errors, p.PerSecond, p.P50Millis, p.P99Millis, p.MaxMillis)
+		fmt.Fprintf(a.stdout, "%-36s %9d %7d %10.0f %8.2f %8.2f %8.2f %9.0f\n", p.Name, p.Requests, p.Errors, p.PerSecond, p.P50Millis, p.P99Millis, p.MaxMillis, p.CPUMicros)
 	}
 	fmt.Fprintf(a.stdout, "server / bare: %.3fx\n", ratio)
 	if full.FirstError != "" {
@@ -172,6 +183,54 @@ func loadSetup(ctx context.Context, svc *ledger.Service, run string, n int, fund
 		}
 	}
 	return numbers, flush()
+}
+
+// startCPUProfile starts a CPU profile into path ("" profiles nothing) and
+// returns the function that stops it and closes the file.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// loadBodies returns a function that makes the body of one record_spending
+// command on a random agreement. The JSON of each agreement's command is
+// encoded once; each body is a copy with a new random command id written
+// over the placeholder, so that the load's own client costs little CPU
+// while every request is still a new command.
+func loadBodies(numbers []string) func(*rand.Rand) []byte {
+	type template struct {
+		b  []byte
+		at int // offset of the command id's 36 characters
+	}
+	placeholder := uuid.Nil.String()
+	tpls := make([]template, len(numbers))
+	for i, n := range numbers {
+		env := domain.NewEnvelope(uuid.Nil, "", "", domain.RecordSpending{Ref: domain.Ref{Agreement: n},
+			Line: "L1", Year: 1, Amount: 1, Date: domain.NewDate(2024, time.March, 1), Document: "load"})
+		b, _ := json.Marshal(env)
+		tpls[i] = template{b: b, at: bytes.Index(b, []byte(placeholder))}
+	}
+	return func(rng *rand.Rand) []byte {
+		t := tpls[rng.IntN(len(tpls))]
+		b := append([]byte(nil), t.b...)
+		var id uuid.UUID
+		binary.LittleEndian.PutUint64(id[:8], rng.Uint64())
+		binary.LittleEndian.PutUint64(id[8:], rng.Uint64())
+		id[6] = id[6]&0x0f | 0x40 // version 4
+		id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
+		copy(b[t.at:], id.String())
+		return b
+	}
 }
 
 type loopback struct {
@@ -221,12 +280,13 @@ func drive(ctx context.Context, name, url, token string, clients int, limit time
 	var errs int
 	var firstErr string
 	var wg sync.WaitGroup
+	cpu0 := processCPU()
 	start := time.Now()
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
 		go func(seed uint64) {
 			defer wg.Done()
-			rng := rand.New(rand.NewPCG(seed, 7))
+			rng := rand.New(rand.NewPCG(seed, rand.Uint64())) // random per run: command ids never repeat across runs
 			var lat []time.Duration
 			var bad int
 			var first string
@@ -268,6 +328,7 @@ func drive(ctx context.Context, name, url, token string, clients int, limit time
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := processCPU() - cpu0
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	pct := func(p float64) float64 {
 		if len(all) == 0 {
@@ -276,6 +337,10 @@ func drive(ctx context.Context, name, url, token string, clients int, limit time
 		i := int(p * float64(len(all)-1))
 		return float64(all[i].Microseconds()) / 1000
 	}
-	return loadPhase{Name: name, Requests: len(all), Errors: errs, Seconds: elapsed.Seconds(),
+	out := loadPhase{Name: name, Requests: len(all), Errors: errs, Seconds: elapsed.Seconds(),
 		PerSecond: float64(len(all)) / elapsed.Seconds(), P50Millis: pct(0.50), P99Millis: pct(0.99), MaxMillis: pct(1), FirstError: firstErr}
+	if len(all) > 0 {
+		out.CPUMicros = float64(cpu.Microseconds()) / float64(len(all))
+	}
+	return out
 }
