@@ -23,6 +23,7 @@ type GroupCommit struct {
 	timeout  time.Duration
 
 	queue     chan *pendingAppend
+	reqs      []domain.AppendRequest // the committer's, reused from commit to commit
 	done      chan struct{}
 	closeOnce sync.Once
 	stopped   chan struct{}
@@ -54,17 +55,30 @@ var errGroupClosed = domain.Errorf(domain.EUnavailable, "the store is closing; n
 // queued, it waits for the outcome even if ctx ends, because the events
 // may be written.
 func (g *GroupCommit) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.EventData) (domain.AppendResult, error) {
-	p := &pendingAppend{req: domain.AppendRequest{Stream: stream, Expected: expected, Events: events}, out: make(chan domain.AppendOutcome, 1)}
+	p := pendingPool.Get().(*pendingAppend)
+	p.req = domain.AppendRequest{Stream: stream, Expected: expected, Events: events}
 	select {
 	case g.queue <- p:
 	case <-ctx.Done():
+		p.req = domain.AppendRequest{}
+		pendingPool.Put(p)
 		return domain.AppendResult{}, ctx.Err()
 	case <-g.done:
+		p.req = domain.AppendRequest{}
+		pendingPool.Put(p)
 		return domain.AppendResult{}, errGroupClosed
 	}
 	o := <-p.out
+	// The committer sends exactly one outcome and then forgets p, so p
+	// (and its channel, empty again) can serve the next append.
+	p.req = domain.AppendRequest{}
+	pendingPool.Put(p)
 	return o.Result, o.Err
 }
+
+// pendingPool recycles pending appends and their outcome channels: one
+// allocation less per command on the hot path.
+var pendingPool = sync.Pool{New: func() any { return &pendingAppend{out: make(chan domain.AppendOutcome, 1)} }}
 
 // AppendBatch implements domain.BatchAppender by passing the batch on (or
 // appending one by one when the inner store cannot batch).
@@ -121,11 +135,13 @@ func (g *GroupCommit) commit(batch []*pendingAppend) {
 		}
 		return
 	}
-	reqs := make([]domain.AppendRequest, len(batch))
-	for i, p := range batch {
-		reqs[i] = p.req
+	reqs := g.reqs[:0]
+	for _, p := range batch {
+		reqs = append(reqs, p.req)
 	}
 	outs, err := g.ba.AppendBatch(ctx, reqs)
+	clear(reqs) // keep no events alive until the next commit
+	g.reqs = reqs[:0]
 	for i, p := range batch {
 		switch {
 		case err != nil:

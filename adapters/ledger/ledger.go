@@ -36,8 +36,11 @@ type Service struct {
 	clock   func() time.Time
 	retries int
 
-	mu      sync.Mutex
-	streams map[string]*streamState
+	// streams maps a stream name to its *streamState. A sync.Map, not a
+	// map under one mutex: every command looks its stream up, and the
+	// look-ups of concurrent commands on different agreements must not
+	// queue behind one lock.
+	streams sync.Map
 }
 
 // streamState is the cached state of one agreement stream. Its mutex
@@ -84,7 +87,7 @@ func New(store domain.EventStore, opts Options) *Service {
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 8
 	}
-	return &Service{store: store, reg: domain.NewEventRegistry(), clock: opts.Clock, retries: opts.MaxRetries, streams: map[string]*streamState{}}
+	return &Service{store: store, reg: domain.NewEventRegistry(), clock: opts.Clock, retries: opts.MaxRetries}
 }
 
 // Store returns the underlying store.
@@ -94,14 +97,11 @@ func (s *Service) Store() domain.EventStore { return s.store }
 func (s *Service) Registry() *domain.EventRegistry { return s.reg }
 
 func (s *Service) stream(name string) *streamState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.streams[name]
-	if st == nil {
-		st = &streamState{}
-		s.streams[name] = st
+	if v, ok := s.streams.Load(name); ok {
+		return v.(*streamState)
 	}
-	return st
+	v, _ := s.streams.LoadOrStore(name, &streamState{})
+	return v.(*streamState)
 }
 
 func (st *streamState) reset() {

@@ -9,6 +9,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,28 @@ type Metrics struct {
 	httpSeconds    *prometheus.HistogramVec
 
 	head atomic.Uint64 // highest commit position the store decorator saw appended
+
+	// The label look-ups of the per-request series, resolved once per
+	// label set: hashing label values on every request costs more than
+	// the observation itself.
+	httpSeries    sync.Map // httpKey -> httpSeries
+	commandSeries sync.Map // [2]string{type, outcome} -> commandSeries
+	storeSeries   sync.Map // op -> prometheus.Observer
+}
+
+type httpKey struct {
+	route, method string
+	status        int
+}
+
+type httpSeries struct {
+	requests prometheus.Counter
+	seconds  prometheus.Observer
+}
+
+type commandSeries struct {
+	commands prometheus.Counter
+	seconds  prometheus.Observer
 }
 
 // latencyBuckets spans 50 µs to about 3 s: an in-memory append is tens of
@@ -83,6 +106,16 @@ func New() *Metrics {
 	return m
 }
 
+// storeObserver returns the latency series of one store operation,
+// resolved once.
+func (m *Metrics) storeObserver(op string) prometheus.Observer {
+	if v, ok := m.storeSeries.Load(op); ok {
+		return v.(prometheus.Observer)
+	}
+	v, _ := m.storeSeries.LoadOrStore(op, m.storeSeconds.WithLabelValues(op))
+	return v.(prometheus.Observer)
+}
+
 // Registry returns the registry the collectors are on.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
@@ -97,8 +130,14 @@ func (m *Metrics) ObserveCommand(typ, outcome string, d time.Duration) {
 	if typ == "" {
 		typ = "unknown"
 	}
-	m.commands.WithLabelValues(typ, outcome).Inc()
-	m.commandSeconds.WithLabelValues(typ).Observe(d.Seconds())
+	key := [2]string{typ, outcome}
+	v, ok := m.commandSeries.Load(key)
+	if !ok {
+		v, _ = m.commandSeries.LoadOrStore(key, commandSeries{m.commands.WithLabelValues(typ, outcome), m.commandSeconds.WithLabelValues(typ)})
+	}
+	cs := v.(commandSeries)
+	cs.commands.Inc()
+	cs.seconds.Observe(d.Seconds())
 }
 
 // CountCommand counts a command refused before it was decided (malformed,
@@ -113,8 +152,14 @@ func (m *Metrics) CountCommand(typ, outcome string) {
 // ObserveHTTP counts one HTTP request. route must be a route pattern, not
 // a raw path, to keep the label set small.
 func (m *Metrics) ObserveHTTP(route, method string, status int, d time.Duration) {
-	m.httpRequests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
-	m.httpSeconds.WithLabelValues(route).Observe(d.Seconds())
+	key := httpKey{route, method, status}
+	v, ok := m.httpSeries.Load(key)
+	if !ok {
+		v, _ = m.httpSeries.LoadOrStore(key, httpSeries{m.httpRequests.WithLabelValues(route, method, strconv.Itoa(status)), m.httpSeconds.WithLabelValues(route)})
+	}
+	hs := v.(httpSeries)
+	hs.requests.Inc()
+	hs.seconds.Observe(d.Seconds())
 }
 
 // SetCheckpoint records the read model's checkpoint (a commit position)

@@ -40,7 +40,7 @@ func WrapStore(store domain.EventStore, m *Metrics) domain.EventStore {
 func (s *Store) Unwrap() domain.EventStore { return s.inner }
 
 func (s *Store) observe(op string, start time.Time) {
-	s.m.storeSeconds.WithLabelValues(op).Observe(time.Since(start).Seconds())
+	s.m.storeObserver(op).Observe(time.Since(start).Seconds())
 }
 
 // Append implements domain.EventStore.
