@@ -268,7 +268,7 @@ type snapshot struct {
 const snapshotVersion = 1
 
 // MarshalBinary encodes the whole read model, checkpoint included, for a
-// snapshot store: in the compact version 2 (see snapshotV2) when it holds
+// snapshot store: in the compact column form (see snapshotV2) when it holds
 // the read model exactly, else in version 1.
 func (l *Ledger) MarshalBinary() ([]byte, error) {
 	if b, ok, err := l.marshalV2(); ok || err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/google/uuid"
@@ -11,10 +12,10 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-// snapshotV2 is the compact form of a Ledger (snapshot version 2). Most of
+// snapshotV2 is the compact form of a Ledger (snapshot version 3; version 2 was the same in one gob value). Most of
 // a read model is its audit trail and its spending lists, one row per
 // event; gob spends most of its time on such rows (a string header per
-// field, a GobDecoder call per time.Time). Version 2 keeps them in columns
+// field, a GobDecoder call per time.Time). This form keeps them in columns
 // instead: repeating names (streams, types, actors, lines, reasons) as
 // indices into one name table, times as seconds and nanoseconds, ids as
 // bytes, and the strings that rarely repeat (hashes, documents,
@@ -24,32 +25,73 @@ import (
 // them. MarshalBinary falls back to version 1 (plain gob) for a read model
 // that the columns cannot hold exactly (a time outside UTC).
 type snapshotV2 struct {
-	Version  int
-	AsOf     time.Time
-	Position domain.Position
-	Applied  int
-	Skipped  int
-	Views    []*AgreementView // without Spendings and Agg.Spendings
-	Names    []string
+	snapHead
+	spendCols
+	auditCols
+	AHash packedStrings
+}
 
-	SpendCount                  []uint32 // spending rows per view
-	SID                         []byte   // 16 bytes a row
+// The parts of a compact snapshot are written as separate gob values:
+// gob reads a value of more than 10 MiB in growing chunks, copying it, and
+// the hashes alone are about 7 MB for 100 000 events.
+type snapHead struct {
+	Version    int
+	AsOf       time.Time
+	Position   domain.Position
+	Applied    int
+	Skipped    int
+	Views      []*AgreementView // without Spendings and Agg.Spendings
+	Names      []string
+	SpendCount []uint32 // spending rows per view
+}
+
+type spendCols struct {
+	SID                         []byte // 16 bytes a row
 	SLine                       []uint32
 	SYear, SAmount, SDate, SSec []int64
 	SNsec                       []int32
 	SReversed                   []bool
 	SDocument, SDescription     packedStrings
-	APos, APrep, ARev, ASec     []uint64
-	ANsec                       []int32
-	AStream, AAgreement, AType  []uint32
-	AActor, AReason, ALine      []uint32
-	ACommand                    []byte // 16 bytes a row
-	AHash                       packedStrings
-	AYear, AAmount              []int64
-	AHasAmount                  []bool
 }
 
-const snapshotVersion2 = 2
+type auditCols struct {
+	APos, APrep, ARev, ASec    []uint64
+	ANsec                      []int32
+	AStream, AAgreement, AType []uint32
+	AActor, AReason, ALine     []uint32
+	ACommand                   []byte // 16 bytes a row
+	AYear, AAmount             []int64
+	AHasAmount                 []bool
+}
+
+// encode writes the parts in order.
+func (s *snapshotV2) encode(w io.Writer) error {
+	enc := gob.NewEncoder(w)
+	for _, part := range []any{&s.snapHead, &s.spendCols, &s.auditCols, &s.AHash} {
+		if err := enc.Encode(part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decode reads the parts; isV2 is false, with no error, when the first
+// value is not the head of a compact snapshot (gob matches fields by
+// name, so a version 1 snapshot decodes far enough to say so).
+func (s *snapshotV2) decode(r io.Reader) (isV2 bool, err error) {
+	dec := gob.NewDecoder(r)
+	if err := dec.Decode(&s.snapHead); err != nil || s.Version != snapshotVersion2 {
+		return false, nil
+	}
+	for _, part := range []any{&s.spendCols, &s.auditCols, &s.AHash} {
+		if err := dec.Decode(part); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+const snapshotVersion2 = 3 // 2 was one gob value; such a snapshot is rebuilt
 
 // packedStrings holds strings back to back with their lengths.
 type packedStrings struct {
@@ -105,7 +147,7 @@ func utcParts(t time.Time) (int64, int32, bool) {
 // marshalV2 encodes l in the compact form; ok is false when it cannot
 // hold l exactly and the caller must use version 1.
 func (l *Ledger) marshalV2() ([]byte, bool, error) {
-	s := snapshotV2{Version: snapshotVersion2, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped}
+	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion2, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped}}
 	names := nameTable{idx: map[string]uint32{}}
 	s.Views = make([]*AgreementView, len(l.order))
 	for i, v := range l.order {
@@ -163,19 +205,21 @@ func (l *Ledger) marshalV2() ([]byte, bool, error) {
 	}
 	s.Names = names.list
 	var b bytes.Buffer
-	if err := gob.NewEncoder(&b).Encode(&s); err != nil {
+	if err := s.encode(&b); err != nil {
 		return nil, false, fmt.Errorf("encode read model snapshot: %w", err)
 	}
 	return b.Bytes(), true, nil
 }
 
 // unmarshalV2 decodes the compact form into a new Ledger. isV2 is false,
-// with no error, when data holds another version (gob matches fields by
-// name, so a version 1 snapshot decodes far enough to say so).
+// with no error, when data holds another version.
 func unmarshalV2(data []byte) (l *Ledger, isV2 bool, err error) {
 	var s snapshotV2
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil || s.Version != snapshotVersion2 {
-		return nil, false, nil
+	if isV2, err := s.decode(bytes.NewReader(data)); !isV2 || err != nil {
+		if err != nil {
+			err = fmt.Errorf("decode read model snapshot: %w", err)
+		}
+		return nil, isV2, err
 	}
 	l, err = s.ledger()
 	return l, true, err
