@@ -84,7 +84,7 @@ func (s *Store) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([
 // only when the whole transaction failed, and then nothing was written.
 func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []domain.AppendOutcome, batch bool) (err error) {
 	if s.readOnly {
-		return domain.Errorf(domain.EUnavailable, "the event store %s is open read-only; nothing was written", s.path)
+		return s.readOnlyError()
 	}
 	if err := ctx.Err(); err != nil {
 		return err

@@ -51,8 +51,10 @@
 // Errors carry the stream or operation they concern. A file that is
 // read-only, or a disk that is full, gives a *domain.Error with code
 // EUnavailable that says so and that nothing was written. A store opened
-// with ReadOnly, or on a file this process cannot write, serves reads and
-// subscriptions and refuses appends.
+// with ReadOnly, or opened read-only by itself because the file could not
+// be opened for writing (a read-only file system, no permission, a full
+// disk: see Open), serves reads and subscriptions, refuses appends with an
+// error saying why, and keeps no snapshots.
 package sqlite
 
 import (
@@ -104,6 +106,8 @@ PRAGMA user_version = 1;
 type Store struct {
 	path     string
 	readOnly bool
+	ro       roCause // why it is read-only
+	roQuery  string  // the URI query a read-only store was opened with
 	poll     time.Duration
 	now      func() time.Time
 
@@ -139,8 +143,8 @@ type options struct {
 }
 
 // ReadOnly opens the file for reading only: reads and subscriptions work,
-// appends and snapshot saves return an EUnavailable error. The file must
-// exist.
+// appends return an EUnavailable error, and SaveSnapshot keeps nothing.
+// The file must exist.
 func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
 
 // WithPollInterval sets how often a waiting subscription looks for events
@@ -163,8 +167,25 @@ func WithClock(now func() time.Time) Option { return func(o *options) { o.now = 
 func withDriver(name string) Option { return func(o *options) { o.driver = name } }
 
 // Open opens the store in the file at path, creating the file (mode 0600)
-// and its tables if they do not exist. A file this process may not write is
-// opened read-only, as with the ReadOnly option.
+// and its tables if they do not exist.
+//
+// An existing file that cannot be opened for writing is opened read-only,
+// as with the ReadOnly option, when the reason is one a person can fix:
+// the file system is mounted read-only, this process may not write the
+// file or its directory, or the disk is full. Reads, verification and
+// reports then work; appends return an EUnavailable error that says why
+// the store is read-only and that nothing was written (ReadOnlyReason
+// tells it at once), and SaveSnapshot keeps nothing. A store opened on a
+// full disk stays read-only after space is freed: open it again to write.
+// A new file, or an empty one, is never opened read-only: there is nothing
+// to read, and the error says why it could not be made.
+//
+// Read-only, the store reads committed changes still in the -wal file
+// (after a crash, or when the last writer could not checkpoint), through
+// SQLite's read-only WAL support. When that is impossible (the -wal file
+// holds changes and the -shm file is missing on a read-only file system)
+// Open refuses with an error that says so, rather than show an older state
+// of the ledger.
 func Open(path string, opts ...Option) (*Store, error) {
 	o := options{poll: 100 * time.Millisecond, now: time.Now, driver: defaultDriver}
 	for _, opt := range opts {
@@ -174,7 +195,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open event store %s: %w", path, err)
 	}
-	if !o.readOnly {
+	var ro roCause
+	if o.readOnly {
+		ro = roCause{kind: roAsked}
+		if _, err := os.Stat(abs); err != nil {
+			return nil, fmt.Errorf("open event store %s read-only: %w", path, err)
+		}
+	} else {
 		f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
 		switch {
 		case err == nil:
@@ -183,38 +210,73 @@ func Open(path string, opts ...Option) (*Store, error) {
 			if _, serr := os.Stat(abs); serr != nil {
 				return nil, fmt.Errorf("open event store %s: cannot create the file: %w", path, err)
 			}
-			o.readOnly = true
+			ro = roCause{kind: roPerm, detail: err.Error()}
+			if isReadOnlyFS(err) {
+				ro = roCause{kind: roFS, detail: err.Error()}
+			}
+		case isNoSpace(err):
+			return nil, fmt.Errorf("open event store %s: cannot create the file: the disk is full; nothing was written: %w", path, err)
 		default:
 			return nil, fmt.Errorf("open event store %s: %w", path, err)
 		}
-	} else if _, err := os.Stat(abs); err != nil {
-		return nil, fmt.Errorf("open event store %s read-only: %w", path, err)
 	}
-	s := &Store{
-		path: abs, readOnly: o.readOnly, poll: o.poll, now: o.now,
-		revs: map[string]int64{}, changed: make(chan struct{}), done: make(chan struct{}),
-	}
-	if err := s.open(o.driver); err != nil {
-		if s.db != nil {
-			s.db.Close()
+	if ro.kind == writable {
+		s := newStore(abs, o)
+		err := s.openWritable(o.driver)
+		if err == nil {
+			return s, nil
 		}
-		return nil, fmt.Errorf("open event store %s: %w", path, classify(err))
+		s.closeDB()
+		cause, ok := whyNotWritable(abs, err)
+		if !ok {
+			return nil, fmt.Errorf("open event store %s: %w", path, classify(err))
+		}
+		ro = cause
+	}
+	s := newStore(abs, o)
+	s.readOnly, s.ro = true, ro
+	if err := s.openReadOnly(o.driver); err != nil {
+		s.closeDB()
+		if ro.kind != roAsked {
+			return nil, fmt.Errorf("open event store %s: it cannot be written (%s), and reading it failed too: %w", path, ro.reason(), err)
+		}
+		return nil, fmt.Errorf("open event store %s read-only: %w", path, err)
 	}
 	return s, nil
 }
 
-func (s *Store) open(driverName string) error {
+func newStore(abs string, o options) *Store {
+	return &Store{
+		path: abs, poll: o.poll, now: o.now,
+		revs: map[string]int64{}, changed: make(chan struct{}), done: make(chan struct{}),
+	}
+}
+
+// closeDB releases what a failed open left.
+func (s *Store) closeDB() {
+	s.rst.close()
+	s.rst = readStmts{}
+	s.wst.close()
+	s.wst = writeStmts{}
+	if s.w != nil {
+		s.w.Close()
+		s.w = nil
+	}
+	if s.db != nil {
+		s.db.Close()
+		s.db = nil
+	}
+}
+
+// pool opens the connection pool on the file with the given URI query.
+func (s *Store) pool(driverName, query string) error {
 	probe, err := sql.Open(driverName, "")
 	if err != nil {
 		return err
 	}
 	drv := probe.Driver()
 	probe.Close()
-	mode := "rw"
-	if s.readOnly {
-		mode = "ro"
-	}
-	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: s.path, RawQuery: "mode=" + mode}).String()
+	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: s.path, RawQuery: query}).String()
 	s.db = sql.OpenDB(&connector{drv: drv, dsn: dsn, pragmas: []string{
 		"PRAGMA busy_timeout = 10000",
 		"PRAGMA synchronous = FULL",
@@ -222,43 +284,42 @@ func (s *Store) open(driverName string) error {
 	s.db.SetMaxOpenConns(5) // the writer and four readers
 	s.db.SetMaxIdleConns(5)
 	s.db.SetConnMaxIdleTime(0)
+	return nil
+}
+
+// openWritable opens the file for reading and writing, in WAL mode, and
+// creates the tables of a new file.
+func (s *Store) openWritable(driverName string) error {
+	if err := s.pool(driverName, "mode=rw"); err != nil {
+		return err
+	}
 	ctx := context.Background()
-	if !s.readOnly {
-		w, err := s.db.Conn(ctx)
-		if err != nil {
-			return err
+	w, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	s.w = w
+	var jm string
+	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&jm); err != nil {
+		return fmt.Errorf("set WAL mode: %w", err)
+	}
+	if jm != "wal" {
+		return fmt.Errorf("set WAL mode: the file stays in journal mode %q", jm)
+	}
+	var v int
+	if err := w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	switch {
+	case v > schemaVersion:
+		return fmt.Errorf("the file has schema version %d; this program knows up to %d", v, schemaVersion)
+	case v < schemaVersion:
+		if _, err := w.ExecContext(ctx, schema); err != nil {
+			return fmt.Errorf("create tables: %w", err)
 		}
-		s.w = w
-		var jm string
-		if err := w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&jm); err != nil {
-			return fmt.Errorf("set WAL mode: %w", err)
-		}
-		if jm != "wal" {
-			return fmt.Errorf("set WAL mode: the file stays in journal mode %q", jm)
-		}
-		var v int
-		if err := w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-			return fmt.Errorf("read schema version: %w", err)
-		}
-		switch {
-		case v > schemaVersion:
-			return fmt.Errorf("the file has schema version %d; this program knows up to %d", v, schemaVersion)
-		case v < schemaVersion:
-			if _, err := w.ExecContext(ctx, schema); err != nil {
-				return fmt.Errorf("create tables: %w", err)
-			}
-		}
-		if err := s.wst.prepare(ctx, w); err != nil {
-			return err
-		}
-	} else {
-		var v int
-		if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-			return fmt.Errorf("read schema version: %w", err)
-		}
-		if v != schemaVersion {
-			return fmt.Errorf("the file has schema version %d, want %d (is it a grantledger event store?)", v, schemaVersion)
-		}
+	}
+	if err := s.wst.prepare(ctx, w); err != nil {
+		return err
 	}
 	return s.rst.prepare(ctx, s.db)
 }
