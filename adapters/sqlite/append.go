@@ -17,6 +17,7 @@ type writeStmts struct {
 	dataVersion               *sql.Stmt
 	lastRev, lastPos, insert  *sql.Stmt
 	findID, idsFrom, saveSnap *sql.Stmt
+	allIDs                    *sql.Stmt
 }
 
 func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
@@ -35,6 +36,7 @@ func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 		{&w.lastPos, "SELECT pos FROM events WHERE stream = ? AND revision = ?"},
 		{&w.insert, "INSERT INTO events (stream, revision, event_id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)"},
 		{&w.findID, "SELECT revision FROM events WHERE stream = ? AND event_id = ?"},
+		{&w.allIDs, "SELECT event_id, revision FROM events WHERE stream = ? ORDER BY revision"},
 		{&w.idsFrom, "SELECT event_id, revision, pos FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?"},
 		{&w.saveSnap, "INSERT INTO snapshots (name, commit_pos, prepare_pos, blob, saved) VALUES (?, ?, ?, ?, ?) " +
 			"ON CONFLICT (name) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos, blob = excluded.blob, saved = excluded.saved"},
@@ -50,7 +52,7 @@ func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 
 func (w *writeStmts) close() {
 	for _, st := range []*sql.Stmt{w.begin, w.commit, w.rollback, w.savepoint, w.release, w.undo, w.dataVersion,
-		w.lastRev, w.lastPos, w.insert, w.findID, w.idsFrom, w.saveSnap} {
+		w.lastRev, w.lastPos, w.insert, w.findID, w.idsFrom, w.saveSnap, w.allIDs} {
 		if st != nil {
 			st.Close()
 		}
@@ -164,18 +166,31 @@ type appendResult struct {
 // error of the request alone (concurrency, duplicate id); err fails the
 // whole transaction.
 func (s *Store) appendOne(ctx context.Context, r domain.AppendRequest, now int64, savepoint bool) (res appendResult, reqErr, err error) {
+	if dup := uniqueIDs(r.Stream, r.Events); dup != nil {
+		return res, dup, nil
+	}
 	actual, err := s.lastRevision(ctx, r.Stream)
 	if err != nil {
 		return res, nil, err
 	}
 	if !r.Expected.Allows(actual) {
 		if actual >= 0 && len(r.Events) > 0 {
-			prev, ok, err := s.retried(ctx, r.Stream, r.Events)
+			prev, ok, err := s.retried(ctx, r.Stream, r.Expected, r.Events)
 			if err != nil || ok {
 				return appendResult{AppendResult: prev}, nil, err
 			}
 		}
 		return res, &domain.ConcurrencyError{Stream: r.Stream, Expected: r.Expected, Actual: actual}, nil
+	}
+	if (r.Expected.IsAny() || r.Expected.IsStreamExists()) && actual >= 0 && len(r.Events) > 0 {
+		// No revision to tell a retry by: look for the ids in the stream.
+		prev, ok, dup, err := s.checkIDs(ctx, r.Stream, r.Events)
+		if err != nil || ok {
+			return appendResult{AppendResult: prev}, nil, err
+		}
+		if dup != nil {
+			return res, dup, nil
+		}
 	}
 	if len(r.Events) == 0 {
 		if actual < 0 {
@@ -223,7 +238,7 @@ func (s *Store) appendOne(ctx context.Context, r domain.AppendRequest, now int64
 		// Without a savepoint, either nothing was inserted (i == 0) or the
 		// caller rolls the whole single-append transaction back.
 		if i == 0 {
-			prev, ok, err := s.retried(ctx, r.Stream, r.Events)
+			prev, ok, err := s.retried(ctx, r.Stream, r.Expected, r.Events)
 			if err != nil || ok {
 				return appendResult{AppendResult: prev}, nil, err
 			}
@@ -273,15 +288,22 @@ func (s *Store) lastRevision(ctx context.Context, stream string) (int64, error) 
 }
 
 // retried reports whether events are already in stream, in order and
-// contiguous, from an earlier append, and returns that append's result.
-func (s *Store) retried(ctx context.Context, stream string, events []domain.EventData) (domain.AppendResult, bool, error) {
+// contiguous, from an earlier append made with the same expectation, and
+// returns that append's result. An exact (or no-stream) expectation says
+// where a retry's events must be: right after the expected revision. With
+// any or stream-exists the stream is searched for the first id.
+func (s *Store) retried(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.EventData) (domain.AppendResult, bool, error) {
 	var first int64
-	err := s.wst.findID.QueryRowContext(ctx, stream, events[0].ID[:]).Scan(&first)
-	if errors.Is(err, sql.ErrNoRows) {
-		return domain.AppendResult{}, false, nil
-	}
-	if err != nil {
-		return domain.AppendResult{}, false, fmt.Errorf("look up event %s: %w", events[0].ID, err)
+	if r, ok := expected.Revision(); ok {
+		first = int64(r) + 1
+	} else if !expected.IsNoStream() {
+		err := s.wst.findID.QueryRowContext(ctx, stream, events[0].ID[:]).Scan(&first)
+		if errors.Is(err, sql.ErrNoRows) {
+			return domain.AppendResult{}, false, nil
+		}
+		if err != nil {
+			return domain.AppendResult{}, false, fmt.Errorf("look up event %s: %w", events[0].ID, err)
+		}
 	}
 	rows, err := s.wst.idsFrom.QueryContext(ctx, stream, first, len(events))
 	if err != nil {
@@ -310,6 +332,62 @@ func (s *Store) retried(ctx context.Context, stream string, events []domain.Even
 		return domain.AppendResult{}, false, nil
 	}
 	return domain.AppendResult{NextRevision: rev, Position: domain.Position{Commit: pos, Prepare: pos}}, true, nil
+}
+
+// checkIDs keeps an event id from appearing twice in a stream when the
+// append gives no exact revision: it reads the stream's ids. An append
+// that repeats events already there, in order, is a retry (ok, with the
+// earlier result); one that repeats only some of them is refused (dup).
+// This costs a read of the stream's ids, which is why the ledger, which
+// always appends with an exact revision, never comes here.
+func (s *Store) checkIDs(ctx context.Context, stream string, events []domain.EventData) (prev domain.AppendResult, ok bool, dup error, err error) {
+	want := make(map[string]int, len(events))
+	for i, e := range events {
+		want[string(e.ID[:])] = i
+	}
+	rows, err := s.wst.allIDs.QueryContext(ctx, stream)
+	if err != nil {
+		return prev, false, nil, fmt.Errorf("read the stream's event ids: %w", err)
+	}
+	defer rows.Close()
+	var (
+		id  []byte
+		rev int64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &rev); err != nil {
+			return prev, false, nil, fmt.Errorf("read the stream's event ids: %w", err)
+		}
+		i, seen := want[string(id)]
+		if !seen {
+			continue
+		}
+		rows.Close()
+		if i == 0 {
+			prev, ok, err := s.retried(ctx, stream, domain.Exact(uint64(rev-1)), events)
+			if err != nil || ok {
+				return prev, ok, nil, err
+			}
+		}
+		return prev, false, fmt.Errorf("append %s: event %s is already in the stream at revision %d and this append is not an identical retry; nothing was written: %w",
+			stream, events[i].ID, rev, domain.ErrDuplicate), nil
+	}
+	return prev, false, nil, rows.Err()
+}
+
+// uniqueIDs refuses an append that carries one id twice.
+func uniqueIDs(stream string, events []domain.EventData) error {
+	if len(events) < 2 {
+		return nil
+	}
+	seen := make(map[[16]byte]struct{}, len(events))
+	for _, e := range events {
+		if _, dup := seen[e.ID]; dup {
+			return fmt.Errorf("append %s: event %s appears twice in one append; nothing was written: %w", stream, e.ID, domain.ErrDuplicate)
+		}
+		seen[e.ID] = struct{}{}
+	}
+	return nil
 }
 
 // notify wakes every subscription waiting for new events.

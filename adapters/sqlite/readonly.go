@@ -144,7 +144,7 @@ func whyNotWritable(path string, err error) (roCause, bool) {
 type schemaError struct{ version int }
 
 func (e *schemaError) Error() string {
-	return fmt.Sprintf("the file has schema version %d, want %d (is it a grantledger event store?)", e.version, schemaVersion)
+	return fmt.Sprintf("the file has schema version %d, want %d to %d (is it a grantledger event store?)", e.version, oldestSchema, schemaVersion)
 }
 
 // openReadOnly opens the pool read-only. The file is in WAL mode, and
@@ -223,7 +223,7 @@ func (s *Store) tryReadOnly(driverName, query string) error {
 	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if v != schemaVersion {
+	if v < oldestSchema || v > schemaVersion {
 		return &schemaError{version: v}
 	}
 	if err := s.rst.prepare(ctx, s.db); err != nil {

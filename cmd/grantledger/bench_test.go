@@ -89,7 +89,7 @@ func bareInsert(tb testing.TB, path string, rows []domain.RecordedEvent) float64
 	for _, q := range []string{"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", `CREATE TABLE events (
 		pos INTEGER PRIMARY KEY, stream TEXT NOT NULL, revision INTEGER NOT NULL, event_id BLOB NOT NULL,
 		type TEXT NOT NULL, data BLOB NOT NULL, metadata BLOB NOT NULL, created INTEGER NOT NULL,
-		UNIQUE (stream, revision), UNIQUE (stream, event_id))`} {
+		UNIQUE (stream, revision))`} { // the store's schema (version 2)
 		if _, err := db.Exec(q); err != nil {
 			tb.Fatal(err)
 		}
