@@ -145,7 +145,10 @@ func TestActorIsThePrincipalAndRetryIsSafe(t *testing.T) {
 		t.Fatalf("first: got %d %s, want 201", status, b)
 	}
 	status2, b2, _ := f.do("POST", "/v1/commands", f.tok["grantee"], env)
-	if status2 != 200 || !strings.Contains(string(b2), `"duplicate": true`) {
+	var dup struct {
+		Duplicate bool `json:"duplicate"`
+	}
+	if status2 != 200 || json.Unmarshal(b2, &dup) != nil || !dup.Duplicate {
 		t.Fatalf("retry: got %d %s, want 200 duplicate", status2, b2)
 	}
 	var first, again struct {
@@ -510,7 +513,10 @@ func TestReportsAsOfAndFormats(t *testing.T) {
 		})
 	}
 	status, b, _ = f.do("GET", "/v1/verify", f.tok["auditor"], nil)
-	if status != 200 || !strings.Contains(string(b), `"ok": true`) {
+	var ver struct {
+		OK bool `json:"ok"`
+	}
+	if status != 200 || json.Unmarshal(b, &ver) != nil || !ver.OK {
 		t.Errorf("verify: got %d %s, want 200 ok", status, b)
 	}
 }
