@@ -190,8 +190,14 @@ type AppendOutcome struct {
 // BatchAppender is implemented by stores that can make many appends durable
 // in one commit (one fsync) while keeping each append atomic on its own: a
 // request that fails its expected revision writes nothing and does not stop
-// the others. The error return is for a failure of the whole batch, in which
-// case nothing at all was written.
+// the others. Requests to one stream form a chain, though: once one fails,
+// every later request to that stream in the batch fails too, with a
+// *ConcurrencyError whose AfterFailed is set, and writes nothing, even when
+// its own expected revision happens to match (another writer may have
+// appended exactly as many events as the failed request carried, and the
+// later request was built on the failed one's events: writing it would
+// break the stream's hash chain). The error return is for a failure of the
+// whole batch, in which case nothing at all was written.
 type BatchAppender interface {
 	AppendBatch(ctx context.Context, reqs []AppendRequest) ([]AppendOutcome, error)
 }

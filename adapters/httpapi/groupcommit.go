@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -88,10 +89,30 @@ func (g *GroupCommit) AppendBatch(ctx context.Context, reqs []domain.AppendReque
 		return g.ba.AppendBatch(ctx, reqs)
 	}
 	out := make([]domain.AppendOutcome, len(reqs))
+	failed := map[string]bool{}
 	for i, r := range reqs {
+		if failed[r.Stream] {
+			// See domain.BatchAppender: a later append to a stream whose
+			// earlier append failed is refused, not tried.
+			out[i].Err = &domain.ConcurrencyError{Stream: r.Stream, Expected: r.Expected, Actual: g.lastRevision(ctx, r.Stream), AfterFailed: true}
+			continue
+		}
 		out[i].Result, out[i].Err = g.EventStore.Append(ctx, r.Stream, r.Expected, r.Events)
+		if out[i].Err != nil {
+			failed[r.Stream] = true
+		}
 	}
 	return out, nil
+}
+
+// lastRevision returns the stream's last revision, -1 when it has no
+// events or cannot be read (the answer is only informative).
+func (g *GroupCommit) lastRevision(ctx context.Context, stream string) int64 {
+	evs, err := g.EventStore.ReadStream(ctx, stream, math.MaxUint64, domain.Backwards, 1)
+	if err != nil || len(evs) == 0 {
+		return -1
+	}
+	return int64(evs[0].Revision)
 }
 
 func (g *GroupCommit) run() {

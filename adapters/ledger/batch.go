@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 
 	"github.com/grantledger/grantledger/domain"
@@ -95,9 +96,18 @@ func (s *Service) HandleBatch(ctx context.Context, envs []domain.Envelope) []Bat
 				continue
 			}
 			// The tentative state of this stream is wrong from here on.
-			failed[pd.p.name] = true
 			touched[pd.p.name].agg = nil
 			out[pd.i].Result = Result{}
+			if oerr == nil {
+				// The store wrote an append that was built on an earlier
+				// one it refused: domain.BatchAppender forbids this, and
+				// the stream's chain now has a wrong link. Say so; do not
+				// apply the command again on top of it.
+				out[pd.i].Err = &domain.Error{Code: domain.EInternal, Field: "store",
+					Message: fmt.Sprintf("the event store wrote command %s to %s at position %v after refusing an earlier append to that stream in the same batch; run 'grantledger verify'", pd.p.env.CommandID, pd.p.name, outcomes[k].Result.Position)}
+				continue
+			}
+			failed[pd.p.name] = true
 			if err != nil || errors.Is(oerr, domain.ErrConcurrency) {
 				retry = append(retry, pd.i)
 			} else {

@@ -73,7 +73,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 // AppendBatch implements domain.BatchAppender: every request is atomic on
 // its own, and one commit (one fsync) makes all that succeeded durable. A
 // request that fails its expected revision, or reuses an event id, writes
-// nothing and gets its error in its outcome; the others go on.
+// nothing and gets its error in its outcome; the others go on, except the
+// later requests to the same stream, which fail too (see
+// domain.BatchAppender).
 func (s *Store) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([]domain.AppendOutcome, error) {
 	out := make([]domain.AppendOutcome, len(reqs))
 	if err := s.write(ctx, reqs, out, true); err != nil {
@@ -117,7 +119,19 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 	}
 	now := s.now().UTC().UnixNano()
 	wrote := false
+	var failed map[string]bool // streams with a failed request in this batch
 	for i, r := range reqs {
+		if failed[r.Stream] {
+			// A later append to a stream whose earlier append in this batch
+			// failed was built on events that were not written: refuse it,
+			// even when its expected revision happens to match.
+			actual, err := s.lastRevision(ctx, r.Stream)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.Stream, err)
+			}
+			out[i].Err = &domain.ConcurrencyError{Stream: r.Stream, Expected: r.Expected, Actual: actual, AfterFailed: true}
+			continue
+		}
 		res, reqErr, err := s.appendOne(ctx, r, now, batch && len(r.Events) > 1)
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.Stream, err)
@@ -131,6 +145,12 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 			return nil
 		}
 		out[i] = domain.AppendOutcome{Result: res.AppendResult, Err: reqErr}
+		if reqErr != nil {
+			if failed == nil {
+				failed = map[string]bool{}
+			}
+			failed[r.Stream] = true
+		}
 		wrote = wrote || (reqErr == nil && res.wrote)
 	}
 	if _, err := s.wst.commit.ExecContext(context.WithoutCancel(ctx)); err != nil {

@@ -102,26 +102,51 @@ func testBatchFailingRequest(t *testing.T, h *harness) {
 
 // testBatchSameStreamTwice checks that a request sees the requests before
 // it in the same batch.
+// testBatchSameStreamTwice: requests to one stream in one batch form a
+// chain (domain.BatchAppender). Once one fails, the later ones to that
+// stream fail too, even when their expected revision matches, as it does
+// when another writer appended exactly as many events as the failed request
+// carried; requests to other streams go on.
 func testBatchSameStreamTwice(t *testing.T, h *harness) {
 	b := h.batcher(t)
-	s := h.stream("twice")
+	s, other := h.stream("twice"), h.stream("other")
 	first, second, stale := events("first", 2), events("second", 1), events("stale", 1)
+	otherEvs := events("other", 1)
 	out, err := b.AppendBatch(h.ctx, []domain.AppendRequest{
 		{Stream: s, Expected: domain.NoStream, Events: first},
-		{Stream: s, Expected: domain.NoStream, Events: stale},
 		{Stream: s, Expected: domain.Exact(1), Events: second},
 	})
 	if err != nil {
 		t.Fatalf("AppendBatch: %v", err)
 	}
-	if out[0].Err != nil || out[2].Err != nil {
-		t.Fatalf("requests 0 and 2: got errors %v and %v, want none", out[0].Err, out[2].Err)
+	if out[0].Err != nil || out[1].Err != nil {
+		t.Fatalf("a chain of two appends: got errors %v and %v, want none", out[0].Err, out[1].Err)
 	}
-	wantConcurrency(t, out[1].Err, s, domain.NoStream, 1)
-	if out[2].Result.NextRevision != 2 {
-		t.Errorf("request 2: NextRevision got %d, want 2", out[2].Result.NextRevision)
+	if out[1].Result.NextRevision != 2 {
+		t.Errorf("request 1: NextRevision got %d, want 2", out[1].Result.NextRevision)
+	}
+	// The stream is at revision 2. A stale append expecting revision 1
+	// fails; the append built on it expects revision 2, which matches, and
+	// must fail all the same.
+	out, err = b.AppendBatch(h.ctx, []domain.AppendRequest{
+		{Stream: s, Expected: domain.Exact(1), Events: stale},
+		{Stream: other, Expected: domain.NoStream, Events: otherEvs},
+		{Stream: s, Expected: domain.Exact(2), Events: events("built-on-stale", 1)},
+	})
+	if err != nil {
+		t.Fatalf("AppendBatch: %v", err)
+	}
+	wantConcurrency(t, out[0].Err, s, domain.Exact(1), 2)
+	if out[1].Err != nil {
+		t.Errorf("request to another stream: %v, want it written", out[1].Err)
+	}
+	wantConcurrency(t, out[2].Err, s, domain.Exact(2), 2)
+	var ce *domain.ConcurrencyError
+	if errors.As(out[2].Err, &ce) && !ce.AfterFailed {
+		t.Errorf("request after the failed one: AfterFailed is false, want true")
 	}
 	got := h.readStream(t, s)
 	checkSame(t, "stream", got, append(append([]domain.EventData(nil), first...), second...))
 	checkRevisions(t, "stream", got, 0)
+	checkSame(t, "other stream", h.readStream(t, other), otherEvs)
 }
