@@ -275,3 +275,186 @@ func TestRetryAfterTimeoutHTTP(t *testing.T) {
 	}
 	t.Logf("%d commands, %d first attempts timed out; resends answered: %d created, %d duplicate (200); each command recorded once", clients*per, timeouts, created, dups)
 }
+
+// batchAnswer is the part of httpapi.BatchResponse the test reads (its
+// results carry events as interfaces, which JSON cannot decode into).
+type batchAnswer struct {
+	Applied int `json:"applied"`
+	Failed  int `json:"failed"`
+	Results []struct {
+		Index  int `json:"index"`
+		Status int `json:"status"`
+		Result *struct {
+			Duplicate bool `json:"duplicate"`
+		} `json:"result"`
+		Problem *httpapi.Problem `json:"problem"`
+	} `json:"results"`
+}
+
+// postBatch sends envs as one JSON array to /v1/commands/batch and returns
+// the status and the decoded answer.
+func postBatch(client *http.Client, url, token string, envs []domain.Envelope) (int, batchAnswer, error) {
+	var out batchAnswer
+	b, err := json.Marshal(envs)
+	if err != nil {
+		return 0, out, err
+	}
+	req, err := http.NewRequest("POST", url+"/v1/commands/batch", bytes.NewReader(b))
+	if err != nil {
+		return 0, out, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, out, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, out, err
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		return resp.StatusCode, out, fmt.Errorf("status %d, answer %.300s: %w", resp.StatusCode, body, err)
+	}
+	return resp.StatusCode, out, nil
+}
+
+// TestConcurrentWritersHTTPBatch is TestConcurrentWritersHTTP through
+// POST /v1/commands/batch: each writer sends its commands in batches of
+// 10 to one of two API servers on one SQLite file; a command answered 409
+// or 503 inside a batch is resent, with the same id, in the writer's next
+// batch. Then every batch is sent once more, as a client that lost the
+// answers would: every command must come back 200 (already applied) and
+// nothing may be appended. Exactly writers x perWriter spendings, each
+// command once, every total exact to the cent.
+func TestConcurrentWritersHTTPBatch(t *testing.T) {
+	writers, per := concurrencyShape()
+	const servers, batchSize = 2, 10
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	tokens, err := httpapi.OpenTokens("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := granteeToken(t, tokens)
+	api := make([]*apiServer, servers)
+	for i := range api {
+		api[i] = startAPI(t, path, tokens, nil)
+	}
+	for _, env := range Setup() {
+		if _, err := api[0].svc.Handle(context.Background(), env); err != nil {
+			t.Fatalf("setup %s: %v", env.Type, err)
+		}
+	}
+	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: writers}}
+	defer client.CloseIdleConnections()
+	want := map[Cell]domain.Money{}
+	for w := 0; w < writers; w++ {
+		for k := 0; k < per; k++ {
+			s := NewSpending(3, w, k)
+			want[Cell{s.Line, s.Year}] += s.Amount
+		}
+	}
+	var mu sync.Mutex
+	var errs []string
+	requests, resent, created, dups := 0, 0, 0, 0
+	fail := func(format string, args ...any) {
+		mu.Lock()
+		errs = append(errs, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			url := api[w%servers].url
+			var queue []domain.Envelope
+			for k := 0; k < per; k++ {
+				queue = append(queue, NewSpending(3, w, k).Envelope())
+			}
+			for rounds := 0; len(queue) > 0; rounds++ {
+				if rounds == 200 {
+					fail("writer %d: %d commands still not applied after 200 batches", w, len(queue))
+					return
+				}
+				n := min(batchSize, len(queue))
+				batch := queue[:n]
+				status, res, err := postBatch(client, url, token, batch)
+				mu.Lock()
+				requests++
+				mu.Unlock()
+				if err != nil || status != http.StatusOK || len(res.Results) != n {
+					fail("writer %d: batch answered %d with %d results, want 200 with %d: %v", w, status, len(res.Results), n, err)
+					return
+				}
+				var again []domain.Envelope
+				for i, item := range res.Results {
+					switch {
+					case item.Index != i:
+						fail("writer %d: result %d has index %d", w, i, item.Index)
+					case item.Status == http.StatusCreated:
+						mu.Lock()
+						created++
+						mu.Unlock()
+					case item.Status == http.StatusOK:
+						mu.Lock()
+						dups++
+						mu.Unlock()
+					case item.Status == http.StatusConflict || item.Status == http.StatusServiceUnavailable:
+						again = append(again, batch[i])
+					default:
+						fail("writer %d: command %s answered %d: %+v", w, batch[i].CommandID, item.Status, item.Problem)
+					}
+				}
+				mu.Lock()
+				resent += len(again)
+				mu.Unlock()
+				queue = append(again, queue[n:]...)
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	if len(errs) > 0 {
+		t.Fatalf("%d failures; first: %s", len(errs), errs[0])
+	}
+	if created != writers*per || dups != 0 {
+		t.Errorf("answers: got %d created and %d duplicate, want %d created and 0 duplicate (every command id was new)", created, dups, writers*per)
+	}
+	checkTotals(t, api[1].store, writers*per, want)
+
+	// The lost-answer retry: every batch again, in one request per writer's
+	// batch; all must come back 200 and nothing may be appended.
+	before, err := api[0].store.ReadAll(context.Background(), domain.Position{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for w := 0; w < writers; w++ {
+		for k := 0; k < per; k += batchSize {
+			var batch []domain.Envelope
+			for j := k; j < min(k+batchSize, per); j++ {
+				batch = append(batch, NewSpending(3, w, j).Envelope())
+			}
+			status, res, err := postBatch(client, api[(w+1)%servers].url, token, batch)
+			if err != nil || status != http.StatusOK || res.Applied != len(batch) || res.Failed != 0 {
+				t.Fatalf("resent batch of writer %d: status %d, applied %d, failed %d, err %v; want 200 with all %d applied", w, status, res.Applied, res.Failed, err, len(batch))
+			}
+			for _, item := range res.Results {
+				if item.Status != http.StatusOK || item.Result == nil || !item.Result.Duplicate {
+					t.Fatalf("resent command of writer %d: status %d, want 200 with the first answer marked duplicate", w, item.Status)
+				}
+			}
+		}
+	}
+	after, err := api[0].store.ReadAll(context.Background(), domain.Position{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("resending every batch appended %d events, want none", len(after)-len(before))
+	}
+	t.Logf("%d writers x %d commands in batches of %d through POST /v1/commands/batch on %d servers: %d applied with %d requests (%d commands resent after 409/503) in %s; every batch resent: all 200, nothing appended",
+		writers, per, batchSize, servers, writers*per, requests, resent, took.Round(10*time.Millisecond))
+}
