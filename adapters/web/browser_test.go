@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/grantledger/grantledger/adapters/seeds"
 )
@@ -209,6 +210,75 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("error text %q", got)
 		}
 		shot(t, ctx, dir, "form-error")
+	})
+
+	t.Run("keyboard only: skip link, focus shown, a form opened, walked and sent", func(t *testing.T) {
+		ctx := grantee
+		active := func(what string) string {
+			return get(t, ctx, what, chromedp.Evaluate[string](`(() => { const e = document.activeElement; return e ? (e.id || e.className || e.tagName) + '|' + e.tagName : '' })()`))
+		}
+		outlined := func(what string) bool {
+			return get(t, ctx, what, chromedp.Evaluate[bool](`(() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 })()`))
+		}
+		run(t, ctx, "open the agreement", chromedp.Navigate(agreementURL), chromedp.WaitVisible(chromedp.CSS(`table#years`)))
+		run(t, ctx, "Tab", chromedp.KeyEvent(kb.Tab))
+		if got := active("first Tab"); !strings.HasPrefix(got, "skip|A") {
+			t.Fatalf("first Tab focuses %q, want the skip link", got)
+		}
+		if !get(t, ctx, "skip link shown", chromedp.Evaluate[bool](`document.activeElement.getBoundingClientRect().left >= 0`)) {
+			t.Errorf("the focused skip link is still off screen")
+		}
+		run(t, ctx, "Enter on the skip link", chromedp.KeyEvent(kb.Enter))
+		if got := get(t, ctx, "hash", chromedp.Evaluate[string](`location.hash`)); got != "#main" {
+			t.Errorf("after Enter on the skip link the page is at %q, want #main", got)
+		}
+		// Tab on to the spending form's summary; every stop must show focus.
+		found := false
+		for i := 0; i < 300 && !found; i++ {
+			run(t, ctx, "Tab", chromedp.KeyEvent(kb.Tab))
+			if !outlined("focus outline") {
+				t.Fatalf("Tab stop %d (%s) shows no focus outline", i, active("focused"))
+			}
+			found = get(t, ctx, "at the form", chromedp.Evaluate[bool](`document.activeElement.matches('#form-record_spending summary')`))
+		}
+		if !found {
+			t.Fatalf("300 Tabs did not reach the spending form")
+		}
+		run(t, ctx, "Enter opens the form", chromedp.KeyEvent(kb.Enter))
+		if !get(t, ctx, "form open", chromedp.Evaluate[bool](`document.querySelector('#form-record_spending').open`)) {
+			t.Fatalf("Enter on the form's summary did not open it")
+		}
+		// Tab walks the form's controls in order, none skipped. (A date
+		// input takes one Tab per part: day, month, year, its picker.)
+		want := get(t, ctx, "controls", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#form-record_spending form :is(input, select, textarea, button)')].filter(e => e.type !== 'hidden').map(e => e.id || e.type)`))
+		var got []string
+		for i := 0; i < 3*len(want) && (len(got) == 0 || got[len(got)-1] != want[len(want)-1]); i++ {
+			run(t, ctx, "Tab", chromedp.KeyEvent(kb.Tab))
+			c := get(t, ctx, "control", chromedp.Evaluate[string](`document.activeElement.id || document.activeElement.type`))
+			if !outlined("control outline") {
+				t.Errorf("control %s shows no focus outline", c)
+			}
+			if len(got) == 0 || got[len(got)-1] != c {
+				got = append(got, c)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("Tab order in the form: got %v, want %v", got, want)
+		}
+		// Type the figures where the focus is, then send with Enter.
+		run(t, ctx, "fill by keyboard",
+			chromedp.SetValue(chromedp.ID(`#f-record_spending-year`), "2"),
+			chromedp.SetValue(chromedp.ID(`#f-record_spending-date`), "2024-01-17"),
+			chromedp.Focus(chromedp.ID(`#f-record_spending-amount`)),
+			chromedp.KeyEvent("3,00"),
+			chromedp.Focus(chromedp.ID(`#f-record_spending-document`)),
+			chromedp.KeyEvent("KEYBOARD-1"),
+			chromedp.KeyEvent(kb.Enter),
+			chromedp.WaitVisible(chromedp.CSS(`p.flash`)),
+		)
+		if n := f.documents(t, "KEYBOARD-1"); n != 1 {
+			t.Errorf("spendings with document KEYBOARD-1: got %d, want 1", n)
+		}
 	})
 
 	t.Run("a double submit applies once", func(t *testing.T) {

@@ -166,6 +166,24 @@ func (c *client) signIn(f *fixture, key string) {
 // spendings counts the non-reversed spending of seed 004 in the store.
 func (f *fixture) spendings(t testing.TB) int {
 	t.Helper()
+	return len(f.spendingRows(t))
+}
+
+// documents counts seed 004's spendings whose document reference is doc.
+func (f *fixture) documents(t testing.TB, doc string) int {
+	t.Helper()
+	n := 0
+	for _, r := range f.spendingRows(t) {
+		if r.Document == doc {
+			n++
+		}
+	}
+	return n
+}
+
+// spendingRows returns seed 004's spendings as the store holds them.
+func (f *fixture) spendingRows(t testing.TB) []projections.SpendingRow {
+	t.Helper()
 	l := projections.NewLedger(time.Time{})
 	dec := projections.NewDecoder(nil)
 	evs, err := f.store.ReadAll(context.Background(), domain.Position{}, 100000)
@@ -183,5 +201,5 @@ func (f *fixture) spendings(t testing.TB) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(av.Spendings)
+	return av.Spendings
 }
