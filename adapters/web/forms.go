@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 // field is one input of a form, with what was typed and its error.
 type field struct {
 	Name, Label, Kind, Value, Error, Hint string
+	Detail                                string // the ledger's own words under Error (see refusal)
 	Required                              bool
 	Options                               []option
 }
@@ -31,7 +31,8 @@ type form struct {
 	CommandID string
 	Fields    []*field
 	Error     string
-	Open      bool // shown expanded (it has errors)
+	Detail    string // the ledger's own words under Error (see refusal)
+	Open      bool   // shown expanded (it has errors)
 }
 
 func (f *form) field(name string) *field {
@@ -233,7 +234,7 @@ func (h *Handler) command(w http.ResponseWriter, r *http.Request, v *view) {
 			return
 		}
 		h.log.Info("web: command refused", "type", typ, "agreement", number, "actor", v.Who.Actor(), "error", err)
-		placeError(f, err)
+		placeError(v, f, page.A, err)
 	}
 	f.Open = true
 	if f.Error == "" {
@@ -255,28 +256,18 @@ func knownForm(typ string) bool {
 	return false
 }
 
-// placeError puts a ledger error next to the field it names, or on the
-// form when it names none (a rule about several figures).
-func placeError(f *form, err error) {
-	var de *domain.Error
-	if errors.As(err, &de) && de.Field != "" {
-		name := strings.TrimPrefix(de.Field, "data.")
-		if i := strings.IndexAny(name, "[."); i > 0 {
-			name = name[:i]
-		}
-		if fd := f.field(name); fd != nil {
-			fd.Error = de.Message
-			f.Error = ""
+// placeError puts a ledger refusal, in the page's language (see explain),
+// next to the field it is about, or at the top of the form when it names
+// none (a rule about several figures). When it goes next to a field, the
+// top of the form shows the generic "not saved" line.
+func placeError(v *view, f *form, a *domain.Agreement, err error) {
+	r := explain(v.Lang, err, a)
+	if r.Field != "" {
+		if fd := f.field(r.Field); fd != nil {
+			fd.Error, fd.Detail = r.Text, r.Detail
+			f.Error, f.Detail = "", ""
 			return
 		}
 	}
-	var re *domain.RuleError
-	if errors.As(err, &re) {
-		f.Error = re.Message
-		if fd := f.field("amount"); fd != nil && strings.Contains(re.Rule, "exceed") {
-			fd.Error = re.Message
-		}
-		return
-	}
-	f.Error = err.Error()
+	f.Error, f.Detail = r.Text, r.Detail
 }

@@ -67,6 +67,8 @@ var messages = map[string][2]string{
 	"saved":                {"Saved: %s.", "Saglabāts: %s."},
 	"duplicate":            {"This form was already sent; it was applied once (%s).", "Šī veidlapa jau tika nosūtīta; tā piemērota vienreiz (%s)."},
 	"form_refused":         {"Not saved. Nothing was changed; what you typed is kept below.", "Nav saglabāts. Nekas netika mainīts; ievadītais ir saglabāts zemāk."},
+	"refused_untold":       {"Not saved:", "Nav saglabāts:"},
+	"refused_conflict":     {"Someone else changed this agreement at the same moment; nothing was saved. Send the form again.", "Kāds cits tajā pašā brīdī mainīja šo līgumu; nekas netika saglabāts. Nosūtiet veidlapu vēlreiz."},
 	"csrf_refused":         {"This form has expired or did not come from this site. Open the page again and resend.", "Veidlapa ir novecojusi vai nav no šīs vietnes. Atveriet lapu vēlreiz un nosūtiet atkārtoti."},
 	"admin_no_pages":       {"Admin tokens manage tokens through the API; the pages show ledger data, which admins do not read.", "Administratora žetoni pārvalda žetonus caur API; lapas rāda virsgrāmatas datus, ko administratori nelasa."},
 	"forbidden_agreement":  {"This agreement is not one of your organisation's.", "Šis līgums nav jūsu organizācijas."},

@@ -2,11 +2,14 @@ package web
 
 import (
 	"crypto/tls"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/adapters/seeds"
 )
@@ -333,4 +336,134 @@ func TestConcurrentDoubleSubmit(t *testing.T) {
 	if got := f.spendings(t); got != before+1 {
 		t.Errorf("spendings: got %d, want %d", got, before+1)
 	}
+}
+
+// shown returns the error a page shows at marker (`id="f-…-err"` next to
+// a field, or `id="form-…"` for the top of that form): its text and the
+// ledger's own words under it, HTML-unescaped.
+func shown(t *testing.T, body, marker string) (text, detail string) {
+	t.Helper()
+	i := strings.Index(body, marker)
+	if i < 0 {
+		t.Fatalf("page has no %s; errors: %s", marker, problemOf(body))
+	}
+	rest := body[i:]
+	open := `class="err">`
+	if strings.HasPrefix(marker, `id="form-`) {
+		open = `class="problem" role="alert">`
+	}
+	j := strings.Index(rest, open)
+	if j < 0 {
+		t.Fatalf("no %s after %s; errors: %s", open, marker, problemOf(body))
+	}
+	rest = rest[j+len(open):]
+	text = strings.TrimSpace(rest[:strings.Index(rest, "<")])
+	const det = `<span class="detail" lang="en">`
+	rest = strings.TrimLeft(rest[strings.Index(rest, "<"):], " ")
+	if strings.HasPrefix(rest, det) {
+		rest = rest[len(det):]
+		detail = rest[:strings.Index(rest, "<")]
+	}
+	return html.UnescapeString(text), html.UnescapeString(detail)
+}
+
+func TestFormRefusalsInThePagesLanguage(t *testing.T) {
+	f := newFixture(t)
+	lv := agreementPath(seeds.Seed004) + "&lang=lv"
+	en := agreementPath(seeds.Seed004)
+	grantee := f.client(false)
+	grantee.signIn(f, "grantee")
+	funder := f.client(false)
+	funder.signIn(f, "funder")
+	csrf := map[*client]string{}
+	for _, c := range []*client{grantee, funder} {
+		_, page := c.get(en)
+		csrf[c] = hidden(t, page, "", "csrf")
+	}
+	send := func(t *testing.T, c *client, path string, form url.Values) string {
+		t.Helper()
+		form.Set("csrf", csrf[c])
+		form.Set("command_id", uuid.NewString())
+		resp, body := c.post(path, form)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("got %d, want 422; errors: %s", resp.StatusCode, problemOf(body))
+		}
+		return body
+	}
+	type want struct{ marker, text, detail string }
+	check := func(t *testing.T, body string, ws ...want) {
+		t.Helper()
+		for _, w := range ws {
+			text, detail := shown(t, body, w.marker)
+			if text != w.text {
+				t.Errorf("%s:\n got %q\nwant %q", w.marker, text, w.text)
+			}
+			if !strings.Contains(detail, w.detail) || (w.detail == "") != (detail == "") {
+				t.Errorf("%s detail:\n got %q\nwant it to contain %q", w.marker, detail, w.detail)
+			}
+		}
+	}
+	const refusedLV = "Nav saglabāts. Nekas netika mainīts; ievadītais ir saglabāts zemāk."
+
+	t.Run("lv: spending dated outside its year, next to the date", func(t *testing.T) {
+		before := f.spendings(t)
+		body := send(t, grantee, lv, url.Values{"type": {"record_spending"}, "line": {"civil"}, "year": {"2"},
+			"amount": {"10,00"}, "date": {"2030-01-01"}, "document": {"WEB-LV-1"}})
+		check(t, body,
+			want{`id="f-record_spending-date-err"`, "Datums neietilpst īstenošanas gada periodā.",
+				"date 2030-01-01 is outside year 2 of KNVOC-2022-2025 (2023-07-15..2024-07-14)"},
+			want{`id="form-record_spending"`, refusedLV, ""})
+		if !strings.Contains(body, `value="2030-01-01"`) || f.spendings(t) != before {
+			t.Errorf("typed date kept %v, spendings %d (want %d)", strings.Contains(body, `value="2030-01-01"`), f.spendings(t), before)
+		}
+	})
+	t.Run("lv: a return above the remainder, next to the amount, every figure in Latvian", func(t *testing.T) {
+		body := send(t, funder, lv, url.Values{"type": {"return_unspent"}, "line": {"civil"}, "year": {"2"},
+			"amount": {"5 000,00"}, "date": {"2024-08-01"}})
+		check(t, body,
+			want{`id="f-return_unspent-amount-err"`, "Atgriešanas summa 5 000,00 euro pārsniedz atlikumu 1 040,13 euro " +
+				"(plānotais 30 000,00 euro + pārcelts no iepriekšējā perioda 1 040,13 euro − faktiskie izdevumi 30 000,00 euro − " +
+				"pārcelts uz nākamo periodu 0,00 euro − atgriezts 0,00 euro).",
+				"line civil year 2: return of 5000.00 exceeds the remainder 1040.13"},
+			want{`id="form-return_unspent"`, refusedLV, ""})
+	})
+	t.Run("lv: a carry-over into a closed year, at the top of the form", func(t *testing.T) {
+		body := send(t, funder, lv, url.Values{"type": {"carry_over"}, "line": {"civil"}, "from_year": {"2"}, "date": {"2024-08-01"}})
+		check(t, body, want{`id="form-carry_over"`, "Īstenošanas gads ir slēgts: tajā vairs neko nevar reģistrēt vai pārcelt.",
+			"year 3 of KNVOC-2022-2025 is closed: nothing can be carried into it"})
+	})
+	t.Run("lv: closing a year with a remainder names every line's remainder", func(t *testing.T) {
+		body := send(t, funder, lv, url.Values{"type": {"close_year"}, "year": {"2"}, "date": {"2024-09-30"}})
+		check(t, body, want{`id="form-close_year"`, "Īstenošanas gadu nevar slēgt: atlikums ir 1 213,47 euro " +
+			"(Pilsoniskās sabiedrības attīstība Kurzemes reģionā: 1 040,13 euro; Mazākumtautību NVO attīstība un ilgtspēja: 173,34 euro). " +
+			"Vispirms atlikumu pārceliet, atgrieziet vai izlabojiet datus.",
+			"year 2 of KNVOC-2022-2025 cannot be closed: its remainder is 1213.47"})
+	})
+	t.Run("lv: planning a year already planned", func(t *testing.T) {
+		body := send(t, funder, lv, url.Values{"type": {"plan_budget"}, "line": {"minority"}, "year": {"2"}, "amount": {"1,00"}})
+		check(t, body, want{`id="form-plan_budget"`, "Šai budžeta pozīcijai šajā īstenošanas gadā jau ir plānotā summa 19 000,00 euro. Lai to mainītu, jāveic budžeta grozījums.",
+			"line minority year 2 is already planned at 19000.00"})
+	})
+	t.Run("lv: an unknown budget line gets a Latvian lead-in and the ledger's words", func(t *testing.T) {
+		body := send(t, funder, lv, url.Values{"type": {"plan_budget"}, "line": {"nope"}, "year": {"2"}, "amount": {"1,00"}})
+		check(t, body,
+			want{`id="f-plan_budget-line-err"`, "Budžeta pozīcija nav atrasta.", `KNVOC-2022-2025 has no budget line "nope" (it has: civil, minority)`},
+			want{`id="form-plan_budget"`, refusedLV, ""})
+	})
+	t.Run("lv: a field error it cannot tell apart keeps the English under a Latvian lead-in", func(t *testing.T) {
+		body := send(t, grantee, lv, url.Values{"type": {"record_delivery"}, "indicator": {"webinars"}, "year": {"2"}, "date": {"2024-01-10"}})
+		check(t, body, want{`id="f-record_delivery-quantity-err"`, "Nav saglabāts:", "indicator webinars adds up quantities: quantity must be more than 0"})
+	})
+	t.Run("en: the English sentence in the page's money format, the ledger's message under it", func(t *testing.T) {
+		body := send(t, funder, en, url.Values{"type": {"close_year"}, "year": {"2"}, "date": {"2024-09-30"}})
+		check(t, body, want{`id="form-close_year"`, "The year cannot be closed: its remainder is 1,213.47 EUR " +
+			"(Pilsoniskās sabiedrības attīstība Kurzemes reģionā: 1,040.13 EUR; Mazākumtautību NVO attīstība un ilgtspēja: 173.34 EUR). " +
+			"Carry it over, return it or correct the figures first.",
+			"year 2 of KNVOC-2022-2025 cannot be closed: its remainder is 1213.47 (civil: 1040.13 neither spent, carried over nor returned; " +
+				"minority: 173.34 neither spent, carried over nor returned); carry it over, return it, or correct the figures first"})
+	})
+	t.Run("en: a field error keeps today's message", func(t *testing.T) {
+		body := send(t, funder, en, url.Values{"type": {"plan_budget"}, "line": {"nope"}, "year": {"2"}, "amount": {"1,00"}})
+		check(t, body, want{`id="f-plan_budget-line-err"`, `KNVOC-2022-2025 has no budget line "nope" (it has: civil, minority)`, ""})
+	})
 }
