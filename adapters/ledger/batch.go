@@ -21,26 +21,41 @@ type BatchResult struct {
 // whole batch costs one durable commit; otherwise each command is appended
 // by itself. The result has one entry per command, in order.
 func (s *Service) HandleBatch(ctx context.Context, envs []domain.Envelope) []BatchResult {
+	cmds := make([]domain.Command, len(envs))
+	errs := make([]error, len(envs))
+	for i, env := range envs {
+		cmds[i], errs[i] = env.DecodeCommand()
+	}
+	return s.HandleDecodedBatch(ctx, envs, cmds, errs)
+}
+
+// HandleDecodedBatch is HandleBatch for a caller that has already decoded
+// and validated each envelope's command (cmds[i] and errs[i] are what
+// envs[i].DecodeCommand() returned), so that decoding can run ahead, in
+// another goroutine, while the previous batch is being written. A command
+// whose decoding failed gets its error and is not applied.
+func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope, cmds []domain.Command, errs []error) []BatchResult {
 	out := make([]BatchResult, len(envs))
 	ba, ok := s.store.(domain.BatchAppender)
 	if !ok || len(envs) == 1 {
 		for i, env := range envs {
-			out[i].Result, out[i].Err = s.Handle(ctx, env)
+			if errs[i] != nil {
+				out[i].Err = errs[i]
+				continue
+			}
+			out[i].Result, out[i].Err = s.HandleCommand(ctx, env, cmds[i])
 		}
 		return out
 	}
 
-	cmds := make([]domain.Command, len(envs))
 	names := make([]string, len(envs))
 	touched := map[string]*streamState{}
-	for i, env := range envs {
-		cmd, err := env.DecodeCommand()
-		if err != nil {
-			out[i].Err = err
+	for i := range envs {
+		if errs[i] != nil {
+			out[i].Err = errs[i]
 			continue
 		}
-		cmds[i] = cmd
-		names[i] = domain.StreamFor(cmd.AgreementNumber())
+		names[i] = domain.StreamFor(cmds[i].AgreementNumber())
 		touched[names[i]] = s.stream(names[i])
 	}
 	// Lock every stream of the batch, in name order so batches never deadlock.
@@ -60,7 +75,7 @@ func (s *Service) HandleBatch(ctx context.Context, envs []domain.Envelope) []Bat
 	var reqs []domain.AppendRequest
 	var pend []pending
 	for i, env := range envs {
-		if cmds[i] == nil {
+		if errs[i] != nil {
 			continue
 		}
 		st := touched[names[i]]
@@ -121,7 +136,7 @@ func (s *Service) HandleBatch(ctx context.Context, envs []domain.Envelope) []Bat
 	// Commands that lost a race (or whose batch failed) go again one by one;
 	// their command ids make this safe even if part had been written.
 	for _, i := range retry {
-		out[i].Result, out[i].Err = s.Handle(ctx, envs[i])
+		out[i].Result, out[i].Err = s.HandleCommand(ctx, envs[i], cmds[i])
 	}
 	return out
 }
