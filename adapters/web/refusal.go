@@ -97,7 +97,7 @@ var ruleTexts = map[string]func(f *figures, lineName func(string) string) string
 	"reversal-below-ineligible": func(f *figures, _ func(string) string) string {
 		left := f.fmt(f.money("actual") - f.money("amount"))
 		return f.say("Reversing this spending of %s would bring actual spending down from %s to %s, below the %s declared ineligible.",
-			"Stornējot šos izdevumus (%s), faktiskie izdevumi samazinātos no %s līdz %s — mazāk nekā neattiecināmie izdevumi %s.",
+			"Stornējot šos izdevumus (%s), faktiskie izdevumi samazinātos no %s līdz %s — mazāk nekā neatbilstoši veiktie izdevumi %s.",
 			f.euro("amount"), f.euro("actual"), left, f.euro("ineligible"))
 	},
 	"no-next-year": func(f *figures, _ func(string) string) string {
@@ -118,20 +118,20 @@ var ruleTexts = map[string]func(f *figures, lineName func(string) string) string
 	"ineligible-exceeds-spending": func(f *figures, _ func(string) string) string {
 		if f.has("spending") { // declared against one spending
 			return f.say("%s declared ineligible is more than this spending of %s.",
-				"Par neattiecināmiem atzītā summa %s pārsniedz šo izdevumu summu %s.", f.euro("amount"), f.euro("spending"))
+				"Par neatbilstoši veiktiem atzītā summa %s pārsniedz šo izdevumu summu %s.", f.euro("amount"), f.euro("spending"))
 		}
 		eligible := f.fmt(f.money("actual") - f.money("ineligible"))
 		return f.say("%s declared ineligible is more than the %s of spending not yet declared ineligible (actual %s − already ineligible %s).",
-			"Par neattiecināmiem atzītā summa %s pārsniedz izdevumus, kas vēl nav atzīti par neattiecināmiem: %s (faktiskie izdevumi %s − jau neattiecināmie izdevumi %s).",
+			"Par neatbilstoši veiktiem atzītā summa %s pārsniedz izdevumus, kas vēl nav atzīti par neatbilstoši veiktiem: %s (faktiskie izdevumi %s − jau par neatbilstoši veiktiem atzītie %s).",
 			f.euro("amount"), eligible, f.euro("actual"), f.euro("ineligible"))
 	},
 	"ineligible-reversed-spending": func(f *figures, _ func(string) string) string {
 		return f.say("This spending of %s was reversed: it is no longer actual spending and cannot be declared ineligible.",
-			"Šie izdevumi (%s) ir stornēti: tie vairs nav faktiskie izdevumi, un tos nevar atzīt par neattiecināmiem.", f.euro("amount"))
+			"Šie izdevumi (%s) ir stornēti: tie vairs nav faktiskie izdevumi, un tos nevar atzīt par neatbilstoši veiktiem.", f.euro("amount"))
 	},
 	"recovery-exceeds-outstanding": func(f *figures, _ func(string) string) string {
 		return f.say("The recovery of %s is more than the %s still outstanding (%s declared ineligible − %s already recovered).",
-			"Atgūstamā summa %s pārsniedz vēl neatgūto summu %s (neattiecināmie izdevumi %s − jau atgūts %s).",
+			"Atgūstamā summa %s pārsniedz vēl neatgūto summu %s (neatbilstoši veiktie izdevumi %s − jau atgūts %s).",
 			f.euro("amount"), f.euro("outstanding"), f.euro("declared"), f.euro("recovered"))
 	},
 	"remainder-not-zero": func(f *figures, lineName func(string) string) string {
