@@ -112,7 +112,10 @@ type auditEntry struct {
 // the audit trail. Apply folds one event; the runner keeps Position as its
 // checkpoint. A Ledger with AsOf set folds only events recorded at or before
 // that moment (by metadata recorded_at), so every report shows the ledger as
-// it stood then. A Ledger is not safe for concurrent use.
+// it stood then. Apply and UnmarshalBinary must not run concurrently with
+// any other method; the other methods may run concurrently with each other
+// (a restored ledger decodes its audit trail on first need, once, under a
+// lock of its own).
 type Ledger struct {
 	asOf     time.Time
 	position domain.Position
@@ -122,7 +125,11 @@ type Ledger struct {
 	byNumber map[string]*AgreementView
 	order    []*AgreementView // by registration
 	audit    [][]auditEntry   // blocks of auditChunk rows
-	rows     int
+	rows     int              // rows in audit
+	// lazy, when not nil, holds the audit rows of the snapshot the ledger
+	// was restored from, still encoded until first needed; audit then holds
+	// only the rows folded since (see auditReady).
+	lazy *lazyAudit
 }
 
 // NewLedger returns an empty read model. A non-zero asOf limits it to
@@ -235,6 +242,7 @@ func (l *Ledger) Agreements() []*AgreementView { return l.order }
 
 // AuditRows returns the audit trail rows in global order.
 func (l *Ledger) AuditRows() []AuditRow {
+	l.auditReady()
 	out := make([]AuditRow, 0, l.rows)
 	l.eachAudit(func(r AuditRow) { out = append(out, r) })
 	return out
@@ -242,6 +250,7 @@ func (l *Ledger) AuditRows() []AuditRow {
 
 // eachAudit calls fn with every audit row in global order.
 func (l *Ledger) eachAudit(fn func(AuditRow)) {
+	l.auditReady()
 	for _, blk := range l.audit {
 		for i := range blk {
 			r := blk[i].AuditRow

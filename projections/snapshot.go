@@ -2,9 +2,11 @@ package projections
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
+	"errors"
 	"fmt"
-	"io"
+	"hash/crc32"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,28 +14,39 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-// snapshotV2 is the compact form of a Ledger (snapshot version 3; version 2 was the same in one gob value). Most of
-// a read model is its audit trail and its spending lists, one row per
-// event; gob spends most of its time on such rows (a string header per
-// field, a GobDecoder call per time.Time). This form keeps them in columns
-// instead: repeating names (streams, types, actors, lines, reasons) as
-// indices into one name table, times as seconds and nanoseconds, ids as
-// bytes, and the strings that rarely repeat (hashes, documents,
-// descriptions) concatenated, so that reading a snapshot back allocates
-// one string for all of them. The aggregates' own spending maps are not
-// stored: they hold nothing the spending rows do not, and are rebuilt from
-// them. MarshalBinary falls back to version 1 (plain gob) for a read model
-// that the columns cannot hold exactly (a time outside UTC).
+// snapshotV2 is the compact form of a Ledger (snapshot versions 3 and 4;
+// version 2 was version 3 in one gob value and is rebuilt). Most of a read
+// model is its audit trail and its spending lists, one row per event; gob
+// spends most of its time on such rows (a string header per field, a
+// GobDecoder call per time.Time, reflection per number). This form keeps
+// them apart from the rest: repeating names (streams, types, actors,
+// lines, reasons) as indices into a name table, times as seconds and
+// nanoseconds, ids as bytes, and the strings that rarely repeat (hashes,
+// documents, descriptions) back to back, so that reading a snapshot
+// allocates one string for all of them. The aggregates' own spending maps
+// are not stored: they hold nothing the spending rows do not, and are
+// rebuilt from them. MarshalBinary falls back to version 1 (plain gob) for
+// a read model that this form cannot hold exactly (a time outside UTC).
+//
+// Version 4, the one written, is one gob value (snapHead: the views
+// without their spending rows, and the sizes of what follows) and then two
+// sections of its own: the spending rows (decoded when the snapshot is
+// read; see spendWriter) and the audit trail (kept undecoded by the
+// restored Ledger until something reads it; see auditsnap.go). Version 3
+// stored both as gob columns (spendCols, auditCols, AHash) and is still
+// read.
 type snapshotV2 struct {
 	snapHead
-	spendCols
-	auditCols
-	AHash packedStrings
+	spendCols               // version 3
+	auditCols               // version 3
+	AHash     packedStrings // version 3
+	spend     []byte        // version 4: the spending section, inside the data read
+	audit     []byte        // version 4: the audit section, inside the data read
 }
 
-// The parts of a compact snapshot are written as separate gob values:
-// gob reads a value of more than 10 MiB in growing chunks, copying it, and
-// the hashes alone are about 7 MB for 100 000 events.
+// snapHead is the first gob value of a compact snapshot. Version 3 wrote
+// spendCols, auditCols and AHash as further gob values, because gob reads a
+// value of more than 10 MiB in growing, copied chunks.
 type snapHead struct {
 	Version    int
 	AsOf       time.Time
@@ -41,10 +54,19 @@ type snapHead struct {
 	Applied    int
 	Skipped    int
 	Views      []*AgreementView // without Spendings and Agg.Spendings
-	Names      []string
-	SpendCount []uint32 // spending rows per view
+	Names      []string         // spending lines
+	SpendCount []uint32         // spending rows per view
+	// Version 4: the lengths of the spending and audit sections that
+	// follow, in that order, and the audit section's CRC-32C, rows and
+	// chunks.
+	SpendLen    int
+	AuditLen    int
+	AuditCRC    uint32
+	AuditRows   int
+	AuditChunks int
 }
 
+// spendCols is the spending rows of a version 3 snapshot.
 type spendCols struct {
 	SID                         []byte // 16 bytes a row
 	SLine                       []uint32
@@ -54,6 +76,7 @@ type spendCols struct {
 	SDocument, SDescription     packedStrings
 }
 
+// auditCols is the audit trail of a version 3 snapshot.
 type auditCols struct {
 	APos, APrep, ARev, ASec    []uint64
 	ANsec                      []int32
@@ -64,44 +87,65 @@ type auditCols struct {
 	AHasAmount                 []bool
 }
 
-// encode writes the parts in order.
-func (s *snapshotV2) encode(w io.Writer) error {
-	enc := gob.NewEncoder(w)
-	for _, part := range []any{&s.snapHead, &s.spendCols, &s.auditCols, &s.AHash} {
-		if err := enc.Encode(part); err != nil {
-			return err
-		}
+const (
+	snapshotVersion3 = 3 // spending rows and audit trail as gob columns; read, no longer written
+	snapshotVersion4 = 4 // both as sections of their own, the audit trail decoded on first need
+)
+
+// encode writes a version 4 snapshot: the head, which must already hold
+// the sections' lengths and the audit checksum, then the sections; the
+// audit section is written as loaded followed by tail.
+func (s *snapshotV2) encode(b *bytes.Buffer, loaded, tail []byte) error {
+	if err := gob.NewEncoder(b).Encode(&s.snapHead); err != nil {
+		return err
 	}
+	b.Grow(len(s.spend) + len(loaded) + len(tail))
+	b.Write(s.spend)
+	b.Write(loaded)
+	b.Write(tail)
 	return nil
 }
 
 // decode reads the parts; isV2 is false, with no error, when the first
 // value is not the head of a compact snapshot (gob matches fields by
-// name, so a version 1 snapshot decodes far enough to say so).
-func (s *snapshotV2) decode(r io.Reader) (isV2 bool, err error) {
+// name, so a version 1 snapshot decodes far enough to say so). For version
+// 4, s.spend and s.audit are the sections, inside data, the audit
+// section's checksum checked.
+func (s *snapshotV2) decode(data []byte) (isV2 bool, err error) {
+	r := bytes.NewReader(data)
 	dec := gob.NewDecoder(r)
-	if err := dec.Decode(&s.snapHead); err != nil || s.Version != snapshotVersion2 {
+	if err := dec.Decode(&s.snapHead); err != nil || (s.Version != snapshotVersion3 && s.Version != snapshotVersion4) {
 		return false, nil
 	}
-	for _, part := range []any{&s.spendCols, &s.auditCols, &s.AHash} {
-		if err := dec.Decode(part); err != nil {
-			return true, err
+	if s.Version == snapshotVersion3 {
+		for _, part := range []any{&s.spendCols, &s.auditCols, &s.AHash} {
+			if err := dec.Decode(part); err != nil {
+				return true, err
+			}
 		}
+		return true, nil
+	}
+	// gob reads a bytes.Reader message by message, never beyond.
+	switch {
+	case s.SpendLen < 0 || s.AuditLen < 0 || s.SpendLen+s.AuditLen != r.Len():
+		return true, fmt.Errorf("the spending and audit sections should be %d and %d bytes and %d follow the head", s.SpendLen, s.AuditLen, r.Len())
+	case s.AuditRows != s.Applied:
+		return true, fmt.Errorf("the audit section holds %d rows and the read model applied %d events: one row each", s.AuditRows, s.Applied)
+	case s.AuditRows < s.AuditChunks || s.AuditChunks < 0 || (s.AuditRows > 0) != (s.AuditLen > 0) || s.AuditRows > s.AuditLen/minAuditRowBytes:
+		return true, fmt.Errorf("an audit section of %d bytes cannot hold %d rows in %d chunks", s.AuditLen, s.AuditRows, s.AuditChunks)
+	}
+	rest := data[len(data)-r.Len():]
+	s.spend, s.audit = rest[:s.SpendLen], rest[s.SpendLen:]
+	if got := crc32.Checksum(s.audit, castagnoli); got != s.AuditCRC {
+		return true, fmt.Errorf("the audit section's checksum is %08x, the head says %08x: the snapshot is damaged", got, s.AuditCRC)
 	}
 	return true, nil
 }
 
-const snapshotVersion2 = 3 // 2 was one gob value; such a snapshot is rebuilt
-
-// packedStrings holds strings back to back with their lengths.
+// packedStrings holds strings back to back with their lengths (version 3).
 type packedStrings struct {
 	Data []byte
 	Lens []uint32
-}
-
-func (p *packedStrings) add(s string) {
-	p.Data = append(p.Data, s...)
-	p.Lens = append(p.Lens, uint32(len(s)))
 }
 
 // unpack returns the strings, all pointing into one allocation.
@@ -144,78 +188,108 @@ func utcParts(t time.Time) (int64, int32, bool) {
 	return t.Unix(), int32(t.Nanosecond()), true
 }
 
-// marshalV2 encodes l in the compact form; ok is false when it cannot
-// hold l exactly and the caller must use version 1.
+// marshalV2 encodes l in the compact form (version 4); ok is false when it
+// cannot hold l exactly and the caller must use version 1.
 func (l *Ledger) marshalV2() ([]byte, bool, error) {
-	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion2, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped}}
+	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion4, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped}}
 	names := nameTable{idx: map[string]uint32{}}
 	s.Views = make([]*AgreementView, len(l.order))
+	s.SpendCount = make([]uint32, len(l.order))
+	var sp spendWriter
 	for i, v := range l.order {
 		if len(v.Agg.Spendings) != len(v.Spendings) {
 			return nil, false, nil
 		}
 		for k := range v.Spendings {
 			r := &v.Spendings[k]
-			sp := v.Agg.Spendings[r.ID]
-			if sp == nil || *sp != (domain.Spending{ID: r.ID, Line: r.Line, Year: r.Year, Amount: r.Amount, Reversed: r.Reversed}) {
+			if sp := v.Agg.Spendings[r.ID]; sp == nil || *sp != (domain.Spending{ID: r.ID, Line: r.Line, Year: r.Year, Amount: r.Amount, Reversed: r.Reversed}) {
 				return nil, false, nil
 			}
-			sec, nsec, ok := utcParts(r.RecordedAt)
-			if !ok {
+			if !sp.add(r, names.id(r.Line)) {
 				return nil, false, nil
 			}
-			s.SID = append(s.SID, r.ID[:]...)
-			s.SLine = append(s.SLine, names.id(r.Line))
-			s.SYear = append(s.SYear, int64(r.Year))
-			s.SAmount = append(s.SAmount, int64(r.Amount))
-			s.SDate = append(s.SDate, int64(r.Date))
-			s.SSec, s.SNsec = append(s.SSec, sec), append(s.SNsec, nsec)
-			s.SReversed = append(s.SReversed, r.Reversed)
-			s.SDocument.add(r.Document)
-			s.SDescription.add(r.Description)
 		}
-		s.SpendCount = append(s.SpendCount, uint32(len(v.Spendings)))
+		s.SpendCount[i] = uint32(len(v.Spendings))
 		agg := *v.Agg
 		agg.Spendings = nil
 		cp := *v
 		cp.Agg, cp.Spendings = &agg, nil
 		s.Views[i] = &cp
 	}
-	for _, blk := range l.audit {
-		for k := range blk {
-			r := &blk[k]
-			sec, nsec, ok := utcParts(r.RecordedAt)
-			if !ok {
-				return nil, false, nil
-			}
-			s.APos, s.APrep, s.ARev = append(s.APos, r.Position.Commit), append(s.APrep, r.Position.Prepare), append(s.ARev, r.Revision)
-			s.ASec, s.ANsec = append(s.ASec, uint64(sec)), append(s.ANsec, nsec)
-			s.AStream = append(s.AStream, names.id(r.Stream))
-			s.AAgreement = append(s.AAgreement, names.id(r.Agreement))
-			s.AType = append(s.AType, names.id(r.Type))
-			s.AActor = append(s.AActor, names.id(r.Actor))
-			s.AReason = append(s.AReason, names.id(r.Reason))
-			s.ALine = append(s.ALine, names.id(r.Line))
-			s.ACommand = append(s.ACommand, r.CommandID[:]...)
-			s.AHash.add(r.Hash)
-			s.AYear = append(s.AYear, int64(r.Year))
-			s.AAmount = append(s.AAmount, int64(r.amount))
-			s.AHasAmount = append(s.AHasAmount, r.hasAmount)
-		}
-	}
 	s.Names = names.list
+	s.spend = sp.section()
+	loaded, tail, rows, chunks, crc, ok := l.auditSection()
+	if !ok {
+		return nil, false, nil
+	}
+	s.SpendLen, s.AuditLen, s.AuditCRC, s.AuditRows, s.AuditChunks = len(s.spend), len(loaded)+len(tail), crc, rows, chunks
 	var b bytes.Buffer
-	if err := s.encode(&b); err != nil {
+	if err := s.encode(&b, loaded, tail); err != nil {
 		return nil, false, fmt.Errorf("encode read model snapshot: %w", err)
 	}
 	return b.Bytes(), true, nil
+}
+
+// The spending section of a version 4 snapshot holds every spending row
+// of every view, in the order of the views (head.SpendCount says how many
+// each has), in unsigned (u) and zig-zag signed (s) varints:
+//
+//	u length of the strings, then the strings: every row's document and
+//	  description back to back, in row order
+//	each row:
+//	  16 bytes id
+//	  u line: an index into head.Names
+//	  s year, s amount
+//	  s date - previous row's date (0 before the first)
+//	  s unix seconds recorded - previous row's (0 before the first)
+//	  u nanoseconds
+//	  1 byte: 1 reversed, 0 not
+//	  u length of the document, u length of the description
+type spendWriter struct {
+	rows, strs        []byte
+	prevDate, prevSec int64
+}
+
+// minSpendRowBytes is the least a row takes: its id and one byte for each
+// of its other nine fields.
+const minSpendRowBytes = 16 + 9
+
+// add appends a row; ok is false when its time is outside UTC.
+func (w *spendWriter) add(r *SpendingRow, line uint32) (ok bool) {
+	sec, nsec, ok := utcParts(r.RecordedAt)
+	if !ok {
+		return false
+	}
+	b := append(w.rows, r.ID[:]...)
+	b = binary.AppendUvarint(b, uint64(line))
+	b = binary.AppendVarint(b, int64(r.Year))
+	b = binary.AppendVarint(b, int64(r.Amount))
+	b = binary.AppendVarint(b, int64(r.Date)-w.prevDate)
+	b = binary.AppendVarint(b, sec-w.prevSec)
+	b = binary.AppendUvarint(b, uint64(nsec))
+	if r.Reversed {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.AppendUvarint(b, uint64(len(r.Document)))
+	b = binary.AppendUvarint(b, uint64(len(r.Description)))
+	w.rows, w.prevDate, w.prevSec = b, int64(r.Date), sec
+	w.strs = append(append(w.strs, r.Document...), r.Description...)
+	return true
+}
+
+func (w *spendWriter) section() []byte {
+	out := make([]byte, 0, binary.MaxVarintLen64+len(w.strs)+len(w.rows))
+	out = binary.AppendUvarint(out, uint64(len(w.strs)))
+	return append(append(out, w.strs...), w.rows...)
 }
 
 // unmarshalV2 decodes the compact form into a new Ledger. isV2 is false,
 // with no error, when data holds another version.
 func unmarshalV2(data []byte) (l *Ledger, isV2 bool, err error) {
 	var s snapshotV2
-	if isV2, err := s.decode(bytes.NewReader(data)); !isV2 || err != nil {
+	if isV2, err := s.decode(data); !isV2 || err != nil {
 		if err != nil {
 			err = fmt.Errorf("decode read model snapshot: %w", err)
 		}
@@ -225,8 +299,7 @@ func unmarshalV2(data []byte) (l *Ledger, isV2 bool, err error) {
 	return l, true, err
 }
 
-// ledger rebuilds the read model from the columns, checking that they fit
-// together.
+// ledger rebuilds the read model, checking that the parts fit together.
 func (s *snapshotV2) ledger() (*Ledger, error) {
 	bad := func(what string) error {
 		return fmt.Errorf("decode read model snapshot: %s do not fit together", what)
@@ -239,51 +312,56 @@ func (s *snapshotV2) ledger() (*Ledger, error) {
 	}
 	n := NewLedger(s.AsOf)
 	n.position, n.applied, n.skipped = s.Position, s.Applied, s.Skipped
-
-	ns := len(s.SLine)
-	if len(s.SpendCount) != len(s.Views) || len(s.SID) != 16*ns || len(s.SYear) != ns || len(s.SAmount) != ns || len(s.SDate) != ns ||
-		len(s.SSec) != ns || len(s.SNsec) != ns || len(s.SReversed) != ns || len(s.SDocument.Lens) != ns || len(s.SDescription.Lens) != ns {
-		return nil, bad("the spending columns")
+	if len(s.SpendCount) != len(s.Views) {
+		return nil, bad("the views and their spending counts")
 	}
-	docs, err := s.SDocument.unpack()
-	if err != nil {
-		return nil, fmt.Errorf("decode read model snapshot: documents: %w", err)
+	var rows spendRows
+	if s.Version == snapshotVersion4 {
+		rows = &spendReader{r: sectionReader{b: s.spend, what: "spending"}, names: s.Names}
+	} else {
+		c, err := s.spendCols.reader(name)
+		if err != nil {
+			return nil, err
+		}
+		rows = c
 	}
-	descs, err := s.SDescription.unpack()
-	if err != nil {
-		return nil, fmt.Errorf("decode read model snapshot: descriptions: %w", err)
-	}
-	at := 0
 	for vi, v := range s.Views {
 		if v == nil || v.Agg == nil {
 			return nil, bad("the views")
 		}
-		fixAgreement(v.Agg)
 		cnt := int(s.SpendCount[vi])
-		if at+cnt > ns {
-			return nil, bad("the spending counts")
+		if !rows.fits(cnt) {
+			return nil, bad("the spending counts and rows")
 		}
+		if v.Agg.Spendings == nil {
+			v.Agg.Spendings = make(map[uuid.UUID]*domain.Spending, cnt) // filled below: no growing
+		}
+		fixAgreement(v.Agg)
 		v.Spendings = make([]SpendingRow, cnt)
 		sps := make([]domain.Spending, cnt) // one allocation for the aggregate's map values
 		for k := 0; k < cnt; k++ {
-			j := at + k
-			line, ok := name(s.SLine[j])
-			if !ok {
-				return nil, bad("the spending lines")
+			r := &v.Spendings[k]
+			if err := rows.next(r); err != nil {
+				return nil, fmt.Errorf("decode read model snapshot: %w", err)
 			}
-			var id uuid.UUID
-			copy(id[:], s.SID[16*j:16*j+16])
-			v.Spendings[k] = SpendingRow{ID: id, Line: line, Year: int(s.SYear[j]), Amount: domain.Money(s.SAmount[j]), Date: domain.Date(s.SDate[j]),
-				Document: docs[j], Description: descs[j], RecordedAt: time.Unix(s.SSec[j], int64(s.SNsec[j])).UTC(), Reversed: s.SReversed[j]}
-			sps[k] = domain.Spending{ID: id, Line: line, Year: int(s.SYear[j]), Amount: domain.Money(s.SAmount[j]), Reversed: s.SReversed[j]}
-			v.Agg.Spendings[id] = &sps[k]
+			sps[k] = domain.Spending{ID: r.ID, Line: r.Line, Year: r.Year, Amount: r.Amount, Reversed: r.Reversed}
+			v.Agg.Spendings[r.ID] = &sps[k]
 		}
-		at += cnt
 		n.views[v.Stream] = v
 		n.byNumber[v.Agg.Number] = v
 		n.order = append(n.order, v)
 	}
+	if err := rows.end(); err != nil {
+		return nil, fmt.Errorf("decode read model snapshot: %w", err)
+	}
 
+	if s.Version == snapshotVersion4 {
+		if s.AuditRows > 0 {
+			// UnmarshalBinary must not keep data: the section is copied.
+			n.lazy = &lazyAudit{data: bytes.Clone(s.audit), rows: s.AuditRows, chunks: s.AuditChunks, crc: s.AuditCRC}
+		}
+		return n, nil
+	}
 	na := len(s.APos)
 	if len(s.APrep) != na || len(s.ARev) != na || len(s.ASec) != na || len(s.ANsec) != na || len(s.AStream) != na || len(s.AAgreement) != na ||
 		len(s.AType) != na || len(s.AActor) != na || len(s.AReason) != na || len(s.ALine) != na || len(s.ACommand) != 16*na ||
@@ -321,4 +399,139 @@ func (s *snapshotV2) ledger() (*Ledger, error) {
 		n.rows++
 	}
 	return n, nil
+}
+
+// spendRows gives the spending rows of a snapshot one by one.
+type spendRows interface {
+	fits(n int) bool // whether n more rows can be there
+	next(r *SpendingRow) error
+	end() error // after the last row: nothing may be left
+}
+
+// spendReader reads the spending section of a version 4 snapshot.
+type spendReader struct {
+	r                 sectionReader
+	names             []string
+	strs              string
+	at                int // next string byte
+	started           bool
+	prevDate, prevSec int64
+}
+
+func (p *spendReader) start() {
+	p.started = true
+	n := p.r.count("the length of the strings", 1)
+	p.strs = string(p.r.bytes(n, "the strings")) // one allocation for every document and description
+}
+
+func (p *spendReader) fits(n int) bool {
+	if !p.started {
+		p.start()
+	}
+	return p.r.err == nil && n <= (len(p.r.b)-p.r.off)/minSpendRowBytes
+}
+
+func (p *spendReader) next(s *SpendingRow) error {
+	r := &p.r
+	copy(s.ID[:], r.bytes(16, "an id"))
+	line := r.uvarint("a line")
+	if r.err == nil && line >= uint64(len(p.names)) {
+		r.fail(fmt.Sprintf("line %d of %d names", line, len(p.names)))
+	}
+	if r.err == nil {
+		s.Line = p.names[line]
+	}
+	s.Year = int(r.varint("a year"))
+	s.Amount = domain.Money(r.varint("an amount"))
+	p.prevDate += r.varint("a date")
+	s.Date = domain.Date(p.prevDate)
+	p.prevSec += r.varint("a time")
+	nsec := r.uvarint("a time's nanoseconds")
+	if r.err == nil && nsec >= 1e9 {
+		r.fail(fmt.Sprintf("nanoseconds %d are not below one second", nsec))
+	}
+	s.RecordedAt = time.Unix(p.prevSec, int64(nsec)).UTC()
+	switch rev := r.bytes(1, "the reversed flag"); {
+	case r.err != nil:
+	case rev[0] <= 1:
+		s.Reversed = rev[0] == 1
+	default:
+		r.fail(fmt.Sprintf("reversed flag %d is neither 0 nor 1", rev[0]))
+	}
+	nd := r.uvarint("a document's length")
+	ns := r.uvarint("a description's length")
+	if r.err == nil && (nd > uint64(len(p.strs)-p.at) || ns > uint64(len(p.strs)-p.at)-nd) {
+		r.fail("a document or description runs past the strings")
+	}
+	if r.err != nil {
+		return r.err
+	}
+	s.Document = p.strs[p.at : p.at+int(nd)]
+	p.at += int(nd)
+	s.Description = p.strs[p.at : p.at+int(ns)]
+	p.at += int(ns)
+	return nil
+}
+
+func (p *spendReader) end() error {
+	if !p.started {
+		p.start()
+	}
+	switch {
+	case p.r.err != nil:
+		return p.r.err
+	case p.r.off != len(p.r.b):
+		return fmt.Errorf("%d bytes of the spending section are left after the last row", len(p.r.b)-p.r.off)
+	case p.at != len(p.strs):
+		return fmt.Errorf("%d bytes of the spending strings are left after the last row", len(p.strs)-p.at)
+	}
+	return nil
+}
+
+// colReader gives the spending rows of a version 3 snapshot.
+type colReader struct {
+	c           *spendCols
+	name        func(uint32) (string, bool)
+	docs, descs []string
+	j           int
+}
+
+func (c *spendCols) reader(name func(uint32) (string, bool)) (*colReader, error) {
+	ns := len(c.SLine)
+	if len(c.SID) != 16*ns || len(c.SYear) != ns || len(c.SAmount) != ns || len(c.SDate) != ns ||
+		len(c.SSec) != ns || len(c.SNsec) != ns || len(c.SReversed) != ns || len(c.SDocument.Lens) != ns || len(c.SDescription.Lens) != ns {
+		return nil, errors.New("decode read model snapshot: the spending columns do not fit together")
+	}
+	docs, err := c.SDocument.unpack()
+	if err != nil {
+		return nil, fmt.Errorf("decode read model snapshot: documents: %w", err)
+	}
+	descs, err := c.SDescription.unpack()
+	if err != nil {
+		return nil, fmt.Errorf("decode read model snapshot: descriptions: %w", err)
+	}
+	return &colReader{c: c, name: name, docs: docs, descs: descs}, nil
+}
+
+func (r *colReader) fits(n int) bool { return r.j+n <= len(r.c.SLine) }
+
+func (r *colReader) next(s *SpendingRow) error {
+	c, j := r.c, r.j
+	line, ok := r.name(c.SLine[j])
+	if !ok {
+		return errors.New("the spending lines do not fit together")
+	}
+	var id uuid.UUID
+	copy(id[:], c.SID[16*j:16*j+16])
+	*s = SpendingRow{ID: id, Line: line, Year: int(c.SYear[j]), Amount: domain.Money(c.SAmount[j]), Date: domain.Date(c.SDate[j]),
+		Document: r.docs[j], Description: r.descs[j], RecordedAt: time.Unix(c.SSec[j], int64(c.SNsec[j])).UTC(), Reversed: c.SReversed[j]}
+	r.j++
+	return nil
+}
+
+func (r *colReader) end() error {
+	if r.j != len(r.c.SLine) {
+		return fmt.Errorf("%d spending rows are left after the last view", len(r.c.SLine)-r.j)
+	}
+	return nil
 }

@@ -1,0 +1,178 @@
+package projections_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/projtest"
+)
+
+// catchUp folds into l every event of store after l's position.
+func catchUp(t *testing.T, store *memstore.Store, l *projections.Ledger) int {
+	t.Helper()
+	evs, err := store.ReadAll(context.Background(), l.Position(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := projections.NewDecoder(nil)
+	for _, e := range evs {
+		pe, err := dec.Decode(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Apply(pe)
+	}
+	return len(evs)
+}
+
+func restore(t *testing.T, blob []byte) *projections.Ledger {
+	t.Helper()
+	l := projections.NewLedger(time.Time{})
+	if err := l.UnmarshalBinary(blob); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func marshal(t *testing.T, l *projections.Ledger) []byte {
+	t.Helper()
+	blob, err := l.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blob
+}
+
+// same fails unless got answers everything exactly as want does: every
+// report (projtest.Canonical), and the audit rows field by field.
+func same(t *testing.T, what string, got, want *projections.Ledger) {
+	t.Helper()
+	if g, w := got.AuditRows(), want.AuditRows(); !reflect.DeepEqual(g, w) {
+		t.Fatalf("%s: audit rows differ (%d rows, want %d)", what, len(g), len(w))
+	}
+	if g, w := projtest.Canonical(got), projtest.Canonical(want); g != w {
+		t.Fatalf("%s: read models differ:\n got %.300s\nwant %.300s", what, g, w)
+	}
+}
+
+// TestLazyAuditEqualsEager restores random read models from their
+// snapshots, which leaves the audit trail undecoded until first needed,
+// and checks against the read model folded from the events: the audit
+// rows read first, events folded before the rows are read, a new snapshot
+// written without decoding them (the old section kept, the new rows as one
+// more chunk), and generation after generation of that until the chunks
+// are merged.
+func TestLazyAuditEqualsEager(t *testing.T) {
+	ctx := context.Background()
+	for seed := uint64(1); seed <= 4; seed++ {
+		t.Run("seed "+string(rune('0'+seed)), func(t *testing.T) {
+			store := memstore.New()
+			svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
+			rng := rand.New(rand.NewPCG(seed, 5))
+			projtest.Random(ctx, svc, rng, 3, 200)
+			eager := projections.NewLedger(time.Time{})
+			catchUp(t, store, eager)
+			blob := marshal(t, eager)
+
+			t.Run("audit rows read first", func(t *testing.T) {
+				l := restore(t, blob)
+				if !projections.AuditUndecoded(l) {
+					t.Fatal("restored ledger decoded its audit trail before it was needed")
+				}
+				same(t, "restored", l, eager)
+				if projections.AuditUndecoded(l) {
+					t.Error("audit trail still undecoded after AuditRows")
+				}
+			})
+
+			lazy := restore(t, blob)
+			projtest.Random(ctx, svc, rng, 1, 60)
+			if n := catchUp(t, store, lazy); n == 0 {
+				t.Fatal("no new events to fold")
+			}
+			catchUp(t, store, eager)
+			if !projections.AuditUndecoded(lazy) {
+				t.Fatal("Apply decoded the restored audit trail")
+			}
+			again := marshal(t, lazy)
+			if !projections.AuditUndecoded(lazy) {
+				t.Error("MarshalBinary decoded the restored audit trail")
+			}
+			if v, chunks := projections.SnapshotAuditChunks(again); v != 4 || chunks != 2 {
+				t.Errorf("snapshot after folding new events: version %d with %d audit chunks, want 4 with 2", v, chunks)
+			}
+			same(t, "events folded after the restore, before the rows were read", lazy, eager)
+			same(t, "restored from a snapshot of a restored ledger", restore(t, again), eager)
+			// The same snapshot of the decoded ledger, in one chunk.
+			if v, chunks := projections.SnapshotAuditChunks(marshal(t, lazy)); v != 4 || chunks != 1 {
+				t.Errorf("snapshot after the rows were read: version %d with %d audit chunks, want 4 with 1", v, chunks)
+			}
+
+			// Generations: restore, fold a few events, snapshot, until the
+			// chunks are merged.
+			blob, chunks, merged := again, 2, false
+			for gen := 0; gen < projections.MaxAuditChunks+2; gen++ {
+				l := restore(t, blob)
+				for catchUp(t, store, l) == 0 { // some random commands are refused
+					projtest.Random(ctx, svc, rng, 1, 3)
+				}
+				catchUp(t, store, eager)
+				blob = marshal(t, l)
+				want := chunks + 1
+				if chunks == projections.MaxAuditChunks {
+					want, merged = 1, true
+				}
+				if _, chunks = projections.SnapshotAuditChunks(blob); chunks != want {
+					t.Fatalf("generation %d: %d audit chunks, want %d", gen, chunks, want)
+				}
+				if gen%8 == 0 || chunks == 1 {
+					same(t, "a later generation", restore(t, blob), eager)
+				}
+			}
+			if !merged {
+				t.Error("the audit chunks were never merged")
+			}
+			same(t, "the last generation", restore(t, blob), eager)
+		})
+	}
+}
+
+// TestLazyAuditConcurrentReaders reads the audit trail of a restored
+// ledger from several goroutines at once (run with -race): one of them
+// decodes it, every one sees all of it.
+func TestLazyAuditConcurrentReaders(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
+	projtest.Random(ctx, svc, rand.New(rand.NewPCG(9, 9)), 3, 300)
+	eager := projections.NewLedger(time.Time{})
+	catchUp(t, store, eager)
+	want := eager.AuditRows()
+	l := restore(t, marshal(t, eager))
+	var wg sync.WaitGroup
+	got := make([][]projections.AuditRow, 4)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				got[i] = l.AuditRows()
+			} else {
+				got[i] = l.Audit(projections.AuditFilter{}).Rows
+			}
+		}()
+	}
+	wg.Wait()
+	for i, g := range got {
+		if !reflect.DeepEqual(g, want) {
+			t.Errorf("reader %d saw %d rows, want the %d of the folded ledger", i, len(g), len(want))
+		}
+	}
+}
