@@ -1,9 +1,9 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/grantledger/grantledger/domain"
@@ -42,16 +42,45 @@ func (s *Store) SaveSnapshot(ctx context.Context, name string, position domain.P
 // LoadSnapshot returns the position and blob last saved under name; ok is
 // false, with no error, when nothing was saved under it.
 func (s *Store) LoadSnapshot(ctx context.Context, name string) (position domain.Position, blob []byte, ok bool, err error) {
+	ok, err = s.ReadSnapshot(ctx, name, func(pos domain.Position, b []byte) error {
+		position, blob = pos, bytes.Clone(b)
+		return nil
+	})
+	return position, blob, ok, err
+}
+
+// ReadSnapshot calls fn with the position and blob last saved under name,
+// and reports ok true; ok is false, with no error and without a call of fn,
+// when nothing was saved under it. The blob is valid only until fn
+// returns: fn copies what it keeps. It is the driver's copy of the stored
+// bytes, which LoadSnapshot copies once more (database/sql returns a copy
+// of the driver's value); a snapshot is read while its read transaction is
+// open, so fn should not take long. An error from fn is returned as it is.
+func (s *Store) ReadSnapshot(ctx context.Context, name string, fn func(position domain.Position, blob []byte) error) (ok bool, err error) {
 	if s.isClosed() {
-		return position, nil, false, fmt.Errorf("load snapshot %s: %w", name, errClosed())
+		return false, fmt.Errorf("load snapshot %s: %w", name, errClosed())
+	}
+	rows, err := s.rst.loadSnap.QueryContext(ctx, name)
+	if err != nil {
+		return false, fmt.Errorf("load snapshot %s: %w", name, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return false, fmt.Errorf("load snapshot %s: %w", name, err)
+		}
+		return false, nil
 	}
 	var c, p int64
-	err = s.rst.loadSnap.QueryRowContext(ctx, name).Scan(&c, &p, &blob)
-	if errors.Is(err, sql.ErrNoRows) {
-		return position, nil, false, nil
+	var blob sql.RawBytes // the driver's memory, valid until Next or Close
+	if err := rows.Scan(&c, &p, &blob); err != nil {
+		return false, fmt.Errorf("load snapshot %s: %w", name, err)
 	}
-	if err != nil {
-		return position, nil, false, fmt.Errorf("load snapshot %s: %w", name, err)
+	if err := fn(domain.Position{Commit: uint64(c), Prepare: uint64(p)}, blob); err != nil {
+		return true, err
 	}
-	return domain.Position{Commit: uint64(c), Prepare: uint64(p)}, blob, true, nil
+	if err := rows.Close(); err != nil {
+		return true, fmt.Errorf("load snapshot %s: %w", name, err)
+	}
+	return true, nil
 }
