@@ -256,10 +256,15 @@ func newProcessReconcile(b *testing.B, path string, rebuild bool, w io.Writer) {
 //	hledger -f FILE bal --budget -b 2022-01-01 -e 2023-01-01 expenses
 //
 // on the journal adapters/hledger exports, and by a new process of ours
-// (read model from its snapshot, and rebuilt from the events). Each
-// iteration runs all three once, in turn; the medians and the ratios
-// hledger/ours are reported. It skips when hledger is not on PATH. Run it
-// with -benchtime 3x.
+// (read model from its snapshot, and rebuilt from the events), done in this
+// process as BenchmarkNewProcessReconcile does it; and by a real new
+// process, `grantledger reconcile --db FILE --year 1` (the command line,
+// built once per run with the go command; read model from its snapshot),
+// which also pays for starting, for faulting in fresh memory and for a
+// garbage collector that starts from an empty heap. Each iteration runs
+// all four once, in turn; the medians and the ratios hledger/ours are
+// reported. It skips when hledger is not on PATH. Run it with -benchtime
+// 3x.
 func BenchmarkVersusHledger(b *testing.B) {
 	bin, err := exec.LookPath("hledger")
 	if err != nil {
@@ -288,7 +293,11 @@ func BenchmarkVersusHledger(b *testing.B) {
 		}
 		s.Close()
 	}
-	var hl, snap, rebuild []time.Duration
+	cli := filepath.Join(b.TempDir(), "grantledger")
+	if out, err := exec.Command("go", "build", "-o", cli, "github.com/grantledger/grantledger/cmd/grantledger").CombinedOutput(); err != nil {
+		b.Fatalf("build the command line: %v\n%s", err, out)
+	}
+	var hl, snap, proc, rebuild []time.Duration
 	var ours bytes.Buffer
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
@@ -304,6 +313,12 @@ func BenchmarkVersusHledger(b *testing.B) {
 		t0 = time.Now()
 		newProcessReconcile(b, path, false, io.Discard)
 		snap = append(snap, time.Since(t0))
+		t0 = time.Now()
+		out, err = exec.Command(cli, "reconcile", "--db", path, "--year", "1").Output()
+		proc = append(proc, time.Since(t0))
+		if err != nil || !bytes.Contains(out, []byte("BENCH/0999")) {
+			b.Fatalf("grantledger reconcile: %v\n%.500s", err, out)
+		}
 		ours.Reset()
 		t0 = time.Now()
 		newProcessReconcile(b, path, true, &ours)
@@ -312,11 +327,13 @@ func BenchmarkVersusHledger(b *testing.B) {
 			b.Fatalf("our reconciliation does not name the last agreement:\n%.500s", ours.Bytes())
 		}
 	}
-	h, s, r := median(hl), median(snap), median(rebuild)
+	h, s, p, r := median(hl), median(snap), median(proc), median(rebuild)
 	b.ReportMetric(h.Seconds(), "hledger-s")
 	b.ReportMetric(s.Seconds(), "snapshot-s")
+	b.ReportMetric(p.Seconds(), "process-s")
 	b.ReportMetric(r.Seconds(), "rebuild-s")
 	b.ReportMetric(h.Seconds()/s.Seconds(), "x-snapshot")
+	b.ReportMetric(h.Seconds()/p.Seconds(), "x-process")
 	b.ReportMetric(h.Seconds()/r.Seconds(), "x-rebuild")
 }
 
