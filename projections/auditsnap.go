@@ -39,7 +39,7 @@ import (
 //	  u stream, agreement, type, actor, reason, line: indices into the names
 //	  16 bytes command id
 //	  s year
-//	  u 1 with an amount (then s amount), 0 without
+//	  1 byte: 1 with an amount (then s amount), 0 without
 //	  the hash: 32 bytes, or u length and its bytes
 //
 // The head of the snapshot holds the section's length, its CRC-32C, the
