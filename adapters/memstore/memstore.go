@@ -163,7 +163,10 @@ func (s *Store) ReadAll(ctx context.Context, from domain.Position, max int) ([]d
 	if start > len(s.all) {
 		return nil, nil
 	}
-	end := min(len(s.all), start+max)
+	end := len(s.all)
+	if max < end-start { // not start+max, which overflows for max = MaxInt
+		end = start + max
+	}
 	out := make([]domain.RecordedEvent, 0, end-start)
 	for _, e := range s.all[start:end] {
 		out = append(out, clone(e))

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -144,6 +145,21 @@ func testReadAllMax(t *testing.T, h *harness) {
 			}
 		}
 		checkSame(t, "ReadAll with max", ours, evs[:len(ours)])
+	}
+	// No limit (max 0 or less) from a position after the start: every
+	// later event.
+	for _, max := range []int{0, -1} {
+		got, err := h.store.ReadAll(h.ctx, first.Position, max)
+		if err != nil {
+			t.Fatalf("ReadAll(max %d) from %v: %v", max, first.Position, err)
+		}
+		var ours []domain.RecordedEvent
+		for _, e := range got {
+			if e.Stream == s {
+				ours = append(ours, e)
+			}
+		}
+		checkSame(t, fmt.Sprintf("ReadAll with max %d", max), ours, evs)
 	}
 }
 
