@@ -98,7 +98,7 @@ func TestVerifyNamesTheTamperedEvent(t *testing.T) {
 		t.Fatalf("apply: %s", errs)
 	}
 	out, _, code := runCLI(t, "", "verify", "--db", db)
-	if code != 0 || !strings.HasPrefix(out, "OK: 6 events in 1 streams") {
+	if code != 0 || !strings.HasPrefix(out, "OK: 6 events in 1 stream,") {
 		t.Fatalf("verify before tampering: exit %d, %q", code, out)
 	}
 	// Edit one byte of the stored spending (9250.40 -> 9250.41), bypassing
@@ -199,7 +199,7 @@ func TestMigrateCopiesAndVerifies(t *testing.T) {
 		t.Fatalf("apply: %s", errs)
 	}
 	out, errs, code := runCLI(t, "", "migrate", "--from", "sqlite:"+src, "--to", "sqlite:"+dst)
-	if code != 0 || !strings.Contains(out, "copied 6 events (0 were already there) in 1 streams") || !strings.Contains(out, "verified: 6 events") {
+	if code != 0 || !strings.Contains(out, "copied 6 events (0 were already there) in 1 stream") || !strings.Contains(out, "verified: 6 events") {
 		t.Fatalf("migrate: exit %d\n%s%s", code, out, errs)
 	}
 	// Re-running resumes: nothing is copied twice.

@@ -47,7 +47,7 @@ Example:
 	if err != nil {
 		return fmt.Errorf("migrate: %w (events copied before the error stay in the target; run again to resume)", err)
 	}
-	fmt.Fprintf(a.stdout, "copied %d events (%d were already there) in %d streams\n", rep.Copied, rep.Skipped, rep.Streams)
+	fmt.Fprintf(a.stdout, "copied %s (%d were already there) in %s\n", count(rep.Copied, "event", "events"), rep.Skipped, count(rep.Streams, "stream", "streams"))
 	if *skipVerify {
 		return nil
 	}
@@ -55,6 +55,6 @@ Example:
 	if err != nil {
 		return fmt.Errorf("migrate: verification failed: %w", err)
 	}
-	fmt.Fprintf(a.stdout, "verified: %d events in %d streams identical, every hash chain intact\n", vr.Events, vr.Streams)
+	fmt.Fprintf(a.stdout, "verified: %s in %s identical, every hash chain intact\n", count(vr.Events, "event", "events"), count(vr.Streams, "stream", "streams"))
 	return nil
 }

@@ -34,7 +34,7 @@ chain; verify names the first broken event of each stream and exits 3.`)
 			fmt.Fprintf(a.stdout, "BROKEN stream %s revision %d (position %s, event %s): %s\n", b.Stream, b.Revision, b.Position, b.EventID, b.Problem)
 		}
 		if res.OK {
-			fmt.Fprintf(a.stdout, "OK: %d events in %d streams, every hash chain intact\n", res.Events, res.Streams)
+			fmt.Fprintf(a.stdout, "OK: %s in %s, every hash chain intact\n", count(res.Events, "event", "events"), count(res.Streams, "stream", "streams"))
 		} else {
 			fmt.Fprintf(a.stdout, "FAILED: %d of %d streams have a broken hash chain (%d events checked)\n", len(res.Breaks), res.Streams, res.Events)
 		}
@@ -44,4 +44,12 @@ chain; verify names the first broken event of each stream and exits 3.`)
 		return exitError{code: exitTampered, msg: fmt.Sprintf("the ledger's hash chains are broken: first at stream %s revision %d: %s", b.Stream, b.Revision, b.Problem)}
 	}
 	return nil
+}
+
+// count writes n with the singular or plural noun.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
