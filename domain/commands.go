@@ -258,6 +258,18 @@ func (e *Envelope) check() error {
 // DecodeEnvelope reads one command envelope strictly: unknown fields,
 // trailing data and oversized input are errors.
 func DecodeEnvelope(b []byte) (Envelope, error) {
+	return decodeEnvelope(b, nil)
+}
+
+// DecodeEnvelopeAs is DecodeEnvelope for a caller that knows who acts (a
+// server, from the authenticated principal): the actor in b, if any, is
+// replaced by actor before the envelope is checked. Every other rule is
+// DecodeEnvelope's: size, valid UTF-8, strict JSON, the required fields.
+func DecodeEnvelopeAs(b []byte, actor string) (Envelope, error) {
+	return decodeEnvelope(b, &actor)
+}
+
+func decodeEnvelope(b []byte, actor *string) (Envelope, error) {
 	var e Envelope
 	if len(b) > MaxEnvelopeBytes {
 		return e, Errorf(EInvalid, "command is %d bytes, more than the %d allowed", len(b), MaxEnvelopeBytes)
@@ -267,6 +279,9 @@ func DecodeEnvelope(b []byte) (Envelope, error) {
 	}
 	if err := strictUnmarshal(b, &e); err != nil {
 		return e, err
+	}
+	if actor != nil {
+		e.Actor = *actor
 	}
 	return e, e.check()
 }

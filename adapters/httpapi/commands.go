@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -60,17 +59,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // trailing data are errors) and sets its actor to the principal: a name in
 // the body is never used.
 func decodeEnvelope(b []byte, p Principal) (domain.Envelope, error) {
-	var env domain.Envelope
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&env); err != nil {
-		return env, jsonProblem(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return env, domain.Errorf(domain.EInvalid, "unexpected data after the JSON object")
-	}
-	env.Actor = p.Actor()
-	return env, nil
+	return domain.DecodeEnvelopeAs(b, p.Actor())
 }
 
 // jsonProblem turns a JSON decoding error into a domain error naming the
