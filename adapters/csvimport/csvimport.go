@@ -19,6 +19,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -111,6 +112,22 @@ func LoadAgreement(ctx context.Context, store domain.EventStore, number string) 
 // the header lacks.
 func Read(data []byte, agr *Agreement, m Mapping, actor, reason string) ([]Row, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		// A whole-file problem, not a row's: most likely an export in a
+		// legacy code page, where every letter such as ā or š would be
+		// recorded wrong. Nothing is imported.
+		at := 0
+		for at < len(data) {
+			r, size := utf8.DecodeRune(data[at:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			at += size
+		}
+		line := 1 + bytes.Count(data[:at], []byte("\n"))
+		return nil, fmt.Errorf("the file is not UTF-8 (first bad byte 0x%02x on line %d); nothing was imported. "+
+			"If it was exported in a Windows code page, convert it first, e.g. iconv -f WINDOWS-1257 -t UTF-8 FILE > FILE-utf8.csv", data[at], line)
+	}
 	if m.Comma == 0 {
 		m.Comma = detectComma(data)
 	}

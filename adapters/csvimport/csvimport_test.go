@@ -213,6 +213,8 @@ func TestReadRejectsTheFile(t *testing.T) {
 		{"empty file", "", Mapping{}, "the file is empty"},
 		{"no amount column", "date;line;document\n", Mapping{}, `no amount column`},
 		{"column index out of range", "a,b\n", Mapping{Date: "7", Amount: "a", Line: "a", Document: "a"}, "date column 7: the file has 2 columns"},
+		// "Apmaksa ēdināšanai" with ē (0xE7) in Windows-1257, on line 3.
+		{"not UTF-8", "date;amount;line;document;description\n2022-05-01;10,00;civil;D1;ok\n2022-05-02;11,00;civil;D2;Apmaksa \xe7din\xe2\xf0anai\n", Mapping{}, "the file is not UTF-8 (first bad byte 0xe7 on line 3); nothing was imported"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -124,6 +125,13 @@ func parseForm(v *view, f *form, number string, pf map[string][]string) domain.C
 	}
 	for _, fd := range f.Fields {
 		fd.Value = get(fd.Name)
+		if !utf8.ValidString(fd.Value) {
+			// Browsers send UTF-8; anything else would be recorded with
+			// its bad bytes replaced. Refuse it and show what can be shown.
+			fd.Value = strings.ToValidUTF8(fd.Value, "\uFFFD")
+			fd.Error = v.T("bad_text")
+			continue
+		}
 		if fd.Required && fd.Value == "" {
 			fd.Error = v.T("required")
 		}

@@ -64,6 +64,7 @@ var messages = map[string][2]string{
 	"bad_date":             {"Not a date. Write it like 2024-07-15 or 15.07.2024.", "Nav datums. Rakstiet, piemēram, 15.07.2024. vai 2024-07-15."},
 	"bad_number":           {"Not a whole number.", "Nav vesels skaitlis."},
 	"required":             {"Required.", "Obligāts."},
+	"bad_text":             {"Not valid text (not UTF-8); nothing was saved. Type it again.", "Nederīgs teksts (nav UTF-8); nekas netika saglabāts. Ierakstiet to vēlreiz."},
 	"saved":                {"Saved: %s.", "Saglabāts: %s."},
 	"duplicate":            {"This form was already sent; it was applied once (%s).", "Šī veidlapa jau tika nosūtīta; tā piemērota vienreiz (%s)."},
 	"form_refused":         {"Not saved. Nothing was changed; what you typed is kept below.", "Nav saglabāts. Nekas netika mainīts; ievadītais ir saglabāts zemāk."},

@@ -269,6 +269,23 @@ func TestForms(t *testing.T) {
 			}
 		}
 	})
+	t.Run("text that is not UTF-8 is refused next to its field, nothing applied", func(t *testing.T) {
+		before := f.spendings(t)
+		bad := url.Values{}
+		for k, v := range spend {
+			bad[k] = v
+		}
+		bad.Set("description", "caf\xe9")
+		resp, body := c.post(agreementPath(seeds.Seed004), bad)
+		if resp.StatusCode != http.StatusUnprocessableEntity || f.spendings(t) != before {
+			t.Fatalf("got %d and %d spendings, want 422 and %d", resp.StatusCode, f.spendings(t), before)
+		}
+		for _, want := range []string{`id="f-record_spending-description-err"`, "not UTF-8", `value="WEB-1"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+	})
 	t.Run("a ledger rule names the field", func(t *testing.T) {
 		bad := url.Values{}
 		for k, v := range spend {
