@@ -108,22 +108,18 @@ func postUntilDone(client *http.Client, url, token string, env domain.Envelope) 
 	return 200, status, fmt.Errorf("still %d after 200 sends: %s", status, body)
 }
 
-// TestConcurrentWritersHTTP is TestConcurrentWriters through the HTTP API:
-// writers POST record_spending commands for one agreement to
-// /v1/commands of two API servers (two handles on one SQLite file, like two
-// server processes), resending the same command id after a 409. Exactly
-// writers x perWriter spendings must be in the ledger, each command once,
-// every total exact to the cent.
-func TestConcurrentWritersHTTP(t *testing.T) {
-	writers, per := concurrencyShape()
-	const servers = 2
+// startServers starts n API servers over one SQLite file holding the test
+// agreement (n server processes), and returns them with a grantee token
+// and a client keeping a connection per writer.
+func startServers(t *testing.T, n, writers int) ([]*apiServer, string, *http.Client) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "ledger.db")
 	tokens, err := httpapi.OpenTokens("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	token := granteeToken(t, tokens)
-	api := make([]*apiServer, servers)
+	api := make([]*apiServer, n)
 	for i := range api {
 		api[i] = startAPI(t, path, tokens, nil)
 	}
@@ -133,7 +129,20 @@ func TestConcurrentWritersHTTP(t *testing.T) {
 		}
 	}
 	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: writers}}
-	defer client.CloseIdleConnections()
+	t.Cleanup(client.CloseIdleConnections)
+	return api, token, client
+}
+
+// TestConcurrentWritersHTTP is TestConcurrentWriters through the HTTP API:
+// writers POST record_spending commands for one agreement to
+// /v1/commands of two API servers (two handles on one SQLite file, like two
+// server processes), resending the same command id after a 409. Exactly
+// writers x perWriter spendings must be in the ledger, each command once,
+// every total exact to the cent.
+func TestConcurrentWritersHTTP(t *testing.T) {
+	writers, per := concurrencyShape()
+	const servers = 2
+	api, token, client := startServers(t, servers, writers)
 	want := map[Cell]domain.Money{}
 	var mu sync.Mutex
 	var errs []string
@@ -331,23 +340,7 @@ func postBatch(client *http.Client, url, token string, envs []domain.Envelope) (
 func TestConcurrentWritersHTTPBatch(t *testing.T) {
 	writers, per := concurrencyShape()
 	const servers, batchSize = 2, 10
-	path := filepath.Join(t.TempDir(), "ledger.db")
-	tokens, err := httpapi.OpenTokens("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	token := granteeToken(t, tokens)
-	api := make([]*apiServer, servers)
-	for i := range api {
-		api[i] = startAPI(t, path, tokens, nil)
-	}
-	for _, env := range Setup() {
-		if _, err := api[0].svc.Handle(context.Background(), env); err != nil {
-			t.Fatalf("setup %s: %v", env.Type, err)
-		}
-	}
-	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: writers}}
-	defer client.CloseIdleConnections()
+	api, token, client := startServers(t, servers, writers)
 	want := map[Cell]domain.Money{}
 	for w := 0; w < writers; w++ {
 		for k := 0; k < per; k++ {
