@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,65 +15,8 @@ import (
 	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/tmpfstest"
 )
-
-// smallFS mounts a tmpfs of size bytes on a fresh directory and returns
-// it; it is unmounted when the test ends. A real small file system gives
-// the store a real ENOSPC (disk full) and, remounted read-only, a real
-// EROFS, which chmod cannot give: the tests run as root, and root writes
-// through file modes. Mounting needs root (CAP_SYS_ADMIN); without it the
-// test is skipped and says so.
-func smallFS(t *testing.T, size int) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "fs")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	opts := "size=" + strconv.Itoa(size) + ",mode=0700"
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, opts); err != nil {
-		t.Skipf("cannot mount a small tmpfs to fill up (%v): this test needs root with CAP_SYS_ADMIN", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// remountReadOnly makes the tmpfs at dir read-only.
-func remountReadOnly(t *testing.T, dir string) {
-	t.Helper()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
-		t.Fatalf("remount %s read-only: %v", dir, err)
-	}
-}
-
-// fill writes a file into dir until the file system has no space left,
-// and returns its path; removing it frees the space again.
-func fill(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := make([]byte, 64<<10)
-	for n := 0; n < 100000; n++ { // bounded: 100 000 writes
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("fill %s: %v", dir, err)
-			}
-			if len(chunk) == 1 {
-				return path
-			}
-			chunk = chunk[:len(chunk)/2]
-		}
-	}
-	t.Fatalf("fill %s: still not full after 100 000 writes", dir)
-	return ""
-}
 
 // jsonl returns envs as JSON lines, as 'grantledger apply' reads them.
 func jsonl(t *testing.T, envs ...domain.Envelope) []byte {
@@ -130,13 +71,13 @@ func wantOnce(t *testing.T, tally Tally, ids ...Spending) {
 // freed the same command id goes through exactly once.
 func TestDiskFullEndToEnd(t *testing.T) {
 	t.Run("apply", func(t *testing.T) {
-		dir := smallFS(t, 4<<20)
+		dir := tmpfstest.Mount(t, 4<<20)
 		db := filepath.Join(dir, "ledger.db")
 		first, second := NewSpending(5, 0, 0), NewSpending(5, 0, 1)
 		if _, errs, code := runCLI(t, jsonl(t, append(Setup(), first.Envelope())...), "apply", "--db", db, "-"); code != 0 {
 			t.Fatalf("setup: exit %d: %s", code, errs)
 		}
-		filler := fill(t, dir)
+		filler := tmpfstest.Fill(t, dir)
 		out, errs, code := runCLI(t, jsonl(t, second.Envelope()), "apply", "--db", db, "-")
 		if code == 0 {
 			t.Fatalf("apply on a full disk: exit 0, want a failure; stdout %s", out)
@@ -159,7 +100,7 @@ func TestDiskFullEndToEnd(t *testing.T) {
 		wantOnce(t, audit(t, db), first, second)
 	})
 	t.Run("http", func(t *testing.T) {
-		dir := smallFS(t, 4<<20)
+		dir := tmpfstest.Mount(t, 4<<20)
 		db := filepath.Join(dir, "ledger.db")
 		tokens, err := httpapi.OpenTokens("")
 		if err != nil {
@@ -176,7 +117,7 @@ func TestDiskFullEndToEnd(t *testing.T) {
 		if _, status, err := postUntilDone(http.DefaultClient, api.url, token, first.Envelope()); err != nil || status != http.StatusCreated {
 			t.Fatalf("first spending: status %d, %v", status, err)
 		}
-		filler := fill(t, dir)
+		filler := tmpfstest.Fill(t, dir)
 		checkRefused(t, api.url, token, second.Envelope(), "full")
 		checkReads(t, api.url, token)
 		wantOnce(t, audit(t, db), first)
@@ -198,13 +139,13 @@ func TestDiskFullEndToEnd(t *testing.T) {
 // working.
 func TestReadOnlyStoreEndToEnd(t *testing.T) {
 	t.Run("apply", func(t *testing.T) {
-		dir := smallFS(t, 4<<20)
+		dir := tmpfstest.Mount(t, 4<<20)
 		db := filepath.Join(dir, "ledger.db")
 		first, second := NewSpending(7, 0, 0), NewSpending(7, 0, 1)
 		if _, errs, code := runCLI(t, jsonl(t, append(Setup(), first.Envelope())...), "apply", "--db", db, "-"); code != 0 {
 			t.Fatalf("setup: exit %d: %s", code, errs)
 		}
-		remountReadOnly(t, dir)
+		tmpfstest.Remount(t, dir, true)
 		out, errs, code := runCLI(t, jsonl(t, second.Envelope()), "apply", "--db", db, "-")
 		if code == 0 {
 			t.Fatalf("apply on a read-only file system: exit 0, want a failure; stdout %s", out)

@@ -10,72 +10,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/tmpfstest"
 )
 
-// These tests put the store on a small tmpfs of its own: remounted
-// read-only it gives a real EROFS, and filled up a real ENOSPC, which
-// chmod cannot give a test that runs as root. Mounting needs root with
-// CAP_SYS_ADMIN; without it they skip and say why.
-
-func mountTmpfs(t *testing.T, size int) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "fs")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+strconv.Itoa(size)+",mode=0700"); err != nil {
-		t.Skipf("cannot mount a tmpfs (%v): this test needs root with CAP_SYS_ADMIN", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-func remount(t *testing.T, dir string, readOnly bool) {
-	t.Helper()
-	flags := uintptr(syscall.MS_REMOUNT)
-	if readOnly {
-		flags |= syscall.MS_RDONLY
-	}
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", flags, ""); err != nil {
-		t.Fatalf("remount %s (read-only %v): %v", dir, readOnly, err)
-	}
-}
-
-// fillUp writes a file into dir until not one more byte fits, and returns
-// its path.
-func fillUp(t *testing.T, dir string) string {
-	t.Helper()
-	path := filepath.Join(dir, "filler")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := make([]byte, 64<<10)
-	for n := 0; n < 100000; n++ {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("fill %s: %v", dir, err)
-			}
-			if len(chunk) == 1 {
-				return path
-			}
-			chunk = chunk[:len(chunk)/2]
-		}
-	}
-	t.Fatalf("fill %s: still not full after 100 000 writes", dir)
-	return ""
-}
+// These tests put the store on a small tmpfs of its own (tmpfstest): a
+// real EROFS and a real ENOSPC.
 
 // appendN appends n events to stream "a" and returns their ids.
 func appendN(t *testing.T, s *Store, n int) []uuid.UUID {
@@ -234,7 +178,7 @@ func TestOpenOnReadOnlyFS(t *testing.T) {
 		{name: "ReadOnly option", opts: []Option{ReadOnly()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := mountTmpfs(t, 4<<20)
+			dir := tmpfstest.Mount(t, 4<<20)
 			path, ids := cleanStore(t, dir, 2)
 			files := []string{"events.db"}
 			if tc.emptyWAL {
@@ -243,7 +187,7 @@ func TestOpenOnReadOnlyFS(t *testing.T) {
 				}
 				files = append(files, "events.db-wal")
 			}
-			remount(t, dir, true)
+			tmpfstest.Remount(t, dir, true)
 			s, err := Open(path, tc.opts...)
 			if err != nil {
 				t.Fatalf("Open on a read-only file system: %v", err)
@@ -279,9 +223,9 @@ func TestOpenOnReadOnlyFS(t *testing.T) {
 // store reads them through SQLite's read-only WAL support, not the older
 // state of the main file.
 func TestOpenOnReadOnlyFSReadsWAL(t *testing.T) {
-	dir := mountTmpfs(t, 4<<20)
+	dir := tmpfstest.Mount(t, 4<<20)
 	path, ids := crashImage(t, dir, true)
-	remount(t, dir, true)
+	tmpfstest.Remount(t, dir, true)
 	s, err := Open(path)
 	if err != nil {
 		t.Fatalf("Open on a read-only file system with a WAL: %v", err)
@@ -303,9 +247,9 @@ func TestOpenOnReadOnlyFSReadsWAL(t *testing.T) {
 // state the main file holds. Made writable, the same file opens and shows
 // every event, as the error promises.
 func TestOpenOnReadOnlyFSRefusesUnreadableWAL(t *testing.T) {
-	dir := mountTmpfs(t, 4<<20)
+	dir := tmpfstest.Mount(t, 4<<20)
 	path, ids := crashImage(t, dir, false)
-	remount(t, dir, true)
+	tmpfstest.Remount(t, dir, true)
 	for _, opts := range [][]Option{nil, {ReadOnly()}} {
 		s, err := Open(path, opts...)
 		if err == nil {
@@ -320,7 +264,7 @@ func TestOpenOnReadOnlyFSRefusesUnreadableWAL(t *testing.T) {
 		}
 	}
 	wantFiles(t, dir, "events.db", "events.db-wal")
-	remount(t, dir, false)
+	tmpfstest.Remount(t, dir, false)
 	s, err := Open(path)
 	if err != nil {
 		t.Fatalf("Open once writable: %v", err)
@@ -337,9 +281,9 @@ func TestOpenOnReadOnlyFSRefusesUnreadableWAL(t *testing.T) {
 // files SQLite made stay owner-only. Once space is freed a new Open writes
 // again.
 func TestOpenOnFullDisk(t *testing.T) {
-	dir := mountTmpfs(t, 4<<20)
+	dir := tmpfstest.Mount(t, 4<<20)
 	path, ids := cleanStore(t, dir, 2)
-	filler := fillUp(t, dir)
+	filler := tmpfstest.Fill(t, dir)
 	s, err := Open(path)
 	if err != nil {
 		t.Fatalf("Open on a full disk: %v", err)
@@ -393,9 +337,9 @@ func TestOpenOnFullDisk(t *testing.T) {
 func TestOpenOnFullDiskReadsWAL(t *testing.T) {
 	for _, withSHM := range []bool{true, false} {
 		t.Run("shm "+strconv.FormatBool(withSHM), func(t *testing.T) {
-			dir := mountTmpfs(t, 4<<20)
+			dir := tmpfstest.Mount(t, 4<<20)
 			path, ids := crashImage(t, dir, withSHM)
-			fillUp(t, dir)
+			tmpfstest.Fill(t, dir)
 			s, err := Open(path)
 			if err != nil {
 				t.Fatalf("Open on a full disk with a WAL: %v", err)
@@ -419,8 +363,8 @@ func TestOpenOnFullDiskReadsWAL(t *testing.T) {
 // TestOpenNewFileOnFullDisk: a new store cannot be made on a full disk;
 // Open says so and leaves no store behind to open read-only.
 func TestOpenNewFileOnFullDisk(t *testing.T) {
-	dir := mountTmpfs(t, 1<<20)
-	fillUp(t, dir)
+	dir := tmpfstest.Mount(t, 1<<20)
+	tmpfstest.Fill(t, dir)
 	s, err := Open(filepath.Join(dir, "new.db"))
 	if err == nil {
 		s.Close()
