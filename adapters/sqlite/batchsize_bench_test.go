@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -21,7 +20,6 @@ func BenchmarkSmallBatch(b *testing.B) {
 	for _, bs := range []int{8, 32} {
 		b.Run(fmt.Sprint(bs), func(b *testing.B) {
 			s := MustOpen(b)
-			ctx := context.Background()
 			next := make([]int64, 1000)
 			for i := range next {
 				next[i] = -1
@@ -44,30 +42,14 @@ func BenchmarkSmallBatch(b *testing.B) {
 			for range 50 {
 				// 50 000 events, 1 000 per commit.
 				reqs := mk(1000, rng)
-				out, err := s.AppendBatch(ctx, reqs)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, o := range out {
-					if o.Err != nil {
-						b.Fatal(o.Err)
-					}
-				}
+				mustAppendBatch(b, s, reqs)
 			}
 			b.ResetTimer()
 			for b.Loop() {
 				b.StopTimer()
 				reqs := mk(bs, rng)
 				b.StartTimer()
-				out, err := s.AppendBatch(ctx, reqs)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, o := range out {
-					if o.Err != nil {
-						b.Fatal(o.Err)
-					}
-				}
+				mustAppendBatch(b, s, reqs)
 			}
 		})
 	}

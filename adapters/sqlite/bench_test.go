@@ -155,7 +155,6 @@ func BenchmarkAppendBatch(b *testing.B) {
 	for _, driver := range benchDrivers {
 		b.Run(driver, func(b *testing.B) {
 			s := MustOpen(b, withDriver(driver))
-			ctx := context.Background()
 			next := make([]int64, 100)
 			for i := range next {
 				next[i] = -1
@@ -174,18 +173,25 @@ func BenchmarkAppendBatch(b *testing.B) {
 					next[st]++
 				}
 				b.StartTimer()
-				out, err := s.AppendBatch(ctx, reqs)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for _, o := range out {
-					if o.Err != nil {
-						b.Fatal(o.Err)
-					}
-				}
+				mustAppendBatch(b, s, reqs)
 			}
 			b.ReportMetric(float64(b.N*batchRows)/b.Elapsed().Seconds(), "rows/s")
 		})
+	}
+}
+
+// mustAppendBatch appends reqs in one AppendBatch and fails on any error,
+// of the batch or of one request.
+func mustAppendBatch(b *testing.B, s *Store, reqs []domain.AppendRequest) {
+	b.Helper()
+	out, err := s.AppendBatch(context.Background(), reqs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, o := range out {
+		if o.Err != nil {
+			b.Fatal(o.Err)
+		}
 	}
 }
 
