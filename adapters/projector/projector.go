@@ -300,11 +300,24 @@ func (r *Runner) CatchUp(ctx context.Context) (int, error) {
 	return r.read - start, nil
 }
 
+// readOnlySnapshots is implemented by snapshot stores that can be open
+// read-only (sqlite.Store): ReadOnlyReason is "" when they can be written.
+type readOnlySnapshots interface {
+	ReadOnlyReason() string
+}
+
 // Save writes the read model with its checkpoint to the snapshot store in
 // one call (one transaction in the embedded store). Without a snapshot
-// store it does nothing.
+// store, or on one open read-only, it does nothing: a snapshot only spares
+// the next reader work (the events are the record, and the next reader
+// folds those after the last snapshot the store holds), so reports and
+// verification work on a store that cannot be written, and the read model
+// is not encoded for nothing.
 func (r *Runner) Save(ctx context.Context) error {
 	if r.snaps == nil {
+		return nil
+	}
+	if ro, ok := r.snaps.(readOnlySnapshots); ok && ro.ReadOnlyReason() != "" {
 		return nil
 	}
 	r.mu.Lock()

@@ -14,16 +14,11 @@ import (
 // written in one statement, so after a crash both are the old ones or both
 // the new ones; the write is durable when SaveSnapshot returns nil.
 // Snapshots live in their own table and never touch the events.
-//
-// On a read-only store (see ReadOnlyReason) SaveSnapshot keeps nothing and
-// returns nil. A snapshot only spares the next reader work: the events are
-// the record, LoadSnapshot then returns the last snapshot the file holds
-// (or none) and the reader folds the events after it. So reports and
-// verification work on a store that cannot be written, while every append
-// on it is refused.
+// On a read-only store (see ReadOnlyReason) it writes nothing and says why,
+// as an append does.
 func (s *Store) SaveSnapshot(ctx context.Context, name string, position domain.Position, blob []byte) error {
 	if s.readOnly {
-		return nil
+		return fmt.Errorf("save snapshot %s: %w", name, s.readOnlyError())
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
