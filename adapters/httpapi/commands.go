@@ -123,6 +123,12 @@ type commandHandler interface {
 	HandleCommand(ctx context.Context, env domain.Envelope, cmd domain.Command) (ledger.Result, error)
 }
 
+// batchHandler is the batch twin of commandHandler (see
+// ledger.Service.HandleDecodedBatch).
+type batchHandler interface {
+	HandleDecodedBatch(ctx context.Context, envs []domain.Envelope, cmds []domain.Command, errs []error) []ledger.BatchResult
+}
+
 // authorizeAgreement checks that p may act on or read the agreement.
 func (s *Server) authorizeAgreement(ctx context.Context, p Principal, number string) error {
 	if p.Role == RoleAuditor {
@@ -223,6 +229,7 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request, p Principal) 
 	}
 	out := BatchResponse{Results: make([]BatchItem, len(raws))}
 	var envs []domain.Envelope
+	var cmds []domain.Command
 	var idx []int
 	fail := func(i int, err error) {
 		pr := problemFor(err)
@@ -232,8 +239,9 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request, p Principal) 
 	}
 	for i, raw := range raws {
 		env, err := decodeEnvelope(raw, p)
+		var cmd domain.Command
 		if err == nil {
-			_, err = s.authorizeCommand(r.Context(), p, env)
+			cmd, err = s.authorizeCommand(r.Context(), p, env)
 			if err != nil {
 				s.refused(env.Type, err)
 			}
@@ -243,10 +251,17 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request, p Principal) 
 			continue
 		}
 		envs = append(envs, env)
+		cmds = append(cmds, cmd)
 		idx = append(idx, i)
 	}
 	if len(envs) > 0 {
-		for k, br := range s.cfg.Ledger.HandleBatch(r.Context(), envs) {
+		var results []ledger.BatchResult
+		if h, ok := s.cfg.Ledger.(batchHandler); ok {
+			results = h.HandleDecodedBatch(r.Context(), envs, cmds, make([]error, len(envs)))
+		} else {
+			results = s.cfg.Ledger.HandleBatch(r.Context(), envs)
+		}
+		for k, br := range results {
 			i := idx[k]
 			if br.Err != nil {
 				fail(i, br.Err)

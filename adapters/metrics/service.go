@@ -52,7 +52,17 @@ func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd do
 // the latency of the whole batch, which is what its client waited.
 func (s *Service) HandleBatch(ctx context.Context, envs []domain.Envelope) []ledger.BatchResult {
 	start := time.Now()
-	out := s.Service.HandleBatch(ctx, envs)
+	return s.observeBatch(envs, start, s.Service.HandleBatch(ctx, envs))
+}
+
+// HandleDecodedBatch is HandleBatch for commands already decoded (see
+// ledger.Service.HandleDecodedBatch), measured the same way.
+func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope, cmds []domain.Command, errs []error) []ledger.BatchResult {
+	start := time.Now()
+	return s.observeBatch(envs, start, s.Service.HandleDecodedBatch(ctx, envs, cmds, errs))
+}
+
+func (s *Service) observeBatch(envs []domain.Envelope, start time.Time, out []ledger.BatchResult) []ledger.BatchResult {
 	d := time.Since(start)
 	for i, r := range out {
 		s.m.ObserveCommand(envs[i].Type, Outcome(r.Result, r.Err), d)
