@@ -79,14 +79,14 @@ type ConcurrencyError struct {
 	Expected ExpectedRevision
 	Actual   int64
 	// AfterFailed is set when the append was refused because an earlier
-	// append to the same stream in the same batch failed (its expected
-	// revision may even have matched).
+	// append to the same stream in the same batch failed or was answered as
+	// a retry (its expected revision may even have matched).
 	AfterFailed bool
 }
 
 func (e *ConcurrencyError) Error() string {
 	if e.AfterFailed {
-		return fmt.Sprintf("append to %s: an earlier append to this stream in the same batch failed, so this one (expected revision %s, stream is at %d) was not written", e.Stream, e.Expected, e.Actual)
+		return fmt.Sprintf("append to %s: an earlier append to this stream in the same batch was not written as sent (it failed, or its events were already there), so this one (expected revision %s, stream is at %d) was not written", e.Stream, e.Expected, e.Actual)
 	}
 	return fmt.Sprintf("append to %s: expected revision %s, stream is at %d", e.Stream, e.Expected, e.Actual)
 }

@@ -121,6 +121,18 @@ type RecordedEvent struct {
 type AppendResult struct {
 	NextRevision uint64   // revision of the last event now in the stream
 	Position     Position // global position of the last event appended
+	// Existing is true when the append was a retry of an earlier identical
+	// one whose events were already in the stream: nothing was written and
+	// NextRevision and Position are the earlier append's. A store sets it
+	// when it can tell (the embedded store and memstore always can; the
+	// EventStoreDB server does not say so for an exact expected revision).
+	Existing bool
+}
+
+// SameAppend reports whether r and q name the same appended events,
+// whether or not either was answered as a retry (Existing).
+func (r AppendResult) SameAppend(q AppendResult) bool {
+	return r.NextRevision == q.NextRevision && r.Position == q.Position
 }
 
 // Direction of a stream read.
@@ -191,7 +203,8 @@ type AppendOutcome struct {
 // in one commit (one fsync) while keeping each append atomic on its own: a
 // request that fails its expected revision writes nothing and does not stop
 // the others. Requests to one stream form a chain, though: once one fails,
-// every later request to that stream in the batch fails too, with a
+// or is answered as a retry of events already there (Existing), every
+// later request to that stream in the batch fails too, with a
 // *ConcurrencyError whose AfterFailed is set, and writes nothing, even when
 // its own expected revision happens to match (another writer may have
 // appended exactly as many events as the failed request carried, and the

@@ -134,7 +134,7 @@ func (s *Store) checkIDs(ctx context.Context, stream string, events []domain.Eve
 			return domain.AppendResult{}, false, fmt.Errorf("append to %s: event %s is already in the stream at revision %d and this append is not an identical retry: %w", stream, e.ID, e.Revision, domain.ErrDuplicate)
 		}
 		last := existing[at+len(events)-1]
-		return domain.AppendResult{NextRevision: last.Revision, Position: last.Position}, true, nil
+		return domain.AppendResult{NextRevision: last.Revision, Position: last.Position, Existing: true}, true, nil
 	}
 	return domain.AppendResult{}, false, nil
 }

@@ -153,7 +153,7 @@ func TestRetriedAppendDeduplicatedByServer(t *testing.T) {
 			if err != nil {
 				t.Fatalf("retry: %v", err)
 			}
-			if again != first {
+			if !again.SameAppend(first) {
 				t.Errorf("retry result: got %+v, want %+v", again, first)
 			}
 			if got := srv.Appends() - calls; got != 1 {

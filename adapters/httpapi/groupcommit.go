@@ -98,7 +98,7 @@ func (g *GroupCommit) AppendBatch(ctx context.Context, reqs []domain.AppendReque
 			continue
 		}
 		out[i].Result, out[i].Err = g.EventStore.Append(ctx, r.Stream, r.Expected, r.Events)
-		if out[i].Err != nil {
+		if out[i].Err != nil || out[i].Result.Existing {
 			failed[r.Stream] = true
 		}
 	}

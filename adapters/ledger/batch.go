@@ -105,7 +105,8 @@ func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope
 			} else {
 				oerr = outcomes[k].Err
 			}
-			if oerr == nil && !failed[pd.p.name] {
+			existing := oerr == nil && outcomes[k].Result.Existing
+			if oerr == nil && !existing && !failed[pd.p.name] {
 				evs := out[pd.i].Result.Events
 				evs[len(evs)-1].Position = outcomes[k].Result.Position
 				continue
@@ -113,7 +114,7 @@ func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope
 			// The tentative state of this stream is wrong from here on.
 			touched[pd.p.name].agg = nil
 			out[pd.i].Result = Result{}
-			if oerr == nil {
+			if oerr == nil && !existing {
 				// The store wrote an append that was built on an earlier
 				// one it refused: domain.BatchAppender forbids this, and
 				// the stream's chain now has a wrong link. Say so; do not
@@ -123,7 +124,10 @@ func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope
 				continue
 			}
 			failed[pd.p.name] = true
-			if err != nil || errors.Is(oerr, domain.ErrConcurrency) {
+			// A command the store found already applied (by a process this
+			// state had not seen) goes again too, and is then answered as
+			// the duplicate it is.
+			if err != nil || existing || errors.Is(oerr, domain.ErrConcurrency) {
 				retry = append(retry, pd.i)
 			} else {
 				out[pd.i].Err = oerr

@@ -21,8 +21,69 @@ import (
 // that both are decided again on the real state: every command applied
 // once, and the chain intact for a service that reads it afresh.
 func TestBatchAfterAnotherWriter(t *testing.T) {
+	a, b, ref, spend, open := twoProcesses(t)
+	ctx := context.Background()
+	if _, err := b.Handle(ctx, spend("B-1")); err != nil { // a's cache is now one event behind
+		t.Fatal(err)
+	}
+	for i, r := range a.HandleBatch(ctx, []domain.Envelope{spend("A-1"), spend("A-2")}) {
+		if r.Err != nil {
+			t.Fatalf("batch command %d: %v", i, r.Err)
+		}
+	}
+	wantActual(t, ledger.New(open(), ledger.Options{}), ref, 300)
+}
+
+// TestResentCommandToAnotherProcess: a command applied by one process and
+// resent (its answer lost) to another whose cached state has not seen it
+// yet, alone and first in a batch followed by a new command. The store
+// finds its events already there; it must be answered as a duplicate, not
+// as newly applied, and the command after it must still be applied once,
+// on top of the real stream.
+func TestResentCommandToAnotherProcess(t *testing.T) {
+	for _, inBatch := range []bool{false, true} {
+		a, b, ref, spend, open := twoProcesses(t)
+		ctx := context.Background()
+		x := spend("X")
+		if _, err := b.Handle(ctx, x); err != nil { // applied by b; a has not seen it
+			t.Fatal(err)
+		}
+		var res ledger.Result
+		if inBatch {
+			out := a.HandleBatch(ctx, []domain.Envelope{x, spend("Y")})
+			for i, r := range out {
+				if r.Err != nil {
+					t.Fatalf("batch command %d: %v", i, r.Err)
+				}
+			}
+			if out[1].Result.Duplicate {
+				t.Errorf("the new command after the resent one was answered as a duplicate")
+			}
+			res = out[0].Result
+		} else {
+			var err error
+			if res, err = a.Handle(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !res.Duplicate {
+			t.Errorf("in a batch %v: a command applied by another process was answered as newly applied: %+v", inBatch, res)
+		}
+		want := domain.Money(100)
+		if inBatch {
+			want = 200
+		}
+		wantActual(t, ledger.New(open(), ledger.Options{}), ref, want)
+	}
+}
+
+// twoProcesses returns two services on one SQLite file with an agreement
+// registered and planned through a (so a's state is cached), a maker of
+// 1.00 spendings, and an opener of more handles on the file.
+func twoProcesses(t *testing.T) (a, b *ledger.Service, ref domain.Ref, spend func(doc string) domain.Envelope, open func() *sqlite.Store) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "ledger.db")
-	open := func() *sqlite.Store {
+	open = func() *sqlite.Store {
 		s, err := sqlite.Open(path)
 		if err != nil {
 			t.Fatal(err)
@@ -31,11 +92,11 @@ func TestBatchAfterAnotherWriter(t *testing.T) {
 		return s
 	}
 	ctx := context.Background()
-	a, b := ledger.New(open(), ledger.Options{}), ledger.New(open(), ledger.Options{})
+	a, b = ledger.New(open(), ledger.Options{}), ledger.New(open(), ledger.Options{})
 	d := domain.MustDate
-	ref := domain.Ref{Agreement: "RACE-1"}
+	ref = domain.Ref{Agreement: "RACE-1"}
 	y := domain.Period{From: d("2024-01-01"), To: d("2024-12-31")}
-	spend := func(doc string) domain.Envelope {
+	spend = func(doc string) domain.Envelope {
 		return domain.NewEnvelope(uuid.New(), "t", "", domain.RecordSpending{Ref: ref, Line: "l", Year: 1, Amount: 100, Date: d("2024-03-01"), Document: doc})
 	}
 	for _, env := range []domain.Envelope{
@@ -47,18 +108,16 @@ func TestBatchAfterAnotherWriter(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := b.Handle(ctx, spend("B-1")); err != nil { // a's cache is now one event behind
-		t.Fatal(err)
-	}
-	for i, r := range a.HandleBatch(ctx, []domain.Envelope{spend("A-1"), spend("A-2")}) {
-		if r.Err != nil {
-			t.Fatalf("batch command %d: %v", i, r.Err)
-		}
-	}
-	fresh := ledger.New(open(), ledger.Options{})
-	err := fresh.View(ctx, ref.Agreement, func(ag *domain.Agreement) error {
-		if got := ag.Cell("l", 1).Actual; got != 300 {
-			t.Errorf("actual: got %s, want 3.00 (three spendings of 1.00, each once)", got)
+	return a, b, ref, spend, open
+}
+
+// wantActual reads the agreement afresh through svc (its hash chain is
+// checked) and wants actual spending of line l, year 1, to be want.
+func wantActual(t *testing.T, svc *ledger.Service, ref domain.Ref, want domain.Money) {
+	t.Helper()
+	err := svc.View(context.Background(), ref.Agreement, func(ag *domain.Agreement) error {
+		if got := ag.Cell("l", 1).Actual; got != want {
+			t.Errorf("actual: got %s, want %s (each spending once)", got, want)
 		}
 		return nil
 	})

@@ -295,6 +295,14 @@ func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd do
 			return *dup, nil
 		}
 		res, err := s.store.Append(ctx, name, p.expected, p.data)
+		if err == nil && res.Existing {
+			// The store found this command's events already there: it was
+			// applied by another process that this state had not seen yet.
+			// Read the stream and answer it as the duplicate it is.
+			st.agg = nil
+			lastErr = fmt.Errorf("append %s: events already in the stream", name)
+			continue
+		}
 		if err == nil {
 			return s.commit(st, p, res), nil
 		}

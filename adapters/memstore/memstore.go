@@ -106,7 +106,7 @@ func (s *Store) retried(idx []int, events []domain.EventData) (domain.AppendResu
 			}
 		}
 		last := s.all[idx[start+len(events)-1]]
-		return domain.AppendResult{NextRevision: last.Revision, Position: last.Position}, true
+		return domain.AppendResult{NextRevision: last.Revision, Position: last.Position, Existing: true}, true
 	}
 	return domain.AppendResult{}, false
 }

@@ -145,7 +145,7 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 			return nil
 		}
 		out[i] = domain.AppendOutcome{Result: res.AppendResult, Err: reqErr}
-		if reqErr != nil {
+		if reqErr != nil || res.Existing {
 			if failed == nil {
 				failed = map[string]bool{}
 			}
@@ -351,7 +351,7 @@ func (s *Store) retried(ctx context.Context, stream string, expected domain.Expe
 	if n != len(events) {
 		return domain.AppendResult{}, false, nil
 	}
-	return domain.AppendResult{NextRevision: rev, Position: domain.Position{Commit: pos, Prepare: pos}}, true, nil
+	return domain.AppendResult{NextRevision: rev, Position: domain.Position{Commit: pos, Prepare: pos}, Existing: true}, true, nil
 }
 
 // checkIDs keeps an event id from appearing twice in a stream when the

@@ -45,7 +45,7 @@ func testReopen(t *testing.T, h *harness) {
 	if err != nil {
 		t.Fatalf("retried append after reopen: %v", err)
 	}
-	if again != resB {
+	if !again.SameAppend(resB) {
 		t.Errorf("retried append after reopen: got %+v, want %+v", again, resB)
 	}
 	_, err = h.store.Append(h.ctx, a, domain.Exact(2), events("stale", 1))
