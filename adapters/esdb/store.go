@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"sync"
@@ -250,6 +251,12 @@ func transient(err error) bool {
 	switch code(err) {
 	case client.ErrorUnavailable, client.ErrorCodeConnectionClosed, client.ErrorAborted:
 		return true
+	case client.ErrorCodeUnknown:
+		// A request sent on a connection the server had just closed: the
+		// client reports gRPC's io.EOF from Send unclassified ("could not
+		// send append request header. Reason: ... EOF"). Nothing reached
+		// the server; gRPC reconnects on the next call.
+		return errors.Is(err, io.EOF)
 	}
 	return false
 }

@@ -20,10 +20,18 @@ const checkpointMultiplier = 4
 // $all, filtered on the server to streams whose name starts with
 // streamPrefix (or, for "", to every stream that is not a system stream).
 // It delivers the events after from, then new ones as they are written.
-// When the connection drops, it subscribes again from the last event it
-// delivered or the last checkpoint the server sent, whichever is later,
-// so no event is missed or repeated; after ResubscribeFor of failures it
-// reports the store unavailable.
+// When the connection drops, it subscribes again from the last event the
+// server sent it, so no event is missed or repeated; after ResubscribeFor
+// of failures it reports the store unavailable.
+//
+// Server checkpoints are not trusted, neither to drop events nor as resume
+// points: real servers have sent checkpoints at or past events they had
+// not sent yet (KurrentDB #4970 in 24.10.4 and 25.0; the extra going-live
+// checkpoint before #4023/#4035), and an event at or before a checkpoint
+// would then be lost with no error. Duplicates are filtered against the
+// last event received only. The price is that a resubscription makes the
+// server scan again the events its filter left out since the last one it
+// sent.
 func (s *Store) Subscribe(ctx context.Context, from domain.Position, streamPrefix string) (domain.Subscription, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -72,8 +80,9 @@ type subscription struct {
 	items  chan item
 	once   sync.Once
 
-	// last is the position after which a new subscription starts: the
-	// last event queued or the last checkpoint. Only the pump uses it.
+	// last is the position after which a new subscription starts: that
+	// of the last event the server sent (queued, or left out as a system
+	// event), or from. Only the pump uses it.
 	last domain.Position
 
 	failed error // set once Next has returned the pump's final error
@@ -137,10 +146,7 @@ func (u *subscription) drain(sub *client.Subscription) error {
 		case msg.SubscriptionDropped != nil:
 			return msg.SubscriptionDropped.Error
 		case msg.CheckPointReached != nil:
-			cp := domain.Position{Commit: msg.CheckPointReached.Commit, Prepare: msg.CheckPointReached.Prepare}
-			if u.last.Less(cp) {
-				u.last = cp
-			}
+			// Ignored on purpose; see Subscribe.
 		case msg.EventAppeared != nil:
 			e := fromClient(msg.EventAppeared)
 			if !u.last.Less(e.Position) && !u.last.IsZero() {

@@ -29,6 +29,7 @@ type record struct {
 	created     int64 // 100 ns ticks since the Unix epoch
 	commit      uint64
 	prepare     uint64
+	end         uint64 // log offset right after the record (the next one's)
 }
 
 // less orders records, and positions, as $all does: by commit position,
@@ -129,15 +130,18 @@ func (s *Server) appendLocked(stream string, exp expectation, evs []proposed, no
 		}
 		return out
 	}
-	tx := s.next
+	// gRPC appends on a real server write self-committed prepares (no
+	// explicit transaction): every event's commit position is its own
+	// prepare position, and the append answers the last event's position.
 	for _, e := range evs {
 		r := record{
 			stream: stream, revision: uint64(len(s.streams[stream])),
 			id: e.id, typ: e.typ, contentType: e.contentType,
 			data: e.data, custom: e.custom, created: now,
-			commit: tx, prepare: s.next,
+			commit: s.next, prepare: s.next,
 		}
 		s.next += uint64(recordOverhead + len(stream) + len(e.typ) + len(e.data) + len(e.custom))
+		r.end = s.next
 		s.log = append(s.log, r)
 		s.streams[stream] = append(s.streams[stream], len(s.log)-1)
 	}

@@ -75,6 +75,57 @@ type Options struct {
 
 	// Now returns the time events are stamped with; time.Now if nil.
 	Now func() time.Time
+
+	// Checkpoints chooses the checkpoints a filtered $all subscription
+	// gets: the real-shaped ones only (the zero value), or those plus one
+	// of the faulty patterns real servers have sent.
+	Checkpoints CheckpointMode
+}
+
+// CheckpointMode is a pattern of checkpoints sent to a filtered $all
+// subscription. Every mode also sends the periodic real-shaped checkpoint
+// (every filter interval of events scanned, at the next record's position
+// with prepare 0).
+type CheckpointMode int
+
+const (
+	// CheckpointsReal sends the periodic checkpoints only.
+	CheckpointsReal CheckpointMode = iota
+	// CheckpointsAtEndOfLog also sends, every time the subscription has
+	// sent all there is, a checkpoint at the end of the log (end, end):
+	// the position the next event is written at (KurrentDB #4970, in
+	// 24.10.4 and 25.0: an empty page read checkpoints at the end of the
+	// log).
+	CheckpointsAtEndOfLog
+	// CheckpointsAheadOfEvents also sends, before the events written while
+	// the subscription is live, a checkpoint at the end of the log, past
+	// those events (#4970: checkpoints ahead of undelivered events).
+	CheckpointsAheadOfEvents
+	// CheckpointsGoingLive also sends, before the last page of the
+	// catch-up, an extra checkpoint at the end of the log (the extra
+	// going-live checkpoint of servers before #4023/#4035).
+	CheckpointsGoingLive
+	// CheckpointsRepeatedLive also sends, once live, one checkpoint at the
+	// live position and then the same one again after every live event,
+	// behind the events already sent (22.10, #3697).
+	CheckpointsRepeatedLive
+)
+
+// String names the mode for test output.
+func (m CheckpointMode) String() string {
+	switch m {
+	case CheckpointsReal:
+		return "real"
+	case CheckpointsAtEndOfLog:
+		return "at-end-of-log"
+	case CheckpointsAheadOfEvents:
+		return "ahead-of-events"
+	case CheckpointsGoingLive:
+		return "going-live"
+	case CheckpointsRepeatedLive:
+		return "repeated-live"
+	}
+	return fmt.Sprintf("mode-%d", int(m))
 }
 
 // Server is a running (or stopped) test server. Its event log lives in

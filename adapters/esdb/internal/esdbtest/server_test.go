@@ -178,7 +178,7 @@ func TestIdempotentAppends(t *testing.T) {
 func TestPositions(t *testing.T) {
 	_, cl := start(t, esdbtest.Options{})
 	r1 := appendOK(t, cl, "pos-1", client.Any{}, evs(1)...)
-	appendOK(t, cl, "pos-2", client.Any{}, evs(3)...)
+	r2 := appendOK(t, cl, "pos-2", client.Any{}, evs(3)...)
 	all, err := readAll(t, cl, client.Start{}, 100)
 	if err != nil {
 		t.Fatal(err)
@@ -192,13 +192,27 @@ func TestPositions(t *testing.T) {
 			t.Errorf("position %+v, append said %d/%d; want equal, non-zero", p, r1.CommitPosition, r1.PreparePosition)
 		}
 	})
-	t.Run("one append shares a commit, prepares grow", func(t *testing.T) {
+	// gRPC appends on a real server are self-committed prepares: each
+	// event of one append has its own position, commit == prepare, and the
+	// append answers the last event's position.
+	t.Run("one append: commit equals prepare per event, growing", func(t *testing.T) {
 		a, b, c := all[2].Event.Position, all[3].Event.Position, all[4].Event.Position
-		if a.Commit != b.Commit || b.Commit != c.Commit || !(a.Prepare < b.Prepare && b.Prepare < c.Prepare) {
-			t.Errorf("positions %+v %+v %+v: want one commit and growing prepares", a, b, c)
+		for _, p := range []client.Position{a, b, c} {
+			if p.Commit != p.Prepare {
+				t.Errorf("position %+v: want commit == prepare", p)
+			}
+		}
+		if !(a.Commit < b.Commit && b.Commit < c.Commit) {
+			t.Errorf("positions %+v %+v %+v: want growing", a, b, c)
 		}
 		if all[1].Event.Position.Commit >= a.Commit {
 			t.Errorf("second append commit %d not after first %d", a.Commit, all[1].Event.Position.Commit)
+		}
+	})
+	t.Run("an append answers its last event's position", func(t *testing.T) {
+		last := all[4].Event.Position
+		if r2.CommitPosition != last.Commit || r2.PreparePosition != last.Prepare {
+			t.Errorf("append said %d/%d, last event at %+v", r2.CommitPosition, r2.PreparePosition, last)
 		}
 	})
 	t.Run("$all from a position includes it", func(t *testing.T) {
@@ -338,6 +352,15 @@ func TestFilteredSubscription(t *testing.T) {
 		// 7 events scanned ($settings + 6): checkpoints after 2, 4, 6.
 		if len(checkpoints) != 3 {
 			t.Fatalf("checkpoints: got %d (%v), want 3", len(checkpoints), checkpoints)
+		}
+		// A real server checkpoints at the next record's position with
+		// prepare 0: after 2 events scanned, the third event's position.
+		all, err := readAll(t, cl, client.Start{}, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cp, third := checkpoints[0], all[2].Event.Position; cp.Prepare != 0 || cp.Commit != third.Commit {
+			t.Errorf("first checkpoint %+v: want (%d, 0), the third record's commit position", cp, third.Commit)
 		}
 	})
 	t.Run("resuming after a checkpoint misses nothing", func(t *testing.T) {

@@ -402,9 +402,11 @@ func (f *filter) match(r *record) bool {
 // every matching event after the starting point, a caught-up message when
 // the existing events are delivered, and then new events as they are
 // written, until the client goes away or the server stops. A filtered
-// subscription also sends a checkpoint after every filter interval of
-// events scanned, matching or not, at the position of the last one
-// scanned: subscribing again from after a checkpoint misses nothing.
+// subscription to $all also sends a checkpoint after every filter interval
+// of events scanned, matching or not, at (the next record's position, 0)
+// as a real server does: subscribing again from after such a checkpoint
+// misses nothing. Options.Checkpoints adds the faulty checkpoints real
+// servers have sent.
 func (s *Server) subscribe(out api.Streams_ReadServer, o *api.ReadReq_Options, flt *filter, asString bool) error {
 	s.liveSubs.Add(1)
 	defer s.liveSubs.Add(-1)
@@ -446,6 +448,13 @@ func (s *Server) subscribe(out api.Streams_ReadServer, o *api.ReadReq_Options, f
 
 	var scanned uint64
 	caughtUp := false
+	mode := s.opts.Checkpoints
+	filtered := flt != nil && all
+	checkpoint := func(commit, prepare uint64) error {
+		cp := &api.ReadResp_Checkpoint{CommitPosition: commit, PreparePosition: prepare}
+		return out.Send(&api.ReadResp{Content: &api.ReadResp_Checkpoint_{Checkpoint: cp}})
+	}
+	var liveCP *api.ReadResp_Checkpoint // CheckpointsRepeatedLive: the one repeated
 	for {
 		s.mu.Lock()
 		var batch []record
@@ -460,6 +469,8 @@ func (s *Server) subscribe(out api.Streams_ReadServer, o *api.ReadReq_Options, f
 				batch = append(batch, s.log[idx[r]])
 			}
 		}
+		atEnd := !all || cursor+len(batch) == len(s.log)
+		endOfLog := s.next
 		wait := s.changed
 		s.mu.Unlock()
 		cursor += len(batch)
@@ -470,6 +481,19 @@ func (s *Server) subscribe(out api.Streams_ReadServer, o *api.ReadReq_Options, f
 				if err := out.Send(&api.ReadResp{Content: &api.ReadResp_CaughtUp_{CaughtUp: &api.ReadResp_CaughtUp{}}}); err != nil {
 					return err
 				}
+				if filtered && mode == CheckpointsRepeatedLive {
+					liveCP = &api.ReadResp_Checkpoint{CommitPosition: endOfLog, PreparePosition: 0}
+					if err := checkpoint(liveCP.CommitPosition, liveCP.PreparePosition); err != nil {
+						return err
+					}
+				}
+			}
+			if filtered && mode == CheckpointsAtEndOfLog {
+				// KurrentDB #4970: an empty page read sends the end of the
+				// log as a checkpoint, which is where the next event goes.
+				if err := checkpoint(endOfLog, endOfLog); err != nil {
+					return err
+				}
 			}
 			select {
 			case <-ctx.Done():
@@ -478,18 +502,38 @@ func (s *Server) subscribe(out api.Streams_ReadServer, o *api.ReadReq_Options, f
 			}
 			continue
 		}
+		if filtered {
+			ahead := (mode == CheckpointsAheadOfEvents && caughtUp) ||
+				(mode == CheckpointsGoingLive && !caughtUp && atEnd)
+			if ahead {
+				// A checkpoint past events not yet sent: KurrentDB #4970
+				// (live), or the extra going-live checkpoint of servers
+				// before #4023/#4035 (catch-up's last page).
+				if err := checkpoint(endOfLog, endOfLog); err != nil {
+					return err
+				}
+			}
+		}
 		for i := range batch {
 			r := &batch[i]
 			if flt.match(r) {
 				if err := out.Send(eventResp(r, asString)); err != nil {
 					return err
 				}
+				if liveCP != nil {
+					// 22.10 (#3697): the live checkpoint again, behind the
+					// event just sent.
+					if err := checkpoint(liveCP.CommitPosition, liveCP.PreparePosition); err != nil {
+						return err
+					}
+				}
 			}
-			if flt != nil && all {
+			if filtered {
 				scanned++
 				if scanned%flt.interval == 0 {
-					cp := &api.ReadResp_Checkpoint{CommitPosition: r.commit, PreparePosition: r.prepare}
-					if err := out.Send(&api.ReadResp{Content: &api.ReadResp_Checkpoint_{Checkpoint: cp}}); err != nil {
+					// As a real server: the position to read on from, the
+					// next record's with prepare 0.
+					if err := checkpoint(r.end, 0); err != nil {
 						return err
 					}
 				}
