@@ -42,6 +42,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 			Metadata:    e.Metadata,
 		}
 	}
+	if appendSize(events) > s.MaxAppendBytes() {
+		return domain.AppendResult{}, s.tooLarge(stream, events, "")
+	}
 	if expected.IsAny() || expected.IsStreamExists() {
 		if res, done, err := s.checkIDs(ctx, stream, events); done || err != nil {
 			return res, err
@@ -59,6 +62,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 	if err != nil {
 		if code(err) == client.ErrorCodeWrongExpectedVersion {
 			return domain.AppendResult{}, s.concurrencyError(ctx, stream, expected, err)
+		}
+		if said, ok := serverTooLarge(err); ok {
+			return domain.AppendResult{}, s.tooLarge(stream, events, said)
 		}
 		return domain.AppendResult{}, s.wrap("append to "+stream, err)
 	}

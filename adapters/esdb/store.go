@@ -51,6 +51,12 @@ type Store struct {
 	// ResubscribeFor overrides DefaultResubscribeFor for subscriptions
 	// opened afterwards (tests shorten it).
 	ResubscribeFor time.Duration
+
+	// MaxAppendSize is the most bytes (type + data + metadata of every
+	// event) one append may carry, the server's MaxAppendSize; 0 means
+	// DefaultMaxAppendSize. Open sets it from maxAppendSize= in the
+	// connection string. A larger Append is refused before it is sent.
+	MaxAppendSize int
 }
 
 var _ domain.EventStore = (*Store)(nil)
@@ -69,13 +75,18 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, &domain.Error{Code: domain.EInvalid, Field: "store",
 			Message: fmt.Sprintf("EventStoreDB connection string %q must start with esdb:// or esdb+discover://", redacted)}
 	}
+	url, maxAppend, err := takeMaxAppendSize(url)
+	if err != nil {
+		return nil, &domain.Error{Code: domain.EInvalid, Field: "store",
+			Message: fmt.Sprintf("EventStoreDB connection string %q: %v", redacted, err)}
+	}
 	conf, err := client.ParseConnectionString(url)
 	if err != nil {
 		return nil, &domain.Error{Code: domain.EInvalid, Field: "store",
 			Message: fmt.Sprintf("EventStoreDB connection string %q: %v", redacted, err)}
 	}
 	conf.Logger = nil // the client's own log lines would go to stderr
-	s := &Store{conf: *conf, redacted: redacted}
+	s := &Store{conf: *conf, redacted: redacted, MaxAppendSize: maxAppend}
 	if _, err := s.client(); err != nil {
 		return nil, err
 	}

@@ -93,21 +93,75 @@ func copyRun(ctx context.Context, to domain.EventStore, target map[string][]uuid
 			return fmt.Errorf("migrate: source stream %s jumps to revision %d, the target is at %d: events are missing in the source", stream, e.Revision, int64(len(ids))+int64(len(todo))-1)
 		}
 	}
-	if len(todo) > 0 {
+	for _, part := range splitRun(to, todo) {
 		exp := domain.NoStream
 		if len(ids) > 0 {
 			exp = domain.Exact(uint64(len(ids) - 1))
 		}
-		if _, err := to.Append(ctx, stream, exp, todo); err != nil {
-			return fmt.Errorf("migrate: append %d events to %s at revision %d: %w", len(todo), stream, len(ids), err)
+		if _, err := to.Append(ctx, stream, exp, part); err != nil {
+			target[stream] = ids
+			return fmt.Errorf("migrate: append %d events to %s at revision %d: %w", len(part), stream, len(ids), err)
 		}
-		for _, e := range todo {
+		for _, e := range part {
 			ids = append(ids, e.ID)
 		}
-		rep.Copied += len(todo)
+		rep.Copied += len(part)
 	}
 	target[stream] = ids
 	return nil
+}
+
+// appendLimiter is a target store that refuses appends over a size: the
+// EventStoreDB store (MaxAppendSize, type + data + metadata of every
+// event).
+type appendLimiter interface {
+	MaxAppendBytes() int
+}
+
+// splitRun cuts a run of one stream's events into appends the target
+// accepts: under its size limit, if it has one, and never inside one
+// command (events that share a command id were written together and stay
+// together). A command larger than the limit alone is left whole for the
+// target to refuse with its own error.
+func splitRun(to domain.EventStore, run []domain.EventData) [][]domain.EventData {
+	lim, ok := to.(appendLimiter)
+	if !ok || len(run) == 0 {
+		if len(run) == 0 {
+			return nil
+		}
+		return [][]domain.EventData{run}
+	}
+	limit := lim.MaxAppendBytes()
+	var parts [][]domain.EventData
+	start, size := 0, 0
+	for i := 0; i < len(run); {
+		// The command starting at i: events with the same command id.
+		j, cmdSize := i, 0
+		cmd := commandOf(run[i])
+		for j < len(run) && (j == i || (cmd != uuid.Nil && commandOf(run[j]) == cmd)) {
+			cmdSize += eventSize(run[j])
+			j++
+		}
+		if i > start && size+cmdSize > limit {
+			parts = append(parts, run[start:i])
+			start, size = i, 0
+		}
+		size += cmdSize
+		i = j
+	}
+	return append(parts, run[start:])
+}
+
+func eventSize(e domain.EventData) int { return len(e.Type) + len(e.Data) + len(e.Metadata) }
+
+// commandOf returns the id of the command that recorded e (uuid.Nil if
+// its metadata does not say).
+func commandOf(e domain.EventData) uuid.UUID {
+	m, err := domain.DecodeMetadata(e.Metadata)
+	if err != nil {
+		return uuid.Nil
+	}
+	return m.CommandID
 }
 
 // streamIDs returns the ids of a target stream's events by revision.

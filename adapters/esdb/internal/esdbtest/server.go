@@ -76,6 +76,13 @@ type Options struct {
 	// Now returns the time events are stamped with; time.Now if nil.
 	Now func() time.Time
 
+	// MaxAppendSize is the most bytes (type + data + custom metadata of
+	// every event) one append may carry, as the server setting of that
+	// name counts them since 24.10.4; 0 means 1 048 576, the server's
+	// default. A larger append is refused with InvalidArgument "Maximum
+	// Append Size of N Exceeded" and writes nothing.
+	MaxAppendSize int
+
 	// Checkpoints chooses the checkpoints a filtered $all subscription
 	// gets: the real-shaped ones only (the zero value), or those plus one
 	// of the faulty patterns real servers have sent.
@@ -159,6 +166,9 @@ func Start(opts Options) (*Server, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.MaxAppendSize <= 0 {
+		opts.MaxAppendSize = 1 << 20
 	}
 	s := &Server{opts: opts, streams: map[string][]int{}, next: firstPosition, changed: make(chan struct{})}
 	if opts.TLS {

@@ -54,6 +54,7 @@ func (svc *streamsService) Append(stream api.Streams_AppendServer) error {
 		return status.Error(codes.InvalidArgument, "expected stream revision missing")
 	}
 	var evs []proposed
+	size := 0
 	for i := 0; ; i++ {
 		msg, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -70,7 +71,16 @@ func (svc *streamsService) Append(stream api.Streams_AppendServer) error {
 		if err != nil {
 			return status.Errorf(codes.InvalidArgument, "proposed event %d: %v", i, err)
 		}
-		evs = append(evs, e)
+		size += len(e.typ) + len(e.data) + len(e.custom)
+		if size <= s.opts.MaxAppendSize {
+			evs = append(evs, e)
+		}
+	}
+	// A real server may refuse as soon as the limit is passed, mid-stream;
+	// this one reads the whole append first so that the client always
+	// gets the status (client v4.2.0 reports a failed Send as a bare EOF).
+	if size > s.opts.MaxAppendSize {
+		return status.Errorf(codes.InvalidArgument, "Maximum Append Size of %d Exceeded.", s.opts.MaxAppendSize)
 	}
 	s.mu.Lock()
 	out := s.appendLocked(name, exp, evs, ticks(s.opts.Now()))

@@ -1,0 +1,96 @@
+package esdb
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// DefaultMaxAppendSize is EventStoreDB's default MaxAppendSize, the most
+// bytes one append may carry: 1 048 576. Since 24.10.4 the server counts
+// each event's type, data and metadata.
+const DefaultMaxAppendSize = 1 << 20
+
+// maxAppendSizeParam is the connection-string parameter that sets
+// Store.MaxAppendSize. The adapter removes it before the official client
+// reads the string (the client refuses settings it does not know).
+const maxAppendSizeParam = "maxAppendSize"
+
+// appendSize is the size EventStoreDB charges an append against
+// MaxAppendSize: type + data + metadata of every event.
+func appendSize(events []domain.EventData) int {
+	n := 0
+	for _, e := range events {
+		n += len(e.Type) + len(e.Data) + len(e.Metadata)
+	}
+	return n
+}
+
+// MaxAppendBytes returns the largest append, in bytes of type + data +
+// metadata, the store sends in one call. adapters/migrate splits its runs
+// under it.
+func (s *Store) MaxAppendBytes() int {
+	if s.MaxAppendSize > 0 {
+		return s.MaxAppendSize
+	}
+	return DefaultMaxAppendSize
+}
+
+// tooLarge is the error for an append the store will not send, or the
+// server refused, because of its size. Nothing was written.
+func (s *Store) tooLarge(stream string, events []domain.EventData, serverSaid string) error {
+	msg := fmt.Sprintf("append to %s: %d events take %d bytes (type + data + metadata), more than the %d bytes EventStoreDB accepts in one append (server setting MaxAppendSize; tell the adapter with %s= in the connection string); one command's events are written together, so nothing was written",
+		stream, len(events), appendSize(events), s.MaxAppendBytes(), maxAppendSizeParam)
+	if serverSaid != "" {
+		msg = fmt.Sprintf("append to %s: EventStoreDB refused %d events of %d bytes (type + data + metadata): %q; raise the server's MaxAppendSize or lower the adapter's %s= (now %d) to match it; nothing was written",
+			stream, len(events), appendSize(events), serverSaid, maxAppendSizeParam, s.MaxAppendBytes())
+	}
+	return &domain.Error{Code: domain.EInvalid, Field: "events", Message: msg}
+}
+
+// serverTooLarge returns the server's own words when err is its refusal of
+// an append over MaxAppendSize (InvalidArgument "Maximum Append Size of
+// 1048576 Exceeded"; the client reports InvalidArgument unclassified).
+func serverTooLarge(err error) (string, bool) {
+	text := err.Error()
+	i := strings.Index(text, "Maximum Append Size of")
+	if i < 0 {
+		return "", false
+	}
+	said := text[i:]
+	if j := strings.Index(said, "Exceeded"); j >= 0 {
+		said = said[:j+len("Exceeded")]
+	}
+	return said, true
+}
+
+// takeMaxAppendSize removes maxAppendSize=N from a connection string and
+// returns N (0 when absent).
+func takeMaxAppendSize(raw string) (string, int, error) {
+	q := strings.IndexByte(raw, '?')
+	if q < 0 {
+		return raw, 0, nil
+	}
+	var kept []string
+	size := 0
+	for _, kv := range strings.Split(raw[q+1:], "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if !strings.EqualFold(k, maxAppendSizeParam) {
+			kept = append(kept, kv)
+			continue
+		}
+		v, _ = url.QueryUnescape(v)
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return "", 0, fmt.Errorf("%s=%q is not a positive number of bytes", maxAppendSizeParam, v)
+		}
+		size = n
+	}
+	if len(kept) == 0 {
+		return raw[:q], size, nil
+	}
+	return raw[:q+1] + strings.Join(kept, "&"), size, nil
+}
