@@ -29,7 +29,9 @@ import (
 const (
 	// DefaultOpenTimeout bounds Open: connecting and the first call.
 	DefaultOpenTimeout = 15 * time.Second
-	// DefaultCallTimeout bounds one append or one page of a read.
+	// DefaultCallTimeout bounds one append or one page of a read (each
+	// attempt of it) unless the connection string sets defaultDeadline
+	// (milliseconds), which then bounds them instead.
 	DefaultCallTimeout = 30 * time.Second
 	// DefaultResubscribeFor is how long a subscription keeps trying to
 	// come back after its connection dropped before it reports the store
@@ -57,6 +59,10 @@ type Store struct {
 	// DefaultMaxAppendSize. Open sets it from maxAppendSize= in the
 	// connection string. A larger Append is refused before it is sent.
 	MaxAppendSize int
+
+	// BatchConcurrency bounds the appends of one AppendBatch in flight at
+	// once; 0 means DefaultBatchConcurrency.
+	BatchConcurrency int
 }
 
 var _ domain.EventStore = (*Store)(nil)
@@ -86,6 +92,13 @@ func Open(ctx context.Context, url string) (*Store, error) {
 			Message: fmt.Sprintf("EventStoreDB connection string %q: %v", redacted, err)}
 	}
 	conf.Logger = nil // the client's own log lines would go to stderr
+	if conf.DefaultDeadline == nil {
+		// Without defaultDeadline the client cuts every non-streaming call
+		// (appends) at 10 s of its own (options.go, configureGrpcCall), so
+		// the adapter's DefaultCallTimeout would not hold.
+		d := DefaultCallTimeout
+		conf.DefaultDeadline = &d
+	}
 	s := &Store{conf: *conf, redacted: redacted, MaxAppendSize: maxAppend}
 	if _, err := s.client(); err != nil {
 		return nil, err
@@ -165,10 +178,9 @@ func (s *Store) do(ctx context.Context, op func(ctx context.Context, cl *client.
 		if err != nil {
 			return err
 		}
-		callCtx, cancel := ctx, context.CancelFunc(func() {})
-		if _, has := ctx.Deadline(); !has {
-			callCtx, cancel = context.WithTimeout(ctx, DefaultCallTimeout)
-		}
+		// Every call, and every retry, gets its own timeout; an earlier
+		// deadline of ctx still wins.
+		callCtx, cancel := context.WithTimeout(ctx, s.callTimeout())
 		err = runCtx(callCtx, func() error { return op(callCtx, cl) })
 		cancel()
 		if err == nil || !transient(err) || ctx.Err() != nil {
@@ -179,6 +191,15 @@ func (s *Store) do(ctx context.Context, op func(ctx context.Context, cl *client.
 		}
 	}
 	return err
+}
+
+// callTimeout bounds one call: defaultDeadline from the connection
+// string, else DefaultCallTimeout.
+func (s *Store) callTimeout() time.Duration {
+	if s.conf.DefaultDeadline != nil && *s.conf.DefaultDeadline > 0 {
+		return *s.conf.DefaultDeadline
+	}
+	return DefaultCallTimeout
 }
 
 // runCtx runs op and returns its error, or ctx's once ctx is done. The

@@ -9,11 +9,12 @@ import (
 )
 
 // openESDB connects to EventStoreDB (or KurrentDB) from an esdb:// or
-// esdb+discover:// connection string.
+// esdb+discover:// connection string. The store appends the requests of a
+// batch (group commit, apply) concurrently: see esdb.Concurrent.
 func openESDB(ctx context.Context, url string) (domain.EventStore, error) {
 	s, err := esdb.Open(ctx, url)
 	if err != nil {
 		return nil, fmt.Errorf("open EventStoreDB: %w", err)
 	}
-	return s, nil
+	return esdb.Concurrent{Store: s}, nil
 }

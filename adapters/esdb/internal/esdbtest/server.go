@@ -83,6 +83,11 @@ type Options struct {
 	// Append Size of N Exceeded" and writes nothing.
 	MaxAppendSize int
 
+	// AppendDelay, if set, returns how long an append to a stream waits
+	// before it is applied (a slow server or disk), to test timeouts and
+	// concurrency.
+	AppendDelay func(stream string) time.Duration
+
 	// Checkpoints chooses the checkpoints a filtered $all subscription
 	// gets: the real-shaped ones only (the zero value), or those plus one
 	// of the faulty patterns real servers have sent.
@@ -154,6 +159,8 @@ type Server struct {
 	done chan struct{}
 
 	appends   atomic.Int64
+	inFlight  atomic.Int64
+	maxFlight atomic.Int64
 	subSeq    atomic.Int64
 	liveSubs  atomic.Int64
 	connected atomic.Int64
@@ -287,6 +294,10 @@ func (s *Server) Close() { s.Stop() }
 // Appends returns how many Append calls the server answered with success
 // or wrong-expected-version.
 func (s *Server) Appends() int64 { return s.appends.Load() }
+
+// MaxConcurrentAppends returns the most appends the server was applying at
+// once (between their last message and their answer).
+func (s *Server) MaxConcurrentAppends() int64 { return s.maxFlight.Load() }
 
 // LiveSubscriptions returns how many subscriptions are being served.
 func (s *Server) LiveSubscriptions() int64 { return s.liveSubs.Load() }

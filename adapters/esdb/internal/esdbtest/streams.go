@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
 	api "github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
@@ -82,8 +83,22 @@ func (svc *streamsService) Append(stream api.Streams_AppendServer) error {
 	if size > s.opts.MaxAppendSize {
 		return status.Errorf(codes.InvalidArgument, "Maximum Append Size of %d Exceeded.", s.opts.MaxAppendSize)
 	}
+	n := s.inFlight.Add(1)
+	for m := s.maxFlight.Load(); n > m && !s.maxFlight.CompareAndSwap(m, n); m = s.maxFlight.Load() {
+	}
+	if s.opts.AppendDelay != nil {
+		if d := s.opts.AppendDelay(name); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-stream.Context().Done():
+				s.inFlight.Add(-1)
+				return status.FromContextError(stream.Context().Err()).Err()
+			}
+		}
+	}
 	s.mu.Lock()
 	out := s.appendLocked(name, exp, evs, ticks(s.opts.Now()))
+	s.inFlight.Add(-1)
 	s.mu.Unlock()
 	s.appends.Add(1)
 	if out.mismatch {

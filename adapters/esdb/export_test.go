@@ -1,0 +1,15 @@
+package esdb
+
+import "time"
+
+// CallTimeout exposes the timeout of one call to the tests.
+func (s *Store) CallTimeout() time.Duration { return s.callTimeout() }
+
+// ClientDeadline exposes the deadline the official client applies to a
+// non-streaming call (0: its built-in 10 s).
+func (s *Store) ClientDeadline() time.Duration {
+	if s.conf.DefaultDeadline == nil {
+		return 0
+	}
+	return *s.conf.DefaultDeadline
+}
