@@ -21,6 +21,7 @@ import (
 	"time"
 
 	client "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/grantledger/grantledger/domain"
 )
@@ -124,7 +125,38 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		s.Close()
 		return nil, s.wrap("connect", err)
 	}
+	// Projections read $all, which only $admins and $ops may read under
+	// the default ACL: say so now, not when the projector first reads.
+	go func() { probe <- s.canReadAll(ctx) }()
+	select {
+	case err = <-probe:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	if err != nil {
+		s.Close()
+		if code(err) == client.ErrorCodeAccessDenied {
+			return nil, &domain.Error{Code: domain.EUnavailable, Err: err,
+				Message: fmt.Sprintf("connect: EventStoreDB at %s does not let user %q read $all, which grantledger's reports and projections read (by default only $admins and $ops may): use an admin user, or grant the user read access to $all ($r in the $all stream's ACL)", s.redacted, s.conf.Username)}
+		}
+		return nil, s.wrap("read $all", err)
+	}
 	return s, nil
+}
+
+// canReadAll reads one event of $all, from the end backwards.
+func (s *Store) canReadAll(ctx context.Context) error {
+	return s.do(ctx, func(ctx context.Context, cl *client.Client) error {
+		rs, err := cl.ReadAll(ctx, client.ReadAllOptions{Direction: client.Backwards, From: client.End{}}, 1)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		if _, err := rs.Recv(); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		return nil
+	})
 }
 
 // client returns the current client, making one if the last one closed
@@ -180,7 +212,7 @@ func (s *Store) do(ctx context.Context, op func(ctx context.Context, cl *client.
 		}
 		// Every call, and every retry, gets its own timeout; an earlier
 		// deadline of ctx still wins.
-		callCtx, cancel := context.WithTimeout(ctx, s.callTimeout())
+		callCtx, cancel := context.WithTimeout(s.leaderCtx(ctx), s.callTimeout())
 		err = runCtx(callCtx, func() error { return op(callCtx, cl) })
 		cancel()
 		if err == nil || !transient(err) || ctx.Err() != nil {
@@ -191,6 +223,22 @@ func (s *Store) do(ctx context.Context, op func(ctx context.Context, cl *client.
 		}
 	}
 	return err
+}
+
+// leaderCtx adds the "requires-leader: true" header to ctx's outgoing
+// gRPC metadata when the connection string asks for the leader
+// (nodePreference=leader, the client's default). Client v4.2.0 means to
+// send it but builds it with metadata.NewIncomingContext (esdb/options.go,
+// configureGrpcCall, line 55), which gRPC never sends; it derives its call
+// context from ours, so outgoing metadata set here reaches the server. A
+// follower then refuses with not-leader (naming the leader, to which the
+// client reconnects and do retries) instead of forwarding a write or
+// answering a read from behind the leader.
+func (s *Store) leaderCtx(ctx context.Context) context.Context {
+	if s.conf.NodePreference != client.NodePreferenceLeader {
+		return ctx
+	}
+	return metadata.AppendToOutgoingContext(ctx, "requires-leader", "true")
 }
 
 // callTimeout bounds one call: defaultDeadline from the connection
@@ -282,6 +330,10 @@ func code(err error) client.ErrorCode {
 func transient(err error) bool {
 	switch code(err) {
 	case client.ErrorUnavailable, client.ErrorCodeConnectionClosed, client.ErrorAborted:
+		return true
+	case client.ErrorCodeNotLeader:
+		// The client has already reconnected to the leader the follower
+		// named; the next attempt goes there.
 		return true
 	case client.ErrorCodeUnknown:
 		// A request sent on a connection the server had just closed: the

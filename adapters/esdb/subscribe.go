@@ -110,7 +110,7 @@ func (u *subscription) open(ctx context.Context) (*client.Subscription, error) {
 		// The subscription outlives the call: it runs on the pump's
 		// context, not the per-call one.
 		var err error
-		sub, err = cl.SubscribeToAll(u.ctx, opts)
+		sub, err = cl.SubscribeToAll(u.s.leaderCtx(u.ctx), opts)
 		return err
 	})
 	return sub, err

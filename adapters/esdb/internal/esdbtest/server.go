@@ -88,6 +88,20 @@ type Options struct {
 	// concurrency.
 	AppendDelay func(stream string) time.Duration
 
+	// LeaderAddr, if set, makes this server a follower of the server at
+	// that host:port: a call that carries the "requires-leader: true"
+	// header is refused with the not-leader exception naming the leader
+	// (trailers exception, leader-endpoint-host, leader-endpoint-port), as
+	// a real follower does; a call without it is served here (on a real
+	// cluster a write would be forwarded to the leader and a read could
+	// lag behind it).
+	LeaderAddr string
+
+	// DenyAllRead refuses reads of $all (and subscriptions to it) with
+	// PermissionDenied "Access denied", as a real server does for a user
+	// who is not in $admins or $ops under the default ACL.
+	DenyAllRead bool
+
 	// Checkpoints chooses the checkpoints a filtered $all subscription
 	// gets: the real-shaped ones only (the zero value), or those plus one
 	// of the faulty patterns real servers have sent.
@@ -159,6 +173,7 @@ type Server struct {
 	done chan struct{}
 
 	appends   atomic.Int64
+	leaderReq atomic.Int64
 	inFlight  atomic.Int64
 	maxFlight atomic.Int64
 	subSeq    atomic.Int64
@@ -295,6 +310,10 @@ func (s *Server) Close() { s.Stop() }
 // or wrong-expected-version.
 func (s *Server) Appends() int64 { return s.appends.Load() }
 
+// RequiresLeaderCalls returns how many Streams calls carried the
+// "requires-leader: true" header.
+func (s *Server) RequiresLeaderCalls() int64 { return s.leaderReq.Load() }
+
 // MaxConcurrentAppends returns the most appends the server was applying at
 // once (between their last message and their answer).
 func (s *Server) MaxConcurrentAppends() int64 { return s.maxFlight.Load() }
@@ -329,6 +348,26 @@ func (s *Server) authorize(ctx context.Context) error {
 		return status.Error(codes.Unauthenticated, "Bad username or password")
 	}
 	return nil
+}
+
+// checkLeader notes a call's requires-leader header and, on a follower,
+// refuses such a call with the not-leader exception.
+func (s *Server) checkLeader(ctx context.Context, setTrailer func(metadata.MD)) error {
+	md, _ := metadata.FromIncomingContext(ctx)
+	vals := md.Get("requires-leader")
+	if len(vals) == 0 || vals[0] != "true" {
+		return nil
+	}
+	s.leaderReq.Add(1)
+	if s.opts.LeaderAddr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(s.opts.LeaderAddr)
+	if err != nil {
+		return status.Errorf(codes.Internal, "esdbtest: leader address %q: %v", s.opts.LeaderAddr, err)
+	}
+	setTrailer(metadata.Pairs("exception", "not-leader", "leader-endpoint-host", host, "leader-endpoint-port", port))
+	return status.Error(codes.NotFound, "Leader info available")
 }
 
 // featuresService answers the client's connect-time probe.

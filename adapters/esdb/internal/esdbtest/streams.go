@@ -29,6 +29,9 @@ func (svc *streamsService) Append(stream api.Streams_AppendServer) error {
 	if err := s.authorize(stream.Context()); err != nil {
 		return err
 	}
+	if err := s.checkLeader(stream.Context(), stream.SetTrailer); err != nil {
+		return err
+	}
 	first, err := stream.Recv()
 	if err != nil {
 		return err
@@ -203,9 +206,15 @@ func (svc *streamsService) Read(req *api.ReadReq, out api.Streams_ReadServer) er
 	if err := s.authorize(out.Context()); err != nil {
 		return err
 	}
+	if err := s.checkLeader(out.Context(), out.SetTrailer); err != nil {
+		return err
+	}
 	o := req.GetOptions()
 	if o == nil {
 		return status.Error(codes.InvalidArgument, "read options missing")
+	}
+	if _, all := o.StreamOption.(*api.ReadReq_Options_All); all && s.opts.DenyAllRead {
+		return status.Error(codes.PermissionDenied, "Access denied")
 	}
 	asString := o.GetUuidOption().GetString_() != nil
 	flt, err := compileFilter(o)
