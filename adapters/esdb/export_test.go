@@ -13,3 +13,6 @@ func (s *Store) ClientDeadline() time.Duration {
 	}
 	return *s.conf.DefaultDeadline
 }
+
+// SnapshotPath exposes the snapshot file of a name to the tests.
+func (s *Store) SnapshotPath(name string) string { return s.snapshotPath(name) }

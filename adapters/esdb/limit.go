@@ -67,30 +67,42 @@ func serverTooLarge(err error) (string, bool) {
 	return said, true
 }
 
-// takeMaxAppendSize removes maxAppendSize=N from a connection string and
-// returns N (0 when absent).
-func takeMaxAppendSize(raw string) (string, int, error) {
+// takeParam removes name=value (any case of name) from a connection
+// string and returns the value ("" and false when absent).
+func takeParam(raw, name string) (string, string, bool) {
 	q := strings.IndexByte(raw, '?')
 	if q < 0 {
-		return raw, 0, nil
+		return raw, "", false
 	}
 	var kept []string
-	size := 0
+	value, found := "", false
 	for _, kv := range strings.Split(raw[q+1:], "&") {
 		k, v, _ := strings.Cut(kv, "=")
-		if !strings.EqualFold(k, maxAppendSizeParam) {
+		if !strings.EqualFold(k, name) {
 			kept = append(kept, kv)
 			continue
 		}
-		v, _ = url.QueryUnescape(v)
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return "", 0, fmt.Errorf("%s=%q is not a positive number of bytes", maxAppendSizeParam, v)
+		if u, err := url.QueryUnescape(v); err == nil {
+			v = u
 		}
-		size = n
+		value, found = v, true
 	}
 	if len(kept) == 0 {
-		return raw[:q], size, nil
+		return raw[:q], value, found
 	}
-	return raw[:q+1] + strings.Join(kept, "&"), size, nil
+	return raw[:q+1] + strings.Join(kept, "&"), value, found
+}
+
+// takeMaxAppendSize removes maxAppendSize=N from a connection string and
+// returns N (0 when absent).
+func takeMaxAppendSize(raw string) (string, int, error) {
+	raw, v, found := takeParam(raw, maxAppendSizeParam)
+	if !found {
+		return raw, 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return "", 0, fmt.Errorf("%s=%q is not a positive number of bytes", maxAppendSizeParam, v)
+	}
+	return raw, n, nil
 }

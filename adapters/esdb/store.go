@@ -61,6 +61,12 @@ type Store struct {
 	// connection string. A larger Append is refused before it is sent.
 	MaxAppendSize int
 
+	// SnapshotDir is the directory of read-model snapshot files (see
+	// SaveSnapshot); "" turns snapshots off. Open sets it from
+	// snapshotDir= in the connection string ("off": none), by default
+	// grantledger/esdb under the user's cache directory.
+	SnapshotDir string
+
 	// BatchConcurrency bounds the appends of one AppendBatch in flight at
 	// once; 0 means DefaultBatchConcurrency.
 	BatchConcurrency int
@@ -82,6 +88,13 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, &domain.Error{Code: domain.EInvalid, Field: "store",
 			Message: fmt.Sprintf("EventStoreDB connection string %q must start with esdb:// or esdb+discover://", redacted)}
 	}
+	url, snapDir, hasSnapDir := takeParam(url, snapshotDirParam)
+	switch {
+	case !hasSnapDir || snapDir == "":
+		snapDir = defaultSnapshotDir()
+	case snapDir == "off":
+		snapDir = ""
+	}
 	url, maxAppend, err := takeMaxAppendSize(url)
 	if err != nil {
 		return nil, &domain.Error{Code: domain.EInvalid, Field: "store",
@@ -100,7 +113,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		d := DefaultCallTimeout
 		conf.DefaultDeadline = &d
 	}
-	s := &Store{conf: *conf, redacted: redacted, MaxAppendSize: maxAppend}
+	s := &Store{conf: *conf, redacted: redacted, MaxAppendSize: maxAppend, SnapshotDir: snapDir}
 	if _, err := s.client(); err != nil {
 		return nil, err
 	}
