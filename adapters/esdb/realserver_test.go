@@ -66,7 +66,11 @@ func TestProbeSizeLimitTestServer(t *testing.T) {
 }
 
 func probeSizeLimit(t *testing.T, url string, limit int) {
-	s := mustOpen(t, url+"&maxAppendSize="+strconv.Itoa(4*limit))
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	s := mustOpen(t, url+sep+"maxAppendSize="+strconv.Itoa(4*limit))
 	defer s.Close()
 	ctx := ctxT(t)
 	at, over := "gl-size-probe-at-"+strconv.FormatInt(time.Now().UnixNano(), 36), "gl-size-probe-over-"+strconv.FormatInt(time.Now().UnixNano(), 36)

@@ -5,7 +5,7 @@
 // it stops. It prints the connection string on the first line of its
 // output and serves until interrupted.
 //
-//	go run ./adapters/esdb/internal/esdbtest/esdbtestd [-checkpoints at-end-of-log] [-max-append-size N]
+//	go run ./adapters/esdb/internal/esdbtest/esdbtestd [-checkpoints at-end-of-log] [-max-append-size N] [-user U -password P] [-deny-all-read]
 package main
 
 import (
@@ -21,8 +21,11 @@ import (
 func main() {
 	mode := flag.String("checkpoints", "real", "checkpoint pattern: real, at-end-of-log, ahead-of-events, going-live, repeated-live")
 	maxAppend := flag.Int("max-append-size", 0, "MaxAppendSize in bytes (0: 1048576, the server's default)")
+	user := flag.String("user", "", "require this user (with -password; implies TLS with a self-signed certificate)")
+	password := flag.String("password", "", "the user's password")
+	denyAll := flag.Bool("deny-all-read", false, "refuse reads of $all, as a real server does for a non-admin user")
 	flag.Parse()
-	opts := esdbtest.Options{MaxAppendSize: *maxAppend}
+	opts := esdbtest.Options{MaxAppendSize: *maxAppend, Username: *user, Password: *password, DenyAllRead: *denyAll}
 	found := false
 	for m := esdbtest.CheckpointsReal; m <= esdbtest.CheckpointsRepeatedLive; m++ {
 		if m.String() == *mode {
