@@ -5,13 +5,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/grantledger/grantledger/domain"
 )
 
 // DefaultMaxAppendSize is EventStoreDB's default MaxAppendSize, the most
-// bytes one append may carry: 1 048 576. Since 24.10.4 the server counts
-// each event's type, data and metadata.
+// bytes one append may carry: 1 048 576, counted as appendSize does.
 const DefaultMaxAppendSize = 1 << 20
 
 // maxAppendSizeParam is the connection-string parameter that sets
@@ -20,17 +20,26 @@ const DefaultMaxAppendSize = 1 << 20
 const maxAppendSizeParam = "maxAppendSize"
 
 // appendSize is the size EventStoreDB charges an append against
-// MaxAppendSize: type + data + metadata of every event.
+// MaxAppendSize: for every event, data + metadata bytes + the type's
+// length in UTF-16 code units times 2 (the server's Event.SizeOnDisk;
+// servers before 24.10.4 counted less, through an operator-precedence
+// slip in that formula, so this is never below what any server counts).
 func appendSize(events []domain.EventData) int {
 	n := 0
 	for _, e := range events {
-		n += len(e.Type) + len(e.Data) + len(e.Metadata)
+		n += eventSize(e)
 	}
 	return n
 }
 
-// MaxAppendBytes returns the largest append, in bytes of type + data +
-// metadata, the store sends in one call. adapters/migrate splits its runs
+// eventSize is one event's share of appendSize.
+func eventSize(e domain.EventData) int {
+	return len(e.Data) + len(e.Metadata) + 2*len(utf16.Encode([]rune(e.Type)))
+}
+
+// MaxAppendBytes returns the largest append, counted as the server counts
+// it (data + metadata + 2 x type length of every event), the store sends
+// in one call. adapters/migrate splits its runs
 // under it.
 func (s *Store) MaxAppendBytes() int {
 	if s.MaxAppendSize > 0 {
@@ -42,7 +51,7 @@ func (s *Store) MaxAppendBytes() int {
 // tooLarge is the error for an append the store will not send, or the
 // server refused, because of its size. Nothing was written.
 func (s *Store) tooLarge(stream string, events []domain.EventData, serverSaid string) error {
-	msg := fmt.Sprintf("append to %s: %d events take %d bytes (type + data + metadata), more than the %d bytes EventStoreDB accepts in one append (server setting MaxAppendSize; tell the adapter with %s= in the connection string); one command's events are written together, so nothing was written",
+	msg := fmt.Sprintf("append to %s: %d events take %d bytes, more than the %d bytes EventStoreDB accepts in one append (data + metadata + 2 x type length) (server setting MaxAppendSize; tell the adapter with %s= in the connection string); one command's events are written together, so nothing was written",
 		stream, len(events), appendSize(events), s.MaxAppendBytes(), maxAppendSizeParam)
 	if serverSaid != "" {
 		msg = fmt.Sprintf("append to %s: EventStoreDB refused %d events of %d bytes (type + data + metadata): %q; raise the server's MaxAppendSize or lower the adapter's %s= (now %d) to match it; nothing was written",

@@ -17,9 +17,9 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-// sizedEvents returns events whose type + data + metadata take exactly
-// total bytes, the way EventStoreDB counts an append against its
-// MaxAppendSize (1 048 576 by default).
+// sizedEvents returns events that take exactly total bytes the way
+// KurrentDB's Event.SizeOnDisk counts an append against its MaxAppendSize
+// (1 048 576 by default): data + metadata + 2 x the type's length.
 func sizedEvents(n, total int) []domain.EventData {
 	const typ, meta = "Sized", `{"actor":"t"}`
 	out := make([]domain.EventData, n)
@@ -30,7 +30,7 @@ func sizedEvents(n, total int) []domain.EventData {
 			size = left
 		}
 		left -= size
-		pad := size - len(typ) - len(meta) - len(`{"p":""}`)
+		pad := size - 2*len(typ) - len(meta) - len(`{"p":""}`)
 		out[i] = domain.EventData{ID: uuid.New(), Type: typ, Metadata: []byte(meta),
 			Data: []byte(`{"p":"` + strings.Repeat("x", pad) + `"}`)}
 	}

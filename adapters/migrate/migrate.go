@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"unicode/utf16"
 
 	"github.com/google/uuid"
 
@@ -112,8 +113,7 @@ func copyRun(ctx context.Context, to domain.EventStore, target map[string][]uuid
 }
 
 // appendLimiter is a target store that refuses appends over a size: the
-// EventStoreDB store (MaxAppendSize, type + data + metadata of every
-// event).
+// EventStoreDB store (MaxAppendSize, counted as eventSize does).
 type appendLimiter interface {
 	MaxAppendBytes() int
 }
@@ -152,7 +152,11 @@ func splitRun(to domain.EventStore, run []domain.EventData) [][]domain.EventData
 	return append(parts, run[start:])
 }
 
-func eventSize(e domain.EventData) int { return len(e.Type) + len(e.Data) + len(e.Metadata) }
+// eventSize is an event's size as EventStoreDB counts it against its
+// MaxAppendSize: data + metadata + the type's UTF-16 length times 2.
+func eventSize(e domain.EventData) int {
+	return len(e.Data) + len(e.Metadata) + 2*len(utf16.Encode([]rune(e.Type)))
+}
 
 // commandOf returns the id of the command that recorded e (uuid.Nil if
 // its metadata does not say).

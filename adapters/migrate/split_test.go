@@ -55,7 +55,7 @@ func TestCopySplitsRunsByCommand(t *testing.T) {
 	}
 	size := 0
 	for _, e := range evs[:3] {
-		size += len(e.Type) + len(e.Data) + len(e.Metadata)
+		size += 2*len(e.Type) + len(e.Data) + len(e.Metadata)
 	}
 	dst := &limited{EventStore: memstore.New(), limit: 2*size + size/2} // room for two commands
 	rep, err := migrate.Copy(ctx, src, dst, nil)
@@ -71,7 +71,7 @@ func TestCopySplitsRunsByCommand(t *testing.T) {
 	for i, a := range dst.appends {
 		n := 0
 		for _, e := range a {
-			n += len(e.Type) + len(e.Data) + len(e.Metadata)
+			n += 2*len(e.Type) + len(e.Data) + len(e.Metadata)
 		}
 		if n > dst.limit {
 			t.Errorf("append %d: %d bytes, over the limit %d", i, n, dst.limit)

@@ -76,10 +76,10 @@ type Options struct {
 	// Now returns the time events are stamped with; time.Now if nil.
 	Now func() time.Time
 
-	// MaxAppendSize is the most bytes (type + data + custom metadata of
-	// every event) one append may carry, as the server setting of that
-	// name counts them since 24.10.4; 0 means 1 048 576, the server's
-	// default. A larger append is refused with InvalidArgument "Maximum
+	// MaxAppendSize is the most bytes one append may carry, counted as
+	// the server's Event.SizeOnDisk does since 24.10.4: data + custom
+	// metadata + the type's UTF-16 length times 2, for every event; 0
+	// means 1 048 576, the server's default. A larger append is refused with InvalidArgument "Maximum
 	// Append Size of N Exceeded" and writes nothing.
 	MaxAppendSize int
 

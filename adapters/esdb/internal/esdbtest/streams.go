@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/protos/shared"
 	api "github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
@@ -75,7 +76,7 @@ func (svc *streamsService) Append(stream api.Streams_AppendServer) error {
 		if err != nil {
 			return status.Errorf(codes.InvalidArgument, "proposed event %d: %v", i, err)
 		}
-		size += len(e.typ) + len(e.data) + len(e.custom)
+		size += len(e.data) + len(e.custom) + 2*len(utf16.Encode([]rune(e.typ)))
 		if size <= s.opts.MaxAppendSize {
 			evs = append(evs, e)
 		}
