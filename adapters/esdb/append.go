@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 
@@ -65,6 +66,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 		}
 		if said, ok := serverTooLarge(err); ok {
 			return domain.AppendResult{}, s.tooLarge(stream, events, said)
+		}
+		if errors.Is(err, io.EOF) {
+			// A server refusing an append mid-stream (over its
+			// MaxAppendSize) reaches client v4.2.0 as a bare EOF.
+			return domain.AppendResult{}, fmt.Errorf("%w (the server closed the append; if its MaxAppendSize is below this append's %d bytes, that is why: set maxAppendSize= in the connection string to the server's setting)", s.wrap("append to "+stream, err), appendSize(events))
 		}
 		return domain.AppendResult{}, s.wrap("append to "+stream, err)
 	}

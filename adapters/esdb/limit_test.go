@@ -90,6 +90,26 @@ func TestServerAppendSizeRefusal(t *testing.T) {
 	}
 }
 
+// TestServerRefusesMidStream: a server that refuses mid-stream, as a real
+// one does, may reach the client as the status or as a bare EOF on a
+// send; either way the error names MaxAppendSize and nothing is written.
+func TestServerRefusesMidStream(t *testing.T) {
+	srv := startServer(t, esdbtest.Options{RefuseMidStream: true})
+	s := mustOpen(t, srv.URL()+"&maxAppendSize=16777216")
+	defer s.Close()
+	ctx := ctxT(t)
+	for i := range 5 {
+		stream := fmt.Sprintf("mid-stream-%d", i)
+		_, err := s.Append(ctx, stream, domain.NoStream, sizedEvents(8, 4<<20))
+		if err == nil || !strings.Contains(err.Error(), "MaxAppendSize") {
+			t.Fatalf("append of 4 MiB to a 1 MiB server: got %v, want an error naming MaxAppendSize", err)
+		}
+		if _, err := s.ReadStream(ctx, stream, 0, domain.Forwards, 1); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("the refused append left events: %v", err)
+		}
+	}
+}
+
 // TestMaxAppendSizeParameter: maxAppendSize= in the connection string sets
 // the adapter's limit, and a malformed one is refused at Open.
 func TestMaxAppendSizeParameter(t *testing.T) {

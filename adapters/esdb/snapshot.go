@@ -77,7 +77,8 @@ func defaultSnapshotDir() string {
 }
 
 // snapshotPath is the file of a snapshot name on this store's server: the
-// name, made safe, and a hash of the connection string without password.
+// name, made safe, and a hash of the connection string without password
+// and without the adapter's own parameters (maxAppendSize, snapshotDir).
 func (s *Store) snapshotPath(name string) string {
 	safe := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
@@ -85,7 +86,7 @@ func (s *Store) snapshotPath(name string) string {
 		}
 		return '_'
 	}, name)
-	sum := sha256.Sum256([]byte(s.redacted))
+	sum := sha256.Sum256([]byte(s.server))
 	return filepath.Join(s.SnapshotDir, safe+"."+hex.EncodeToString(sum[:8])+".snap")
 }
 

@@ -45,6 +45,7 @@ const (
 type Store struct {
 	conf     client.Configuration
 	redacted string // the connection string without its password
+	server   string // the same without the adapter's own parameters: keys snapshot files
 
 	mu     sync.Mutex
 	cl     *client.Client
@@ -113,7 +114,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		d := DefaultCallTimeout
 		conf.DefaultDeadline = &d
 	}
-	s := &Store{conf: *conf, redacted: redacted, MaxAppendSize: maxAppend, SnapshotDir: snapDir}
+	s := &Store{conf: *conf, redacted: redacted, server: redact(url), MaxAppendSize: maxAppend, SnapshotDir: snapDir}
 	if _, err := s.client(); err != nil {
 		return nil, err
 	}

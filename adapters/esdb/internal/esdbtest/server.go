@@ -83,6 +83,12 @@ type Options struct {
 	// Append Size of N Exceeded" and writes nothing.
 	MaxAppendSize int
 
+	// RefuseMidStream refuses an append over MaxAppendSize as soon as the
+	// message that passes it is read, as a real server does, instead of
+	// after reading the whole append; the client may then see a bare EOF
+	// on its next send rather than the status.
+	RefuseMidStream bool
+
 	// AppendDelay, if set, returns how long an append to a stream waits
 	// before it is applied (a slow server or disk), to test timeouts and
 	// concurrency.

@@ -79,11 +79,14 @@ func (svc *streamsService) Append(stream api.Streams_AppendServer) error {
 		size += len(e.data) + len(e.custom) + 2*len(utf16.Encode([]rune(e.typ)))
 		if size <= s.opts.MaxAppendSize {
 			evs = append(evs, e)
+		} else if s.opts.RefuseMidStream {
+			return status.Errorf(codes.InvalidArgument, "Maximum Append Size of %d Exceeded.", s.opts.MaxAppendSize)
 		}
 	}
-	// A real server may refuse as soon as the limit is passed, mid-stream;
-	// this one reads the whole append first so that the client always
-	// gets the status (client v4.2.0 reports a failed Send as a bare EOF).
+	// A real server refuses as soon as the limit is passed, mid-stream
+	// (Options.RefuseMidStream); by default this one reads the whole
+	// append first so that the client always gets the status (client
+	// v4.2.0 reports a failed Send as a bare EOF).
 	if size > s.opts.MaxAppendSize {
 		return status.Errorf(codes.InvalidArgument, "Maximum Append Size of %d Exceeded.", s.opts.MaxAppendSize)
 	}
