@@ -1,6 +1,8 @@
 package projections
 
 import (
+	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/grantledger/grantledger/domain"
@@ -18,10 +20,22 @@ func PercentOf(part, whole int64) (Percent, bool) {
 		return 0, false
 	}
 	neg := part < 0
+	u := uint64(part)
 	if neg {
-		part = -part
+		u = uint64(-part) // also right for math.MinInt64
 	}
-	p := (part*10000*2/whole + 1) / 2
+	// part*20000 in 128 bits: figures up to domain.MaxFigure (and beyond)
+	// would overflow int64 here.
+	hi, lo := bits.Mul64(u, 20000)
+	if hi >= uint64(whole) {
+		// The quotient does not fit in 64 bits: more than 9e14 %.
+		if neg {
+			return Percent(math.MinInt64), true
+		}
+		return Percent(math.MaxInt64), true
+	}
+	q, _ := bits.Div64(hi, lo, uint64(whole))
+	p := int64((q + 1) / 2)
 	if neg {
 		p = -p
 	}
