@@ -2,14 +2,15 @@ package projections
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/grantledger/grantledger/domain"
 )
 
 // Scope selects agreements. Empty fields match every agreement; set fields
-// must all match (case-insensitively, ignoring surrounding spaces).
+// must all match: the agreement number exactly (byte for byte, as streams
+// are keyed), organisations and programme as domain.SameOrganisation says
+// (exactly after Unicode NFC and white-space folding; case counts).
 type Scope struct {
 	Funder    string `json:"funder,omitempty"`
 	Programme string `json:"programme,omitempty"`
@@ -20,10 +21,10 @@ type Scope struct {
 // Matches reports whether the agreement is in scope.
 func (s Scope) Matches(a *domain.Agreement) bool {
 	eq := func(want, got string) bool {
-		want = strings.TrimSpace(want)
-		return want == "" || strings.EqualFold(want, strings.TrimSpace(got))
+		return domain.CanonicalName(want) == "" || domain.SameOrganisation(want, got)
 	}
-	return eq(s.Funder, a.Funder) && eq(s.Programme, a.Programme) && eq(s.Grantee, a.Grantee) && eq(s.Agreement, a.Number)
+	return eq(s.Funder, a.Funder) && eq(s.Programme, a.Programme) && eq(s.Grantee, a.Grantee) &&
+		(s.Agreement == "" || s.Agreement == a.Number)
 }
 
 // Window is what part of time a reconciliation covers: one implementation

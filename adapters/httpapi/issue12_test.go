@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+
+	"github.com/grantledger/grantledger/domain"
 )
 
 // Issue 12 item 10 over HTTP: an envelope with a key twice is refused on
@@ -77,4 +79,67 @@ func TestAuditCSVNeutralisesFormulas(t *testing.T) {
 	if !found {
 		t.Errorf("the reason is not in the audit CSV as %q:\n%s", "'"+reason, b)
 	}
+}
+
+// Issue 12 item 1 on the API: an organisation is matched exactly after
+// Unicode NFC and white-space folding, never by case, prefix, substring or
+// a look-alike letter; a funder may register only for itself.
+func TestOrganisationsMatchExactly(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.register("AG-LV", "Kultūras ministrija", granteeA)
+	cases := []struct {
+		funder, agreement string
+		same              bool
+	}{
+		{"Ministry", agOwn, false},                   // prefix
+		{"Ministry A2", agOwn, false},                // longer
+		{"inistry A", agOwn, false},                  // substring
+		{"ministry a", agOwn, false},                 // case
+		{"MINISTRY A", agOwn, false},                 // case
+		{"Ministry \u0410", agOwn, false},            // Cyrillic A
+		{"Ministry\u00a0A", agOwn, true},             // no-break space is white space
+		{" Ministry  A ", agOwn, true},               // spaces at the ends and inside
+		{"Ministry A", agOwn, true},                  // itself
+		{"Kultu\u0304ras ministrija", "AG-LV", true}, // NFD of ū: the same name
+		{"Kulturas ministrija", "AG-LV", false},      // without the macron
+	}
+	for _, c := range cases {
+		tok, _, err := f.tokens.Create(Principal{Name: "p", Role: RoleFunder, Funder: c.funder})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, b, _ := f.do("GET", "/v1/agreements/"+c.agreement, tok, nil)
+		if c.same && st != http.StatusOK || !c.same && st != http.StatusForbidden {
+			t.Errorf("funder %q reading %s: status %d, want same=%v: %s", c.funder, c.agreement, st, c.same, b)
+		}
+		_, b, _ = f.do("GET", "/v1/reports/reconciliation?year=1", tok, nil)
+		if got := strings.Contains(string(b), `"agreement":"`+c.agreement+`"`); got != c.same {
+			t.Errorf("funder %q: reconciliation lists %s = %v, want %v", c.funder, c.agreement, got, c.same)
+		}
+		env := spending(c.agreement, "1.00")
+		st, b, _ = f.do("POST", "/v1/commands", tok, env)
+		if !c.same && st != http.StatusForbidden {
+			t.Errorf("funder %q acting on %s: status %d, want 403: %s", c.funder, c.agreement, st, b)
+		}
+	}
+	t.Run("a funder registers only for itself", func(t *testing.T) {
+		for i, other := range []string{funderB, "ministry a", "Ministry", "Ministry A2", "Ministry \u0410"} {
+			reg := domain.NewEnvelope(uuid.New(), "x", "", registerFor("AG-X"+string(rune('0'+i)), other))
+			st, b, _ := f.do("POST", "/v1/commands", f.tok["funder"], reg)
+			if st != http.StatusForbidden {
+				t.Errorf("funder %q registering for %q: status %d, want 403: %s", funderA, other, st, b)
+			}
+		}
+		reg := domain.NewEnvelope(uuid.New(), "x", "", registerFor("AG-OWN-2", "Ministry A"))
+		if st, b, _ := f.do("POST", "/v1/commands", f.tok["funder"], reg); st != http.StatusCreated {
+			t.Errorf("funder registering for itself: status %d: %s", st, b)
+		}
+	})
+}
+
+func registerFor(number, funder string) domain.RegisterAgreement {
+	y1, _ := domain.ParseDate("2024-01-01")
+	y1e, _ := domain.ParseDate("2024-12-31")
+	return domain.RegisterAgreement{Ref: domain.Ref{Agreement: number}, Kind: domain.KindGrant, Title: "T", Grantee: granteeA, Funder: funder,
+		Period: domain.Period{From: y1, To: y1e}, Years: []domain.YearSpec{{Year: 1, From: y1, To: y1e}}}
 }

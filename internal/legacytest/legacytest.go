@@ -1,0 +1,54 @@
+// Package legacytest writes agreement registrations straight into an event
+// store, as an older grantledger that accepted any agreement number would
+// have, so that tests can build ledgers holding numbers today's rules
+// refuse (look-alikes, case variants, ".."). The event, its metadata and
+// its hash chain are exactly what the ledger service writes; only the
+// rules on the number are not checked. Commands on such an agreement then
+// go through the ledger service as usual.
+package legacytest
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// EventID is the ledger service's derivation of an event id from its
+// command id (adapters/ledger.EventID), repeated here so that this package
+// does not import the service it helps to test.
+func EventID(commandID uuid.UUID, i int) uuid.UUID {
+	return uuid.NewSHA1(commandID, []byte{byte(i >> 8), byte(i)})
+}
+
+// Register appends an AgreementRegistered for number to store: one
+// implementation year, 2024, and one budget line "a".
+func Register(t testing.TB, store domain.EventStore, number, funder, grantee string) {
+	t.Helper()
+	y1, _ := domain.ParseDate("2024-01-01")
+	y1e, _ := domain.ParseDate("2024-12-31")
+	ev := domain.AgreementRegistered{AgreementID: domain.AgreementID(number), Number: number, Kind: domain.KindGrant, Title: "Legacy " + number,
+		Grantee: grantee, Funder: funder, Period: domain.Period{From: y1, To: y1e},
+		Years: []domain.YearSpec{{Year: 1, From: y1, To: y1e}}, Lines: []domain.LineSpec{{Line: "a", Name: "Line A"}}}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmdID := uuid.New()
+	stream := domain.StreamFor(number)
+	m := domain.Metadata{EventID: EventID(cmdID, 0), CommandID: cmdID, CommandType: domain.CmdRegisterAgreement,
+		CommandHash: "legacy", CorrelationID: cmdID, Actor: "legacy", RecordedAt: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC),
+		SchemaVersion: domain.NewEventRegistry().Version(ev.EventType())}
+	m.Hash = domain.EventHash(stream, 0, ev.EventType(), data, m)
+	meta, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Append(context.Background(), stream, domain.NoStream, []domain.EventData{{ID: m.EventID, Type: ev.EventType(), Data: data, Metadata: meta}}); err != nil {
+		t.Fatalf("legacy register %q: %v", number, err)
+	}
+}
