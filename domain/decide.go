@@ -256,6 +256,9 @@ func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 }
 
 func decideRegister(c RegisterAgreement) ([]Event, error) {
+	if err := CheckNumber(c.Agreement); err != nil {
+		return nil, err
+	}
 	if c.Period.From == 0 || c.Period.To == 0 {
 		return nil, FieldError("period", "needs both from and to")
 	}
