@@ -28,7 +28,7 @@ func TestNewAgreementNumbersAreCanonical(t *testing.T) {
 	}
 	for _, bad := range []struct{ number, says string }{
 		{"KNV\u041eC-2022-2025", "mixes Latin and Cyrillic"}, // Cyrillic О
-		{"KNVOC-2022-2025\u202e", "U+202E"},                   // RTL override
+		{"KNVOC-2022-2025\u202e", "U+202E"},                  // RTL override
 		{"\u202eKNVOC", "U+202E"},
 		{"KNVOC\x00-2022", "U+0000"},
 		{"KNVOC\u200b-2022", "U+200B"}, // zero-width space
