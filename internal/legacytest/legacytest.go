@@ -10,6 +10,7 @@ package legacytest
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"testing"
 	"time"
 
@@ -50,5 +51,39 @@ func Register(t testing.TB, store domain.EventStore, number, funder, grantee str
 	}
 	if _, err := store.Append(context.Background(), stream, domain.NoStream, []domain.EventData{{ID: m.EventID, Type: ev.EventType(), Data: data, Metadata: meta}}); err != nil {
 		t.Fatalf("legacy register %q: %v", number, err)
+	}
+}
+
+// Append appends ev to number's stream as command commandID would have
+// been, chained to the stream's last event, with no rule checked: tests
+// use it to write what an older grantledger let through (the same command
+// id on two agreements).
+func Append(t testing.TB, store domain.EventStore, number string, commandID uuid.UUID, ev domain.Event) {
+	t.Helper()
+	ctx := context.Background()
+	stream := domain.StreamFor(number)
+	last, err := store.ReadStream(ctx, stream, math.MaxUint64, domain.Backwards, 1)
+	if err != nil || len(last) != 1 {
+		t.Fatalf("legacy append to %q: read its last event: %v", number, err)
+	}
+	prev, err := domain.DecodeMetadata(last[0].Metadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := last[0].Revision + 1
+	m := domain.Metadata{EventID: EventID(commandID, 0), CommandID: commandID, CommandType: "legacy",
+		CommandHash: "legacy", CorrelationID: commandID, Actor: "legacy", RecordedAt: time.Date(2024, 1, 3, 0, 0, 0, 0, time.UTC),
+		SchemaVersion: domain.NewEventRegistry().Version(ev.EventType()), PrevHash: prev.Hash}
+	m.Hash = domain.EventHash(stream, rev, ev.EventType(), data, m)
+	meta, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Append(ctx, stream, domain.Exact(last[0].Revision), []domain.EventData{{ID: m.EventID, Type: ev.EventType(), Data: data, Metadata: meta}}); err != nil {
+		t.Fatalf("legacy append to %q: %v", number, err)
 	}
 }
