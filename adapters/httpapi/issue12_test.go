@@ -143,3 +143,47 @@ func registerFor(number, funder string) domain.RegisterAgreement {
 	return domain.RegisterAgreement{Ref: domain.Ref{Agreement: number}, Kind: domain.KindGrant, Title: "T", Grantee: granteeA, Funder: funder,
 		Period: domain.Period{From: y1, To: y1e}, Years: []domain.YearSpec{{Year: 1, From: y1, To: y1e}}}
 }
+
+// Issue 12 item 8 over HTTP, single and batch: a command id is used on one
+// agreement; on another it is 409, and nothing is appended.
+func TestHTTPCommandIDOnTwoAgreements(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.register("AG-3", funderA, granteeA)
+	x := spending(agOwn, "7.00")
+	if st, b, _ := f.do("POST", "/v1/commands", f.tok["grantee"], x); st != http.StatusCreated {
+		t.Fatalf("first: %d %s", st, b)
+	}
+	again := spending("AG-3", "7.00")
+	again.CommandID = x.CommandID
+	st, b, _ := f.do("POST", "/v1/commands", f.tok["grantee"], again)
+	if st != http.StatusConflict || !strings.Contains(string(b), "command_id") {
+		t.Fatalf("same id on AG-3: %d %s, want 409 naming command_id", st, b)
+	}
+	if st, b, _ := f.do("POST", "/v1/commands", f.tok["grantee"], x); st != http.StatusOK {
+		t.Fatalf("exact retry: %d %s, want 200 (duplicate)", st, b)
+	}
+	y1, y2 := spending(agOwn, "8.00"), spending("AG-3", "8.00")
+	y2.CommandID = y1.CommandID
+	st, b, _ = f.do("POST", "/v1/commands/batch", f.tok["grantee"], []domain.Envelope{again, y1, y2})
+	var br struct {
+		Results []struct{ Status int }
+	}
+	if err := json.Unmarshal(b, &br); err != nil || len(br.Results) != 3 {
+		t.Fatalf("batch: %d %s: %v", st, b, err)
+	}
+	got := []int{br.Results[0].Status, br.Results[1].Status, br.Results[2].Status}
+	if got[0] != http.StatusConflict || got[1] != http.StatusCreated || got[2] != http.StatusConflict {
+		t.Fatalf("batch statuses %v, want [409 201 409]: %s", got, b)
+	}
+	_, b, _ = f.do("GET", "/v1/agreements/AG-3", f.tok["grantee"], nil)
+	var sum struct {
+		Totals map[string]struct{ Actual domain.Money } `json:"totals_by_year"`
+	}
+	if err := json.Unmarshal(b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	// AG-3 holds only the fixture's setup spending of 10.00.
+	if got := sum.Totals["1"].Actual; got != domain.MustMoney("10.00") {
+		t.Fatalf("AG-3 year 1 actual %s, want 10.00 (a reused command was applied): %s", got, b)
+	}
+}
