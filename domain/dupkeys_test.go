@@ -28,6 +28,7 @@ func TestDuplicateJSONKeysAreRefusedWithTheFieldNamed(t *testing.T) {
 		{"amount and AMOUNT", line("record_spending", spendData(`,"AMOUNT":"2.00"`)), "data.AMOUNT"},
 		{"nested in a list", line("register_agreement", `{"agreement":"A-1","kind":"grant","title":"t","grantee":"g","funder":"f","period":{"from":"2023-01-01","to":"2023-12-31"},"years":[{"year":1,"from":"2023-01-01","to":"2023-12-31","to":"2024-12-31"}]}`), "data.years[0].to"},
 		{"nested object", line("register_agreement", `{"agreement":"A-1","kind":"grant","title":"t","grantee":"g","funder":"f","period":{"from":"2023-01-01","from":"2022-01-01","to":"2023-12-31"},"years":[{"year":1,"from":"2023-01-01","to":"2023-12-31"}]}`), "data.period.from"},
+		{"kind and the Kelvin-sign kind", line("register_agreement", `{"agreement":"A-1","kind":"grant","\u212aind":"delegation","title":"t","grantee":"g","funder":"f","period":{"from":"2023-01-01","to":"2023-12-31"},"years":[{"year":1,"from":"2023-01-01","to":"2023-12-31"}]}`), "data.\u212aind"},
 		{"escaped spelling of the same key", line("record_spending", spendData(`,"am\u006funt":"5.00"`)), "data.amount"},
 	}
 	for _, c := range cases {

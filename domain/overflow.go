@@ -49,8 +49,15 @@ func moneyFields(c *Cell) []struct {
 	}
 }
 
-// checkCell checks one cell's fields and derived figures against the bound.
-func checkCell(c Cell, where string) error {
+// checkCell checks one cell's fields and derived figures against the bound;
+// where names the cell (called only for a refusal).
+func checkCell(c Cell, whereFn func() string) error {
+	where := ""
+	if !cellInBounds(c) {
+		where = whereFn()
+	} else {
+		return nil
+	}
 	for _, f := range moneyFields(&c) {
 		if *f.p > MaxFigure || *f.p < -MaxFigure {
 			return overflowRule(fmt.Sprintf("%s: %s", where, f.name), map[string]Money{f.name: *f.p})
@@ -85,10 +92,10 @@ func (a *Agreement) checkOverflow(events []Event) error {
 		touched[k] = &c
 		return &c
 	}
-	add := func(p *Money, m Money, what string) error {
+	add := func(p *Money, m Money, field, line string, year int) error {
 		s, ok := addChecked(*p, m)
 		if !ok {
-			return overflowRule(what, map[string]Money{"current": *p, "amount": m})
+			return overflowRule(fmt.Sprintf("line %s year %d: %s", line, year, field), map[string]Money{"current": *p, "amount": m})
 		}
 		*p = s
 		return nil
@@ -106,19 +113,19 @@ func (a *Agreement) checkOverflow(events []Event) error {
 		case BudgetAmended:
 			cell(ev.Line, ev.Year).Planned = ev.Amount
 		case SpendingRecorded:
-			err = add(&cell(ev.Line, ev.Year).Actual, ev.Amount, fmt.Sprintf("line %s year %d: actual spending", ev.Line, ev.Year))
+			err = add(&cell(ev.Line, ev.Year).Actual, ev.Amount, "actual spending", ev.Line, ev.Year)
 		case SpendingReversed:
-			err = add(&cell(ev.Line, ev.Year).Actual, -ev.Amount, fmt.Sprintf("line %s year %d: actual spending", ev.Line, ev.Year))
+			err = add(&cell(ev.Line, ev.Year).Actual, -ev.Amount, "actual spending", ev.Line, ev.Year)
 		case RemainderCarriedOver:
-			if err = add(&cell(ev.Line, ev.FromYear).CarriedOver, ev.Amount, fmt.Sprintf("line %s year %d: carried over", ev.Line, ev.FromYear)); err == nil {
-				err = add(&cell(ev.Line, ev.ToYear).CarriedIn, ev.Amount, fmt.Sprintf("line %s year %d: carried in", ev.Line, ev.ToYear))
+			if err = add(&cell(ev.Line, ev.FromYear).CarriedOver, ev.Amount, "carried over", ev.Line, ev.FromYear); err == nil {
+				err = add(&cell(ev.Line, ev.ToYear).CarriedIn, ev.Amount, "carried in", ev.Line, ev.ToYear)
 			}
 		case UnspentReturned:
-			err = add(&cell(ev.Line, ev.Year).Returned, ev.Amount, fmt.Sprintf("line %s year %d: returned", ev.Line, ev.Year))
+			err = add(&cell(ev.Line, ev.Year).Returned, ev.Amount, "returned", ev.Line, ev.Year)
 		case IneligibleExpenditureDeclared:
-			err = add(&cell(ev.Line, ev.Year).Ineligible, ev.Amount, fmt.Sprintf("line %s year %d: ineligible", ev.Line, ev.Year))
+			err = add(&cell(ev.Line, ev.Year).Ineligible, ev.Amount, "ineligible", ev.Line, ev.Year)
 		case IneligibleExpenditureRecovered:
-			err = add(&cell(ev.Line, ev.Year).Recovered, ev.Amount, fmt.Sprintf("line %s year %d: recovered", ev.Line, ev.Year))
+			err = add(&cell(ev.Line, ev.Year).Recovered, ev.Amount, "recovered", ev.Line, ev.Year)
 		case IndicatorDelivered:
 			if ind := a.Indicators[ev.Indicator]; ind != nil {
 				var sum int64
@@ -138,7 +145,7 @@ func (a *Agreement) checkOverflow(events []Event) error {
 		return nil
 	}
 	for k, c := range touched {
-		if err := checkCell(*c, fmt.Sprintf("line %s year %d", k.Line, k.Year)); err != nil {
+		if err := checkCell(*c, func() string { return fmt.Sprintf("line %s year %d", k.Line, k.Year) }); err != nil {
 			return err
 		}
 	}
@@ -149,28 +156,28 @@ func (a *Agreement) checkOverflow(events []Event) error {
 		years[k.Year], lines[k.Line] = &Cell{}, &Cell{}
 	}
 	var grand Cell
-	sum := func(dst *Cell, c *Cell, what string) error {
+	sum := func(dst *Cell, c *Cell, what func() string) error {
 		df, cf := moneyFields(dst), moneyFields(c)
 		for i := range df {
 			s, ok := addChecked(*df[i].p, *cf[i].p)
 			if !ok {
-				return overflowRule(what+": "+df[i].name, map[string]Money{df[i].name: *df[i].p, "adding": *cf[i].p})
+				return overflowRule(what()+": "+df[i].name, map[string]Money{df[i].name: *df[i].p, "adding": *cf[i].p})
 			}
 			*df[i].p = s
 		}
 		return nil
 	}
 	visit := func(k CellKey, c *Cell) error {
-		if err := sum(&grand, c, "the agreement's total"); err != nil {
+		if err := sum(&grand, c, func() string { return "the agreement's total" }); err != nil {
 			return err
 		}
 		if y := years[k.Year]; y != nil {
-			if err := sum(y, c, fmt.Sprintf("year %d total", k.Year)); err != nil {
+			if err := sum(y, c, func() string { return fmt.Sprintf("year %d total", k.Year) }); err != nil {
 				return err
 			}
 		}
 		if l := lines[k.Line]; l != nil {
-			if err := sum(l, c, fmt.Sprintf("line %s total", k.Line)); err != nil {
+			if err := sum(l, c, func() string { return fmt.Sprintf("line %s total", k.Line) }); err != nil {
 				return err
 			}
 		}
@@ -190,14 +197,26 @@ func (a *Agreement) checkOverflow(events []Event) error {
 		}
 	}
 	for n, y := range years {
-		if err := checkCell(*y, fmt.Sprintf("year %d total", n)); err != nil {
+		if err := checkCell(*y, func() string { return fmt.Sprintf("year %d total", n) }); err != nil {
 			return err
 		}
 	}
 	for n, l := range lines {
-		if err := checkCell(*l, fmt.Sprintf("line %s total", n)); err != nil {
+		if err := checkCell(*l, func() string { return fmt.Sprintf("line %s total", n) }); err != nil {
 			return err
 		}
 	}
-	return checkCell(grand, "the agreement's total")
+	return checkCell(grand, func() string { return "the agreement's total" })
+}
+
+// cellInBounds is checkCell's test without building a refusal.
+func cellInBounds(c Cell) bool {
+	in := func(m Money) bool { return m <= MaxFigure && m >= -MaxFigure }
+	if !in(c.Planned) || !in(c.Original) || !in(c.CarriedIn) || !in(c.Actual) || !in(c.CarriedOver) ||
+		!in(c.Returned) || !in(c.Ineligible) || !in(c.Recovered) {
+		return false
+	}
+	// Each field is within ±MaxFigure, far from int64's limits, so these
+	// sums cannot wrap.
+	return in(c.Planned+c.CarriedIn) && in(c.Planned+c.CarriedIn-c.Actual-c.CarriedOver-c.Returned)
 }

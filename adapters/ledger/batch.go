@@ -138,7 +138,7 @@ func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope
 			if oerr == nil && !existing && !failed[pd.p.name] {
 				evs := out[pd.i].Result.Events
 				evs[len(evs)-1].Position = outcomes[k].Result.Position
-				s.applied(envs[pd.i], cmds[pd.i], pd.p.name)
+				s.applied(envs[pd.i], cmds[pd.i], pd.p.name, outcomes[k].Result.Position)
 				continue
 			}
 			// The tentative state of this stream is wrong from here on.

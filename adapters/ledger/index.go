@@ -191,14 +191,21 @@ func (s *Service) claim(ctx context.Context, env domain.Envelope, cmd domain.Com
 	}, nil
 }
 
-// applied records a command the store accepted.
-func (s *Service) applied(env domain.Envelope, cmd domain.Command, stream string) {
+// applied records a command the store accepted, whose last event is at
+// pos. After a guarded append the index is complete up to pos (the guard
+// folded every event before the append's, and the store wrote the
+// append's events together under its lock), so the next guard need not
+// read them back.
+func (s *Service) applied(env domain.Envelope, cmd domain.Command, stream string, pos domain.Position) {
 	x := s.index
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.use(env.CommandID, stream)
 	if reg, ok := cmd.(domain.RegisterAgreement); ok {
 		x.register(stream, reg.Agreement)
+	}
+	if s.guarded() && x.pos.Less(pos) {
+		x.pos = pos
 	}
 }
 

@@ -320,7 +320,7 @@ func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd do
 			continue
 		}
 		if err == nil {
-			s.applied(env, cmd, name)
+			s.applied(env, cmd, name, res.Position)
 			return s.commit(st, p, res), nil
 		}
 		if !errors.Is(err, domain.ErrConcurrency) {
