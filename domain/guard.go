@@ -24,9 +24,28 @@ type AppendGuard struct {
 var ErrGuardRefused = errors.New("events written meanwhile refuse this append")
 
 // GuardedAppender is implemented by stores that can check an AppendGuard
-// atomically with a batch of appends (the embedded store and memstore).
+// atomically with a batch of appends (the embedded store, and the server's
+// group commit over it).
 // AppendGuarded is AppendBatch (see BatchAppender) with the guard checked
 // first, under the same lock.
 type GuardedAppender interface {
 	AppendGuarded(ctx context.Context, reqs []AppendRequest, g AppendGuard) ([]AppendOutcome, error)
+}
+
+// LockedGuards is implemented by a GuardedAppender that is a decorator and
+// checks guards under the write lock only when the store it wraps does
+// (the server's group commit). A GuardedAppender without it is taken to
+// check them under its lock.
+type LockedGuards interface {
+	GuardsUnderLock() bool
+}
+
+// GuardsUnderLock reports whether store checks append guards under its
+// write lock, so that a rule it guards holds across processes.
+func GuardsUnderLock(store EventStore) bool {
+	if l, ok := store.(LockedGuards); ok {
+		return l.GuardsUnderLock()
+	}
+	_, ok := store.(GuardedAppender)
+	return ok
 }

@@ -209,11 +209,10 @@ func (s *Service) applied(env domain.Envelope, cmd domain.Command, stream string
 	}
 }
 
-// guarded reports whether the store checks append guards.
-func (s *Service) guarded() bool {
-	_, ok := s.store.(domain.GuardedAppender)
-	return ok
-}
+// guarded reports whether the store checks append guards under its write
+// lock (see domain.GuardsUnderLock); otherwise the index is caught up
+// before every command.
+func (s *Service) guarded() bool { return domain.GuardsUnderLock(s.store) }
 
 // claimed is one command of an append, for its guard.
 type claimed struct {

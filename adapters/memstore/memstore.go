@@ -44,11 +44,6 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 	if s.closed {
 		return domain.AppendResult{}, domain.Errorf(domain.EUnavailable, "store is closed")
 	}
-	return s.appendLocked(stream, expected, events)
-}
-
-// appendLocked is Append with s.mu held.
-func (s *Store) appendLocked(stream string, expected domain.ExpectedRevision, events []domain.EventData) (domain.AppendResult, error) {
 	idx := s.streams[stream]
 	actual := int64(len(idx)) - 1
 	// Idempotent retry: every event id already in the stream, in order.
@@ -243,46 +238,4 @@ func (s *Store) Close() error {
 	defer s.mu.Unlock()
 	s.closed = true
 	return nil
-}
-
-var _ domain.GuardedAppender = (*Store)(nil)
-
-// AppendGuarded implements domain.GuardedAppender: under the store's lock
-// it passes g.Check the events after g.After, then appends each request
-// on its own (a request to a stream whose earlier request in the batch
-// failed, or was a retry, fails too, as domain.BatchAppender says).
-func (s *Store) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, g domain.AppendGuard) ([]domain.AppendOutcome, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, domain.Errorf(domain.EUnavailable, "store is closed")
-	}
-	if g.Check != nil {
-		var newer []domain.RecordedEvent
-		for _, e := range s.all {
-			if g.After.Less(e.Position) {
-				newer = append(newer, clone(e))
-			}
-		}
-		if err := g.Check(newer); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]domain.AppendOutcome, len(reqs))
-	failed := map[string]bool{}
-	for i, r := range reqs {
-		if failed[r.Stream] {
-			actual := int64(len(s.streams[r.Stream])) - 1
-			out[i].Err = &domain.ConcurrencyError{Stream: r.Stream, Expected: r.Expected, Actual: actual, AfterFailed: true}
-			continue
-		}
-		out[i].Result, out[i].Err = s.appendLocked(r.Stream, r.Expected, r.Events)
-		if out[i].Err != nil || out[i].Result.Existing {
-			failed[r.Stream] = true
-		}
-	}
-	return out, nil
 }
