@@ -10,6 +10,7 @@ package legacytest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -35,23 +36,34 @@ func Register(t testing.TB, store domain.EventStore, number, funder, grantee str
 	ev := domain.AgreementRegistered{AgreementID: domain.AgreementID(number), Number: number, Kind: domain.KindGrant, Title: "Legacy " + number,
 		Grantee: grantee, Funder: funder, Period: domain.Period{From: y1, To: y1e},
 		Years: []domain.YearSpec{{Year: 1, From: y1, To: y1e}}, Lines: []domain.LineSpec{{Line: "a", Name: "Line A"}}}
-	data, err := json.Marshal(ev)
-	if err != nil {
+	if err := WriteRegistration(context.Background(), store, uuid.New(), "legacy", ev); err != nil {
 		t.Fatal(err)
 	}
-	cmdID := uuid.New()
-	stream := domain.StreamFor(number)
-	m := domain.Metadata{EventID: EventID(cmdID, 0), CommandID: cmdID, CommandType: domain.CmdRegisterAgreement,
-		CommandHash: "legacy", CorrelationID: cmdID, Actor: "legacy", RecordedAt: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC),
+}
+
+// WriteRegistration appends ev as the first event of its agreement's
+// stream, as command commandID by actor, with the metadata and hash the
+// ledger service writes, and checks nothing of its number. For generators
+// of test ledgers (adapters/hledger/randomledger) as well as tests.
+func WriteRegistration(ctx context.Context, store domain.EventStore, commandID uuid.UUID, actor string, ev domain.AgreementRegistered) error {
+	ev.AgreementID = domain.AgreementID(ev.Number)
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	stream := domain.StreamFor(ev.Number)
+	m := domain.Metadata{EventID: EventID(commandID, 0), CommandID: commandID, CommandType: domain.CmdRegisterAgreement,
+		CommandHash: "legacy", CorrelationID: commandID, Actor: actor, RecordedAt: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC),
 		SchemaVersion: domain.NewEventRegistry().Version(ev.EventType())}
 	m.Hash = domain.EventHash(stream, 0, ev.EventType(), data, m)
 	meta, err := json.Marshal(m)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if _, err := store.Append(context.Background(), stream, domain.NoStream, []domain.EventData{{ID: m.EventID, Type: ev.EventType(), Data: data, Metadata: meta}}); err != nil {
-		t.Fatalf("legacy register %q: %v", number, err)
+	if _, err := store.Append(ctx, stream, domain.NoStream, []domain.EventData{{ID: m.EventID, Type: ev.EventType(), Data: data, Metadata: meta}}); err != nil {
+		return fmt.Errorf("legacy register %q: %w", ev.Number, err)
 	}
+	return nil
 }
 
 // Append appends ev to number's stream as command commandID would have
