@@ -95,20 +95,29 @@ func (x *ledgerIndex) register(stream, number string) {
 	}
 }
 
-// catchUp folds the events after the index's position. x.mu is held.
+// catchUp folds the events after the index's position. The store is read
+// without x.mu held, so that commands do not queue behind one another's
+// reads; folding is idempotent (events at or before the position are
+// skipped), so concurrent catch-ups agree.
 func (x *ledgerIndex) catchUp(ctx context.Context, store domain.EventStore) error {
 	for {
-		evs, err := store.ReadAll(ctx, x.pos, 4096)
+		x.mu.Lock()
+		from := x.pos
+		x.mu.Unlock()
+		evs, err := store.ReadAll(ctx, from, 4096)
 		if err != nil {
 			return fmt.Errorf("read the ledger to index command ids and agreement numbers: %w", err)
 		}
+		x.mu.Lock()
 		for _, e := range evs {
 			x.fold(e)
 		}
 		if len(evs) < 4096 {
 			x.built = true
+			x.mu.Unlock()
 			return nil
 		}
+		x.mu.Unlock()
 	}
 }
 
@@ -155,12 +164,15 @@ func (x *ledgerIndex) conflict(env domain.Envelope, cmd domain.Command, stream s
 func (s *Service) claim(ctx context.Context, env domain.Envelope, cmd domain.Command, stream string) (func(), error) {
 	x := s.index
 	x.mu.Lock()
-	defer x.mu.Unlock()
-	if !x.built || !s.guarded() {
+	built := x.built
+	x.mu.Unlock()
+	if !built || !s.guarded() {
 		if err := x.catchUp(ctx, s.store); err != nil {
 			return nil, err
 		}
 	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	if err := x.conflict(env, cmd, stream); err != nil {
 		return nil, err
 	}
