@@ -16,6 +16,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/legacytest"
 )
 
 // Issue 12 item 10 over HTTP: an envelope with a key twice is refused on
@@ -261,5 +262,26 @@ func TestGroupCommitKeepsCommandIDsLedgerWide(t *testing.T) {
 				t.Fatalf("round %d: an unrelated command was refused: %v", round, errs[k])
 			}
 		}
+	}
+}
+
+// Issue 12 item 2: GET /v1/verify lists the look-alike numbers an older
+// ledger holds, as `grantledger verify` does.
+func TestHTTPVerifyListsLookAlikeNumbers(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	legacytest.Register(t, f.store, "ag-1", funderB, granteeB) // AG-1 in lower case
+	st, b, _ := f.do("GET", "/v1/verify", f.tok["auditor"], nil)
+	var v struct {
+		OK       bool
+		Findings []struct {
+			Code       string
+			Agreements []string
+		}
+	}
+	if err := json.Unmarshal(b, &v); err != nil || st != http.StatusOK {
+		t.Fatalf("verify: %d %s %v", st, b, err)
+	}
+	if !v.OK || len(v.Findings) != 1 || v.Findings[0].Code != "look_alike_numbers" || strings.Join(v.Findings[0].Agreements, ",") != "AG-1,ag-1" {
+		t.Fatalf("verify: %s, want one look_alike_numbers finding for AG-1 and ag-1", b)
 	}
 }

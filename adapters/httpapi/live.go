@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/projector"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -127,7 +128,24 @@ func (lr *LiveReports) Audit(ctx context.Context, q AuditQuery) (any, error) {
 // Verify recomputes every stream's hash chain, reading the store once in
 // global order, and names the first broken event of each broken stream.
 func (lr *LiveReports) Verify(ctx context.Context) (any, error) {
-	return projector.VerifyChains(ctx, lr.store)
+	v, err := projector.VerifyChains(ctx, lr.store)
+	if err != nil {
+		return nil, err
+	}
+	// The findings of ledger.Lint, as `grantledger verify` prints them:
+	// look-alike or non-canonical agreement numbers and command ids used on
+	// two agreements, which an older ledger may hold.
+	findings, err := ledger.Lint(ctx, lr.store)
+	if err != nil {
+		return nil, err
+	}
+	if findings == nil {
+		findings = []ledger.Finding{}
+	}
+	return struct {
+		projections.Verification
+		Findings []ledger.Finding `json:"findings"`
+	}{v, findings}, nil
 }
 
 // Ready catches the live read model up; it is ready when that succeeds
