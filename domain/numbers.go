@@ -9,6 +9,7 @@ import (
 	"github.com/mtibben/confusables"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
+	"golang.org/x/text/unicode/bidi"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -20,7 +21,9 @@ import (
 // "_", and single spaces between other characters; at most 100 bytes;
 // no ".." and no "." or ".." path segment. So no control, format
 // (zero-width, bidi override), combining or other invisible character, no
-// space at either end. Real numbers such as "LV/NVOF/MIC/031/10",
+// space at either end, and no right-to-left letter or digit (Hebrew,
+// Arabic: shown in another order than written, so "A/1/2" and "2/1/A"
+// could look alike). Real numbers such as "LV/NVOF/MIC/031/10",
 // "2021.LV/NVOF/MIC/031/10", "AIF/2022/KAPAC2/104" and "KNVOC-2022-2025"
 // pass. Every lookup of an agreement is exact (byte for byte); these rules
 // apply only when a number is registered, so agreements an older ledger
@@ -57,6 +60,9 @@ func CheckNumber(number string) error {
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			hasAlnum = true
+			if p, _ := bidi.LookupRune(r); p.Class() == bidi.R || p.Class() == bidi.AL || p.Class() == bidi.AN {
+				return bad("agreement number %q has the right-to-left character %U at byte %d: a number with right-to-left letters or digits is shown in another order than it is written, so two numbers could look alike", number, r, i)
+			}
 			if s := scriptOf(r); s != "" {
 				if script != "" && s != script {
 					return bad("agreement number %q mixes %s and %s letters (character %d, %U); letters that look alike in two scripts would make two numbers look the same", number, script, s, i, r)
@@ -91,18 +97,19 @@ func CheckNumber(number string) error {
 }
 
 // scriptOf names the script of a letter or digit among those whose letters
-// look alike, or "" for others (digits and common characters belong to no
-// script here).
+// look alike, or "" for ASCII digits, which go with every script. Other
+// digits count as "other", so Latin letters with Bengali or Devanagari
+// digits are refused as mixed.
 func scriptOf(r rune) string {
+	if r >= '0' && r <= '9' {
+		return ""
+	}
 	for _, s := range lookAlikeScripts {
 		if unicode.Is(s.table, r) {
 			return s.name
 		}
 	}
-	if unicode.IsLetter(r) {
-		return "other"
-	}
-	return ""
+	return "other"
 }
 
 var lookAlikeScripts = []struct {

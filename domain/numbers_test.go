@@ -48,6 +48,10 @@ func TestNewAgreementNumbersAreCanonical(t *testing.T) {
 		{"KNVOC\\2022", "U+005C"},
 		{"", "empty"},
 		{strings.Repeat("A", 101), "more than the 100"},
+		{"\u05d0/12/3", "right-to-left"}, // Hebrew alef
+		{"\u0639\u0642\u062f-12", "right-to-left"},
+		{"AIF/\u09e8\u09e6\u09e8\u09e8", "mixes"}, // Bengali digits after Latin
+
 	} {
 		err := domain.CheckNumber(bad.number)
 		var de *domain.Error
