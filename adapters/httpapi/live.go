@@ -142,10 +142,14 @@ func (lr *LiveReports) Verify(ctx context.Context) (any, error) {
 	if findings == nil {
 		findings = []ledger.Finding{}
 	}
-	return struct {
-		projections.Verification
-		Findings []ledger.Finding `json:"findings"`
-	}{v, findings}, nil
+	return VerifyReport{v, findings}, nil
+}
+
+// VerifyReport is what LiveReports.Verify answers (GET /v1/verify): the
+// hash chains' verification and the ledger's findings.
+type VerifyReport struct {
+	projections.Verification
+	Findings []ledger.Finding `json:"findings"`
 }
 
 // Ready catches the live read model up; it is ready when that succeeds
