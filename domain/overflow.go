@@ -10,9 +10,9 @@ import (
 // same figures summed over a year's lines, over a line's years and over
 // the whole agreement. It is a hundred times MaxMoney: ten trillion euro.
 // A command that would take any of them past ±MaxFigure is refused (rule
-// amount-overflow) and nothing is recorded, so no sum of int64 cents ever
-// wraps, and reports that add up to 9 000 agreements at the bound stay
-// exact.
+// amount-overflow) and nothing is recorded, so no sum within an agreement
+// wraps; reports that add agreements together check their own sums
+// (projections: a scope past int64 cents is refused).
 const MaxFigure Money = 100 * MaxMoney
 
 // MaxDelivered bounds an indicator's delivered quantity in one year (the

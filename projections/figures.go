@@ -107,3 +107,34 @@ func (f Figures) Variance() domain.Money { return f.Available() - f.Actual }
 func (f Figures) Utilisation() (Percent, bool) {
 	return PercentOf(int64(f.Actual), int64(f.Available()))
 }
+
+// addChecked is Add that reports false when any sum would overflow int64
+// cents, instead of wrapping. Totals over many agreements use it: each
+// agreement's figures are within domain.MaxFigure, but nothing bounds how
+// many agreements a total adds.
+func (f Figures) addChecked(o Figures) (Figures, bool) {
+	ok := true
+	add := func(a, b domain.Money) domain.Money {
+		s := a + b
+		if (b > 0 && s < a) || (b < 0 && s > a) {
+			ok = false
+		}
+		return s
+	}
+	sum := Figures{
+		PlannedOriginal: add(f.PlannedOriginal, o.PlannedOriginal), Planned: add(f.Planned, o.Planned),
+		Amended: f.Amended || o.Amended, CarriedIn: add(f.CarriedIn, o.CarriedIn), Actual: add(f.Actual, o.Actual),
+		CarriedOver: add(f.CarriedOver, o.CarriedOver), Returned: add(f.Returned, o.Returned),
+		Remainder: add(f.Remainder, o.Remainder), Overspend: add(f.Overspend, o.Overspend),
+		Ineligible: add(f.Ineligible, o.Ineligible), Recovered: add(f.Recovered, o.Recovered), Unrecovered: add(f.Unrecovered, o.Unrecovered),
+	}
+	// Available (planned + carried in) is derived by the reports; keep it
+	// representable too.
+	add(sum.Planned, sum.CarriedIn)
+	return sum, ok
+}
+
+// totalTooLarge is the refusal of a report whose total would overflow.
+func totalTooLarge(agreements int) error {
+	return domain.Errorf(domain.EInvalid, "the totals of the %d agreements in this scope are too large to add up exactly (beyond 92 233 720 368 547 758,07 euro); narrow the scope (funder, programme, grantee or agreement)", agreements)
+}

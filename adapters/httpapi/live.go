@@ -100,7 +100,7 @@ func scopeOf(q Query) projections.Scope {
 func (lr *LiveReports) Reconciliation(ctx context.Context, q Query) (any, error) {
 	w := projections.Window{Year: q.Year, From: q.From, To: q.To}
 	if q.Year == 0 && q.From == 0 && q.To == 0 {
-		return lr.with(ctx, q.AsOf, func(l *projections.Ledger) (any, error) { return l.MultiYear(scopeOf(q)), nil })
+		return lr.with(ctx, q.AsOf, func(l *projections.Ledger) (any, error) { return l.MultiYearChecked(scopeOf(q)) })
 	}
 	return lr.with(ctx, q.AsOf, func(l *projections.Ledger) (any, error) {
 		r, err := l.Reconcile(scopeOf(q), w)

@@ -424,7 +424,12 @@ func (h *Handler) reconDoc(r *http.Request, v *view) (rpt.Document, int, error) 
 	status := http.StatusOK
 	err := h.withLedger(r.Context(), v.AsOf, func(l *projections.Ledger) error {
 		if q.Year == 0 && q.From == 0 && q.To == 0 {
-			doc = rpt.MultiYearDocument(l.MultiYear(scope), v.Lang)
+			my, err := l.MultiYearChecked(scope)
+			if err != nil {
+				status = http.StatusBadRequest
+				return err
+			}
+			doc = rpt.MultiYearDocument(my, v.Lang)
 			return nil
 		}
 		rec, err := l.Reconcile(scope, projections.Window{Year: q.Year, From: q.From, To: q.To})
