@@ -280,6 +280,9 @@ func decodeEnvelope(b []byte, actor *string) (Envelope, error) {
 	if err := strictUnmarshal(b, &e); err != nil {
 		return e, err
 	}
+	if err := checkDuplicateKeys(b); err != nil {
+		return e, err
+	}
 	if actor != nil {
 		e.Actor = *actor
 	}
@@ -304,6 +307,9 @@ func (e Envelope) DecodeCommand() (Command, error) {
 	}
 	cmd := commandFactories[e.Type]()
 	if err := strictUnmarshal(e.Data, cmd); err != nil {
+		return nil, prefixField("data", err)
+	}
+	if err := checkDuplicateKeys(e.Data); err != nil {
 		return nil, prefixField("data", err)
 	}
 	cmd = derefCommand(cmd)

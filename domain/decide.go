@@ -25,8 +25,20 @@ func StreamFor(number string) string { return StreamPrefix + AgreementID(number)
 // events that record it, or an error that says which rule it breaks and
 // with which figures. It changes nothing: the caller appends the events and
 // applies them. reason is the envelope's reason (required for amendments
-// and reversals).
+// and reversals). A command that would take any figure past MaxFigure is
+// refused (rule amount-overflow).
 func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
+	events, err := decide(a, cmd, reason)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.checkOverflow(events); err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 	if reg, ok := cmd.(RegisterAgreement); ok {
 		if a.Registered {
 			return nil, &Error{Code: EDuplicate, Field: "agreement", Message: fmt.Sprintf("agreement %s is already registered", reg.Agreement), Err: ErrDuplicate}
@@ -244,6 +256,9 @@ func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 }
 
 func decideRegister(c RegisterAgreement) ([]Event, error) {
+	if err := CheckNumber(c.Agreement); err != nil {
+		return nil, err
+	}
 	if c.Period.From == 0 || c.Period.To == 0 {
 		return nil, FieldError("period", "needs both from and to")
 	}

@@ -1,6 +1,8 @@
 package projections
 
 import (
+	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/grantledger/grantledger/domain"
@@ -18,10 +20,22 @@ func PercentOf(part, whole int64) (Percent, bool) {
 		return 0, false
 	}
 	neg := part < 0
+	u := uint64(part)
 	if neg {
-		part = -part
+		u = uint64(-part) // also right for math.MinInt64
 	}
-	p := (part*10000*2/whole + 1) / 2
+	// part*20000 in 128 bits: figures up to domain.MaxFigure (and beyond)
+	// would overflow int64 here.
+	hi, lo := bits.Mul64(u, 20000)
+	if hi >= uint64(whole) {
+		// The quotient does not fit in 64 bits: more than 9e14 %.
+		if neg {
+			return Percent(math.MinInt64), true
+		}
+		return Percent(math.MaxInt64), true
+	}
+	q, _ := bits.Div64(hi, lo, uint64(whole))
+	p := int64((q + 1) / 2)
 	if neg {
 		p = -p
 	}
@@ -92,4 +106,35 @@ func (f Figures) Variance() domain.Money { return f.Available() - f.Actual }
 // available).
 func (f Figures) Utilisation() (Percent, bool) {
 	return PercentOf(int64(f.Actual), int64(f.Available()))
+}
+
+// addChecked is Add that reports false when any sum would overflow int64
+// cents, instead of wrapping. Totals over many agreements use it: each
+// agreement's figures are within domain.MaxFigure, but nothing bounds how
+// many agreements a total adds.
+func (f Figures) addChecked(o Figures) (Figures, bool) {
+	ok := true
+	add := func(a, b domain.Money) domain.Money {
+		s := a + b
+		if (b > 0 && s < a) || (b < 0 && s > a) {
+			ok = false
+		}
+		return s
+	}
+	sum := Figures{
+		PlannedOriginal: add(f.PlannedOriginal, o.PlannedOriginal), Planned: add(f.Planned, o.Planned),
+		Amended: f.Amended || o.Amended, CarriedIn: add(f.CarriedIn, o.CarriedIn), Actual: add(f.Actual, o.Actual),
+		CarriedOver: add(f.CarriedOver, o.CarriedOver), Returned: add(f.Returned, o.Returned),
+		Remainder: add(f.Remainder, o.Remainder), Overspend: add(f.Overspend, o.Overspend),
+		Ineligible: add(f.Ineligible, o.Ineligible), Recovered: add(f.Recovered, o.Recovered), Unrecovered: add(f.Unrecovered, o.Unrecovered),
+	}
+	// Available (planned + carried in) is derived by the reports; keep it
+	// representable too.
+	add(sum.Planned, sum.CarriedIn)
+	return sum, ok
+}
+
+// totalTooLarge is the refusal of a report whose total would overflow.
+func totalTooLarge(agreements int) error {
+	return domain.Errorf(domain.EInvalid, "the totals of the %d agreements in this scope are too large to add up exactly (beyond 92 233 720 368 547 758,07 euro); narrow the scope (funder, programme, grantee or agreement)", agreements)
 }

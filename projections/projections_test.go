@@ -385,7 +385,7 @@ func TestReconciliationEqualsSumOfYearReports(t *testing.T) {
 
 func TestScopeAndMultiYear(t *testing.T) {
 	_, l := seed004(t)
-	rec, _ := l.Reconcile(projections.Scope{Funder: "ministrija"}, projections.Window{Year: 1})
+	rec, _ := l.Reconcile(projections.Scope{Funder: "Ministrija"}, projections.Window{Year: 1})
 	if rec.Agreements != 1 || len(rec.Rows) != 2 {
 		t.Fatalf("funder scope: %d agreements, %d rows; want 1, 2", rec.Agreements, len(rec.Rows))
 	}

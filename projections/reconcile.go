@@ -2,14 +2,15 @@ package projections
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/grantledger/grantledger/domain"
 )
 
 // Scope selects agreements. Empty fields match every agreement; set fields
-// must all match (case-insensitively, ignoring surrounding spaces).
+// must all match: the agreement number exactly (byte for byte, as streams
+// are keyed), organisations and programme as domain.SameOrganisation says
+// (exactly after Unicode NFC and white-space folding; case counts).
 type Scope struct {
 	Funder    string `json:"funder,omitempty"`
 	Programme string `json:"programme,omitempty"`
@@ -20,10 +21,10 @@ type Scope struct {
 // Matches reports whether the agreement is in scope.
 func (s Scope) Matches(a *domain.Agreement) bool {
 	eq := func(want, got string) bool {
-		want = strings.TrimSpace(want)
-		return want == "" || strings.EqualFold(want, strings.TrimSpace(got))
+		return domain.CanonicalName(want) == "" || domain.SameOrganisation(want, got)
 	}
-	return eq(s.Funder, a.Funder) && eq(s.Programme, a.Programme) && eq(s.Grantee, a.Grantee) && eq(s.Agreement, a.Number)
+	return eq(s.Funder, a.Funder) && eq(s.Programme, a.Programme) && eq(s.Grantee, a.Grantee) &&
+		(s.Agreement == "" || s.Agreement == a.Number)
 }
 
 // Window is what part of time a reconciliation covers: one implementation
@@ -151,7 +152,10 @@ func (l *Ledger) Reconcile(scope Scope, w Window) (Reconciliation, error) {
 			row := ReconRow{Agreement: a.Number, Funder: a.Funder, Programme: a.Programme, Grantee: a.Grantee, Years: years, Figures: f}
 			row.Variance, row.Utilisation = withVariance(f)
 			r.Rows = append(r.Rows, row)
-			r.Total.Figures = r.Total.Figures.Add(f)
+			var ok bool
+			if r.Total.Figures, ok = r.Total.Figures.addChecked(f); !ok {
+				return Reconciliation{}, totalTooLarge(r.Agreements)
+			}
 		}
 	}
 	r.Total.Line, r.Total.Name = "", ""
@@ -197,16 +201,33 @@ type MultiYear struct {
 	AsOf   *time.Time     `json:"as_of,omitempty"`
 }
 
-// MultiYear builds the multi-year view of the agreements in scope.
+// MultiYear builds the multi-year view of the agreements in scope. Use
+// MultiYearChecked where the scope may hold many agreements: MultiYear's
+// yearly totals would wrap past int64 cents (over 9 000 agreements at
+// domain.MaxFigure).
 func (l *Ledger) MultiYear(scope Scope) MultiYear {
+	m, _ := l.multiYear(scope)
+	return m
+}
+
+// MultiYearChecked is MultiYear that refuses, rather than wrap, totals too
+// large for int64 cents.
+func (l *Ledger) MultiYearChecked(scope Scope) (MultiYear, error) {
+	return l.multiYear(scope)
+}
+
+func (l *Ledger) multiYear(scope Scope) (MultiYear, error) {
+	var tooLarge error
 	m := MultiYear{Scope: scope, Rows: []MultiYearRow{}}
 	if !l.asOf.IsZero() {
 		t := l.asOf.UTC()
 		m.AsOf = &t
 	}
+	inScope := 0
 	for _, v := range l.order {
 		if scope.Matches(v.Agg) {
 			m.Years = max(m.Years, len(v.Agg.Years))
+			inScope++
 		}
 	}
 	m.Totals = make([]Figures, m.Years)
@@ -220,13 +241,16 @@ func (l *Ledger) MultiYear(scope Scope) MultiYear {
 			for y := 1; y <= len(a.Years); y++ {
 				f := FiguresOf(a.Cell(ls.Line, y))
 				row.Cells[y-1] = f
-				row.Total = row.Total.Add(f)
-				m.Totals[y-1] = m.Totals[y-1].Add(f)
+				row.Total = row.Total.Add(f) // one agreement's line: within domain.MaxFigure
+				var ok bool
+				if m.Totals[y-1], ok = m.Totals[y-1].addChecked(f); !ok && tooLarge == nil {
+					tooLarge = totalTooLarge(inScope)
+				}
 			}
 			m.Rows = append(m.Rows, row)
 		}
 	}
-	return m
+	return m, tooLarge
 }
 
 // String describes the window for headings.

@@ -154,10 +154,11 @@ func (p Principal) org() string {
 	return p.Role
 }
 
-// sameOrg compares organisation names as the reports' scopes do: ignoring
-// case and surrounding spaces.
+// sameOrg compares organisation names as the reports' scopes do
+// (domain.SameOrganisation): exactly, after Unicode NFC and white-space
+// folding; not by case, prefix or substring.
 func sameOrg(a, b string) bool {
-	return strings.TrimSpace(b) != "" && strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+	return domain.SameOrganisation(a, b)
 }
 
 // postCommand applies one command. 201 with the events appended, or 200

@@ -20,7 +20,8 @@ import (
 // is never lost. Reads go straight to the inner store.
 type GroupCommit struct {
 	domain.EventStore
-	ba       domain.BatchAppender // nil: appends are written one by one
+	ba       domain.BatchAppender   // nil: appends are written one by one
+	ga       domain.GuardedAppender // nil: the inner store checks no guards
 	maxBatch int
 	timeout  time.Duration
 
@@ -32,8 +33,9 @@ type GroupCommit struct {
 }
 
 type pendingAppend struct {
-	req domain.AppendRequest
-	out chan domain.AppendOutcome
+	req   domain.AppendRequest
+	guard *domain.AppendGuard // nil for a plain Append
+	out   chan domain.AppendOutcome
 }
 
 var _ domain.EventStore = (*GroupCommit)(nil)
@@ -47,6 +49,7 @@ func NewGroupCommit(store domain.EventStore, maxBatch int) *GroupCommit {
 	g := &GroupCommit{EventStore: store, maxBatch: maxBatch, timeout: 30 * time.Second,
 		queue: make(chan *pendingAppend, maxBatch), done: make(chan struct{}), stopped: make(chan struct{})}
 	g.ba, _ = store.(domain.BatchAppender)
+	g.ga, _ = store.(domain.GuardedAppender)
 	go g.run()
 	return g
 }
@@ -57,8 +60,12 @@ var errGroupClosed = domain.Errorf(domain.EUnavailable, "the store is closing; n
 // queued, it waits for the outcome even if ctx ends, because the events
 // may be written.
 func (g *GroupCommit) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.EventData) (domain.AppendResult, error) {
+	return g.enqueue(ctx, domain.AppendRequest{Stream: stream, Expected: expected, Events: events}, nil)
+}
+
+func (g *GroupCommit) enqueue(ctx context.Context, req domain.AppendRequest, guard *domain.AppendGuard) (domain.AppendResult, error) {
 	p := pendingPool.Get().(*pendingAppend)
-	p.req = domain.AppendRequest{Stream: stream, Expected: expected, Events: events}
+	p.req, p.guard = req, guard
 	select {
 	case g.queue <- p:
 	case <-ctx.Done():
@@ -73,9 +80,61 @@ func (g *GroupCommit) Append(ctx context.Context, stream string, expected domain
 	o := <-p.out
 	// The committer sends exactly one outcome and then forgets p, so p
 	// (and its channel, empty again) can serve the next append.
-	p.req = domain.AppendRequest{}
+	p.req, p.guard = domain.AppendRequest{}, nil
 	pendingPool.Put(p)
 	return o.Result, o.Err
+}
+
+var _ domain.GuardedAppender = (*GroupCommit)(nil)
+
+// AppendGuarded implements domain.GuardedAppender. One request joins the
+// next group commit with its guard: the commit checks every guard of the
+// group inside the inner store's transaction, and when one refuses, the
+// refused appends get their refusal and the others are committed without
+// them. A batch goes to the inner store as it is. When the inner store
+// checks no guards (EventStoreDB), the guard is checked on the events
+// read before the append, which is as good as the reader's view and no
+// better.
+func (g *GroupCommit) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, guard domain.AppendGuard) ([]domain.AppendOutcome, error) {
+	if g.ga == nil {
+		if err := checkUnlocked(ctx, g.EventStore, guard); err != nil {
+			return nil, err
+		}
+		return g.AppendBatch(ctx, reqs)
+	}
+	if len(reqs) != 1 {
+		return g.ga.AppendGuarded(ctx, reqs, guard)
+	}
+	r, err := g.enqueue(ctx, reqs[0], &guard)
+	if errors.Is(err, domain.ErrGuardRefused) {
+		return nil, err
+	}
+	return []domain.AppendOutcome{{Result: r, Err: err}}, nil
+}
+
+// GuardsUnderLock implements domain.LockedGuards: guards are checked
+// under the write lock exactly when the inner store does so.
+func (g *GroupCommit) GuardsUnderLock() bool { return domain.GuardsUnderLock(g.EventStore) }
+
+// checkUnlocked runs a guard on the events read now, for a store that
+// cannot run it under its write lock.
+func checkUnlocked(ctx context.Context, store domain.EventStore, guard domain.AppendGuard) error {
+	if guard.Check == nil {
+		return nil
+	}
+	var newer []domain.RecordedEvent
+	for from := guard.After; ; {
+		evs, err := store.ReadAll(ctx, from, 4096)
+		if err != nil {
+			return err
+		}
+		newer = append(newer, evs...)
+		if len(evs) < 4096 {
+			break
+		}
+		from = evs[len(evs)-1].Position
+	}
+	return guard.Check(newer)
 }
 
 // pendingPool recycles pending appends and their outcome channels: one
@@ -170,6 +229,14 @@ func (g *GroupCommit) gather(batch []*pendingAppend) []*pendingAppend {
 func (g *GroupCommit) commit(batch []*pendingAppend) {
 	ctx, cancel := context.WithTimeout(context.Background(), g.timeout)
 	defer cancel()
+	guarded := false
+	for _, p := range batch {
+		guarded = guarded || p.guard != nil
+	}
+	if guarded && g.ga != nil {
+		g.commitGuarded(ctx, batch)
+		return
+	}
 	if len(batch) == 1 || g.ba == nil {
 		for _, p := range batch {
 			r, err := g.EventStore.Append(ctx, p.req.Stream, p.req.Expected, p.req.Events)
@@ -193,6 +260,78 @@ func (g *GroupCommit) commit(batch []*pendingAppend) {
 		default:
 			p.out <- domain.AppendOutcome{Err: errors.New("group commit: the store answered fewer outcomes than requests")}
 		}
+	}
+}
+
+// commitGuarded commits a group some of whose appends carry guards, in one
+// transaction of the inner store: the group's guard shows each append's
+// guard the events after its own position. When guards refuse, nothing is
+// written; the refused appends get their refusal and the rest are
+// committed again without them.
+func (g *GroupCommit) commitGuarded(ctx context.Context, batch []*pendingAppend) {
+	for len(batch) > 0 {
+		var after domain.Position
+		first := true
+		for _, p := range batch {
+			if p.guard != nil && (first || p.guard.After.Less(after)) {
+				after, first = p.guard.After, false
+			}
+		}
+		refused := make([]error, len(batch))
+		combined := domain.AppendGuard{After: after, Check: func(newer []domain.RecordedEvent) error {
+			any := false
+			for i, p := range batch {
+				if p.guard == nil || p.guard.Check == nil {
+					continue
+				}
+				k := 0
+				for k < len(newer) && !p.guard.After.Less(newer[k].Position) {
+					k++
+				}
+				if err := p.guard.Check(newer[k:]); err != nil {
+					refused[i], any = err, true
+				}
+			}
+			if any {
+				return domain.ErrGuardRefused
+			}
+			return nil
+		}}
+		reqs := make([]domain.AppendRequest, len(batch))
+		for i, p := range batch {
+			reqs[i] = p.req
+		}
+		outs, err := g.ga.AppendGuarded(ctx, reqs, combined)
+		if err != nil && errors.Is(err, domain.ErrGuardRefused) {
+			var rest []*pendingAppend
+			for i, p := range batch {
+				if refused[i] != nil {
+					p.out <- domain.AppendOutcome{Err: refused[i]}
+				} else {
+					rest = append(rest, p)
+				}
+			}
+			if len(rest) == len(batch) {
+				// Refused, yet no guard said so: fail them all.
+				for _, p := range batch {
+					p.out <- domain.AppendOutcome{Err: err}
+				}
+				return
+			}
+			batch = rest
+			continue
+		}
+		for i, p := range batch {
+			switch {
+			case err != nil:
+				p.out <- domain.AppendOutcome{Err: err}
+			case i < len(outs):
+				p.out <- outs[i]
+			default:
+				p.out <- domain.AppendOutcome{Err: errors.New("group commit: the store answered fewer outcomes than requests")}
+			}
+		}
+		return
 	}
 }
 

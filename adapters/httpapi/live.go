@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/projector"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -99,7 +100,7 @@ func scopeOf(q Query) projections.Scope {
 func (lr *LiveReports) Reconciliation(ctx context.Context, q Query) (any, error) {
 	w := projections.Window{Year: q.Year, From: q.From, To: q.To}
 	if q.Year == 0 && q.From == 0 && q.To == 0 {
-		return lr.with(ctx, q.AsOf, func(l *projections.Ledger) (any, error) { return l.MultiYear(scopeOf(q)), nil })
+		return lr.with(ctx, q.AsOf, func(l *projections.Ledger) (any, error) { return l.MultiYearChecked(scopeOf(q)) })
 	}
 	return lr.with(ctx, q.AsOf, func(l *projections.Ledger) (any, error) {
 		r, err := l.Reconcile(scopeOf(q), w)
@@ -127,7 +128,28 @@ func (lr *LiveReports) Audit(ctx context.Context, q AuditQuery) (any, error) {
 // Verify recomputes every stream's hash chain, reading the store once in
 // global order, and names the first broken event of each broken stream.
 func (lr *LiveReports) Verify(ctx context.Context) (any, error) {
-	return projector.VerifyChains(ctx, lr.store)
+	v, err := projector.VerifyChains(ctx, lr.store)
+	if err != nil {
+		return nil, err
+	}
+	// The findings of ledger.Lint, as `grantledger verify` prints them:
+	// look-alike or non-canonical agreement numbers and command ids used on
+	// two agreements, which an older ledger may hold.
+	findings, err := ledger.Lint(ctx, lr.store)
+	if err != nil {
+		return nil, err
+	}
+	if findings == nil {
+		findings = []ledger.Finding{}
+	}
+	return VerifyReport{v, findings}, nil
+}
+
+// VerifyReport is what LiveReports.Verify answers (GET /v1/verify): the
+// hash chains' verification and the ledger's findings.
+type VerifyReport struct {
+	projections.Verification
+	Findings []ledger.Finding `json:"findings"`
 }
 
 // Ready catches the live read model up; it is ready when that succeeds

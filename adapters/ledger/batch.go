@@ -50,12 +50,28 @@ func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope
 
 	names := make([]string, len(envs))
 	touched := map[string]*streamState{}
+	errs = append([]error(nil), errs...)
+	var releases []func()
+	defer func() {
+		for _, r := range releases {
+			r()
+		}
+	}()
 	for i := range envs {
 		if errs[i] != nil {
 			out[i].Err = errs[i]
 			continue
 		}
 		names[i] = domain.StreamFor(cmds[i].AgreementNumber())
+		// Ledger-wide rules (index.go), also between the commands of
+		// this batch: a command id or number key reserved by an earlier
+		// one refuses a later one that would break them.
+		release, err := s.claim(ctx, envs[i], cmds[i], names[i])
+		if err != nil {
+			errs[i], out[i].Err = err, err
+			continue
+		}
+		releases = append(releases, release)
 		touched[names[i]] = s.stream(names[i])
 	}
 	// Lock every stream of the batch, in name order so batches never deadlock.
@@ -96,7 +112,20 @@ func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope
 
 	var retry []int
 	if len(reqs) > 0 {
-		outcomes, err := ba.AppendBatch(ctx, reqs)
+		var outcomes []domain.AppendOutcome
+		var err error
+		if ga, ok := s.store.(domain.GuardedAppender); ok {
+			cs := make([]claimed, len(pend))
+			for k, pd := range pend {
+				cs[k] = claimed{envs[pd.i], cmds[pd.i], pd.p.name}
+			}
+			// A refusal by the guard fails the whole batch, writing
+			// nothing; every command then goes again on its own, below,
+			// and the one that breaks a rule is refused by name.
+			outcomes, err = ga.AppendGuarded(ctx, reqs, s.guard(cs))
+		} else {
+			outcomes, err = ba.AppendBatch(ctx, reqs)
+		}
 		failed := map[string]bool{}
 		for k, pd := range pend {
 			var oerr error
@@ -109,6 +138,7 @@ func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope
 			if oerr == nil && !existing && !failed[pd.p.name] {
 				evs := out[pd.i].Result.Events
 				evs[len(evs)-1].Position = outcomes[k].Result.Position
+				s.applied(envs[pd.i], cmds[pd.i], pd.p.name, outcomes[k].Result.Position)
 				continue
 			}
 			// The tentative state of this stream is wrong from here on.

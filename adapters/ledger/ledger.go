@@ -41,6 +41,10 @@ type Service struct {
 	// look-ups of concurrent commands on different agreements must not
 	// queue behind one lock.
 	streams sync.Map
+
+	// index keeps the ledger-wide rules: command ids used once, agreement
+	// numbers told apart (index.go).
+	index *ledgerIndex
 }
 
 // streamState is the cached state of one agreement stream. Its mutex
@@ -87,7 +91,7 @@ func New(store domain.EventStore, opts Options) *Service {
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 8
 	}
-	return &Service{store: store, reg: domain.NewEventRegistry(), clock: opts.Clock, retries: opts.MaxRetries}
+	return &Service{store: store, reg: domain.NewEventRegistry(), clock: opts.Clock, retries: opts.MaxRetries, index: newLedgerIndex()}
 }
 
 // Store returns the underlying store.
@@ -282,6 +286,11 @@ func (s *Service) Handle(ctx context.Context, env domain.Envelope) (Result, erro
 // not decode and validate it a second time.
 func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd domain.Command) (Result, error) {
 	name := domain.StreamFor(cmd.AgreementNumber())
+	release, err := s.claim(ctx, env, cmd, name)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
 	st := s.stream(name)
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -294,7 +303,14 @@ func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd do
 		if dup != nil {
 			return *dup, nil
 		}
-		res, err := s.store.Append(ctx, name, p.expected, p.data)
+		res, err := s.append(ctx, p, []claimed{{env, cmd, name}})
+		var refused *domain.Error
+		if errors.Is(err, domain.ErrGuardRefused) && errors.As(err, &refused) {
+			// Another writer's events, written since this state was read,
+			// break a ledger-wide rule for this command: nothing was
+			// written, and the refusal names them.
+			return Result{}, refused
+		}
 		if err == nil && res.Existing {
 			// The store found this command's events already there: it was
 			// applied by another process that this state had not seen yet.
@@ -304,6 +320,7 @@ func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd do
 			continue
 		}
 		if err == nil {
+			s.applied(env, cmd, name, res.Position)
 			return s.commit(st, p, res), nil
 		}
 		if !errors.Is(err, domain.ErrConcurrency) {
@@ -314,6 +331,20 @@ func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd do
 		// Another writer moved the stream: catch up and decide again.
 	}
 	return Result{}, fmt.Errorf("%s: gave up after %d concurrent changes: %w", cmd.AgreementNumber(), s.retries+1, lastErr)
+}
+
+// append writes one prepared command: with the store's append guard when
+// it has one (see index.go), else with a plain append.
+func (s *Service) append(ctx context.Context, p *prepared, cs []claimed) (domain.AppendResult, error) {
+	ga, ok := s.store.(domain.GuardedAppender)
+	if !ok {
+		return s.store.Append(ctx, p.name, p.expected, p.data)
+	}
+	outs, err := ga.AppendGuarded(ctx, []domain.AppendRequest{{Stream: p.name, Expected: p.expected, Events: p.data}}, s.guard(cs))
+	if err != nil {
+		return domain.AppendResult{}, err
+	}
+	return outs[0].Result, outs[0].Err
 }
 
 // View calls fn with the current state of an agreement, read from the store

@@ -22,18 +22,49 @@ type batchStore struct {
 }
 
 var (
-	_ domain.EventStore    = (*Store)(nil)
-	_ domain.BatchAppender = (*batchStore)(nil)
+	_ domain.EventStore      = (*Store)(nil)
+	_ domain.BatchAppender   = (*batchStore)(nil)
+	_ domain.GuardedAppender = (*guardedStore)(nil)
+	_ domain.GuardedAppender = (*guardedBatchStore)(nil)
 )
 
+// guardedStore is a Store whose inner store checks append guards.
+type guardedStore struct {
+	Store
+	ga domain.GuardedAppender
+}
+
+// guardedBatchStore has both.
+type guardedBatchStore struct {
+	batchStore
+	ga domain.GuardedAppender
+}
+
 // WrapStore returns store measured by m. The result implements
-// domain.BatchAppender exactly when store does.
+// domain.BatchAppender and domain.GuardedAppender exactly when store does.
 func WrapStore(store domain.EventStore, m *Metrics) domain.EventStore {
 	s := Store{inner: store, m: m}
-	if ba, ok := store.(domain.BatchAppender); ok {
+	ba, isBatch := store.(domain.BatchAppender)
+	ga, isGuarded := store.(domain.GuardedAppender)
+	switch {
+	case isBatch && isGuarded:
+		return &guardedBatchStore{batchStore: batchStore{Store: s, ba: ba}, ga: ga}
+	case isBatch:
 		return &batchStore{Store: s, ba: ba}
+	case isGuarded:
+		return &guardedStore{Store: s, ga: ga}
 	}
 	return &s
+}
+
+// AppendGuarded measures a guarded batch as the batch it is.
+func (s *guardedStore) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, g domain.AppendGuard) ([]domain.AppendOutcome, error) {
+	return s.Store.appendGuarded(ctx, s.ga, reqs, g)
+}
+
+// AppendGuarded measures a guarded batch as the batch it is.
+func (s *guardedBatchStore) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, g domain.AppendGuard) ([]domain.AppendOutcome, error) {
+	return s.Store.appendGuarded(ctx, s.ga, reqs, g)
 }
 
 // Unwrap returns the store being measured.
@@ -95,3 +126,29 @@ func (s *batchStore) AppendBatch(ctx context.Context, reqs []domain.AppendReques
 	s.m.eventsAppended.Add(float64(n))
 	return outs, nil
 }
+
+func (s *Store) appendGuarded(ctx context.Context, ga domain.GuardedAppender, reqs []domain.AppendRequest, g domain.AppendGuard) ([]domain.AppendOutcome, error) {
+	// One command's append is measured as an append, a batch as a batch,
+	// as without the guard.
+	op := "append_batch"
+	if len(reqs) == 1 {
+		op = "append"
+	}
+	defer s.observe(op, time.Now())
+	outs, err := ga.AppendGuarded(ctx, reqs, g)
+	if err != nil {
+		return outs, err
+	}
+	n := 0
+	for i, o := range outs {
+		if o.Err == nil && !o.Result.Existing {
+			n += len(reqs[i].Events)
+			s.m.noteHead(o.Result.Position.Commit)
+		}
+	}
+	s.m.eventsAppended.Add(float64(n))
+	return outs, nil
+}
+
+// GuardsUnderLock implements domain.LockedGuards for the store measured.
+func (s *Store) GuardsUnderLock() bool { return domain.GuardsUnderLock(s.inner) }

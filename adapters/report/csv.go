@@ -3,6 +3,8 @@ package report
 import (
 	"encoding/csv"
 	"io"
+	"strings"
+	"unicode/utf8"
 )
 
 // WriteCSV writes the document's main table (its first) as CSV for other
@@ -10,6 +12,14 @@ import (
 // the totals. Amounts are plain decimals with a point ("47786.53"),
 // percentages "95.83", dates "2022-07-15", whatever the language of the
 // labels. Further tables, if asked for, follow with WriteCSVTable.
+//
+// No cell can start a spreadsheet formula (OWASP, CSV Injection): a cell
+// that begins with = + - @ TAB or CR, or their full-width forms, is written
+// with a leading apostrophe ("'=HYPERLINK(…)"), which spreadsheets show as
+// text and programs can strip. The one exception is a number cell (amount,
+// percentage, count) that is a plain decimal: "-12.00" stays as it is, so
+// programs read negative amounts as numbers; a minus sign followed only by
+// digits and a point is a number to every spreadsheet, never a formula.
 func WriteCSV(w io.Writer, d Document) error {
 	ts := d.Tables()
 	if len(ts) == 0 {
@@ -21,7 +31,11 @@ func WriteCSV(w io.Writer, d Document) error {
 // WriteCSVTable writes one table as CSV.
 func WriteCSVTable(w io.Writer, t Table) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(t.Columns); err != nil {
+	head := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		head[i] = neutralise(c)
+	}
+	if err := cw.Write(head); err != nil {
 		return err
 	}
 	for _, r := range append(append([][]Cell{}, t.Rows...), t.Footer...) {
@@ -29,6 +43,9 @@ func WriteCSVTable(w io.Writer, t Table) error {
 		for i := range rec {
 			if i < len(r) {
 				rec[i] = r[i].Plain()
+				if !r[i].Numeric() || !plainDecimal(rec[i]) {
+					rec[i] = neutralise(rec[i])
+				}
 			}
 		}
 		if err := cw.Write(rec); err != nil {
@@ -37,4 +54,31 @@ func WriteCSVTable(w io.Writer, t Table) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// neutralise prefixes an apostrophe to a cell a spreadsheet would read as
+// a formula: one that begins with = + - @ TAB or CR (the OWASP list) or
+// the full-width = + - @ that some spreadsheets also accept.
+func neutralise(s string) string {
+	r, _ := utf8.DecodeRuneInString(s)
+	if s != "" && strings.ContainsRune("=+-@\t\r\uff1d\uff0b\uff0d\uff20", r) {
+		return "'" + s
+	}
+	return s
+}
+
+// plainDecimal reports whether s is an optional minus sign, digits, and
+// optionally a point and more digits: a number, never a formula.
+func plainDecimal(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, hasPoint := strings.Cut(s, ".")
+	digits := func(d string) bool {
+		for i := 0; i < len(d); i++ {
+			if d[i] < '0' || d[i] > '9' {
+				return false
+			}
+		}
+		return d != ""
+	}
+	return digits(intPart) && (!hasPoint || digits(frac))
 }

@@ -63,7 +63,7 @@ func (w *writeStmts) close() {
 // when it returns nil.
 func (s *Store) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.EventData) (domain.AppendResult, error) {
 	var out [1]domain.AppendOutcome
-	err := s.write(ctx, []domain.AppendRequest{{Stream: stream, Expected: expected, Events: events}}, out[:], false)
+	err := s.write(ctx, []domain.AppendRequest{{Stream: stream, Expected: expected, Events: events}}, out[:], false, nil)
 	if err != nil {
 		return domain.AppendResult{}, fmt.Errorf("append %s: %w", stream, err)
 	}
@@ -78,7 +78,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 // domain.BatchAppender).
 func (s *Store) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([]domain.AppendOutcome, error) {
 	out := make([]domain.AppendOutcome, len(reqs))
-	if err := s.write(ctx, reqs, out, true); err != nil {
+	if err := s.write(ctx, reqs, out, true, nil); err != nil {
 		return nil, fmt.Errorf("append batch of %d requests: %w", len(reqs), err)
 	}
 	return out, nil
@@ -86,7 +86,8 @@ func (s *Store) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([
 
 // write runs reqs in one transaction and fills out. It returns an error
 // only when the whole transaction failed, and then nothing was written.
-func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []domain.AppendOutcome, batch bool) (err error) {
+// A guard, when not nil, is checked first, inside the transaction.
+func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []domain.AppendOutcome, batch bool, guard *domain.AppendGuard) (err error) {
 	if s.readOnly {
 		return s.readOnlyError()
 	}
@@ -115,6 +116,9 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 		}
 	}()
 	if err := s.checkDataVersion(ctx); err != nil {
+		return err
+	}
+	if err := s.checkGuard(ctx, guard); err != nil {
 		return err
 	}
 	now := s.now().UTC().UnixNano()

@@ -168,6 +168,19 @@ func figureRows(v *view, cells []projections.Figures, total projections.Figures)
 	return out
 }
 
+// agreementScope selects the rows of one agreement for the principal: by
+// its exact number and, as the API's report routes do, within the
+// principal's organisation, so that no page filters by number alone.
+func agreementScope(v *view, number string) projections.Scope {
+	q := httpapi.Query{Agreement: number}
+	if err := v.Who.ScopeQuery(&q); err != nil {
+		// ScopeQuery refuses only a query naming another organisation;
+		// this one names none. Match nothing rather than everything.
+		return projections.Scope{Agreement: number, Funder: "\x00", Grantee: "\x00"}
+	}
+	return projections.Scope{Funder: q.Funder, Grantee: q.Grantee, Agreement: number}
+}
+
 // loadAgreement reads the agreement's page data; forms (for the principal)
 // are built by the caller.
 func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agreementPage, int, error) {
@@ -189,11 +202,12 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 		for _, y := range a.Years {
 			page.Years = append(page.Years, yearCol{N: y.Year, Period: domain.Period{From: y.From, To: y.To}, Closed: y.Closed})
 		}
-		my := l.MultiYear(projections.Scope{Agreement: number})
+		scope := agreementScope(v, number)
+		my := l.MultiYear(scope)
 		yearTotals := make([]projections.Figures, len(a.Years))
 		var grand projections.Figures
 		for _, row := range my.Rows {
-			if !strings.EqualFold(row.Agreement, a.Number) {
+			if row.Agreement != a.Number {
 				continue
 			}
 			cells := padCells(row.Cells, len(a.Years))
@@ -205,7 +219,7 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 		}
 		page.Blocks = append(page.Blocks, lineBlock{Name: v.T("total"), Rows: figureRows(v, yearTotals, grand), IsTotal: true})
 		page.Chart = chartSVG(v, page.Years, yearTotals)
-		for _, ir := range l.Indicators(projections.Scope{Agreement: number}, 0, today).Rows {
+		for _, ir := range l.Indicators(scope, 0, today).Rows {
 			row := indicatorRow{Name: ir.Name, Unit: ir.Unit, Year: ir.Year, Delivered: ir.Delivered, Behind: ir.Behind}
 			if ir.Target != nil {
 				row.HasTarget, row.Target = true, *ir.Target
@@ -410,7 +424,12 @@ func (h *Handler) reconDoc(r *http.Request, v *view) (rpt.Document, int, error) 
 	status := http.StatusOK
 	err := h.withLedger(r.Context(), v.AsOf, func(l *projections.Ledger) error {
 		if q.Year == 0 && q.From == 0 && q.To == 0 {
-			doc = rpt.MultiYearDocument(l.MultiYear(scope), v.Lang)
+			my, err := l.MultiYearChecked(scope)
+			if err != nil {
+				status = http.StatusBadRequest
+				return err
+			}
+			doc = rpt.MultiYearDocument(my, v.Lang)
 			return nil
 		}
 		rec, err := l.Reconcile(scope, projections.Window{Year: q.Year, From: q.From, To: q.To})

@@ -134,6 +134,21 @@ var ruleTexts = map[string]func(f *figures, lineName func(string) string) string
 			"Atgūstamā summa %s pārsniedz vēl neatgūto summu %s (neatbilstoši veiktie izdevumi %s − jau atgūts %s).",
 			f.euro("amount"), f.euro("outstanding"), f.euro("declared"), f.euro("recovered"))
 	},
+	"amount-overflow": func(f *figures, _ func(string) string) string {
+		// The figures are named by the ledger (actual, carried_in, …).
+		names := make([]string, 0, len(f.m))
+		for k := range f.m {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		parts := make([]string, len(names))
+		for i, k := range names {
+			parts[i] = k + " " + f.fmt(f.m[k])
+		}
+		return f.say("This would take a figure of the agreement past the largest the ledger keeps (%s either way; %s). Nothing was recorded.",
+			"Tādējādi kāds līguma skaitlis pārsniegtu lielāko summu, ko virsgrāmata glabā (%s; %s). Nekas netika ierakstīts.",
+			f.fmt(domain.MaxFigure), strings.Join(parts, "; "))
+	},
 	"remainder-not-zero": func(f *figures, lineName func(string) string) string {
 		// Every figure but "remainder" is a line's own remainder.
 		var codes []string
@@ -163,7 +178,7 @@ func ruleField(rule string) string {
 	switch {
 	case rule == "date-outside-year":
 		return "date"
-	case strings.Contains(rule, "exceed"):
+	case strings.Contains(rule, "exceed"), rule == "amount-overflow":
 		return "amount"
 	}
 	return ""

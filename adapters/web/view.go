@@ -231,10 +231,28 @@ func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
-// localPath accepts a sign-in "next" only when it is a path on this site.
+// localPath accepts a sign-in "next" only when it is a path on this site,
+// and otherwise sends the user to the agreements list. Browsers are lenient
+// where net/url is not (they drop tabs and newlines anywhere in a URL, strip
+// leading spaces and controls, and read "\" as "/"), so "/\t/evil.example"
+// would lead a browser to evil.example. Only printable ASCII without space
+// or backslash is accepted (a page's own links are percent-encoded), and
+// the result must parse as a path with no scheme and no host that does not
+// start with "//".
 func localPath(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsAny(s, "\\\r\n") {
-		return "/agreements"
+	const home = "/agreements"
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") {
+		return home
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return home
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return home
 	}
 	return s
 }

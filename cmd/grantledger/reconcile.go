@@ -72,7 +72,9 @@ are those of the implementation years that overlap it (docs/REPORTS.md).
 	}
 	if *multi {
 		var m projections.MultiYear
-		rm.View(func(l *projections.Ledger) error { m = l.MultiYear(*scope); return nil })
+		if err := rm.View(func(l *projections.Ledger) (err error) { m, err = l.MultiYearChecked(*scope); return err }); err != nil {
+			return err
+		}
 		return a.emit(&rf, m, rpt.MultiYearDocument(m, lang))
 	}
 	var r projections.Reconciliation

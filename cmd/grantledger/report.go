@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/grantledger/grantledger/adapters/projector"
 	rpt "github.com/grantledger/grantledger/adapters/report"
@@ -190,12 +193,58 @@ func scopeFlags(fs *flag.FlagSet) *projections.Scope {
 	return &s
 }
 
-// safeName turns an agreement number into a file name.
+// safeName turns an agreement number into a file name, one-to-one:
+// Unicode letters and digits, "-" and "." (not first) are kept, and every
+// other byte, "_" included, is written as "_" and two upper-case hex
+// digits ("LV/NVOF/MIC/031/10" is "LV_2FNVOF_2FMIC_2F031_2F10", and
+// "LV_NVOF" is "LV_5FNVOF"), so two numbers never share a name and a name
+// never holds a path separator, a control character or starts with a dot.
+// A name longer than 200 bytes is cut at 180 and ends in "~" and the first
+// 16 hex digits of the number's SHA-256.
 func safeName(number string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || r == ' ' || r < 0x20 {
-			return '_'
+	var b strings.Builder
+	for i, r := range number {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || (r == '.' && i > 0) {
+			b.WriteRune(r)
+			continue
 		}
-		return r
-	}, filepath.Clean(number))
+		var buf [utf8.UTFMax]byte
+		n := utf8.EncodeRune(buf[:], r)
+		if r == utf8.RuneError {
+			buf[0], n = number[i], 1
+		}
+		for _, c := range buf[:n] {
+			fmt.Fprintf(&b, "_%02X", c)
+		}
+	}
+	name := b.String()
+	if len(name) > 200 {
+		cut := 180
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		sum := sha256.Sum256([]byte(number))
+		name = name[:cut] + "~" + hex.EncodeToString(sum[:8])
+	}
+	return name
+}
+
+// fileNamer gives each agreement of one run its own file name, also on a
+// file system that ignores case (macOS, Windows): a number whose safeName
+// differs from an earlier one's only in case (possible only in ledgers
+// written before such numbers were refused) gets "~" and the first 16 hex
+// digits of its SHA-256 appended. Numbers are met in sorted order, so the
+// names are the same on every run.
+type fileNamer map[string]string // lower-cased name -> number
+
+func (f fileNamer) name(number string) string {
+	n := safeName(number)
+	key := strings.ToLower(n)
+	if owner, taken := f[key]; taken && owner != number {
+		sum := sha256.Sum256([]byte(number))
+		n += "~" + hex.EncodeToString(sum[:8])
+		key = strings.ToLower(n)
+	}
+	f[key] = number
+	return n
 }

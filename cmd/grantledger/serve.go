@@ -12,7 +12,6 @@ import (
 	"github.com/grantledger/grantledger/adapters/metrics"
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/web"
-	"github.com/grantledger/grantledger/projections"
 )
 
 // defaultTokens is the token file when neither --tokens nor
@@ -92,7 +91,7 @@ acknowledged command is durable.`)
 	if err != nil {
 		return fmt.Errorf("serve: verify at start: %w", err)
 	}
-	if ver := v.(projections.Verification); !ver.OK {
+	if ver := v.(httpapi.VerifyReport); !ver.OK {
 		b := ver.Breaks[0]
 		msg := fmt.Sprintf("the ledger's hash chain is broken at %s revision %d (event %s): %s", b.Stream, b.Revision, b.EventID, b.Problem)
 		if !*allowBroken {

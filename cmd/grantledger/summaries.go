@@ -108,6 +108,7 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 	sort.Slice(reports, func(i, j int) bool { return reports[i].Agreement < reports[j].Agreement })
 	tty := isTerminal(a.stderr)
 	var index []summaryEntry
+	names := fileNamer{}
 	written, withFindings := 0, 0
 	for i, r := range reports {
 		if tty {
@@ -121,6 +122,7 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 			withFindings++
 		}
 		doc := rpt.YearDocument(r, l)
+		base := names.name(r.Agreement)
 		for _, f := range fmts {
 			var b bytes.Buffer
 			if err := render(&b, f, r, doc); err != nil {
@@ -130,7 +132,7 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 			if f == "text" {
 				ext = "txt"
 			}
-			name := fmt.Sprintf("%s-year%d.%s", safeName(r.Agreement), r.Year, ext)
+			name := fmt.Sprintf("%s-year%d.%s", base, r.Year, ext)
 			changed, err := writeIfChanged(filepath.Join(*outDir, name), b.Bytes())
 			if err != nil {
 				return err

@@ -1,0 +1,217 @@
+package domain
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// checkDuplicateKeys refuses a JSON text in which one object has the same
+// key twice, at any depth. Parsers disagree about such objects (Go's
+// encoding/json keeps the last value, many gateways and log tools the
+// first), so a command could be checked as one thing and applied as
+// another. Keys are compared as encoding/json matches them to fields:
+// after unescaping and ignoring case ("amount", "AMOUNT", "am\u006funt"
+// all set the same field). The error names the second occurrence's path,
+// e.g. data.years[0].to. It is called on text the decoder has accepted;
+// on malformed text it stops quietly and leaves the error to the decoder.
+//
+// It is a single pass over the bytes, without a tokenizer: it runs on
+// every command of every apply file and request.
+func checkDuplicateKeys(b []byte) error {
+	s := keyScanner{b: b}
+	s.value()
+	return s.err
+}
+
+type keyScanner struct {
+	b    []byte
+	i    int
+	path []string // segments of the current value's path
+	err  error
+	bad  bool // malformed input: stop
+}
+
+func (s *keyScanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *keyScanner) stop() bool { return s.bad || s.err != nil }
+
+func (s *keyScanner) value() {
+	s.ws()
+	if s.i >= len(s.b) {
+		s.bad = true
+		return
+	}
+	switch s.b[s.i] {
+	case '{':
+		s.object()
+	case '[':
+		s.array()
+	case '"':
+		s.str()
+	default:
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case ',', ']', '}', ' ', '\t', '\n', '\r':
+				return
+			}
+			s.i++
+		}
+	}
+}
+
+// str skips a string at s.i and returns its raw text, quotes included.
+func (s *keyScanner) str() []byte {
+	start := s.i
+	s.i++
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '\\':
+			s.i += 2
+			continue
+		case '"':
+			s.i++
+			return s.b[start:s.i]
+		}
+		s.i++
+	}
+	s.bad = true
+	return nil
+}
+
+func (s *keyScanner) object() {
+	s.i++ // {
+	var small []string
+	var many map[string]bool
+	for {
+		s.ws()
+		if s.i >= len(s.b) {
+			s.bad = true
+			return
+		}
+		if s.b[s.i] == '}' {
+			s.i++
+			return
+		}
+		if s.b[s.i] == ',' {
+			s.i++
+			continue
+		}
+		if s.b[s.i] != '"' {
+			s.bad = true
+			return
+		}
+		raw := s.str()
+		if s.stop() {
+			return
+		}
+		key := string(raw[1 : len(raw)-1])
+		if strings.IndexByte(key, '\\') >= 0 {
+			if json.Unmarshal(raw, &key) != nil {
+				s.bad = true
+				return
+			}
+		}
+		f := foldKey(key)
+		dup := false
+		if many != nil {
+			dup = many[f]
+			many[f] = true
+		} else {
+			for _, k := range small {
+				dup = dup || k == f
+			}
+			small = append(small, f)
+			if len(small) > 32 {
+				many = make(map[string]bool, 64)
+				for _, k := range small {
+					many[k] = true
+				}
+			}
+		}
+		s.path = append(s.path, "."+key)
+		if dup {
+			s.err = &Error{Code: EInvalid, Field: s.pathString(), Message: fmt.Sprintf("the key %q appears twice in one object (keys are compared ignoring case); send each field once", key)}
+			return
+		}
+		s.ws()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			s.bad = true
+			return
+		}
+		s.i++
+		s.value()
+		s.path = s.path[:len(s.path)-1]
+		if s.stop() {
+			return
+		}
+	}
+}
+
+func (s *keyScanner) array() {
+	s.i++ // [
+	for n := 0; ; {
+		s.ws()
+		if s.i >= len(s.b) {
+			s.bad = true
+			return
+		}
+		switch s.b[s.i] {
+		case ']':
+			s.i++
+			return
+		case ',':
+			s.i++
+			n++
+			continue
+		}
+		s.path = append(s.path, fmt.Sprintf("[%d]", n))
+		s.value()
+		s.path = s.path[:len(s.path)-1]
+		if s.stop() {
+			return
+		}
+	}
+}
+
+func (s *keyScanner) pathString() string {
+	return strings.TrimPrefix(strings.Join(s.path, ""), ".")
+}
+
+// foldKey maps a key to the form encoding/json compares field names in:
+// Unicode simple case folding, each rune to the smallest of its orbit.
+func foldKey(k string) string {
+	ascii := true
+	for i := 0; i < len(k); i++ {
+		if k[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		// The smallest rune of an ASCII letter's orbit is its upper case
+		// (also for k and s, whose orbits hold the Kelvin sign and the
+		// long s), so this is the loop below, faster.
+		return strings.ToUpper(k)
+	}
+	return strings.Map(func(r rune) rune {
+		min := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < min {
+				min = f
+			}
+		}
+		return min
+	}, k)
+}

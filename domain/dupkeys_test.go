@@ -1,0 +1,71 @@
+package domain_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// Issue 12 item 10: a JSON object with a key twice is read differently by
+// different parsers (Go keeps the last, many gateways the first), so one
+// envelope could be checked as one command and applied as another. Every
+// duplicate key, at any level, is refused with the field named.
+func TestDuplicateJSONKeysAreRefusedWithTheFieldNamed(t *testing.T) {
+	spendData := func(extra string) string {
+		return `{"agreement":"A-1","line":"civil","year":1,"amount":"1.00"` + extra + `,"date":"2023-01-05","document":"D"}`
+	}
+	cases := []struct {
+		name, input, field string
+	}{
+		{"amount twice", line("record_spending", spendData(`,"amount":"9 999 999,00"`)), "data.amount"},
+		{"agreement twice", line("record_spending", spendData(`,"agreement":"B-2"`)), "data.agreement"},
+		{"type twice", `{"type":"plan_budget","type":"record_spending","command_id":"` + testID + `","actor":"a","data":` + spendData("") + `}`, "type"},
+		{"command_id twice", `{"type":"record_spending","command_id":"` + testID + `","command_id":"6f1c1a52-8d1e-4d0a-9a55-3f5b6f0d2c12","actor":"a","data":` + spendData("") + `}`, "command_id"},
+		{"data twice", `{"type":"record_spending","command_id":"` + testID + `","actor":"a","data":` + spendData("") + `,"data":` + spendData("") + `}`, "data"},
+		// encoding/json matches field names case-insensitively, so a key
+		// that differs only in case is the same field to it.
+		{"amount and AMOUNT", line("record_spending", spendData(`,"AMOUNT":"2.00"`)), "data.AMOUNT"},
+		{"nested in a list", line("register_agreement", `{"agreement":"A-1","kind":"grant","title":"t","grantee":"g","funder":"f","period":{"from":"2023-01-01","to":"2023-12-31"},"years":[{"year":1,"from":"2023-01-01","to":"2023-12-31","to":"2024-12-31"}]}`), "data.years[0].to"},
+		{"nested object", line("register_agreement", `{"agreement":"A-1","kind":"grant","title":"t","grantee":"g","funder":"f","period":{"from":"2023-01-01","from":"2022-01-01","to":"2023-12-31"},"years":[{"year":1,"from":"2023-01-01","to":"2023-12-31"}]}`), "data.period.from"},
+		{"kind and the Kelvin-sign kind", line("register_agreement", `{"agreement":"A-1","kind":"grant","\u212aind":"delegation","title":"t","grantee":"g","funder":"f","period":{"from":"2023-01-01","to":"2023-12-31"},"years":[{"year":1,"from":"2023-01-01","to":"2023-12-31"}]}`), "data.\u212aind"},
+		{"escaped spelling of the same key", line("record_spending", spendData(`,"am\u006funt":"5.00"`)), "data.amount"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env, err := domain.DecodeEnvelope([]byte(c.input))
+			if err == nil {
+				_, err = env.DecodeCommand()
+			}
+			if err == nil {
+				t.Fatalf("accepted %s", c.input)
+			}
+			var de *domain.Error
+			if !asError(err, &de) || de.Field != c.field || !strings.Contains(de.Message, "twice") {
+				t.Fatalf("got %v (%#v), want an error on field %q saying it appears twice", err, err, c.field)
+			}
+			// The server path, which replaces the actor, refuses alike.
+			if _, err := domain.DecodeEnvelopeAs([]byte(c.input), "server"); err == nil && !strings.HasPrefix(c.field, "data") {
+				t.Fatalf("DecodeEnvelopeAs accepted %s", c.input)
+			}
+		})
+	}
+	t.Run("the same key in two different objects is fine", func(t *testing.T) {
+		in := line("register_agreement", `{"agreement":"A-1","kind":"grant","title":"t","grantee":"g","funder":"f","period":{"from":"2023-01-01","to":"2023-12-31"},"years":[{"year":1,"from":"2023-01-01","to":"2023-12-31"}]}`)
+		env, err := domain.DecodeEnvelope([]byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DecodeCommand(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func asError(err error, de **domain.Error) bool {
+	e, ok := err.(*domain.Error)
+	if ok {
+		*de = e
+	}
+	return ok
+}

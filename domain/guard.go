@@ -1,0 +1,51 @@
+package domain
+
+import (
+	"context"
+	"errors"
+)
+
+// AppendGuard lets a writer keep a rule that spans streams (a command id
+// used once in the whole ledger, agreement numbers people can tell apart)
+// under concurrent writers, also in other processes. The writer keeps an
+// index of the ledger up to position After; the store, holding its write
+// lock (for the embedded store, inside the write transaction, so across
+// processes), passes Check every event written after After, in global
+// order, before it writes anything. When Check returns an error nothing of
+// the append is written and the error is returned (errors.Is
+// ErrGuardRefused when Check wrapped it). Check must not call the store.
+type AppendGuard struct {
+	After Position
+	Check func(newer []RecordedEvent) error
+}
+
+// ErrGuardRefused is wrapped by an AppendGuard's Check to say that events
+// written since its index refuse the append.
+var ErrGuardRefused = errors.New("events written meanwhile refuse this append")
+
+// GuardedAppender is implemented by stores that can check an AppendGuard
+// atomically with a batch of appends (the embedded store, and the server's
+// group commit over it).
+// AppendGuarded is AppendBatch (see BatchAppender) with the guard checked
+// first, under the same lock.
+type GuardedAppender interface {
+	AppendGuarded(ctx context.Context, reqs []AppendRequest, g AppendGuard) ([]AppendOutcome, error)
+}
+
+// LockedGuards is implemented by a GuardedAppender that is a decorator and
+// checks guards under the write lock only when the store it wraps does
+// (the server's group commit). A GuardedAppender without it is taken to
+// check them under its lock.
+type LockedGuards interface {
+	GuardsUnderLock() bool
+}
+
+// GuardsUnderLock reports whether store checks append guards under its
+// write lock, so that a rule it guards holds across processes.
+func GuardsUnderLock(store EventStore) bool {
+	if l, ok := store.(LockedGuards); ok {
+		return l.GuardsUnderLock()
+	}
+	_, ok := store.(GuardedAppender)
+	return ok
+}

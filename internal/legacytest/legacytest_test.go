@@ -1,0 +1,19 @@
+package legacytest
+
+import (
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/grantledger/grantledger/adapters/ledger"
+)
+
+// The derivation repeated here must stay the ledger service's.
+func TestEventIDIsTheLedgers(t *testing.T) {
+	for i := 0; i < 3; i++ {
+		id := uuid.New()
+		if EventID(id, i) != ledger.EventID(id, i) {
+			t.Fatalf("EventID(%s, %d) differs from the ledger's", id, i)
+		}
+	}
+}
