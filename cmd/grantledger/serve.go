@@ -76,6 +76,7 @@ acknowledged command is durable.`)
 	if len(tok.List()) == 0 {
 		log.Warn("no tokens: every request but /healthz, /readyz, /metrics and /openapi.json will be refused; create one with 'grantledger token create'", "tokens", a.tokensPath(*tokens))
 	}
+	a.mayCreate = true // serve appends the commands it is sent
 	raw, err := a.open(ctx)
 	if err != nil {
 		return err
