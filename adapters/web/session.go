@@ -119,12 +119,10 @@ func (h *Handler) principalFor(r *http.Request) (*session, httpapi.Principal, bo
 	if !ok {
 		return nil, httpapi.Principal{}, false
 	}
-	for _, rec := range h.cfg.Tokens.List() {
-		if rec.TokenID == ss.tokenID {
-			return ss, rec.Principal, true
-		}
+	if p, ok := h.cfg.Tokens.Lookup(ss.tokenID); ok {
+		return ss, p, true
 	}
-	h.sessions.drop(ss.id) // the token was revoked
+	h.sessions.drop(ss.id) // the token was revoked or has expired
 	return nil, httpapi.Principal{}, false
 }
 

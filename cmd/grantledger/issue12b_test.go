@@ -22,6 +22,8 @@ func TestReadingCommandsRefuseAMissingLedger(t *testing.T) {
 		{"summaries", "--year", "1"},
 		{"export", "hledger"},
 		{"indicators"},
+		{"token", "list"},
+		{"token", "revoke", "abc"},
 	} {
 		t.Run(args[0], func(t *testing.T) {
 			dir := t.TempDir()
@@ -33,8 +35,8 @@ func TestReadingCommandsRefuseAMissingLedger(t *testing.T) {
 			if args[0] == "export" {
 				full = append([]string{"export", "hledger"}, full[2:]...)
 			}
-			if args[0] == "token" {
-				full = append([]string{"token", "list"}, full[2:]...)
+			if args[0] == "token" { // the subcommand first
+				full = append(append([]string{"token", args[1]}, "--db", db), args[2:]...)
 			}
 			_, errs, code := runCLI(t, "", full...)
 			if code != exitFailure {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
@@ -15,9 +16,17 @@ import (
 	"github.com/grantledger/grantledger/projections"
 )
 
-// defaultTokens is the token file when neither --tokens nor
-// GRANTLEDGER_TOKENS says otherwise.
+// defaultTokens is the token file of older versions when neither --tokens
+// nor GRANTLEDGER_TOKENS says otherwise. Tokens now live in the ledger;
+// such a file is moved in on first start (httpapi.Tokens.MoveIn).
 const defaultTokens = "./grantledger-tokens.json"
+
+// tokenFileWaiting reports whether a token file of an older version is
+// still at path, not yet moved into the ledger.
+func tokenFileWaiting(path string) (bool, error) {
+	_, err := os.Stat(path)
+	return err == nil, err
+}
 
 func (a *app) tokensPath(flagValue string) string {
 	switch {
@@ -38,7 +47,7 @@ needs a bearer token from 'grantledger token create'. Stops gracefully on
 SIGTERM or Ctrl-C: no new connections, in-flight commands finish, and every
 acknowledged command is durable.`)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	tokens := fs.String("tokens", "", "token file (default $GRANTLEDGER_TOKENS, else "+defaultTokens+")")
+	tokens := fs.String("tokens", "", "token file of an older version, moved into the ledger on first start (default $GRANTLEDGER_TOKENS, else "+defaultTokens+")")
 	cert := fs.String("tls-cert", "", "TLS certificate file (with --tls-key: serve HTTPS)")
 	key := fs.String("tls-key", "", "TLS private key file")
 	timeout := fs.Duration("timeout", 30*time.Second, "time limit of one request")
@@ -69,13 +78,6 @@ acknowledged command is durable.`)
 		return usagef("--log %q: json or text", *logFormat)
 	}
 	log := slog.New(handler)
-	tok, err := httpapi.OpenTokens(a.tokensPath(*tokens))
-	if err != nil {
-		return err
-	}
-	if len(tok.List()) == 0 {
-		log.Warn("no tokens: every request but /healthz, /readyz, /metrics and /openapi.json will be refused; create one with 'grantledger token create'", "tokens", a.tokensPath(*tokens))
-	}
 	a.mayCreate = true // serve appends the commands it is sent
 	raw, err := a.open(ctx)
 	if err != nil {
@@ -89,6 +91,21 @@ acknowledged command is durable.`)
 		a.store = gc // closing the app stops the committer, then the store
 	}
 	reports := httpapi.NewLiveReports(store, m)
+	tok, err := httpapi.OpenTokenStore(ctx, store, httpapi.TokenOptions{Now: a.now, Orgs: reports.Organisations})
+	if err != nil {
+		return err
+	}
+	legacy := a.tokensPath(*tokens)
+	if n, err := tok.MoveIn(ctx, legacy, "grantledger serve (moved in)"); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	} else if n > 0 {
+		log.Warn("moved the tokens of the token file into the ledger; the file was renamed and is no longer read", "tokens", n, "file", legacy, "renamed", legacy+httpapi.MovedSuffix, "ledger", a.spec())
+	} else if waiting, _ := tokenFileWaiting(legacy); waiting {
+		log.Warn("the token file is ignored: the ledger already holds tokens (manage them with 'grantledger token')", "file", legacy)
+	}
+	if len(tok.List()) == 0 {
+		log.Warn("no tokens: every request but /healthz, /readyz, /metrics and /openapi.json will be refused; create one with 'grantledger token create'", "ledger", a.spec())
+	}
 	v, err := reports.Verify(ctx)
 	if err != nil {
 		return fmt.Errorf("serve: verify at start: %w", err)
