@@ -29,18 +29,23 @@ type session struct {
 	created time.Time
 }
 
+// DefaultSessionsPerToken is how many sessions one token may hold at once
+// (Config.MaxSessionsPerToken); signing in once more ends its oldest.
+const DefaultSessionsPerToken = 20
+
 // sessions keeps sessions in memory; a restart signs everyone out.
 type sessions struct {
-	ttl time.Duration
-	max int
-	now func() time.Time
+	ttl      time.Duration
+	max      int
+	perToken int // most sessions of one token
+	now      func() time.Time
 
 	mu   sync.Mutex
 	byID map[string]*session
 }
 
-func newSessions(ttl time.Duration, max int, now func() time.Time) *sessions {
-	return &sessions{ttl: ttl, max: max, now: now, byID: map[string]*session{}}
+func newSessions(ttl time.Duration, max, perToken int, now func() time.Time) *sessions {
+	return &sessions{ttl: ttl, max: max, perToken: perToken, now: now, byID: map[string]*session{}}
 }
 
 // randomToken returns 32 random bytes, URL-safe base64.
@@ -61,6 +66,24 @@ func (s *sessions) create(tokenID string) *session {
 		if now.After(o.expires) {
 			delete(s.byID, id)
 		}
+	}
+	// One token holds at most perToken sessions: its own oldest goes first,
+	// so no token can push other people's sessions out of the table.
+	var mine []*session
+	for _, o := range s.byID {
+		if o.tokenID == tokenID {
+			mine = append(mine, o)
+		}
+	}
+	for len(mine) >= s.perToken {
+		oldest := 0
+		for i, o := range mine {
+			if o.created.Before(mine[oldest].created) {
+				oldest = i
+			}
+		}
+		delete(s.byID, mine[oldest].id)
+		mine = append(mine[:oldest], mine[oldest+1:]...)
 	}
 	if len(s.byID) >= s.max {
 		var oldest *session
@@ -158,4 +181,11 @@ func (h *Handler) signed(fn func(w http.ResponseWriter, r *http.Request, v *view
 		}
 		fn(w, r, v)
 	}
+}
+
+// count returns how many sessions are held.
+func (s *sessions) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.byID)
 }

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
 )
@@ -55,6 +58,11 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, v, http.StatusForbidden, v.T("csrf_refused"))
 		return
 	}
+	if ok, wait := h.byClient.allow(clientOf(r.RemoteAddr)); !ok {
+		h.log.Warn("web: sign-in rate limited", "remote", r.RemoteAddr, "per", "client")
+		h.tooMany(w, r, v, next, wait)
+		return
+	}
 	token := strings.TrimSpace(r.PostForm.Get("token"))
 	if token == "" {
 		h.showSignin(w, r, v, http.StatusUnprocessableEntity, next, v.T("token_missing"))
@@ -68,6 +76,11 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.Role == httpapi.RoleAdmin {
 		h.showSignin(w, r, v, http.StatusForbidden, next, v.T("admin_no_pages"))
+		return
+	}
+	if ok, wait := h.byToken.allow(p.TokenID); !ok {
+		h.log.Warn("web: sign-in rate limited", "remote", r.RemoteAddr, "per", "token", "token_id", p.TokenID)
+		h.tooMany(w, r, v, next, wait)
 		return
 	}
 	ss := h.sessions.create(p.TokenID)
@@ -84,4 +97,14 @@ func (h *Handler) signout(w http.ResponseWriter, r *http.Request, v *view) {
 	}
 	setCookie(w, r, sessionCookie, "", -1)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// tooMany answers a sign-in over its rate limit: 429 with Retry-After.
+func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, v *view, next string, wait time.Duration) {
+	secs := int(wait.Round(time.Second) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	h.showSignin(w, r, v, http.StatusTooManyRequests, next, fmt.Sprintf(v.T("signin_limited"), secs))
 }
