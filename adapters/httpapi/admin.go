@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -148,6 +150,31 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ Principal) er
 	if s.cfg.Metrics == nil {
 		return &domain.Error{Code: domain.ENotFound, Message: "metrics are not enabled"}
 	}
+	if s.cfg.MetricsToken == "" {
+		return &domain.Error{Code: domain.ENotFound, Message: "metrics are served on the metrics address (serve --metrics-addr), or here to a bearer of the metrics token (--metrics-token-file)"}
+	}
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || !sameMetricsToken(strings.TrimSpace(token), s.cfg.MetricsToken) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+		return errorf(codeUnauthenticated, "/metrics needs Authorization: Bearer <the metrics token>")
+	}
 	s.cfg.Metrics.ServeHTTP(w, r)
 	return nil
+}
+
+// sameMetricsToken compares the hashes of the two, in constant time.
+func sameMetricsToken(got, want string) bool {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return got != "" && subtle.ConstantTimeCompare(g[:], w[:]) == 1
+}
+
+// MetricsHandler serves GET /metrics without authentication and nothing
+// else, for a listener of its own (serve --metrics-addr, loopback by
+// default) that only the operator's scraper can reach.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	if s.cfg.Metrics != nil {
+		mux.Handle("GET /metrics", s.cfg.Metrics)
+	}
+	return mux
 }

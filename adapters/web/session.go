@@ -118,12 +118,28 @@ func (s *sessions) drop(id string) {
 	delete(s.byID, id)
 }
 
+// secure reports whether people reach the pages over HTTPS: this request
+// came over TLS, or Config.Secure says a TLS proxy is in front.
+func (h *Handler) secure(r *http.Request) bool { return r.TLS != nil || h.cfg.Secure }
+
+// cookieName is the name of a cookie on this request: over HTTPS the
+// session and sign-in cookies carry the __Host- prefix, which browsers
+// accept only with Secure, Path=/ and no Domain, so no sibling host or
+// plain-HTTP page can set or shadow them. The language cookie is a mere
+// preference and keeps its name.
+func (h *Handler) cookieName(r *http.Request, base string) string {
+	if h.secure(r) && base != langCookie {
+		return "__Host-" + base
+	}
+	return base
+}
+
 // setCookie writes a cookie with the flags every cookie here carries:
-// HttpOnly, SameSite=Strict, Path=/, and Secure when the request came over
-// TLS.
-func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+// HttpOnly, SameSite=Strict, Path=/, and Secure (with the __Host- prefix)
+// when the pages are reached over HTTPS.
+func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: h.cookieName(r, name), Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: h.secure(r)})
 }
 
 // sameSecret compares two secrets in constant time; empty never matches.
@@ -134,7 +150,7 @@ func sameSecret(a, b string) bool {
 // principalFor finds the principal of the request's session, checking that
 // its token still exists.
 func (h *Handler) principalFor(r *http.Request) (*session, httpapi.Principal, bool) {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(h.cookieName(r, sessionCookie))
 	if err != nil {
 		return nil, httpapi.Principal{}, false
 	}

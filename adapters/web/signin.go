@@ -35,7 +35,7 @@ func (h *Handler) signinForm(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) showSignin(w http.ResponseWriter, r *http.Request, v *view, status int, next, tokenErr string) {
 	pre := randomToken()
-	setCookie(w, r, preCSRFCookie, pre, 900)
+	h.setCookie(w, r, preCSRFCookie, pre, 900)
 	v.Title = v.T("signin")
 	h.render(w, status, "signin", signinPage{view: v, Next: next, TokenError: tokenErr, PreCSRF: pre})
 }
@@ -53,7 +53,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		v.Lang = langOf(l)
 	}
 	next := localPath(r.PostForm.Get("next"))
-	c, err := r.Cookie(preCSRFCookie)
+	c, err := r.Cookie(h.cookieName(r, preCSRFCookie))
 	if err != nil || !sameSecret(c.Value, r.PostForm.Get("csrf")) {
 		h.fail(w, r, v, http.StatusForbidden, v.T("csrf_refused"))
 		return
@@ -84,18 +84,18 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ss := h.sessions.create(p.TokenID)
-	setCookie(w, r, sessionCookie, ss.id, int(h.cfg.SessionTTL.Seconds()))
-	setCookie(w, r, preCSRFCookie, "", -1)
-	setCookie(w, r, langCookie, string(v.Lang), 365*24*3600)
+	h.setCookie(w, r, sessionCookie, ss.id, int(h.cfg.SessionTTL.Seconds()))
+	h.setCookie(w, r, preCSRFCookie, "", -1)
+	h.setCookie(w, r, langCookie, string(v.Lang), 365*24*3600)
 	h.log.Info("web: signed in", "token_id", p.TokenID, "principal", p.Name, "role", p.Role)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (h *Handler) signout(w http.ResponseWriter, r *http.Request, v *view) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(h.cookieName(r, sessionCookie)); err == nil {
 		h.sessions.drop(c.Value)
 	}
-	setCookie(w, r, sessionCookie, "", -1)
+	h.setCookie(w, r, sessionCookie, "", -1)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 

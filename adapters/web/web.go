@@ -40,6 +40,11 @@ type Config struct {
 	Logger *slog.Logger      // nil discards
 	// SessionTTL is how long a session lasts after sign-in (default 8h).
 	SessionTTL time.Duration
+	// Secure says people reach the pages over HTTPS even when this
+	// process hears plain HTTP (a TLS proxy in front; serve --public-url
+	// https://…): cookies are then Secure and __Host- prefixed, as they are
+	// for a request that came over TLS.
+	Secure bool
 	// MaxSessions bounds the sessions kept in memory (default 10 000); the
 	// oldest is dropped when a new one would exceed it.
 	MaxSessions int

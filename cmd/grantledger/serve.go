@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
@@ -58,6 +60,9 @@ acknowledged command is durable.`)
 	logFormat := fs.String("log", "json", "log format on stderr: json or text")
 	lang := fs.String("lang", "en", "language of CSV/XLSX/HTML reports: en or lv")
 	allowBroken := fs.Bool("allow-broken-chain", false, "start even when verify finds a broken hash chain (reads only what is intact)")
+	metricsAddr := fs.String("metrics-addr", defaultMetricsAddr, "separate address serving /metrics without authentication ('off': none); keep it loopback or firewalled")
+	metricsTokenFile := fs.String("metrics-token-file", "", "file holding a secret (mode 0600): /metrics on --addr then answers 'Authorization: Bearer <secret>'")
+	publicURL := fs.String("public-url", "", "the URL people reach the server at, e.g. https://ledger.example behind a TLS proxy: https turns on HSTS and Secure __Host- cookies")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -67,6 +72,10 @@ acknowledged command is durable.`)
 	l, err := rpt.ParseLang(*lang)
 	if err != nil {
 		return usagef("--lang: %v", err)
+	}
+	metricsToken, err := readMetricsToken(*metricsTokenFile)
+	if err != nil {
+		return err
 	}
 	var handler slog.Handler
 	switch *logFormat {
@@ -119,7 +128,8 @@ acknowledged command is durable.`)
 		log.Error("serving a broken ledger because --allow-broken-chain was given", "problem", msg)
 	}
 	svc := metrics.WrapService(ledger.New(store, ledger.Options{Clock: a.now}), m)
-	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now})
+	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now,
+		Secure: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
 	if err != nil {
 		return err
 	}
@@ -127,7 +137,7 @@ acknowledged command is durable.`)
 		Ledger: svc, Reports: reports, Tokens: tok, Store: store, Web: pages,
 		Renderer: httpapi.ReportRenderer{Lang: l}, Metrics: m.Handler(), Observer: m, Commands: m, Logger: log,
 		MaxBodyBytes: *maxBody, MaxBatch: *maxBatch, RequestTimeout: *timeout, ShutdownGrace: *grace,
-		TLSCertFile: *cert, TLSKeyFile: *key,
+		TLSCertFile: *cert, TLSKeyFile: *key, MetricsToken: metricsToken, PublicURL: *publicURL,
 	})
 	if err != nil {
 		return usagef("%v", err)
@@ -136,5 +146,57 @@ acknowledged command is durable.`)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if *metricsAddr != "" && *metricsAddr != "off" {
+		stop, err := serveMetrics(*metricsAddr, srv.MetricsHandler(), log)
+		if err != nil {
+			// The API still serves; only the scrape address is missing.
+			log.Error("metrics: cannot listen; /metrics is not served on a separate address", "metrics_addr", *metricsAddr, "error", err.Error())
+		} else {
+			defer stop()
+		}
+	}
 	return srv.Serve(ctx, ln)
+}
+
+// defaultMetricsAddr is where /metrics is served when --metrics-addr is
+// not given: loopback only, the port Prometheus exporters often use.
+const defaultMetricsAddr = "127.0.0.1:9464"
+
+// serveMetrics serves h on addr until stop is called.
+func serveMetrics(addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
+		log.Warn("metrics: /metrics is served without authentication on a non-loopback address; firewall it", "metrics_addr", ln.Addr().String())
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	go hs.Serve(ln)
+	log.Info("metrics listening", "metrics_addr", ln.Addr().String())
+	return func() { hs.Close() }, nil
+}
+
+// readMetricsToken reads the metrics bearer secret from a file only its
+// owner may read.
+func readMetricsToken(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("--metrics-token-file: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("--metrics-token-file %s: mode %04o lets others read it; run chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--metrics-token-file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if len(tok) < 16 {
+		return "", fmt.Errorf("--metrics-token-file %s: the secret must be at least 16 characters", path)
+	}
+	return tok, nil
 }

@@ -46,7 +46,7 @@ func startServe(t *testing.T, args ...string) (string, *syncBuf) {
 	logs := &syncBuf{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), io.Discard, logs)
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, args...), strings.NewReader(""), io.Discard, logs)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -345,5 +345,48 @@ func TestTokenFileIsMovedIntoTheLedgerOnce(t *testing.T) {
 	base, _ := startServe(t, "--db", db, "--tokens", legacy)
 	if got := statusOf(t, "GET", base+"/v1/whoami", oldTok, ""); got != 200 {
 		t.Errorf("a token of the old file: status %d, want 200", got)
+	}
+}
+
+// Issue 12, items 11 and 12, through serve: /metrics on a separate
+// loopback address, on the API's address only with the metrics token; an
+// https public URL turns on HSTS.
+func TestServeMetricsAddressTokenAndPublicURL(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("GRANTLEDGER_TOKENS", filepath.Join(dir, "none.json"))
+	db := filepath.Join(dir, "l.db")
+	secret := filepath.Join(dir, "metrics.secret")
+	if err := os.WriteFile(secret, []byte("scrape-0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, logs := startServe(t, "--db", db, "--metrics-token-file", secret, "--public-url", "https://ledger.example")
+	m := regexp.MustCompile(`"msg":"metrics listening","metrics_addr":"(127\.0\.0\.1:\d+)"`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no metrics listening line:\n%s", logs.String())
+	}
+	if got := statusOf(t, "GET", "http://"+m[1]+"/metrics", "", ""); got != 200 {
+		t.Errorf("GET /metrics on the metrics address: %d, want 200", got)
+	}
+	if got := statusOf(t, "GET", "http://"+m[1]+"/v1/whoami", "", ""); got != 404 {
+		t.Errorf("the metrics address serves the API: %d", got)
+	}
+	if got := statusOf(t, "GET", base+"/metrics", "", ""); got != 401 {
+		t.Errorf("GET /metrics on the API address without the token: %d, want 401", got)
+	}
+	if got := statusOf(t, "GET", base+"/metrics", "scrape-0123456789abcdef", ""); got != 200 {
+		t.Errorf("GET /metrics on the API address with the token: %d, want 200", got)
+	}
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("no HSTS with --public-url https://…")
+	}
+	os.Chmod(secret, 0o644)
+	_, errs, code := runCLI(t, "", "serve", "--db", db, "--addr", "127.0.0.1:0", "--metrics-token-file", secret)
+	if code == 0 || !strings.Contains(errs, "chmod 600") {
+		t.Errorf("a metrics secret others can read: exit %d, %s", code, errs)
 	}
 }
