@@ -23,3 +23,14 @@ func readOnlyFolder(path string) bool {
 	}
 	return fi.Mode().Perm()&0o222 == 0 && di.Mode().Perm()&0o222 == 0
 }
+
+// ReadOnlyError returns nil when the store can append, and otherwise the
+// error an append would return: why the store is read-only, that nothing
+// was written, and what to do. A program that only writes can call it
+// before reading its input, to refuse once rather than once per command.
+func (s *Store) ReadOnlyError() error {
+	if !s.readOnly {
+		return nil
+	}
+	return s.readOnlyError()
+}

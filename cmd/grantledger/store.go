@@ -63,8 +63,10 @@ func (a *app) service(ctx context.Context) (*ledger.Service, error) {
 	// A store that opened read-only (a read-only file system or folder, a
 	// full disk) refuses every append: say so once, before any line,
 	// rather than once per line.
-	if ro, ok := s.(interface{ ReadOnlyReason() string }); ok && ro.ReadOnlyReason() != "" {
-		return nil, fmt.Errorf("the ledger %s is open read-only because %s; this command writes, so it stopped before reading any input: nothing was written", strings.TrimPrefix(a.spec(), "sqlite:"), ro.ReadOnlyReason())
+	if ro, ok := s.(interface{ ReadOnlyError() error }); ok {
+		if err := ro.ReadOnlyError(); err != nil {
+			return nil, fmt.Errorf("%w (this command writes, so it stopped before reading any input)", err)
+		}
 	}
 	return ledger.New(s, ledger.Options{Clock: a.now}), nil
 }
