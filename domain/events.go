@@ -238,6 +238,8 @@ func NewEventRegistry() *EventRegistry {
 	r.Register(TypeIndicatorDefined, 1, func() Event { return &IndicatorDefined{} })
 	r.Register(TypeIndicatorDelivered, 1, func() Event { return &IndicatorDelivered{} })
 	r.Register(TypeYearClosed, 1, func() Event { return &YearClosed{} })
+	r.Register(TypeTokenCreated, 1, func() Event { return &TokenCreated{} })
+	r.Register(TypeTokenRevoked, 1, func() Event { return &TokenRevoked{} })
 	return r
 }
 
@@ -332,6 +334,10 @@ func deref(e Event) Event {
 	case *IndicatorDelivered:
 		return *v
 	case *YearClosed:
+		return *v
+	case *TokenCreated:
+		return *v
+	case *TokenRevoked:
 		return *v
 	}
 	return e

@@ -160,6 +160,10 @@ func (l *Ledger) Apply(e Event) {
 		l.skipped++
 		return
 	}
+	if e.Stream == domain.TokenStream {
+		l.applyToken(e)
+		return
+	}
 	v := l.views[e.Stream]
 	if v == nil {
 		reg, ok := e.Data.(domain.AgreementRegistered)

@@ -2,10 +2,13 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/grantledger/grantledger/domain"
 )
@@ -14,6 +17,7 @@ import (
 type TokenInfo struct {
 	Principal
 	Created string `json:"created"`
+	Expires string `json:"expires,omitempty"`
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -22,7 +26,11 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p Principal)
 	}
 	out := []TokenInfo{}
 	for _, t := range s.cfg.Tokens.List() {
-		out = append(out, TokenInfo{Principal: t.Principal, Created: t.Created.Format("2006-01-02T15:04:05Z07:00")})
+		info := TokenInfo{Principal: t.Principal, Created: t.Created.Format("2006-01-02T15:04:05Z07:00")}
+		if !t.Expires.IsZero() {
+			info.Expires = t.Expires.Format("2006-01-02T15:04:05Z07:00")
+		}
+		out = append(out, info)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
 	return nil
@@ -34,6 +42,11 @@ type TokenRequest struct {
 	Role    string `json:"role"`
 	Funder  string `json:"funder,omitempty"`
 	Grantee string `json:"grantee,omitempty"`
+	// Expires, optional, is when the token stops working (RFC 3339).
+	Expires string `json:"expires,omitempty"`
+	// AllowUnknown creates a funder or grantee token for an organisation
+	// no agreement names yet.
+	AllowUnknown bool `json:"allow_unknown,omitempty"`
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -48,7 +61,25 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p Principal
 	if len(req.Name) > 200 {
 		return domain.FieldError("name", "longer than 200 characters")
 	}
-	token, rec, err := s.cfg.Tokens.Create(Principal{Name: req.Name, Role: req.Role, Funder: req.Funder, Grantee: req.Grantee})
+	opts := CreateOptions{Actor: p.Actor(), AllowUnknown: req.AllowUnknown}
+	if req.Expires != "" {
+		t, err := time.Parse(time.RFC3339, req.Expires)
+		if err != nil {
+			return domain.FieldError("expires", "%q is not an RFC 3339 time such as 2027-03-01T00:00:00Z", req.Expires)
+		}
+		opts.Expires = t
+	}
+	token, rec, err := s.cfg.Tokens.CreateWith(r.Context(), Principal{Name: req.Name, Role: req.Role, Funder: req.Funder, Grantee: req.Grantee}, opts)
+	if errors.Is(err, ErrUnknownOrg) {
+		field := "funder"
+		if req.Role == RoleGrantee {
+			field = "grantee"
+		}
+		return domain.FieldError(field, "%v (\"allow_unknown\": true)", err)
+	}
+	if err != nil && strings.HasPrefix(err.Error(), "tokens:") {
+		return err
+	}
 	if err != nil {
 		field := "role"
 		switch {
@@ -58,6 +89,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p Principal
 			field = "funder"
 		case strings.Contains(err.Error(), "--grantee"):
 			field = "grantee"
+		case strings.Contains(err.Error(), "expires"):
+			field = "expires"
 		}
 		if strings.Contains(err.Error(), "token file") {
 			return err
@@ -72,7 +105,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p Principal
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p Principal) error {
 	id := r.PathValue("id")
-	if err := s.cfg.Tokens.Revoke(id); err != nil {
+	if err := s.cfg.Tokens.RevokeWith(r.Context(), id, p.Actor()); err != nil {
 		if errors.Is(err, errNoToken) {
 			return &domain.Error{Code: domain.ENotFound, Field: "id", Message: fmt.Sprintf("no token with id %q", id), Err: domain.ErrNotFound}
 		}
@@ -117,6 +150,31 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ Principal) er
 	if s.cfg.Metrics == nil {
 		return &domain.Error{Code: domain.ENotFound, Message: "metrics are not enabled"}
 	}
+	if s.cfg.MetricsToken == "" {
+		return &domain.Error{Code: domain.ENotFound, Message: "metrics are served on the metrics address (serve --metrics-addr), or here to a bearer of the metrics token (--metrics-token-file)"}
+	}
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || !sameMetricsToken(strings.TrimSpace(token), s.cfg.MetricsToken) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+		return errorf(codeUnauthenticated, "/metrics needs Authorization: Bearer <the metrics token>")
+	}
 	s.cfg.Metrics.ServeHTTP(w, r)
 	return nil
+}
+
+// sameMetricsToken compares the hashes of the two, in constant time.
+func sameMetricsToken(got, want string) bool {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return got != "" && subtle.ConstantTimeCompare(g[:], w[:]) == 1
+}
+
+// MetricsHandler serves GET /metrics without authentication and nothing
+// else, for a listener of its own (serve --metrics-addr, loopback by
+// default) that only the operator's scraper can reach.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	if s.cfg.Metrics != nil {
+		mux.Handle("GET /metrics", s.cfg.Metrics)
+	}
+	return mux
 }

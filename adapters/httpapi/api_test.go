@@ -239,11 +239,12 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 }
 
 func TestMetricsScrape(t *testing.T) {
-	f := newFixture(t, fixtureOpts{})
+	const scrape = "scrape-token-for-the-test"
+	f := newFixture(t, fixtureOpts{cfg: func(c *Config) { c.MetricsToken = scrape }})
 	f.do("POST", "/v1/commands", f.tok["grantee"], spending(agOwn, "1.00"))
 	f.do("POST", "/v1/commands", f.tok["grantee"], spending("AG-404", "1.00"))
 	f.do("GET", "/v1/reports/yearly?agreement=AG-1&year=1", f.tok["auditor"], nil)
-	status, b, h := f.do("GET", "/metrics", "", nil)
+	status, b, h := f.do("GET", "/metrics", scrape, nil)
 	if status != 200 {
 		t.Fatalf("GET /metrics: %d", status)
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -47,20 +48,30 @@ type TokenRecord struct {
 	Principal
 	Hash    string    `json:"sha256"`
 	Created time.Time `json:"created"`
+	// Expires, when not zero, is when the token stops working.
+	Expires time.Time `json:"expires,omitzero"`
+	// Revoked marks a token revoked in the ledger's token stream; it is
+	// kept so that nothing can bring it back.
+	Revoked bool `json:"-"`
 }
 
 type tokenFile struct {
 	Tokens []TokenRecord `json:"tokens"`
 }
 
-// Tokens is the set of API tokens, kept in a JSON file created with
-// owner-only permissions (0600). It is safe for concurrent use.
+// Tokens is the set of API tokens. OpenTokenStore keeps them in the
+// ledger's store (the token stream; see tokenstore.go), the one source of
+// truth for the CLI and every running server; OpenTokens keeps them in
+// memory (path "") or reads a token file of older versions. It is safe for
+// concurrent use.
 type Tokens struct {
 	path string // "" keeps the tokens in memory only
 	now  func() time.Time
 
 	mu   sync.RWMutex
 	recs []TokenRecord
+
+	ts *tokenStream // nil unless the tokens live in the ledger's store
 }
 
 // TokenPrefix starts every token, so that a leaked one is easy to grep for.
@@ -123,8 +134,18 @@ func hashToken(token string) string {
 // Create makes a new token for p, saves its hash and returns the token.
 // The token is shown only this once.
 func (t *Tokens) Create(p Principal) (string, TokenRecord, error) {
+	return t.CreateWith(context.Background(), p, CreateOptions{})
+}
+
+// CreateWith makes a new token for p as Create does, with an expiry, the
+// actor recorded in the audit trail, and the check that its organisation
+// exists (see CreateOptions).
+func (t *Tokens) CreateWith(ctx context.Context, p Principal, o CreateOptions) (string, TokenRecord, error) {
 	if err := checkPrincipal(p); err != nil {
 		return "", TokenRecord{}, err
+	}
+	if !o.Expires.IsZero() && !o.Expires.After(t.now()) {
+		return "", TokenRecord{}, fmt.Errorf("expires %s is not in the future", o.Expires.UTC().Format(time.RFC3339))
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
@@ -135,6 +156,15 @@ func (t *Tokens) Create(p Principal) (string, TokenRecord, error) {
 	rand.Read(id[:])
 	p.TokenID = hex.EncodeToString(id[:])
 	rec := TokenRecord{Principal: p, Hash: hashToken(token), Created: t.now().UTC().Truncate(time.Second)}
+	if !o.Expires.IsZero() {
+		rec.Expires = o.Expires.UTC().Truncate(time.Second)
+	}
+	if t.ts != nil {
+		if err := t.ts.create(ctx, t, rec, o); err != nil {
+			return "", TokenRecord{}, err
+		}
+		return token, rec, nil
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	next := append(append([]TokenRecord(nil), t.recs...), rec)
@@ -147,6 +177,15 @@ func (t *Tokens) Create(p Principal) (string, TokenRecord, error) {
 
 // Revoke removes the token with the given id.
 func (t *Tokens) Revoke(id string) error {
+	return t.RevokeWith(context.Background(), id, "")
+}
+
+// RevokeWith revokes the token with the given id; actor is recorded in the
+// audit trail when the tokens live in the ledger's store.
+func (t *Tokens) RevokeWith(ctx context.Context, id, actor string) error {
+	if t.ts != nil {
+		return t.ts.revoke(ctx, t, id, actor)
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	next := make([]TokenRecord, 0, len(t.recs))
@@ -170,9 +209,40 @@ var errNoToken = errors.New("no such token")
 // List returns the tokens (hashes included; they are not secret enough to
 // log, but the HTTP API leaves them out).
 func (t *Tokens) List() []TokenRecord {
+	if t.ts != nil {
+		t.ts.fresh()
+	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return append([]TokenRecord(nil), t.recs...)
+	out := make([]TokenRecord, 0, len(t.recs))
+	for _, r := range t.recs {
+		if !r.Revoked {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Lookup returns the principal of the token with the given id while the
+// token is valid: not revoked, not expired, and (for tokens in the
+// ledger's store) read from the store within the refresh interval. Web
+// sessions call it on every request, so a revocation ends them too.
+func (t *Tokens) Lookup(id string) (Principal, bool) {
+	if t.ts != nil && !t.ts.fresh() {
+		return Principal{}, false
+	}
+	now := t.now()
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for _, r := range t.recs {
+		if r.TokenID == id {
+			if r.Revoked || (!r.Expires.IsZero() && !now.Before(r.Expires)) {
+				return Principal{}, false
+			}
+			return r.Principal, true
+		}
+	}
+	return Principal{}, false
 }
 
 // Authenticate returns the principal holding token. Every stored hash is
@@ -182,17 +252,25 @@ func (t *Tokens) Authenticate(token string) (Principal, bool) {
 	sum := sha256.Sum256([]byte(token))
 	want := make([]byte, 64)
 	hex.Encode(want, sum[:])
+	if t.ts != nil && !t.ts.fresh() {
+		return Principal{}, false // fail closed: a revocation might be unseen
+	}
+	now := t.now()
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	var found Principal
-	ok := 0
+	ok, refused := 0, 0
 	for _, r := range t.recs {
 		if subtle.ConstantTimeCompare([]byte(r.Hash), want) == 1 {
+			if r.Revoked || (!r.Expires.IsZero() && !now.Before(r.Expires)) {
+				refused = 1 // a revoked hash stays refused, whatever else matches
+				continue
+			}
 			found = r.Principal
 			ok = 1
 		}
 	}
-	return found, ok == 1
+	return found, ok == 1 && refused == 0
 }
 
 // save writes the records atomically: a temporary file with mode 0600 in

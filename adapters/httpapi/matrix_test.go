@@ -118,9 +118,10 @@ func TestAccessMatrix(t *testing.T) {
 		"GET /v1/whoami": {req: func(c principalCol) cellReq {
 			return cellReq{"GET", "/v1/whoami", nil}
 		}, want: map[string]int{"anonymous/own": 401, "anonymous/other": 401}, def: 200},
-		"GET /healthz":      {req: func(principalCol) cellReq { return cellReq{"GET", "/healthz", nil} }, want: public, def: 200},
-		"GET /readyz":       {req: func(principalCol) cellReq { return cellReq{"GET", "/readyz", nil} }, want: public, def: 200},
-		"GET /metrics":      {req: func(principalCol) cellReq { return cellReq{"GET", "/metrics", nil} }, want: public, def: 200},
+		"GET /healthz": {req: func(principalCol) cellReq { return cellReq{"GET", "/healthz", nil} }, want: public, def: 200},
+		"GET /readyz":  {req: func(principalCol) cellReq { return cellReq{"GET", "/readyz", nil} }, want: public, def: 200},
+		// No API token opens /metrics: it needs the metrics token (none here).
+		"GET /metrics":      {req: func(principalCol) cellReq { return cellReq{"GET", "/metrics", nil} }, want: public, def: 404},
 		"GET /openapi.json": {req: func(principalCol) cellReq { return cellReq{"GET", "/openapi.json", nil} }, want: public, def: 200},
 	}
 	// Every route of the server is a row, and every row is a route.

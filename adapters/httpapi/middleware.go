@@ -78,6 +78,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		id = uuid.NewString()
 	}
 	w.Header().Set("X-Request-ID", id)
+	if r.TLS != nil || s.httpsOutside {
+		// Browsers that saw this once refuse plain HTTP to the host for
+		// two years (RFC 6797).
+		w.Header().Set("Strict-Transport-Security", "max-age=63072000")
+	}
 	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), keyRequestID, id), s.cfg.RequestTimeout)
 	defer cancel()
 	r = r.WithContext(ctx)

@@ -115,6 +115,7 @@ func (s *Server) canRender(f string) error {
 // writeReport writes a report in the chosen format, rendering into memory
 // first so that a failure is still a clean problem.
 func (s *Server) writeReport(w http.ResponseWriter, format string, rep any) error {
+	w.Header().Set("Cache-Control", "no-store") // ledger figures: no cache keeps them
 	if format == "json" {
 		writeJSON(w, http.StatusOK, rep)
 		return nil

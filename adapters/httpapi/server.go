@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,7 +52,7 @@ type Config struct {
 	Store   domain.EventStore // for /readyz; nil skips the store check
 
 	Renderer Renderer        // CSV, XLSX, ... for reports; nil serves JSON only
-	Metrics  http.Handler    // served at /metrics; nil serves 404
+	Metrics  http.Handler    // served at /metrics (see MetricsToken and MetricsHandler); nil serves 404
 	Web      http.Handler    // web pages, served for every path outside the API's routes; nil: none
 	Observer Observer        // nil observes nothing
 	Commands CommandObserver // nil counts nothing
@@ -65,6 +66,17 @@ type Config struct {
 	ShutdownGrace  time.Duration // how long shutdown waits for in-flight requests; default 30s
 	TLSCertFile    string        // both set: serve HTTPS
 	TLSKeyFile     string
+
+	// MetricsToken, when set, lets /metrics on the API's address answer a
+	// request bearing exactly this token (API tokens do not count). When
+	// empty, /metrics is not served on the API's address; MetricsHandler
+	// serves it on a separate listener.
+	MetricsToken string
+	// PublicURL is the address people reach the server at (e.g.
+	// https://ledger.example, behind a TLS proxy). An https URL makes the
+	// responses carry HSTS and the web cookies Secure even when the proxy
+	// talks plain HTTP to this process.
+	PublicURL string
 }
 
 // Server is the HTTP API.
@@ -76,6 +88,9 @@ type Server struct {
 	stopping atomic.Bool
 	orgs     sync.Map // agreement number -> [2]string{funder, grantee}
 	inflight atomic.Int64
+	// httpsOutside: people reach the server over HTTPS (PublicURL), even
+	// if a proxy speaks plain HTTP to it.
+	httpsOutside bool
 }
 
 // New returns a Server; it does not listen until Serve.
@@ -104,11 +119,19 @@ func New(cfg Config) (*Server, error) {
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
 		return nil, errors.New("httpapi: TLS needs both a certificate and a key file")
 	}
+	httpsOutside := false
+	if cfg.PublicURL != "" {
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("httpapi: public URL %q: give an absolute http:// or https:// URL", cfg.PublicURL)
+		}
+		httpsOutside = u.Scheme == "https"
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: log, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, log: log, mux: http.NewServeMux(), httpsOutside: httpsOutside}
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.path, s.endpoint(rt))

@@ -160,7 +160,9 @@ func (e *schemaError) Error() string {
 //     WAL index in memory from the -wal file, reading every committed
 //     change in it.
 //  3. mode=ro&immutable=1, only on a file system mounted read-only (no
-//     process can write the file) and only when no -wal (or -journal) file
+//     process can write the file), or when the file and its folder carry
+//     no write bit for anyone (readOnlyFolder: no writer can create the
+//     files it needs), and only when no -wal (or -journal) file
 //     holds anything: immutable makes SQLite ignore those files, which
 //     must then be empty or absent, or the store would show an older state
 //     of the ledger. Otherwise Open refuses and says what to do.
@@ -181,13 +183,17 @@ func (s *Store) openReadOnly(driverName string) error {
 		s.closeDB()
 		err = fmt.Errorf("%w; and with the -shm file read-only: %v", err, err2)
 	}
-	if !onReadOnlyFS(s.path) {
+	if !onReadOnlyFS(s.path) && !readOnlyFolder(s.path) {
 		dir := filepath.Dir(s.path)
 		if werr := mayWrite(dir); werr != nil && !shm {
 			return fmt.Errorf("%w (to read a WAL-mode file SQLite needs %s-shm beside it, which is missing, and this process may not create files in %s: %v; "+
 				"open the store once as a user who may, or copy it into a writable directory)", err, s.path, dir, werr)
 		}
 		return err
+	}
+	place, what := "on this read-only file system", "file system"
+	if !onReadOnlyFS(s.path) {
+		place, what = "in this read-only folder", "folder"
 	}
 	for _, f := range []struct{ suffix, holds string }{
 		{"-wal", "changes that may not be in the main file yet (the last writer crashed or could not checkpoint)"},
@@ -200,10 +206,10 @@ func (s *Store) openReadOnly(driverName string) error {
 			if shm {
 				why = fmt.Sprintf("(%v)", err)
 			}
-			return fmt.Errorf("%s%s holds %d bytes of %s, and SQLite cannot read it on this read-only file system %s; "+
-				"refusing to open rather than show an older state of the ledger. To read it, make the file system writable and open the store once "+
+			return fmt.Errorf("%s%s holds %d bytes of %s, and SQLite cannot read it %s %s; "+
+				"refusing to open rather than show an older state of the ledger. To read it, make the %s writable and open the store once "+
 				"(any grantledger command), or copy %s and %s%s together into a writable directory and open the copy",
-				s.path, f.suffix, fi.Size(), f.holds, why, s.path, s.path, f.suffix)
+				s.path, f.suffix, fi.Size(), f.holds, place, why, what, s.path, s.path, f.suffix)
 		case serr == nil || errors.Is(serr, fs.ErrNotExist):
 		default:
 			return fmt.Errorf("look for %s%s: %w", s.path, f.suffix, serr)

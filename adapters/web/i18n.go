@@ -14,6 +14,7 @@ var messages = map[string][2]string{
 	"token_hint":           {"Starts with glt_. Ask your administrator for one.", "Sākas ar glt_. Lūdziet to administratoram."},
 	"token_unknown":        {"This token is unknown or was revoked.", "Šis žetons nav zināms vai ir atsaukts."},
 	"token_missing":        {"Enter your token.", "Ievadiet žetonu."},
+	"signin_limited":       {"Too many sign-ins; try again in %d seconds.", "Pārāk daudz pieteikšanās mēģinājumu; mēģiniet vēlreiz pēc %d sekundēm."},
 	"signout":              {"Sign out", "Iziet"},
 	"signed_in_as":         {"Signed in as", "Pieteicies kā"},
 	"agreements":           {"Agreements", "Līgumi"},

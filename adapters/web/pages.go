@@ -377,6 +377,7 @@ func (h *Handler) download(w http.ResponseWriter, v *view, doc rpt.Document, for
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name+"."+format))
+	w.Header().Set("Cache-Control", "no-store")
 	buf.WriteTo(w)
 }
 

@@ -29,18 +29,23 @@ type session struct {
 	created time.Time
 }
 
+// DefaultSessionsPerToken is how many sessions one token may hold at once
+// (Config.MaxSessionsPerToken); signing in once more ends its oldest.
+const DefaultSessionsPerToken = 20
+
 // sessions keeps sessions in memory; a restart signs everyone out.
 type sessions struct {
-	ttl time.Duration
-	max int
-	now func() time.Time
+	ttl      time.Duration
+	max      int
+	perToken int // most sessions of one token
+	now      func() time.Time
 
 	mu   sync.Mutex
 	byID map[string]*session
 }
 
-func newSessions(ttl time.Duration, max int, now func() time.Time) *sessions {
-	return &sessions{ttl: ttl, max: max, now: now, byID: map[string]*session{}}
+func newSessions(ttl time.Duration, max, perToken int, now func() time.Time) *sessions {
+	return &sessions{ttl: ttl, max: max, perToken: perToken, now: now, byID: map[string]*session{}}
 }
 
 // randomToken returns 32 random bytes, URL-safe base64.
@@ -61,6 +66,24 @@ func (s *sessions) create(tokenID string) *session {
 		if now.After(o.expires) {
 			delete(s.byID, id)
 		}
+	}
+	// One token holds at most perToken sessions: its own oldest goes first,
+	// so no token can push other people's sessions out of the table.
+	var mine []*session
+	for _, o := range s.byID {
+		if o.tokenID == tokenID {
+			mine = append(mine, o)
+		}
+	}
+	for len(mine) >= s.perToken {
+		oldest := 0
+		for i, o := range mine {
+			if o.created.Before(mine[oldest].created) {
+				oldest = i
+			}
+		}
+		delete(s.byID, mine[oldest].id)
+		mine = append(mine[:oldest], mine[oldest+1:]...)
 	}
 	if len(s.byID) >= s.max {
 		var oldest *session
@@ -95,12 +118,28 @@ func (s *sessions) drop(id string) {
 	delete(s.byID, id)
 }
 
+// secure reports whether people reach the pages over HTTPS: this request
+// came over TLS, or Config.Secure says a TLS proxy is in front.
+func (h *Handler) secure(r *http.Request) bool { return r.TLS != nil || h.cfg.Secure }
+
+// cookieName is the name of a cookie on this request: over HTTPS the
+// session and sign-in cookies carry the __Host- prefix, which browsers
+// accept only with Secure, Path=/ and no Domain, so no sibling host or
+// plain-HTTP page can set or shadow them. The language cookie is a mere
+// preference and keeps its name.
+func (h *Handler) cookieName(r *http.Request, base string) string {
+	if h.secure(r) && base != langCookie {
+		return "__Host-" + base
+	}
+	return base
+}
+
 // setCookie writes a cookie with the flags every cookie here carries:
-// HttpOnly, SameSite=Strict, Path=/, and Secure when the request came over
-// TLS.
-func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+// HttpOnly, SameSite=Strict, Path=/, and Secure (with the __Host- prefix)
+// when the pages are reached over HTTPS.
+func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: h.cookieName(r, name), Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: h.secure(r)})
 }
 
 // sameSecret compares two secrets in constant time; empty never matches.
@@ -111,7 +150,7 @@ func sameSecret(a, b string) bool {
 // principalFor finds the principal of the request's session, checking that
 // its token still exists.
 func (h *Handler) principalFor(r *http.Request) (*session, httpapi.Principal, bool) {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(h.cookieName(r, sessionCookie))
 	if err != nil {
 		return nil, httpapi.Principal{}, false
 	}
@@ -119,12 +158,10 @@ func (h *Handler) principalFor(r *http.Request) (*session, httpapi.Principal, bo
 	if !ok {
 		return nil, httpapi.Principal{}, false
 	}
-	for _, rec := range h.cfg.Tokens.List() {
-		if rec.TokenID == ss.tokenID {
-			return ss, rec.Principal, true
-		}
+	if p, ok := h.cfg.Tokens.Lookup(ss.tokenID); ok {
+		return ss, p, true
 	}
-	h.sessions.drop(ss.id) // the token was revoked
+	h.sessions.drop(ss.id) // the token was revoked or has expired
 	return nil, httpapi.Principal{}, false
 }
 
@@ -160,4 +197,11 @@ func (h *Handler) signed(fn func(w http.ResponseWriter, r *http.Request, v *view
 		}
 		fn(w, r, v)
 	}
+}
+
+// count returns how many sessions are held.
+func (s *sessions) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.byID)
 }

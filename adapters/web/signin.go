@@ -1,8 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
 )
@@ -32,7 +35,7 @@ func (h *Handler) signinForm(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) showSignin(w http.ResponseWriter, r *http.Request, v *view, status int, next, tokenErr string) {
 	pre := randomToken()
-	setCookie(w, r, preCSRFCookie, pre, 900)
+	h.setCookie(w, r, preCSRFCookie, pre, 900)
 	v.Title = v.T("signin")
 	h.render(w, status, "signin", signinPage{view: v, Next: next, TokenError: tokenErr, PreCSRF: pre})
 }
@@ -50,9 +53,14 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		v.Lang = langOf(l)
 	}
 	next := localPath(r.PostForm.Get("next"))
-	c, err := r.Cookie(preCSRFCookie)
+	c, err := r.Cookie(h.cookieName(r, preCSRFCookie))
 	if err != nil || !sameSecret(c.Value, r.PostForm.Get("csrf")) {
 		h.fail(w, r, v, http.StatusForbidden, v.T("csrf_refused"))
+		return
+	}
+	if ok, wait := h.byClient.allow(clientOf(r.RemoteAddr)); !ok {
+		h.log.Warn("web: sign-in rate limited", "remote", r.RemoteAddr, "per", "client")
+		h.tooMany(w, r, v, next, wait)
 		return
 	}
 	token := strings.TrimSpace(r.PostForm.Get("token"))
@@ -70,18 +78,33 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		h.showSignin(w, r, v, http.StatusForbidden, next, v.T("admin_no_pages"))
 		return
 	}
+	if ok, wait := h.byToken.allow(p.TokenID); !ok {
+		h.log.Warn("web: sign-in rate limited", "remote", r.RemoteAddr, "per", "token", "token_id", p.TokenID)
+		h.tooMany(w, r, v, next, wait)
+		return
+	}
 	ss := h.sessions.create(p.TokenID)
-	setCookie(w, r, sessionCookie, ss.id, int(h.cfg.SessionTTL.Seconds()))
-	setCookie(w, r, preCSRFCookie, "", -1)
-	setCookie(w, r, langCookie, string(v.Lang), 365*24*3600)
+	h.setCookie(w, r, sessionCookie, ss.id, int(h.cfg.SessionTTL.Seconds()))
+	h.setCookie(w, r, preCSRFCookie, "", -1)
+	h.setCookie(w, r, langCookie, string(v.Lang), 365*24*3600)
 	h.log.Info("web: signed in", "token_id", p.TokenID, "principal", p.Name, "role", p.Role)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (h *Handler) signout(w http.ResponseWriter, r *http.Request, v *view) {
-	if c, err := r.Cookie(sessionCookie); err == nil {
+	if c, err := r.Cookie(h.cookieName(r, sessionCookie)); err == nil {
 		h.sessions.drop(c.Value)
 	}
-	setCookie(w, r, sessionCookie, "", -1)
+	h.setCookie(w, r, sessionCookie, "", -1)
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+// tooMany answers a sign-in over its rate limit: 429 with Retry-After.
+func (h *Handler) tooMany(w http.ResponseWriter, r *http.Request, v *view, next string, wait time.Duration) {
+	secs := int(wait.Round(time.Second) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	h.showSignin(w, r, v, http.StatusTooManyRequests, next, fmt.Sprintf(v.T("signin_limited"), secs))
 }

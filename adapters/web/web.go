@@ -40,9 +40,24 @@ type Config struct {
 	Logger *slog.Logger      // nil discards
 	// SessionTTL is how long a session lasts after sign-in (default 8h).
 	SessionTTL time.Duration
+	// Secure says people reach the pages over HTTPS even when this
+	// process hears plain HTTP (a TLS proxy in front; serve --public-url
+	// https://…): cookies are then Secure and __Host- prefixed, as they are
+	// for a request that came over TLS.
+	Secure bool
 	// MaxSessions bounds the sessions kept in memory (default 10 000); the
 	// oldest is dropped when a new one would exceed it.
 	MaxSessions int
+	// MaxSessionsPerToken bounds the sessions of one token (default
+	// DefaultSessionsPerToken); the token's own oldest is dropped first.
+	MaxSessionsPerToken int
+	// SigninPerClient and SigninPerToken bound sign-in attempts per
+	// client address and per token: a burst of that many, then one more
+	// every SigninEvery (defaults 20, 10 and 6s). A client address is the
+	// connection's peer; behind a reverse proxy that is the proxy, so raise
+	// SigninPerClient there.
+	SigninPerClient, SigninPerToken int
+	SigninEvery                     time.Duration
 }
 
 // Handler serves the web pages. It is safe for concurrent use.
@@ -52,6 +67,8 @@ type Handler struct {
 	mux      *http.ServeMux
 	pages    map[string]pageTemplate
 	sessions *sessions
+	byClient *limiter // sign-in attempts per client address
+	byToken  *limiter // sign-ins per token
 
 	live *projector.Runner // the read model of now; safe for concurrent use
 }
@@ -72,6 +89,18 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 10000
 	}
+	if cfg.MaxSessionsPerToken <= 0 {
+		cfg.MaxSessionsPerToken = DefaultSessionsPerToken
+	}
+	if cfg.SigninPerClient <= 0 {
+		cfg.SigninPerClient = 20
+	}
+	if cfg.SigninPerToken <= 0 {
+		cfg.SigninPerToken = 10
+	}
+	if cfg.SigninEvery <= 0 {
+		cfg.SigninEvery = 6 * time.Second
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -81,7 +110,9 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{cfg: cfg, log: log, mux: http.NewServeMux(), pages: pages,
-		sessions: newSessions(cfg.SessionTTL, cfg.MaxSessions, cfg.Now),
+		sessions: newSessions(cfg.SessionTTL, cfg.MaxSessions, cfg.MaxSessionsPerToken, cfg.Now),
+		byClient: newLimiter(cfg.SigninPerClient, cfg.SigninEvery, cfg.Now),
+		byToken:  newLimiter(cfg.SigninPerToken, cfg.SigninEvery, cfg.Now),
 		live:     projector.New(cfg.Store, projector.Options{NoSnapshots: true})}
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))

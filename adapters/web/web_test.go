@@ -65,7 +65,7 @@ func TestSignIn(t *testing.T) {
 		get.TLS = &tls.ConnectionState{}
 		rec := httptest.NewRecorder()
 		f.web.ServeHTTP(rec, get)
-		pre := cookieNamed(rec.Result(), preCSRFCookie)
+		pre := cookieNamed(rec.Result(), "__Host-"+preCSRFCookie) // issue 12: __Host- under TLS
 		csrf := hidden(t, rec.Body.String(), "", "csrf")
 		post := httptest.NewRequest("POST", "https://example.test/signin", strings.NewReader(url.Values{"csrf": {csrf}, "token": {f.tok["auditor"]}}.Encode()))
 		post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -73,7 +73,7 @@ func TestSignIn(t *testing.T) {
 		post.TLS = &tls.ConnectionState{}
 		rec = httptest.NewRecorder()
 		f.web.ServeHTTP(rec, post)
-		ck := cookieNamed(rec.Result(), sessionCookie)
+		ck := cookieNamed(rec.Result(), "__Host-"+sessionCookie)
 		if ck == nil || !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode {
 			t.Fatalf("got cookie %+v (status %d), want Secure HttpOnly SameSite=Strict", ck, rec.Code)
 		}

@@ -72,6 +72,7 @@ to it. Results: docs/PERFORMANCE.md, section "Server".`)
 	case *requests < 1 || *requests > 5000000:
 		return usagef("--requests %d: 1 to 5000000", *requests)
 	}
+	a.mayCreate = true // the load test appends
 	raw, err := a.open(ctx)
 	if err != nil {
 		return err

@@ -74,6 +74,9 @@ type app struct {
 
 	storeSpec string
 	store     domain.EventStore
+	// mayCreate lets open create an embedded ledger that does not exist;
+	// only commands that write set it (docs/cli.md).
+	mayCreate bool
 }
 
 // usageError marks an error in how the program was called (exit 2).

@@ -31,6 +31,9 @@ Example:
 	if *from == *to {
 		return usagef("migrate: --from and --to name the same store")
 	}
+	if err := ledgerMustExist(*from); err != nil {
+		return err
+	}
 	src, err := openStore(ctx, *from)
 	if err != nil {
 		return err

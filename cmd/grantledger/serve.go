@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
@@ -14,9 +17,17 @@ import (
 	"github.com/grantledger/grantledger/adapters/web"
 )
 
-// defaultTokens is the token file when neither --tokens nor
-// GRANTLEDGER_TOKENS says otherwise.
+// defaultTokens is the token file of older versions when neither --tokens
+// nor GRANTLEDGER_TOKENS says otherwise. Tokens now live in the ledger;
+// such a file is moved in on first start (httpapi.Tokens.MoveIn).
 const defaultTokens = "./grantledger-tokens.json"
+
+// tokenFileWaiting reports whether a token file of an older version is
+// still at path, not yet moved into the ledger.
+func tokenFileWaiting(path string) (bool, error) {
+	_, err := os.Stat(path)
+	return err == nil, err
+}
 
 func (a *app) tokensPath(flagValue string) string {
 	switch {
@@ -37,7 +48,7 @@ needs a bearer token from 'grantledger token create'. Stops gracefully on
 SIGTERM or Ctrl-C: no new connections, in-flight commands finish, and every
 acknowledged command is durable.`)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	tokens := fs.String("tokens", "", "token file (default $GRANTLEDGER_TOKENS, else "+defaultTokens+")")
+	tokens := fs.String("tokens", "", "token file of an older version, moved into the ledger on first start (default $GRANTLEDGER_TOKENS, else "+defaultTokens+")")
 	cert := fs.String("tls-cert", "", "TLS certificate file (with --tls-key: serve HTTPS)")
 	key := fs.String("tls-key", "", "TLS private key file")
 	timeout := fs.Duration("timeout", 30*time.Second, "time limit of one request")
@@ -48,6 +59,9 @@ acknowledged command is durable.`)
 	logFormat := fs.String("log", "json", "log format on stderr: json or text")
 	lang := fs.String("lang", "en", "language of CSV/XLSX/HTML reports: en or lv")
 	allowBroken := fs.Bool("allow-broken-chain", false, "start even when verify finds a broken hash chain (reads only what is intact)")
+	metricsAddr := fs.String("metrics-addr", defaultMetricsAddr, "separate address serving /metrics without authentication ('off': none); keep it loopback or firewalled")
+	metricsTokenFile := fs.String("metrics-token-file", "", "file holding a secret (mode 0600): /metrics on --addr then answers 'Authorization: Bearer <secret>'")
+	publicURL := fs.String("public-url", "", "the URL people reach the server at, e.g. https://ledger.example behind a TLS proxy: https turns on HSTS and Secure __Host- cookies")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -57,6 +71,10 @@ acknowledged command is durable.`)
 	l, err := rpt.ParseLang(*lang)
 	if err != nil {
 		return usagef("--lang: %v", err)
+	}
+	metricsToken, err := readMetricsToken(*metricsTokenFile)
+	if err != nil {
+		return err
 	}
 	var handler slog.Handler
 	switch *logFormat {
@@ -68,13 +86,7 @@ acknowledged command is durable.`)
 		return usagef("--log %q: json or text", *logFormat)
 	}
 	log := slog.New(handler)
-	tok, err := httpapi.OpenTokens(a.tokensPath(*tokens))
-	if err != nil {
-		return err
-	}
-	if len(tok.List()) == 0 {
-		log.Warn("no tokens: every request but /healthz, /readyz, /metrics and /openapi.json will be refused; create one with 'grantledger token create'", "tokens", a.tokensPath(*tokens))
-	}
+	a.mayCreate = true // serve appends the commands it is sent
 	raw, err := a.open(ctx)
 	if err != nil {
 		return err
@@ -87,6 +99,21 @@ acknowledged command is durable.`)
 		a.store = gc // closing the app stops the committer, then the store
 	}
 	reports := httpapi.NewLiveReports(store, m)
+	tok, err := httpapi.OpenTokenStore(ctx, store, httpapi.TokenOptions{Now: a.now, Orgs: reports.Organisations})
+	if err != nil {
+		return err
+	}
+	legacy := a.tokensPath(*tokens)
+	if n, err := tok.MoveIn(ctx, legacy, "grantledger serve (moved in)"); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	} else if n > 0 {
+		log.Warn("moved the tokens of the token file into the ledger; the file was renamed and is no longer read", "tokens", n, "file", legacy, "renamed", legacy+httpapi.MovedSuffix, "ledger", a.spec())
+	} else if waiting, _ := tokenFileWaiting(legacy); waiting {
+		log.Warn("the token file is ignored: the ledger already holds tokens (manage them with 'grantledger token')", "file", legacy)
+	}
+	if len(tok.List()) == 0 {
+		log.Warn("no tokens: every request but /healthz, /readyz, /metrics and /openapi.json will be refused; create one with 'grantledger token create'", "ledger", a.spec())
+	}
 	v, err := reports.Verify(ctx)
 	if err != nil {
 		return fmt.Errorf("serve: verify at start: %w", err)
@@ -100,7 +127,8 @@ acknowledged command is durable.`)
 		log.Error("serving a broken ledger because --allow-broken-chain was given", "problem", msg)
 	}
 	svc := metrics.WrapService(ledger.New(store, ledger.Options{Clock: a.now}), m)
-	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now})
+	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now,
+		Secure: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
 	if err != nil {
 		return err
 	}
@@ -108,7 +136,7 @@ acknowledged command is durable.`)
 		Ledger: svc, Reports: reports, Tokens: tok, Store: store, Web: pages,
 		Renderer: httpapi.ReportRenderer{Lang: l}, Metrics: m.Handler(), Observer: m, Commands: m, Logger: log,
 		MaxBodyBytes: *maxBody, MaxBatch: *maxBatch, RequestTimeout: *timeout, ShutdownGrace: *grace,
-		TLSCertFile: *cert, TLSKeyFile: *key,
+		TLSCertFile: *cert, TLSKeyFile: *key, MetricsToken: metricsToken, PublicURL: *publicURL,
 	})
 	if err != nil {
 		return usagef("%v", err)
@@ -117,5 +145,57 @@ acknowledged command is durable.`)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if *metricsAddr != "" && *metricsAddr != "off" {
+		stop, err := serveMetrics(*metricsAddr, srv.MetricsHandler(), log)
+		if err != nil {
+			// The API still serves; only the scrape address is missing.
+			log.Error("metrics: cannot listen; /metrics is not served on a separate address", "metrics_addr", *metricsAddr, "error", err.Error())
+		} else {
+			defer stop()
+		}
+	}
 	return srv.Serve(ctx, ln)
+}
+
+// defaultMetricsAddr is where /metrics is served when --metrics-addr is
+// not given: loopback only, the port Prometheus exporters often use.
+const defaultMetricsAddr = "127.0.0.1:9464"
+
+// serveMetrics serves h on addr until stop is called.
+func serveMetrics(addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
+		log.Warn("metrics: /metrics is served without authentication on a non-loopback address; firewall it", "metrics_addr", ln.Addr().String())
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	go hs.Serve(ln)
+	log.Info("metrics listening", "metrics_addr", ln.Addr().String())
+	return func() { hs.Close() }, nil
+}
+
+// readMetricsToken reads the metrics bearer secret from a file only its
+// owner may read.
+func readMetricsToken(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("--metrics-token-file: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("--metrics-token-file %s: mode %04o lets others read it; run chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--metrics-token-file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if len(tok) < 16 {
+		return "", fmt.Errorf("--metrics-token-file %s: the secret must be at least 16 characters", path)
+	}
+	return tok, nil
 }

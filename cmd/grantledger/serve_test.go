@@ -46,10 +46,14 @@ func TestServeSIGTERM(t *testing.T) {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	funder := mk("token", "create", "--role", "funder", "--name", "officer", "--funder", "Ministry")
-	grantee := mk("token", "create", "--role", "grantee", "--name", "accountant", "--grantee", "NGO")
-	if st, err := os.Stat(toks); err != nil || st.Mode().Perm() != 0o600 {
-		t.Fatalf("token file: %v, mode %v; want 0600", err, st.Mode().Perm())
+	// The ledger is empty: no agreement names these organisations yet.
+	funder := mk("token", "create", "--role", "funder", "--name", "officer", "--funder", "Ministry", "--allow-unknown")
+	grantee := mk("token", "create", "--role", "grantee", "--name", "accountant", "--grantee", "NGO", "--allow-unknown")
+	if _, err := os.Stat(toks); err == nil {
+		t.Fatalf("token file %s written; tokens belong in the ledger", toks)
+	}
+	if st, err := os.Stat(db); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("ledger: %v, mode %v; want 0600", err, st.Mode().Perm())
 	}
 
 	srv := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--shutdown-grace", "20s")

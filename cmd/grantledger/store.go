@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/grantledger/grantledger/adapters/ledger"
@@ -28,10 +31,18 @@ func (a *app) spec() string {
 	return "sqlite:" + defaultDB
 }
 
-// open opens the chosen store once.
+// open opens the chosen store once. An embedded ledger file that does not
+// exist is refused (exit 1, naming the path) unless the command writes and
+// said so with a.mayCreate: a mistyped --db must not yield an empty ledger
+// that verifies clean.
 func (a *app) open(ctx context.Context) (domain.EventStore, error) {
 	if a.store != nil {
 		return a.store, nil
+	}
+	if !a.mayCreate {
+		if err := ledgerMustExist(a.spec()); err != nil {
+			return nil, err
+		}
 	}
 	s, err := openStore(ctx, a.spec())
 	if err != nil {
@@ -41,11 +52,21 @@ func (a *app) open(ctx context.Context) (domain.EventStore, error) {
 	return s, nil
 }
 
-// service opens the store and returns a ledger service over it.
+// service opens the store and returns a ledger service over it. Only
+// commands that write use it, so it may create the ledger.
 func (a *app) service(ctx context.Context) (*ledger.Service, error) {
+	a.mayCreate = true
 	s, err := a.open(ctx)
 	if err != nil {
 		return nil, err
+	}
+	// A store that opened read-only (a read-only file system or folder, a
+	// full disk) refuses every append: say so once, before any line,
+	// rather than once per line.
+	if ro, ok := s.(interface{ ReadOnlyError() error }); ok {
+		if err := ro.ReadOnlyError(); err != nil {
+			return nil, fmt.Errorf("%w (this command writes, so it stopped before reading any input)", err)
+		}
 	}
 	return ledger.New(s, ledger.Options{Clock: a.now}), nil
 }
@@ -71,6 +92,23 @@ func openStore(ctx context.Context, spec string) (domain.EventStore, error) {
 		return nil, usagef("store %q: unknown kind; use sqlite:PATH or esdb://host:2113", spec)
 	}
 	return openSQLite(spec)
+}
+
+// ledgerMustExist refuses the spec of an embedded ledger whose file does
+// not exist. Other stores (EventStoreDB, memory) have no file to mistype.
+func ledgerMustExist(spec string) error {
+	switch {
+	case spec == "mem:", strings.Contains(spec, "://"):
+		return nil
+	}
+	path := strings.TrimPrefix(spec, "sqlite:")
+	if path == "" {
+		return nil // openSQLite says what is wrong
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no ledger at %s: this command only reads and does not create one (check --db, --store, GRANTLEDGER_DB and GRANTLEDGER_STORE; apply, import, demo, serve or token create start a new ledger)", path)
+	}
+	return nil
 }
 
 func openSQLite(path string) (domain.EventStore, error) {

@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
+	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
 
 func cmdToken(ctx context.Context, a *app, args []string) error {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-		fmt.Fprintln(a.stderr, "Usage: grantledger token create|list|revoke [flags]\n\nManages the API tokens of serve. 'grantledger token create --help' for the flags.")
+		fmt.Fprintln(a.stderr, "Usage: grantledger token create|list|revoke [flags]\n\nManages the API tokens of serve, kept in the ledger. 'grantledger token create --help' for the flags.")
 		return nil
 	}
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
@@ -17,50 +23,149 @@ func cmdToken(ctx context.Context, a *app, args []string) error {
 	}
 	sub, args := args[0], args[1:]
 	fs := a.flags("token "+sub, "", `
-Manages the API tokens of 'grantledger serve'. The token file keeps only
-each token's SHA-256 and is created with mode 0600. 'create' prints the new
-token once; keep it, it cannot be shown again.
+Manages the API tokens of 'grantledger serve'. Tokens are kept in the
+ledger itself (the stream `+domain.TokenStream+`: the same file or
+EventStoreDB as --db or --store), each as its SHA-256 only; every running
+server sees a new or revoked token within a second. Creation and
+revocation are events of the audit trail, with the actor and the time.
+'create' prints the new token once; keep it, it cannot be shown again.
+A token file of an older version (--tokens) is moved into the ledger the
+first time a token is created or revoked, then renamed.
   grantledger token create --role funder --name officer@ministry --funder "Ministry"
-  grantledger token create --role grantee --name accountant --grantee "NGO"
+  grantledger token create --role grantee --name accountant --grantee "NGO" --expires 90d
   grantledger token create --role auditor --name auditor
   grantledger token list
   grantledger token revoke ID`)
-	tokens := fs.String("tokens", "", "token file (default $GRANTLEDGER_TOKENS, else "+defaultTokens+")")
+	tokens := fs.String("tokens", "", "token file of an older version to move into the ledger (default $GRANTLEDGER_TOKENS, else "+defaultTokens+")")
 	role := fs.String("role", "", "funder, grantee, auditor or admin")
 	name := fs.String("name", "", "who holds the token; written as the actor of every event they cause")
-	funder := fs.String("funder", "", "the funder a funder token acts for")
-	grantee := fs.String("grantee", "", "the grantee a grantee token acts for")
+	funder := fs.String("funder", "", "the funder a funder token acts for (an agreement must name it, unless --allow-unknown)")
+	grantee := fs.String("grantee", "", "the grantee a grantee token acts for (an agreement must name it, unless --allow-unknown)")
+	expires := fs.String("expires", "", "the token stops working after this: a duration such as 90d or 12h, or a date YYYY-MM-DD (default: never)")
+	allowUnknown := fs.Bool("allow-unknown", false, "create a funder or grantee token for an organisation no agreement names yet")
+	actor := fs.String("actor", "", "who creates or revokes, as the audit trail records it (default cli:$USER)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	tok, err := httpapi.OpenTokens(a.tokensPath(*tokens))
+	if *actor == "" {
+		*actor = "cli:" + a.getenv("USER")
+		if *actor == "cli:" {
+			*actor = "cli"
+		}
+	}
+	if sub == "create" {
+		a.mayCreate = true
+	}
+	store, err := a.open(ctx)
 	if err != nil {
 		return err
+	}
+	tok, err := httpapi.OpenTokenStore(ctx, store, httpapi.TokenOptions{Now: a.now, Orgs: func(ctx context.Context) ([]string, []string, error) {
+		return a.organisations(ctx)
+	}})
+	if err != nil {
+		return err
+	}
+	legacy := a.tokensPath(*tokens)
+	if sub != "list" {
+		n, err := tok.MoveIn(ctx, legacy, *actor+" (moved in)")
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			fmt.Fprintf(a.stderr, "moved %d tokens from %s into the ledger %s; the file was renamed %s%s and is no longer read\n", n, legacy, a.spec(), legacy, httpapi.MovedSuffix)
+		}
 	}
 	switch sub {
 	case "create":
 		if fs.NArg() != 0 {
 			return usagef("token create takes no arguments")
 		}
-		t, rec, err := tok.Create(httpapi.Principal{Name: *name, Role: *role, Funder: *funder, Grantee: *grantee})
+		var exp time.Time
+		if *expires != "" {
+			if exp, err = parseExpiry(*expires, a.now()); err != nil {
+				return usagef("--expires: %v", err)
+			}
+		}
+		t, rec, err := tok.CreateWith(ctx, httpapi.Principal{Name: *name, Role: *role, Funder: *funder, Grantee: *grantee},
+			httpapi.CreateOptions{Actor: *actor, Expires: exp, AllowUnknown: *allowUnknown})
+		if errors.Is(err, httpapi.ErrUnknownOrg) {
+			return fmt.Errorf("token create: %v (--allow-unknown)", err)
+		}
+		if err != nil && strings.HasPrefix(err.Error(), "tokens:") {
+			return err
+		}
 		if err != nil {
 			return usagef("token create: %v", err)
 		}
 		fmt.Fprintln(a.stdout, t)
-		fmt.Fprintf(a.stderr, "token %s for %s (%s) saved as a hash in %s; this is the only time it is shown\n", rec.TokenID, rec.Name, rec.Role, a.tokensPath(*tokens))
+		until := ""
+		if !rec.Expires.IsZero() {
+			until = ", valid until " + rec.Expires.Format(time.RFC3339)
+		}
+		fmt.Fprintf(a.stderr, "token %s for %s (%s)%s saved as a hash in the ledger %s; this is the only time it is shown\n", rec.TokenID, rec.Name, rec.Role, until, a.spec())
 	case "list":
+		if n, _ := tokenFileWaiting(legacy); n {
+			fmt.Fprintf(a.stderr, "note: the token file %s is not read; 'token create' or 'serve' moves it into the ledger\n", legacy)
+		}
 		for _, r := range tok.List() {
 			scope := r.Funder + r.Grantee
-			fmt.Fprintf(a.stdout, "%s  %-8s %-30s %s  created %s\n", r.TokenID, r.Role, r.Name, scope, r.Created.Format("2006-01-02"))
+			exp := ""
+			if !r.Expires.IsZero() {
+				exp = "  expires " + r.Expires.Format("2006-01-02")
+				if !a.now().Before(r.Expires) {
+					exp = "  EXPIRED " + r.Expires.Format("2006-01-02")
+				}
+			}
+			fmt.Fprintf(a.stdout, "%s  %-8s %-30s %s  created %s%s\n", r.TokenID, r.Role, r.Name, scope, r.Created.Format("2006-01-02"), exp)
 		}
 	case "revoke":
 		if fs.NArg() != 1 {
 			return usagef("token revoke needs the token ID (see 'grantledger token list')")
 		}
-		if err := tok.Revoke(fs.Arg(0)); err != nil {
+		if err := tok.RevokeWith(ctx, fs.Arg(0), *actor); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "revoked %s\n", fs.Arg(0))
+		fmt.Fprintf(a.stdout, "revoked %s; every running server refuses it within a second\n", fs.Arg(0))
 	}
 	return nil
+}
+
+// parseExpiry reads --expires: Nd (days), a Go duration (12h, 90m), or a
+// date (the token works until the start of that day, UTC).
+func parseExpiry(s string, now time.Time) (time.Time, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 1 || n > 3660 {
+			return time.Time{}, fmt.Errorf("%q: days must be a whole number from 1 to 3660", s)
+		}
+		return now.Add(time.Duration(n) * 24 * time.Hour), nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		if d <= 0 {
+			return time.Time{}, fmt.Errorf("%q is not in the future", s)
+		}
+		return now.Add(d), nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		if !t.After(now) {
+			return time.Time{}, fmt.Errorf("%s is not in the future", s)
+		}
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q: use days (90d), a duration (12h) or a date (2027-03-01)", s)
+}
+
+// organisations lists the funders and grantees the ledger's agreements
+// name, for the unknown-organisation check of token create.
+func (a *app) organisations(ctx context.Context) (funders, grantees []string, err error) {
+	rm, err := a.readModel(ctx, time.Time{})
+	if err != nil {
+		return nil, nil, err
+	}
+	rm.View(func(l *projections.Ledger) error {
+		funders, grantees = projections.Organisations(l)
+		return nil
+	})
+	return funders, grantees, nil
 }
