@@ -111,6 +111,7 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 			// Background: the rollback must run even when ctx is done.
 			s.wst.rollback.ExecContext(context.Background())
 			clear(s.revs)
+			s.tree = nil
 			err = classify(err)
 		}
 	}()
@@ -141,6 +142,7 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 			// events: undo them all.
 			s.wst.rollback.ExecContext(context.Background())
 			clear(s.revs)
+			s.tree = nil
 			out[i].Err = reqErr
 			return nil
 		}
@@ -171,6 +173,7 @@ func (s *Store) checkDataVersion(ctx context.Context) error {
 	}
 	if v != s.dataVer {
 		clear(s.revs)
+		s.tree = nil
 		s.dataVer = v
 	}
 	return nil
@@ -270,6 +273,9 @@ func (s *Store) appendOne(ctx context.Context, r domain.AppendRequest, now int64
 		}
 		return res, fmt.Errorf("append %s: event %s is already in the stream at %s and this append is not an identical retry; nothing was written: %w",
 			r.Stream, e.ID, rev, domain.ErrDuplicate), nil
+	}
+	if err := s.appendLeaves(ctx, r.Stream, actual+1, r.Events, now, last); err != nil {
+		return res, nil, err
 	}
 	if savepoint {
 		if _, err := s.wst.release.ExecContext(ctx); err != nil {

@@ -77,6 +77,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -85,7 +86,10 @@ import (
 // keeping it cost a random B-tree insert per event (about half the time of
 // an append) and an exact expected revision already tells a retry by its
 // place in the stream. Version 1 files are read and written as they are.
-const schemaVersion = 2
+// Version 3 added the Merkle tree (see tree.go); a version 1 or 2 file
+// gets it, and becomes version 3, the first time it is opened writable
+// (version 1 files keep their second index).
+const schemaVersion = 3
 
 // oldestSchema is the oldest schema version this package opens.
 const oldestSchema = 1
@@ -113,7 +117,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
 	blob        BLOB    NOT NULL,
 	saved       INTEGER NOT NULL
 );
-PRAGMA user_version = 2;
+` + treeSchema + `
+PRAGMA user_version = 3;
 `
 
 // Store is the embedded SQLite event store. It is safe for concurrent use.
@@ -135,6 +140,11 @@ type Store struct {
 
 	rst readStmts
 
+	hasTree bool            // the file has the tree tables (version 3)
+	tst     treeStmts       // tree statements on the writer
+	tree    *merkle.Builder // the writer's view of the tree; nil until loaded
+	treeP   TreeProgress
+
 	nmu     sync.Mutex
 	changed chan struct{} // closed and replaced after every commit that wrote events
 	done    chan struct{} // closed by Close
@@ -154,6 +164,7 @@ type options struct {
 	poll     time.Duration
 	now      func() time.Time
 	driver   string
+	progress TreeProgress
 }
 
 // ReadOnly opens the file for reading only: reads and subscriptions work,
@@ -261,7 +272,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 
 func newStore(abs string, o options) *Store {
 	return &Store{
-		path: abs, poll: o.poll, now: o.now,
+		path: abs, poll: o.poll, now: o.now, treeP: o.progress,
 		revs: map[string]int64{}, changed: make(chan struct{}), done: make(chan struct{}),
 	}
 }
@@ -272,6 +283,8 @@ func (s *Store) closeDB() {
 	s.rst = readStmts{}
 	s.wst.close()
 	s.wst = writeStmts{}
+	s.tst.close()
+	s.tst = treeStmts{}
 	if s.w != nil {
 		s.w.Close()
 		s.w = nil
@@ -331,8 +344,16 @@ func (s *Store) openWritable(driverName string) error {
 		if _, err := w.ExecContext(ctx, schema); err != nil {
 			return fmt.Errorf("create tables: %w", err)
 		}
+	case v < 3:
+		if err := s.upgradeToTree(ctx, w, s.treeP); err != nil {
+			return err
+		}
 	}
+	s.hasTree = true
 	if err := s.wst.prepare(ctx, w); err != nil {
+		return err
+	}
+	if err := s.tst.prepare(ctx, w); err != nil {
 		return err
 	}
 	return s.rst.prepare(ctx, s.db)
@@ -353,6 +374,7 @@ func (s *Store) Close() error {
 		s.rst.close()
 		if s.w != nil {
 			s.wst.close()
+			s.tst.close()
 			err = s.w.Close()
 		}
 		if cerr := s.db.Close(); err == nil {

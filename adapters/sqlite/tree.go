@@ -1,0 +1,325 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/grantledger/grantledger/adapters/merkle"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// The Merkle log (schema version 3).
+//
+//	tree(idx INTEGER PRIMARY KEY, hash BLOB(32))   the stored hashes of the
+//	    RFC 6962 tree over every event in pos order, numbered as
+//	    golang.org/x/mod/sumdb/tlog numbers them (StoredHashIndex); leaf i
+//	    is the event at pos i+1. Append-only, like events.
+//	log_info(sealed INTEGER)   for a file that had events before it had a
+//	    tree: how many it had when the tree was built on first open.
+//
+// Every append writes its events' stored hashes in the same transaction
+// as the events, so the tree and the events commit or roll back together.
+const treeSchema = `
+CREATE TABLE IF NOT EXISTS tree (
+	idx  INTEGER PRIMARY KEY,
+	hash BLOB    NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS tree_no_update BEFORE UPDATE ON tree
+BEGIN SELECT RAISE(ABORT, 'grantledger tree is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS tree_no_delete BEFORE DELETE ON tree
+BEGIN SELECT RAISE(ABORT, 'grantledger tree is append-only: DELETE refused'); END;
+CREATE TABLE IF NOT EXISTS log_info (
+	sealed INTEGER NOT NULL
+);
+`
+
+var (
+	_ merkle.Log = (*Store)(nil)
+)
+
+// treeStmts are prepared on the writer connection.
+type treeStmts struct {
+	max, get, ins *sql.Stmt
+}
+
+func (t *treeStmts) prepare(ctx context.Context, c *sql.Conn) error {
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&t.max, "SELECT COALESCE(MAX(idx), -1) FROM tree"},
+		{&t.get, "SELECT hash FROM tree WHERE idx = ?"},
+		{&t.ins, "INSERT INTO tree (idx, hash) VALUES (?, ?)"},
+	} {
+		st, err := c.PrepareContext(ctx, p.q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", p.q, err)
+		}
+		*p.st = st
+	}
+	return nil
+}
+
+func (t *treeStmts) close() {
+	for _, st := range []*sql.Stmt{t.max, t.get, t.ins} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// TreeProgress is told how far building the tree of an older file has
+// come: done of total events.
+type TreeProgress func(done, total int64)
+
+// WithTreeProgress sets what is told, while a file written before schema
+// version 3 gets its tree on first open, how far that has come.
+func WithTreeProgress(f TreeProgress) Option { return func(o *options) { o.progress = f } }
+
+// upgradeToTree gives a file of schema version 1 or 2 its tree: the stored
+// hashes of every event already there, and log_info.sealed, in one
+// transaction. The file is then at version 3.
+func (s *Store) upgradeToTree(ctx context.Context, w *sql.Conn, progress TreeProgress) (err error) {
+	if _, err := w.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("build the Merkle tree: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			w.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	if _, err := w.ExecContext(ctx, treeSchema); err != nil {
+		return fmt.Errorf("build the Merkle tree: create tables: %w", err)
+	}
+	var total int64
+	if err := w.QueryRowContext(ctx, "SELECT COUNT(*) FROM events").Scan(&total); err != nil {
+		return fmt.Errorf("build the Merkle tree: count events: %w", err)
+	}
+	ins, err := w.PrepareContext(ctx, "INSERT INTO tree (idx, hash) VALUES (?, ?)")
+	if err != nil {
+		return fmt.Errorf("build the Merkle tree: %w", err)
+	}
+	defer ins.Close()
+	b := merkle.NewBuilder(0, nil)
+	var last int64
+	const chunk = 8192
+	for {
+		rows, err := w.QueryContext(ctx, "SELECT "+cols+" FROM events WHERE pos > ? ORDER BY pos LIMIT ?", last, chunk)
+		if err != nil {
+			return fmt.Errorf("build the Merkle tree: read after position %d: %w", last, err)
+		}
+		evs, err := scanEvents(rows, chunk)
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("build the Merkle tree: read after position %d: %w", last, err)
+		}
+		if len(evs) == 0 {
+			break
+		}
+		for _, e := range evs {
+			if int64(e.Position.Commit) != b.Size()+1 {
+				return fmt.Errorf("build the Merkle tree: the event after position %d is at position %d: the events table has a gap, so events were deleted; "+
+					"the tree was not built and the file was left at its old schema", b.Size(), e.Position.Commit)
+			}
+			if err := s.storeLeaf(ctx, ins, b, merkle.LeafHash(e)); err != nil {
+				return fmt.Errorf("build the Merkle tree: %w", err)
+			}
+		}
+		last = int64(evs[len(evs)-1].Position.Commit)
+		if progress != nil {
+			progress(b.Size(), total)
+		}
+	}
+	if _, err := w.ExecContext(ctx, "INSERT INTO log_info (sealed) VALUES (?)", b.Size()); err != nil {
+		return fmt.Errorf("build the Merkle tree: %w", err)
+	}
+	if _, err := w.ExecContext(ctx, "PRAGMA user_version = 3"); err != nil {
+		return fmt.Errorf("build the Merkle tree: set schema version: %w", err)
+	}
+	if _, err := w.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+		return fmt.Errorf("build the Merkle tree: commit: %w", err)
+	}
+	return nil
+}
+
+// storeLeaf adds one leaf to b and inserts the hashes to store for it.
+func (s *Store) storeLeaf(ctx context.Context, ins *sql.Stmt, b *merkle.Builder, leaf merkle.Hash) error {
+	n := b.Size()
+	hs, err := b.Add(leaf)
+	if err != nil {
+		return err
+	}
+	at := tlog.StoredHashIndex(0, n)
+	for i, h := range hs {
+		if _, err := ins.ExecContext(ctx, at+int64(i), h[:]); err != nil {
+			return fmt.Errorf("store tree hash %d of leaf %d: %w", at+int64(i), n, err)
+		}
+	}
+	return nil
+}
+
+// treeBuilder returns the writer's builder, loading the tree's size from
+// the file when it is not known (after open, a rollback, or a commit by
+// another process). Called inside the write transaction.
+func (s *Store) treeBuilder(ctx context.Context) (*merkle.Builder, error) {
+	if s.tree != nil {
+		return s.tree, nil
+	}
+	var max int64
+	if err := s.tst.max.QueryRowContext(ctx).Scan(&max); err != nil {
+		return nil, fmt.Errorf("read the tree's size: %w", err)
+	}
+	n, ok := merkle.SizeFromStoredCount(max + 1)
+	if !ok {
+		return nil, domain.Errorf(domain.ETampered, "the Merkle tree table ends at stored hash %d, which no tree size ends at: rows were added or removed by hand; nothing was written", max)
+	}
+	s.tree = merkle.NewBuilder(n, tlog.HashReaderFunc(func(idx []int64) ([]merkle.Hash, error) {
+		out := make([]merkle.Hash, len(idx))
+		for i, x := range idx {
+			var b []byte
+			if err := s.tst.get.QueryRowContext(context.Background(), x).Scan(&b); err != nil {
+				return nil, fmt.Errorf("read tree hash %d: %w", x, err)
+			}
+			if len(b) != len(out[i]) {
+				return nil, fmt.Errorf("tree hash %d has %d bytes, want %d", x, len(b), len(out[i]))
+			}
+			copy(out[i][:], b)
+		}
+		return out, nil
+	}))
+	return s.tree, nil
+}
+
+// appendLeaves adds the leaves of events just inserted, whose last is at
+// position last, to the tree, in the open write transaction.
+func (s *Store) appendLeaves(ctx context.Context, stream string, first int64, events []domain.EventData, now int64, last int64) error {
+	b, err := s.treeBuilder(ctx)
+	if err != nil {
+		return err
+	}
+	if want := last - int64(len(events)); b.Size() != want {
+		return domain.Errorf(domain.ETampered, "the Merkle tree has %d leaves but the events before this append end at position %d: the tree and the events disagree; nothing was written", b.Size(), want)
+	}
+	created := time.Unix(0, now).UTC()
+	for i := range events {
+		e := &events[i]
+		meta, data := e.Metadata, e.Data
+		if meta == nil {
+			meta = []byte{}
+		}
+		if data == nil {
+			data = []byte{}
+		}
+		leaf := merkle.LeafHash(domain.RecordedEvent{Stream: stream, Revision: uint64(first + int64(i)), ID: e.ID, Type: e.Type, Data: data, Metadata: meta, Created: created})
+		if err := s.storeLeaf(ctx, s.tst.ins, b, leaf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TreeSize implements merkle.Log: the number of leaves of the stored tree.
+func (s *Store) TreeSize(ctx context.Context) (int64, error) {
+	if !s.hasTree {
+		return 0, s.noTreeError()
+	}
+	var max int64
+	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(idx), -1) FROM tree").Scan(&max); err != nil {
+		return 0, fmt.Errorf("read the tree's size: %w", err)
+	}
+	n, ok := merkle.SizeFromStoredCount(max + 1)
+	if !ok {
+		return 0, domain.Errorf(domain.ETampered, "the Merkle tree table ends at stored hash %d, which no tree size ends at: rows were added or removed by hand", max)
+	}
+	return n, nil
+}
+
+// ReadTreeHashes implements merkle.Log.
+func (s *Store) ReadTreeHashes(ctx context.Context, indexes []int64) ([]merkle.Hash, error) {
+	if !s.hasTree {
+		return nil, s.noTreeError()
+	}
+	out := make([]merkle.Hash, len(indexes))
+	for i, x := range indexes {
+		var b []byte
+		err := s.db.QueryRowContext(ctx, "SELECT hash FROM tree WHERE idx = ?", x).Scan(&b)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("tree hash %d is missing", x)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read tree hash %d: %w", x, err)
+		}
+		if len(b) != len(out[i]) {
+			return nil, fmt.Errorf("tree hash %d has %d bytes, want %d", x, len(b), len(out[i]))
+		}
+		copy(out[i][:], b)
+	}
+	return out, nil
+}
+
+// ReadTreeRange calls fn with every stored hash from index from on, in
+// order, until fn returns false or the table ends.
+func (s *Store) ReadTreeRange(ctx context.Context, from int64, fn func(idx int64, h merkle.Hash) bool) error {
+	if !s.hasTree {
+		return s.noTreeError()
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT idx, hash FROM tree WHERE idx >= ? ORDER BY idx", from)
+	if err != nil {
+		return fmt.Errorf("read the tree: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var b sql.RawBytes
+		if err := rows.Scan(&idx, &b); err != nil {
+			return fmt.Errorf("read the tree: %w", err)
+		}
+		var h merkle.Hash
+		if len(b) != len(h) {
+			return domain.Errorf(domain.ETampered, "tree hash %d has %d bytes, want %d", idx, len(b), len(h))
+		}
+		copy(h[:], b)
+		if !fn(idx, h) {
+			return nil
+		}
+	}
+	return rows.Err()
+}
+
+// Sealed implements the optional part of merkle.Log: how many events the
+// file held when its tree was first built (0 for a file that always had
+// one).
+func (s *Store) Sealed(ctx context.Context) (int64, error) {
+	if !s.hasTree {
+		return 0, s.noTreeError()
+	}
+	var n int64
+	err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(sealed), 0) FROM log_info").Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("read log_info: %w", err)
+	}
+	return n, nil
+}
+
+// LeafIndex implements the optional part of merkle.Log: the leaf index of
+// an event (its position minus one).
+func (s *Store) LeafIndex(ctx context.Context, id [16]byte) (int64, error) {
+	var pos int64
+	err := s.db.QueryRowContext(ctx, "SELECT pos FROM events WHERE event_id = ?", id[:]).Scan(&pos)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("no event with id %x: %w", id, domain.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("look up event %x: %w", id, err)
+	}
+	return pos - 1, nil
+}
+
+func (s *Store) noTreeError() error {
+	return domain.Errorf(domain.EUnavailable, "the ledger file %s was written before it kept a Merkle tree and is open read-only, so the tree could not be built; open it once writable (any command such as verify) to build it", s.path)
+}
