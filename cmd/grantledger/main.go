@@ -24,7 +24,7 @@ const (
 	exitOK       = 0
 	exitFailure  = 1 // a command was refused, or something failed
 	exitUsage    = 2 // wrong flags or arguments
-	exitTampered = 3 // verify found a broken hash chain
+	exitTampered = 3 // verify found a broken hash chain or Merkle log, or a proof does not hold
 	exitFindings = 4 // summaries: some agreement has findings
 )
 
@@ -48,7 +48,11 @@ func commands() []command {
 		{"demo", "load the seed scenarios into a fresh ledger and print their yearly reports", cmdDemo},
 		{"apply", "apply commands from a JSONL file (or - for stdin), one command per line", cmdApply},
 		{"history", "list every event of an agreement in order", cmdHistory},
-		{"verify", "recompute every hash chain and name the first broken event", cmdVerify},
+		{"verify", "recompute every hash chain and the Merkle log, check signed checkpoints, name the first broken event", cmdVerify},
+		{"key", "key generate --out FILE: make the Ed25519 key that signs checkpoints", cmdKey},
+		{"checkpoint", "print (and keep) a signed checkpoint of the Merkle log: size and root hash", cmdCheckpoint},
+		{"prove", "prove an event is in a signed checkpoint, or that the log extends an older one", cmdProve},
+		{"verify-proof", "check a proof offline with the verifier key alone", cmdVerifyProof},
 		{"commands", "list the command types that apply accepts, with their fields", cmdCommands},
 		{"migrate", "copy every event to another store (e.g. to EventStoreDB) and verify the copy", cmdMigrate},
 		{"export", "write agreements as an hledger journal or IATI 2.03 XML", cmdExport},
