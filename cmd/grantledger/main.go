@@ -80,6 +80,9 @@ type app struct {
 	store     domain.EventStore
 }
 
+// testClock, when set (by tests only), is the clock of every command.
+var testClock func() time.Time
+
 // usageError marks an error in how the program was called (exit 2).
 type usageError struct{ msg string }
 
@@ -97,6 +100,9 @@ func (e exitError) Error() string { return e.msg }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, getenv: os.Getenv}
+	if testClock != nil {
+		a.now = testClock
+	}
 	defer a.close()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {

@@ -97,6 +97,15 @@ Exit 3 names the first bad stream, leaf or checkpoint.`)
 				fmt.Fprintf(a.stdout, "checkpoint %s size %d: FAILED: %s\n", c.Checkpoint.Origin, c.Checkpoint.Size, c.Problem)
 			}
 		}
+		var newest int64 = -1
+		for _, c := range lres.Checkpoints {
+			newest = max(newest, c.Checkpoint.Size)
+		}
+		if newest >= 0 && lres.Events > newest {
+			n := lres.Events - newest
+			fmt.Fprintf(a.stdout, "%s after the newest checkpoint (size %d) %s covered by no checkpoint: nothing proves they were not added by someone else\n",
+				count(int(n), "event", "events"), newest, map[bool]string{true: "is", false: "are"}[n == 1])
+		}
 		sealed := ""
 		if lres.Sealed > 0 {
 			sealed = fmt.Sprintf(" (the first %d events were written before the ledger kept the log: they are attested from then on only)", lres.Sealed)
