@@ -75,6 +75,9 @@ type Options struct {
 	// Decoder overrides the event decoder (default projections.NewDecoder
 	// over Registry); benchmarks compare decoders with it.
 	Decoder *projections.Decoder
+	// Warn, if set, is told why a snapshot was refused (it was not folded
+	// from the store's Merkle log) before the read model is rebuilt.
+	Warn func(msg string)
 }
 
 // Runner feeds one projections.Ledger from a store. Its methods are safe for
@@ -90,6 +93,15 @@ type Runner struct {
 	read      int
 	sinceSave int
 	restored  bool
+	refused   string // why the snapshot was refused, if it was
+}
+
+// SnapshotRefused says why the saved snapshot was refused ("" if it was
+// not): it was not folded from the store's Merkle log.
+func (r *Runner) SnapshotRefused() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.refused
 }
 
 // New returns a runner with an empty read model. Call Load to resume from
@@ -139,9 +151,16 @@ func (r *Runner) Load(ctx context.Context) error {
 		return nil
 	}
 	l := projections.NewLedger(time.Time{})
+	var refused string
+	var terr error
 	restore := func(pos domain.Position, blob []byte) bool {
+		inner, problem, err := checkTree(ctx, r.store, pos, blob)
+		if err != nil || problem != "" {
+			refused, terr = problem, err
+			return false
+		}
 		// UnmarshalBinary copies what it keeps of blob.
-		return l.UnmarshalBinary(blob) == nil && l.Position() == pos
+		return l.UnmarshalBinary(inner) == nil && l.Position() == pos
 	}
 	var ok, good bool
 	var err error
@@ -156,8 +175,19 @@ func (r *Runner) Load(ctx context.Context) error {
 		pos, blob, ok, err = r.snaps.LoadSnapshot(ctx, r.opts.SnapshotName)
 		good = ok && err == nil && restore(pos, blob)
 	}
+	if err == nil {
+		err = terr
+	}
 	if err != nil {
 		return fmt.Errorf("load read model: %w", err)
+	}
+	if refused != "" {
+		r.mu.Lock()
+		r.refused = fmt.Sprintf("snapshot %s refused: %s; the read model is rebuilt from the events", r.opts.SnapshotName, refused)
+		r.mu.Unlock()
+		if r.opts.Warn != nil {
+			r.opts.Warn(r.refused)
+		}
 	}
 	if !ok || !good {
 		return nil // none, unreadable or inconsistent: rebuild from the events
@@ -326,6 +356,9 @@ func (r *Runner) Save(ctx context.Context) error {
 	r.mu.Unlock()
 	if err != nil {
 		return err
+	}
+	if blob, err = bindTree(ctx, r.store, pos, blob); err != nil {
+		return fmt.Errorf("save read model at %s: %w", pos, err)
 	}
 	if err := r.snaps.SaveSnapshot(ctx, r.opts.SnapshotName, pos, blob); err != nil {
 		return fmt.Errorf("save read model at %s: %w", pos, err)

@@ -316,3 +316,59 @@ func TestForgedCheckpointRefused(t *testing.T) {
 var _ = fmt.Sprint
 
 func unixNano(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// TestForgedSnapshotRefused: the snapshots row of the ledger is replaced by
+// one folded from a falsified copy of it. report must not print the
+// copy's figures: it refuses the snapshot, says so, and folds the real
+// events; plain verify names the forged snapshot.
+func TestForgedSnapshotRefused(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "l.db")
+	if _, errs, code := runCLI(t, walkJSONL, "apply", "--db", db, "-"); code != 0 {
+		t.Fatal(errs)
+	}
+	report := func(path string) (string, string) {
+		out, errs, code := runCLI(t, "", "report", "--db", path, "--agreement", "DEMO-1", "--year", "1")
+		if code != 0 {
+			t.Fatalf("report %s: exit %d: %s", path, code, errs)
+		}
+		return out, errs
+	}
+	if out, _ := report(db); !strings.Contains(out, "9,250.40") {
+		t.Fatalf("report before: %s", out)
+	}
+	// The falsified copy, with its own snapshot.
+	copyPath := filepath.Join(dir, "copy.db")
+	b, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(copyPath, b, 0o600)
+	f := openForger(t, copyPath)
+	f.exec(`UPDATE events SET data = CAST(replace(CAST(data AS TEXT), '9250.40', '925.04') AS BLOB) WHERE type = 'SpendingRecorded'`)
+	f.rechain(domain.StreamFor("DEMO-1"))
+	f.rebuildTree()
+	f.close()
+	if out, _ := report(copyPath); !strings.Contains(out, "925.04") {
+		t.Fatalf("report of the falsified copy: %s", out)
+	}
+	f = openForger(t, db)
+	f.exec(`ATTACH DATABASE ? AS fake`, copyPath)
+	if n := f.exec(`UPDATE snapshots SET commit_pos = (SELECT commit_pos FROM fake.snapshots), prepare_pos = (SELECT prepare_pos FROM fake.snapshots), blob = (SELECT blob FROM fake.snapshots)`); n != 1 {
+		t.Fatalf("replaced %d snapshot rows", n)
+	}
+	f.close()
+	out, errs := report(db)
+	if strings.Contains(out, "925.04") || !strings.Contains(out, "9,250.40") || !strings.Contains(errs, "snapshot projections.ledger.v1 refused") {
+		t.Fatalf("report with the forged snapshot:\n%s\nstderr: %s", out, errs)
+	}
+	// The refused snapshot was replaced by the rebuilt one; put the
+	// forged one back to see plain verify name it.
+	f = openForger(t, db)
+	f.exec(`ATTACH DATABASE ? AS fake`, copyPath)
+	f.exec(`UPDATE snapshots SET commit_pos = (SELECT commit_pos FROM fake.snapshots), prepare_pos = (SELECT prepare_pos FROM fake.snapshots), blob = (SELECT blob FROM fake.snapshots)`)
+	f.close()
+	if out, errs, code := runCLI(t, "", "verify", "--db", db); code != exitTampered || !strings.Contains(out, "BAD SNAPSHOT") {
+		t.Fatalf("plain verify with the forged snapshot: exit %d\n%s%s", code, out, errs)
+	}
+}

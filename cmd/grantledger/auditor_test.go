@@ -148,4 +148,3 @@ func spendingID(t *testing.T, db, agreement string) uuid.UUID {
 }
 
 func hexString(s string) string { return hex.EncodeToString([]byte(s)) }
-

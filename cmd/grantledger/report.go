@@ -72,7 +72,7 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 	if err != nil {
 		return nil, err
 	}
-	opts := projector.Options{AsOf: asOf}
+	opts := projector.Options{AsOf: asOf, Warn: func(m string) { fmt.Fprintln(a.stderr, "grantledger: warning:", m) }}
 	if isTerminal(a.stderr) {
 		last := time.Time{}
 		opts.Progress = func(n int) {

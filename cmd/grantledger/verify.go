@@ -73,15 +73,21 @@ Exit 3 names the first bad stream, leaf or checkpoint.`)
 	if err != nil {
 		return err
 	}
-	ok := res.OK && lres.OK
+	_, snapProblem, legacy, err := projector.CheckSnapshot(ctx, store, "")
+	if err != nil {
+		return err
+	}
+	forged := snapProblem != "" && !legacy
+	ok := res.OK && lres.OK && !forged
 	if *asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		out := struct {
 			projections.Verification
-			OK  bool          `json:"ok"`
-			Log merkle.Result `json:"log"`
-		}{res, ok, lres}
+			OK       bool          `json:"ok"`
+			Log      merkle.Result `json:"log"`
+			Snapshot string        `json:"snapshot_problem,omitempty"`
+		}{res, ok, lres, snapProblem}
 		enc.Encode(out)
 	} else {
 		for _, b := range res.Breaks {
@@ -96,6 +102,11 @@ Exit 3 names the first bad stream, leaf or checkpoint.`)
 			} else {
 				fmt.Fprintf(a.stdout, "checkpoint %s size %d: FAILED: %s\n", c.Checkpoint.Origin, c.Checkpoint.Size, c.Problem)
 			}
+		}
+		if forged {
+			fmt.Fprintf(a.stdout, "BAD SNAPSHOT: the saved read model was not folded from this log: %s\n", snapProblem)
+		} else if snapProblem != "" {
+			fmt.Fprintf(a.stdout, "note: the saved read model %s; the next report rebuilds it\n", snapProblem)
 		}
 		var newest int64 = -1
 		for _, c := range lres.Checkpoints {
@@ -116,8 +127,10 @@ Exit 3 names the first bad stream, leaf or checkpoint.`)
 				count(res.Events, "event", "events"), count(res.Streams, "stream", "streams"), lres.Events, lres.Root, sealed)
 		case !res.OK:
 			fmt.Fprintf(a.stdout, "FAILED: %d of %d streams have a broken hash chain (%d events checked)\n", len(res.Breaks), res.Streams, res.Events)
-		default:
+		case !lres.OK:
 			fmt.Fprintf(a.stdout, "FAILED: every hash chain is intact (%d events) but the Merkle log does not match: see above\n", res.Events)
+		default:
+			fmt.Fprintf(a.stdout, "FAILED: the events and the Merkle log are intact (%d events) but the saved read model was not folded from them\n", res.Events)
 		}
 	}
 	if !res.OK {
@@ -126,6 +139,9 @@ Exit 3 names the first bad stream, leaf or checkpoint.`)
 	}
 	if b := lres.FirstBad; b != nil {
 		return exitError{code: exitTampered, msg: fmt.Sprintf("the Merkle log is broken: first at leaf %d (position %s): %s", b.Index, b.Position, b.Problem)}
+	}
+	if forged {
+		return exitError{code: exitTampered, msg: "the saved read model (snapshot) was not folded from this log: " + snapProblem}
 	}
 	for _, c := range lres.Checkpoints {
 		if !c.OK {
