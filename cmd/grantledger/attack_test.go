@@ -327,8 +327,8 @@ func TestForgedSnapshotRefused(t *testing.T) {
 	if _, errs, code := runCLI(t, walkJSONL, "apply", "--db", db, "-"); code != 0 {
 		t.Fatal(errs)
 	}
-	report := func(path string) (string, string) {
-		out, errs, code := runCLI(t, "", "report", "--db", path, "--agreement", "DEMO-1", "--year", "1")
+	report := func(path string, flags ...string) (string, string) {
+		out, errs, code := runCLI(t, "", append([]string{"report", "--db", path, "--agreement", "DEMO-1", "--year", "1"}, flags...)...)
 		if code != 0 {
 			t.Fatalf("report %s: exit %d: %s", path, code, errs)
 		}
@@ -349,12 +349,14 @@ func TestForgedSnapshotRefused(t *testing.T) {
 	f.rechain(domain.StreamFor("DEMO-1"))
 	f.rebuildTree()
 	f.close()
-	if out, _ := report(copyPath); !strings.Contains(out, "925.04") {
+	// (--no-verify: the copy's own verified point no longer matches its
+	// rewritten tree, and the forger wants its snapshot.)
+	if out, _ := report(copyPath, "--no-verify"); !strings.Contains(out, "925.04") {
 		t.Fatalf("report of the falsified copy: %s", out)
 	}
 	f = openForger(t, db)
 	f.exec(`ATTACH DATABASE ? AS fake`, copyPath)
-	if n := f.exec(`UPDATE snapshots SET commit_pos = (SELECT commit_pos FROM fake.snapshots), prepare_pos = (SELECT prepare_pos FROM fake.snapshots), blob = (SELECT blob FROM fake.snapshots)`); n != 1 {
+	if n := f.exec(`UPDATE snapshots SET commit_pos = (SELECT commit_pos FROM fake.snapshots WHERE name = 'projections.ledger.v1'), prepare_pos = (SELECT prepare_pos FROM fake.snapshots WHERE name = 'projections.ledger.v1'), blob = (SELECT blob FROM fake.snapshots WHERE name = 'projections.ledger.v1') WHERE name = 'projections.ledger.v1'`); n != 1 {
 		t.Fatalf("replaced %d snapshot rows", n)
 	}
 	f.close()
@@ -366,9 +368,91 @@ func TestForgedSnapshotRefused(t *testing.T) {
 	// forged one back to see plain verify name it.
 	f = openForger(t, db)
 	f.exec(`ATTACH DATABASE ? AS fake`, copyPath)
-	f.exec(`UPDATE snapshots SET commit_pos = (SELECT commit_pos FROM fake.snapshots), prepare_pos = (SELECT prepare_pos FROM fake.snapshots), blob = (SELECT blob FROM fake.snapshots)`)
+	f.exec(`UPDATE snapshots SET commit_pos = (SELECT commit_pos FROM fake.snapshots WHERE name = 'projections.ledger.v1'), prepare_pos = (SELECT prepare_pos FROM fake.snapshots WHERE name = 'projections.ledger.v1'), blob = (SELECT blob FROM fake.snapshots WHERE name = 'projections.ledger.v1') WHERE name = 'projections.ledger.v1'`)
 	f.close()
 	if out, errs, code := runCLI(t, "", "verify", "--db", db); code != exitTampered || !strings.Contains(out, "BAD SNAPSHOT") {
 		t.Fatalf("plain verify with the forged snapshot: exit %d\n%s%s", code, out, errs)
 	}
+}
+
+// TestReadsRefuseABrokenLog: report, reconcile, history, audit and
+// summaries check the log before they read, exit 3 on a break, and read
+// anyway only with --no-verify, saying so.
+func TestReadsRefuseABrokenLog(t *testing.T) {
+	edit := func(db string, rebuild bool) {
+		f := openForger(t, db)
+		f.exec(`UPDATE events SET data = CAST(replace(CAST(data AS TEXT), '9250.40', '925.04') AS BLOB) WHERE type = 'SpendingRecorded' AND stream = ?`, domain.StreamFor("DEMO-1"))
+		f.rechain(domain.StreamFor("DEMO-1"))
+		if rebuild {
+			f.rebuildTree()
+		}
+		f.close()
+	}
+	reads := [][]string{
+		{"report", "--agreement", "DEMO-1", "--year", "1"},
+		{"reconcile", "--year", "1"},
+		{"history", "--agreement", "DEMO-1"},
+		{"audit"},
+		{"summaries", "--year", "1", "--out", "SUMDIR"},
+	}
+	run := func(db string, read []string, extra ...string) (string, string, int) {
+		args := append([]string{read[0], "--db", db}, read[1:]...)
+		for i, a := range args {
+			if a == "SUMDIR" {
+				args[i] = filepath.Join(filepath.Dir(db), "summaries")
+			}
+		}
+		return runCLI(t, "", append(args, extra...)...)
+	}
+	t.Run("edited before any read", func(t *testing.T) {
+		db := filepath.Join(t.TempDir(), "l.db")
+		if _, errs, code := runCLI(t, walkJSONL, "apply", "--db", db, "-"); code != 0 {
+			t.Fatal(errs)
+		}
+		edit(db, false)
+		for _, r := range reads {
+			out, errs, code := run(db, r)
+			if code != exitTampered || strings.Contains(out, "925") {
+				t.Errorf("%s on an edited ledger: exit %d, want %d\n%s%s", r[0], code, exitTampered, out, errs)
+			}
+		}
+		out, errs, code := run(db, reads[0], "--no-verify")
+		if code != 0 || !strings.Contains(errs, "--no-verify: the Merkle log was NOT checked") || !strings.Contains(out, "925.04") {
+			t.Errorf("report --no-verify: exit %d\n%s%s", code, out, errs)
+		}
+	})
+	t.Run("edited after a read, tree rebuilt, checkpoint pinned", func(t *testing.T) {
+		dir := t.TempDir()
+		db := filepath.Join(dir, "l.db")
+		if _, errs, code := runCLI(t, walkJSONL, "apply", "--db", db, "-"); code != 0 {
+			t.Fatal(errs)
+		}
+		key := filepath.Join(dir, "k")
+		vkey, _, _ := runCLI(t, "", "key", "generate", "--out", key)
+		cps := filepath.Join(dir, "cps")
+		if _, errs, code := runCLI(t, "", "checkpoint", "--db", db, "--signing-key", key, "--dir", cps); code != 0 {
+			t.Fatal(errs)
+		}
+		if _, errs, code := run(db, reads[0]); code != 0 {
+			t.Fatal(errs)
+		}
+		// history shows events one by one: each must be its stored leaf.
+		edit(db, false)
+		if out, errs, code := run(db, reads[2]); code != exitTampered {
+			t.Fatalf("history after an edit: exit %d\n%s%s", code, out, errs)
+		}
+		// The attacker who read the code rewrites the tree and the verified
+		// point too; the checkpoint signed before is what still tells.
+		edit(db, true)
+		f := openForger(t, db)
+		f.exec(`DELETE FROM snapshots WHERE name = 'merkle.verified'`)
+		f.close()
+		t.Setenv("GRANTLEDGER_CHECKPOINT_DIR", cps)
+		t.Setenv("GRANTLEDGER_VERIFIER_KEY", strings.TrimSpace(vkey))
+		for _, r := range reads {
+			if out, errs, code := run(db, r); code != exitTampered || strings.Contains(out, "925") {
+				t.Errorf("%s with the signed checkpoint pinned: exit %d, want %d\n%s%s", r[0], code, exitTampered, out, errs)
+			}
+		}
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -78,6 +79,12 @@ type app struct {
 
 	storeSpec string
 	store     domain.EventStore
+
+	noVerify       bool               // --no-verify: reads do not check the Merkle log
+	warnedNoVerify bool               // the --no-verify warning was printed
+	verifiedAt     merkle.Verified    // the last point the log was checked to
+	checkedFrom    int64              // where the last check of the log started
+	state          *merkle.Checkpoint // the log state the read model was computed from
 }
 
 // testClock, when set (by tests only), is the clock of every command.

@@ -83,10 +83,22 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 		}
 		defer fmt.Fprint(a.stderr, "\r\033[K")
 	}
+	state, err := a.checkReads(ctx, store, false)
+	if err != nil {
+		return nil, err
+	}
 	r, err := projector.Open(ctx, store, opts)
 	if err != nil {
 		return nil, fmt.Errorf("bring the read model up to date: %w", err)
 	}
+	if !r.Restored() && state != nil && !a.noVerify && a.checkedFrom > 0 {
+		// The read model was folded from every event, not from a snapshot
+		// checked against the tree: check every leaf, not only the new.
+		if state, err = a.checkReads(ctx, store, true); err != nil {
+			return nil, err
+		}
+	}
+	a.state = state
 	return r, nil
 }
 
@@ -155,6 +167,7 @@ documented in docs/REPORTS.md.`)
 	year := fs.Int("year", 0, "implementation year, 1, 2, … (required)")
 	var rf reportFlags
 	rf.add(fs, strings.Join(yearFormats, ", "))
+	a.noVerifyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

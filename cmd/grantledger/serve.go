@@ -49,6 +49,7 @@ acknowledged command is durable.`)
 	logFormat := fs.String("log", "json", "log format on stderr: json or text")
 	lang := fs.String("lang", "en", "language of CSV/XLSX/HTML reports: en or lv")
 	allowBroken := fs.Bool("allow-broken-chain", false, "start even when verify finds a broken hash chain (reads only what is intact)")
+	a.noVerifyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -99,6 +100,13 @@ acknowledged command is durable.`)
 			return exitError{code: exitTampered, msg: msg + "; refusing to serve (run 'grantledger verify'; --allow-broken-chain serves anyway)"}
 		}
 		log.Error("serving a broken ledger because --allow-broken-chain was given", "problem", msg)
+	}
+	// The Merkle log, every leaf (serve folds every event at start).
+	if _, err := a.checkReads(ctx, raw, true); err != nil {
+		if !*allowBroken {
+			return fmt.Errorf("serve: refusing to start: %w", err)
+		}
+		log.Error("serving a ledger whose Merkle log is broken because --allow-broken-chain was given", "problem", err.Error())
 	}
 	svc := metrics.WrapService(ledger.New(store, ledger.Options{Clock: a.now}), m)
 	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now})

@@ -42,6 +42,7 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 	var rf reportFlags
 	fs.StringVar(&rf.asOf, "as-of", "", "as the ledger was recorded at this moment (RFC 3339)")
 	fs.StringVar(&rf.today, "today", "", "judge what is overdue against this date (default today)")
+	a.noVerifyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
