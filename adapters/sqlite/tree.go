@@ -15,10 +15,13 @@ import (
 
 // The Merkle log (schema version 3).
 //
-//	tree(idx INTEGER PRIMARY KEY, hash BLOB(32))   the stored hashes of the
-//	    RFC 6962 tree over every event in pos order, numbered as
-//	    golang.org/x/mod/sumdb/tlog numbers them (StoredHashIndex); leaf i
-//	    is the event at pos i+1. Append-only, like events.
+//	tree(idx INTEGER PRIMARY KEY, hash BLOB)   one row per leaf: leaf idx
+//	    is the event at pos idx+1, and hash holds, 32 bytes each, the
+//	    stored hashes of the RFC 6962 tree that appending that leaf
+//	    completes, as golang.org/x/mod/sumdb/tlog numbers them
+//	    (StoredHashIndex(0, idx), then one per level the leaf completes:
+//	    1 + the trailing ones of idx, two on average). One row per event
+//	    keeps the append to one more insert. Append-only, like events.
 //	log_info(sealed INTEGER)   for a file that had events before it had a
 //	    tree: how many it had when the tree was built on first open.
 //
@@ -53,7 +56,7 @@ func (t *treeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 		q  string
 	}{
 		{&t.max, "SELECT COALESCE(MAX(idx), -1) FROM tree"},
-		{&t.get, "SELECT hash FROM tree WHERE idx = ?"},
+		{&t.get, "SELECT hash FROM tree WHERE idx = ?"}, // idx is the leaf
 		{&t.ins, "INSERT INTO tree (idx, hash) VALUES (?, ?)"},
 	} {
 		st, err := c.PrepareContext(ctx, p.q)
@@ -154,11 +157,12 @@ func (s *Store) storeLeaf(ctx context.Context, ins *sql.Stmt, b *merkle.Builder,
 	if err != nil {
 		return err
 	}
-	at := tlog.StoredHashIndex(0, n)
-	for i, h := range hs {
-		if _, err := ins.ExecContext(ctx, at+int64(i), h[:]); err != nil {
-			return fmt.Errorf("store tree hash %d of leaf %d: %w", at+int64(i), n, err)
-		}
+	buf := make([]byte, 0, len(hs)*len(hs[0]))
+	for _, h := range hs {
+		buf = append(buf, h[:]...)
+	}
+	if _, err := ins.ExecContext(ctx, n, buf); err != nil {
+		return fmt.Errorf("store the tree hashes of leaf %d: %w", n, err)
 	}
 	return nil
 }
@@ -174,23 +178,12 @@ func (s *Store) treeBuilder(ctx context.Context) (*merkle.Builder, error) {
 	if err := s.tst.max.QueryRowContext(ctx).Scan(&max); err != nil {
 		return nil, fmt.Errorf("read the tree's size: %w", err)
 	}
-	n, ok := merkle.SizeFromStoredCount(max + 1)
-	if !ok {
-		return nil, domain.Errorf(domain.ETampered, "the Merkle tree table ends at stored hash %d, which no tree size ends at: rows were added or removed by hand; nothing was written", max)
-	}
-	s.tree = merkle.NewBuilder(n, tlog.HashReaderFunc(func(idx []int64) ([]merkle.Hash, error) {
-		out := make([]merkle.Hash, len(idx))
-		for i, x := range idx {
+	s.tree = merkle.NewBuilder(max+1, tlog.HashReaderFunc(func(idx []int64) ([]merkle.Hash, error) {
+		return readHashes(idx, func(leaf int64) ([]byte, error) {
 			var b []byte
-			if err := s.tst.get.QueryRowContext(context.Background(), x).Scan(&b); err != nil {
-				return nil, fmt.Errorf("read tree hash %d: %w", x, err)
-			}
-			if len(b) != len(out[i]) {
-				return nil, fmt.Errorf("tree hash %d has %d bytes, want %d", x, len(b), len(out[i]))
-			}
-			copy(out[i][:], b)
-		}
-		return out, nil
+			err := s.tst.get.QueryRowContext(context.Background(), leaf).Scan(&b)
+			return b, err
+		})
 	}))
 	return s.tree, nil
 }
@@ -232,11 +225,7 @@ func (s *Store) TreeSize(ctx context.Context) (int64, error) {
 	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(idx), -1) FROM tree").Scan(&max); err != nil {
 		return 0, fmt.Errorf("read the tree's size: %w", err)
 	}
-	n, ok := merkle.SizeFromStoredCount(max + 1)
-	if !ok {
-		return 0, domain.Errorf(domain.ETampered, "the Merkle tree table ends at stored hash %d, which no tree size ends at: rows were added or removed by hand", max)
-	}
-	return n, nil
+	return max + 1, nil
 }
 
 // ReadTreeHashes implements merkle.Log.
@@ -244,20 +233,32 @@ func (s *Store) ReadTreeHashes(ctx context.Context, indexes []int64) ([]merkle.H
 	if !s.hasTree {
 		return nil, s.noTreeError()
 	}
+	return readHashes(indexes, func(leaf int64) ([]byte, error) {
+		var b []byte
+		err := s.db.QueryRowContext(ctx, "SELECT hash FROM tree WHERE idx = ?", leaf).Scan(&b)
+		return b, err
+	})
+}
+
+// readHashes returns the stored hashes at indexes, reading the row of the
+// leaf that completed each with row.
+func readHashes(indexes []int64, row func(leaf int64) ([]byte, error)) ([]merkle.Hash, error) {
 	out := make([]merkle.Hash, len(indexes))
 	for i, x := range indexes {
-		var b []byte
-		err := s.db.QueryRowContext(ctx, "SELECT hash FROM tree WHERE idx = ?", x).Scan(&b)
+		level, k := tlog.SplitStoredHashIndex(x)
+		leaf := (k+1)<<uint(level) - 1 // appending this leaf completed the node
+		b, err := row(leaf)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("tree hash %d is missing", x)
+			return nil, fmt.Errorf("tree hash %d (leaf %d, level %d) is missing", x, leaf, level)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read tree hash %d: %w", x, err)
 		}
-		if len(b) != len(out[i]) {
-			return nil, fmt.Errorf("tree hash %d has %d bytes, want %d", x, len(b), len(out[i]))
+		h := out[i][:]
+		if len(b) < (level+1)*len(h) {
+			return nil, domain.Errorf(domain.ETampered, "the tree row of leaf %d has %d bytes, too few for its hash at level %d", leaf, len(b), level)
 		}
-		copy(out[i][:], b)
+		copy(h, b[level*len(h):])
 	}
 	return out, nil
 }
@@ -268,24 +269,37 @@ func (s *Store) ReadTreeRange(ctx context.Context, from int64, fn func(idx int64
 	if !s.hasTree {
 		return s.noTreeError()
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT idx, hash FROM tree WHERE idx >= ? ORDER BY idx", from)
+	level, k := tlog.SplitStoredHashIndex(from)
+	first := (k+1)<<uint(level) - 1
+	rows, err := s.db.QueryContext(ctx, "SELECT idx, hash FROM tree WHERE idx >= ? ORDER BY idx", first)
 	if err != nil {
 		return fmt.Errorf("read the tree: %w", err)
 	}
 	defer rows.Close()
+	next := first
 	for rows.Next() {
-		var idx int64
+		var leaf int64
 		var b sql.RawBytes
-		if err := rows.Scan(&idx, &b); err != nil {
+		if err := rows.Scan(&leaf, &b); err != nil {
 			return fmt.Errorf("read the tree: %w", err)
 		}
-		var h merkle.Hash
-		if len(b) != len(h) {
-			return domain.Errorf(domain.ETampered, "tree hash %d has %d bytes, want %d", idx, len(b), len(h))
+		if leaf != next {
+			return domain.Errorf(domain.ETampered, "the tree has no row for leaf %d (the next row is leaf %d): rows were removed", next, leaf)
 		}
-		copy(h[:], b)
-		if !fn(idx, h) {
-			return nil
+		next++
+		var h merkle.Hash
+		if len(b) == 0 || len(b)%len(h) != 0 {
+			return domain.Errorf(domain.ETampered, "the tree row of leaf %d has %d bytes, not a whole number of hashes", leaf, len(b))
+		}
+		at := tlog.StoredHashIndex(0, leaf)
+		for j := 0; j*len(h) < len(b); j++ {
+			if at+int64(j) < from {
+				continue
+			}
+			copy(h[:], b[j*len(h):])
+			if !fn(at+int64(j), h) {
+				return nil
+			}
 		}
 	}
 	return rows.Err()

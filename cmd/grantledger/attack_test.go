@@ -131,15 +131,19 @@ func (f *forger) rebuildTree() {
 		}
 		return out, nil
 	})
+	// One row per leaf: the stored hashes its append completes (see
+	// adapters/sqlite/tree.go).
 	for i, l := range leaves {
 		hs, err := tlog.StoredHashesForRecordHash(int64(i), l, r)
 		if err != nil {
 			f.t.Fatal(err)
 		}
 		all = append(all, hs...)
-	}
-	for i, h := range all {
-		f.exec(`INSERT INTO tree (idx, hash) VALUES (?, ?)`, i, h[:])
+		var row []byte
+		for _, h := range hs {
+			row = append(row, h[:]...)
+		}
+		f.exec(`INSERT INTO tree (idx, hash) VALUES (?, ?)`, i, row)
 	}
 }
 
