@@ -132,6 +132,21 @@ type InclusionProof struct {
 	Note       []string `json:"note,omitempty"`
 }
 
+// SignedCheckpoint is a checkpoint with its signed text ("" when unsigned).
+type SignedCheckpoint struct {
+	Checkpoint
+	Note string `json:"note,omitempty"`
+}
+
+// ConsistencyResponse is a consistency proof with both roots and the
+// signed checkpoint of the newer size.
+type ConsistencyResponse struct {
+	ConsistencyProof
+	FromRoot Hash   `json:"from_root"`
+	ToRoot   Hash   `json:"to_root"`
+	Note     string `json:"note,omitempty"`
+}
+
 // ConsistencyProof proves that the log at size To extends the log at size
 // From.
 type ConsistencyProof struct {

@@ -111,7 +111,7 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 			// Background: the rollback must run even when ctx is done.
 			s.wst.rollback.ExecContext(context.Background())
 			clear(s.revs)
-			s.tree = nil
+			s.tree, s.pendingTree = nil, s.pendingTree[:0]
 			err = classify(err)
 		}
 	}()
@@ -142,7 +142,7 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 			// events: undo them all.
 			s.wst.rollback.ExecContext(context.Background())
 			clear(s.revs)
-			s.tree = nil
+			s.tree, s.pendingTree = nil, s.pendingTree[:0]
 			out[i].Err = reqErr
 			return nil
 		}
@@ -154,6 +154,9 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 			failed[r.Stream] = true
 		}
 		wrote = wrote || (reqErr == nil && res.wrote)
+	}
+	if err := s.flushTree(ctx); err != nil {
+		return err
 	}
 	if _, err := s.wst.commit.ExecContext(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("commit: %w", err)

@@ -140,10 +140,11 @@ type Store struct {
 
 	rst readStmts
 
-	hasTree bool            // the file has the tree tables (version 3)
-	tst     treeStmts       // tree statements on the writer
-	tree    *merkle.Builder // the writer's view of the tree; nil until loaded
-	treeP   TreeProgress
+	hasTree     bool            // the file has the tree tables (version 3)
+	tst         treeStmts       // tree statements on the writer
+	tree        *merkle.Builder // the writer's view of the tree; nil until loaded
+	pendingTree []treeRow       // tree rows of this write transaction, not yet inserted
+	treeP       TreeProgress
 
 	nmu     sync.Mutex
 	changed chan struct{} // closed and replaced after every commit that wrote events

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -47,7 +48,7 @@ var (
 
 // treeStmts are prepared on the writer connection.
 type treeStmts struct {
-	max, get, ins *sql.Stmt
+	max, get, insChunk *sql.Stmt
 }
 
 func (t *treeStmts) prepare(ctx context.Context, c *sql.Conn) error {
@@ -57,7 +58,7 @@ func (t *treeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 	}{
 		{&t.max, "SELECT COALESCE(MAX(idx), -1) FROM tree"},
 		{&t.get, "SELECT hash FROM tree WHERE idx = ?"}, // idx is the leaf
-		{&t.ins, "INSERT INTO tree (idx, hash) VALUES (?, ?)"},
+		{&t.insChunk, "INSERT INTO tree (idx, hash) VALUES (?, ?)" + strings.Repeat(", (?, ?)", treeChunk-1)},
 	} {
 		st, err := c.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -69,7 +70,7 @@ func (t *treeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 }
 
 func (t *treeStmts) close() {
-	for _, st := range []*sql.Stmt{t.max, t.get, t.ins} {
+	for _, st := range []*sql.Stmt{t.max, t.get, t.insChunk} {
 		if st != nil {
 			st.Close()
 		}
@@ -103,12 +104,13 @@ func (s *Store) upgradeToTree(ctx context.Context, w *sql.Conn, progress TreePro
 	if err := w.QueryRowContext(ctx, "SELECT COUNT(*) FROM events").Scan(&total); err != nil {
 		return fmt.Errorf("build the Merkle tree: count events: %w", err)
 	}
-	ins, err := w.PrepareContext(ctx, "INSERT INTO tree (idx, hash) VALUES (?, ?)")
-	if err != nil {
-		return fmt.Errorf("build the Merkle tree: %w", err)
-	}
-	defer ins.Close()
 	b := merkle.NewBuilder(0, nil)
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
 	var last int64
 	const chunk = 8192
 	for {
@@ -124,14 +126,30 @@ func (s *Store) upgradeToTree(ctx context.Context, w *sql.Conn, progress TreePro
 		if len(evs) == 0 {
 			break
 		}
+		trows := make([]treeRow, 0, len(evs))
 		for _, e := range evs {
 			if int64(e.Position.Commit) != b.Size()+1 {
 				return fmt.Errorf("build the Merkle tree: the event after position %d is at position %d: the events table has a gap, so events were deleted; "+
 					"the tree was not built and the file was left at its old schema", b.Size(), e.Position.Commit)
 			}
-			if err := s.storeLeaf(ctx, ins, b, merkle.LeafHash(e)); err != nil {
+			n := b.Size()
+			hs, err := b.Add(merkle.LeafHash(e))
+			if err != nil {
 				return fmt.Errorf("build the Merkle tree: %w", err)
 			}
+			row := make([]byte, 0, len(hs)*len(hs[0]))
+			for _, h := range hs {
+				row = append(row, h[:]...)
+			}
+			trows = append(trows, treeRow{leaf: n, hash: row})
+		}
+		if full == nil {
+			if full, err = w.PrepareContext(ctx, "INSERT INTO tree (idx, hash) VALUES (?, ?)"+strings.Repeat(", (?, ?)", treeChunk-1)); err != nil {
+				return fmt.Errorf("build the Merkle tree: %w", err)
+			}
+		}
+		if err := insertTreeRows(ctx, w, full, trows); err != nil {
+			return fmt.Errorf("build the Merkle tree: %w", err)
 		}
 		last = int64(evs[len(evs)-1].Position.Commit)
 		if progress != nil {
@@ -146,23 +164,6 @@ func (s *Store) upgradeToTree(ctx context.Context, w *sql.Conn, progress TreePro
 	}
 	if _, err := w.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
 		return fmt.Errorf("build the Merkle tree: commit: %w", err)
-	}
-	return nil
-}
-
-// storeLeaf adds one leaf to b and inserts the hashes to store for it.
-func (s *Store) storeLeaf(ctx context.Context, ins *sql.Stmt, b *merkle.Builder, leaf merkle.Hash) error {
-	n := b.Size()
-	hs, err := b.Add(leaf)
-	if err != nil {
-		return err
-	}
-	buf := make([]byte, 0, len(hs)*len(hs[0]))
-	for _, h := range hs {
-		buf = append(buf, h[:]...)
-	}
-	if _, err := ins.ExecContext(ctx, n, buf); err != nil {
-		return fmt.Errorf("store the tree hashes of leaf %d: %w", n, err)
 	}
 	return nil
 }
@@ -188,8 +189,56 @@ func (s *Store) treeBuilder(ctx context.Context) (*merkle.Builder, error) {
 	return s.tree, nil
 }
 
+// treeRow is a tree row waiting for the end of the write transaction.
+type treeRow struct {
+	leaf int64
+	hash []byte
+}
+
+// treeChunk is how many tree rows one INSERT statement writes.
+const treeChunk = 128
+
+// flushTree inserts the pending tree rows, many per statement (one
+// statement per row would cost about as much as the event inserts
+// themselves), in the open write transaction, just before it commits.
+func (s *Store) flushTree(ctx context.Context) error {
+	rows := s.pendingTree
+	s.pendingTree = s.pendingTree[:0]
+	return insertTreeRows(ctx, s.w, s.tst.insChunk, rows)
+}
+
+// insertTreeRows inserts rows on c, treeChunk per statement (full is the
+// prepared statement for a whole chunk, or nil).
+func insertTreeRows(ctx context.Context, c *sql.Conn, full *sql.Stmt, rows []treeRow) error {
+	for len(rows) > 0 {
+		n := min(len(rows), treeChunk)
+		st := full
+		if n < treeChunk || st == nil {
+			q := "INSERT INTO tree (idx, hash) VALUES (?, ?)" + strings.Repeat(", (?, ?)", n-1)
+			var err error
+			if st, err = c.PrepareContext(ctx, q); err != nil {
+				return fmt.Errorf("store the tree: %w", err)
+			}
+			if n == treeChunk {
+				full = st
+			}
+			defer st.Close()
+		}
+		args := make([]any, 0, 2*n)
+		for _, r := range rows[:n] {
+			args = append(args, r.leaf, r.hash)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("store the tree hashes of leaves %d to %d: %w", rows[0].leaf, rows[n-1].leaf, err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
 // appendLeaves adds the leaves of events just inserted, whose last is at
-// position last, to the tree, in the open write transaction.
+// position last, to the tree; their rows are written by flushTree before
+// the transaction commits.
 func (s *Store) appendLeaves(ctx context.Context, stream string, first int64, events []domain.EventData, now int64, last int64) error {
 	b, err := s.treeBuilder(ctx)
 	if err != nil {
@@ -209,9 +258,16 @@ func (s *Store) appendLeaves(ctx context.Context, stream string, first int64, ev
 			data = []byte{}
 		}
 		leaf := merkle.LeafHash(domain.RecordedEvent{Stream: stream, Revision: uint64(first + int64(i)), ID: e.ID, Type: e.Type, Data: data, Metadata: meta, Created: created})
-		if err := s.storeLeaf(ctx, s.tst.ins, b, leaf); err != nil {
+		n := b.Size()
+		hs, err := b.Add(leaf)
+		if err != nil {
 			return err
 		}
+		row := make([]byte, 0, len(hs)*len(hs[0]))
+		for _, h := range hs {
+			row = append(row, h[:]...)
+		}
+		s.pendingTree = append(s.pendingTree, treeRow{leaf: n, hash: row})
 	}
 	return nil
 }

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/grantledger/grantledger/adapters/checkpoints"
 	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -164,16 +163,6 @@ func currentCheckpoint(ctx context.Context, store domain.EventStore, now time.Ti
 	return c, l, nil
 }
 
-// splitNote returns the text of a (signed) note: everything up to the
-// blank line before the signatures, or all of it.
-func splitNote(b []byte) string {
-	s := string(b)
-	if i := strings.Index(s, "\n\n"); i >= 0 {
-		return s[:i+1]
-	}
-	return s
-}
-
 // readCheckpointFile reads a checkpoint file; with a verifier it checks the
 // signature.
 func readCheckpointFile(path string, v note.Verifier) (merkle.Checkpoint, []byte, error) {
@@ -188,7 +177,7 @@ func readCheckpointFile(path string, v note.Verifier) (merkle.Checkpoint, []byte
 		}
 		return c, b, nil
 	}
-	c, err := merkle.ParseCheckpoint(splitNote(b))
+	c, err := merkle.ParseCheckpoint(checkpoints.NoteText(b))
 	if err != nil {
 		return c, b, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
@@ -197,105 +186,20 @@ func readCheckpointFile(path string, v note.Verifier) (merkle.Checkpoint, []byte
 
 // makeCheckpoint signs the log's current checkpoint with signer and, when
 // dir is set, first checks that the log extends the newest checkpoint
-// there, then writes it there. It returns the signed text.
+// there, then adds it there. It returns the signed text.
 func makeCheckpoint(ctx context.Context, store domain.EventStore, signer note.Signer, dir string, now time.Time) ([]byte, merkle.Checkpoint, error) {
-	c, l, err := currentCheckpoint(ctx, store, now)
-	if err != nil {
-		return nil, c, err
-	}
+	svc := &checkpoints.Service{Store: store, Signer: signer, Dir: dir, Now: func() time.Time { return now }}
+	var sc merkle.SignedCheckpoint
+	var err error
 	if dir != "" {
-		if last, ok, err := newestCheckpoint(dir); err != nil {
-			return nil, c, err
-		} else if ok && last.Origin == signer.Name() {
-			if err := extends(ctx, l, last, c); err != nil {
-				return nil, c, &domain.Error{Code: domain.ETampered, Message: fmt.Sprintf("refusing to sign a checkpoint: %v", err)}
-			}
+		sc, err = svc.Keep(ctx)
+		if err == nil && sc.Note == "" { // nothing new since the newest: sign it anew for the caller
+			sc, err = svc.Checkpoint(ctx)
 		}
+	} else {
+		sc, err = svc.Checkpoint(ctx)
 	}
-	msg, err := merkle.Sign(c, signer)
-	if err != nil {
-		return nil, c, fmt.Errorf("sign checkpoint: %w", err)
-	}
-	c.Origin = signer.Name()
-	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, c, fmt.Errorf("checkpoint directory: %w", err)
-		}
-		name := filepath.Join(dir, fmt.Sprintf("checkpoint-%012d-%s.txt", c.Size, c.Time.UTC().Format("20060102T150405Z")))
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, os.ErrExist) {
-			return msg, c, nil // this size, this second: already written
-		}
-		if err != nil {
-			return nil, c, fmt.Errorf("write checkpoint: %w", err)
-		}
-		_, werr := f.Write(msg)
-		if serr := f.Sync(); werr == nil {
-			werr = serr
-		}
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return nil, c, fmt.Errorf("write checkpoint %s: %w", name, werr)
-		}
-	}
-	return msg, c, nil
-}
-
-// extends checks with a consistency proof from the stored tree that the
-// log of cur extends the checkpoint last.
-func extends(ctx context.Context, l merkle.Log, last, cur merkle.Checkpoint) error {
-	if last.Size > cur.Size {
-		return fmt.Errorf("the log has %d events, fewer than the %d of the last checkpoint: events were removed", cur.Size, last.Size)
-	}
-	if last.Size == 0 {
-		return nil
-	}
-	p, err := merkle.ProveConsistency(last.Size, cur.Size, merkle.Reader(ctx, l))
-	if err != nil {
-		return err
-	}
-	return merkle.CheckConsistency(last, cur, p)
-}
-
-// newestCheckpoint reads the largest checkpoint in dir (by size, then
-// time), without checking its signature (the directory is this process's
-// own record).
-func newestCheckpoint(dir string) (merkle.Checkpoint, bool, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "checkpoint-*.txt"))
-	if err != nil || len(names) == 0 {
-		return merkle.Checkpoint{}, false, err
-	}
-	sort.Strings(names)
-	c, _, err := readCheckpointFile(names[len(names)-1], nil)
-	if err != nil {
-		return c, false, err
-	}
-	return c, true, nil
-}
-
-// checkpointsSince lists the signed checkpoints of dir whose size is at
-// least since, oldest first.
-func checkpointsSince(dir string, since int64) ([]string, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "checkpoint-*.txt"))
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(names)
-	var out []string
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		c, err := merkle.ParseCheckpoint(splitNote(b))
-		if err != nil || c.Size < since {
-			continue
-		}
-		out = append(out, string(b))
-	}
-	return out, nil
+	return []byte(sc.Note), sc.Checkpoint, err
 }
 
 func (a *app) checkpointDir(flagValue string) string {
@@ -352,40 +256,6 @@ unsigned, which proves nothing to anyone else.`)
 	}
 	_, err = a.stdout.Write(msg)
 	return err
-}
-
-// findEvent returns the leaf index and the event with the given id.
-func findEvent(ctx context.Context, store domain.EventStore, l merkle.Log, id uuid.UUID) (int64, domain.RecordedEvent, error) {
-	if ix, ok := l.(merkle.Indexer); ok {
-		i, err := ix.LeafIndex(ctx, id)
-		if err != nil {
-			return 0, domain.RecordedEvent{}, err
-		}
-		// The embedded store and memstore number positions from 1 in leaf
-		// order, so leaf i is the event after position i.
-		evs, err := store.ReadAll(ctx, domain.Position{Commit: uint64(i), Prepare: uint64(i)}, 1)
-		if err == nil && len(evs) == 1 && evs[0].ID == id {
-			return i, evs[0], nil
-		}
-	}
-	var from domain.Position
-	var i int64
-	for {
-		evs, err := store.ReadAll(ctx, from, 4096)
-		if err != nil {
-			return 0, domain.RecordedEvent{}, err
-		}
-		if len(evs) == 0 {
-			return 0, domain.RecordedEvent{}, fmt.Errorf("no event with id %s in the ledger: %w", id, domain.ErrNotFound)
-		}
-		for _, e := range evs {
-			if e.ID == id {
-				return i, e, nil
-			}
-			i++
-			from = e.Position
-		}
-	}
 }
 
 // consistencyFile is what prove --from writes: two signed checkpoints and
@@ -484,7 +354,7 @@ verify-proof FILE --verifier-key KEY' (or the library, docs/PROOFS.md).`)
 	if err != nil {
 		return usagef("prove: --event %q is not an event id: %v", *eventID, err)
 	}
-	i, e, err := findEvent(ctx, store, l, id)
+	i, e, err := checkpoints.FindEvent(ctx, store, l, id)
 	if err != nil {
 		return err
 	}
