@@ -148,3 +148,47 @@ func spendingID(t *testing.T, db, agreement string) uuid.UUID {
 }
 
 func hexString(s string) string { return hex.EncodeToString([]byte(s)) }
+
+// TestAutomaticCheckpoints: with a key and a directory set, apply adds a
+// signed checkpoint after a close_year and after GRANTLEDGER_CHECKPOINT_EVENTS
+// events, and not otherwise.
+func TestAutomaticCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	db, key, cps := filepath.Join(dir, "l.db"), filepath.Join(dir, "k"), filepath.Join(dir, "cps")
+	vkey, _, _ := runCLI(t, "", "key", "generate", "--out", key)
+	t.Setenv("GRANTLEDGER_SIGNING_KEY", key)
+	t.Setenv("GRANTLEDGER_CHECKPOINT_DIR", cps)
+	t.Setenv("GRANTLEDGER_CHECKPOINT_EVENTS", "5")
+	files := func() []string {
+		names, _ := filepath.Glob(filepath.Join(cps, "checkpoint-*.txt"))
+		return names
+	}
+	lines := strings.SplitAfter(walkJSONL, "\n")
+	// Two commands: the first checkpoint (none existed).
+	if _, errs, code := runCLI(t, strings.Join(lines[:3], ""), "apply", "--db", db, "-"); code != 0 {
+		t.Fatal(errs)
+	}
+	if n := len(files()); n != 1 {
+		t.Fatalf("%d checkpoints after the first apply, want 1", n)
+	}
+	// Two more events, no close_year, fewer than 5 since the last: none.
+	if _, errs, code := runCLI(t, strings.Join(lines[3:5], ""), "apply", "--db", db, "-"); code != 0 {
+		t.Fatal(errs)
+	}
+	if n := len(files()); n != 1 {
+		t.Fatalf("%d checkpoints after one more event, want still 1", n)
+	}
+	// The rest ends with close_year: a checkpoint at once.
+	if _, errs, code := runCLI(t, strings.Join(lines[5:], ""), "apply", "--db", db, "-"); code != 0 {
+		t.Fatal(errs)
+	}
+	fs := files()
+	if len(fs) != 2 {
+		t.Fatalf("%d checkpoints after close_year, want 2", len(fs))
+	}
+	for _, f := range fs {
+		if out, errs, code := runCLI(t, "", "verify", "--db", db, "--checkpoint", f, "--verifier-key", strings.TrimSpace(vkey)); code != 0 {
+			t.Fatalf("verify against %s: %s%s", f, out, errs)
+		}
+	}
+}

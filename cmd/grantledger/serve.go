@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/grantledger/grantledger/adapters/checkpoints"
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/metrics"
@@ -113,8 +114,20 @@ acknowledged command is durable.`)
 	if err != nil {
 		return err
 	}
+	signer, err := a.signingKey("")
+	if err != nil {
+		return err
+	}
+	policy, err := a.checkpointPolicy(raw)
+	if err != nil {
+		return err
+	}
+	if policy != nil {
+		go policy.follow(ctx, log)
+	}
 	srv, err := httpapi.New(httpapi.Config{
 		Ledger: svc, Reports: reports, Tokens: tok, Store: store, Web: pages,
+		Proofs:   &checkpoints.Service{Store: raw, Signer: signer, Dir: a.getenv("GRANTLEDGER_CHECKPOINT_DIR"), Now: a.now},
 		Renderer: httpapi.ReportRenderer{Lang: l}, Metrics: m.Handler(), Observer: m, Commands: m, Logger: log,
 		MaxBodyBytes: *maxBody, MaxBatch: *maxBatch, RequestTimeout: *timeout, ShutdownGrace: *grace,
 		TLSCertFile: *cert, TLSKeyFile: *key,
