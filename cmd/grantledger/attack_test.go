@@ -4,12 +4,15 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/grantledger/grantledger/adapters/merkle"
@@ -317,8 +320,6 @@ func TestForgedCheckpointRefused(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint
-
 func unixNano(n int64) time.Time { return time.Unix(0, n).UTC() }
 
 // TestForgedSnapshotRefused: the snapshots row of the ledger is replaced by
@@ -459,4 +460,98 @@ func TestReadsRefuseABrokenLog(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestReportsCarryTheirCheckpoint: every report format names the Merkle
+// log state it was computed from, the one 'grantledger checkpoint' gives,
+// signed when a key is set.
+func TestReportsCarryTheirCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "l.db")
+	if _, errs, code := runCLI(t, walkJSONL, "apply", "--db", db, "-"); code != 0 {
+		t.Fatal(errs)
+	}
+	cp, _, code := runCLI(t, "", "checkpoint", "--db", db)
+	if code != 0 {
+		t.Fatal(cp)
+	}
+	lines := strings.Split(cp, "\n")
+	size, root := lines[1], lines[2]
+	var rep struct {
+		Checkpoint struct {
+			Size     int64  `json:"size"`
+			Root     string `json:"root_hash"`
+			Verified bool   `json:"verified"`
+			Signed   string `json:"signed_checkpoint"`
+		} `json:"checkpoint"`
+		Agreement string `json:"agreement"`
+	}
+	out, errs, code := runCLI(t, "", "report", "--db", db, "--agreement", "DEMO-1", "--year", "1", "--format", "json")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(rep.Checkpoint.Size) != size || rep.Checkpoint.Root != root || !rep.Checkpoint.Verified || rep.Agreement != "DEMO-1" {
+		t.Fatalf("JSON report checkpoint %+v, want size %s root %s; agreement %q", rep.Checkpoint, size, root, rep.Agreement)
+	}
+	for _, f := range []string{"text", "md", "html"} {
+		out, errs, code := runCLI(t, "", "report", "--db", db, "--agreement", "DEMO-1", "--year", "1", "--format", f)
+		if code != 0 || !strings.Contains(html.UnescapeString(out), root) {
+			t.Errorf("%s report does not name root %s: %s", f, root, errs)
+		}
+	}
+	for _, r := range [][]string{{"reconcile", "--year", "1"}, {"audit"}, {"indicators"}} {
+		out, errs, code := runCLI(t, "", append(append([]string{r[0], "--db", db}, r[1:]...), "--format", "json")...)
+		if code != 0 || !strings.Contains(out, `"checkpoint"`) || !strings.Contains(out, root) {
+			t.Errorf("%s --format json lacks its checkpoint: exit %d %s", r[0], code, errs)
+		}
+	}
+	xlsx := filepath.Join(dir, "r.xlsx")
+	if _, errs, code := runCLI(t, "", "report", "--db", db, "--agreement", "DEMO-1", "--year", "1", "--format", "xlsx", "--out", xlsx); code != 0 {
+		t.Fatal(errs)
+	}
+	if !xlsxContains(t, xlsx, root) {
+		t.Errorf("the XLSX report does not name root %s", root)
+	}
+	sum := filepath.Join(dir, "sum")
+	runCLI(t, "", "summaries", "--db", db, "--year", "1", "--out", sum)
+	idx, _ := os.ReadFile(filepath.Join(sum, "index-year1.json"))
+	md, _ := os.ReadFile(filepath.Join(sum, "index-year1.md"))
+	if !strings.Contains(string(idx), root) || !strings.Contains(string(md), root) {
+		t.Errorf("the summaries index does not name root %s:\n%s\n%s", root, idx, md)
+	}
+	// With a signing key, the report carries the signed checkpoint.
+	key := filepath.Join(dir, "k")
+	vkey, _, _ := runCLI(t, "", "key", "generate", "--out", key)
+	t.Setenv("GRANTLEDGER_SIGNING_KEY", key)
+	out, _, _ = runCLI(t, "", "report", "--db", db, "--agreement", "DEMO-1", "--year", "1", "--format", "json")
+	json.Unmarshal([]byte(out), &rep)
+	v, _ := note.NewVerifier(strings.TrimSpace(vkey))
+	c, err := merkle.OpenSigned([]byte(rep.Checkpoint.Signed), v)
+	if err != nil || fmt.Sprint(c.Size) != size || c.Root.String() != root {
+		t.Fatalf("signed checkpoint of the report: %+v, %v", c, err)
+	}
+}
+
+// xlsxContains reports whether any cell of any sheet of the file holds s.
+func xlsxContains(t *testing.T, path, s string) bool {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, sh := range f.GetSheetList() {
+		rows, _ := f.GetRows(sh)
+		for _, r := range rows {
+			for _, c := range r {
+				if strings.Contains(c, s) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -80,7 +80,13 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Revision, e.Position, m.RecordedAt.UTC().Format("2006-01-02 15:04:05"), m.Actor, e.Type, describeEvent(e.ID.String(), ev), m.Reason)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if a.state != nil && !*asJSON {
+		fmt.Fprintf(a.stdout, "\nLedger state (Merkle log checkpoint): %d events, root hash %s%s\n", a.state.Size, a.state.Root, map[bool]string{true: " (NOT VERIFIED: --no-verify)"}[a.noVerify])
+	}
+	return nil
 }
 
 // describeEvent says in a few words what an event records.

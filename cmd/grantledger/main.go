@@ -85,6 +85,7 @@ type app struct {
 	verifiedAt     merkle.Verified    // the last point the log was checked to
 	checkedFrom    int64              // where the last check of the log started
 	state          *merkle.Checkpoint // the log state the read model was computed from
+	report         *reportState       // the state reports name (see reportstate.go)
 }
 
 // testClock, when set (by tests only), is the clock of every command.

@@ -99,6 +99,9 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 		}
 	}
 	a.state = state
+	if err := a.computeState(ctx, store, r); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -124,7 +127,7 @@ func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
 		}
 		w = f
 	}
-	err := render(w, rf.format, v, doc)
+	err := render(w, rf.format, v, doc, a.report)
 	if f != nil {
 		if cerr := f.Close(); err == nil {
 			err = cerr
@@ -133,7 +136,15 @@ func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
 	return err
 }
 
-func render(w io.Writer, format string, v any, doc rpt.Document) error {
+func render(w io.Writer, format string, v any, doc rpt.Document, st *reportState) error {
+	if format == "json" {
+		var err error
+		if v, err = withState(v, st); err != nil {
+			return err
+		}
+	} else {
+		doc = docWithState(doc, st, format)
+	}
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)
