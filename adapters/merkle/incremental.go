@@ -2,7 +2,6 @@ package merkle
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -14,23 +13,6 @@ import (
 type Verified struct {
 	Size int64
 	Root Hash
-}
-
-// MarshalBinary encodes v as 8 bytes of size and the 32 of the root.
-func (v Verified) MarshalBinary() []byte {
-	return append(binary.BigEndian.AppendUint64(nil, uint64(v.Size)), v.Root[:]...)
-}
-
-// ParseVerified decodes MarshalBinary's bytes; ok is false for anything
-// else.
-func ParseVerified(b []byte) (Verified, bool) {
-	var v Verified
-	if len(b) != 8+len(v.Root) {
-		return v, false
-	}
-	v.Size = int64(binary.BigEndian.Uint64(b))
-	copy(v.Root[:], b[8:])
-	return v, v.Size >= 0
 }
 
 // CheckFrom checks the log of a store that keeps its tree, cheaply, from

@@ -102,3 +102,41 @@ func CheckSnapshot(ctx context.Context, store domain.EventStore, name string) (s
 	legacy = problem != "" && (len(blob) < treeHeader || string(blob[:len(treeTag)]) != treeTag)
 	return true, problem, legacy, err
 }
+
+// SnapshotTree returns the tree size and root recorded in the header of
+// the snapshot saved under name (default DefaultSnapshotName), without
+// copying the read model; ok is false when there is no snapshot or it has
+// no header. The caller checks the root against the log (it is what the
+// read model was folded from, and where a check of the log can resume).
+func SnapshotTree(ctx context.Context, store domain.EventStore, name string) (size int64, root merkle.Hash, ok bool, err error) {
+	if name == "" {
+		name = DefaultSnapshotName
+	}
+	peek := func(blob []byte) {
+		if len(blob) >= treeHeader && string(blob[:len(treeTag)]) == treeTag {
+			size = int64(binary.BigEndian.Uint64(blob[len(treeTag):]))
+			copy(root[:], blob[len(treeTag)+8:treeHeader])
+			ok = true
+		}
+	}
+	if sr, lends := store.(snapshotReader); lends {
+		_, err = sr.ReadSnapshot(ctx, name, func(_ domain.Position, blob []byte) error { peek(blob); return nil })
+		return size, root, ok, err
+	}
+	snaps, has := store.(SnapshotStore)
+	if !has {
+		return 0, root, false, nil
+	}
+	_, blob, found, err := snaps.LoadSnapshot(ctx, name)
+	if err != nil || !found {
+		return 0, root, false, err
+	}
+	peek(blob)
+	return size, root, ok, nil
+}
+
+// treeAt is a tree size and root.
+type treeAt struct {
+	size int64
+	root merkle.Hash
+}

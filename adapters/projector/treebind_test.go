@@ -81,3 +81,29 @@ func TestSnapshotFromAnotherLogRefused(t *testing.T) {
 		t.Fatalf("second open: restored %v, %v", r2 != nil && r2.Restored(), err)
 	}
 }
+
+// TestNoSaveUntilSaveNow: under NoSave nothing is saved while folding;
+// SaveNow saves what was folded, and nothing when nothing was.
+func TestNoSaveUntilSaveNow(t *testing.T) {
+	ctx := context.Background()
+	store, _ := randomStore(t, 5, 3, 200)
+	snaps := &fakeSnapshots{}
+	r, err := projector.Open(ctx, store, projector.Options{Snapshots: snaps, NoSave: true, SnapshotEvery: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok, _ := snaps.LoadSnapshot(ctx, projector.DefaultSnapshotName); ok {
+		t.Fatal("a snapshot was saved under NoSave")
+	}
+	if err := r.SaveNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pos, _, ok, _ := snaps.LoadSnapshot(ctx, projector.DefaultSnapshotName)
+	if !ok || pos != r.Checkpoint() {
+		t.Fatalf("SaveNow saved %v (ok %v), want the read model at %v", pos, ok, r.Checkpoint())
+	}
+	saves := snaps.saves
+	if err := r.SaveNow(ctx); err != nil || snaps.saves != saves {
+		t.Fatalf("SaveNow with nothing new saved again (%d saves, %v)", snaps.saves-saves, err)
+	}
+}

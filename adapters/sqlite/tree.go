@@ -289,10 +289,47 @@ func (s *Store) ReadTreeHashes(ctx context.Context, indexes []int64) ([]merkle.H
 	if !s.hasTree {
 		return nil, s.noTreeError()
 	}
+	// One query for all the rows needed (a proof or a root needs about
+	// log2(size) of them).
+	leaves := make([]any, 0, len(indexes))
+	seen := map[int64]bool{}
+	for _, x := range indexes {
+		level, k := tlog.SplitStoredHashIndex(x)
+		if leaf := (k+1)<<uint(level) - 1; !seen[leaf] {
+			seen[leaf] = true
+			leaves = append(leaves, leaf)
+		}
+	}
+	rowsOf := make(map[int64][]byte, len(leaves))
+	for len(leaves) > 0 {
+		n := min(len(leaves), 500)
+		q := "SELECT idx, hash FROM tree WHERE idx IN (?" + strings.Repeat(", ?", n-1) + ")"
+		rows, err := s.db.QueryContext(ctx, q, leaves[:n]...)
+		if err != nil {
+			return nil, fmt.Errorf("read the tree: %w", err)
+		}
+		for rows.Next() {
+			var leaf int64
+			var b []byte
+			if err := rows.Scan(&leaf, &b); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read the tree: %w", err)
+			}
+			rowsOf[leaf] = b
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read the tree: %w", err)
+		}
+		leaves = leaves[n:]
+	}
 	return readHashes(indexes, func(leaf int64) ([]byte, error) {
-		var b []byte
-		err := s.db.QueryRowContext(ctx, "SELECT hash FROM tree WHERE idx = ?", leaf).Scan(&b)
-		return b, err
+		b, ok := rowsOf[leaf]
+		if !ok {
+			return nil, sql.ErrNoRows
+		}
+		return b, nil
 	})
 }
 

@@ -20,12 +20,14 @@ import (
 //
 //   - building the tree of a file written before it kept one (schema 2,
 //     first open);
+//
 //   - merkle.Verify: every leaf recomputed from the events, every stored
 //     hash compared, the root computed;
+//
 //   - the baseline: a bare SELECT of the same rows scanned into reused
 //     variables.
 //
-//	go test -run '^$' -bench LogMillion -benchtime 1x -timeout 60m ./adapters/sqlite
+//     go test -run '^$' -bench LogMillion -benchtime 1x -timeout 60m ./adapters/sqlite
 func BenchmarkLogMillion(b *testing.B) {
 	n := 1_000_000
 	if testing.Short() {

@@ -353,10 +353,9 @@ func TestForgedSnapshotRefused(t *testing.T) {
 	f.exec(`UPDATE events SET data = CAST(replace(CAST(data AS TEXT), '9250.40', '925.04') AS BLOB) WHERE type = 'SpendingRecorded'`)
 	f.rechain(domain.StreamFor("DEMO-1"))
 	f.rebuildTree()
+	f.exec(`DELETE FROM snapshots`) // so that the copy folds its own
 	f.close()
-	// (--no-verify: the copy's own verified point no longer matches its
-	// rewritten tree, and the forger wants its snapshot.)
-	if out, _ := report(copyPath, "--no-verify"); !strings.Contains(out, "925.04") {
+	if out, _ := report(copyPath); !strings.Contains(out, "925.04") {
 		t.Fatalf("report of the falsified copy: %s", out)
 	}
 	f = openForger(t, db)
@@ -446,11 +445,18 @@ func TestReadsRefuseABrokenLog(t *testing.T) {
 		if out, errs, code := run(db, reads[2]); code != exitTampered {
 			t.Fatalf("history after an edit: exit %d\n%s%s", code, out, errs)
 		}
-		// The attacker who read the code rewrites the tree and the verified
-		// point too; the checkpoint signed before is what still tells.
+		// The attacker who read the code rewrites the tree and removes the
+		// snapshot (whose header is the last verified point); the
+		// checkpoint signed before is what still tells.
 		edit(db, true)
 		f := openForger(t, db)
-		f.exec(`DELETE FROM snapshots WHERE name = 'merkle.verified'`)
+		f.exec(`DELETE FROM snapshots`) // the read model's header is the last verified point
+		f.close()
+		if out, errs, code := run(db, reads[0]); code != 0 {
+			t.Fatalf("without the pinned checkpoint the rewritten file is consistent with itself (docs/PROOFS.md): exit %d\n%s%s", code, out, errs)
+		}
+		f = openForger(t, db)
+		f.exec(`DELETE FROM snapshots`)
 		f.close()
 		t.Setenv("GRANTLEDGER_CHECKPOINT_DIR", cps)
 		t.Setenv("GRANTLEDGER_VERIFIER_KEY", strings.TrimSpace(vkey))

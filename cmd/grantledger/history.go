@@ -30,7 +30,7 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 	if err != nil {
 		return err
 	}
-	if a.state, err = a.checkReads(ctx, store, false); err != nil {
+	if a.state, err = a.checkReads(ctx, store, nil); err != nil {
 		return err
 	}
 	stream := domain.StreamFor(*number)

@@ -14,12 +14,13 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-// verifiedName is the snapshot-table name under which the last verified
-// point of the Merkle log is kept (size and root). Anyone who can write
-// the file can change it; it only says where the cheap check starts, and
+// The last verified point of the log is the tree size and root in the
+// header of the read model's snapshot: a snapshot is saved only by a read
+// that checked the log first (--no-verify saves none), at the position it
+// folded to. Anyone who can write the file can change it; it only says
+// where the cheap check starts (its root must still be the tree's), and
 // the pinned signed checkpoint (GRANTLEDGER_VERIFIER_KEY with
 // GRANTLEDGER_CHECKPOINT_DIR) is checked whatever it says.
-const verifiedName = "merkle.verified"
 
 func (a *app) noVerifyFlag(fs *flag.FlagSet) {
 	fs.BoolVar(&a.noVerify, "no-verify", false, "do not check the Merkle log before reading (forensic reading of a ledger that fails verify; the output says so)")
@@ -55,7 +56,12 @@ func (a *app) pinnedCheckpoints() ([]merkle.Checkpoint, error) {
 // start when full, and returns the state the read is computed from. A
 // break is exit 3. With --no-verify it only says, on stderr, that nothing
 // was checked.
-func (a *app) checkReads(ctx context.Context, store domain.EventStore, full bool) (*merkle.Checkpoint, error) {
+//
+// from is where the check starts: nil to take the header of the saved
+// snapshot (checked against the tree first), a zero Verified for every
+// leaf, or a point already checked (the header of the snapshot the read
+// model was restored from).
+func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *merkle.Verified) (*merkle.Checkpoint, error) {
 	l, ok := store.(merkle.Log)
 	if !ok {
 		return nil, nil // EventStoreDB: no stored tree yet (docs/PROOFS.md)
@@ -79,11 +85,23 @@ func (a *app) checkReads(ctx context.Context, store domain.EventStore, full bool
 	if err != nil {
 		return nil, err
 	}
-	snaps, _ := store.(projector.SnapshotStore)
 	var last merkle.Verified
-	if snaps != nil && !full {
-		if _, b, ok, err := snaps.LoadSnapshot(ctx, verifiedName); err == nil && ok {
-			last, _ = merkle.ParseVerified(b)
+	if from != nil {
+		last = *from
+	} else {
+		size, root, ok, err := projector.SnapshotTree(ctx, store, "")
+		if err != nil {
+			return nil, fmt.Errorf("check the Merkle log: %w", err)
+		}
+		if ok {
+			// A header whose root is not the tree's is a snapshot that the
+			// read model will refuse (with a warning) and rebuild: it is no
+			// verified point, so every leaf is checked.
+			if n, err := l.TreeSize(ctx); err == nil && size <= n {
+				if r, err := merkle.Root(ctx, l, size); err == nil && r == root {
+					last = merkle.Verified{Size: size, Root: root}
+				}
+			}
 		}
 	}
 	a.checkedFrom = last.Size
@@ -93,13 +111,6 @@ func (a *app) checkReads(ctx context.Context, store domain.EventStore, full bool
 	}
 	if bad != nil {
 		return nil, exitError{code: exitTampered, msg: fmt.Sprintf("the ledger's Merkle log is broken at leaf %d (position %s): %s; nothing was read. Run 'grantledger verify'; --no-verify reads it anyway", bad.Index, bad.Position, bad.Problem)}
-	}
-	if snaps != nil && now != last {
-		if ro, ok := store.(interface{ ReadOnlyReason() string }); !ok || ro.ReadOnlyReason() == "" {
-			if err := snaps.SaveSnapshot(ctx, verifiedName, domain.Position{Commit: uint64(now.Size), Prepare: uint64(now.Size)}, now.MarshalBinary()); err != nil {
-				return nil, fmt.Errorf("record the verified point: %w", err)
-			}
-		}
 	}
 	a.verifiedAt = now
 	return &merkle.Checkpoint{Size: now.Size, Root: now.Root}, nil

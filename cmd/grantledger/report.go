@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/projector"
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/domain"
@@ -72,7 +73,9 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 	if err != nil {
 		return nil, err
 	}
-	opts := projector.Options{AsOf: asOf, Warn: func(m string) { fmt.Fprintln(a.stderr, "grantledger: warning:", m) }}
+	// NoSave: the read model is saved only once the log is checked below,
+	// and never under --no-verify.
+	opts := projector.Options{AsOf: asOf, NoSave: true, Warn: func(m string) { fmt.Fprintln(a.stderr, "grantledger: warning:", m) }}
 	if isTerminal(a.stderr) {
 		last := time.Time{}
 		opts.Progress = func(n int) {
@@ -83,19 +86,24 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 		}
 		defer fmt.Fprint(a.stderr, "\r\033[K")
 	}
-	state, err := a.checkReads(ctx, store, false)
-	if err != nil {
-		return nil, err
-	}
 	r, err := projector.Open(ctx, store, opts)
 	if err != nil {
 		return nil, fmt.Errorf("bring the read model up to date: %w", err)
 	}
-	if !r.Restored() && state != nil && !a.noVerify && a.checkedFrom > 0 {
-		// The read model was folded from every event, not from a snapshot
-		// checked against the tree: check every leaf, not only the new.
-		if state, err = a.checkReads(ctx, store, true); err != nil {
-			return nil, err
+	// Check the log before anything is shown: from the snapshot the read
+	// model was restored from (its header was checked against the tree as
+	// it loaded), else every leaf, since every event was folded.
+	from := &merkle.Verified{}
+	if size, root, ok := r.SnapshotTree(); ok {
+		from = &merkle.Verified{Size: size, Root: root}
+	}
+	state, err := a.checkReads(ctx, store, from)
+	if err != nil {
+		return nil, err
+	}
+	if !a.noVerify {
+		if err := r.SaveNow(ctx); err != nil {
+			return nil, fmt.Errorf("save the read model: %w", err)
 		}
 	}
 	a.state = state

@@ -10,6 +10,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/checkpoints"
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/web"
@@ -103,7 +104,7 @@ acknowledged command is durable.`)
 		log.Error("serving a broken ledger because --allow-broken-chain was given", "problem", msg)
 	}
 	// The Merkle log, every leaf (serve folds every event at start).
-	if _, err := a.checkReads(ctx, raw, true); err != nil {
+	if _, err := a.checkReads(ctx, raw, &merkle.Verified{}); err != nil {
 		if !*allowBroken {
 			return fmt.Errorf("serve: refusing to start: %w", err)
 		}
