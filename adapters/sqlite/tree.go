@@ -49,6 +49,7 @@ var (
 // treeStmts are prepared on the writer connection.
 type treeStmts struct {
 	max, get, insChunk *sql.Stmt
+	insN               map[int]*sql.Stmt // INSERT of n < treeChunk rows, prepared on first use
 }
 
 func (t *treeStmts) prepare(ctx context.Context, c *sql.Conn) error {
@@ -75,6 +76,10 @@ func (t *treeStmts) close() {
 			st.Close()
 		}
 	}
+	for _, st := range t.insN {
+		st.Close()
+	}
+	t.insN = nil
 }
 
 // TreeProgress is told how far building the tree of an older file has
@@ -148,7 +153,7 @@ func (s *Store) upgradeToTree(ctx context.Context, w *sql.Conn, progress TreePro
 				return fmt.Errorf("build the Merkle tree: %w", err)
 			}
 		}
-		if err := insertTreeRows(ctx, w, full, trows); err != nil {
+		if err := insertTreeRows(ctx, w, full, trows, nil); err != nil {
 			return fmt.Errorf("build the Merkle tree: %w", err)
 		}
 		last = int64(evs[len(evs)-1].Position.Commit)
@@ -204,16 +209,31 @@ const treeChunk = 128
 func (s *Store) flushTree(ctx context.Context) error {
 	rows := s.pendingTree
 	s.pendingTree = s.pendingTree[:0]
-	return insertTreeRows(ctx, s.w, s.tst.insChunk, rows)
+	if n := len(rows) % treeChunk; n > 0 && s.tst.insN[n] == nil {
+		// The statement for the last, partial chunk (one row for a single
+		// command) is prepared once per size and kept.
+		st, err := s.w.PrepareContext(ctx, "INSERT INTO tree (idx, hash) VALUES (?, ?)"+strings.Repeat(", (?, ?)", n-1))
+		if err != nil {
+			return fmt.Errorf("store the tree: %w", err)
+		}
+		if s.tst.insN == nil {
+			s.tst.insN = map[int]*sql.Stmt{}
+		}
+		s.tst.insN[n] = st
+	}
+	return insertTreeRows(ctx, s.w, s.tst.insChunk, rows, s.tst.insN)
 }
 
 // insertTreeRows inserts rows on c, treeChunk per statement (full is the
 // prepared statement for a whole chunk, or nil).
-func insertTreeRows(ctx context.Context, c *sql.Conn, full *sql.Stmt, rows []treeRow) error {
+func insertTreeRows(ctx context.Context, c *sql.Conn, full *sql.Stmt, rows []treeRow, partial map[int]*sql.Stmt) error {
 	for len(rows) > 0 {
 		n := min(len(rows), treeChunk)
 		st := full
-		if n < treeChunk || st == nil {
+		if n < treeChunk {
+			st = partial[n]
+		}
+		if st == nil {
 			q := "INSERT INTO tree (idx, hash) VALUES (?, ?)" + strings.Repeat(", (?, ?)", n-1)
 			var err error
 			if st, err = c.PrepareContext(ctx, q); err != nil {
