@@ -27,6 +27,9 @@
 //	       UNIQUE(stream, revision))
 //	snapshots(name TEXT PRIMARY KEY, commit_pos INTEGER, prepare_pos INTEGER,
 //	          blob BLOB, saved INTEGER)
+//	tree(idx INTEGER PRIMARY KEY, hash BLOB)   the Merkle log, one row per
+//	          event (see tree.go and docs/PROOFS.md), append-only
+//	log_info(sealed INTEGER)
 //
 // pos is the global position (domain.Position with Commit == Prepare == pos).
 // An append whose event ids are already in the stream, in the same order,
