@@ -1,7 +1,6 @@
 package merkle
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -220,6 +219,3 @@ func CheckConsistency(older, newer Checkpoint, proof []Hash) error {
 func hexDecode(s string) ([]byte, error) {
 	return hex.DecodeString(s)
 }
-
-// Equal reports whether two hashes are the same.
-func Equal(a, b Hash) bool { return bytes.Equal(a[:], b[:]) }

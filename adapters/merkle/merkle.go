@@ -224,18 +224,3 @@ func (b *Builder) ReadHashes(indexes []int64) ([]Hash, error) {
 
 // Clone returns a copy of b that shares only its fallback.
 func (b *Builder) Clone() *Builder { c := *b; return &c }
-
-// SizeFromStoredCount returns the number of leaves of a tree that has
-// count stored hashes, and false when no tree has exactly that many.
-func SizeFromStoredCount(count int64) (int64, bool) {
-	lo, hi := int64(0), count
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		if tlog.StoredHashCount(mid) < count {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	return lo, tlog.StoredHashCount(lo) == count
-}
