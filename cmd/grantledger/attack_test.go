@@ -561,3 +561,42 @@ func xlsxContains(t *testing.T, path, s string) bool {
 	}
 	return false
 }
+
+// TestServeRefusesABrokenLog: with every chain recomputed (so the chain
+// check at start passes) but the tree left as it was, serve refuses to
+// start and names the leaf.
+func TestServeRefusesABrokenLog(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "l.db")
+	if _, errs, code := runCLI(t, walkJSONL, "apply", "--db", db, "-"); code != 0 {
+		t.Fatal(errs)
+	}
+	f := openForger(t, db)
+	f.exec(`UPDATE events SET data = CAST(replace(CAST(data AS TEXT), '9250.40', '925.04') AS BLOB) WHERE type = 'SpendingRecorded'`)
+	f.rechain(domain.StreamFor("DEMO-1"))
+	f.close()
+	tokens := filepath.Join(t.TempDir(), "tokens.json")
+	_, errs, code := runCLI(t, "", "serve", "--db", db, "--addr", "127.0.0.1:0", "--tokens", tokens)
+	if code != exitTampered || !strings.Contains(errs, "Merkle log is broken at leaf 3") {
+		t.Fatalf("serve on a ledger whose log is broken: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestUpgradedLedgerCheckpointSaysSealed: a ledger written before the log
+// gets its tree on first open, and its checkpoints say from which
+// position it was sealed.
+func TestUpgradedLedgerCheckpointSaysSealed(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "l.db")
+	if _, errs, code := runCLI(t, walkJSONL, "apply", "--db", db, "-"); code != 0 {
+		t.Fatal(errs)
+	}
+	f := openForger(t, db)
+	f.exec(`DROP TABLE tree; DROP TABLE log_info; PRAGMA user_version = 2`) // as written before issue 11
+	f.close()
+	out, errs, code := runCLI(t, "", "checkpoint", "--db", db)
+	if code != 0 || !strings.Contains(out, "\nsealed 6\n") {
+		t.Fatalf("checkpoint of an upgraded ledger: exit %d\n%s%s", code, out, errs)
+	}
+	if out, errs, code := runCLI(t, "", "verify", "--db", db); code != 0 || !strings.Contains(out, "the first 6 events were written before the ledger kept the log") {
+		t.Fatalf("verify of an upgraded ledger: exit %d\n%s%s", code, out, errs)
+	}
+}
