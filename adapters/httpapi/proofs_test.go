@@ -72,3 +72,37 @@ func TestProofRoutes(t *testing.T) {
 		t.Fatalf("inclusion as a grantee: %d, want 403 (a proof carries the event's bytes)", status)
 	}
 }
+
+// TestJSONReportsCarryTheirCheckpoint: with the log set, a JSON report of
+// the server ends with the log state it was computed from.
+func TestJSONReportsCarryTheirCheckpoint(t *testing.T) {
+	store := memstore.New()
+	f := newFixture(t, fixtureOpts{store: store, cfg: func(c *Config) {
+		lr := NewLiveReports(c.Store, nil)
+		lr.Log = store
+		c.Reports = lr
+	}})
+	status, b, _ := f.do("GET", "/v1/reports/yearly?year=1&agreement="+agOwn, f.tok["auditor"], nil)
+	if status != 200 {
+		t.Fatalf("yearly: %d %s", status, b)
+	}
+	var rep struct {
+		Agreement  string `json:"agreement"`
+		Checkpoint struct {
+			Size int64       `json:"size"`
+			Root merkle.Hash `json:"root_hash"`
+		} `json:"checkpoint"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := store.TreeSize(context.Background())
+	root, _ := merkle.Root(context.Background(), store, n)
+	if rep.Agreement != agOwn || rep.Checkpoint.Size != n || rep.Checkpoint.Root != root {
+		t.Fatalf("report %s checkpoint %+v, want size %d root %s", rep.Agreement, rep.Checkpoint, n, root)
+	}
+	// CSV still renders the report itself.
+	if status, b, _ := f.do("GET", "/v1/reports/yearly?year=1&format=csv&agreement="+agOwn, f.tok["auditor"], nil); status != 200 || len(b) == 0 {
+		t.Fatalf("yearly CSV: %d %s", status, b)
+	}
+}

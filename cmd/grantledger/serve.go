@@ -91,6 +91,7 @@ acknowledged command is durable.`)
 		a.store = gc // closing the app stops the committer, then the store
 	}
 	reports := httpapi.NewLiveReports(store, m)
+	reports.Log, _ = raw.(merkle.Log) // JSON reports name the log state they come from
 	v, err := reports.Verify(ctx)
 	if err != nil {
 		return fmt.Errorf("serve: verify at start: %w", err)
