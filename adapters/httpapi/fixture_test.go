@@ -13,9 +13,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/mod/sumdb/note"
 
+	"github.com/grantledger/grantledger/adapters/checkpoints"
 	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/domain"
@@ -97,7 +100,16 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	}
 	f.register(agOwn, funderA, granteeA)
 	f.register(agOther, funderB, granteeB)
+	skey, _, err := merkle.GenerateKey("test.example/ledger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{Ledger: metrics.WrapService(svc, m), Reports: NewLiveReports(store, m), Tokens: tokens, Store: store,
+		Proofs:  &checkpoints.Service{Store: inner, Signer: signer, Dir: t.TempDir()},
 		Metrics: m.Handler(), Observer: m, Commands: m, Renderer: ReportRenderer{Lang: rpt.EN}, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
 	if o.cfg != nil {
 		o.cfg(&cfg)

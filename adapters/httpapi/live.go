@@ -1,12 +1,15 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/projector"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -23,6 +26,12 @@ type CheckpointObserver interface {
 // query, so reports are never behind an acknowledged command. An as-of
 // query folds a fresh ledger limited to that moment.
 type LiveReports struct {
+	// Log, when set, is the Merkle log of the store's events (the store
+	// itself when it keeps one): every report then comes as a Stated
+	// naming the log state it was computed from, which JSON answers carry
+	// as "checkpoint".
+	Log merkle.Log
+
 	store    domain.EventStore
 	dec      *projections.Decoder
 	observer CheckpointObserver
@@ -67,7 +76,7 @@ func (lr *LiveReports) with(ctx context.Context, asOf time.Time, fn func(*projec
 		if err := lr.fold(ctx, l); err != nil {
 			return nil, err
 		}
-		return fn(l)
+		return lr.stated(ctx, l, fn)
 	}
 	lr.mu.Lock()
 	defer lr.mu.Unlock()
@@ -77,7 +86,57 @@ func (lr *LiveReports) with(ctx context.Context, asOf time.Time, fn func(*projec
 	if lr.observer != nil {
 		lr.observer.SetCheckpoint(lr.live.Position().Commit)
 	}
-	return fn(lr.live)
+	return lr.stated(ctx, lr.live, fn)
+}
+
+// Stated is a report with the Merkle log state it was computed from.
+type Stated struct {
+	Report any
+	State  LogState
+}
+
+// LogState is the log's size and root at the read model's position (the
+// stores that keep the log number positions from 1 in leaf order).
+type LogState struct {
+	Size int64       `json:"size"`
+	Root merkle.Hash `json:"root_hash"`
+}
+
+// MarshalJSON writes the report's own fields, then "checkpoint".
+func (s Stated) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(s.Report)
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '{' {
+		return b, nil
+	}
+	cb, err := json.Marshal(s.State)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), b[:len(b)-1]...)
+	if len(b) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, `"checkpoint":`...)
+	out = append(out, cb...)
+	return append(out, '}'), nil
+}
+
+// stated runs fn on l and, with a Log, wraps its report with the state.
+func (lr *LiveReports) stated(ctx context.Context, l *projections.Ledger, fn func(*projections.Ledger) (any, error)) (any, error) {
+	rep, err := fn(l)
+	if err != nil || lr.Log == nil || rep == nil {
+		return rep, err
+	}
+	size := int64(l.Position().Commit)
+	root, err := merkle.Root(ctx, lr.Log, size)
+	if err != nil {
+		return nil, fmt.Errorf("the log state of the report: %w", err)
+	}
+	return Stated{Report: rep, State: LogState{Size: size, Root: root}}, nil
 }
 
 // YearReport implements Reports.

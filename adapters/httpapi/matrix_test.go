@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -77,6 +78,8 @@ func TestAccessMatrix(t *testing.T) {
 		return map[string]int{role + "/own": ok, role + "/other": ok, "anonymous/own": 401, "anonymous/other": 401}
 	}
 	public := map[string]int{}
+	readAll := map[string]int{"funder/own": 200, "funder/other": 200, "grantee/own": 200, "grantee/other": 200,
+		"auditor/own": 200, "auditor/other": 200, "anonymous/own": 401, "anonymous/other": 401}
 	rows := map[string]row{
 		"POST /v1/commands": {req: func(c principalCol) cellReq {
 			return cellReq{"POST", "/v1/commands", command(c)}
@@ -101,6 +104,22 @@ func TestAccessMatrix(t *testing.T) {
 		}, want: onlyRole(RoleAuditor, 200), def: 403},
 		"GET /v1/verify": {req: func(c principalCol) cellReq {
 			return cellReq{"GET", "/v1/verify", nil}
+		}, want: onlyRole(RoleAuditor, 200), def: 403},
+		"GET /v1/checkpoint": {req: func(principalCol) cellReq {
+			return cellReq{"GET", "/v1/checkpoint", nil}
+		}, want: readAll, def: 403},
+		"GET /v1/checkpoints": {req: func(principalCol) cellReq {
+			return cellReq{"GET", "/v1/checkpoints?since=1", nil}
+		}, want: readAll, def: 403},
+		"GET /v1/proofs/consistency": {req: func(principalCol) cellReq {
+			return cellReq{"GET", "/v1/proofs/consistency?from=1", nil}
+		}, want: readAll, def: 403},
+		"GET /v1/proofs/inclusion": {req: func(c principalCol) cellReq {
+			evs, err := f.store.ReadAll(context.Background(), domain.Position{}, 1)
+			if err != nil || len(evs) == 0 {
+				t.Fatalf("no event to prove: %v", err)
+			}
+			return cellReq{"GET", "/v1/proofs/inclusion?event=" + evs[0].ID.String(), nil}
 		}, want: onlyRole(RoleAuditor, 200), def: 403},
 		"GET /v1/tokens": {req: func(c principalCol) cellReq {
 			return cellReq{"GET", "/v1/tokens", nil}

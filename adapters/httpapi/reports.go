@@ -120,6 +120,9 @@ func (s *Server) writeReport(w http.ResponseWriter, format string, rep any) erro
 		writeJSON(w, http.StatusOK, rep)
 		return nil
 	}
+	if st, ok := rep.(Stated); ok {
+		rep = st.Report // CSV and XLSX render the report itself
+	}
 	ct, _ := s.cfg.Renderer.ContentType(format)
 	var buf bytes.Buffer
 	if err := s.cfg.Renderer.Render(&buf, format, rep); err != nil {

@@ -50,6 +50,7 @@ type Config struct {
 	Reports Reports
 	Tokens  *Tokens
 	Store   domain.EventStore // for /readyz; nil skips the store check
+	Proofs  Proofs            // checkpoints and proofs of the Merkle log; nil answers 503
 
 	Renderer Renderer        // CSV, XLSX, ... for reports; nil serves JSON only
 	Metrics  http.Handler    // served at /metrics (see MetricsToken and MetricsHandler); nil serves 404

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -25,13 +26,18 @@ type Store struct {
 	changed chan struct{}                   // closed and replaced on every append
 	closed  bool
 	now     func() time.Time
+	hashes  []merkle.Hash // the Merkle tree's stored hashes (see package merkle)
+	tree    *merkle.Builder
 }
 
-var _ domain.EventStore = (*Store)(nil)
+var (
+	_ domain.EventStore = (*Store)(nil)
+	_ merkle.Log        = (*Store)(nil)
+)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{streams: map[string][]int{}, ids: map[string]map[uuid.UUID]uint64{}, changed: make(chan struct{}), now: time.Now}
+	return &Store{streams: map[string][]int{}, ids: map[string]map[uuid.UUID]uint64{}, changed: make(chan struct{}), now: time.Now, tree: merkle.NewBuilder(0, nil)}
 }
 
 // Append implements domain.EventStore.
@@ -85,6 +91,11 @@ func (s *Store) Append(ctx context.Context, stream string, expected domain.Expec
 		})
 		s.ids[stream][e.ID] = uint64(len(s.streams[stream]))
 		s.streams[stream] = append(s.streams[stream], len(s.all)-1)
+		hs, err := s.tree.Add(merkle.LeafHash(s.all[len(s.all)-1]))
+		if err != nil {
+			panic(err) // the builder saw every leaf: it never needs to read
+		}
+		s.hashes = append(s.hashes, hs...)
 	}
 	close(s.changed)
 	s.changed = make(chan struct{})
@@ -238,4 +249,37 @@ func (s *Store) Close() error {
 	defer s.mu.Unlock()
 	s.closed = true
 	return nil
+}
+
+// TreeSize implements merkle.Log.
+func (s *Store) TreeSize(ctx context.Context) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tree.Size(), nil
+}
+
+// ReadTreeHashes implements merkle.Log.
+func (s *Store) ReadTreeHashes(ctx context.Context, indexes []int64) ([]merkle.Hash, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]merkle.Hash, len(indexes))
+	for i, x := range indexes {
+		if x < 0 || x >= int64(len(s.hashes)) {
+			return nil, fmt.Errorf("tree hash %d is missing (the tree has %d stored hashes)", x, len(s.hashes))
+		}
+		out[i] = s.hashes[x]
+	}
+	return out, nil
+}
+
+// LeafIndex returns the leaf index of the event with the given id.
+func (s *Store) LeafIndex(ctx context.Context, id [16]byte) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, e := range s.all {
+		if e.ID == id {
+			return int64(i), nil
+		}
+	}
+	return 0, fmt.Errorf("no event with id %x: %w", id, domain.ErrNotFound)
 }

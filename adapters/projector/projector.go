@@ -8,11 +8,13 @@ package projector
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -75,6 +77,13 @@ type Options struct {
 	// Decoder overrides the event decoder (default projections.NewDecoder
 	// over Registry); benchmarks compare decoders with it.
 	Decoder *projections.Decoder
+	// NoSave loads snapshots but saves none on its own (not during or at
+	// the end of CatchUp): the caller saves with SaveNow once it has
+	// checked what was folded (the command line checks the Merkle log).
+	NoSave bool
+	// Warn, if set, is told why a snapshot was refused (it was not folded
+	// from the store's Merkle log) before the read model is rebuilt.
+	Warn func(msg string)
 }
 
 // Runner feeds one projections.Ledger from a store. Its methods are safe for
@@ -90,6 +99,29 @@ type Runner struct {
 	read      int
 	sinceSave int
 	restored  bool
+	refused   string  // why the snapshot was refused, if it was
+	snapTree  *treeAt // size and root of the restored snapshot's tree header
+}
+
+// SnapshotTree returns the Merkle tree size and root the restored
+// snapshot was folded at (checked against the store's log when it was
+// loaded); ok is false when the read model was not restored from a
+// snapshot with such a header.
+func (r *Runner) SnapshotTree() (size int64, root merkle.Hash, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.snapTree == nil || !r.restored {
+		return 0, root, false
+	}
+	return r.snapTree.size, r.snapTree.root, true
+}
+
+// SnapshotRefused says why the saved snapshot was refused ("" if it was
+// not): it was not folded from the store's Merkle log.
+func (r *Runner) SnapshotRefused() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.refused
 }
 
 // New returns a runner with an empty read model. Call Load to resume from
@@ -139,9 +171,22 @@ func (r *Runner) Load(ctx context.Context) error {
 		return nil
 	}
 	l := projections.NewLedger(time.Time{})
+	var refused string
+	var terr error
+	var tree *treeAt
 	restore := func(pos domain.Position, blob []byte) bool {
+		inner, problem, err := checkTree(ctx, r.store, pos, blob)
+		if err != nil || problem != "" {
+			refused, terr = problem, err
+			return false
+		}
+		if len(inner) != len(blob) { // it had a tree header, checked
+			var root merkle.Hash
+			copy(root[:], blob[len(treeTag)+8:treeHeader])
+			tree = &treeAt{size: int64(binary.BigEndian.Uint64(blob[len(treeTag):])), root: root}
+		}
 		// UnmarshalBinary copies what it keeps of blob.
-		return l.UnmarshalBinary(blob) == nil && l.Position() == pos
+		return l.UnmarshalBinary(inner) == nil && l.Position() == pos
 	}
 	var ok, good bool
 	var err error
@@ -156,14 +201,25 @@ func (r *Runner) Load(ctx context.Context) error {
 		pos, blob, ok, err = r.snaps.LoadSnapshot(ctx, r.opts.SnapshotName)
 		good = ok && err == nil && restore(pos, blob)
 	}
+	if err == nil {
+		err = terr
+	}
 	if err != nil {
 		return fmt.Errorf("load read model: %w", err)
+	}
+	if refused != "" {
+		r.mu.Lock()
+		r.refused = fmt.Sprintf("snapshot %s refused: %s; the read model is rebuilt from the events", r.opts.SnapshotName, refused)
+		r.mu.Unlock()
+		if r.opts.Warn != nil {
+			r.opts.Warn(r.refused)
+		}
 	}
 	if !ok || !good {
 		return nil // none, unreadable or inconsistent: rebuild from the events
 	}
 	r.mu.Lock()
-	r.ledger, r.restored = l, true
+	r.ledger, r.restored, r.snapTree = l, true, tree
 	r.mu.Unlock()
 	return nil
 }
@@ -314,6 +370,25 @@ type readOnlySnapshots interface {
 // verification work on a store that cannot be written, and the read model
 // is not encoded for nothing.
 func (r *Runner) Save(ctx context.Context) error {
+	if r.opts.NoSave {
+		return nil
+	}
+	return r.save(ctx)
+}
+
+// SaveNow saves the read model as Save does, even under NoSave, when
+// anything was folded since it was loaded or last saved.
+func (r *Runner) SaveNow(ctx context.Context) error {
+	r.mu.Lock()
+	since := r.sinceSave
+	r.mu.Unlock()
+	if since == 0 {
+		return nil
+	}
+	return r.save(ctx)
+}
+
+func (r *Runner) save(ctx context.Context) error {
 	if r.snaps == nil {
 		return nil
 	}
@@ -326,6 +401,9 @@ func (r *Runner) Save(ctx context.Context) error {
 	r.mu.Unlock()
 	if err != nil {
 		return err
+	}
+	if blob, err = bindTree(ctx, r.store, pos, blob); err != nil {
+		return fmt.Errorf("save read model at %s: %w", pos, err)
 	}
 	if err := r.snaps.SaveSnapshot(ctx, r.opts.SnapshotName, pos, blob); err != nil {
 		return fmt.Errorf("save read model at %s: %w", pos, err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/projector"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/domain"
@@ -62,6 +63,16 @@ type crashingStore struct {
 }
 
 var errCrash = errors.New("simulated crash")
+
+// The crashing store passes the Merkle log of the store it wraps through,
+// as a process reading the same file would see it.
+func (c *crashingStore) TreeSize(ctx context.Context) (int64, error) {
+	return c.EventStore.(merkle.Log).TreeSize(ctx)
+}
+
+func (c *crashingStore) ReadTreeHashes(ctx context.Context, idx []int64) ([]merkle.Hash, error) {
+	return c.EventStore.(merkle.Log).ReadTreeHashes(ctx, idx)
+}
 
 func (c *crashingStore) ReadAll(ctx context.Context, from domain.Position, max int) ([]domain.RecordedEvent, error) {
 	c.mu.Lock()

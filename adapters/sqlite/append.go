@@ -112,6 +112,7 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 			// Background: the rollback must run even when ctx is done.
 			s.wst.rollback.ExecContext(context.Background())
 			clear(s.revs)
+			s.tree, s.pendingTree = nil, s.pendingTree[:0]
 			err = classify(err)
 		}
 	}()
@@ -145,6 +146,7 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 			// events: undo them all.
 			s.wst.rollback.ExecContext(context.Background())
 			clear(s.revs)
+			s.tree, s.pendingTree = nil, s.pendingTree[:0]
 			out[i].Err = reqErr
 			return nil
 		}
@@ -156,6 +158,9 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 			failed[r.Stream] = true
 		}
 		wrote = wrote || (reqErr == nil && res.wrote)
+	}
+	if err := s.flushTree(ctx); err != nil {
+		return err
 	}
 	if _, err := s.wst.commit.ExecContext(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -175,6 +180,7 @@ func (s *Store) checkDataVersion(ctx context.Context) error {
 	}
 	if v != s.dataVer {
 		clear(s.revs)
+		s.tree = nil
 		s.dataVer = v
 	}
 	return nil
@@ -274,6 +280,9 @@ func (s *Store) appendOne(ctx context.Context, r domain.AppendRequest, now int64
 		}
 		return res, fmt.Errorf("append %s: event %s is already in the stream at %s and this append is not an identical retry; nothing was written: %w",
 			r.Stream, e.ID, rev, domain.ErrDuplicate), nil
+	}
+	if err := s.appendLeaves(ctx, r.Stream, actual+1, r.Events, now, last); err != nil {
+		return res, nil, err
 	}
 	if savepoint {
 		if _, err := s.wst.release.ExecContext(ctx); err != nil {

@@ -232,6 +232,7 @@ func (s *Store) tryReadOnly(driverName, query string) error {
 	if v < oldestSchema || v > schemaVersion {
 		return &schemaError{version: v}
 	}
+	s.hasTree = v >= 3
 	if err := s.rst.prepare(ctx, s.db); err != nil {
 		return err
 	}

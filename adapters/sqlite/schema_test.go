@@ -68,7 +68,7 @@ func fileFacts(t *testing.T, path string) (version, indexes int) {
 	return version, indexes
 }
 
-func TestNewFileHasSchema2WithOneIndex(t *testing.T) {
+func TestNewFileHasSchema3WithOneIndex(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "new.db")
 	s, err := Open(path)
 	if err != nil {
@@ -76,8 +76,8 @@ func TestNewFileHasSchema2WithOneIndex(t *testing.T) {
 	}
 	s.Close()
 	v, n := fileFacts(t, path)
-	if v != 2 || n != 1 {
-		t.Errorf("new file: schema version %d with %d indexes on events, want version 2 with 1 (stream, revision)", v, n)
+	if v != 3 || n != 1 {
+		t.Errorf("new file: schema version %d with %d indexes on events, want version 3 with 1 (stream, revision)", v, n)
 	}
 }
 
@@ -118,8 +118,8 @@ func TestSchema1FileIsUsedAsItIs(t *testing.T) {
 		t.Errorf("stream after the refused append: %d events, %v; want 2", len(got), err)
 	}
 	s.Close()
-	if v, n := fileFacts(t, path); v != 1 || n != 2 {
-		t.Errorf("after use: schema version %d with %d indexes, want the file left at version 1 with 2", v, n)
+	if v, n := fileFacts(t, path); v != 3 || n != 2 {
+		t.Errorf("after use: schema version %d with %d indexes, want version 3 (the tree added) with the 2 indexes of version 1 kept", v, n)
 	}
 }
 

@@ -27,6 +27,9 @@
 //	       UNIQUE(stream, revision))
 //	snapshots(name TEXT PRIMARY KEY, commit_pos INTEGER, prepare_pos INTEGER,
 //	          blob BLOB, saved INTEGER)
+//	tree(idx INTEGER PRIMARY KEY, hash BLOB)   the Merkle log, one row per
+//	          event (see tree.go and docs/PROOFS.md), append-only
+//	log_info(sealed INTEGER)
 //
 // pos is the global position (domain.Position with Commit == Prepare == pos).
 // An append whose event ids are already in the stream, in the same order,
@@ -77,6 +80,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -85,7 +89,10 @@ import (
 // keeping it cost a random B-tree insert per event (about half the time of
 // an append) and an exact expected revision already tells a retry by its
 // place in the stream. Version 1 files are read and written as they are.
-const schemaVersion = 2
+// Version 3 added the Merkle tree (see tree.go); a version 1 or 2 file
+// gets it, and becomes version 3, the first time it is opened writable
+// (version 1 files keep their second index).
+const schemaVersion = 3
 
 // oldestSchema is the oldest schema version this package opens.
 const oldestSchema = 1
@@ -113,7 +120,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
 	blob        BLOB    NOT NULL,
 	saved       INTEGER NOT NULL
 );
-PRAGMA user_version = 2;
+` + treeSchema + `
+PRAGMA user_version = 3;
 `
 
 // Store is the embedded SQLite event store. It is safe for concurrent use.
@@ -135,6 +143,12 @@ type Store struct {
 
 	rst readStmts
 
+	hasTree     bool            // the file has the tree tables (version 3)
+	tst         treeStmts       // tree statements on the writer
+	tree        *merkle.Builder // the writer's view of the tree; nil until loaded
+	pendingTree []treeRow       // tree rows of this write transaction, not yet inserted
+	treeP       TreeProgress
+
 	nmu     sync.Mutex
 	changed chan struct{} // closed and replaced after every commit that wrote events
 	done    chan struct{} // closed by Close
@@ -154,6 +168,7 @@ type options struct {
 	poll     time.Duration
 	now      func() time.Time
 	driver   string
+	progress TreeProgress
 }
 
 // ReadOnly opens the file for reading only: reads and subscriptions work,
@@ -261,7 +276,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 
 func newStore(abs string, o options) *Store {
 	return &Store{
-		path: abs, poll: o.poll, now: o.now,
+		path: abs, poll: o.poll, now: o.now, treeP: o.progress,
 		revs: map[string]int64{}, changed: make(chan struct{}), done: make(chan struct{}),
 	}
 }
@@ -272,6 +287,8 @@ func (s *Store) closeDB() {
 	s.rst = readStmts{}
 	s.wst.close()
 	s.wst = writeStmts{}
+	s.tst.close()
+	s.tst = treeStmts{}
 	if s.w != nil {
 		s.w.Close()
 		s.w = nil
@@ -331,8 +348,16 @@ func (s *Store) openWritable(driverName string) error {
 		if _, err := w.ExecContext(ctx, schema); err != nil {
 			return fmt.Errorf("create tables: %w", err)
 		}
+	case v < 3:
+		if err := s.upgradeToTree(ctx, w, s.treeP); err != nil {
+			return err
+		}
 	}
+	s.hasTree = true
 	if err := s.wst.prepare(ctx, w); err != nil {
+		return err
+	}
+	if err := s.tst.prepare(ctx, w); err != nil {
 		return err
 	}
 	return s.rst.prepare(ctx, s.db)
@@ -353,6 +378,7 @@ func (s *Store) Close() error {
 		s.rst.close()
 		if s.w != nil {
 			s.wst.close()
+			s.tst.close()
 			err = s.w.Close()
 		}
 		if cerr := s.db.Close(); err == nil {

@@ -48,6 +48,7 @@ func factory(driver string) storetest.Factory {
 			}
 			return s
 		},
+		KeepsTree: true,
 	}
 }
 

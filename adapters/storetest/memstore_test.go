@@ -10,6 +10,7 @@ import (
 
 func TestMemstore(t *testing.T) {
 	storetest.Run(t, storetest.Factory{
-		New: func(t *testing.T) domain.EventStore { return memstore.New() },
+		New:       func(t *testing.T) domain.EventStore { return memstore.New() },
+		KeepsTree: true,
 	})
 }

@@ -47,6 +47,11 @@ type Factory struct {
 	// LargeBatch is the number of events of the large-batch case; zero
 	// means 5 000.
 	LargeBatch int
+
+	// KeepsTree says the store keeps the Merkle log over its events
+	// (implements merkle.Log); the suite then checks the tree against the
+	// library's after every kind of append.
+	KeepsTree bool
 }
 
 // caseTimeout bounds every case, so that a store that blocks fails the
@@ -94,6 +99,7 @@ func Run(t *testing.T, f Factory) {
 		{"Batch/EachRequestAtomic", testBatchAtomic},
 		{"Batch/FailingRequestDoesNotBlockOthers", testBatchFailingRequest},
 		{"Batch/SameStreamTwice", testBatchSameStreamTwice},
+		{"Tree/MatchesLibraryOverEveryEvent", testKeepsTree},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -63,7 +63,7 @@ func newFixture(t testing.TB) *fixture {
 		}
 		f.tok[key] = tok
 	}
-	web, err := New(Config{Ledger: svc, Store: store, Tokens: tokens,
+	web, err := New(Config{Ledger: svc, Store: store, Tokens: tokens, Log: store,
 		Now: func() time.Time { return time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)

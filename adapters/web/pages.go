@@ -51,7 +51,7 @@ func (h *Handler) agreements(w http.ResponseWriter, r *http.Request, v *view) {
 	seen := map[string]map[string]bool{"f": {}, "g": {}, "p": {}}
 	maxYears := 0
 	today := h.today()
-	err := h.withLedger(r.Context(), v.AsOf, func(l *projections.Ledger) error {
+	err := h.withLedger(r.Context(), v, func(l *projections.Ledger) error {
 		for _, av := range l.Agreements() {
 			a := av.Agg
 			if !v.Who.MayAccess(a.Funder, a.Grantee) {
@@ -187,7 +187,7 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 	page := &agreementPage{view: v}
 	status := http.StatusOK
 	today := h.today()
-	err := h.withLedger(r.Context(), v.AsOf, func(l *projections.Ledger) error {
+	err := h.withLedger(r.Context(), v, func(l *projections.Ledger) error {
 		av, err := l.Agreement(number)
 		if err != nil {
 			status = http.StatusNotFound
@@ -312,7 +312,7 @@ func (h *Handler) yearReport(r *http.Request, v *view) (projections.YearReport, 
 	}
 	var rep projections.YearReport
 	status := http.StatusOK
-	err = h.withLedger(r.Context(), v.AsOf, func(l *projections.Ledger) error {
+	err = h.withLedger(r.Context(), v, func(l *projections.Ledger) error {
 		av, err := l.Agreement(number)
 		if err != nil {
 			status = http.StatusNotFound
@@ -423,7 +423,7 @@ func (h *Handler) reconDoc(r *http.Request, v *view) (rpt.Document, int, error) 
 	scope := projections.Scope{Funder: q.Funder, Grantee: q.Grantee, Programme: q.Programme, Agreement: q.Agreement}
 	var doc rpt.Document
 	status := http.StatusOK
-	err := h.withLedger(r.Context(), v.AsOf, func(l *projections.Ledger) error {
+	err := h.withLedger(r.Context(), v, func(l *projections.Ledger) error {
 		if q.Year == 0 && q.From == 0 && q.To == 0 {
 			my, err := l.MultiYearChecked(scope)
 			if err != nil {
@@ -515,7 +515,7 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request, v *view) {
 	}
 	ver, verr := projector.VerifyChains(r.Context(), h.cfg.Store)
 	var rep projections.AuditReport
-	err := h.withLedger(r.Context(), v.AsOf, func(l *projections.Ledger) error {
+	err := h.withLedger(r.Context(), v, func(l *projections.Ledger) error {
 		rep = l.Audit(f)
 		return nil
 	})

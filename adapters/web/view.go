@@ -29,6 +29,7 @@ type view struct {
 	Title     string
 	Flash     string
 	Problem   string // a page-level error
+	State     string // the Merkle log state the figures come from: "size · root"
 	query     url.Values
 }
 

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/projector"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -35,9 +36,13 @@ var staticFS embed.FS
 type Config struct {
 	Ledger httpapi.Ledger    // applies commands (actor: the signed-in principal)
 	Store  domain.EventStore // the read models fold its events
-	Tokens *httpapi.Tokens   // sign-in verifies API tokens here
-	Now    func() time.Time  // default time.Now
-	Logger *slog.Logger      // nil discards
+	// Log is the Merkle log of the store's events (the store itself when
+	// it keeps one); every page that shows figures names the log state
+	// they were computed from in its footer. Nil: no footer.
+	Log    merkle.Log
+	Tokens *httpapi.Tokens  // sign-in verifies API tokens here
+	Now    func() time.Time // default time.Now
+	Logger *slog.Logger     // nil discards
 	// SessionTTL is how long a session lasts after sign-in (default 8h).
 	SessionTTL time.Duration
 	// Secure says people reach the pages over HTTPS even when this
@@ -148,16 +153,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // withLedger runs fn on the read model: the live one caught up with the
-// store, or, for a past moment, one folded from scratch up to asOf.
-func (h *Handler) withLedger(ctx context.Context, asOf time.Time, fn func(*projections.Ledger) error) error {
+// store, or, for a past moment (v.AsOf), one folded from scratch up to
+// then. It sets v.State to the Merkle log state the read model holds.
+func (h *Handler) withLedger(ctx context.Context, v *view, fn func(*projections.Ledger) error) error {
 	run := h.live
-	if !asOf.IsZero() {
-		run = projector.New(h.cfg.Store, projector.Options{NoSnapshots: true, AsOf: asOf})
+	if !v.AsOf.IsZero() {
+		run = projector.New(h.cfg.Store, projector.Options{NoSnapshots: true, AsOf: v.AsOf})
 	}
 	if _, err := run.CatchUp(ctx); err != nil {
 		return fmt.Errorf("read model: %w", err)
 	}
-	return run.View(fn)
+	var pos domain.Position
+	err := run.View(func(l *projections.Ledger) error {
+		pos = l.Position()
+		return fn(l)
+	})
+	if err == nil && h.cfg.Log != nil {
+		// Leaf count at the position: the stores that keep the log number
+		// positions from 1 in leaf order.
+		size := int64(pos.Commit)
+		if root, rerr := merkle.Root(ctx, h.cfg.Log, size); rerr == nil {
+			v.State = fmt.Sprintf("%d · %s", size, root)
+		}
+	}
+	return err
 }
 
 // today is the date that decides what is overdue.

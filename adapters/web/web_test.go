@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"crypto/tls"
+	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/seeds"
 )
 
@@ -119,6 +122,20 @@ func TestPagesShowSeedFigures(t *testing.T) {
 			if !strings.Contains(body, want) {
 				t.Errorf("page lacks %q", want)
 			}
+		}
+		// The footer names the Merkle log state the figures come from:
+		// the size and root the library computes over the store's events.
+		log := f.store.(merkle.Log)
+		n, err := log.TreeSize(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		root, err := merkle.Root(context.Background(), log, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("%d · %s", n, root); !strings.Contains(html.UnescapeString(body), want) {
+			t.Errorf("page footer lacks the log state %q", want)
 		}
 	})
 	t.Run("agreement page in Latvian", func(t *testing.T) {

@@ -49,6 +49,7 @@ re-run a file). Command types and fields: docs/commands.md, or
 		return err
 	}
 	var st applyStats
+	closedYear := false
 	out := json.NewEncoder(a.stdout)
 	// Reading and decoding (JSON, validation) run one batch ahead, in their
 	// own goroutine, while the batch before is decided and written: on two
@@ -80,6 +81,7 @@ re-run a file). Command types and fields: docs/commands.md, or
 			}
 			res := r.Result
 			b.results[b.idx[k]].Result = &res
+			closedYear = closedYear || (!res.Duplicate && b.envs[k].Type == "close_year")
 		}
 		for _, r := range b.results {
 			switch {
@@ -109,6 +111,9 @@ re-run a file). Command types and fields: docs/commands.md, or
 		return fmt.Errorf("apply: %w (%d lines applied before this stayed applied)", err, st.applied)
 	}
 	fmt.Fprintf(a.stderr, "applied %d commands (%d events), %d already applied, %d failed\n", st.applied, st.events, st.duplicates, st.failed)
+	if err := a.afterApply(ctx, closedYear); err != nil {
+		return err
+	}
 	if st.failed > 0 {
 		return exitError{code: exitFailure, msg: fmt.Sprintf("%d line(s) failed; every other line was applied", st.failed)}
 	}

@@ -26,6 +26,7 @@ recomputing the hash chains. Exits 3 when a chain is broken.`)
 	verify := fs.Bool("verify", true, "recompute the hash chains")
 	var rf reportFlags
 	rf.add(fs, "text, json, csv, xlsx")
+	a.noVerifyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

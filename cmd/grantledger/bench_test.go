@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +23,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/adapters/merkle"
+	"github.com/grantledger/grantledger/adapters/projector"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -217,4 +220,77 @@ func BenchmarkCommandVsFsync(b *testing.B) {
 	b.ReportMetric(fs, "fsync-µs")
 	b.ReportMetric(c/fs, "ratio")
 	b.Logf("one durable command: median %.0f µs; write+fsync of 300 bytes: median %.0f µs; ratio %.2f (%d samples each)", c, fs, c/fs, len(cmdLat))
+}
+
+// BenchmarkReportVerifyOverhead is what the read-path check of the Merkle
+// log adds to a report run as a new process would run it. The ledger holds
+// 100 000 spendings over 1 000 agreements (the apply benchmark's
+// commands) and a saved read model. Each sample first applies ten new
+// spendings (as between two reports of a working day), then opens the
+// ledger afresh in a new app and times the check alone, as the report
+// runs it once the projector has restored its snapshot (app.checkReads
+// from the snapshot's tree header: the tree's root at that size, every
+// event after it against its stored leaf, the root now), then runs the
+// whole report (runCLI: new app, new store, snapshot, catch-up, check,
+// report) for scale.
+//
+//	go test -run '^$' -bench ReportVerifyOverhead -benchtime 1x ./cmd/grantledger
+func BenchmarkReportVerifyOverhead(b *testing.B) {
+	agreements, spendings := 1000, 100_000
+	if testing.Short() {
+		agreements, spendings = 100, 5000
+	}
+	dir := b.TempDir()
+	setup, spend := writeBenchJSONL(b, dir, agreements, spendings)
+	db := filepath.Join(dir, "report.db")
+	for _, f := range []string{setup, spend} {
+		if _, errs, code := runCLI(b, "", "apply", "--db", db, f); code != 0 {
+			b.Fatalf("apply: %s", errs)
+		}
+	}
+	report := []string{"report", "--db", db, "--agreement", "BENCH/0007", "--year", "1", "--format", "json"}
+	if _, errs, code := runCLI(b, "", report...); code != 0 { // saves the read model
+		b.Fatal(errs)
+	}
+	ctx := context.Background()
+	var check, whole []float64
+	for i := 0; b.Loop(); i++ {
+		for k := 0; k < 20; k++ {
+			extra := filepath.Join(dir, fmt.Sprintf("extra-%d-%d", i, k))
+			os.MkdirAll(extra, 0o755)
+			_, s := writeBenchJSONL(b, extra, agreements, 10)
+			if _, errs, code := runCLI(b, "", "apply", "--db", db, s); code != 0 {
+				b.Fatal(errs)
+			}
+			a := &app{stdout: io.Discard, stderr: io.Discard, now: time.Now, getenv: os.Getenv, storeSpec: "sqlite:" + db}
+			store, err := a.open(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// What the report passes: the header of the snapshot the
+			// projector restored (read with the read model, not timed).
+			size, root, ok, err := projector.SnapshotTree(ctx, store, "")
+			if err != nil || !ok {
+				b.Fatalf("no snapshot header: %v", err)
+			}
+			start := time.Now()
+			if _, err := a.checkReads(ctx, store, &merkle.Verified{Size: size, Root: root}); err != nil {
+				b.Fatal(err)
+			}
+			check = append(check, float64(time.Since(start).Microseconds()))
+			if a.checkedFrom == 0 {
+				b.Fatal("the check started from 0, not from the snapshot")
+			}
+			a.close()
+			start = time.Now()
+			if _, errs, code := runCLI(b, "", report...); code != 0 {
+				b.Fatal(errs)
+			}
+			whole = append(whole, float64(time.Since(start).Microseconds()))
+		}
+	}
+	c, w := median(check), median(whole)
+	b.ReportMetric(c, "check-µs")
+	b.ReportMetric(w, "report-µs")
+	b.Logf("on %d spendings, 10 new events since the saved read model: the log check takes median %.2f ms; the whole report in a new app %.1f ms (%d samples)", spendings, c/1000, w/1000, len(check))
 }

@@ -18,6 +18,7 @@ global position, time recorded, actor, event type, what it says, and the
 reason given. Nothing is ever edited: corrections appear as their own events.`)
 	number := fs.String("agreement", "", "agreement number, e.g. KNVOC-2022-2025 (required)")
 	asJSON := fs.Bool("json", false, "print JSON lines instead of a table")
+	a.noVerifyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -29,6 +30,9 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 	if err != nil {
 		return err
 	}
+	if a.state, err = a.checkReads(ctx, store, nil); err != nil {
+		return err
+	}
 	stream := domain.StreamFor(*number)
 	reg := domain.NewEventRegistry()
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
@@ -36,6 +40,7 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 		fmt.Fprintln(tw, "REV\tPOS\tRECORDED (UTC)\tACTOR\tTYPE\tDETAILS\tREASON")
 	}
 	enc := json.NewEncoder(a.stdout)
+	var all []domain.RecordedEvent
 	from := uint64(0)
 	for {
 		evs, err := store.ReadStream(ctx, stream, from, domain.Forwards, 1000)
@@ -45,22 +50,7 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 		if err != nil {
 			return err
 		}
-		for _, e := range evs {
-			m, err := domain.DecodeMetadata(e.Metadata)
-			if err != nil {
-				return fmt.Errorf("revision %d: %w", e.Revision, err)
-			}
-			ev, err := reg.Decode(e.Type, m.SchemaVersion, e.Data)
-			if err != nil {
-				return fmt.Errorf("revision %d: %w", e.Revision, err)
-			}
-			if *asJSON {
-				enc.Encode(map[string]any{"revision": e.Revision, "position": e.Position, "event_id": e.ID, "type": e.Type,
-					"recorded_at": m.RecordedAt, "actor": m.Actor, "command_id": m.CommandID, "reason": m.Reason, "hash": m.Hash, "data": ev})
-				continue
-			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Revision, e.Position, m.RecordedAt.UTC().Format("2006-01-02 15:04:05"), m.Actor, e.Type, describeEvent(e.ID.String(), ev), m.Reason)
-		}
+		all = append(all, evs...)
 		if len(evs) < 1000 {
 			break
 		}
@@ -69,7 +59,34 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 			break
 		}
 	}
-	return tw.Flush()
+	// Every event shown must be the leaf the tree stored when it was
+	// appended, wherever the last verified point is.
+	if err := a.checkLeaves(ctx, store, all); err != nil {
+		return err
+	}
+	for _, e := range all {
+		m, err := domain.DecodeMetadata(e.Metadata)
+		if err != nil {
+			return fmt.Errorf("revision %d: %w", e.Revision, err)
+		}
+		ev, err := reg.Decode(e.Type, m.SchemaVersion, e.Data)
+		if err != nil {
+			return fmt.Errorf("revision %d: %w", e.Revision, err)
+		}
+		if *asJSON {
+			enc.Encode(map[string]any{"revision": e.Revision, "position": e.Position, "event_id": e.ID, "type": e.Type,
+				"recorded_at": m.RecordedAt, "actor": m.Actor, "command_id": m.CommandID, "reason": m.Reason, "hash": m.Hash, "data": ev})
+			continue
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Revision, e.Position, m.RecordedAt.UTC().Format("2006-01-02 15:04:05"), m.Actor, e.Type, describeEvent(e.ID.String(), ev), m.Reason)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if a.state != nil && !*asJSON {
+		fmt.Fprintf(a.stdout, "\nLedger state (Merkle log checkpoint): %d events, root hash %s%s\n", a.state.Size, a.state.Root, map[bool]string{true: " (NOT VERIFIED: --no-verify)"}[a.noVerify])
+	}
+	return nil
 }
 
 // describeEvent says in a few words what an event records.

@@ -18,6 +18,7 @@ delivery with its evidence reference.`)
 	overdue := fs.Bool("overdue", false, "only targets past their due date and unmet")
 	var rf reportFlags
 	rf.add(fs, "text, json, csv, xlsx")
+	a.noVerifyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

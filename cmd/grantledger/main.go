@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -24,7 +25,7 @@ const (
 	exitOK       = 0
 	exitFailure  = 1 // a command was refused, or something failed
 	exitUsage    = 2 // wrong flags or arguments
-	exitTampered = 3 // verify found a broken hash chain
+	exitTampered = 3 // verify found a broken hash chain or Merkle log, or a proof does not hold
 	exitFindings = 4 // summaries: some agreement has findings
 )
 
@@ -48,7 +49,11 @@ func commands() []command {
 		{"demo", "load the seed scenarios into a fresh ledger and print their yearly reports", cmdDemo},
 		{"apply", "apply commands from a JSONL file (or - for stdin), one command per line", cmdApply},
 		{"history", "list every event of an agreement in order", cmdHistory},
-		{"verify", "recompute every hash chain and name the first broken event", cmdVerify},
+		{"verify", "recompute every hash chain and the Merkle log, check signed checkpoints, name the first broken event", cmdVerify},
+		{"key", "key generate --out FILE: make the Ed25519 key that signs checkpoints", cmdKey},
+		{"checkpoint", "print (and keep) a signed checkpoint of the Merkle log: size and root hash", cmdCheckpoint},
+		{"prove", "prove an event is in a signed checkpoint, or that the log extends an older one", cmdProve},
+		{"verify-proof", "check a proof offline with the verifier key alone", cmdVerifyProof},
 		{"commands", "list the command types that apply accepts, with their fields", cmdCommands},
 		{"migrate", "copy every event to another store (e.g. to EventStoreDB) and verify the copy", cmdMigrate},
 		{"export", "write agreements as an hledger journal or IATI 2.03 XML", cmdExport},
@@ -77,7 +82,17 @@ type app struct {
 	// mayCreate lets open create an embedded ledger that does not exist;
 	// only commands that write set it (docs/cli.md).
 	mayCreate bool
+
+	noVerify       bool               // --no-verify: reads do not check the Merkle log
+	warnedNoVerify bool               // the --no-verify warning was printed
+	verifiedAt     merkle.Verified    // the last point the log was checked to
+	checkedFrom    int64              // where the last check of the log started
+	state          *merkle.Checkpoint // the log state the read model was computed from
+	report         *reportState       // the state reports name (see reportstate.go)
 }
+
+// testClock, when set (by tests only), is the clock of every command.
+var testClock func() time.Time
 
 // usageError marks an error in how the program was called (exit 2).
 type usageError struct{ msg string }
@@ -96,6 +111,9 @@ func (e exitError) Error() string { return e.msg }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, getenv: os.Getenv}
+	if testClock != nil {
+		a.now = testClock
+	}
 	defer a.close()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {

@@ -27,6 +27,7 @@ are those of the implementation years that overlap it (docs/REPORTS.md).
 	multi := fs.Bool("multi-year", false, "years side by side as columns")
 	var rf reportFlags
 	rf.add(fs, "text, json, csv, xlsx")
+	a.noVerifyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/projector"
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/domain"
@@ -75,7 +76,9 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 	if err != nil {
 		return nil, err
 	}
-	opts := projector.Options{AsOf: asOf}
+	// NoSave: the read model is saved only once the log is checked below,
+	// and never under --no-verify.
+	opts := projector.Options{AsOf: asOf, NoSave: true, Warn: func(m string) { fmt.Fprintln(a.stderr, "grantledger: warning:", m) }}
 	if isTerminal(a.stderr) {
 		last := time.Time{}
 		opts.Progress = func(n int) {
@@ -89,6 +92,26 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 	r, err := projector.Open(ctx, store, opts)
 	if err != nil {
 		return nil, fmt.Errorf("bring the read model up to date: %w", err)
+	}
+	// Check the log before anything is shown: from the snapshot the read
+	// model was restored from (its header was checked against the tree as
+	// it loaded), else every leaf, since every event was folded.
+	from := &merkle.Verified{}
+	if size, root, ok := r.SnapshotTree(); ok {
+		from = &merkle.Verified{Size: size, Root: root}
+	}
+	state, err := a.checkReads(ctx, store, from)
+	if err != nil {
+		return nil, err
+	}
+	if !a.noVerify {
+		if err := r.SaveNow(ctx); err != nil {
+			return nil, fmt.Errorf("save the read model: %w", err)
+		}
+	}
+	a.state = state
+	if err := a.computeState(ctx, store, r); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -115,7 +138,7 @@ func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
 		}
 		w = f
 	}
-	err := render(w, rf.format, v, doc)
+	err := render(w, rf.format, v, doc, a.report)
 	if f != nil {
 		if cerr := f.Close(); err == nil {
 			err = cerr
@@ -124,7 +147,15 @@ func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
 	return err
 }
 
-func render(w io.Writer, format string, v any, doc rpt.Document) error {
+func render(w io.Writer, format string, v any, doc rpt.Document, st *reportState) error {
+	if format == "json" {
+		var err error
+		if v, err = withState(v, st); err != nil {
+			return err
+		}
+	} else {
+		doc = docWithState(doc, st, format)
+	}
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)
@@ -158,6 +189,7 @@ documented in docs/REPORTS.md.`)
 	year := fs.Int("year", 0, "implementation year, 1, 2, … (required)")
 	var rf reportFlags
 	rf.add(fs, strings.Join(yearFormats, ", "))
+	a.noVerifyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

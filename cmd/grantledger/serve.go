@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/grantledger/grantledger/adapters/checkpoints"
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/web"
@@ -62,6 +64,7 @@ acknowledged command is durable.`)
 	metricsAddr := fs.String("metrics-addr", defaultMetricsAddr, "separate address serving /metrics without authentication ('off': none); keep it loopback or firewalled")
 	metricsTokenFile := fs.String("metrics-token-file", "", "file holding a secret (mode 0600): /metrics on --addr then answers 'Authorization: Bearer <secret>'")
 	publicURL := fs.String("public-url", "", "the URL people reach the server at, e.g. https://ledger.example behind a TLS proxy: https turns on HSTS and Secure __Host- cookies")
+	a.noVerifyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -114,6 +117,7 @@ acknowledged command is durable.`)
 	if len(tok.List()) == 0 {
 		log.Warn("no tokens: every request but /healthz, /readyz, /metrics and /openapi.json will be refused; create one with 'grantledger token create'", "ledger", a.spec())
 	}
+	reports.Log, _ = raw.(merkle.Log) // JSON reports name the log state they come from
 	v, err := reports.Verify(ctx)
 	if err != nil {
 		return fmt.Errorf("serve: verify at start: %w", err)
@@ -126,14 +130,34 @@ acknowledged command is durable.`)
 		}
 		log.Error("serving a broken ledger because --allow-broken-chain was given", "problem", msg)
 	}
+	// The Merkle log, every leaf (serve folds every event at start).
+	if _, err := a.checkReads(ctx, raw, &merkle.Verified{}); err != nil {
+		if !*allowBroken {
+			return fmt.Errorf("serve: refusing to start: %w", err)
+		}
+		log.Error("serving a ledger whose Merkle log is broken because --allow-broken-chain was given", "problem", err.Error())
+	}
 	svc := metrics.WrapService(ledger.New(store, ledger.Options{Clock: a.now}), m)
-	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now,
+	rawLog, _ := raw.(merkle.Log) // nil for EventStoreDB: pages carry no log state
+	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now, Log: rawLog,
 		Secure: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
 	if err != nil {
 		return err
 	}
+	signer, err := a.signingKey("")
+	if err != nil {
+		return err
+	}
+	policy, err := a.checkpointPolicy(raw)
+	if err != nil {
+		return err
+	}
+	if policy != nil {
+		go policy.follow(ctx, log)
+	}
 	srv, err := httpapi.New(httpapi.Config{
 		Ledger: svc, Reports: reports, Tokens: tok, Store: store, Web: pages,
+		Proofs:   &checkpoints.Service{Store: raw, Signer: signer, Dir: a.getenv("GRANTLEDGER_CHECKPOINT_DIR"), Now: a.now},
 		Renderer: httpapi.ReportRenderer{Lang: l}, Metrics: m.Handler(), Observer: m, Commands: m, Logger: log,
 		MaxBodyBytes: *maxBody, MaxBatch: *maxBatch, RequestTimeout: *timeout, ShutdownGrace: *grace,
 		TLSCertFile: *cert, TLSKeyFile: *key, MetricsToken: metricsToken, PublicURL: *publicURL,

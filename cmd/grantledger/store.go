@@ -115,7 +115,7 @@ func openSQLite(path string) (domain.EventStore, error) {
 	if path == "" {
 		return nil, usagef("store: empty path; use sqlite:PATH")
 	}
-	s, err := sqlite.Open(path)
+	s, err := sqlite.Open(path, sqlite.WithTreeProgress(treeProgress))
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}

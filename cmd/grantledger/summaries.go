@@ -23,6 +23,8 @@ type summaryEntry struct {
 	Closed    bool          `json:"closed"`
 	Findings  []string      `json:"findings"`
 	Files     []string      `json:"files"`
+	// Checkpoint is the ledger state every report was computed from.
+	Checkpoint *reportState `json:"checkpoint,omitempty"`
 }
 
 func cmdSummaries(ctx context.Context, a *app, args []string) error {
@@ -42,6 +44,7 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 	var rf reportFlags
 	fs.StringVar(&rf.asOf, "as-of", "", "as the ledger was recorded at this moment (RFC 3339)")
 	fs.StringVar(&rf.today, "today", "", "judge what is overdue against this date (default today)")
+	a.noVerifyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -114,7 +117,7 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 		if tty {
 			fmt.Fprintf(a.stderr, "\rsummaries: %d/%d %s\033[K", i+1, len(reports), r.Agreement)
 		}
-		e := summaryEntry{Agreement: r.Agreement, Year: r.Year, Period: r.Period, Closed: r.Closed, Findings: []string{}}
+		e := summaryEntry{Agreement: r.Agreement, Year: r.Year, Period: r.Period, Closed: r.Closed, Findings: []string{}, Checkpoint: a.report}
 		for _, f := range r.Findings {
 			e.Findings = append(e.Findings, f.Code)
 		}
@@ -125,7 +128,7 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 		base := names.name(r.Agreement)
 		for _, f := range fmts {
 			var b bytes.Buffer
-			if err := render(&b, f, r, doc); err != nil {
+			if err := render(&b, f, r, doc, a.report); err != nil {
 				return err
 			}
 			ext := f
@@ -173,6 +176,16 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 			finds = rpt.L(l, "none")
 		}
 		fmt.Fprintf(&md, "| %s | %d | %s | %s | %s |\n", e.Agreement, e.Year, rpt.FormatPeriod(e.Period, l), finds, strings.Join(links, " "))
+	}
+	if st := a.report; st != nil {
+		fmt.Fprintf(&md, "\nComputed from the ledger state (Merkle log checkpoint): %d events, root hash `%s`", st.Size, st.Root)
+		if !st.Verified {
+			fmt.Fprint(&md, " (NOT VERIFIED: --no-verify)")
+		}
+		fmt.Fprintln(&md)
+		if st.Signed != "" {
+			fmt.Fprintf(&md, "\n```\n%s```\n", st.Signed)
+		}
 	}
 	if c, err := writeIfChanged(filepath.Join(*outDir, base+".md"), md.Bytes()); err != nil {
 		return err

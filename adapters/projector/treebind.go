@@ -1,0 +1,142 @@
+package projector
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/grantledger/grantledger/adapters/merkle"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// A snapshot of a store that keeps the Merkle log starts with the size and
+// root of the tree it was folded at:
+//
+//	"GLTREE1\n" | tree size (8 bytes, big-endian) | root hash (32 bytes) | read model
+//
+// The tree size is the snapshot position's Commit: the stores that keep
+// the log (the embedded store, memstore) number positions from 1 in leaf
+// order. Loading checks both against the log and refuses a snapshot folded
+// from other events (see Load).
+const treeTag = "GLTREE1\n"
+
+const treeHeader = len(treeTag) + 8 + 32
+
+// bindTree puts the tree's size and root at pos before blob, when the
+// store keeps the log.
+func bindTree(ctx context.Context, store domain.EventStore, pos domain.Position, blob []byte) ([]byte, error) {
+	l, ok := store.(merkle.Log)
+	if !ok {
+		return blob, nil
+	}
+	size := int64(pos.Commit)
+	root, err := merkle.Root(ctx, l, size)
+	if err != nil {
+		return nil, fmt.Errorf("the Merkle tree at %d events: %w", size, err)
+	}
+	out := make([]byte, 0, treeHeader+len(blob))
+	out = append(out, treeTag...)
+	out = binary.BigEndian.AppendUint64(out, uint64(size))
+	out = append(out, root[:]...)
+	return append(out, blob...), nil
+}
+
+// checkTree returns the read model of a snapshot saved at pos, after
+// checking, when the store keeps the log, that the snapshot was folded
+// from this log: problem says why not (then the snapshot must not be
+// used).
+func checkTree(ctx context.Context, store domain.EventStore, pos domain.Position, blob []byte) (inner []byte, problem string, err error) {
+	l, ok := store.(merkle.Log)
+	hasHeader := len(blob) >= treeHeader && string(blob[:len(treeTag)]) == treeTag
+	if !ok {
+		if hasHeader {
+			return blob[treeHeader:], "", nil
+		}
+		return blob, "", nil
+	}
+	if !hasHeader {
+		return nil, "it records no Merkle tree size and root (saved before the ledger kept the log, or written by hand)", nil
+	}
+	size := int64(binary.BigEndian.Uint64(blob[len(treeTag):]))
+	var root merkle.Hash
+	copy(root[:], blob[len(treeTag)+8:treeHeader])
+	if size != int64(pos.Commit) {
+		return nil, fmt.Sprintf("it says it was folded at tree size %d, but it is saved at position %s", size, pos), nil
+	}
+	n, err := l.TreeSize(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if size > n {
+		return nil, fmt.Sprintf("it was folded from %d events, but the log has %d", size, n), nil
+	}
+	want, err := merkle.Root(ctx, l, size)
+	if err != nil {
+		return nil, "", err
+	}
+	if want != root {
+		return nil, fmt.Sprintf("it was folded from a log whose root at %d events is %s, but this log's root there is %s: it was not made from these events", size, root, want), nil
+	}
+	return blob[treeHeader:], "", nil
+}
+
+// CheckSnapshot looks at the read model saved under name (default
+// DefaultSnapshotName) in store, when store keeps snapshots and the
+// Merkle log: saved says whether there is one, problem why it would be
+// refused (not folded from this log), and legacy that it only lacks the
+// tree header (saved before the ledger kept the log; it will be rebuilt,
+// which is no sign of tampering).
+func CheckSnapshot(ctx context.Context, store domain.EventStore, name string) (saved bool, problem string, legacy bool, err error) {
+	snaps, ok := store.(SnapshotStore)
+	if !ok {
+		return false, "", false, nil
+	}
+	if name == "" {
+		name = DefaultSnapshotName
+	}
+	pos, blob, ok, err := snaps.LoadSnapshot(ctx, name)
+	if err != nil || !ok {
+		return false, "", false, err
+	}
+	_, problem, err = checkTree(ctx, store, pos, blob)
+	legacy = problem != "" && (len(blob) < treeHeader || string(blob[:len(treeTag)]) != treeTag)
+	return true, problem, legacy, err
+}
+
+// SnapshotTree returns the tree size and root recorded in the header of
+// the snapshot saved under name (default DefaultSnapshotName), without
+// copying the read model; ok is false when there is no snapshot or it has
+// no header. The caller checks the root against the log (it is what the
+// read model was folded from, and where a check of the log can resume).
+func SnapshotTree(ctx context.Context, store domain.EventStore, name string) (size int64, root merkle.Hash, ok bool, err error) {
+	if name == "" {
+		name = DefaultSnapshotName
+	}
+	peek := func(blob []byte) {
+		if len(blob) >= treeHeader && string(blob[:len(treeTag)]) == treeTag {
+			size = int64(binary.BigEndian.Uint64(blob[len(treeTag):]))
+			copy(root[:], blob[len(treeTag)+8:treeHeader])
+			ok = true
+		}
+	}
+	if sr, lends := store.(snapshotReader); lends {
+		_, err = sr.ReadSnapshot(ctx, name, func(_ domain.Position, blob []byte) error { peek(blob); return nil })
+		return size, root, ok, err
+	}
+	snaps, has := store.(SnapshotStore)
+	if !has {
+		return 0, root, false, nil
+	}
+	_, blob, found, err := snaps.LoadSnapshot(ctx, name)
+	if err != nil || !found {
+		return 0, root, false, err
+	}
+	peek(blob)
+	return size, root, ok, nil
+}
+
+// treeAt is a tree size and root.
+type treeAt struct {
+	size int64
+	root merkle.Hash
+}

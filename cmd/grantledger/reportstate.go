@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/grantledger/grantledger/adapters/merkle"
+	"github.com/grantledger/grantledger/adapters/projector"
+	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// reportState is the state of the ledger a report was computed from: the
+// Merkle log's size and root at the read model's position, signed as a
+// checkpoint when a signing key is configured. With it a report can be
+// checked later against the log (docs/PROOFS.md).
+type reportState struct {
+	Size     int64       `json:"size"`
+	Root     merkle.Hash `json:"root_hash"`
+	Verified bool        `json:"verified"` // false under --no-verify
+	Signed   string      `json:"signed_checkpoint,omitempty"`
+}
+
+// computeState sets a.report to the state the runner's read model was
+// folded at (nothing for a store without a Merkle log).
+func (a *app) computeState(ctx context.Context, store domain.EventStore, r *projector.Runner) error {
+	l, ok := store.(merkle.Log)
+	if !ok {
+		return nil
+	}
+	size := int64(r.Checkpoint().Commit) // leaf count: positions count events from 1
+	root, err := merkle.Root(ctx, l, size)
+	if err != nil {
+		return fmt.Errorf("the state of the report: %w", err)
+	}
+	st := &reportState{Size: size, Root: root, Verified: !a.noVerify}
+	signer, err := a.signingKey("")
+	if err != nil {
+		return err
+	}
+	if signer != nil {
+		c := merkle.Checkpoint{Size: size, Root: root, Time: a.now().UTC()}
+		if s, ok := store.(merkle.Sealer); ok {
+			c.Sealed, _ = s.Sealed(ctx)
+		}
+		b, err := merkle.Sign(c, signer)
+		if err != nil {
+			return err
+		}
+		st.Signed = string(b)
+	}
+	a.report = st
+	return nil
+}
+
+// withState adds "checkpoint" to a JSON object v, after its own fields.
+func withState(v any, st *reportState) (any, error) {
+	if st == nil {
+		return v, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '{' {
+		return v, nil
+	}
+	cb, err := json.Marshal(st)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(nil), b[:len(b)-1]...)
+	if len(b) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, `"checkpoint":`...)
+	out = append(out, cb...)
+	out = append(out, '}')
+	return json.RawMessage(out), nil
+}
+
+// docWithState adds a last section naming the state to a document, so
+// that text, Markdown, HTML and the XLSX summary sheet carry it. CSV is
+// one table of figures and carries no state: keep the JSON or another
+// format beside it.
+func docWithState(doc rpt.Document, st *reportState, format string) rpt.Document {
+	if st == nil {
+		return doc
+	}
+	s := rpt.Section{Heading: "Ledger state (Merkle log checkpoint)", Fields: []rpt.Field{
+		{Label: "Events in the log", Value: rpt.Text(fmt.Sprint(st.Size))},
+		{Label: "Root hash", Value: rpt.Text(st.Root.String())},
+	}}
+	if !st.Verified {
+		s.Notes = append(s.Notes, "NOT VERIFIED: made with --no-verify; the log was not checked before this report")
+	}
+	if st.Signed != "" {
+		s.Notes = append(s.Notes, "Signed checkpoint:\n"+st.Signed)
+	} else {
+		s.Notes = append(s.Notes, "Check it later with: grantledger verify --checkpoint (a signed checkpoint of this size), or compare the root hash with 'grantledger checkpoint'.")
+	}
+	doc.Sections = append(append([]rpt.Section(nil), doc.Sections...), s)
+	return doc
+}
