@@ -103,38 +103,51 @@ func commandEvents(t *testing.T, s domain.EventStore, id uuid.UUID) int {
 // on another agreement (409 conflict naming it), and a number a's
 // registration makes a look-alike of.
 func TestLedgerWideRulesAcrossProcessesESDB(t *testing.T) {
-	srv := startServer(t, esdbtest.Options{})
+	ledgerWideRules(t, startServer(t, esdbtest.Options{}).URL())
+}
+
+// TestProbeReservationsRealServer: the same on a real server
+// (GRANTLEDGER_ESDB_URL; docs/EVENTSTOREDB.md, real-server checklist).
+// Its agreement numbers carry a random suffix, so it can run again on the
+// same server.
+func TestProbeReservationsRealServer(t *testing.T) {
+	ledgerWideRules(t, realURL(t))
+}
+
+func ledgerWideRules(t *testing.T, url string) {
 	ctx := context.Background()
-	storeA, storeB := mustOpen(t, srv.URL()), mustOpen(t, srv.URL())
+	sfx := "-" + strings.ToUpper(uuid.NewString()[:8])
+	ag1, ag2, knvoc := "AG-1"+sfx, "AG-2"+sfx, "KNVOC-2022-2025"+sfx
+	storeA, storeB := mustOpen(t, url), mustOpen(t, url)
 	t.Cleanup(func() { storeA.Close(); storeB.Close() })
 	a := ledger.New(storeA, ledger.Options{})
 	stale := &staleReads{Store: storeB}
 	b := ledger.New(stale, ledger.Options{})
-	for _, n := range []string{"AG-1", "AG-2"} {
+	for _, n := range []string{ag1, ag2} {
 		if _, err := a.Handle(ctx, regEnv(uuid.New(), n)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := b.Handle(ctx, spendEnv(uuid.New(), "AG-2", "1.00")); err != nil {
+	if _, err := b.Handle(ctx, spendEnv(uuid.New(), ag2, "1.00")); err != nil {
 		t.Fatal(err)
 	}
 	stale.freeze(lastPosition(t, storeA))
 
 	id := uuid.New()
-	if _, err := a.Handle(ctx, spendEnv(id, "AG-1", "100.00")); err != nil {
+	if _, err := a.Handle(ctx, spendEnv(id, ag1, "100.00")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Handle(ctx, regEnv(uuid.New(), "KNVOC-2022-2025")); err != nil {
+	if _, err := a.Handle(ctx, regEnv(uuid.New(), knvoc)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := b.Handle(ctx, spendEnv(id, "AG-2", "100.00"))
-	wantCode(t, err, domain.EConflict, "command_id", `"AG-1"`)
+	_, err := b.Handle(ctx, spendEnv(id, ag2, "100.00"))
+	wantCode(t, err, domain.EConflict, "command_id", fmt.Sprintf("%q", ag1))
 	if n := commandEvents(t, storeA, id); n != 1 {
 		t.Fatalf("command %s recorded %d events, want 1", id, n)
 	}
-	_, err = b.Handle(ctx, regEnv(uuid.New(), "knvoc-2022-2025"))
-	wantCode(t, err, domain.EDuplicate, "agreement", `"KNVOC-2022-2025"`)
-	if _, err := storeA.ReadStream(ctx, domain.StreamFor("knvoc-2022-2025"), 0, domain.Forwards, 0); !errors.Is(err, domain.ErrNotFound) {
+	_, err = b.Handle(ctx, regEnv(uuid.New(), strings.ToLower(knvoc)))
+	wantCode(t, err, domain.EDuplicate, "agreement", fmt.Sprintf("%q", knvoc))
+	if _, err := storeA.ReadStream(ctx, domain.StreamFor(strings.ToLower(knvoc)), 0, domain.Forwards, 0); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("the look-alike's stream: %v, want not found", err)
 	}
 
@@ -143,12 +156,12 @@ func TestLedgerWideRulesAcrossProcessesESDB(t *testing.T) {
 	b2 := ledger.New(storeB, ledger.Options{})
 	for round := 0; round < 20; round++ {
 		id := uuid.New()
-		n1, n2 := fmt.Sprintf("RACE-%d", 100+round), fmt.Sprintf("race-%d", 100+round)
+		n1, n2 := fmt.Sprintf("RACE-%d%s", 100+round, sfx), fmt.Sprintf("race-%d%s", 100+round, strings.ToLower(sfx))
 		var wg sync.WaitGroup
 		errs := make([]error, 4)
 		wg.Add(4)
-		go func() { defer wg.Done(); _, errs[0] = a.Handle(ctx, spendEnv(id, "AG-1", "1.00")) }()
-		go func() { defer wg.Done(); _, errs[1] = b2.Handle(ctx, spendEnv(id, "AG-2", "1.00")) }()
+		go func() { defer wg.Done(); _, errs[0] = a.Handle(ctx, spendEnv(id, ag1, "1.00")) }()
+		go func() { defer wg.Done(); _, errs[1] = b2.Handle(ctx, spendEnv(id, ag2, "1.00")) }()
 		go func() { defer wg.Done(); _, errs[2] = a.Handle(ctx, regEnv(uuid.New(), n1)) }()
 		go func() { defer wg.Done(); _, errs[3] = b2.Handle(ctx, regEnv(uuid.New(), n2)) }()
 		wg.Wait()
