@@ -27,6 +27,13 @@ func (p Principal) Access() *access.Principal {
 	return &a
 }
 
+// MayAct reports whether p may send a command of type typ on an agreement
+// whose funder and grantee are given (access.MayAct: the command routes'
+// role table, and MayAccess).
+func (p Principal) MayAct(typ, funder, grantee string) bool {
+	return access.MayAct(p.access(), typ, access.Parties{Funder: funder, Grantee: grantee})
+}
+
 // MaySend reports whether p's role may send commands of type typ (the
 // table the command routes apply).
 func (p Principal) MaySend(typ string) bool {
