@@ -27,7 +27,10 @@ var ErrGuardRefused = errors.New("events written meanwhile refuse this append")
 // atomically with a batch of appends (the embedded store, and the server's
 // group commit over it).
 // AppendGuarded is AppendBatch (see BatchAppender) with the guard checked
-// first, under the same lock.
+// first, under the same lock. A store without a write lock may keep the
+// rules its own way and report GuardsUnderLock false (EventStoreDB:
+// reservation streams, adapters/esdb/reserve.go, refusing with
+// ErrGuardRefused as Check would).
 type GuardedAppender interface {
 	AppendGuarded(ctx context.Context, reqs []AppendRequest, g AppendGuard) ([]AppendOutcome, error)
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/domain/access"
 )
 
 // Scope selects agreements. Empty fields match every agreement; set fields
@@ -16,10 +17,17 @@ type Scope struct {
 	Programme string `json:"programme,omitempty"`
 	Grantee   string `json:"grantee,omitempty"`
 	Agreement string `json:"agreement,omitempty"`
+	// Viewer, when set, is the principal the rows are selected for: an
+	// agreement is in scope only when access.MaySee lets it see it (the
+	// one access decision, which the API and the web pages use too).
+	Viewer *access.Principal `json:"-"`
 }
 
 // Matches reports whether the agreement is in scope.
 func (s Scope) Matches(a *domain.Agreement) bool {
+	if s.Viewer != nil && !access.MaySee(*s.Viewer, access.Parties{Funder: a.Funder, Grantee: a.Grantee}) {
+		return false
+	}
 	eq := func(want, got string) bool {
 		return domain.CanonicalName(want) == "" || domain.SameOrganisation(want, got)
 	}

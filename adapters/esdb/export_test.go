@@ -16,3 +16,12 @@ func (s *Store) ClientDeadline() time.Duration {
 
 // SnapshotPath exposes the snapshot file of a name to the tests.
 func (s *Store) SnapshotPath(name string) string { return s.snapshotPath(name) }
+
+// FailAfterReserve makes the appends of AppendGuarded fail with f's error
+// after their reservations are written and before their events are, as a
+// dropped connection or a dead process would; it returns the undo.
+func FailAfterReserve(f func(stream string) error) func() {
+	old := afterReserve
+	afterReserve = f
+	return func() { afterReserve = old }
+}

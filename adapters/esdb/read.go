@@ -149,7 +149,7 @@ func (s *Store) ReadAll(ctx context.Context, from domain.Position, max int) ([]d
 					continue // the event at cursor, already returned
 				}
 				next = e.Position
-				if isSystem(e.Stream, e.Type) {
+				if isSystem(e.Stream, e.Type) || reserved(e.Stream) {
 					continue
 				}
 				page = append(page, e)

@@ -153,7 +153,7 @@ func (u *subscription) drain(sub *client.Subscription) error {
 				continue // at or before the resume point: already queued
 			}
 			u.last = e.Position
-			if isSystem(e.Stream, e.Type) || !strings.HasPrefix(e.Stream, u.prefix) {
+			if isSystem(e.Stream, e.Type) || reserved(e.Stream) || !strings.HasPrefix(e.Stream, u.prefix) {
 				continue
 			}
 			select {

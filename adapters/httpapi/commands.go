@@ -14,24 +14,20 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/domain/access"
 )
 
-// commandRoles says which role may send each command type.
-var commandRoles = map[string]string{
-	domain.CmdRegisterAgreement: RoleFunder,
-	domain.CmdAddBudgetLine:     RoleFunder,
-	domain.CmdPlanBudget:        RoleFunder,
-	domain.CmdAmendBudget:       RoleFunder,
-	domain.CmdCarryOver:         RoleFunder,
-	domain.CmdReturnUnspent:     RoleFunder,
-	domain.CmdDeclareIneligible: RoleFunder,
-	domain.CmdRecordRecovery:    RoleFunder,
-	domain.CmdDefineIndicator:   RoleFunder,
-	domain.CmdCloseYear:         RoleFunder,
-	domain.CmdRecordSpending:    RoleGrantee,
-	domain.CmdReverseSpending:   RoleGrantee,
-	domain.CmdRecordDelivery:    RoleGrantee,
-}
+// commandRoles says which role may send each command type: the table of
+// package access, which decides (access.MayAct).
+var commandRoles = func() map[string]string {
+	m := map[string]string{}
+	for _, typ := range domain.CommandTypes() {
+		if r, ok := access.CommandRole(typ); ok {
+			m[typ] = r
+		}
+	}
+	return m
+}()
 
 // CommandRole returns the role allowed to send a command type.
 func CommandRole(typ string) string { return commandRoles[typ] }
@@ -105,12 +101,12 @@ func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.E
 		return nil, withField(env, err)
 	}
 	if reg, ok := cmd.(domain.RegisterAgreement); ok {
-		if !sameOrg(reg.Funder, p.Funder) {
+		if !access.MayAct(p.access(), env.Type, access.Parties{Funder: reg.Funder, Grantee: reg.Grantee}) {
 			return nil, &httpError{code: codeForbidden, field: "data.funder", msg: fmt.Sprintf("your token acts for funder %q, not %q", p.Funder, reg.Funder)}
 		}
 		return cmd, nil
 	}
-	if err := s.authorizeAgreement(ctx, p, cmd.AgreementNumber()); err != nil {
+	if err := s.authorizeAgreement(ctx, p, cmd.AgreementNumber(), env.Type); err != nil {
 		return nil, err
 	}
 	return cmd, nil
@@ -129,16 +125,18 @@ type batchHandler interface {
 	HandleDecodedBatch(ctx context.Context, envs []domain.Envelope, cmds []domain.Command, errs []error) []ledger.BatchResult
 }
 
-// authorizeAgreement checks that p may act on or read the agreement.
-func (s *Server) authorizeAgreement(ctx context.Context, p Principal, number string) error {
-	if p.Role == RoleAuditor {
-		return nil
+// authorizeAgreement checks that p may read the agreement (typ "") or
+// send a command of type typ on it, as package access decides.
+func (s *Server) authorizeAgreement(ctx context.Context, p Principal, number, typ string) error {
+	if typ == "" && p.Role == RoleAuditor {
+		return nil // an auditor reads every agreement: no need to look it up
 	}
 	funder, grantee, err := s.parties(ctx, number)
 	if err != nil {
 		return err
 	}
-	if p.MayAccess(funder, grantee) {
+	parties := access.Parties{Funder: funder, Grantee: grantee}
+	if typ == "" && access.MaySee(p.access(), parties) || typ != "" && access.MayAct(p.access(), typ, parties) {
 		return nil
 	}
 	return errorf(codeForbidden, fmt.Sprintf("agreement %s is not one of your organisation's (%s)", number, p.org()))
@@ -152,13 +150,6 @@ func (p Principal) org() string {
 		return "grantee " + p.Grantee
 	}
 	return p.Role
-}
-
-// sameOrg compares organisation names as the reports' scopes do
-// (domain.SameOrganisation): exactly, after Unicode NFC and white-space
-// folding; not by case, prefix or substring.
-func sameOrg(a, b string) bool {
-	return domain.SameOrganisation(a, b)
 }
 
 // postCommand applies one command. 201 with the events appended, or 200

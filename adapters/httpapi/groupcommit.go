@@ -91,11 +91,19 @@ var _ domain.GuardedAppender = (*GroupCommit)(nil)
 // next group commit with its guard: the commit checks every guard of the
 // group inside the inner store's transaction, and when one refuses, the
 // refused appends get their refusal and the others are committed without
-// them. A batch goes to the inner store as it is. When the inner store
-// checks no guards (EventStoreDB), the guard is checked on the events
-// read before the append, which is as good as the reader's view and no
-// better.
+// them. A batch goes to the inner store as it is. An inner store that
+// checks guards without a lock (EventStoreDB, GuardsUnderLock false) gets
+// every guarded append as it is. When the inner store checks no guards,
+// the guard is checked on the events read before the append, which is as
+// good as the reader's view and no better.
 func (g *GroupCommit) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, guard domain.AppendGuard) ([]domain.AppendOutcome, error) {
+	if g.ga != nil && !domain.GuardsUnderLock(g.EventStore) {
+		// A store that keeps the ledger-wide rules its own way, without a
+		// write lock to check guards under (EventStoreDB's reservation
+		// streams): it gains nothing from a shared commit, so the
+		// append goes to it as it is.
+		return g.ga.AppendGuarded(ctx, reqs, guard)
+	}
 	if g.ga == nil {
 		if err := checkUnlocked(ctx, g.EventStore, guard); err != nil {
 			return nil, err

@@ -152,7 +152,7 @@ func (lr *LiveReports) YearReport(ctx context.Context, agreement string, year in
 }
 
 func scopeOf(q Query) projections.Scope {
-	return projections.Scope{Funder: q.Funder, Grantee: q.Grantee, Programme: q.Programme, Agreement: q.Agreement}
+	return projections.Scope{Funder: q.Funder, Grantee: q.Grantee, Programme: q.Programme, Agreement: q.Agreement, Viewer: q.Viewer}
 }
 
 // Reconciliation implements Reports.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/domain/access"
 )
 
 // Reports answers the report queries. The server depends only on this
@@ -36,6 +37,11 @@ type Query struct {
 	From, To                              domain.Date // a date range (reconciliation)
 	Today                                 domain.Date
 	AsOf                                  time.Time // zero: now
+	// Viewer is the principal the query is answered for (set by the
+	// report routes and Principal.ScopeQuery): every row is kept only
+	// when access.MaySee lets it see the row's agreement. nil: no
+	// principal (the CLI), every row.
+	Viewer *access.Principal
 }
 
 // AuditQuery filters the audit trail.
@@ -209,14 +215,15 @@ func (s *Server) today() domain.Date {
 // scopeFor restricts a query to the principal's organisation: a funder or
 // grantee may name only their own (or nothing, which means their own).
 func scopeFor(p Principal, q *Query) error {
+	q.Viewer = p.Access()
 	switch p.Role {
 	case RoleFunder:
-		if q.Funder != "" && !sameOrg(q.Funder, p.Funder) {
+		if q.Funder != "" && !access.MaySee(*q.Viewer, access.Parties{Funder: q.Funder}) {
 			return &httpError{code: codeForbidden, field: "funder", msg: fmt.Sprintf("your token acts for funder %q only", p.Funder)}
 		}
 		q.Funder = p.Funder
 	case RoleGrantee:
-		if q.Grantee != "" && !sameOrg(q.Grantee, p.Grantee) {
+		if q.Grantee != "" && !access.MaySee(*q.Viewer, access.Parties{Grantee: q.Grantee}) {
 			return &httpError{code: codeForbidden, field: "grantee", msg: fmt.Sprintf("your token acts for grantee %q only", p.Grantee)}
 		}
 		q.Grantee = p.Grantee
@@ -229,7 +236,7 @@ func (s *Server) getAgreement(w http.ResponseWriter, r *http.Request, p Principa
 		return err
 	}
 	number := r.PathValue("agreement")
-	if err := s.authorizeAgreement(r.Context(), p, number); err != nil {
+	if err := s.authorizeAgreement(r.Context(), p, number, ""); err != nil {
 		return err
 	}
 	var out AgreementSummary
@@ -305,7 +312,7 @@ func (s *Server) getYearly(w http.ResponseWriter, r *http.Request, p Principal) 
 	if err != nil {
 		return err
 	}
-	if err := s.authorizeAgreement(r.Context(), p, number); err != nil {
+	if err := s.authorizeAgreement(r.Context(), p, number, ""); err != nil {
 		return err
 	}
 	rep, err := s.cfg.Reports.YearReport(r.Context(), number, year, asOf)

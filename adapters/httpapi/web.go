@@ -1,5 +1,7 @@
 package httpapi
 
+import "github.com/grantledger/grantledger/domain/access"
+
 // This file lets the web pages (adapters/web) share the server: they are
 // mounted as Config.Web and use the same token store, roles and scoping
 // rules as the API, so there is one permission system.
@@ -9,15 +11,27 @@ package httpapi
 // or grantee token only its own organisation's, an admin none. It is the
 // rule every agreement route of the API applies.
 func (p Principal) MayAccess(funder, grantee string) bool {
-	switch p.Role {
-	case RoleAuditor:
-		return true
-	case RoleFunder:
-		return sameOrg(funder, p.Funder)
-	case RoleGrantee:
-		return sameOrg(grantee, p.Grantee)
-	}
-	return false
+	return access.MaySee(p.access(), access.Parties{Funder: funder, Grantee: grantee})
+}
+
+// access is p as package access sees it: the role and organisation that
+// decide, not the token's id or name.
+func (p Principal) access() access.Principal {
+	return access.Principal{Role: p.Role, Funder: p.Funder, Grantee: p.Grantee}
+}
+
+// Access is p as package access sees it, for callers outside this package
+// (the web pages' scopes).
+func (p Principal) Access() *access.Principal {
+	a := p.access()
+	return &a
+}
+
+// MayAct reports whether p may send a command of type typ on an agreement
+// whose funder and grantee are given (access.MayAct: the command routes'
+// role table, and MayAccess).
+func (p Principal) MayAct(typ, funder, grantee string) bool {
+	return access.MayAct(p.access(), typ, access.Parties{Funder: funder, Grantee: grantee})
 }
 
 // MaySend reports whether p's role may send commands of type typ (the

@@ -29,10 +29,12 @@ import (
 // can (domain.GuardedAppender: the embedded store, inside its write
 // transaction, which holds SQLite's lock for every process): the append
 // sees every event written after the index and is refused, writing
-// nothing, when one of them breaks a rule. A store without guarded
-// appends (EventStoreDB) gets the index caught up before every command,
-// which leaves a window of one round trip in which two processes can both
-// pass; `grantledger verify` lists what got through (Lint).
+// nothing, when one of them breaks a rule. EventStoreDB has no such lock
+// (GuardsUnderLock false): the index is caught up before every command,
+// and the store keeps the rules across processes with reservation
+// streams the server creates once (adapters/esdb/reserve.go). A store
+// with neither leaves a window of one round trip in which two processes
+// can both pass; `grantledger verify` lists what got through (Lint).
 type ledgerIndex struct {
 	mu      sync.Mutex
 	built   bool

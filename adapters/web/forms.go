@@ -60,7 +60,7 @@ func (h *Handler) formsFor(v *view, a *domain.Agreement, typed *form) []*form {
 	}
 	var out []*form
 	for _, typ := range commandForms {
-		if !v.Who.MaySend(typ) {
+		if !v.Who.MayAct(typ, a.Funder, a.Grantee) {
 			continue
 		}
 		if typed != nil && typed.Type == typ {
@@ -218,7 +218,7 @@ func (h *Handler) command(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	v.Title = number
-	if !v.Who.MaySend(typ) || !knownForm(typ) {
+	if !knownForm(typ) || !v.Who.MayAct(typ, page.A.Funder, page.A.Grantee) {
 		h.fail(w, r, v, http.StatusForbidden, "the "+v.Who.Role+" role may not send "+typ)
 		return
 	}

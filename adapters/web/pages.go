@@ -44,7 +44,7 @@ type listPage struct {
 func (h *Handler) agreements(w http.ResponseWriter, r *http.Request, v *view) {
 	v.Title = v.T("agreements")
 	q := r.URL.Query()
-	scope := projections.Scope{Funder: q.Get("funder"), Grantee: q.Get("grantee"), Programme: q.Get("programme")}
+	scope := projections.Scope{Funder: q.Get("funder"), Grantee: q.Get("grantee"), Programme: q.Get("programme"), Viewer: v.Who.Access()}
 	year, _ := strconv.Atoi(q.Get("year"))
 	onlyFindings := q.Get("findings") == "1"
 	page := listPage{view: v}
@@ -176,9 +176,9 @@ func agreementScope(v *view, number string) projections.Scope {
 	if err := v.Who.ScopeQuery(&q); err != nil {
 		// ScopeQuery refuses only a query naming another organisation;
 		// this one names none. Match nothing rather than everything.
-		return projections.Scope{Agreement: number, Funder: "\x00", Grantee: "\x00"}
+		return projections.Scope{Agreement: number, Funder: "\x00", Grantee: "\x00", Viewer: v.Who.Access()}
 	}
-	return projections.Scope{Funder: q.Funder, Grantee: q.Grantee, Agreement: number}
+	return projections.Scope{Funder: q.Funder, Grantee: q.Grantee, Agreement: number, Viewer: q.Viewer}
 }
 
 // loadAgreement reads the agreement's page data; forms (for the principal)
@@ -420,7 +420,7 @@ func (h *Handler) reconDoc(r *http.Request, v *view) (rpt.Document, int, error) 
 	if err := v.Who.ScopeQuery(&q); err != nil {
 		return rpt.Document{}, http.StatusForbidden, err
 	}
-	scope := projections.Scope{Funder: q.Funder, Grantee: q.Grantee, Programme: q.Programme, Agreement: q.Agreement}
+	scope := projections.Scope{Funder: q.Funder, Grantee: q.Grantee, Programme: q.Programme, Agreement: q.Agreement, Viewer: q.Viewer}
 	var doc rpt.Document
 	status := http.StatusOK
 	err := h.withLedger(r.Context(), v, func(l *projections.Ledger) error {

@@ -1,0 +1,80 @@
+// Package access is the one decision of who may see or act on an
+// agreement. The API's checks (adapters/httpapi), the web pages
+// (adapters/web) and the report-row filter (projections.Scope, built for a
+// principal) all call MaySee or MayAct; none of them compares
+// organisations itself. It does no I/O: the caller passes the principal
+// and the agreement's parties, read from the ledger.
+package access
+
+import "github.com/grantledger/grantledger/domain"
+
+// The roles. They are the strings of the API's token roles.
+const (
+	RoleFunder  = "funder"
+	RoleGrantee = "grantee"
+	RoleAuditor = "auditor"
+	RoleAdmin   = "admin"
+)
+
+// Principal is who asks: a role and, for a funder or grantee, the one
+// organisation it acts for.
+type Principal struct {
+	Role    string
+	Funder  string
+	Grantee string
+}
+
+// Parties are an agreement's organisations, as registered.
+type Parties struct {
+	Funder  string
+	Grantee string
+}
+
+// commandRoles says which role may send each command type.
+var commandRoles = map[string]string{
+	domain.CmdRegisterAgreement: RoleFunder,
+	domain.CmdAddBudgetLine:     RoleFunder,
+	domain.CmdPlanBudget:        RoleFunder,
+	domain.CmdAmendBudget:       RoleFunder,
+	domain.CmdCarryOver:         RoleFunder,
+	domain.CmdReturnUnspent:     RoleFunder,
+	domain.CmdDeclareIneligible: RoleFunder,
+	domain.CmdRecordRecovery:    RoleFunder,
+	domain.CmdDefineIndicator:   RoleFunder,
+	domain.CmdCloseYear:         RoleFunder,
+	domain.CmdRecordSpending:    RoleGrantee,
+	domain.CmdReverseSpending:   RoleGrantee,
+	domain.CmdRecordDelivery:    RoleGrantee,
+}
+
+// CommandRole returns the role that may send a command type, and whether
+// the type is known.
+func CommandRole(typ string) (string, bool) {
+	r, ok := commandRoles[typ]
+	return r, ok
+}
+
+// MaySee reports whether p may read an agreement with parties a: an
+// auditor every agreement, a funder those whose funder is p's, a grantee
+// those whose grantee is p's (domain.SameOrganisation: exactly after NFC
+// and white-space folding; not by case, prefix or look-alike letters), an
+// admin or unknown role none.
+func MaySee(p Principal, a Parties) bool {
+	switch p.Role {
+	case RoleAuditor:
+		return true
+	case RoleFunder:
+		return domain.SameOrganisation(a.Funder, p.Funder)
+	case RoleGrantee:
+		return domain.SameOrganisation(a.Grantee, p.Grantee)
+	}
+	return false
+}
+
+// MayAct reports whether p may send a command of type typ on an agreement
+// with parties a (for register_agreement, the parties the command
+// registers): p's role is the command's role and p may see the agreement.
+func MayAct(p Principal, typ string, a Parties) bool {
+	want, ok := commandRoles[typ]
+	return ok && want == p.Role && MaySee(p, a)
+}
