@@ -43,6 +43,22 @@ type LockedGuards interface {
 	GuardsUnderLock() bool
 }
 
+// RulesKeeper is implemented by a store that keeps the ledger-wide rules
+// across processes by itself, without a write lock (EventStoreDB's
+// reservation streams): an append that breaks one is refused by the store
+// whatever the caller's index knew. The command service then need not
+// catch its index up before every command.
+type RulesKeeper interface {
+	KeepsLedgerRules() bool
+}
+
+// KeepsLedgerRules reports whether store keeps the ledger-wide rules
+// across processes by itself (see RulesKeeper).
+func KeepsLedgerRules(store EventStore) bool {
+	k, ok := store.(RulesKeeper)
+	return ok && k.KeepsLedgerRules()
+}
+
 // GuardsUnderLock reports whether store checks append guards under its
 // write lock, so that a rule it guards holds across processes.
 func GuardsUnderLock(store EventStore) bool {

@@ -88,6 +88,13 @@ var _ domain.LockedGuards = (*Store)(nil)
 // existed), and the reservations hold the rules across processes.
 func (s *Store) GuardsUnderLock() bool { return false }
 
+// KeepsLedgerRules implements domain.RulesKeeper: the reservation
+// streams refuse, on the server, an append that would break a ledger-wide
+// rule, so the ledger need not read $all before every command to keep
+// them (it still reads it once, at its first command, for ids and numbers
+// written before reservations existed).
+func (s *Store) KeepsLedgerRules() bool { return true }
+
 // AppendGuarded implements domain.GuardedAppender for EventStoreDB. It
 // does not run g.Check on a read of $all (nothing would hold what it read
 // until the append); it keeps the ledger's two rules by reservations (see

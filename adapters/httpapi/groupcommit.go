@@ -124,6 +124,9 @@ func (g *GroupCommit) AppendGuarded(ctx context.Context, reqs []domain.AppendReq
 // under the write lock exactly when the inner store does so.
 func (g *GroupCommit) GuardsUnderLock() bool { return domain.GuardsUnderLock(g.EventStore) }
 
+// KeepsLedgerRules implements domain.RulesKeeper for the store it wraps.
+func (g *GroupCommit) KeepsLedgerRules() bool { return domain.KeepsLedgerRules(g.EventStore) }
+
 // checkUnlocked runs a guard on the events read now, for a store that
 // cannot run it under its write lock.
 func checkUnlocked(ctx context.Context, store domain.EventStore, guard domain.AppendGuard) error {

@@ -30,9 +30,10 @@ import (
 // transaction, which holds SQLite's lock for every process): the append
 // sees every event written after the index and is refused, writing
 // nothing, when one of them breaks a rule. EventStoreDB has no such lock
-// (GuardsUnderLock false): the index is caught up before every command,
-// and the store keeps the rules across processes with reservation
-// streams the server creates once (adapters/esdb/reserve.go). A store
+// (GuardsUnderLock false): the store keeps the rules across processes with
+// reservation streams the server creates once (adapters/esdb/reserve.go,
+// domain.RulesKeeper), and the index, read once at the first command for
+// what was written before reservations existed, only answers early. A store
 // with neither leaves a window of one round trip in which two processes
 // can both pass; `grantledger verify` lists what got through (Lint).
 type ledgerIndex struct {
@@ -168,7 +169,7 @@ func (s *Service) claim(ctx context.Context, env domain.Envelope, cmd domain.Com
 	x.mu.Lock()
 	built := x.built
 	x.mu.Unlock()
-	if !built || !s.guarded() {
+	if !built || !(s.guarded() || domain.KeepsLedgerRules(s.store)) {
 		if err := x.catchUp(ctx, s.store); err != nil {
 			return nil, err
 		}

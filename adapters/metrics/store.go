@@ -152,3 +152,6 @@ func (s *Store) appendGuarded(ctx context.Context, ga domain.GuardedAppender, re
 
 // GuardsUnderLock implements domain.LockedGuards for the store measured.
 func (s *Store) GuardsUnderLock() bool { return domain.GuardsUnderLock(s.inner) }
+
+// KeepsLedgerRules implements domain.RulesKeeper for the store measured.
+func (s *Store) KeepsLedgerRules() bool { return domain.KeepsLedgerRules(s.inner) }
