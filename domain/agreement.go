@@ -143,6 +143,7 @@ type Agreement struct {
 	Ineligible     map[uuid.UUID]*Ineligible
 	Indicators     map[string]*Indicator
 	IndicatorOrder []string
+	Cash           CashState // money that moves: see disbursement.go
 }
 
 // NewAgreement returns the empty state before the first event.
@@ -214,6 +215,7 @@ func (a *Agreement) cell(line string, year int) *Cell {
 // spendings and ineligible expenditures for later reference). Events are
 // trusted: they were checked by Decide before they were recorded.
 func (a *Agreement) Apply(id uuid.UUID, e Event) {
+	a.applyCash(id, e)
 	switch ev := e.(type) {
 	case AgreementRegistered:
 		a.AgreementRegistered = ev

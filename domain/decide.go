@@ -36,6 +36,9 @@ func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 	if !a.Registered {
 		return nil, &Error{Code: ENotFound, Field: "agreement", Message: fmt.Sprintf("agreement %q is not registered", cmd.AgreementNumber()), Err: ErrNotFound}
 	}
+	if evs, handled, err := a.decideCash(cmd, reason); handled {
+		return evs, err
+	}
 	switch c := cmd.(type) {
 	case AddBudgetLine:
 		if a.HasLine(c.Line) {
@@ -49,6 +52,9 @@ func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 		}
 		if cell := a.Cell(c.Line, c.Year); cell.IsPlanned {
 			return nil, rule("already-planned", fmt.Sprintf("line %s year %d is already planned at %s; use amend_budget to revise it", c.Line, c.Year, cell.Planned), map[string]Money{"planned": cell.Planned})
+		}
+		if err := a.checkPlanCeiling(0, c.Amount); err != nil {
+			return nil, err
 		}
 		return []Event{BudgetPlanned{Line: c.Line, Year: c.Year, Amount: c.Amount}}, nil
 
@@ -69,6 +75,9 @@ func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 		if moved := cell.CarriedOver + cell.Returned; c.Amount+cell.CarriedIn < moved {
 			return nil, rule("amendment-below-moved-funds", fmt.Sprintf("line %s year %d: planned %s + carried in %s would not cover the %s already carried over or returned", c.Line, c.Year, c.Amount, cell.CarriedIn, moved),
 				map[string]Money{"amount": c.Amount, "carried_in": cell.CarriedIn, "carried_over": cell.CarriedOver, "returned": cell.Returned})
+		}
+		if err := a.checkPlanCeiling(cell.Planned, c.Amount); err != nil {
+			return nil, err
 		}
 		return []Event{BudgetAmended{Line: c.Line, Year: c.Year, Previous: cell.Planned, Amount: c.Amount, EffectiveDate: c.EffectiveDate, Reason: reason}}, nil
 
@@ -263,6 +272,11 @@ func decideRegister(c RegisterAgreement) ([]Event, error) {
 		}
 		if i > 0 && y.From <= c.Years[i-1].To {
 			return nil, FieldError(f, "year %d starts %s, before year %d ends (%s)", y.Year, y.From, i, c.Years[i-1].To)
+		}
+	}
+	if c.SupportIntensity != "" {
+		if _, err := ParseIntensity(c.SupportIntensity); err != nil {
+			return nil, FieldError("support_intensity", "%v; nothing was registered", err)
 		}
 	}
 	seen := map[string]bool{}

@@ -238,6 +238,7 @@ func NewEventRegistry() *EventRegistry {
 	r.Register(TypeIndicatorDefined, 1, func() Event { return &IndicatorDefined{} })
 	r.Register(TypeIndicatorDelivered, 1, func() Event { return &IndicatorDelivered{} })
 	r.Register(TypeYearClosed, 1, func() Event { return &YearClosed{} })
+	registerCashEvents(r)
 	return r
 }
 
@@ -333,6 +334,9 @@ func deref(e Event) Event {
 		return *v
 	case *YearClosed:
 		return *v
+	}
+	if v, ok := derefCash(e).(Event); ok {
+		return v
 	}
 	return e
 }

@@ -28,9 +28,15 @@ var commandRoles = map[string]string{
 	domain.CmdRecordRecovery:    RoleFunder,
 	domain.CmdDefineIndicator:   RoleFunder,
 	domain.CmdCloseYear:         RoleFunder,
-	domain.CmdRecordSpending:    RoleGrantee,
-	domain.CmdReverseSpending:   RoleGrantee,
-	domain.CmdRecordDelivery:    RoleGrantee,
+	// Money that moves: the funder pays, and the funder records a refund
+	// once it is on its own account; a grantee cannot clear its own debt.
+	domain.CmdPlanDisbursement:    RoleFunder,
+	domain.CmdRecordDisbursement:  RoleFunder,
+	domain.CmdReverseDisbursement: RoleFunder,
+	domain.CmdRecordRefund:        RoleFunder,
+	domain.CmdRecordSpending:      RoleGrantee,
+	domain.CmdReverseSpending:     RoleGrantee,
+	domain.CmdRecordDelivery:      RoleGrantee,
 }
 
 // CommandRole returns the role allowed to send a command type.
