@@ -148,12 +148,14 @@ type Agreement struct {
 
 // NewAgreement returns the empty state before the first event.
 func NewAgreement() *Agreement {
-	return &Agreement{
+	a := &Agreement{
 		Cells:      map[CellKey]*Cell{},
 		Spendings:  map[uuid.UUID]*Spending{},
 		Ineligible: map[uuid.UUID]*Ineligible{},
 		Indicators: map[string]*Indicator{},
 	}
+	a.Cash.Init()
+	return a
 }
 
 // HasLine reports whether the agreement has the budget line.

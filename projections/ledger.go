@@ -324,6 +324,9 @@ func (l *Ledger) UnmarshalBinary(data []byte) error {
 	}
 	for _, v := range s.Views {
 		fixAgreement(v.Agg)
+		if err := v.Agg.CashConsistent(); err != nil {
+			return fmt.Errorf("read model snapshot: %w", err)
+		}
 		n.views[v.Stream] = v
 		n.byNumber[v.Agg.Number] = v
 		n.order = append(n.order, v)
@@ -347,6 +350,7 @@ func fixAgreement(a *domain.Agreement) {
 	if a.Indicators == nil {
 		a.Indicators = map[string]*domain.Indicator{}
 	}
+	a.Cash.Init()
 	for _, ind := range a.Indicators {
 		if ind.Delivered == nil {
 			ind.Delivered = map[int]*domain.IndicatorYear{}

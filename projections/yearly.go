@@ -81,6 +81,11 @@ type YearReport struct {
 	Findings         []Finding          `json:"findings"`
 	Today            domain.Date        `json:"today"`
 	AsOf             *time.Time         `json:"as_of,omitempty"`
+	// Money that moves (see cash.go): the agreement's ceiling (null when
+	// it has none), its support intensity, and the year's cash position.
+	Ceiling          *domain.Money `json:"ceiling"`
+	SupportIntensity string        `json:"support_intensity,omitempty"`
+	Cash             CashFigures   `json:"cash"`
 }
 
 // YearReport builds the report of year n as the ledger stands, judging
@@ -142,6 +147,7 @@ func (v *AgreementView) YearReport(n int, today domain.Date) (YearReport, error)
 		}
 	}
 	r.Findings = yearFindings(&r, today)
+	addCash(&r, a, n, today)
 	return r, nil
 }
 
