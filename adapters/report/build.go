@@ -66,6 +66,7 @@ func YearDocument(r projections.YearReport, l Lang) Document {
 		Field{ordinalYear(l, r.Year), Text(FormatPeriod(r.Period, l))},
 		Field{L(l, "status"), Text(status)})
 	head.Fields = append(head.Fields, asOfField(l, r.AsOf)...)
+	head.Fields = append(head.Fields, ceilingFields(r, l)...)
 
 	lines := Table{Title: L(l, "planned_vs_actual"), Sheet: "Lines", Columns: append([]string{L(l, "line")}, labelsOf(l, figureColumns...)...)}
 	for _, f := range r.Lines {
@@ -97,7 +98,7 @@ func YearDocument(r projections.YearReport, l Lang) Document {
 		ind.Tables = []Table{indicatorTable(r.Indicators, l, false)}
 	}
 	return Document{Lang: l, Title: fmt.Sprintf("%s — %s, %s", L(l, "yearly.title"), r.Agreement, ordinalYear(l, r.Year)),
-		Sections: []Section{head, money, moves, ind, findingsSection(r.Findings, l)}}
+		Sections: []Section{head, money, moves, cashSection(r, l), ind, findingsSection(r.Findings, l)}}
 }
 
 func noneOr(m domain.Money, l Lang) string {
@@ -232,6 +233,9 @@ func FindingText(f projections.Finding, l Lang) string {
 			return fmt.Sprintf("Neatgūti %s no neatbilstoši veiktajiem izdevumiem.", amt(f.Amount))
 		}
 		return fmt.Sprintf("%s of ineligible expenditure is not recovered.", amt(f.Amount))
+	}
+	if s, ok := cashFindingText(f, l); ok {
+		return s
 	}
 	return f.Message
 }
