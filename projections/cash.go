@@ -194,3 +194,30 @@ func addCash(r *YearReport, a *domain.Agreement, n int, today domain.Date) {
 	r.Cash = CashYear(a, n)
 	r.Findings = append(r.Findings, cashFindings(a, n, today)...)
 }
+
+// apportioned returns the share of a line's plans in force, in the given
+// implementation years, that falls in the window's dates (pro rata by days,
+// largest remainder to the cent: domain.ApportionedTo), and actual as a
+// percentage of it.
+func apportioned(a *domain.Agreement, line string, years []int, w Window, actual domain.Money) (*domain.Money, *Percent) {
+	var sum domain.Money
+	win := domain.Period{From: w.From, To: w.To}
+	for _, n := range years {
+		if y := a.Year(n); y != nil {
+			sum += domain.ApportionedTo(a.Cell(line, n).Planned, y.Period(), win)
+		}
+	}
+	var up *Percent
+	if p, ok := PercentOf(int64(actual), int64(sum)); ok {
+		up = &p
+	}
+	return &sum, up
+}
+
+func addPtr(p *domain.Money, m domain.Money) *domain.Money {
+	if p == nil {
+		return &m
+	}
+	s := *p + m
+	return &s
+}

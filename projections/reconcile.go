@@ -77,13 +77,21 @@ type ReconRow struct {
 	Figures
 	Variance    domain.Money `json:"variance"`
 	Utilisation *Percent     `json:"utilisation_pct"`
+	// PlannedApportioned, for a date range, is the share of the plans in
+	// force of the years covered that falls in the range, pro rata by
+	// days (see domain.ApportionedTo and apportion.go).
+	PlannedApportioned *domain.Money `json:"planned_apportioned,omitempty"`
+	// ApportionedUtilisation is actual / planned_apportioned.
+	ApportionedUtilisation *Percent `json:"apportioned_utilisation_pct,omitempty"`
 }
 
 // ReconTotal is the sum of reconciliation rows.
 type ReconTotal struct {
 	Figures
-	Variance    domain.Money `json:"variance"`
-	Utilisation *Percent     `json:"utilisation_pct"`
+	Variance               domain.Money  `json:"variance"`
+	Utilisation            *Percent      `json:"utilisation_pct"`
+	PlannedApportioned     *domain.Money `json:"planned_apportioned,omitempty"`
+	ApportionedUtilisation *Percent      `json:"apportioned_utilisation_pct,omitempty"`
 }
 
 // Reconciliation compares planned and actual per budget line across
@@ -150,12 +158,21 @@ func (l *Ledger) Reconcile(scope Scope, w Window) (Reconciliation, error) {
 			f.Line, f.Name = ls.Line, a.LineName(ls.Line)
 			row := ReconRow{Agreement: a.Number, Funder: a.Funder, Programme: a.Programme, Grantee: a.Grantee, Years: years, Figures: f}
 			row.Variance, row.Utilisation = withVariance(f)
+			if w.Year == 0 {
+				row.PlannedApportioned, row.ApportionedUtilisation = apportioned(a, ls.Line, years, w, f.Actual)
+				r.Total.PlannedApportioned = addPtr(r.Total.PlannedApportioned, *row.PlannedApportioned)
+			}
 			r.Rows = append(r.Rows, row)
 			r.Total.Figures = r.Total.Figures.Add(f)
 		}
 	}
 	r.Total.Line, r.Total.Name = "", ""
 	r.Total.Variance, r.Total.Utilisation = withVariance(r.Total.Figures)
+	if r.Total.PlannedApportioned != nil {
+		if p, ok := PercentOf(int64(r.Total.Actual), int64(*r.Total.PlannedApportioned)); ok {
+			r.Total.ApportionedUtilisation = &p
+		}
+	}
 	return r, nil
 }
 

@@ -274,10 +274,15 @@ func ReconDocument(r projections.Reconciliation, l Lang) Document {
 			ys[i] = fmt.Sprint(y)
 		}
 		c := append([]Cell{Text(row.Agreement), Text(row.Name), Text(strings.Join(ys, ","))}, figureCells(row.Figures)...)
-		t.Rows = append(t.Rows, append(c, Money(row.Variance), Pct(row.Utilisation)))
+		c = append(c, Money(row.Variance), Pct(row.Utilisation))
+		t.Rows = append(t.Rows, append(c, apportionedCells(row.PlannedApportioned, row.ApportionedUtilisation)...))
 	}
 	tot := append([]Cell{Text(L(l, "total")), Empty(), Empty()}, figureCells(r.Total.Figures)...)
-	t.Footer = [][]Cell{append(tot, Money(r.Total.Variance), Pct(r.Total.Utilisation))}
+	tot = append(tot, Money(r.Total.Variance), Pct(r.Total.Utilisation))
+	t.Footer = [][]Cell{append(tot, apportionedCells(r.Total.PlannedApportioned, r.Total.ApportionedUtilisation)...)}
+	if r.Window.Year == 0 {
+		t.Columns = append(t.Columns, L(l, "planned_apportioned"), L(l, "apportioned_utilisation"))
+	}
 	return Document{Lang: l, Title: L(l, "recon.title"), Sections: []Section{head, {Tables: []Table{t}}}}
 }
 

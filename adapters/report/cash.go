@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
 
@@ -19,6 +20,10 @@ var cashLabels = map[string][2]string{
 	"refunded":          {"Refunded to the funder", "Atmaksāts finansētājam"},
 	"held":              {"Held by the grantee (negative: pre-financed)", "Finansējuma saņēmēja rīcībā (negatīvs: priekšfinansēts)"},
 	"outstanding_due":   {"Still to be refunded", "Vēl jāatmaksā"},
+	// Calendar-year reconciliation (a date range): the plans apportioned
+	// by days.
+	"planned_apportioned":     {"Planned, apportioned by days", "Plānots, proporcionāli dienām"},
+	"apportioned_utilisation": {"Utilisation of apportioned", "Izpilde pret proporcionāli plānoto"},
 }
 
 func init() {
@@ -100,4 +105,13 @@ func cashFindingText(f projections.Finding, l Lang) (string, bool) {
 		return fmt.Sprintf("Year %d: eligible spending exceeds the funds received by %s (pre-financed).", f.Year, amt), true
 	}
 	return "", false
+}
+
+// apportionedCells are a reconciliation row's apportioned plan and its
+// utilisation, for a date range (none for an implementation year).
+func apportionedCells(p *domain.Money, u *projections.Percent) []Cell {
+	if p == nil {
+		return nil
+	}
+	return []Cell{Money(*p), Pct(u)}
 }

@@ -1,0 +1,65 @@
+package projections_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/projtest"
+)
+
+// Issue 14: calendar-year reconciliation counted every overlapping
+// implementation year's plan in full (seed 003's 19 998,58 in both 2022
+// and 2023; seed 004's civil line 60 000,00 planned in 2023). The
+// apportioned plan is the share by days, to the cent.
+func TestCalendarYearApportionedPlans(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
+		if r.Err != nil {
+			t.Fatalf("seed command %d: %v", i, r.Err)
+		}
+	}
+	l := mustFold(t, store, time.Time{})
+	m := domain.MustMoney
+	planned := func(number string, year int, line string) domain.Money {
+		t.Helper()
+		r, err := l.Reconcile(projections.Scope{Agreement: number}, projections.CalendarYear(year))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range r.Rows {
+			if row.Line == line {
+				if row.PlannedApportioned == nil {
+					t.Fatalf("%s %d: no planned_apportioned", number, year)
+				}
+				return *row.PlannedApportioned
+			}
+		}
+		return 0
+	}
+	// Seed 003, 01.09.2022–31.08.2023: 122 and 243 days of 365.
+	p22, p23 := planned(seeds.Seed003, 2022, "project"), planned(seeds.Seed003, 2023, "project")
+	if p22 != m("6684.46") || p23 != m("13314.12") || p22+p23 != m("19998.58") {
+		t.Errorf("seed 003 apportioned: 2022 %s, 2023 %s; want 6684.46 + 13314.12 = 19998.58", p22, p23)
+	}
+	// Seed 004 civil in 2023: 195 of year 1's 365 days of 30 000,00
+	// (16 027,40) and 170 of year 2's 366 days (13 934,43).
+	if got := planned(seeds.Seed004, 2023, seeds.LineCivil); got != m("29961.83") {
+		t.Errorf("seed 004 civil 2023 apportioned: %s, want 29961.83 (16027.40 + 13934.43)", got)
+	}
+	// Every calendar year of seed 004 together: the 3 x 30 000,00 planned.
+	var sum domain.Money
+	for y := 2022; y <= 2025; y++ {
+		sum += planned(seeds.Seed004, y, seeds.LineCivil)
+	}
+	if sum != m("90000") {
+		t.Errorf("seed 004 civil over 2022-2025: %s, want 90000.00", sum)
+	}
+}
