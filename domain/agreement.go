@@ -143,7 +143,8 @@ type Agreement struct {
 	Ineligible     map[uuid.UUID]*Ineligible
 	Indicators     map[string]*Indicator
 	IndicatorOrder []string
-	Cash           CashState // money that moves: see disbursement.go
+	Cash           CashState   // money that moves: see disbursement.go
+	Adjust         AdjustState // figures as closed: see adjust.go
 }
 
 // NewAgreement returns the empty state before the first event.
@@ -218,6 +219,7 @@ func (a *Agreement) cell(line string, year int) *Cell {
 // trusted: they were checked by Decide before they were recorded.
 func (a *Agreement) Apply(id uuid.UUID, e Event) {
 	a.applyCash(id, e)
+	a.applyAdjust(e)
 	switch ev := e.(type) {
 	case AgreementRegistered:
 		a.AgreementRegistered = ev

@@ -144,7 +144,8 @@ func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 		return []Event{UnspentReturned{Line: c.Line, Year: c.Year, Amount: amt, To: to, Date: c.Date}}, nil
 
 	case DeclareIneligible:
-		if err := a.openCell(c.Line, c.Year, "year"); err != nil {
+		postClosure, err := a.findingCell(c.Line, c.Year, "year", reason)
+		if err != nil {
 			return nil, err
 		}
 		cell := a.Cell(c.Line, c.Year)
@@ -165,21 +166,22 @@ func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 					map[string]Money{"amount": c.Amount, "spending": s.Amount})
 			}
 		}
-		return []Event{IneligibleExpenditureDeclared{Line: c.Line, Year: c.Year, Amount: c.Amount, Date: c.Date, Description: c.Description, Spending: c.Spending}}, nil
+		return []Event{IneligibleExpenditureDeclared{Line: c.Line, Year: c.Year, Amount: c.Amount, Date: c.Date, Description: c.Description, Spending: c.Spending, PostClosure: postClosure}}, nil
 
 	case RecordRecovery:
 		in := a.Ineligible[c.Ineligible]
 		if in == nil {
 			return nil, &Error{Code: ENotFound, Field: "ineligible", Message: fmt.Sprintf("no ineligible expenditure with event id %s in %s", c.Ineligible, a.Number), Err: ErrNotFound}
 		}
-		if err := a.openCell(in.Line, in.Year, "ineligible"); err != nil {
+		postClosure, err := a.findingCell(in.Line, in.Year, "ineligible", reason)
+		if err != nil {
 			return nil, err
 		}
 		if out := in.Amount - in.Recovered; c.Amount > out {
 			return nil, rule("recovery-exceeds-outstanding", fmt.Sprintf("recovery of %s exceeds the %s outstanding of ineligible expenditure %s (%s declared, %s recovered)", c.Amount, out, in.ID, in.Amount, in.Recovered),
 				map[string]Money{"amount": c.Amount, "outstanding": out, "declared": in.Amount, "recovered": in.Recovered})
 		}
-		return []Event{IneligibleExpenditureRecovered{Ineligible: in.ID, Line: in.Line, Year: in.Year, Amount: c.Amount, Date: c.Date}}, nil
+		return []Event{IneligibleExpenditureRecovered{Ineligible: in.ID, Line: in.Line, Year: in.Year, Amount: c.Amount, Date: c.Date, PostClosure: postClosure}}, nil
 
 	case DefineIndicator:
 		if _, ok := a.Indicators[c.Indicator]; ok {

@@ -139,16 +139,18 @@ type IneligibleExpenditureDeclared struct {
 	Date        Date       `json:"date"`
 	Description string     `json:"description"`
 	Spending    *uuid.UUID `json:"spending,omitempty"`
+	PostClosure bool       `json:"post_closure,omitempty"` // recorded into a closed year (adjust.go)
 }
 
 // IneligibleExpenditureRecovered records money recovered against an
 // ineligible expenditure.
 type IneligibleExpenditureRecovered struct {
-	Ineligible uuid.UUID `json:"ineligible"`
-	Line       string    `json:"line"`
-	Year       int       `json:"year"`
-	Amount     Money     `json:"amount"`
-	Date       Date      `json:"date"`
+	Ineligible  uuid.UUID `json:"ineligible"`
+	Line        string    `json:"line"`
+	Year        int       `json:"year"`
+	Amount      Money     `json:"amount"`
+	Date        Date      `json:"date"`
+	PostClosure bool      `json:"post_closure,omitempty"` // recorded into a closed year (adjust.go)
 }
 
 // Indicator aggregations: how deliveries add up to an achieved value.

@@ -193,6 +193,7 @@ func addCash(r *YearReport, a *domain.Agreement, n int, today domain.Date) {
 	r.SupportIntensity = a.SupportIntensity
 	r.Cash = CashYear(a, n)
 	r.Findings = append(r.Findings, cashFindings(a, n, today)...)
+	addAsClosed(r, a, n)
 }
 
 // apportioned returns the share of a line's plans in force, in the given

@@ -351,6 +351,7 @@ func fixAgreement(a *domain.Agreement) {
 		a.Indicators = map[string]*domain.Indicator{}
 	}
 	a.Cash.Init()
+	a.FillClosedFigures()
 	for _, ind := range a.Indicators {
 		if ind.Delivered == nil {
 			ind.Delivered = map[int]*domain.IndicatorYear{}

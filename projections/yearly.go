@@ -86,6 +86,11 @@ type YearReport struct {
 	Ceiling          *domain.Money `json:"ceiling"`
 	SupportIntensity string        `json:"support_intensity,omitempty"`
 	Cash             CashFigures   `json:"cash"`
+	// Corrections after closing (adjust.go): how many findings were
+	// recorded into the closed year, and its figures as closed, shown
+	// next to the restated ones (lines, total) when there are any.
+	Adjustments int       `json:"post_closure_adjustments,omitempty"`
+	AsClosed    *AsClosed `json:"as_closed,omitempty"`
 }
 
 // YearReport builds the report of year n as the ledger stands, judging

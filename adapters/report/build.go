@@ -98,7 +98,7 @@ func YearDocument(r projections.YearReport, l Lang) Document {
 		ind.Tables = []Table{indicatorTable(r.Indicators, l, false)}
 	}
 	return Document{Lang: l, Title: fmt.Sprintf("%s — %s, %s", L(l, "yearly.title"), r.Agreement, ordinalYear(l, r.Year)),
-		Sections: []Section{head, money, moves, cashSection(r, l), ind, findingsSection(r.Findings, l)}}
+		Sections: append(append([]Section{head, money}, asClosedSection(r, l)...), moves, cashSection(r, l), ind, findingsSection(r.Findings, l))}
 }
 
 func noneOr(m domain.Money, l Lang) string {

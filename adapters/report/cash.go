@@ -24,6 +24,14 @@ var cashLabels = map[string][2]string{
 	// by days.
 	"planned_apportioned":     {"Planned, apportioned by days", "Plānots, proporcionāli dienām"},
 	"apportioned_utilisation": {"Utilisation of apportioned", "Izpilde pret proporcionāli plānoto"},
+	// Corrections after closing.
+	"as_closed":           {"As closed and as restated after closing", "Slēgšanas brīdī un pēc slēgšanas precizēts"},
+	"closed_actual":       {"Actual, as closed", "Faktiski, slēdzot"},
+	"closed_ineligible":   {"Ineligible, as closed", "Neatbilstoši, slēdzot"},
+	"closed_recovered":    {"Recovered, as closed", "Atgūts, slēdzot"},
+	"restated_actual":     {"Actual, restated", "Faktiski, precizēts"},
+	"restated_ineligible": {"Ineligible, restated", "Neatbilstoši, precizēts"},
+	"restated_recovered":  {"Recovered, restated", "Atgūts, precizēts"},
 }
 
 func init() {
@@ -98,6 +106,11 @@ func cashFindingText(f projections.Finding, l Lang) (string, bool) {
 			return fmt.Sprintf("%d. gads, pozīcija %s: %s nav atmaksāti finansētājam; termiņš bija %s", f.Year, f.Line, amt, d), true
 		}
 		return fmt.Sprintf("Year %d, line %s: %s is not refunded to the funder; it was due on %s.", f.Year, f.Line, amt, d), true
+	case projections.FindingRestated:
+		if lv {
+			return fmt.Sprintf("%d. gads pēc slēgšanas precizēts: neatbilstoši veiktie izdevumi mainīti par %s (skatīt slēgšanas brīža un precizētos datus).", f.Year, amt), true
+		}
+		return fmt.Sprintf("Year %d was restated after closing: ineligible expenditure changed by %s (see the figures as closed and as restated).", f.Year, amt), true
 	case projections.FindingPrefinanced:
 		if lv {
 			return fmt.Sprintf("%d. gads: attiecināmie izdevumi par %s pārsniedz saņemto finansējumu (priekšfinansējums).", f.Year, amt), true
@@ -114,4 +127,23 @@ func apportionedCells(p *domain.Money, u *projections.Percent) []Cell {
 		return nil
 	}
 	return []Cell{Money(*p), Pct(u)}
+}
+
+// asClosedSection shows a restated closed year's figures as closed next to
+// the restated ones; nil when the year has no post-closure adjustment.
+func asClosedSection(r projections.YearReport, l Lang) []Section {
+	if r.AsClosed == nil {
+		return nil
+	}
+	t := Table{Title: L(l, "as_closed"), Sheet: "Restated", Columns: labelsOf(l, "line", "closed_actual", "closed_ineligible", "closed_recovered", "restated_actual", "restated_ineligible", "restated_recovered")}
+	row := func(name string, c, f projections.Figures) []Cell {
+		return []Cell{Text(name), Money(c.Actual), Money(c.Ineligible), Money(c.Recovered), Money(f.Actual), Money(f.Ineligible), Money(f.Recovered)}
+	}
+	for i, c := range r.AsClosed.Lines {
+		if i < len(r.Lines) {
+			t.Rows = append(t.Rows, row(c.Name, c, r.Lines[i]))
+		}
+	}
+	t.Footer = [][]Cell{row(L(l, "total"), r.AsClosed.Total, r.Total)}
+	return []Section{{Heading: L(l, "as_closed"), Tables: []Table{t}}}
 }

@@ -58,3 +58,40 @@ func TestYearReportShowsCeilingIntensityAndCash(t *testing.T) {
 		}
 	}
 }
+
+// A closed year restated by a post-closure finding shows its figures as
+// closed next to the restated ones, and says so among the findings.
+func TestYearReportShowsClosedAndRestated(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	for i, r := range svc.HandleBatch(ctx, seeds.Scenario004()) {
+		if r.Err != nil {
+			t.Fatalf("seed command %d: %v", i, r.Err)
+		}
+	}
+	if _, err := projtest.Cmd(ctx, svc, "auditor", "Ex-post audit", domain.DeclareIneligible{Ref: domain.Ref{Agreement: seeds.Seed004}, Line: seeds.LineCivil, Year: 1,
+		Amount: domain.MustMoney("350"), Date: domain.MustDate("2025-10-30"), Description: "no list"}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := projtest.Fold(ctx, store, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := l.YearReport(seeds.Seed004, 1, domain.MustDate("2025-11-23"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := report.WriteText(&b, report.YearDocument(r, report.EN)); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(b.String()), " ")
+	// Civil line: 28 959,87 spent; none ineligible as closed, 350,00 restated.
+	for _, w := range []string{"As closed and as restated after closing", "28,959.87 0.00 0.00 28,959.87 350.00 0.00",
+		"Year 1 was restated after closing: ineligible expenditure changed by 350.00"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("the report lacks %q:\n%s", w, b.String())
+		}
+	}
+}
