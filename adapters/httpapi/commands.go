@@ -42,6 +42,21 @@ var commandRoles = map[string]string{
 // CommandRole returns the role allowed to send a command type.
 func CommandRole(typ string) string { return commandRoles[typ] }
 
+// auditorFindings are the command types an auditor may also send: findings
+// (ineligible expenditure, a recovery demand), also into a closed year as
+// post-closure adjustments. An auditor sends nothing else.
+var auditorFindings = map[string]bool{
+	domain.CmdDeclareIneligible: true,
+	domain.CmdRecordRecovery:    true,
+}
+
+// RoleMaySend reports whether role may send commands of type typ: the
+// type's own role, or an auditor sending a finding.
+func RoleMaySend(role, typ string) bool {
+	want, known := commandRoles[typ]
+	return known && (role == want || (role == RoleAuditor && auditorFindings[typ]))
+}
+
 // readBody reads a JSON body of at most limit bytes.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
@@ -103,7 +118,7 @@ func jsonProblem(err error) error {
 // request, except for register_agreement, whose funder must be p's.
 // It returns the decoded, validated command.
 func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.Envelope) (domain.Command, error) {
-	if want, known := commandRoles[env.Type]; known && p.Role != want {
+	if want, known := commandRoles[env.Type]; known && !RoleMaySend(p.Role, env.Type) {
 		return nil, errorf(codeForbidden, fmt.Sprintf("the %s role may not send %s; it is for the %s role", p.Role, env.Type, want))
 	}
 	cmd, err := env.DecodeCommand()
