@@ -288,7 +288,10 @@ func (a *Agreement) TotalDisbursed() Money {
 	return t
 }
 
-// TotalScheduled is the sum of the planned disbursements.
+// TotalScheduled is the sum of the planned disbursements. Decide keeps it
+// within an int64 of cents (each addition is checked), as it keeps the net
+// disbursements; refunds are bounded by what is due, and the total planned
+// by 50 years x 200 lines x 100 000 000 000,00 (about 10^17 cents).
 func (a *Agreement) TotalScheduled() Money {
 	var t Money
 	for _, p := range a.Cash.Schedule {
@@ -337,11 +340,11 @@ func (a *Agreement) decideCash(cmd Command, reason string) (events []Event, hand
 		if a.Year(c.Year) == nil {
 			return nil, true, a.noYear(c.Year)
 		}
+		total, fits := addChecked(a.TotalScheduled(), c.Amount)
+		if !fits {
+			return nil, true, overflow("amount")
+		}
 		if ceiling, has := a.Ceiling(); has {
-			total, fits := addChecked(a.TotalScheduled(), c.Amount)
-			if !fits {
-				return nil, true, overflow("amount")
-			}
 			if total > ceiling {
 				return nil, true, rule("schedule-exceeds-ceiling", fmt.Sprintf("%s: scheduling %s more would bring the payment schedule to %s, above the agreement's total funding of %s", a.Number, c.Amount, total, ceiling),
 					map[string]Money{"amount": c.Amount, "scheduled": a.TotalScheduled(), "ceiling": ceiling})

@@ -198,3 +198,21 @@ func TestSupportIntensity(t *testing.T) {
 		t.Errorf("intensity 150: %v", err)
 	}
 }
+
+// Sums of payments are checked: a schedule or payments whose total would
+// leave an int64 of cents are refused, naming the field, and nothing is
+// recorded (the state is set up directly, as a long history would leave it).
+func TestCashTotalsOverflowChecked(t *testing.T) {
+	f := registered(t)
+	f.a.Cash.Schedule = append(f.a.Cash.Schedule, domain.DisbursementPlanned{Year: 1, Amount: domain.Money(1<<63 - 1 - 5)})
+	_, err := domain.Decide(f.a, domain.PlanDisbursement{Ref: ref, Kind: domain.PayTranche, Year: 1, Amount: 10, Date: d("2022-08-01")}, "")
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Field != "amount" {
+		t.Errorf("schedule past int64: %v, want an error on amount", err)
+	}
+	f.a.Cash.Disbursed[1] = domain.Money(1<<63 - 1 - 5)
+	_, err = domain.Decide(f.a, disburse(2, "0,10", "2023-08-01"), "")
+	if !errors.As(err, &de) || de.Field != "amount" {
+		t.Errorf("payments past int64: %v, want an error on amount", err)
+	}
+}

@@ -192,6 +192,14 @@ func addCash(r *YearReport, a *domain.Agreement, n int, today domain.Date) {
 	}
 	r.SupportIntensity = a.SupportIntensity
 	r.Cash = CashYear(a, n)
+	for _, y := range a.Years {
+		c := CashYear(a, y.Year)
+		r.CashToDate.Disbursed += c.Disbursed
+		r.CashToDate.EligibleSpent += c.EligibleSpent
+		r.CashToDate.Refunded += c.Refunded
+		r.CashToDate.Held += c.Held
+		r.CashToDate.Outstanding += c.Outstanding
+	}
 	r.Findings = append(r.Findings, cashFindings(a, n, today)...)
 	addAsClosed(r, a, n)
 }

@@ -86,6 +86,7 @@ type YearReport struct {
 	Ceiling          *domain.Money `json:"ceiling"`
 	SupportIntensity string        `json:"support_intensity,omitempty"`
 	Cash             CashFigures   `json:"cash"`
+	CashToDate       CashFigures   `json:"cash_to_date"` // every year of the agreement
 	// Corrections after closing (adjust.go): how many findings were
 	// recorded into the closed year, and its figures as closed, shown
 	// next to the restated ones (lines, total) when there are any.

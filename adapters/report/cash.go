@@ -20,6 +20,7 @@ var cashLabels = map[string][2]string{
 	"refunded":          {"Refunded to the funder", "Atmaksāts finansētājam"},
 	"held":              {"Held by the grantee (negative: pre-financed)", "Finansējuma saņēmēja rīcībā (negatīvs: priekšfinansēts)"},
 	"outstanding_due":   {"Still to be refunded", "Vēl jāatmaksā"},
+	"to_date":           {"to date", "kopā līdz šim"},
 	// Calendar-year reconciliation (a date range): the plans apportioned
 	// by days.
 	"planned_apportioned":     {"Planned, apportioned by days", "Plānots, proporcionāli dienām"},
@@ -61,17 +62,23 @@ func decimalMark(l Lang) string {
 	return "."
 }
 
-// cashSection is the year's cash position: received − eligible spent −
-// refunded = held.
+// cashSection is the year's cash position and the agreement's to date:
+// received − eligible spent − refunded = held. Fields, not a table, so
+// that the spreadsheet keeps its sheets.
 func cashSection(r projections.YearReport, l Lang) Section {
-	c := r.Cash
-	return Section{Heading: L(l, "cash"), Fields: []Field{
-		{L(l, "disbursed"), Text(FormatEuro(c.Disbursed, l))},
-		{L(l, "eligible_spent"), Text(FormatEuro(c.EligibleSpent, l))},
-		{L(l, "refunded"), Text(FormatEuro(c.Refunded, l))},
-		{L(l, "held"), Text(FormatEuro(c.Held, l))},
-		{L(l, "outstanding_due"), Text(noneOr(c.Outstanding, l))},
-	}}
+	var fs []Field
+	for _, part := range []struct {
+		suffix string
+		c      projections.CashFigures
+	}{{"", r.Cash}, {" (" + L(l, "to_date") + ")", r.CashToDate}} {
+		fs = append(fs,
+			Field{L(l, "disbursed") + part.suffix, Text(FormatEuro(part.c.Disbursed, l))},
+			Field{L(l, "eligible_spent") + part.suffix, Text(FormatEuro(part.c.EligibleSpent, l))},
+			Field{L(l, "refunded") + part.suffix, Text(FormatEuro(part.c.Refunded, l))},
+			Field{L(l, "held") + part.suffix, Text(FormatEuro(part.c.Held, l))},
+			Field{L(l, "outstanding_due") + part.suffix, Text(noneOr(part.c.Outstanding, l))})
+	}
+	return Section{Heading: L(l, "cash"), Fields: fs}
 }
 
 // cashFindingText says a finding of money that moves in language l.

@@ -42,9 +42,9 @@ func TestYearReportShowsCeilingIntensityAndCash(t *testing.T) {
 	}
 	for lang, want := range map[report.Lang][]string{
 		report.LV: {"Maksimālais apmērs (kopējais finansējums): 147 000,00", "Atbalsta intensitāte: 100 %", "Saņemts no finansētāja: 24 500,00",
-			"Attiecināmie izdevumi: 48 871,72", "priekšfinansēts): -24 371,72", "attiecināmie izdevumi par 24 371,72 euro pārsniedz saņemto finansējumu", "termiņš bija 28.09.2025. "},
+			"Attiecināmie izdevumi: 48 871,72", "priekšfinansēts): -24 371,72", "priekšfinansēts) (kopā līdz šim): -121 158,25", "attiecināmie izdevumi par 24 371,72 euro pārsniedz saņemto finansējumu", "termiņš bija 28.09.2025. "},
 		report.EN: {"Ceiling (total funding): 147,000.00", "Support intensity: 100 %", "Received from the funder: 24,500.00",
-			"pre-financed): -24,371.72", "Year 3: eligible spending exceeds the funds received by 24,371.72"},
+			"pre-financed): -24,371.72", "pre-financed) (to date): -121,158.25", "Year 3: eligible spending exceeds the funds received by 24,371.72"},
 	} {
 		var b bytes.Buffer
 		if err := report.WriteText(&b, report.YearDocument(r, lang)); err != nil {
