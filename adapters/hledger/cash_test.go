@@ -122,3 +122,51 @@ func TestCashReconcilesWithHledger(t *testing.T) {
 		t.Errorf("year 1 civil budget with cash in the journal: %v", g)
 	}
 }
+
+// checkCashBalances asks hledger, in one run, for the balance of every
+// grantee cash account of the journal and compares each with the ledger's
+// cash position of that agreement and year (issue 14): agreements that
+// record payments have one account per year, and the others none.
+func checkCashBalances(t *testing.T, hl, file string, state map[string]*domain.Agreement) {
+	t.Helper()
+	out := runHledger(t, hl, file, "bal", "--flat", "-N", "--empty", ":grantee-cash:", "-O", "csv")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatalf("hledger CSV: %v\n%s", err, out)
+	}
+	got := map[string]domain.Money{}
+	for _, r := range recs[1:] {
+		if got[r[0]], err = parseAmount(r[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checked, tracking := 0, 0
+	for _, a := range state {
+		if !tracksCash(a) {
+			continue
+		}
+		tracking++
+		acc := agreementAccounts{seg: Segment(a.Number)}
+		for _, y := range a.Years {
+			name := acc.cash(y.Year)
+			bal, ok := got[name]
+			if !ok && a.Held(y.Year) != 0 {
+				t.Errorf("%s year %d: no account %s in hledger's balance, ledger holds %s", a.Number, y.Year, name, a.Held(y.Year))
+				continue
+			}
+			if bal != a.Held(y.Year) {
+				t.Errorf("%s year %d: hledger balance %s, the ledger's held %s (disbursed %s, eligible spent %s, refunded %s)",
+					a.Number, y.Year, bal, a.Held(y.Year), a.Cash.Disbursed[y.Year], a.EligibleSpent(y.Year), a.Cash.Refunded[y.Year])
+			}
+			delete(got, name)
+			checked++
+		}
+	}
+	if tracking == 0 {
+		t.Fatal("no random agreement records payments: the cash is not checked")
+	}
+	for name := range got {
+		t.Errorf("hledger has %s, which no agreement that records payments explains", name)
+	}
+	t.Logf("%d cash accounts of %d agreements equal the ledger's cash position", checked, tracking)
+}
