@@ -63,3 +63,34 @@ func TestCalendarYearApportionedPlans(t *testing.T) {
 		t.Errorf("seed 004 civil over 2022-2025: %s, want 90000.00", sum)
 	}
 }
+
+// Reconciliation and multi-year rows carry each agreement's ceiling and
+// intensity, as registered from the seeds: seed 001 6 460,64 at 100 %,
+// seed 003 19 998,58 (no intensity stated).
+func TestReconciliationRowsShowCeilingAndIntensity(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
+		if r.Err != nil {
+			t.Fatalf("seed command %d: %v", i, r.Err)
+		}
+	}
+	l := mustFold(t, store, time.Time{})
+	r, err := l.Reconcile(projections.Scope{}, projections.Window{Year: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]string{seeds.Seed001: {"6460.64", "100"}, seeds.Seed003: {"19998.58", ""}, seeds.Seed004: {"147000.00", "100"}}
+	for _, row := range r.Rows {
+		w := want[row.Agreement]
+		if row.Ceiling == nil || row.Ceiling.String() != w[0] || row.SupportIntensity != w[1] {
+			t.Errorf("%s: ceiling %v, intensity %q; want %s, %q", row.Agreement, row.Ceiling, row.SupportIntensity, w[0], w[1])
+		}
+	}
+	for _, row := range l.MultiYear(projections.Scope{}).Rows {
+		if w := want[row.Agreement]; row.Ceiling == nil || row.Ceiling.String() != w[0] {
+			t.Errorf("multi-year %s: ceiling %v, want %s", row.Agreement, row.Ceiling, w[0])
+		}
+	}
+}

@@ -83,6 +83,10 @@ type ReconRow struct {
 	PlannedApportioned *domain.Money `json:"planned_apportioned,omitempty"`
 	// ApportionedUtilisation is actual / planned_apportioned.
 	ApportionedUtilisation *Percent `json:"apportioned_utilisation_pct,omitempty"`
+	// The agreement's ceiling (total funding; null when none) and support
+	// intensity, as on every report that shows an agreement.
+	Ceiling          *domain.Money `json:"ceiling"`
+	SupportIntensity string        `json:"support_intensity,omitempty"`
 }
 
 // ReconTotal is the sum of reconciliation rows.
@@ -157,6 +161,10 @@ func (l *Ledger) Reconcile(scope Scope, w Window) (Reconciliation, error) {
 			}
 			f.Line, f.Name = ls.Line, a.LineName(ls.Line)
 			row := ReconRow{Agreement: a.Number, Funder: a.Funder, Programme: a.Programme, Grantee: a.Grantee, Years: years, Figures: f}
+			if c, ok := a.Ceiling(); ok {
+				row.Ceiling = &c
+			}
+			row.SupportIntensity = a.SupportIntensity
 			row.Variance, row.Utilisation = withVariance(f)
 			if w.Year == 0 {
 				row.PlannedApportioned, row.ApportionedUtilisation = apportioned(a, ls.Line, years, w, f.Actual)
@@ -202,6 +210,9 @@ type MultiYearRow struct {
 	Name      string    `json:"name"`
 	Cells     []Figures `json:"years"`
 	Total     Figures   `json:"total"`
+	// Ceiling and SupportIntensity as in ReconRow.
+	Ceiling          *domain.Money `json:"ceiling"`
+	SupportIntensity string        `json:"support_intensity,omitempty"`
 }
 
 // MultiYear is the multi-year view: every line of every agreement in scope
@@ -234,6 +245,10 @@ func (l *Ledger) MultiYear(scope Scope) MultiYear {
 		}
 		for _, ls := range a.Lines {
 			row := MultiYearRow{Agreement: a.Number, Line: ls.Line, Name: a.LineName(ls.Line), Cells: make([]Figures, m.Years)}
+			if c, ok := a.Ceiling(); ok {
+				row.Ceiling = &c
+			}
+			row.SupportIntensity = a.SupportIntensity
 			for y := 1; y <= len(a.Years); y++ {
 				f := FiguresOf(a.Cell(ls.Line, y))
 				row.Cells[y-1] = f
