@@ -28,34 +28,13 @@ var commandRoles = map[string]string{
 	domain.CmdRecordRecovery:    RoleFunder,
 	domain.CmdDefineIndicator:   RoleFunder,
 	domain.CmdCloseYear:         RoleFunder,
-	// Money that moves: the funder pays, and the funder records a refund
-	// once it is on its own account; a grantee cannot clear its own debt.
-	domain.CmdPlanDisbursement:    RoleFunder,
-	domain.CmdRecordDisbursement:  RoleFunder,
-	domain.CmdReverseDisbursement: RoleFunder,
-	domain.CmdRecordRefund:        RoleFunder,
-	domain.CmdRecordSpending:      RoleGrantee,
-	domain.CmdReverseSpending:     RoleGrantee,
-	domain.CmdRecordDelivery:      RoleGrantee,
+	domain.CmdRecordSpending:    RoleGrantee,
+	domain.CmdReverseSpending:   RoleGrantee,
+	domain.CmdRecordDelivery:    RoleGrantee,
 }
 
 // CommandRole returns the role allowed to send a command type.
 func CommandRole(typ string) string { return commandRoles[typ] }
-
-// auditorFindings are the command types an auditor may also send: findings
-// (ineligible expenditure, a recovery demand), also into a closed year as
-// post-closure adjustments. An auditor sends nothing else.
-var auditorFindings = map[string]bool{
-	domain.CmdDeclareIneligible: true,
-	domain.CmdRecordRecovery:    true,
-}
-
-// RoleMaySend reports whether role may send commands of type typ: the
-// type's own role, or an auditor sending a finding.
-func RoleMaySend(role, typ string) bool {
-	want, known := commandRoles[typ]
-	return known && (role == want || (role == RoleAuditor && auditorFindings[typ]))
-}
 
 // readBody reads a JSON body of at most limit bytes.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
