@@ -94,8 +94,10 @@ const (
 	// moves (domain.CashState: disbursements, dues, refunds). Its layout is
 	// version 4's; the number changed so that a program that predates it
 	// refuses the snapshot (and rebuilds) instead of silently dropping
-	// the payments. A version 4 snapshot is still read: it cannot hold a
-	// payment, since no program that wrote one knew them.
+	// the payments. A version 4 (or 3, or 1) snapshot is still read
+	// unless it holds returns or recoveries, which are dues now named by
+	// event id that it cannot give: domain.Agreement.CashConsistent
+	// refuses it and the projector rebuilds from the events.
 	snapshotVersion5 = 5
 )
 
