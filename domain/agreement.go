@@ -230,7 +230,7 @@ func (a *Agreement) Apply(id uuid.UUID, e Event) {
 			a.Years[i] = &Year{YearSpec: y}
 		}
 	case BudgetLineAdded:
-		a.Lines = append(a.Lines, LineSpec{Line: ev.Line, Name: ev.Name})
+		a.Lines = append(a.Lines, LineSpec{Line: ev.Line, Name: ev.Name, OwnContribution: ev.OwnContribution})
 	case BudgetPlanned:
 		c := a.cell(ev.Line, ev.Year)
 		c.Planned, c.Original, c.IsPlanned = ev.Amount, ev.Amount, true

@@ -44,7 +44,7 @@ func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 		if a.HasLine(c.Line) {
 			return nil, &Error{Code: EDuplicate, Field: "line", Message: fmt.Sprintf("budget line %q already exists in %s", c.Line, a.Number), Err: ErrDuplicate}
 		}
-		return []Event{BudgetLineAdded{Line: c.Line, Name: c.Name}}, nil
+		return []Event{BudgetLineAdded{Line: c.Line, Name: c.Name, OwnContribution: c.OwnContribution}}, nil
 
 	case PlanBudget:
 		if err := a.openCell(c.Line, c.Year, "year"); err != nil {
@@ -53,7 +53,7 @@ func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 		if cell := a.Cell(c.Line, c.Year); cell.IsPlanned {
 			return nil, rule("already-planned", fmt.Sprintf("line %s year %d is already planned at %s; use amend_budget to revise it", c.Line, c.Year, cell.Planned), map[string]Money{"planned": cell.Planned})
 		}
-		if err := a.checkPlanCeiling(0, c.Amount); err != nil {
+		if err := a.checkPlanCeiling(c.Line, 0, c.Amount); err != nil {
 			return nil, err
 		}
 		return []Event{BudgetPlanned{Line: c.Line, Year: c.Year, Amount: c.Amount}}, nil
@@ -76,7 +76,7 @@ func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 			return nil, rule("amendment-below-moved-funds", fmt.Sprintf("line %s year %d: planned %s + carried in %s would not cover the %s already carried over or returned", c.Line, c.Year, c.Amount, cell.CarriedIn, moved),
 				map[string]Money{"amount": c.Amount, "carried_in": cell.CarriedIn, "carried_over": cell.CarriedOver, "returned": cell.Returned})
 		}
-		if err := a.checkPlanCeiling(cell.Planned, c.Amount); err != nil {
+		if err := a.checkPlanCeiling(c.Line, cell.Planned, c.Amount); err != nil {
 			return nil, err
 		}
 		return []Event{BudgetAmended{Line: c.Line, Year: c.Year, Previous: cell.Planned, Amount: c.Amount, EffectiveDate: c.EffectiveDate, Reason: reason}}, nil

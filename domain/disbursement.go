@@ -300,11 +300,14 @@ func (a *Agreement) TotalScheduled() Money {
 	return t
 }
 
-// TotalPlanned is the plan in force of every line in every year.
+// TotalPlanned is the plan in force of every line the funder funds (not
+// the grantee's own contribution) in every year: what the ceiling limits.
 func (a *Agreement) TotalPlanned() Money {
 	var t Money
-	for _, c := range a.Cells {
-		t += c.Planned
+	for k, c := range a.Cells {
+		if !a.IsOwn(k.Line) {
+			t += c.Planned
+		}
 	}
 	return t
 }
@@ -313,11 +316,12 @@ func (a *Agreement) TotalPlanned() Money {
 // registered (no ceiling applies).
 func (a *Agreement) Ceiling() (Money, bool) { return a.TotalFunding, a.TotalFunding > 0 }
 
-// checkPlanCeiling refuses a plan in force that would take the total
-// planned above the ceiling. old is the cell's plan being replaced.
-func (a *Agreement) checkPlanCeiling(old, amount Money) error {
+// checkPlanCeiling refuses a plan in force of a funded line that would
+// take the total planned above the ceiling. old is the cell's plan being
+// replaced. The grantee's own contribution is not limited by it.
+func (a *Agreement) checkPlanCeiling(line string, old, amount Money) error {
 	ceiling, ok := a.Ceiling()
-	if !ok {
+	if !ok || a.IsOwn(line) {
 		return nil
 	}
 	total, fits := addChecked(a.TotalPlanned(), -old, amount)
@@ -458,11 +462,18 @@ func ParseIntensity(s string) (int64, error) {
 	return v, nil
 }
 
-// EligibleSpent is a year's actual spending on all lines less what was
-// declared ineligible.
+// EligibleSpent is a year's actual spending on the funded lines less what
+// was declared ineligible there: what the grant's cash paid for. Spending
+// on the grantee's own contribution lines is paid from its own money.
 func (a *Agreement) EligibleSpent(year int) Money {
-	t := a.YearTotal(year)
-	return t.Actual - t.Ineligible
+	var t Money
+	for _, l := range a.Lines {
+		if !l.OwnContribution {
+			c := a.Cell(l.Line, year)
+			t += c.Actual - c.Ineligible
+		}
+	}
+	return t
 }
 
 // Held is the grantee's cash position of year n: disbursed − eligible

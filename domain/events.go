@@ -46,6 +46,10 @@ func (y YearSpec) Period() Period { return Period{From: y.From, To: y.To} }
 type LineSpec struct {
 	Line string `json:"line" validate:"required,max=64,printascii,excludesall= "`
 	Name string `json:"name" validate:"max=300"`
+	// OwnContribution marks a line the grantee funds itself
+	// (co-financing): it counts in the plan and the spending, not in the
+	// funder's ceiling or the grantee's grant cash (see cofinancing.go).
+	OwnContribution bool `json:"own_contribution,omitempty"`
 }
 
 // AgreementRegistered opens an agreement's stream.
@@ -66,8 +70,9 @@ type AgreementRegistered struct {
 
 // BudgetLineAdded adds a budget line to an agreement.
 type BudgetLineAdded struct {
-	Line string `json:"line"`
-	Name string `json:"name,omitempty"`
+	Line            string `json:"line"`
+	Name            string `json:"name,omitempty"`
+	OwnContribution bool   `json:"own_contribution,omitempty"` // co-financing (cofinancing.go)
 }
 
 // BudgetPlanned sets the original planned amount of a line in a year.

@@ -202,6 +202,7 @@ func addCash(r *YearReport, a *domain.Agreement, n int, today domain.Date) {
 	}
 	r.Findings = append(r.Findings, cashFindings(a, n, today)...)
 	addAsClosed(r, a, n)
+	addShares(r, a, n)
 }
 
 // apportioned returns the share of a line's plans in force, in the given

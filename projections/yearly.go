@@ -87,6 +87,10 @@ type YearReport struct {
 	SupportIntensity string        `json:"support_intensity,omitempty"`
 	Cash             CashFigures   `json:"cash"`
 	CashToDate       CashFigures   `json:"cash_to_date"` // every year of the agreement
+	// The funder's share of the plan and of the eligible spending, all
+	// years, against the support intensity (cofinancing.go).
+	FunderSharePlanned *Percent `json:"funder_share_planned_pct,omitempty"`
+	FunderShareSpent   *Percent `json:"funder_share_spent_pct,omitempty"`
 	// Corrections after closing (adjust.go): how many findings were
 	// recorded into the closed year, and its figures as closed, shown
 	// next to the restated ones (lines, total) when there are any.

@@ -62,7 +62,9 @@ func tracksCash(a *domain.Agreement) bool {
 
 // cashTxn returns the cash transaction of one event, if it moves the
 // grantee's cash.
-func cashTxn(acc agreementAccounts, e domain.Event, tag string, seq int) (txn, bool) {
+// Spending on the grantee's own contribution lines (own) is paid from
+// its own money, not the grant's: it moves no grant cash.
+func cashTxn(acc agreementAccounts, own func(line string) bool, e domain.Event, tag string, seq int) (txn, bool) {
 	mk := func(d domain.Date, year int, desc string, cash domain.Money, other string) txn {
 		return txn{date: d, seq: seq, desc: desc, tags: []string{tag, fmt.Sprintf("year:%d", year), "cash:"},
 			postings: []posting{{account: acc.cash(year), amount: cash}, {account: other, amount: -cash}}}
@@ -75,10 +77,19 @@ func cashTxn(acc agreementAccounts, e domain.Event, tag string, seq int) (txn, b
 	case domain.RefundRecorded:
 		return mk(ev.Date, ev.Year, fmt.Sprintf("refund of %s %s | %s", ev.Kind, ev.Line, ev.Reference), -ev.Amount, acc.refunded(ev.Year)), true
 	case domain.SpendingRecorded:
+		if own(ev.Line) {
+			return txn{}, false
+		}
 		return mk(ev.Date, ev.Year, fmt.Sprintf("cash spent %s | %s", ev.Line, ev.Document), -ev.Amount, acc.cashSpent(ev.Year)), true
 	case domain.SpendingReversed:
+		if own(ev.Line) {
+			return txn{}, false
+		}
 		return mk(ev.Date, ev.Year, fmt.Sprintf("cash spent %s reversed", ev.Line), ev.Amount, acc.cashSpent(ev.Year)), true
 	case domain.IneligibleExpenditureDeclared:
+		if own(ev.Line) {
+			return txn{}, false
+		}
 		// Ineligible spending is not eligible: the grantee holds (owes) it.
 		return mk(ev.Date, ev.Year, fmt.Sprintf("ineligible %s, not eligible spending", ev.Line), ev.Amount, acc.cashSpent(ev.Year)), true
 	}

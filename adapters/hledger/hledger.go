@@ -239,7 +239,7 @@ func agreementTxns(h *history) []txn {
 	for i, e := range h.Events {
 		tag := "event:" + e.ID.String()
 		if cash {
-			if t, ok := cashTxn(acc, e.Event, tag, i); ok {
+			if t, ok := cashTxn(acc, a.IsOwn, e.Event, tag, i); ok {
 				dated = append(dated, t)
 			}
 		}

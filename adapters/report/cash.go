@@ -21,6 +21,7 @@ var cashLabels = map[string][2]string{
 	"held":              {"Held by the grantee (negative: pre-financed)", "Finansējuma saņēmēja rīcībā (negatīvs: priekšfinansēts)"},
 	"outstanding_due":   {"Still to be refunded", "Vēl jāatmaksā"},
 	"to_date":           {"to date", "kopā līdz šim"},
+	"funder_share":      {"Funder's share, planned / spent", "Finansētāja daļa, plānots / izlietots"},
 	// Calendar-year reconciliation (a date range): the plans apportioned
 	// by days.
 	"planned_apportioned":     {"Planned, apportioned by days", "Plānots, proporcionāli dienām"},
@@ -51,6 +52,9 @@ func ceilingFields(r projections.YearReport, l Lang) []Field {
 	out := []Field{{L(l, "ceiling"), Text(c)}}
 	if r.SupportIntensity != "" {
 		out = append(out, Field{L(l, "support_intensity"), Text(strings.Replace(r.SupportIntensity, ".", decimalMark(l), 1) + " %")})
+	}
+	if r.FunderSharePlanned != nil || r.FunderShareSpent != nil {
+		out = append(out, Field{L(l, "funder_share"), Text(pctText(r.FunderSharePlanned, l) + " / " + pctText(r.FunderShareSpent, l))})
 	}
 	return out
 }
@@ -113,6 +117,11 @@ func cashFindingText(f projections.Finding, l Lang) (string, bool) {
 			return fmt.Sprintf("%d. gads, pozīcija %s: %s nav atmaksāti finansētājam; termiņš bija %s", f.Year, f.Line, amt, d), true
 		}
 		return fmt.Sprintf("Year %d, line %s: %s is not refunded to the funder; it was due on %s.", f.Year, f.Line, amt, d), true
+	case projections.FindingIntensityExceeded:
+		if lv {
+			return fmt.Sprintf("Finansētāja daļa attiecināmajos izdevumos pārsniedz atbalsta intensitāti par %s.", amt), true
+		}
+		return fmt.Sprintf("The funder's share of the eligible spending exceeds the support intensity by %s.", amt), true
 	case projections.FindingRestated:
 		if lv {
 			return fmt.Sprintf("%d. gads pēc slēgšanas precizēts: neatbilstoši veiktie izdevumi mainīti par %s (skatīt slēgšanas brīža un precizētos datus).", f.Year, amt), true
@@ -153,4 +162,11 @@ func asClosedSection(r projections.YearReport, l Lang) []Section {
 	}
 	t.Footer = [][]Cell{row(L(l, "total"), r.AsClosed.Total, r.Total)}
 	return []Section{{Heading: L(l, "as_closed"), Tables: []Table{t}}}
+}
+
+func pctText(p *projections.Percent, l Lang) string {
+	if p == nil {
+		return "—"
+	}
+	return strings.Replace(p.String(), ".", decimalMark(l), 1) + " %"
 }

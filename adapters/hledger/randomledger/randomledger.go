@@ -119,6 +119,9 @@ func (g *gen) agreement(i int) (Agreement, error) {
 		a.Lines = append(a.Lines, linePool[p])
 		lines = append(lines, domain.LineSpec{Line: linePool[p], Name: "Budžeta rinda " + linePool[p]})
 	}
+	if len(lines) > 1 && rng.IntN(4) == 0 {
+		lines[len(lines)-1].OwnContribution = true // co-financing: the grantee's own money
+	}
 	ref := domain.Ref{Agreement: a.Number}
 	kind := domain.KindGrant
 	if rng.IntN(2) == 0 {
