@@ -192,6 +192,7 @@ func addCash(r *YearReport, a *domain.Agreement, n int, today domain.Date) {
 	}
 	r.SupportIntensity = a.SupportIntensity
 	r.Cash = CashYear(a, n)
+	r.RecordsPayments = TracksCash(a)
 	for _, y := range a.Years {
 		c := CashYear(a, y.Year)
 		r.CashToDate.Disbursed += c.Disbursed

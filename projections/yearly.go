@@ -86,7 +86,8 @@ type YearReport struct {
 	Ceiling          *domain.Money `json:"ceiling"`
 	SupportIntensity string        `json:"support_intensity,omitempty"`
 	Cash             CashFigures   `json:"cash"`
-	CashToDate       CashFigures   `json:"cash_to_date"` // every year of the agreement
+	CashToDate       CashFigures   `json:"cash_to_date"`     // every year of the agreement
+	RecordsPayments  bool          `json:"records_payments"` // a payment or a scheduled payment is on record (TracksCash)
 	// The funder's share of the plan and of the eligible spending, all
 	// years, against the support intensity (cofinancing.go).
 	FunderSharePlanned *Percent `json:"funder_share_planned_pct,omitempty"`

@@ -21,6 +21,7 @@ var cashLabels = map[string][2]string{
 	"held":              {"Held by the grantee (negative: pre-financed)", "Finansējuma saņēmēja rīcībā (negatīvs: priekšfinansēts)"},
 	"outstanding_due":   {"Still to be refunded", "Vēl jāatmaksā"},
 	"to_date":           {"to date", "kopā līdz šim"},
+	"no_payments":       {"No payments to the grantee are recorded for this agreement.", "Par šo līgumu nav reģistrēts neviens maksājums finansējuma saņēmējam."},
 	"funder_share":      {"Funder's share, planned / spent", "Finansētāja daļa, plānots / izlietots"},
 	// Calendar-year reconciliation (a date range): the plans apportioned
 	// by days.
@@ -70,6 +71,9 @@ func decimalMark(l Lang) string {
 // received − eligible spent − refunded = held. Fields, not a table, so
 // that the spreadsheet keeps its sheets.
 func cashSection(r projections.YearReport, l Lang) Section {
+	if !r.RecordsPayments {
+		return Section{Heading: L(l, "cash"), Notes: []string{L(l, "no_payments")}}
+	}
 	var fs []Field
 	for _, part := range []struct {
 		suffix string
