@@ -16,6 +16,8 @@ type AdjustState struct {
 	Closed map[int]map[string]Cell
 	// After counts the post-closure adjustments per year.
 	After map[int]int
+	// Splits are the funder's calendar-year splits of plans (calendar.go).
+	Splits map[CellKey][]CalendarPart
 }
 
 // ClosedFigures returns a line's figures of year n as they stood when the
@@ -51,6 +53,11 @@ func (a *Agreement) applyAdjust(e Event) {
 		if ev.PostClosure {
 			s.count(ev.Year)
 		}
+	case PlanSplit:
+		if s.Splits == nil {
+			s.Splits = map[CellKey][]CalendarPart{}
+		}
+		s.Splits[CellKey{Line: ev.Line, Year: ev.Year}] = ev.Parts
 	}
 }
 

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"errors"
 	"math/rand/v2"
 	"testing"
 
@@ -53,5 +54,42 @@ func TestApportionByDaysLargestRemainder(t *testing.T) {
 		if sum != amt {
 			t.Fatalf("%s over %s: calendar years add up to %s", amt, p, sum)
 		}
+	}
+}
+
+// The funder's explicit split of seed 003's plan replaces the split by
+// days while it adds up to the plan in force.
+func TestSplitPlan(t *testing.T) {
+	f := newFixture(t)
+	r := domain.Ref{Agreement: "AIF/2022/KAPAC2/104"}
+	y := domain.YearSpec{Year: 1, From: d("2022-09-01"), To: d("2023-08-31")}
+	f.do(domain.RegisterAgreement{Ref: r, Kind: domain.KindGrant, Title: "t", Grantee: "g", Funder: "f", TotalFunding: m("19 998,58"),
+		Period: y.Period(), Years: []domain.YearSpec{y}, Lines: []domain.LineSpec{{Line: "project"}}})
+	f.do(domain.PlanBudget{Ref: r, Line: "project", Year: 1, Amount: m("19 998,58")})
+	split := func(a, b string) domain.SplitPlan {
+		return domain.SplitPlan{Ref: r, Line: "project", Year: 1, Parts: []domain.CalendarPart{{CalendarYear: 2023, Amount: m(b)}, {CalendarYear: 2022, Amount: m(a)}}}
+	}
+	err := refuse(t, f, split("6 000,00", "13 998,57"), "")
+	if rl, figs := ruleOf(t, err); rl != "split-does-not-add-up" || figs["split"] != m("19998.57") || figs["planned"] != m("19998.58") {
+		t.Errorf("a split a cent short: %s %v", rl, figs)
+	}
+	bad := domain.SplitPlan{Ref: r, Line: "project", Year: 1, Parts: []domain.CalendarPart{{CalendarYear: 2022, Amount: m("19 998,58")}}}
+	var de *domain.Error
+	if _, err := domain.Decide(f.a, bad, ""); !errors.As(err, &de) || de.Field != "parts" {
+		t.Errorf("a split missing 2023: %v, want an error on parts", err)
+	}
+	f.do(split("6 000,00", "13 998,58"))
+	parts, ok := f.a.Split("project", 1)
+	if !ok || parts[0].CalendarYear != 2022 || parts[0].Amount != m("6000") {
+		t.Fatalf("split in force: %v %v", parts, ok)
+	}
+	w22 := domain.Period{From: d("2022-01-01"), To: d("2022-12-31")}
+	if got := domain.ApportionedToSplit(parts, y.Period(), w22); got != m("6000") {
+		t.Errorf("2022 under the split: %s, want 6000.00", got)
+	}
+	// An amendment makes the split stale: back to days.
+	f.do(domain.AmendBudget{Ref: r, Line: "project", Year: 1, Amount: m("19 000"), EffectiveDate: d("2023-01-01")})
+	if _, ok := f.a.Split("project", 1); ok {
+		t.Error("a split that no longer adds up to the plan is still in force")
 	}
 }

@@ -155,6 +155,7 @@ func registerCashEvents(r *EventRegistry) {
 	r.Register(TypeDisbursementRecorded, 1, func() Event { return &DisbursementRecorded{} })
 	r.Register(TypeDisbursementReversed, 1, func() Event { return &DisbursementReversed{} })
 	r.Register(TypeRefundRecorded, 1, func() Event { return &RefundRecorded{} })
+	r.Register(TypePlanSplit, 1, func() Event { return &PlanSplit{} })
 }
 
 // derefCash returns a cash event or command by value, or nil.
@@ -175,6 +176,10 @@ func derefCash(x any) any {
 	case *ReverseDisbursement:
 		return *v
 	case *RecordRefund:
+		return *v
+	case *PlanSplit:
+		return *v
+	case *SplitPlan:
 		return *v
 	}
 	return nil
@@ -340,6 +345,9 @@ func (a *Agreement) checkPlanCeiling(line string, old, amount Money) error {
 // other commands.
 func (a *Agreement) decideCash(cmd Command, reason string) (events []Event, handled bool, err error) {
 	switch c := cmd.(type) {
+	case SplitPlan:
+		evs, err := a.decideSplit(c)
+		return evs, true, err
 	case PlanDisbursement:
 		if a.Year(c.Year) == nil {
 			return nil, true, a.noYear(c.Year)

@@ -94,3 +94,31 @@ func TestReconciliationRowsShowCeilingAndIntensity(t *testing.T) {
 		}
 	}
 }
+
+// With the funder's split of seed 003's plan, the calendar years show the
+// split, not the days.
+func TestCalendarYearUsesTheFundersSplit(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
+		if r.Err != nil {
+			t.Fatalf("seed command %d: %v", i, r.Err)
+		}
+	}
+	m := domain.MustMoney
+	if _, err := projtest.Cmd(ctx, svc, seeds.Ministry, "", domain.SplitPlan{Ref: domain.Ref{Agreement: seeds.Seed003}, Line: "project", Year: 1,
+		Parts: []domain.CalendarPart{{CalendarYear: 2022, Amount: m("6 000,00")}, {CalendarYear: 2023, Amount: m("13 998,58")}}}); err != nil {
+		t.Fatal(err)
+	}
+	l := mustFold(t, store, time.Time{})
+	for y, want := range map[int]domain.Money{2022: m("6000"), 2023: m("13998.58")} {
+		r, err := l.Reconcile(projections.Scope{Agreement: seeds.Seed003}, projections.CalendarYear(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Total.PlannedApportioned; got == nil || *got != want {
+			t.Errorf("%d: planned_apportioned %v, want %s (the funder's split)", y, got, want)
+		}
+	}
+}

@@ -215,7 +215,11 @@ func apportioned(a *domain.Agreement, line string, years []int, w Window, actual
 	win := domain.Period{From: w.From, To: w.To}
 	for _, n := range years {
 		if y := a.Year(n); y != nil {
-			sum += domain.ApportionedTo(a.Cell(line, n).Planned, y.Period(), win)
+			if parts, ok := a.Split(line, n); ok {
+				sum += domain.ApportionedToSplit(parts, y.Period(), win) // the funder's split
+			} else {
+				sum += domain.ApportionedTo(a.Cell(line, n).Planned, y.Period(), win)
+			}
 		}
 	}
 	var up *Percent

@@ -7,7 +7,7 @@ import "github.com/grantledger/grantledger/domain"
 func init() {
 	// Money that moves: the funder pays, and the funder records a refund
 	// once it is on its own account; a grantee cannot clear its own debt.
-	for _, typ := range []string{domain.CmdPlanDisbursement, domain.CmdRecordDisbursement, domain.CmdReverseDisbursement, domain.CmdRecordRefund} {
+	for _, typ := range []string{domain.CmdPlanDisbursement, domain.CmdRecordDisbursement, domain.CmdReverseDisbursement, domain.CmdRecordRefund, domain.CmdSplitPlan} {
 		commandRoles[typ] = RoleFunder
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -29,6 +30,12 @@ func cashFields(v *view, a *domain.Agreement, typ string, sel func(string, strin
 			}
 		}
 		return []*field{sel("disbursement", "f_disbursement", pays), in("date", "f_date", "date", true)}
+	case domain.CmdSplitPlan:
+		var lines []option
+		for _, l := range a.Lines {
+			lines = append(lines, option{l.Line, l.Name})
+		}
+		return []*field{sel("line", "f_line", lines), sel("year", "f_year", years), in("parts", "f_parts", "textarea", true)}
 	case domain.CmdRecordRefund:
 		var dues []option
 		for _, d := range a.SortedDues() {
@@ -55,6 +62,8 @@ func parseCashForm(typ string, ref domain.Ref, get func(string) string, money fu
 		return domain.RecordDisbursement{Ref: ref, Kind: get("kind"), Year: int(integer("year")), Amount: money("amount", false), Date: date("date"), Reference: get("reference")}
 	case domain.CmdReverseDisbursement:
 		return domain.ReverseDisbursement{Ref: ref, Disbursement: id("disbursement"), Date: date("date")}
+	case domain.CmdSplitPlan:
+		return domain.SplitPlan{Ref: ref, Line: get("line"), Year: int(integer("year"))} // parts: parseParts
 	case domain.CmdRecordRefund:
 		return domain.RecordRefund{Ref: ref, For: id("for"), Amount: money("amount", false), Date: date("date"), Reference: get("reference")}
 	}
@@ -79,6 +88,9 @@ var cashMessages = map[string][2]string{
 	"pay_final":                {"final payment", "noslēguma maksājums"},
 	"due_return":               {"return", "atgriešana"},
 	"due_recovery":             {"recovery", "atgūšana"},
+	"cmd_split_plan":           {"Split a plan over calendar years", "Sadalīt plānu pa kalendārajiem gadiem"},
+	"f_parts":                  {"Parts, one calendar year a line: 2022: 6 000,00", "Daļas, pa vienam kalendārajam gadam rindā: 2022: 6 000,00"},
+	"bad_parts":                {"Write one calendar year a line, as 2022: 6 000,00.", "Rakstiet pa vienam kalendārajam gadam rindā, piemēram, 2022: 6 000,00."},
 }
 
 func init() {
@@ -100,4 +112,33 @@ func cloneCash(s domain.CashState) domain.CashState {
 		c.Dues[k] = &cp
 	}
 	return c
+}
+
+// parseParts reads a split typed one calendar year a line, "2022: 6 000,00"
+// (or "2022 = 6000.00"); false when a line cannot be read.
+func parseParts(s string) ([]domain.CalendarPart, bool) {
+	var out []domain.CalendarPart
+	for _, ln := range strings.Split(s, "\n") {
+		ln = strings.TrimSpace(ln)
+		if ln == "" {
+			continue
+		}
+		y, amt, ok := strings.Cut(ln, ":")
+		if !ok {
+			y, amt, ok = strings.Cut(ln, "=")
+		}
+		if !ok {
+			return out, false
+		}
+		year, err := strconv.Atoi(strings.TrimSpace(y))
+		if err != nil {
+			return out, false
+		}
+		m, err := domain.ParseMoney(strings.TrimSpace(amt))
+		if err != nil {
+			return out, false
+		}
+		out = append(out, domain.CalendarPart{CalendarYear: year, Amount: m})
+	}
+	return out, len(out) > 0
 }

@@ -74,3 +74,35 @@ func TestPaymentAndRefundForms(t *testing.T) {
 		t.Errorf("refund above the due: %d %s", resp.StatusCode, problemOf(body))
 	}
 }
+
+// The funder splits seed 004's year 2 civil plan (30 000,00, 15.07.2023–
+// 14.07.2024) over 2023 and 2024 through the page; a split that does not
+// add up is refused in words.
+func TestSplitPlanForm(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(false)
+	c.signIn(f, "funder")
+	_, page := c.get(agreementPath(seeds.Seed004))
+	csrf := hidden(t, page, "", "csrf")
+	form := url.Values{"csrf": {csrf}, "type": {"split_plan"}, "command_id": {hidden(t, page, `id="form-split_plan"`, "command_id")},
+		"line": {"civil"}, "year": {"2"}, "parts": {"2023: 15 000,00\n2024: 14 999,99"}}
+	if resp, body := c.post(agreementPath(seeds.Seed004), form); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "add up to") {
+		t.Errorf("a split a cent short: %d %s", resp.StatusCode, problemOf(body))
+	}
+	_, page = c.get(agreementPath(seeds.Seed004))
+	form.Set("command_id", hidden(t, page, `id="form-split_plan"`, "command_id"))
+	form.Set("parts", "2023: 15 000,00\n2024: 15 000,00")
+	if resp, body := c.post(agreementPath(seeds.Seed004), form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("split: %d %s", resp.StatusCode, problemOf(body))
+	}
+	err := f.svc.View(context.Background(), seeds.Seed004, func(a *domain.Agreement) error {
+		parts, ok := a.Split("civil", 2)
+		if !ok || len(parts) != 2 || parts[1].CalendarYear != 2024 || parts[1].Amount != domain.MustMoney("15000") {
+			t.Errorf("split in force: %v %v", parts, ok)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

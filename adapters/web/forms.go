@@ -49,7 +49,7 @@ func (f *form) field(name string) *field {
 var commandForms = []string{
 	domain.CmdRecordSpending, domain.CmdRecordDelivery,
 	domain.CmdPlanBudget, domain.CmdCarryOver, domain.CmdReturnUnspent, domain.CmdCloseYear,
-	domain.CmdRecordDisbursement, domain.CmdRecordRefund, domain.CmdPlanDisbursement, domain.CmdReverseDisbursement,
+	domain.CmdRecordDisbursement, domain.CmdRecordRefund, domain.CmdPlanDisbursement, domain.CmdReverseDisbursement, domain.CmdSplitPlan,
 }
 
 // formsFor builds the forms the principal may send on agreement a: none in
@@ -197,6 +197,14 @@ func parseForm(v *view, f *form, number string, pf map[string][]string) domain.C
 		cmd = domain.CloseYear{Ref: ref, Year: int(integer("year")), Date: date("date")}
 	default:
 		cmd = parseCashForm(f.Type, ref, get, money, date, integer)
+		if c, ok := cmd.(domain.SplitPlan); ok {
+			parts, ok := parseParts(get("parts"))
+			if !ok {
+				f.field("parts").Error = v.T("bad_parts")
+			}
+			c.Parts = parts
+			cmd = c
+		}
 	}
 	for _, fd := range f.Fields {
 		if fd.Error != "" {

@@ -149,6 +149,10 @@ var ruleTexts = map[string]func(f *figures, lineName func(string) string) string
 	"disbursement-already-reversed": func(f *figures, _ func(string) string) string {
 		return f.say("This payment of %s has already been reversed.", "Šis maksājums (%s) jau ir stornēts.", f.euro("amount"))
 	},
+	"split-does-not-add-up": func(f *figures, _ func(string) string) string {
+		return f.say("The calendar-year parts add up to %s, but the plan in force is %s.",
+			"Kalendāro gadu daļu summa ir %s, bet spēkā esošā plānotā summa ir %s.", f.euro("split"), f.euro("planned"))
+	},
 	"refund-exceeds-due": func(f *figures, _ func(string) string) string {
 		return f.say("The refund of %s is more than the %s still due (%s due − %s already refunded).",
 			"Atmaksātā summa %s pārsniedz vēl atmaksājamo summu %s (atmaksājami %s − jau atmaksāti %s).",
