@@ -143,16 +143,20 @@ type Agreement struct {
 	Ineligible     map[uuid.UUID]*Ineligible
 	Indicators     map[string]*Indicator
 	IndicatorOrder []string
+	Cash           CashState   // money that moves: see disbursement.go
+	Adjust         AdjustState // figures as closed: see adjust.go
 }
 
 // NewAgreement returns the empty state before the first event.
 func NewAgreement() *Agreement {
-	return &Agreement{
+	a := &Agreement{
 		Cells:      map[CellKey]*Cell{},
 		Spendings:  map[uuid.UUID]*Spending{},
 		Ineligible: map[uuid.UUID]*Ineligible{},
 		Indicators: map[string]*Indicator{},
 	}
+	a.Cash.Init()
+	return a
 }
 
 // HasLine reports whether the agreement has the budget line.
@@ -214,6 +218,8 @@ func (a *Agreement) cell(line string, year int) *Cell {
 // spendings and ineligible expenditures for later reference). Events are
 // trusted: they were checked by Decide before they were recorded.
 func (a *Agreement) Apply(id uuid.UUID, e Event) {
+	a.applyCash(id, e)
+	a.applyAdjust(e)
 	switch ev := e.(type) {
 	case AgreementRegistered:
 		a.AgreementRegistered = ev
@@ -224,7 +230,7 @@ func (a *Agreement) Apply(id uuid.UUID, e Event) {
 			a.Years[i] = &Year{YearSpec: y}
 		}
 	case BudgetLineAdded:
-		a.Lines = append(a.Lines, LineSpec{Line: ev.Line, Name: ev.Name})
+		a.Lines = append(a.Lines, LineSpec{Line: ev.Line, Name: ev.Name, OwnContribution: ev.OwnContribution})
 	case BudgetPlanned:
 		c := a.cell(ev.Line, ev.Year)
 		c.Planned, c.Original, c.IsPlanned = ev.Amount, ev.Amount, true

@@ -478,6 +478,9 @@ func derefCommand(c Command) Command {
 	case *CloseYear:
 		return *v
 	}
+	if v, ok := derefCash(c).(Command); ok {
+		return v
+	}
 	return c
 }
 

@@ -48,12 +48,15 @@ func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 	if !a.Registered {
 		return nil, &Error{Code: ENotFound, Field: "agreement", Message: fmt.Sprintf("agreement %q is not registered", cmd.AgreementNumber()), Err: ErrNotFound}
 	}
+	if evs, handled, err := a.decideCash(cmd, reason); handled {
+		return evs, err
+	}
 	switch c := cmd.(type) {
 	case AddBudgetLine:
 		if a.HasLine(c.Line) {
 			return nil, &Error{Code: EDuplicate, Field: "line", Message: fmt.Sprintf("budget line %q already exists in %s", c.Line, a.Number), Err: ErrDuplicate}
 		}
-		return []Event{BudgetLineAdded{Line: c.Line, Name: c.Name}}, nil
+		return []Event{BudgetLineAdded{Line: c.Line, Name: c.Name, OwnContribution: c.OwnContribution}}, nil
 
 	case PlanBudget:
 		if err := a.openCell(c.Line, c.Year, "year"); err != nil {
@@ -61,6 +64,9 @@ func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 		}
 		if cell := a.Cell(c.Line, c.Year); cell.IsPlanned {
 			return nil, rule("already-planned", fmt.Sprintf("line %s year %d is already planned at %s; use amend_budget to revise it", c.Line, c.Year, cell.Planned), map[string]Money{"planned": cell.Planned})
+		}
+		if err := a.checkPlanCeiling(c.Line, 0, c.Amount); err != nil {
+			return nil, err
 		}
 		return []Event{BudgetPlanned{Line: c.Line, Year: c.Year, Amount: c.Amount}}, nil
 
@@ -81,6 +87,9 @@ func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 		if moved := cell.CarriedOver + cell.Returned; c.Amount+cell.CarriedIn < moved {
 			return nil, rule("amendment-below-moved-funds", fmt.Sprintf("line %s year %d: planned %s + carried in %s would not cover the %s already carried over or returned", c.Line, c.Year, c.Amount, cell.CarriedIn, moved),
 				map[string]Money{"amount": c.Amount, "carried_in": cell.CarriedIn, "carried_over": cell.CarriedOver, "returned": cell.Returned})
+		}
+		if err := a.checkPlanCeiling(c.Line, cell.Planned, c.Amount); err != nil {
+			return nil, err
 		}
 		return []Event{BudgetAmended{Line: c.Line, Year: c.Year, Previous: cell.Planned, Amount: c.Amount, EffectiveDate: c.EffectiveDate, Reason: reason}}, nil
 
@@ -147,7 +156,8 @@ func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 		return []Event{UnspentReturned{Line: c.Line, Year: c.Year, Amount: amt, To: to, Date: c.Date}}, nil
 
 	case DeclareIneligible:
-		if err := a.openCell(c.Line, c.Year, "year"); err != nil {
+		postClosure, err := a.findingCell(c.Line, c.Year, "year", reason)
+		if err != nil {
 			return nil, err
 		}
 		cell := a.Cell(c.Line, c.Year)
@@ -168,21 +178,22 @@ func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 					map[string]Money{"amount": c.Amount, "spending": s.Amount})
 			}
 		}
-		return []Event{IneligibleExpenditureDeclared{Line: c.Line, Year: c.Year, Amount: c.Amount, Date: c.Date, Description: c.Description, Spending: c.Spending}}, nil
+		return []Event{IneligibleExpenditureDeclared{Line: c.Line, Year: c.Year, Amount: c.Amount, Date: c.Date, Description: c.Description, Spending: c.Spending, PostClosure: postClosure}}, nil
 
 	case RecordRecovery:
 		in := a.Ineligible[c.Ineligible]
 		if in == nil {
 			return nil, &Error{Code: ENotFound, Field: "ineligible", Message: fmt.Sprintf("no ineligible expenditure with event id %s in %s", c.Ineligible, a.Number), Err: ErrNotFound}
 		}
-		if err := a.openCell(in.Line, in.Year, "ineligible"); err != nil {
+		postClosure, err := a.findingCell(in.Line, in.Year, "ineligible", reason)
+		if err != nil {
 			return nil, err
 		}
 		if out := in.Amount - in.Recovered; c.Amount > out {
 			return nil, rule("recovery-exceeds-outstanding", fmt.Sprintf("recovery of %s exceeds the %s outstanding of ineligible expenditure %s (%s declared, %s recovered)", c.Amount, out, in.ID, in.Amount, in.Recovered),
 				map[string]Money{"amount": c.Amount, "outstanding": out, "declared": in.Amount, "recovered": in.Recovered})
 		}
-		return []Event{IneligibleExpenditureRecovered{Ineligible: in.ID, Line: in.Line, Year: in.Year, Amount: c.Amount, Date: c.Date}}, nil
+		return []Event{IneligibleExpenditureRecovered{Ineligible: in.ID, Line: in.Line, Year: in.Year, Amount: c.Amount, Date: c.Date, PostClosure: postClosure}}, nil
 
 	case DefineIndicator:
 		if _, ok := a.Indicators[c.Indicator]; ok {
@@ -278,6 +289,11 @@ func decideRegister(c RegisterAgreement) ([]Event, error) {
 		}
 		if i > 0 && y.From <= c.Years[i-1].To {
 			return nil, FieldError(f, "year %d starts %s, before year %d ends (%s)", y.Year, y.From, i, c.Years[i-1].To)
+		}
+	}
+	if c.SupportIntensity != "" {
+		if _, err := ParseIntensity(c.SupportIntensity); err != nil {
+			return nil, FieldError("support_intensity", "%v; nothing was registered", err)
 		}
 	}
 	seen := map[string]bool{}

@@ -238,8 +238,13 @@ func TestDecideRejects(t *testing.T) {
 		closedCase("reverse", func(f *fixture) domain.Command { return reverse(f.ids["civil-spending"]) }),
 		closedCase("carry-over from it", cmd(carry(civil, 1, ""))),
 		closedCase("return", cmd(giveBack(civil, 1, ""))),
-		closedCase("ineligible", cmd(ineligible(civil, 1, "10"))),
-		closedCase("recovery", func(f *fixture) domain.Command { return recovery(f.ids["ineligible"], "10") }),
+		// Findings go into a closed year as post-closure adjustments
+		// (issue 14, adjust_test.go), but only with a reason.
+		{name: "closed year: ineligible without a reason", setup: closedYear1, cmd: cmd(ineligible(civil, 1, "10")), reason: "-",
+			code: domain.EInvalid, field: "reason", says: []string{"post-closure adjustment"}},
+		{name: "closed year: recovery without a reason", setup: closedYear1, reason: "-",
+			cmd:  func(f *fixture) domain.Command { return recovery(f.ids["ineligible"], "10") },
+			code: domain.EInvalid, field: "reason", says: []string{"post-closure adjustment"}},
 		closedCase("delivery", cmd(deliver("sessions", 1, 1, "2023-01-01"))),
 		closedCase("close again", cmd(closeYear(1))),
 		{name: "closed year: carry-over into it", setup: func(f *fixture) {

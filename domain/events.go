@@ -46,6 +46,10 @@ func (y YearSpec) Period() Period { return Period{From: y.From, To: y.To} }
 type LineSpec struct {
 	Line string `json:"line" validate:"required,max=64,printascii,excludesall= "`
 	Name string `json:"name" validate:"max=300"`
+	// OwnContribution marks a line the grantee funds itself
+	// (co-financing): it counts in the plan and the spending, not in the
+	// funder's ceiling or the grantee's grant cash (see cofinancing.go).
+	OwnContribution bool `json:"own_contribution,omitempty"`
 }
 
 // AgreementRegistered opens an agreement's stream.
@@ -66,8 +70,9 @@ type AgreementRegistered struct {
 
 // BudgetLineAdded adds a budget line to an agreement.
 type BudgetLineAdded struct {
-	Line string `json:"line"`
-	Name string `json:"name,omitempty"`
+	Line            string `json:"line"`
+	Name            string `json:"name,omitempty"`
+	OwnContribution bool   `json:"own_contribution,omitempty"` // co-financing (cofinancing.go)
 }
 
 // BudgetPlanned sets the original planned amount of a line in a year.
@@ -139,16 +144,18 @@ type IneligibleExpenditureDeclared struct {
 	Date        Date       `json:"date"`
 	Description string     `json:"description"`
 	Spending    *uuid.UUID `json:"spending,omitempty"`
+	PostClosure bool       `json:"post_closure,omitempty"` // recorded into a closed year (adjust.go)
 }
 
 // IneligibleExpenditureRecovered records money recovered against an
 // ineligible expenditure.
 type IneligibleExpenditureRecovered struct {
-	Ineligible uuid.UUID `json:"ineligible"`
-	Line       string    `json:"line"`
-	Year       int       `json:"year"`
-	Amount     Money     `json:"amount"`
-	Date       Date      `json:"date"`
+	Ineligible  uuid.UUID `json:"ineligible"`
+	Line        string    `json:"line"`
+	Year        int       `json:"year"`
+	Amount      Money     `json:"amount"`
+	Date        Date      `json:"date"`
+	PostClosure bool      `json:"post_closure,omitempty"` // recorded into a closed year (adjust.go)
 }
 
 // Indicator aggregations: how deliveries add up to an achieved value.
@@ -240,6 +247,7 @@ func NewEventRegistry() *EventRegistry {
 	r.Register(TypeYearClosed, 1, func() Event { return &YearClosed{} })
 	r.Register(TypeTokenCreated, 1, func() Event { return &TokenCreated{} })
 	r.Register(TypeTokenRevoked, 1, func() Event { return &TokenRevoked{} })
+	registerCashEvents(r)
 	return r
 }
 
@@ -339,6 +347,9 @@ func deref(e Event) Event {
 		return *v
 	case *TokenRevoked:
 		return *v
+	}
+	if v, ok := derefCash(e).(Event); ok {
+		return v
 	}
 	return e
 }

@@ -20,12 +20,16 @@ const MaxFigure Money = 100 * MaxMoney
 // one delivery may carry.
 const MaxDelivered int64 = 1000 * 1_000_000_000_000
 
-// addChecked returns a+b and whether it is within ±MaxFigure (and so did
-// not wrap).
-func addChecked(a, b Money) (Money, bool) {
-	s := a + b
-	if (b > 0 && s < a) || (b < 0 && s > a) {
-		return 0, false
+// addChecked returns the sum of ms and whether it is within ±MaxFigure
+// (and so did not wrap on the way).
+func addChecked(ms ...Money) (Money, bool) {
+	var s Money
+	for _, m := range ms {
+		t := s + m
+		if (m > 0 && t < s) || (m < 0 && t > s) {
+			return 0, false
+		}
+		s = t
 	}
 	return s, s <= MaxFigure && s >= -MaxFigure
 }

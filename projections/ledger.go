@@ -328,6 +328,9 @@ func (l *Ledger) UnmarshalBinary(data []byte) error {
 	}
 	for _, v := range s.Views {
 		fixAgreement(v.Agg)
+		if err := v.Agg.CashConsistent(); err != nil {
+			return fmt.Errorf("read model snapshot: %w", err)
+		}
 		n.views[v.Stream] = v
 		n.byNumber[v.Agg.Number] = v
 		n.order = append(n.order, v)
@@ -351,6 +354,8 @@ func fixAgreement(a *domain.Agreement) {
 	if a.Indicators == nil {
 		a.Indicators = map[string]*domain.Indicator{}
 	}
+	a.Cash.Init()
+	a.FillClosedFigures()
 	for _, ind := range a.Indicators {
 		if ind.Delivered == nil {
 			ind.Delivered = map[int]*domain.IndicatorYear{}

@@ -86,13 +86,25 @@ type ReconRow struct {
 	Figures
 	Variance    domain.Money `json:"variance"`
 	Utilisation *Percent     `json:"utilisation_pct"`
+	// PlannedApportioned, for a date range, is the share of the plans in
+	// force of the years covered that falls in the range, pro rata by
+	// days (see domain.ApportionedTo and apportion.go).
+	PlannedApportioned *domain.Money `json:"planned_apportioned,omitempty"`
+	// ApportionedUtilisation is actual / planned_apportioned.
+	ApportionedUtilisation *Percent `json:"apportioned_utilisation_pct,omitempty"`
+	// The agreement's ceiling (total funding; null when none) and support
+	// intensity, as on every report that shows an agreement.
+	Ceiling          *domain.Money `json:"ceiling"`
+	SupportIntensity string        `json:"support_intensity,omitempty"`
 }
 
 // ReconTotal is the sum of reconciliation rows.
 type ReconTotal struct {
 	Figures
-	Variance    domain.Money `json:"variance"`
-	Utilisation *Percent     `json:"utilisation_pct"`
+	Variance               domain.Money  `json:"variance"`
+	Utilisation            *Percent      `json:"utilisation_pct"`
+	PlannedApportioned     *domain.Money `json:"planned_apportioned,omitempty"`
+	ApportionedUtilisation *Percent      `json:"apportioned_utilisation_pct,omitempty"`
 }
 
 // Reconciliation compares planned and actual per budget line across
@@ -158,7 +170,15 @@ func (l *Ledger) Reconcile(scope Scope, w Window) (Reconciliation, error) {
 			}
 			f.Line, f.Name = ls.Line, a.LineName(ls.Line)
 			row := ReconRow{Agreement: a.Number, Funder: a.Funder, Programme: a.Programme, Grantee: a.Grantee, Years: years, Figures: f}
+			if c, ok := a.Ceiling(); ok {
+				row.Ceiling = &c
+			}
+			row.SupportIntensity = a.SupportIntensity
 			row.Variance, row.Utilisation = withVariance(f)
+			if w.Year == 0 {
+				row.PlannedApportioned, row.ApportionedUtilisation = apportioned(a, ls.Line, years, w, f.Actual)
+				r.Total.PlannedApportioned = addPtr(r.Total.PlannedApportioned, *row.PlannedApportioned)
+			}
 			r.Rows = append(r.Rows, row)
 			var ok bool
 			if r.Total.Figures, ok = r.Total.Figures.addChecked(f); !ok {
@@ -168,6 +188,11 @@ func (l *Ledger) Reconcile(scope Scope, w Window) (Reconciliation, error) {
 	}
 	r.Total.Line, r.Total.Name = "", ""
 	r.Total.Variance, r.Total.Utilisation = withVariance(r.Total.Figures)
+	if r.Total.PlannedApportioned != nil {
+		if p, ok := PercentOf(int64(r.Total.Actual), int64(*r.Total.PlannedApportioned)); ok {
+			r.Total.ApportionedUtilisation = &p
+		}
+	}
 	return r, nil
 }
 
@@ -197,6 +222,9 @@ type MultiYearRow struct {
 	Name      string    `json:"name"`
 	Cells     []Figures `json:"years"`
 	Total     Figures   `json:"total"`
+	// Ceiling and SupportIntensity as in ReconRow.
+	Ceiling          *domain.Money `json:"ceiling"`
+	SupportIntensity string        `json:"support_intensity,omitempty"`
 }
 
 // MultiYear is the multi-year view: every line of every agreement in scope
@@ -246,6 +274,10 @@ func (l *Ledger) multiYear(scope Scope) (MultiYear, error) {
 		}
 		for _, ls := range a.Lines {
 			row := MultiYearRow{Agreement: a.Number, Line: ls.Line, Name: a.LineName(ls.Line), Cells: make([]Figures, m.Years)}
+			if c, ok := a.Ceiling(); ok {
+				row.Ceiling = &c
+			}
+			row.SupportIntensity = a.SupportIntensity
 			for y := 1; y <= len(a.Years); y++ {
 				f := FiguresOf(a.Cell(ls.Line, y))
 				row.Cells[y-1] = f

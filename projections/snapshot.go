@@ -90,6 +90,15 @@ type auditCols struct {
 const (
 	snapshotVersion3 = 3 // spending rows and audit trail as gob columns; read, no longer written
 	snapshotVersion4 = 4 // both as sections of their own, the audit trail decoded on first need
+	// snapshotVersion5 is version 4 whose aggregates may hold money that
+	// moves (domain.CashState: disbursements, dues, refunds). Its layout is
+	// version 4's; the number changed so that a program that predates it
+	// refuses the snapshot (and rebuilds) instead of silently dropping
+	// the payments. A version 4 (or 3, or 1) snapshot is still read
+	// unless it holds returns or recoveries, which are dues now named by
+	// event id that it cannot give: domain.Agreement.CashConsistent
+	// refuses it and the projector rebuilds from the events.
+	snapshotVersion5 = 5
 )
 
 // encode writes a version 4 snapshot: the head, which must already hold
@@ -114,7 +123,7 @@ func (s *snapshotV2) encode(b *bytes.Buffer, loaded, tail []byte) error {
 func (s *snapshotV2) decode(data []byte) (isV2 bool, err error) {
 	r := bytes.NewReader(data)
 	dec := gob.NewDecoder(r)
-	if err := dec.Decode(&s.snapHead); err != nil || (s.Version != snapshotVersion3 && s.Version != snapshotVersion4) {
+	if err := dec.Decode(&s.snapHead); err != nil || (s.Version != snapshotVersion3 && s.Version != snapshotVersion4 && s.Version != snapshotVersion5) {
 		return false, nil
 	}
 	if s.Version == snapshotVersion3 {
@@ -191,7 +200,7 @@ func utcParts(t time.Time) (int64, int32, bool) {
 // marshalV2 encodes l in the compact form (version 4); ok is false when it
 // cannot hold l exactly and the caller must use version 1.
 func (l *Ledger) marshalV2() ([]byte, bool, error) {
-	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion4, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped}}
+	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion5, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped}}
 	names := nameTable{idx: map[string]uint32{}}
 	s.Views = make([]*AgreementView, len(l.order))
 	s.SpendCount = make([]uint32, len(l.order))
@@ -316,7 +325,7 @@ func (s *snapshotV2) ledger() (*Ledger, error) {
 		return nil, bad("the views and their spending counts")
 	}
 	var rows spendRows
-	if s.Version == snapshotVersion4 {
+	if s.Version >= snapshotVersion4 {
 		rows = &spendReader{r: sectionReader{b: s.spend, what: "spending"}, names: s.Names}
 	} else {
 		c, err := s.spendCols.reader(name)
@@ -337,6 +346,9 @@ func (s *snapshotV2) ledger() (*Ledger, error) {
 			v.Agg.Spendings = make(map[uuid.UUID]*domain.Spending, cnt) // filled below: no growing
 		}
 		fixAgreement(v.Agg)
+		if err := v.Agg.CashConsistent(); err != nil {
+			return nil, fmt.Errorf("read model snapshot: %w", err)
+		}
 		v.Spendings = make([]SpendingRow, cnt)
 		sps := make([]domain.Spending, cnt) // one allocation for the aggregate's map values
 		for k := 0; k < cnt; k++ {
@@ -355,7 +367,7 @@ func (s *snapshotV2) ledger() (*Ledger, error) {
 		return nil, fmt.Errorf("decode read model snapshot: %w", err)
 	}
 
-	if s.Version == snapshotVersion4 {
+	if s.Version >= snapshotVersion4 {
 		if s.AuditRows > 0 {
 			// UnmarshalBinary must not keep data: the section is copied.
 			n.lazy = &lazyAudit{data: bytes.Clone(s.audit), rows: s.AuditRows, chunks: s.AuditChunks, crc: s.AuditCRC}

@@ -81,6 +81,22 @@ type YearReport struct {
 	Findings         []Finding          `json:"findings"`
 	Today            domain.Date        `json:"today"`
 	AsOf             *time.Time         `json:"as_of,omitempty"`
+	// Money that moves (see cash.go): the agreement's ceiling (null when
+	// it has none), its support intensity, and the year's cash position.
+	Ceiling          *domain.Money `json:"ceiling"`
+	SupportIntensity string        `json:"support_intensity,omitempty"`
+	Cash             CashFigures   `json:"cash"`
+	CashToDate       CashFigures   `json:"cash_to_date"`     // every year of the agreement
+	RecordsPayments  bool          `json:"records_payments"` // a payment or a scheduled payment is on record (TracksCash)
+	// The funder's share of the plan and of the eligible spending, all
+	// years, against the support intensity (cofinancing.go).
+	FunderSharePlanned *Percent `json:"funder_share_planned_pct,omitempty"`
+	FunderShareSpent   *Percent `json:"funder_share_spent_pct,omitempty"`
+	// Corrections after closing (adjust.go): how many findings were
+	// recorded into the closed year, and its figures as closed, shown
+	// next to the restated ones (lines, total) when there are any.
+	Adjustments int       `json:"post_closure_adjustments,omitempty"`
+	AsClosed    *AsClosed `json:"as_closed,omitempty"`
 }
 
 // YearReport builds the report of year n as the ledger stands, judging
@@ -142,6 +158,7 @@ func (v *AgreementView) YearReport(n int, today domain.Date) (YearReport, error)
 		}
 	}
 	r.Findings = yearFindings(&r, today)
+	addCash(&r, a, n, today)
 	return r, nil
 }
 

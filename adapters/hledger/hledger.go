@@ -235,8 +235,14 @@ func agreementTxns(h *history) []txn {
 	// its own row.
 	planID := map[domain.CellKey]string{}
 	var amendments []txn
+	cash := tracksCash(a)
 	for i, e := range h.Events {
 		tag := "event:" + e.ID.String()
+		if cash {
+			if t, ok := cashTxn(acc, a.IsOwn, e.Event, tag, i); ok {
+				dated = append(dated, t)
+			}
+		}
 		switch ev := e.Event.(type) {
 		case domain.BudgetPlanned:
 			planID[domain.CellKey{Line: ev.Line, Year: ev.Year}] = tag

@@ -258,6 +258,10 @@ func TestRandomAgreementsAgainstHledger(t *testing.T) {
 		}
 	})
 
+	t.Run("grantee cash balances equal the ledger's cash position", func(t *testing.T) {
+		checkCashBalances(t, hl, filepath.Join(dir, "all.journal"), state)
+	})
+
 	type job struct {
 		name    string
 		numbers []string

@@ -20,7 +20,7 @@ func (rt route) allows(role string) bool { return slices.Contains(rt.roles, role
 // routeTable is every route the server has. The OpenAPI document lists the
 // same routes; a test keeps the two equal.
 func (s *Server) routeTable() []route {
-	writers := []string{RoleFunder, RoleGrantee}
+	writers := []string{RoleFunder, RoleGrantee, RoleAuditor} // an auditor only findings (RoleMaySend)
 	readers := []string{RoleFunder, RoleGrantee, RoleAuditor}
 	auditor := []string{RoleAuditor}
 	admin := []string{RoleAdmin}

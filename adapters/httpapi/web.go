@@ -37,8 +37,7 @@ func (p Principal) MayAct(typ, funder, grantee string) bool {
 // MaySend reports whether p's role may send commands of type typ (the
 // table the command routes apply).
 func (p Principal) MaySend(typ string) bool {
-	want, known := commandRoles[typ]
-	return known && want == p.Role
+	return RoleMaySend(p.Role, typ)
 }
 
 // MayReadReports reports whether p may read reports (yearly,

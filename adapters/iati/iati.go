@@ -274,6 +274,8 @@ func activity(h *history, orgRef string, today domain.Date) iatiActivity {
 		}
 	}
 
+	addCash(&act, h, orgRef)
+
 	// Results: one output result holding every indicator, a period per
 	// year that has a target or a delivery.
 	if len(a.IndicatorOrder) > 0 {

@@ -253,6 +253,25 @@ func TestExportRandomAgreements(t *testing.T) {
 			if spent != actual {
 				t.Errorf("expenditure total = %s, want actual %s", spent, actual)
 			}
+			// Disbursements (issue 14, cash.go): the net payments, less
+			// the returns and the refunds of recoveries.
+			var disbursed, want domain.Money
+			for _, tx := range act.Transactions {
+				if tx.Type.Code == "3" {
+					disbursed += mustAmount(t, tx.Value.Amount)
+				}
+			}
+			want = a.TotalDisbursed()
+			for _, d := range a.Cash.Dues {
+				if d.Kind == domain.DueReturn {
+					want -= d.Amount
+				} else {
+					want -= d.Refunded
+				}
+			}
+			if disbursed != want {
+				t.Errorf("disbursement total = %s, want %s (paid %s less returns and refunded recoveries)", disbursed, want, a.TotalDisbursed())
+			}
 		})
 	}
 }

@@ -25,6 +25,7 @@ type iatiActivity struct {
 	Status        *code              `xml:"activity-status"`
 	Dates         []activityDate     `xml:"activity-date"`
 	Budgets       []budget           `xml:"budget"`
+	Planned       []plannedDisb      `xml:"planned-disbursement"` // see cash.go
 	Transactions  []transaction      `xml:"transaction"`
 	Results       []result           `xml:"result"`
 }

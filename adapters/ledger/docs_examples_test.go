@@ -88,6 +88,11 @@ func TestDocsCommandExamples(t *testing.T) {
 		if !a.Year(1).Closed || a.Year(2).Closed {
 			t.Errorf("closed = %v, %v; want year 1 closed, year 2 open", a.Year(1).Closed, a.Year(2).Closed)
 		}
+		// "Year 1's cash then reads: 1 200,00 disbursed ... = 200,00 held".
+		if a.Cash.Disbursed[1] != m("1200") || a.EligibleSpent(1) != m("850") || a.Cash.Refunded[1] != m("150") || a.Held(1) != m("200") {
+			t.Errorf("year 1 cash: disbursed %s, eligible spent %s, refunded %s, held %s; want 1200.00, 850.00, 150.00, 200.00 as the page says",
+				a.Cash.Disbursed[1], a.EligibleSpent(1), a.Cash.Refunded[1], a.Held(1))
+		}
 		if v := a.Indicators["ngos-consulted"].Value(1); v != 3 {
 			t.Errorf("ngos-consulted year 1 = %d, want 3", v)
 		}

@@ -276,17 +276,24 @@ func (g *propGen) next(pre snap, number string) (domain.Command, string) {
 	case k < 70:
 		return domain.ReturnUnspent{Ref: ref, Line: l, Year: y, Amount: g.fromRemainder(rem), Date: g.date(y)}, ""
 	case k < 76:
+		for cy, closed := range pre.Closed { // now and then a finding into a closed year
+			if closed && g.r.IntN(2) == 0 {
+				y = cy + 1
+				cell = pre.Cells[domain.CellKey{Line: l, Year: y}]
+				break
+			}
+		}
 		amt := g.amount()
 		if eligible := cell.Actual - cell.Ineligible; eligible > 0 && g.r.IntN(2) == 0 {
 			amt = domain.Money(g.r.Int64N(int64(eligible))) + 1
 		}
-		return domain.DeclareIneligible{Ref: ref, Line: l, Year: y, Amount: amt, Date: g.date(y), Description: "no invoice"}, ""
+		return domain.DeclareIneligible{Ref: ref, Line: l, Year: y, Amount: amt, Date: g.date(y), Description: "no invoice"}, g.reason() // a reason lets it into a closed year
 	case k < 81:
 		amt := g.amount()
 		if in, ok := g.inelig[inelID]; ok && g.r.IntN(2) == 0 {
 			amt = domain.Money(g.r.Int64N(int64(in.amount))) + 1
 		}
-		return domain.RecordRecovery{Ref: ref, Ineligible: inelID, Amount: amt, Date: g.date(y)}, ""
+		return domain.RecordRecovery{Ref: ref, Ineligible: inelID, Amount: amt, Date: g.date(y)}, g.reason()
 	case k < 84:
 		agg := g.pick([]string{domain.AggSum, domain.AggDistinct, domain.AggLatest})
 		return domain.DefineIndicator{Ref: ref, Indicator: g.pick([]string{"sessions", "ngos", "followers"}), Name: "n", Unit: "u", Aggregation: agg,
@@ -327,6 +334,7 @@ func (g *propGen) fromRemainder(rem domain.Money) domain.Money {
 // may go either way, from the state before it.
 func (g *propGen) judge(pre snap, cmd domain.Command, reason string) (mustReject, mustAccept bool, why string) {
 	open := func(y int) bool { return y >= 1 && y <= len(pre.Closed) && !pre.Closed[y-1] }
+	exists := func(y int) bool { return y >= 1 && y <= len(pre.Closed) }
 	inYear := func(y int, d domain.Date) bool {
 		return y >= 1 && y <= propYears && d >= propYearStart[y-1] && d <= propYearStart[y-1].AddDays(364)
 	}
@@ -390,14 +398,15 @@ func (g *propGen) judge(pre snap, cmd domain.Command, reason string) (mustReject
 		}
 		return false, true, ""
 	case domain.DeclareIneligible:
+		// Into a closed year only as a post-closure adjustment, with a reason.
 		cell := pre.Cells[domain.CellKey{Line: c.Line, Year: c.Year}]
-		if !known(c.Line) || !open(c.Year) || c.Amount > cell.Actual-cell.Ineligible {
+		if !known(c.Line) || !exists(c.Year) || (!open(c.Year) && reason == "") || c.Amount > cell.Actual-cell.Ineligible {
 			return true, false, fmt.Sprintf("ineligible %s of actual %s, already ineligible %s", c.Amount, cell.Actual, cell.Ineligible)
 		}
 		return false, true, ""
 	case domain.RecordRecovery:
 		in, ok := g.inelig[c.Ineligible]
-		if !ok || in.number != c.Agreement || !open(in.year) || c.Amount > in.amount-pre.Recovered[c.Ineligible] {
+		if !ok || in.number != c.Agreement || (!open(in.year) && reason == "") || c.Amount > in.amount-pre.Recovered[c.Ineligible] {
 			return true, false, "recovery above outstanding"
 		}
 		return false, true, ""

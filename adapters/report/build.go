@@ -66,6 +66,7 @@ func YearDocument(r projections.YearReport, l Lang) Document {
 		Field{ordinalYear(l, r.Year), Text(FormatPeriod(r.Period, l))},
 		Field{L(l, "status"), Text(status)})
 	head.Fields = append(head.Fields, asOfField(l, r.AsOf)...)
+	head.Fields = append(head.Fields, ceilingFields(r, l)...)
 
 	lines := Table{Title: L(l, "planned_vs_actual"), Sheet: "Lines", Columns: append([]string{L(l, "line")}, labelsOf(l, figureColumns...)...)}
 	for _, f := range r.Lines {
@@ -97,7 +98,7 @@ func YearDocument(r projections.YearReport, l Lang) Document {
 		ind.Tables = []Table{indicatorTable(r.Indicators, l, false)}
 	}
 	return Document{Lang: l, Title: fmt.Sprintf("%s — %s, %s", L(l, "yearly.title"), r.Agreement, ordinalYear(l, r.Year)),
-		Sections: []Section{head, money, moves, ind, findingsSection(r.Findings, l)}}
+		Sections: append(append([]Section{head, money}, asClosedSection(r, l)...), moves, cashSection(r, l), ind, findingsSection(r.Findings, l))}
 }
 
 func noneOr(m domain.Money, l Lang) string {
@@ -233,6 +234,9 @@ func FindingText(f projections.Finding, l Lang) string {
 		}
 		return fmt.Sprintf("%s of ineligible expenditure is not recovered.", amt(f.Amount))
 	}
+	if s, ok := cashFindingText(f, l); ok {
+		return s
+	}
 	return f.Message
 }
 
@@ -270,10 +274,15 @@ func ReconDocument(r projections.Reconciliation, l Lang) Document {
 			ys[i] = fmt.Sprint(y)
 		}
 		c := append([]Cell{Text(row.Agreement), Text(row.Name), Text(strings.Join(ys, ","))}, figureCells(row.Figures)...)
-		t.Rows = append(t.Rows, append(c, Money(row.Variance), Pct(row.Utilisation)))
+		c = append(c, Money(row.Variance), Pct(row.Utilisation))
+		t.Rows = append(t.Rows, append(c, apportionedCells(row.PlannedApportioned, row.ApportionedUtilisation)...))
 	}
 	tot := append([]Cell{Text(L(l, "total")), Empty(), Empty()}, figureCells(r.Total.Figures)...)
-	t.Footer = [][]Cell{append(tot, Money(r.Total.Variance), Pct(r.Total.Utilisation))}
+	tot = append(tot, Money(r.Total.Variance), Pct(r.Total.Utilisation))
+	t.Footer = [][]Cell{append(tot, apportionedCells(r.Total.PlannedApportioned, r.Total.ApportionedUtilisation)...)}
+	if r.Window.Year == 0 {
+		t.Columns = append(t.Columns, L(l, "planned_apportioned"), L(l, "apportioned_utilisation"))
+	}
 	return Document{Lang: l, Title: L(l, "recon.title"), Sections: []Section{head, {Tables: []Table{t}}}}
 }
 

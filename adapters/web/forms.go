@@ -49,6 +49,7 @@ func (f *form) field(name string) *field {
 var commandForms = []string{
 	domain.CmdRecordSpending, domain.CmdRecordDelivery,
 	domain.CmdPlanBudget, domain.CmdCarryOver, domain.CmdReturnUnspent, domain.CmdCloseYear,
+	domain.CmdRecordDisbursement, domain.CmdRecordRefund, domain.CmdPlanDisbursement, domain.CmdReverseDisbursement, domain.CmdSplitPlan,
 }
 
 // formsFor builds the forms the principal may send on agreement a: none in
@@ -108,6 +109,8 @@ func newForm(v *view, a *domain.Agreement, typ string) *form {
 			in("to", "f_to", "text", false), in("date", "f_date", "date", true)}
 	case domain.CmdCloseYear:
 		f.Fields = []*field{sel("year", "f_year", years), in("date", "f_date", "date", true)}
+	default:
+		f.Fields = cashFields(v, a, typ, sel, in, years)
 	}
 	f.Fields = append(f.Fields, in("reason", "f_reason", "text", false))
 	return f
@@ -192,6 +195,16 @@ func parseForm(v *view, f *form, number string, pf map[string][]string) domain.C
 		cmd = domain.ReturnUnspent{Ref: ref, Line: get("line"), Year: int(integer("year")), Amount: money("amount", true), To: get("to"), Date: date("date")}
 	case domain.CmdCloseYear:
 		cmd = domain.CloseYear{Ref: ref, Year: int(integer("year")), Date: date("date")}
+	default:
+		cmd = parseCashForm(f.Type, ref, get, money, date, integer)
+		if c, ok := cmd.(domain.SplitPlan); ok {
+			parts, ok := parseParts(get("parts"))
+			if !ok {
+				f.field("parts").Error = v.T("bad_parts")
+			}
+			c.Parts = parts
+			cmd = c
+		}
 	}
 	for _, fd := range f.Fields {
 		if fd.Error != "" {

@@ -262,6 +262,7 @@ func cloneHeader(a *domain.Agreement) *domain.Agreement {
 		cp := *y
 		c.Years = append(c.Years, &cp)
 	}
+	c.Cash = cloneCash(a.Cash)
 	return c
 }
 

@@ -149,6 +149,30 @@ var ruleTexts = map[string]func(f *figures, lineName func(string) string) string
 			"Tādējādi kāds līguma skaitlis pārsniegtu lielāko summu, ko virsgrāmata glabā (%s; %s). Nekas netika ierakstīts.",
 			f.fmt(domain.MaxFigure), strings.Join(parts, "; "))
 	},
+	"plan-exceeds-ceiling": func(f *figures, _ func(string) string) string {
+		return f.say("A plan of %s on top of the %s already planned would exceed the agreement's total funding of %s.",
+			"Plānotā summa %s kopā ar jau plānotajiem %s pārsniegtu līguma kopējo finansējumu %s.", f.euro("amount"), f.euro("planned"), f.euro("ceiling"))
+	},
+	"schedule-exceeds-ceiling": func(f *figures, _ func(string) string) string {
+		return f.say("Scheduling %s more on top of the %s already scheduled would exceed the agreement's total funding of %s.",
+			"Vēl %s maksājumu grafikā kopā ar jau ieplānotajiem %s pārsniegtu līguma kopējo finansējumu %s.", f.euro("amount"), f.euro("scheduled"), f.euro("ceiling"))
+	},
+	"disbursement-exceeds-ceiling": func(f *figures, _ func(string) string) string {
+		return f.say("Paying %s on top of the %s already paid would exceed the agreement's total funding of %s.",
+			"Izmaksājot %s papildus jau izmaksātajiem %s, tiktu pārsniegts līguma kopējais finansējums %s.", f.euro("amount"), f.euro("disbursed"), f.euro("ceiling"))
+	},
+	"disbursement-already-reversed": func(f *figures, _ func(string) string) string {
+		return f.say("This payment of %s has already been reversed.", "Šis maksājums (%s) jau ir stornēts.", f.euro("amount"))
+	},
+	"split-does-not-add-up": func(f *figures, _ func(string) string) string {
+		return f.say("The calendar-year parts add up to %s, but the plan in force is %s.",
+			"Kalendāro gadu daļu summa ir %s, bet spēkā esošā plānotā summa ir %s.", f.euro("split"), f.euro("planned"))
+	},
+	"refund-exceeds-due": func(f *figures, _ func(string) string) string {
+		return f.say("The refund of %s is more than the %s still due (%s due − %s already refunded).",
+			"Atmaksātā summa %s pārsniedz vēl atmaksājamo summu %s (atmaksājami %s − jau atmaksāti %s).",
+			f.euro("amount"), f.euro("outstanding"), f.euro("due"), f.euro("refunded"))
+	},
 	"remainder-not-zero": func(f *figures, lineName func(string) string) string {
 		// Every figure but "remainder" is a line's own remainder.
 		var codes []string

@@ -107,11 +107,11 @@ func describeEvent(id string, e domain.Event) string {
 	case domain.RemainderCarriedOver:
 		return fmt.Sprintf("line %s carried %s from year %d to year %d", v.Line, v.Amount, v.FromYear, v.ToYear)
 	case domain.UnspentReturned:
-		return fmt.Sprintf("line %s year %d returned %s to %s", v.Line, v.Year, v.Amount, v.To)
+		return fmt.Sprintf("line %s year %d returned %s to %s (due %s: refund with record_refund)", v.Line, v.Year, v.Amount, v.To, id)
 	case domain.IneligibleExpenditureDeclared:
 		return fmt.Sprintf("line %s year %d ineligible %s (ineligible %s)", v.Line, v.Year, v.Amount, id)
 	case domain.IneligibleExpenditureRecovered:
-		return fmt.Sprintf("line %s year %d recovered %s of %s", v.Line, v.Year, v.Amount, v.Ineligible)
+		return fmt.Sprintf("line %s year %d recovered %s of %s (due %s: refund with record_refund)", v.Line, v.Year, v.Amount, v.Ineligible, id)
 	case domain.IndicatorDefined:
 		return fmt.Sprintf("indicator %s (%s, %s) %d targets", v.Indicator, v.Aggregation, v.Unit, len(v.Targets))
 	case domain.IndicatorDelivered:
@@ -121,6 +121,14 @@ func describeEvent(id string, e domain.Event) string {
 		return fmt.Sprintf("indicator %s year %d delivered %d on %s", v.Indicator, v.Year, v.Quantity, v.Date)
 	case domain.YearClosed:
 		return fmt.Sprintf("year %d closed", v.Year)
+	case domain.DisbursementPlanned:
+		return fmt.Sprintf("payment scheduled: %s year %d %s on %s", v.Kind, v.Year, v.Amount, v.Date)
+	case domain.DisbursementRecorded:
+		return fmt.Sprintf("paid %s for year %d on %s, ref %s (disbursement %s)", v.Amount, v.Year, v.Date, v.Reference, id)
+	case domain.DisbursementReversed:
+		return fmt.Sprintf("payment %s of %s reversed", v.Disbursement, v.Amount)
+	case domain.RefundRecorded:
+		return fmt.Sprintf("refunded %s of %s %s (line %s year %d), ref %s", v.Amount, v.Kind, v.For, v.Line, v.Year, v.Reference)
 	}
 	return e.EventType()
 }

@@ -45,6 +45,28 @@ var commandRoles = map[string]string{
 	domain.CmdRecordSpending:    RoleGrantee,
 	domain.CmdReverseSpending:   RoleGrantee,
 	domain.CmdRecordDelivery:    RoleGrantee,
+	// Money that moves: the funder pays, and the funder records a refund
+	// once it is on its own account; a grantee cannot clear its own debt.
+	domain.CmdPlanDisbursement:    RoleFunder,
+	domain.CmdRecordDisbursement:  RoleFunder,
+	domain.CmdReverseDisbursement: RoleFunder,
+	domain.CmdRecordRefund:        RoleFunder,
+	domain.CmdSplitPlan:           RoleFunder,
+}
+
+// auditorFindings are the command types an auditor may also send: findings
+// (ineligible expenditure, a recovery demand), also into a closed year as
+// post-closure adjustments. An auditor sends nothing else.
+var auditorFindings = map[string]bool{
+	domain.CmdDeclareIneligible: true,
+	domain.CmdRecordRecovery:    true,
+}
+
+// RoleMaySend reports whether role may send commands of type typ: the
+// type's own role, or an auditor sending a finding.
+func RoleMaySend(role, typ string) bool {
+	want, known := commandRoles[typ]
+	return known && (role == want || (role == RoleAuditor && auditorFindings[typ]))
 }
 
 // CommandRole returns the role that may send a command type, and whether
@@ -73,8 +95,8 @@ func MaySee(p Principal, a Parties) bool {
 
 // MayAct reports whether p may send a command of type typ on an agreement
 // with parties a (for register_agreement, the parties the command
-// registers): p's role is the command's role and p may see the agreement.
+// registers): p's role may send the type (RoleMaySend) and p may see the
+// agreement.
 func MayAct(p Principal, typ string, a Parties) bool {
-	want, ok := commandRoles[typ]
-	return ok && want == p.Role && MaySee(p, a)
+	return RoleMaySend(p.Role, typ) && MaySee(p, a)
 }

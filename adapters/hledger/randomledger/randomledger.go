@@ -120,6 +120,9 @@ func (g *gen) agreement(i int) (Agreement, error) {
 		a.Lines = append(a.Lines, linePool[p])
 		lines = append(lines, domain.LineSpec{Line: linePool[p], Name: "Budžeta rinda " + linePool[p]})
 	}
+	if len(lines) > 1 && rng.IntN(4) == 0 {
+		lines[len(lines)-1].OwnContribution = true // co-financing: the grantee's own money
+	}
 	ref := domain.Ref{Agreement: a.Number}
 	kind := domain.KindGrant
 	if rng.IntN(2) == 0 {
@@ -150,6 +153,7 @@ func (g *gen) agreement(i int) (Agreement, error) {
 
 	type cellState struct{ planned, carriedIn, actual, out, ineligible domain.Money }
 	cells := map[domain.CellKey]*cellState{}
+	var dues []due
 	for _, y := range a.Years {
 		for _, l := range a.Lines {
 			cells[domain.CellKey{Line: l, Year: y.Year}] = &cellState{}
@@ -239,12 +243,17 @@ func (g *gen) agreement(i int) (Agreement, error) {
 				rem -= amt
 			}
 			if rem > 0 && rng.IntN(100) < 30 {
-				if _, err := g.do("ministry@example.lv", "", domain.ReturnUnspent{Ref: ref, Line: l, Year: y.Year, Date: y.To.AddDays(20)}); err != nil {
+				res, err := g.do("ministry@example.lv", "", domain.ReturnUnspent{Ref: ref, Line: l, Year: y.Year, Date: y.To.AddDays(20)})
+				if err != nil {
 					return a, err
 				}
 				c.out += rem
+				dues = append(dues, due{res.Events[0].ID, rem, y.To.AddDays(20)})
 			}
 		}
+	}
+	if err := g.payments(a, ref, dues); err != nil {
+		return a, err
 	}
 	// A few indicators with targets and deliveries.
 	for k := rng.IntN(3); k > 0; k-- {
