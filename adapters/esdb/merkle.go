@@ -354,3 +354,32 @@ var (
 )
 
 var _ merkle.Positioner = (*Store)(nil)
+
+// extraMerkle is the key, in a snapshot header's Extra, of the Merkle
+// tree's size and root at the snapshot's position: LoadSnapshot refuses a
+// snapshot whose tree is not this log's there.
+const extraMerkle = "merkle"
+
+type snapshotTree struct {
+	Size int64  `json:"size"`
+	Root string `json:"root_hash"`
+}
+
+// treeAt is the tree's size and root at position, as JSON for Extra.
+func (s *Store) treeAt(ctx context.Context, position domain.Position) (json.RawMessage, error) {
+	n, err := s.TreeSizeAt(ctx, position)
+	if err != nil {
+		return nil, err
+	}
+	root, err := merkle.Root(ctx, s, n)
+	if err != nil {
+		return nil, fmt.Errorf("the Merkle tree at %d events: %w", n, err)
+	}
+	return json.Marshal(snapshotTree{Size: n, Root: root.String()})
+}
+
+// sameTree reports whether two Extra records name the same tree.
+func sameTree(a, b json.RawMessage) bool {
+	var x, y snapshotTree
+	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && x == y
+}

@@ -264,3 +264,64 @@ func TestTreeServerSideEditCaught(t *testing.T) {
 		}
 	}
 }
+
+// A snapshot's header names the Merkle tree (size and root) at its
+// position; a snapshot whose header names another tree is not loaded.
+func TestSnapshotHeaderBindsTheTree(t *testing.T) {
+	ctx := treeCtx(t)
+	srv := startServer(t, esdbtest.Options{})
+	dir := t.TempDir()
+	s := openWithDir(t, srv, dir)
+	fill(t, ctx, s, "agreement-a", 0, 3)
+	fill(t, ctx, s, "agreement-b", 0, 2)
+	evs, err := s.ReadAll(ctx, domain.Position{}, 0)
+	if err != nil || len(evs) != 5 {
+		t.Fatalf("ReadAll: %d events, %v", len(evs), err)
+	}
+	var lib hashes
+	for i, e := range evs[:3] {
+		hs, err := tlog.StoredHashes(int64(i), merkle.LeafBytes(e), lib)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lib.h = append(lib.h, hs...)
+	}
+	want, err := tlog.TreeHash(3, lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveSnapshot(ctx, "rm", evs[2].Position, []byte("read model")); err != nil {
+		t.Fatal(err)
+	}
+	path := s.SnapshotPath("rm")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl := bytes.IndexByte(b, '\n')
+	var h struct {
+		Extra map[string]struct {
+			Size int64  `json:"size"`
+			Root string `json:"root_hash"`
+		} `json:"extra"`
+	}
+	if err := json.Unmarshal(b[:nl], &h); err != nil {
+		t.Fatal(err)
+	}
+	if m := h.Extra["merkle"]; m.Size != 3 || m.Root != want.String() {
+		t.Fatalf("snapshot header extra.merkle = %+v, want size 3 root %s", m, want)
+	}
+	if _, _, ok, err := s.LoadSnapshot(ctx, "rm"); !ok || err != nil {
+		t.Fatalf("untouched snapshot not loaded: %v", err)
+	}
+	forged := bytes.Replace(b, []byte(want.String()), []byte(tlog.Hash{}.String()), 1)
+	if bytes.Equal(forged, b) {
+		t.Fatal("the root is not in the header")
+	}
+	if err := os.WriteFile(path, forged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok, err := s.LoadSnapshot(ctx, "rm"); ok || err != nil {
+		t.Fatalf("snapshot naming another tree: ok %v, err %v; want it refused", ok, err)
+	}
+}
