@@ -20,7 +20,7 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-func treeCtx(t *testing.T) context.Context {
+func treeCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
@@ -78,7 +78,7 @@ func (m hashes) ReadHashes(idx []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-func storeRoot(t *testing.T, ctx context.Context, s *esdb.Store) (int64, tlog.Hash) {
+func storeRoot(t testing.TB, ctx context.Context, s *esdb.Store) (int64, tlog.Hash) {
 	t.Helper()
 	n, err := s.TreeSize(ctx)
 	if err != nil {
@@ -92,14 +92,14 @@ func storeRoot(t *testing.T, ctx context.Context, s *esdb.Store) (int64, tlog.Ha
 }
 
 // openWithDir opens the adapter with its cache files in dir.
-func openWithDir(t *testing.T, srv *esdbtest.Server, dir string) *esdb.Store {
+func openWithDir(t testing.TB, srv *esdbtest.Server, dir string) *esdb.Store {
 	t.Helper()
 	s := mustOpen(t, srv.URL()+"&snapshotDir="+dir)
 	t.Cleanup(func() { s.Close() })
 	return s
 }
 
-func fill(t *testing.T, ctx context.Context, s domain.EventStore, stream string, from, n int) {
+func fill(t testing.TB, ctx context.Context, s domain.EventStore, stream string, from, n int) {
 	t.Helper()
 	exp := domain.NoStream
 	if from > 0 {
@@ -110,7 +110,7 @@ func fill(t *testing.T, ctx context.Context, s domain.EventStore, stream string,
 	}
 }
 
-func cacheFile(t *testing.T, dir string) string {
+func cacheFile(t testing.TB, dir string) string {
 	t.Helper()
 	m, _ := filepath.Glob(filepath.Join(dir, "merkle.*.tree"))
 	if len(m) != 1 {
