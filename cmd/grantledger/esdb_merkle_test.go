@@ -2,8 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -80,6 +84,13 @@ func TestESDBReportNamesItsCheckpoint(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("report: %s", errs)
 	}
+	// The tree's cache and the read model's snapshot, beside each other;
+	// the report restored the snapshot, bound to the tree on EventStoreDB.
+	for _, pat := range []string{"merkle.*.tree", "*.snap"} {
+		if m, _ := filepath.Glob(filepath.Join(dir, "cache", pat)); len(m) != 1 {
+			t.Fatalf("cache directory: %d files %s, want 1", len(m), pat)
+		}
+	}
 	var rep struct {
 		Checkpoint *struct {
 			Size     int64  `json:"size"`
@@ -133,4 +144,58 @@ func (m libHashes) ReadHashes(idx []int64) ([]tlog.Hash, error) {
 		out[i] = m[x]
 	}
 	return out, nil
+}
+
+// A read-model snapshot on EventStoreDB whose tree header names a root
+// that is not the log's (one folded from other events, its file checksum
+// recomputed) is refused by plain verify, as on the embedded store.
+func TestESDBForgedSnapshotRefused(t *testing.T) {
+	url := startESDBTestServer(t)
+	dir := t.TempDir()
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	store := url + sep + "snapshotDir=" + filepath.Join(dir, "cache")
+	if _, errs, code := runCLI(t, walkJSONL, "apply", "--store", store, "-"); code != 0 {
+		t.Fatalf("apply: %s", errs)
+	}
+	if out, errs, code := runCLI(t, "", "report", "--store", store, "--agreement", "DEMO-1", "--year", "1"); code != 0 {
+		t.Fatalf("report: exit %d\n%s%s", code, out, errs)
+	}
+	if out, errs, code := runCLI(t, "", "verify", "--store", store); code != 0 {
+		t.Fatalf("verify before the forgery: exit %d\n%s%s", code, out, errs)
+	}
+	m, _ := filepath.Glob(filepath.Join(dir, "cache", "*.snap"))
+	if len(m) != 1 {
+		t.Fatalf("%d snapshot files, want 1", len(m))
+	}
+	b, err := os.ReadFile(m[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl := bytes.IndexByte(b, '\n')
+	var head map[string]any
+	if err := json.Unmarshal(b[:nl], &head); err != nil {
+		t.Fatal(err)
+	}
+	blob := append([]byte(nil), b[nl+1:]...)
+	const tag = "GLTREE1\n"
+	if !bytes.HasPrefix(blob, []byte(tag)) {
+		t.Fatalf("the snapshot's read model has no tree header (docs/PROOFS.md)")
+	}
+	blob[len(tag)+8] ^= 0xff // the first byte of the root hash
+	sum := sha256.Sum256(blob)
+	head["blob_sha256"] = hex.EncodeToString(sum[:])
+	nh, _ := json.Marshal(head)
+	if err := os.WriteFile(m[0], append(append(nh, '\n'), blob...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := runCLI(t, "", "verify", "--store", store)
+	if code != exitTampered {
+		t.Fatalf("verify with a forged snapshot: exit %d, want %d\n%s%s", code, exitTampered, out, errs)
+	}
+	if !strings.Contains(out+errs, "snapshot") {
+		t.Fatalf("verify refused, but does not name the snapshot:\n%s%s", out, errs)
+	}
 }
