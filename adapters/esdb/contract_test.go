@@ -3,6 +3,7 @@ package esdb_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,9 +40,28 @@ func mustOpen(t testing.TB, url string) *esdb.Store {
 	return s
 }
 
+// factory opens the adapter for each case with its own cache directory
+// (snapshots and the Merkle log's hashes), which Reopen keeps: the second
+// open loads the tree from its cache file and extends it.
 func factory(url string) storetest.Factory {
+	dirs := map[*testing.T]string{}
+	withDir := func(t *testing.T) string {
+		if dirs[t] == "" {
+			dirs[t] = t.TempDir()
+		}
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		return url + sep + "snapshotDir=" + dirs[t]
+	}
 	return storetest.Factory{
-		New: func(t *testing.T) domain.EventStore { return mustOpen(t, url) },
+		New: func(t *testing.T) domain.EventStore { return mustOpen(t, withDir(t)) },
+		Reopen: func(t *testing.T, old domain.EventStore) domain.EventStore {
+			old.Close()
+			return mustOpen(t, withDir(t))
+		},
+		KeepsTree: true,
 	}
 }
 

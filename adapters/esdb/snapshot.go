@@ -119,6 +119,11 @@ func (s *Store) SaveSnapshot(ctx context.Context, name string, position domain.P
 			return fmt.Errorf("save snapshot %s: no event at position %s in $all of %s; nothing was saved", name, position, s.redacted)
 		}
 		h.Event = &snapshotEvent{ID: e.ID, Stream: e.Stream, Revision: e.Revision}
+		tree, err := s.treeAt(ctx, position)
+		if err != nil {
+			return fmt.Errorf("save snapshot %s: %w", name, err)
+		}
+		h.Extra = map[string]json.RawMessage{extraMerkle: tree}
 	}
 	head, err := json.Marshal(h)
 	if err != nil {
@@ -155,6 +160,15 @@ func (s *Store) LoadSnapshot(ctx context.Context, name string) (position domain.
 	}
 	if e == nil || e.ID != h.Event.ID || e.Stream != h.Event.Stream || e.Revision != h.Event.Revision {
 		return domain.Position{}, nil, false, nil // another log: rebuild
+	}
+	if rec, has := h.Extra[extraMerkle]; has {
+		tree, err := s.treeAt(ctx, h.Position)
+		if err != nil {
+			return domain.Position{}, nil, false, fmt.Errorf("load snapshot %s: %w", name, err)
+		}
+		if !sameTree(rec, tree) {
+			return domain.Position{}, nil, false, nil // folded from other events: rebuild
+		}
 	}
 	return h.Position, blob, true, nil
 }

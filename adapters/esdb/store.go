@@ -52,6 +52,8 @@ type Store struct {
 	closed bool
 	subs   map[*subscription]struct{}
 
+	tree treeCache // the Merkle log's hashes (merkle.go)
+
 	// ResubscribeFor overrides DefaultResubscribeFor for subscriptions
 	// opened afterwards (tests shorten it).
 	ResubscribeFor time.Duration

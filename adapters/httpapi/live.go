@@ -131,7 +131,10 @@ func (lr *LiveReports) stated(ctx context.Context, l *projections.Ledger, fn fun
 	if err != nil || lr.Log == nil || rep == nil {
 		return rep, err
 	}
-	size := int64(l.Position().Commit)
+	size, err := merkle.SizeAt(ctx, lr.Log, l.Position())
+	if err != nil {
+		return nil, fmt.Errorf("the log state of the report: %w", err)
+	}
 	root, err := merkle.Root(ctx, lr.Log, size)
 	if err != nil {
 		return nil, fmt.Errorf("the log state of the report: %w", err)

@@ -27,7 +27,8 @@ type Verified struct {
 //
 // It reads the events after last.Size and about log2(size) stored hashes
 // per root, and returns the new verified point. It relies on the store
-// numbering positions from 1 in leaf order (the embedded store, memstore).
+// numbering positions from 1 in leaf order (the embedded store, memstore),
+// or on its Positioner (EventStoreDB).
 // A break comes back as a *Bad.
 func CheckFrom(ctx context.Context, store domain.EventStore, l Log, last Verified, pinned []Checkpoint) (Verified, *Bad, error) {
 	n, err := l.TreeSize(ctx)
@@ -54,7 +55,10 @@ func CheckFrom(ctx context.Context, store domain.EventStore, l Log, last Verifie
 		}
 	}
 	i := last.Size
-	from := domain.Position{Commit: uint64(last.Size), Prepare: uint64(last.Size)}
+	from, err := PositionOf(ctx, l, last.Size)
+	if err != nil {
+		return last, nil, err
+	}
 	for {
 		evs, err := store.ReadAll(ctx, from, 4096)
 		if err != nil {
@@ -95,4 +99,35 @@ func CheckFrom(ctx context.Context, store domain.EventStore, l Log, last Verifie
 		return last, nil, err
 	}
 	return Verified{Size: n, Root: root}, nil, nil
+}
+
+// Positioner is implemented by a store whose positions do not count
+// events from 1 in leaf order (EventStoreDB's are $all byte positions): it
+// maps positions to tree sizes and back.
+type Positioner interface {
+	// TreeSizeAt is how many leaves are at or before position.
+	TreeSizeAt(ctx context.Context, position domain.Position) (int64, error)
+	// LeafPosition is the position of leaf i (counted from 0).
+	LeafPosition(ctx context.Context, i int64) (domain.Position, error)
+}
+
+// SizeAt is the tree size of the log l up to position: the leaves at or
+// before it.
+func SizeAt(ctx context.Context, l Log, position domain.Position) (int64, error) {
+	if p, ok := l.(Positioner); ok {
+		return p.TreeSizeAt(ctx, position)
+	}
+	return int64(position.Commit), nil // positions count events from 1
+}
+
+// PositionOf is the position after which the events of the log l follow
+// its first size leaves (the zero position for size 0).
+func PositionOf(ctx context.Context, l Log, size int64) (domain.Position, error) {
+	if size == 0 {
+		return domain.Position{}, nil
+	}
+	if p, ok := l.(Positioner); ok {
+		return p.LeafPosition(ctx, size-1)
+	}
+	return domain.Position{Commit: uint64(size), Prepare: uint64(size)}, nil
 }

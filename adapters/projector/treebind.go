@@ -14,9 +14,10 @@ import (
 //
 //	"GLTREE1\n" | tree size (8 bytes, big-endian) | root hash (32 bytes) | read model
 //
-// The tree size is the snapshot position's Commit: the stores that keep
-// the log (the embedded store, memstore) number positions from 1 in leaf
-// order. Loading checks both against the log and refuses a snapshot folded
+// The tree size is the number of leaves up to the snapshot position
+// (merkle.SizeAt): its Commit in the stores that number positions from 1
+// in leaf order (the embedded store, memstore), the leaves at or before it
+// in $all on EventStoreDB. Loading checks both against the log and refuses a snapshot folded
 // from other events (see Load).
 const treeTag = "GLTREE1\n"
 
@@ -29,7 +30,10 @@ func bindTree(ctx context.Context, store domain.EventStore, pos domain.Position,
 	if !ok {
 		return blob, nil
 	}
-	size := int64(pos.Commit)
+	size, err := merkle.SizeAt(ctx, l, pos)
+	if err != nil {
+		return nil, fmt.Errorf("the Merkle tree at %s: %w", pos, err)
+	}
 	root, err := merkle.Root(ctx, l, size)
 	if err != nil {
 		return nil, fmt.Errorf("the Merkle tree at %d events: %w", size, err)
@@ -60,7 +64,11 @@ func checkTree(ctx context.Context, store domain.EventStore, pos domain.Position
 	size := int64(binary.BigEndian.Uint64(blob[len(treeTag):]))
 	var root merkle.Hash
 	copy(root[:], blob[len(treeTag)+8:treeHeader])
-	if size != int64(pos.Commit) {
+	at, err := merkle.SizeAt(ctx, l, pos)
+	if err != nil {
+		return nil, "", err
+	}
+	if size != at {
 		return nil, fmt.Sprintf("it says it was folded at tree size %d, but it is saved at position %s", size, pos), nil
 	}
 	n, err := l.TreeSize(ctx)

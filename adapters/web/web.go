@@ -169,10 +169,9 @@ func (h *Handler) withLedger(ctx context.Context, v *view, fn func(*projections.
 		return fn(l)
 	})
 	if err == nil && h.cfg.Log != nil {
-		// Leaf count at the position: the stores that keep the log number
-		// positions from 1 in leaf order.
-		size := int64(pos.Commit)
-		if root, rerr := merkle.Root(ctx, h.cfg.Log, size); rerr == nil {
+		// Leaf count at the position (merkle.SizeAt).
+		size, serr := merkle.SizeAt(ctx, h.cfg.Log, pos)
+		if root, rerr := merkle.Root(ctx, h.cfg.Log, size); serr == nil && rerr == nil {
 			v.State = fmt.Sprintf("%d · %s", size, root)
 		}
 	}

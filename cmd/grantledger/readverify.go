@@ -64,7 +64,7 @@ func (a *app) pinnedCheckpoints() ([]merkle.Checkpoint, error) {
 func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *merkle.Verified) (*merkle.Checkpoint, error) {
 	l, ok := store.(merkle.Log)
 	if !ok {
-		return nil, nil // EventStoreDB: no stored tree yet (docs/PROOFS.md)
+		return nil, nil // a store without the Merkle log (docs/PROOFS.md)
 	}
 	if a.noVerify {
 		if !a.warnedNoVerify {
@@ -129,10 +129,23 @@ func (a *app) checkLeaves(ctx context.Context, store domain.EventStore, evs []do
 	}
 	idx := make([]int64, len(evs))
 	for i, e := range evs {
-		if e.Position.Commit == 0 || int64(e.Position.Commit) > n {
+		k := int64(e.Position.Commit) // leaf index + 1: positions count events from 1
+		if p, ok := l.(merkle.Positioner); ok {
+			// EventStoreDB: the leaves at or before the event's $all
+			// position; the event must be the last of them.
+			if k, err = p.TreeSizeAt(ctx, e.Position); err != nil {
+				return err
+			}
+			if k > 0 {
+				if at, err := p.LeafPosition(ctx, k-1); err != nil || at != e.Position {
+					k = 0
+				}
+			}
+		}
+		if k == 0 || k > n {
 			return exitError{code: exitTampered, msg: fmt.Sprintf("event %s (stream %s revision %d) is at position %s, outside the Merkle tree of %d leaves: it was added without its tree rows; nothing was shown. --no-verify reads it anyway", e.ID, e.Stream, e.Revision, e.Position, n)}
 		}
-		idx[i] = tlog.StoredHashIndex(0, int64(e.Position.Commit)-1)
+		idx[i] = tlog.StoredHashIndex(0, k-1)
 	}
 	stored, err := l.ReadTreeHashes(ctx, idx)
 	if err != nil {

@@ -30,7 +30,10 @@ func (a *app) computeState(ctx context.Context, store domain.EventStore, r *proj
 	if !ok {
 		return nil
 	}
-	size := int64(r.Checkpoint().Commit) // leaf count: positions count events from 1
+	size, err := merkle.SizeAt(ctx, l, r.Checkpoint()) // leaf count at the read model's position
+	if err != nil {
+		return fmt.Errorf("the state of the report: %w", err)
+	}
 	root, err := merkle.Root(ctx, l, size)
 	if err != nil {
 		return fmt.Errorf("the state of the report: %w", err)

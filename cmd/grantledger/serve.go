@@ -138,7 +138,7 @@ acknowledged command is durable.`)
 		log.Error("serving a ledger whose Merkle log is broken because --allow-broken-chain was given", "problem", err.Error())
 	}
 	svc := metrics.WrapService(ledger.New(store, ledger.Options{Clock: a.now}), m)
-	rawLog, _ := raw.(merkle.Log) // nil for EventStoreDB: pages carry no log state
+	rawLog, _ := raw.(merkle.Log) // every store keeps the log (EventStoreDB in a local cache)
 	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now, Log: rawLog,
 		Secure: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
 	if err != nil {
