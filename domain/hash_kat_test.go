@@ -121,8 +121,10 @@ func TestEventHashCoversEveryField(t *testing.T) {
 		"correlation id": func(_ *string, _ *uint64, _ *string, _ *[]byte, m *Metadata) { m.CorrelationID = other },
 		"actor":          func(_ *string, _ *uint64, _ *string, _ *[]byte, m *Metadata) { m.Actor = "auditor (auditor)" },
 		"reason":         func(_ *string, _ *uint64, _ *string, _ *[]byte, m *Metadata) { m.Reason = "r" },
-		"recorded at":    func(_ *string, _ *uint64, _ *string, _ *[]byte, m *Metadata) { m.RecordedAt = m.RecordedAt.Add(time.Nanosecond) },
-		"previous hash":  func(_ *string, _ *uint64, _ *string, _ *[]byte, m *Metadata) { m.PrevHash = katHash2 },
+		"recorded at": func(_ *string, _ *uint64, _ *string, _ *[]byte, m *Metadata) {
+			m.RecordedAt = m.RecordedAt.Add(time.Nanosecond)
+		},
+		"previous hash": func(_ *string, _ *uint64, _ *string, _ *[]byte, m *Metadata) { m.PrevHash = katHash2 },
 	}
 	for name, change := range changes {
 		s, r, typ, d, m := e.stream, e.rev, e.typ, append([]byte(nil), e.data...), e.m
