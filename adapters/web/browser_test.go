@@ -15,11 +15,13 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/grantledger/grantledger/adapters/seeds"
+
+	"github.com/grantledger/grantledger/internal/envtest"
 )
 
 // Browser tests drive a real headless Chromium (Debian's package
 // "chromium") through the DevTools protocol. Without a browser they skip
-// and say why. GRANTLEDGER_CHROMIUM names the browser binary when it is
+// and say why (under CI=true they fail). GRANTLEDGER_CHROMIUM names the browser binary when it is
 // not on PATH; screenshots go to $GRANTLEDGER_TEST_OUT/web when that is
 // set, else to the test's temporary directory (the test logs the path).
 
@@ -33,7 +35,7 @@ func findChromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("no Chromium: install Debian's 'chromium' package (apt-get install -y chromium) or set GRANTLEDGER_CHROMIUM to run the browser tests")
+	envtest.Missing(t, "no Chromium: install Debian's 'chromium' package (apt-get install -y chromium) or set GRANTLEDGER_CHROMIUM to run the browser tests")
 	return ""
 }
 

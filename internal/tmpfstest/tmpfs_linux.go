@@ -1,7 +1,8 @@
 // Package tmpfstest gives tests a small file system of their own: a tmpfs
 // that, filled up, returns a real ENOSPC and, remounted read-only, a real
 // EROFS, which chmod cannot give a test that runs as root. Mounting needs
-// root with CAP_SYS_ADMIN; without it the test is skipped and says why.
+// root with CAP_SYS_ADMIN; without it the test is skipped and says why, or
+// fails under CI=true (envtest.Missing).
 package tmpfstest
 
 import (
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+
+	"github.com/grantledger/grantledger/internal/envtest"
 )
 
 // Mount mounts a tmpfs of size bytes on a fresh directory and returns it;
@@ -22,7 +25,7 @@ func Mount(t testing.TB, size int) string {
 		t.Fatal(err)
 	}
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+strconv.Itoa(size)+",mode=0700"); err != nil {
-		t.Skipf("cannot mount a small tmpfs (%v): this test needs root with CAP_SYS_ADMIN", err)
+		envtest.Missing(t, "cannot mount a small tmpfs (%v): this test needs root with CAP_SYS_ADMIN", err)
 	}
 	t.Cleanup(func() {
 		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
