@@ -148,3 +148,18 @@ func decodeWith(t *testing.T, l limit, n int) (domain.Command, error) {
 	}
 	return e.DecodeCommand()
 }
+
+// TestEnvelopeSizeLimit: docs/commands.md, a command of more than 1 MiB is
+// refused. Exactly 1 MiB (padded with JSON whitespace) is accepted.
+func TestEnvelopeSizeLimit(t *testing.T) {
+	base := `{"type": "record_spending", "command_id": "0b5e1c1e-0000-4000-8000-000000000001", "actor": "a", "data": ` + docExamples["record_spending"] + `}`
+	const mib = 1 << 20
+	at := base + strings.Repeat(" ", mib-len(base))
+	if _, err := domain.DecodeEnvelope([]byte(at)); err != nil {
+		t.Errorf("a command of exactly 1 MiB: %v", err)
+	}
+	_, err := domain.DecodeEnvelope([]byte(at + " "))
+	if err == nil || !strings.Contains(err.Error(), "1048576") {
+		t.Errorf("a command of 1 MiB + 1 byte: %v, want a refusal naming the 1048576-byte limit", err)
+	}
+}
