@@ -111,9 +111,19 @@ func TestLazyAuditEqualsEager(t *testing.T) {
 			same(t, "events folded after the restore, before the rows were read", lazy, eager)
 			same(t, "restored from a snapshot of a restored ledger", restore(t, again), eager)
 			// The same snapshot of the decoded ledger, in one chunk.
-			if v, chunks := projections.SnapshotAuditChunks(marshal(t, lazy)); v != 4 || chunks != 1 {
+			decoded := marshal(t, lazy)
+			if v, chunks := projections.SnapshotAuditChunks(decoded); v != 4 || chunks != 1 {
 				t.Errorf("snapshot after the rows were read: version %d with %d audit chunks, want 4 with 1", v, chunks)
 			}
+			// That snapshot restores to the same read model, and so does
+			// the decoded ledger after folding more events (rows appended
+			// to the blocks built when the restored rows were decoded).
+			same(t, "restored from the snapshot of the decoded ledger", restore(t, decoded), eager)
+			projtest.Random(ctx, svc, rng, 1, 40)
+			catchUp(t, store, lazy)
+			catchUp(t, store, eager)
+			same(t, "the decoded ledger after more events", lazy, eager)
+			same(t, "restored after more events", restore(t, marshal(t, lazy)), eager)
 
 			// Generations: restore, fold a few events, snapshot, until the
 			// chunks are merged.
