@@ -86,7 +86,8 @@ func registerBody(number, funder string) string {
 // naming data.funder, and nothing is recorded. In a batch, the same.
 func TestRegisterAgreementForAnotherFunder(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
-	for i, funder := range []string{funderB, "Ministry", "Ministry AB", "Ministry A B", "A", "inistry A", "Ministry  A", "Ministry\u00a0A", "\u041cinistry A", "Ministry \u0391", "Ministry A\u200b", "Ministry A."} {
+	others := []string{funderB, "Ministry", "Ministry AB", "Ministry A B", "A", "inistry A", "Ministry  A", "Ministry\u00a0A", "\u041cinistry A", "Ministry \u0391", "Ministry A\u200b", "Ministry A."}
+	for i, funder := range others {
 		number := fmt.Sprintf("REG-OTHER-%d", i)
 		t.Run(fmt.Sprintf("%q", funder), func(t *testing.T) {
 			status, b, _ := f.do("POST", "/v1/commands", f.tok["funder"], registerBody(number, funder))
@@ -99,17 +100,37 @@ func TestRegisterAgreementForAnotherFunder(t *testing.T) {
 			}
 			status, b, _ = f.do("POST", "/v1/commands/batch", f.tok["funder"], "["+registerBody(number, funder)+"]")
 			var br struct {
-				Applied int
-				Results []struct{ Status int }
+				Applied, Failed int
+				Results         []struct{ Status int }
 			}
-			if err := json.Unmarshal(b, &br); status != 200 || err != nil || br.Applied != 0 || len(br.Results) != 1 || br.Results[0].Status != 403 {
-				t.Errorf("batch: got %d %s, want 200 with one 403 result", status, b)
+			if err := json.Unmarshal(b, &br); status != 200 || err != nil || br.Applied != 0 || br.Failed != 1 || len(br.Results) != 1 || br.Results[0].Status != 403 {
+				t.Errorf("batch: got %d %s, want 200 with one 403 result, applied 0, failed 1", status, b)
 			}
 			if status, b, _ := f.do("GET", "/v1/agreements/"+url.PathEscape(number), f.tok["auditor"], nil); status != 404 {
 				t.Errorf("after the refusal the auditor sees %s: %d %s, want 404 (nothing recorded)", number, status, b)
 			}
 		})
 	}
+	// docs/SERVER.md, Operations: grantledger_commands_total counts
+	// commands refused before they were decided, by outcome: each refusal
+	// above, single and batch, is one forbidden register_agreement.
+	t.Run("refusals counted", func(t *testing.T) {
+		_, b, _ := f.do("GET", "/metrics", "", nil)
+		want := fmt.Sprintf(`grantledger_commands_total{outcome="forbidden",type="register_agreement"} %d`, 2*len(others))
+		if !strings.Contains(string(b), want+"\n") {
+			t.Errorf("metrics lack %q", want)
+		}
+	})
+	// A refusal names the caller's own organisation (errors say what was
+	// wrong): a funder, then a grantee, reading the other's agreement.
+	t.Run("refusal names the caller's organisation", func(t *testing.T) {
+		for key, want := range map[string]string{"funder": "(funder " + funderA + ")", "grantee": "(grantee " + granteeA + ")"} {
+			status, b, _ := f.do("GET", "/v1/agreements/"+agOther, f.tok[key], nil)
+			if p := decodeProblem(t, b); status != 403 || !strings.Contains(p.Detail, want) {
+				t.Errorf("%s reading %s: %d %q, want 403 naming %s", key, agOther, status, p.Detail, want)
+			}
+		}
+	})
 	t.Run("own funder", func(t *testing.T) {
 		if status, b, _ := f.do("POST", "/v1/commands", f.tok["funder"], registerBody("REG-OWN", funderA)); status != 201 {
 			t.Fatalf("funder registering for its own funder: got %d %s, want 201", status, b)
