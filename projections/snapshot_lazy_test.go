@@ -186,3 +186,29 @@ func TestLazyAuditConcurrentReaders(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotChunkCounts: a snapshot counts only the audit chunks it
+// holds: none for an empty ledger, and no extra chunk for a restored
+// ledger snapshotted again before any new event; each restores to the
+// same read model.
+func TestSnapshotChunkCounts(t *testing.T) {
+	empty := projections.NewLedger(time.Time{})
+	blob := marshal(t, empty)
+	if v, chunks := projections.SnapshotAuditChunks(blob); v != 4 || chunks != 0 {
+		t.Errorf("empty ledger: version %d with %d audit chunks, want 4 with 0", v, chunks)
+	}
+	same(t, "empty ledger restored", restore(t, blob), empty)
+
+	ctx := context.Background()
+	store := memstore.New()
+	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
+	projtest.Random(ctx, svc, rand.New(rand.NewPCG(9, 9)), 2, 50)
+	eager := projections.NewLedger(time.Time{})
+	catchUp(t, store, eager)
+	blob = marshal(t, eager)
+	again := marshal(t, restore(t, blob)) // restored, nothing folded, rows not read
+	if v, chunks := projections.SnapshotAuditChunks(again); v != 4 || chunks != 1 {
+		t.Errorf("restored ledger snapshotted again with no new event: version %d with %d audit chunks, want 4 with 1", v, chunks)
+	}
+	same(t, "restored from the second snapshot", restore(t, again), eager)
+}
