@@ -56,8 +56,8 @@ func TestTokenPrincipalsFromDocs(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := OpenTokens(path)
-			if err == nil || !strings.Contains(err.Error(), "abc123") {
-				t.Errorf("token file holding %+v: %v, want refused naming token abc123", p, err)
+			if err == nil || !strings.Contains(err.Error(), "token 1 (abc123)") {
+				t.Errorf("token file holding %+v: %v, want refused naming token 1 (abc123)", p, err)
 			}
 		})
 	}
@@ -81,7 +81,7 @@ func TestTokenPrincipalsFromDocs(t *testing.T) {
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := OpenTokens(path); err == nil || !strings.Contains(err.Error(), "64 hex") {
+		if _, err := OpenTokens(path); err == nil || !strings.Contains(err.Error(), "token 1 (abc124)") || !strings.Contains(err.Error(), "64 hex") {
 			t.Errorf("token file with a 63-digit hash: %v, want refused", err)
 		}
 	})
