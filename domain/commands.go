@@ -243,10 +243,10 @@ func (e *Envelope) check() error {
 	if strings.TrimSpace(e.Actor) == "" {
 		return FieldError("actor", "missing; say who is acting")
 	}
-	if len(e.Actor) > 200 {
+	if utf8.RuneCountInString(e.Actor) > 200 { // characters, as docs/commands.md says, not bytes
 		return FieldError("actor", "longer than 200 characters")
 	}
-	if len(e.Reason) > 2000 {
+	if utf8.RuneCountInString(e.Reason) > 2000 {
 		return FieldError("reason", "longer than 2000 characters")
 	}
 	if len(e.Data) == 0 || string(e.Data) == "null" {

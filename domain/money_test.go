@@ -34,6 +34,9 @@ func TestParseMoneyAccepts(t *testing.T) {
 		{"upper-case EURO", "10 EURO", 1000},
 		{"largest accepted", "100 000 000 000,00", int64(domain.MaxMoney)},
 		{"seed 004 year 1 remainder", "1 213,47", 121347},
+		{"three groups", "1 234 567,89", 123456789},
+		{"first group of three", "478 653,00", 47865300},
+		{"first group of one, no decimals", "1 000", 100000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +61,10 @@ func TestParseMoneyRejects(t *testing.T) {
 		{"two separators", "12,3,4", "more than one decimal separator"},
 		{"space not grouping thousands", "4 7786", "group thousands"},
 		{"group of two", "47 78,00", "group thousands"},
+		{"first group of four", "4778 653,00", "group thousands"},
+		{"first group of five, point", "47786 530.00", "group thousands"},
+		{"first group of four, no decimals", "1234 567", "group thousands"},
+		{"last group of four", "1 2345", "group thousands"},
 		{"no whole part", ",5", "no digits before the decimal separator"},
 		{"point then comma", "1.234,56", "more than one decimal separator"},
 		{"empty", "", "empty"},

@@ -111,9 +111,19 @@ func TestLazyAuditEqualsEager(t *testing.T) {
 			same(t, "events folded after the restore, before the rows were read", lazy, eager)
 			same(t, "restored from a snapshot of a restored ledger", restore(t, again), eager)
 			// The same snapshot of the decoded ledger, in one chunk.
-			if v, chunks := projections.SnapshotAuditChunks(marshal(t, lazy)); v != 5 || chunks != 1 {
+			decoded := marshal(t, lazy)
+			if v, chunks := projections.SnapshotAuditChunks(decoded); v != 5 || chunks != 1 {
 				t.Errorf("snapshot after the rows were read: version %d with %d audit chunks, want 5 with 1", v, chunks)
 			}
+			// That snapshot restores to the same read model, and so does
+			// the decoded ledger after folding more events (rows appended
+			// to the blocks built when the restored rows were decoded).
+			same(t, "restored from the snapshot of the decoded ledger", restore(t, decoded), eager)
+			projtest.Random(ctx, svc, rng, 1, 40)
+			catchUp(t, store, lazy)
+			catchUp(t, store, eager)
+			same(t, "the decoded ledger after more events", lazy, eager)
+			same(t, "restored after more events", restore(t, marshal(t, lazy)), eager)
 
 			// Generations: restore, fold a few events, snapshot, until the
 			// chunks are merged.
@@ -175,4 +185,30 @@ func TestLazyAuditConcurrentReaders(t *testing.T) {
 			t.Errorf("reader %d saw %d rows, want the %d of the folded ledger", i, len(g), len(want))
 		}
 	}
+}
+
+// TestSnapshotChunkCounts: a snapshot counts only the audit chunks it
+// holds: none for an empty ledger, and no extra chunk for a restored
+// ledger snapshotted again before any new event; each restores to the
+// same read model.
+func TestSnapshotChunkCounts(t *testing.T) {
+	empty := projections.NewLedger(time.Time{})
+	blob := marshal(t, empty)
+	if v, chunks := projections.SnapshotAuditChunks(blob); v != 5 || chunks != 0 {
+		t.Errorf("empty ledger: version %d with %d audit chunks, want 5 with 0", v, chunks)
+	}
+	same(t, "empty ledger restored", restore(t, blob), empty)
+
+	ctx := context.Background()
+	store := memstore.New()
+	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
+	projtest.Random(ctx, svc, rand.New(rand.NewPCG(9, 9)), 2, 50)
+	eager := projections.NewLedger(time.Time{})
+	catchUp(t, store, eager)
+	blob = marshal(t, eager)
+	again := marshal(t, restore(t, blob)) // restored, nothing folded, rows not read
+	if v, chunks := projections.SnapshotAuditChunks(again); v != 5 || chunks != 1 {
+		t.Errorf("restored ledger snapshotted again with no new event: version %d with %d audit chunks, want 5 with 1", v, chunks)
+	}
+	same(t, "restored from the second snapshot", restore(t, again), eager)
 }

@@ -15,11 +15,13 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/grantledger/grantledger/adapters/seeds"
+
+	"github.com/grantledger/grantledger/internal/envtest"
 )
 
 // Browser tests drive a real headless Chromium (Debian's package
 // "chromium") through the DevTools protocol. Without a browser they skip
-// and say why. GRANTLEDGER_CHROMIUM names the browser binary when it is
+// and say why (under CI=true they fail). GRANTLEDGER_CHROMIUM names the browser binary when it is
 // not on PATH; screenshots go to $GRANTLEDGER_TEST_OUT/web when that is
 // set, else to the test's temporary directory (the test logs the path).
 
@@ -33,7 +35,7 @@ func findChromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("no Chromium: install Debian's 'chromium' package (apt-get install -y chromium) or set GRANTLEDGER_CHROMIUM to run the browser tests")
+	envtest.Missing(t, "no Chromium: install Debian's 'chromium' package (apt-get install -y chromium) or set GRANTLEDGER_CHROMIUM to run the browser tests")
 	return ""
 }
 
@@ -328,7 +330,66 @@ func TestBrowser(t *testing.T) {
 		shot(t, ctx, dir, "audit")
 		run(t, ctx, "reconciliation", chromedp.Navigate(f.url+"/reconciliation?year=1"), chromedp.WaitVisible(chromedp.CSS(`main table`)))
 		shot(t, ctx, dir, "reconciliation")
+		// Seed 004's year 1 as its summary gives it (shared/seeds, README):
+		// civil 30 000,00 planned, 28 959,87 spent, 1 040,13 carried over;
+		// minority 19 000,00, 18 826,66, 173,34; together 47 786,53 spent
+		// and 1 213,47 carried over. Utilisation half up: 96.53 % and
+		// 99.09 %. (English pages group with commas.)
+		rec := tableRows(t, ctx, `main table`)
+		for _, want := range [][]string{
+			{seeds.Seed004, "", "1", "30,000.00", "30,000.00", "0.00", "28,959.87", "1,040.13", "0.00", "0.00", "0.00", "1,040.13", "96.53 %"},
+			{seeds.Seed004, "", "1", "19,000.00", "19,000.00", "0.00", "18,826.66", "173.34", "0.00", "0.00", "0.00", "173.34", "99.09 %"},
+		} {
+			if !hasRow(rec, want) {
+				t.Errorf("reconciliation year 1 has no row %q; rows: %q", want, rec)
+			}
+		}
 		run(t, ctx, "past view", chromedp.Navigate(agreementURL+"&as_of=2025-09-01"), chromedp.WaitVisible(chromedp.CSS(`p.past`)))
 		shot(t, ctx, dir, "agreement-as-of")
+		// The past view shows the seed as recorded (year 1 cannot have
+		// changed since: it is closed). Rows: a line's or the total's
+		// figure, then year 1, year 2, year 3, total.
+		years := tableRows(t, ctx, `table#years`)
+		for _, want := range [][]string{
+			{"Actual", "28,959.87"}, {"Carried over", "1,040.13"}, // civil
+			{"Actual", "18,826.66"}, {"Carried over", "173.34"}, // minority
+			{"Actual", "47,786.53"}, {"Carried over", "1,213.47"}, {"Planned", "49,000.00"}, // total
+		} {
+			if !hasRow(years, append(want, "")) {
+				t.Errorf("past view of %s: no row %q starting year 1; rows: %q", seeds.Seed004, want, years)
+			}
+		}
+		if got := textOf(t, ctx, `p.past`); !strings.Contains(got, "2025-09-01") {
+			t.Errorf("past view banner %q does not name the date", got)
+		}
 	})
+}
+
+// tableRows returns the text of every row's cells of the first table that
+// matches sel, trimmed.
+func tableRows(t *testing.T, ctx context.Context, sel string) [][]string {
+	t.Helper()
+	return get(t, ctx, "rows of "+sel, chromedp.Evaluate[[][]string](`[...document.querySelector(`+strconv.Quote(sel)+`).rows].map(r => [...r.cells].map(c => c.textContent.trim().replace(/\s+/g, ' ')))`))
+}
+
+// hasRow reports whether a row starts with want's cells; an empty want
+// cell matches any text, and a want cell that is a prefix of the row's
+// cell matches it (the first cell of an agreement row also names it).
+func hasRow(rows [][]string, want []string) bool {
+	for _, r := range rows {
+		if len(r) < len(want) {
+			continue
+		}
+		ok := true
+		for i, w := range want {
+			if w != "" && r[i] != w && !(i == 0 && strings.HasPrefix(r[i], w)) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
