@@ -400,30 +400,27 @@ func (a *Agreement) noYear(n int) error {
 
 // SortedDues returns the dues by date, then id.
 func (a *Agreement) SortedDues() []*Due {
-	out := make([]*Due, 0, len(a.Cash.Dues))
-	for _, d := range a.Cash.Dues {
-		out = append(out, d)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Date != out[j].Date {
-			return out[i].Date < out[j].Date
-		}
-		return out[i].ID.String() < out[j].ID.String()
-	})
-	return out
+	return sortedByDateID(a.Cash.Dues, func(d *Due) (Date, uuid.UUID) { return d.Date, d.ID })
 }
 
 // SortedDisbursements returns the disbursements by date, then id.
 func (a *Agreement) SortedDisbursements() []*Disbursement {
-	out := make([]*Disbursement, 0, len(a.Cash.Disbursements))
-	for _, d := range a.Cash.Disbursements {
-		out = append(out, d)
+	return sortedByDateID(a.Cash.Disbursements, func(d *Disbursement) (Date, uuid.UUID) { return d.Date, d.ID })
+}
+
+// sortedByDateID returns m's values ordered by date, then id.
+func sortedByDateID[T any](m map[uuid.UUID]*T, key func(*T) (Date, uuid.UUID)) []*T {
+	out := make([]*T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if out[i].Date != out[j].Date {
-			return out[i].Date < out[j].Date
+		di, ii := key(out[i])
+		dj, ij := key(out[j])
+		if di != dj {
+			return di < dj
 		}
-		return out[i].ID.String() < out[j].ID.String()
+		return ii.String() < ij.String()
 	})
 	return out
 }
