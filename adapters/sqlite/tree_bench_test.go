@@ -94,22 +94,7 @@ func BenchmarkLogMillion(b *testing.B) {
 		verify := time.Since(start)
 
 		start = time.Now()
-		rows, err := s.db.QueryContext(ctx, "SELECT "+cols+" FROM events ORDER BY pos")
-		if err != nil {
-			b.Fatal(err)
-		}
-		var (
-			pos, rev, created         int64
-			stream, typ, id, data, md sql.RawBytes
-		)
-		read := 0
-		for rows.Next() {
-			if err := rows.Scan(&pos, &stream, &rev, &id, &typ, &data, &md, &created); err != nil {
-				b.Fatal(err)
-			}
-			read++
-		}
-		rows.Close()
+		read := bareScan(ctx, b, s)
 		bare := time.Since(start)
 		s.Close()
 		vr, br := float64(n)/verify.Seconds(), float64(read)/bare.Seconds()
