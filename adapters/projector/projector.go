@@ -59,9 +59,11 @@ type Options struct {
 	Snapshots SnapshotStore
 	// SnapshotName is the snapshot's name (default DefaultSnapshotName).
 	SnapshotName string
-	// SnapshotEvery saves the read model after at least this many newly
-	// applied events (default 100 000); CatchUp also saves at its end when
-	// it applied anything.
+	// SnapshotEvery saves the read model while Follow runs, after at least
+	// this many newly applied events (default 100 000). CatchUp saves once,
+	// at its end (or where it stopped early) when it applied anything: each
+	// save encodes the whole read model, so saves every N events during a
+	// long catch-up made its cost grow with the square of the ledger.
 	SnapshotEvery int
 	// BatchSize is how many events one ReadAll fetches (default 4096).
 	BatchSize int
@@ -269,7 +271,10 @@ func (r *Runner) apply(evs []domain.RecordedEvent) error {
 }
 
 // CatchUp folds every event after the checkpoint and returns how many it
-// read. The read model is saved every SnapshotEvery events and at the end.
+// read. The read model is saved once, at the end, or where CatchUp stopped
+// when reading or folding failed or ctx was cancelled, so the work done is
+// kept. A process killed during a catch-up starts the next one from the
+// last snapshot (the events are the record; a snapshot only spares work).
 //
 // Reading and folding overlap: while one batch is decoded and folded, the
 // next is already being read from the store, so a rebuild takes about as
@@ -325,15 +330,17 @@ func (r *Runner) CatchUp(ctx context.Context) (int, error) {
 			from = b.evs[len(b.evs)-1].Position
 		}
 	}()
+	var err error
 	for b := range batches {
 		if b.err != nil {
-			return r.read - start, b.err
+			err = b.err
+			break
 		}
 		if len(b.evs) == 0 {
 			break
 		}
-		if err := r.apply(b.evs); err != nil {
-			return r.read - start, err
+		if err = r.apply(b.evs); err != nil {
+			break
 		}
 		if lends {
 			clear(b.evs) // drop the strings the page points to
@@ -342,18 +349,18 @@ func (r *Runner) CatchUp(ctx context.Context) (int, error) {
 		if r.opts.Progress != nil {
 			r.opts.Progress(r.read)
 		}
-		if r.sinceSave >= r.opts.SnapshotEvery {
-			if err := r.Save(ctx); err != nil {
-				return r.read - start, err
-			}
-		}
+	}
+	if err == nil {
+		err = ctx.Err() // the reader stopped because ctx was cancelled
 	}
 	if r.sinceSave > 0 {
-		if err := r.Save(ctx); err != nil {
-			return r.read - start, err
+		// Keep what was folded, also after an error: the read model
+		// holds every event up to its position and none after.
+		if saveErr := r.Save(context.WithoutCancel(ctx)); saveErr != nil {
+			err = errors.Join(err, saveErr)
 		}
 	}
-	return r.read - start, nil
+	return r.read - start, err
 }
 
 // readOnlySnapshots is implemented by snapshot stores that can be open

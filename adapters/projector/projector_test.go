@@ -398,3 +398,44 @@ func TestRestoreFromLentSnapshot(t *testing.T) {
 		t.Errorf("ReadSnapshot lent %d times, want at least 3: the runner did not use it", snaps.lent)
 	}
 }
+
+// TestCatchUpSavesOnce: a long catch-up encodes the whole read model once,
+// at its end (Options.SnapshotEvery's doc), not every SnapshotEvery events:
+// each save encodes everything folded so far, so periodic saves made the
+// first report after a large import cost the square of its size (issue 17).
+// Where it stops early, it still keeps what it folded.
+func TestCatchUpSavesOnce(t *testing.T) {
+	ctx := context.Background()
+	store, _ := randomStore(t, 12, 6, 800)
+	all, _ := store.ReadAll(ctx, domain.Position{}, 0)
+	snaps := &fakeSnapshots{}
+	r := projector.New(store, projector.Options{Snapshots: snaps, SnapshotEvery: 50, BatchSize: 25})
+	n, err := r.CatchUp(ctx)
+	if err != nil || n != len(all) {
+		t.Fatalf("CatchUp read %d of %d events: %v", n, len(all), err)
+	}
+	if snaps.saves != 1 {
+		t.Errorf("catch-up over %d events with SnapshotEvery 50 saved %d times, want once", len(all), snaps.saves)
+	}
+	if pos, _, ok, _ := snaps.LoadSnapshot(ctx, projector.DefaultSnapshotName); !ok || pos != all[len(all)-1].Position {
+		t.Errorf("snapshot at %v (ok %v), want the last event's %v", pos, ok, all[len(all)-1].Position)
+	}
+
+	// Cancelled part-way: what was folded is saved, at a position inside
+	// the log, and a second runner resumes from it.
+	snaps = &fakeSnapshots{}
+	cctx, cancel := context.WithCancel(ctx)
+	stopping := projector.New(store, projector.Options{Snapshots: snaps, BatchSize: 25,
+		Progress: func(read int) {
+			if read >= 200 {
+				cancel()
+			}
+		}})
+	if _, err := stopping.CatchUp(cctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled catch-up returned %v, want context.Canceled", err)
+	}
+	pos, _, ok, _ := snaps.LoadSnapshot(ctx, projector.DefaultSnapshotName)
+	if !ok || pos.IsZero() || !pos.Less(all[len(all)-1].Position) {
+		t.Fatalf("after cancelling: snapshot at %v (ok %v), want one part-way through", pos, ok)
+	}
+}

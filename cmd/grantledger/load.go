@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"runtime/pprof"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,9 +36,14 @@ type loadPhase struct {
 	Errors    int     `json:"errors"`
 	Seconds   float64 `json:"seconds"`
 	PerSecond float64 `json:"per_second"`
-	P50Millis float64 `json:"p50_ms"`
-	P99Millis float64 `json:"p99_ms"`
-	MaxMillis float64 `json:"max_ms"`
+	// OfferedPerSecond is the fixed rate an open-loop phase sends at (0
+	// for a closed loop, where each client sends when its answer came).
+	OfferedPerSecond float64 `json:"offered_per_second,omitempty"`
+	P50Millis        float64 `json:"p50_ms"`
+	P90Millis        float64 `json:"p90_ms"`
+	P99Millis        float64 `json:"p99_ms"`
+	P999Millis       float64 `json:"p99_9_ms"`
+	MaxMillis        float64 `json:"max_ms"`
 	// CPUMicros is the CPU time of the whole process (server and the
 	// load's own clients) per request, in microseconds.
 	CPUMicros  float64 `json:"cpu_us_per_request"`
@@ -51,7 +59,14 @@ agreements, each acknowledged only after its commit is durable. For a
 baseline it first drives a bare net/http handler that does no work, with
 the same clients, in the same run. Both phases stop at --duration or
 --requests, whichever comes first. Use a throw-away --db: the load writes
-to it. Results: docs/PERFORMANCE.md, section "Server".`)
+to it. Results: docs/PERFORMANCE.md, section "Server".
+
+--open-loop adds phases at fixed offered rates (commands per second, or
+"half" for half the rate the API phase reached): requests are sent on a
+schedule whatever the answers, by at most --clients senders, and each
+latency counts from the moment the schedule meant the request to be sent,
+so time spent waiting behind a slow answer is counted, not hidden
+(coordinated omission). Each phase lasts --duration.`)
 	agreements := fs.Int("agreements", 1000, "agreements to spread the spending over (1..100000)")
 	clients := fs.Int("clients", 64, "concurrent clients (1..1024)")
 	duration := fs.Duration("duration", 10*time.Second, "time limit of each phase (at most 10m)")
@@ -59,7 +74,12 @@ to it. Results: docs/PERFORMANCE.md, section "Server".`)
 	group := fs.Int("group-commit", 256, "most appends that share one durable commit")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server phase (client included) to this file")
+	openLoop := fs.String("open-loop", "", `comma-separated offered rates for open-loop phases, commands/s or "half", e.g. half,2000`)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	rates, err := parseRates(*openLoop)
+	if err != nil {
 		return err
 	}
 	switch {
@@ -129,6 +149,16 @@ to it. Results: docs/PERFORMANCE.md, section "Server".`)
 	}
 	full := drive(ctx, "grantledger serve, record_spending", api.url+"/v1/commands", tok, *clients, *duration, *requests, body)
 	stopProfile()
+	var open []loadPhase
+	for _, r := range rates {
+		if r == 0 { // "half"
+			r = full.PerSecond / 2
+		}
+		if r < 1 {
+			r = 1
+		}
+		open = append(open, driveOpen(ctx, fmt.Sprintf("serve, open loop at %.0f/s", r), api.url+"/v1/commands", tok, *clients, r, *duration, *requests, body))
+	}
 	api.stop()
 
 	ratio := 0.0
@@ -138,19 +168,30 @@ to it. Results: docs/PERFORMANCE.md, section "Server".`)
 	if *asJSON {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"clients": *clients, "agreements": *agreements, "baseline": base, "server": full, "ratio": ratio})
+		out := map[string]any{"clients": *clients, "agreements": *agreements, "baseline": base, "server": full, "ratio": ratio}
+		if len(open) > 0 {
+			out["open_loop"] = open
+		}
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(a.stdout, "%d clients, %d agreements, loopback\n", *clients, *agreements)
+		fmt.Fprintf(a.stdout, "%-36s %9s %7s %10s %8s %8s %8s %8s %8s %9s\n", "phase", "requests", "errors", "per second", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "CPU µs/req")
+		for _, p := range append([]loadPhase{base, full}, open...) {
+			fmt.Fprintf(a.stdout, "%-36s %9d %7d %10.0f %8.2f %8.2f %8.2f %8.2f %8.2f %9.0f\n", p.Name, p.Requests, p.Errors, p.PerSecond, p.P50Millis, p.P90Millis, p.P99Millis, p.P999Millis, p.MaxMillis, p.CPUMicros)
+		}
+		fmt.Fprintf(a.stdout, "server / bare: %.3fx\n", ratio)
 	}
-	fmt.Fprintf(a.stdout, "%d clients, %d agreements, loopback\n", *clients, *agreements)
-	fmt.Fprintf(a.stdout, "%-36s %9s %7s %10s %8s %8s %8s %9s\n", "phase", "requests", "errors", "per second", "p50 ms", "p99 ms", "max ms", "CPU µs/req")
-	for _, p := range []loadPhase{base, full} {
-		fmt.Fprintf(a.stdout, "%-36s %9d %7d %10.0f %8.2f %8.2f %8.2f %9.0f\n", p.Name, p.Requests, p.Errors, p.PerSecond, p.P50Millis, p.P99Millis, p.MaxMillis, p.CPUMicros)
+	for _, p := range append([]loadPhase{full}, open...) {
+		if p.FirstError != "" {
+			fmt.Fprintf(a.stderr, "%s: first error: %s\n", p.Name, p.FirstError)
+		}
 	}
-	fmt.Fprintf(a.stdout, "server / bare: %.3fx\n", ratio)
-	if full.FirstError != "" {
-		fmt.Fprintf(a.stdout, "first error: %s\n", full.FirstError)
-	}
-	if full.Errors > 0 {
-		return exitError{code: exitFailure, msg: fmt.Sprintf("%d of %d commands failed", full.Errors, full.Requests)}
+	for _, p := range append([]loadPhase{full}, open...) {
+		if p.Errors > 0 {
+			return exitError{code: exitFailure, msg: fmt.Sprintf("%s: %d of %d commands failed", p.Name, p.Errors, p.Requests+p.Errors)}
+		}
 	}
 	return nil
 }
@@ -328,20 +369,144 @@ func drive(ctx context.Context, name, url, token string, clients int, limit time
 		}(uint64(c) + 1)
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	cpu := processCPU() - cpu0
+	return summarise(name, all, errs, firstErr, time.Since(start), processCPU()-cpu0)
+}
+
+// summarise turns a phase's latencies into its figures. Percentiles are
+// exact (every latency is kept and sorted): the p-th is the smallest
+// latency that at least p of the requests did not exceed.
+func summarise(name string, all []time.Duration, errs int, firstErr string, elapsed, cpu time.Duration) loadPhase {
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	pct := func(p float64) float64 {
 		if len(all) == 0 {
 			return 0
 		}
-		i := int(p * float64(len(all)-1))
+		i := int(math.Ceil(p*float64(len(all)))) - 1
+		i = max(0, min(i, len(all)-1))
 		return float64(all[i].Microseconds()) / 1000
 	}
 	out := loadPhase{Name: name, Requests: len(all), Errors: errs, Seconds: elapsed.Seconds(),
-		PerSecond: float64(len(all)) / elapsed.Seconds(), P50Millis: pct(0.50), P99Millis: pct(0.99), MaxMillis: pct(1), FirstError: firstErr}
+		PerSecond: float64(len(all)) / elapsed.Seconds(), P50Millis: pct(0.50), P90Millis: pct(0.90), P99Millis: pct(0.99),
+		P999Millis: pct(0.999), MaxMillis: pct(1), FirstError: firstErr}
 	if len(all) > 0 {
 		out.CPUMicros = float64(cpu.Microseconds()) / float64(len(all))
 	}
+	return out
+}
+
+// parseRates reads --open-loop: a comma-separated list of commands per
+// second (1 to 1 000 000), or "half", returned as 0.
+func parseRates(s string) ([]float64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "half" {
+			out = append(out, 0)
+			continue
+		}
+		r, err := strconv.ParseFloat(f, 64)
+		if err != nil || r < 1 || r > 1_000_000 || math.IsNaN(r) {
+			return nil, usagef("--open-loop: %q is not a rate from 1 to 1000000 commands/s or \"half\"", f)
+		}
+		out = append(out, r)
+	}
+	if len(out) > 8 {
+		return nil, usagef("--open-loop: at most 8 rates, got %d", len(out))
+	}
+	return out, nil
+}
+
+// driveOpen sends POSTs at a fixed rate for limit (or budget requests,
+// whichever is fewer), whatever the answers: a schedule says when each
+// request is due, at most clients senders take the due requests in order,
+// and each latency is measured from the request's due time, so a request
+// that waited for a free sender counts the wait (no coordinated omission).
+// A request not sent within limit after the schedule ended counts as an
+// error.
+func driveOpen(ctx context.Context, name, url, token string, clients int, rate float64, limit time.Duration, budget int, body func(*rand.Rand) []byte) loadPhase {
+	n := int(rate * limit.Seconds())
+	n = max(1, min(n, budget))
+	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	// The whole phase, draining included, is bounded: the schedule, then
+	// at most limit again for what is still queued.
+	ctx, cancel := context.WithTimeout(ctx, 2*limit+time.Second)
+	defer cancel()
+	due := make(chan time.Time, n) // never blocks the schedule
+	cpu0 := processCPU()
+	start := time.Now()
+	go func() {
+		defer close(due)
+		interval := time.Duration(float64(time.Second) / rate)
+		for i := 0; i < n; i++ {
+			at := start.Add(time.Duration(i) * interval)
+			if d := time.Until(at); d > 0 {
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+					return
+				}
+			}
+			due <- at
+		}
+	}()
+	var mu sync.Mutex
+	var all []time.Duration
+	var errs int
+	var firstErr string
+	fail := func(msg string) {
+		mu.Lock()
+		errs++
+		if firstErr == "" {
+			firstErr = msg
+		}
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, rand.Uint64()))
+			for at := range due {
+				if ctx.Err() != nil {
+					fail(fmt.Sprintf("not sent within %s after its due time", time.Since(at).Round(time.Millisecond)))
+					continue
+				}
+				req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body(rng)))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := client.Do(req)
+				if err != nil {
+					fail(err.Error())
+					continue
+				}
+				msg, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				took := time.Since(at)
+				if resp.StatusCode != http.StatusCreated {
+					fail(fmt.Sprintf("%d %s", resp.StatusCode, msg))
+					continue
+				}
+				mu.Lock()
+				all = append(all, took)
+				mu.Unlock()
+			}
+		}(uint64(c) + 1)
+	}
+	wg.Wait()
+	// Requests the schedule never issued (cancelled) are failures too.
+	mu.Lock()
+	missing := n - len(all) - errs
+	mu.Unlock()
+	for ; missing > 0; missing-- {
+		fail("not sent: the phase was cancelled")
+	}
+	out := summarise(name, all, errs, firstErr, time.Since(start), processCPU()-cpu0)
+	out.OfferedPerSecond = rate
 	return out
 }

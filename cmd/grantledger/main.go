@@ -65,6 +65,7 @@ func commands() []command {
 		{"summaries", "write every agreement's yearly report and an index to a directory (exit 4 on findings)", cmdSummaries},
 		{"serve", "serve the HTTP API with roles, metrics, health checks and graceful shutdown", cmdServe},
 		{"token", "create, list or revoke the API tokens of serve (create prints the token once)", cmdToken},
+		{"generate", "write a JSONL file of commands shaped like real delegations, for measurements", cmdGenerate},
 		{"load", "a bounded loopback load test of serve against a bare net/http handler", cmdLoad},
 	}
 }

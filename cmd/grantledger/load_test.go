@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestOpenLoopCountsTheWait: an open-loop phase sends on a schedule and
+// counts each latency from the request's due time (docs/PERFORMANCE.md,
+// "Server"), so a server that answers one request per 20 ms, driven by one
+// sender at 200 requests/s, shows the queue building up: the last of 50
+// requests, due at 245 ms, cannot be answered before 1 000 ms. A closed
+// loop (or an open loop that measured from the send) would show about
+// 20 ms. Only lower bounds are asserted: a slow machine can only add to
+// them.
+func TestOpenLoopCountsTheWait(t *testing.T) {
+	var mu sync.Mutex
+	slow, err := serveLoopback(context.Background(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		time.Sleep(20 * time.Millisecond)
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.stop()
+	body := func(*rand.Rand) []byte { return []byte("{}") }
+	p := driveOpen(context.Background(), "slow", slow.url, "t", 1, 200, 250*time.Millisecond, 1000, body)
+	if p.Requests != 50 || p.Errors != 0 {
+		t.Fatalf("open loop at 200/s for 250 ms: %d answered, %d errors (%s), want 50 and 0", p.Requests, p.Errors, p.FirstError)
+	}
+	if p.MaxMillis < 750 || p.P99Millis < 750 {
+		t.Errorf("p99 %.1f ms, max %.1f ms: want at least 750 ms, the wait behind a 20 ms server counted from the due time", p.P99Millis, p.MaxMillis)
+	}
+	if p.P50Millis < 200 {
+		t.Errorf("p50 %.1f ms: the 25th request is answered no sooner than 500 ms after the start and was due at 120 ms", p.P50Millis)
+	}
+	if p.OfferedPerSecond != 200 {
+		t.Errorf("offered rate %v, want 200", p.OfferedPerSecond)
+	}
+}
+
+// TestOpenLoopKeepsTheSchedule: a fast server does not make the schedule
+// run ahead: 30 requests at 100/s take at least the 290 ms until the last
+// is due.
+func TestOpenLoopKeepsTheSchedule(t *testing.T) {
+	fast, err := serveLoopback(context.Background(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fast.stop()
+	body := func(*rand.Rand) []byte { return []byte("{}") }
+	p := driveOpen(context.Background(), "fast", fast.url, "t", 4, 100, 300*time.Millisecond, 1000, body)
+	if p.Requests != 30 || p.Errors != 0 {
+		t.Fatalf("%d answered, %d errors (%s), want 30 and 0", p.Requests, p.Errors, p.FirstError)
+	}
+	if p.Seconds < 0.29 {
+		t.Errorf("the phase took %.3f s, want at least 0.29 s (the last request is due at 290 ms)", p.Seconds)
+	}
+}
+
+func TestPercentilesAreNearestRank(t *testing.T) {
+	var lat []time.Duration
+	for i := 1000; i >= 1; i-- { // 1..1000 ms, unsorted
+		lat = append(lat, time.Duration(i)*time.Millisecond)
+	}
+	p := summarise("x", lat, 0, "", time.Second, 0)
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{{"p50", p.P50Millis, 500}, {"p90", p.P90Millis, 900}, {"p99", p.P99Millis, 990}, {"p99.9", p.P999Millis, 999}, {"max", p.MaxMillis, 1000}} {
+		if c.got != c.want {
+			t.Errorf("%s of 1..1000 ms = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestLoadOpenLoopFromTheCommandLine(t *testing.T) {
+	out, errs, code := runCLI(t, "", "load", "--store", "mem:", "--agreements", "3", "--clients", "2",
+		"--duration", "200ms", "--open-loop", "half,50", "--json")
+	if code != 0 {
+		t.Fatalf("load: exit %d: %s", code, errs)
+	}
+	var res struct {
+		Server   loadPhase   `json:"server"`
+		OpenLoop []loadPhase `json:"open_loop"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(res.OpenLoop) != 2 || res.OpenLoop[1].OfferedPerSecond != 50 || res.OpenLoop[1].Requests != 10 {
+		t.Fatalf("open-loop phases %+v, want two, the second at 50/s with 10 requests", res.OpenLoop)
+	}
+	if half := res.OpenLoop[0].OfferedPerSecond; half < 1 || (res.Server.PerSecond >= 2 && half != res.Server.PerSecond/2) {
+		t.Errorf(`"half" offered %v/s, the closed loop reached %v/s`, half, res.Server.PerSecond)
+	}
+	for _, bad := range []string{"0", "fast", "1,2,3,4,5,6,7,8,9"} {
+		if _, _, code := runCLI(t, "", "load", "--store", "mem:", "--open-loop", bad); code != exitUsage {
+			t.Errorf("--open-loop %s: exit %d, want %d", bad, code, exitUsage)
+		}
+	}
+}
