@@ -85,6 +85,10 @@ func rfcTree(t *testing.T) (memHashes, []Hash) {
 	var stored memHashes
 	var leafHashes []Hash
 	b := NewBuilder(0, nil)
+	// The empty tree's head is SHA-256 of the empty string (RFC 6962, 2.1).
+	if root, err := b.Root(); err != nil || hex.EncodeToString(root[:]) != "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" {
+		t.Errorf("Builder: tree head of no leaves = %x, %v; want SHA-256 of the empty string", root, err)
+	}
 	for i, l := range rfcLeaves {
 		raw, _ := hex.DecodeString(l)
 		h := tlog.RecordHash(raw)
@@ -107,7 +111,7 @@ func rfcTree(t *testing.T) (memHashes, []Hash) {
 
 // TestRFC6962Vectors: leaf hashes (0x00 prefix: the leaf "" hashes to the
 // first tree head), node hashes (0x01 prefix: the tree head of two), tree
-// heads of 1..8 leaves, audit paths and consistency proofs, each against
+// heads of 0..8 leaves, audit paths and consistency proofs, each against
 // the published vectors, made by our Builder and proof functions and
 // checked by ours.
 func TestRFC6962Vectors(t *testing.T) {
