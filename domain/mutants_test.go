@@ -110,7 +110,7 @@ func TestInvalidUTF8NamesTheOffset(t *testing.T) {
 	}{
 		{"\xff{}", "offset 0"},
 		{`{"type":"caf` + "\xe9" + `"}`, "offset 12"},
-		{`{"a":"ā` + "\xc4" + `"}`, "offset 8"},     // ā is two bytes; then a lone lead byte
+		{`{"a":"ā` + "\xc4" + `"}`, "offset 8"},    // ā is two bytes; then a lone lead byte
 		{`{"a":"` + "\xe2\x82" + `"}`, "offset 6"}, // a three-byte rune cut short
 	} {
 		_, err := domain.DecodeEnvelope([]byte(c.line))
