@@ -132,3 +132,47 @@ func TestDateYearRange(t *testing.T) {
 		}
 	}
 }
+
+// docs/commands.md, amend_budget: the new plan plus what was carried in
+// must still cover what was already carried over *and* returned.
+func TestAmendBelowCarriedAndReturned(t *testing.T) {
+	f := registered(t) // civil year 1 planned at 1000
+	f.do(carry(civil, 1, "300"))
+	f.do(giveBack(civil, 1, "200"))
+	err := refuse(t, f, amend(civil, 1, "499.99"), "annex")
+	if r, figs := ruleOf(t, err); r != "amendment-below-moved-funds" || figs["carried_over"] != m("300") || figs["returned"] != m("200") {
+		t.Errorf("amending to 499,99 below 300 carried over + 200 returned: %s %v", r, figs)
+	}
+	if _, err := domain.Decide(f.a, amend(civil, 1, "500"), "annex"); err != nil {
+		t.Errorf("amending to exactly the 500 moved: %v, want accepted", err)
+	}
+}
+
+// Overlaps: "the two periods share at least one day", so periods that
+// share only their end day overlap, whichever is given first.
+func TestPeriodsSharingOneDayOverlap(t *testing.T) {
+	jan := domain.Period{From: d("2024-01-01"), To: d("2024-01-31")}
+	fromEnd := domain.Period{From: d("2024-01-31"), To: d("2024-02-29")}
+	feb := domain.Period{From: d("2024-02-01"), To: d("2024-02-29")}
+	if !jan.Overlaps(fromEnd) || !fromEnd.Overlaps(jan) {
+		t.Error("periods sharing 31 January do not overlap")
+	}
+	if jan.Overlaps(feb) || feb.Overlaps(jan) {
+		t.Error("January and February overlap")
+	}
+}
+
+// docs/STORAGE.md and docs/EVENTSTOREDB.md: an agreement's events live in
+// a stream named grantledger-agreement-<UUID>, one per agreement number.
+func TestStreamForAnAgreement(t *testing.T) {
+	a, b := domain.StreamFor("DEMO/2024/7"), domain.StreamFor("DEMO/2024/8")
+	for _, s := range []string{a, b} {
+		id, ok := strings.CutPrefix(s, "grantledger-agreement-")
+		if !ok || len(id) != 36 || strings.Count(id, "-") != 4 {
+			t.Errorf("StreamFor = %q, want grantledger-agreement-<UUID>", s)
+		}
+	}
+	if a == b || a != domain.StreamFor("DEMO/2024/7") {
+		t.Errorf("StreamFor: %q and %q for two numbers; want one stream per number, always the same", a, b)
+	}
+}
