@@ -2,7 +2,6 @@ package esdb_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -70,14 +69,4 @@ func factory(url string) storetest.Factory {
 func TestContractTestServer(t *testing.T) {
 	srv := startServer(t, esdbtest.Options{})
 	storetest.Run(t, factory(srv.URL()))
-}
-
-// TestContractRealServer runs the same suite against a real EventStoreDB
-// when GRANTLEDGER_ESDB_URL is set.
-func TestContractRealServer(t *testing.T) {
-	url := os.Getenv(realServerEnv)
-	if url == "" {
-		t.Skip(realServerEnv + " is not set: no real EventStoreDB to test against (see docs/EVENTSTOREDB.md)")
-	}
-	storetest.Run(t, factory(url))
 }

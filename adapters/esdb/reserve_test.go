@@ -106,14 +106,6 @@ func TestLedgerWideRulesAcrossProcessesESDB(t *testing.T) {
 	ledgerWideRules(t, startServer(t, esdbtest.Options{}).URL())
 }
 
-// TestProbeReservationsRealServer: the same on a real server
-// (GRANTLEDGER_ESDB_URL; docs/EVENTSTOREDB.md, real-server checklist).
-// Its agreement numbers carry a random suffix, so it can run again on the
-// same server.
-func TestProbeReservationsRealServer(t *testing.T) {
-	ledgerWideRules(t, realURL(t))
-}
-
 func ledgerWideRules(t *testing.T, url string) {
 	ctx := context.Background()
 	sfx := "-" + strings.ToUpper(uuid.NewString()[:8])

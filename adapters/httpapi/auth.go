@@ -110,17 +110,23 @@ func OpenTokens(path string) (*Tokens, error) {
 	return t, nil
 }
 
+// checkPrincipal refuses a principal docs/SERVER.md does not allow. (A
+// chain of ifs rather than a switch: Go's coverage, and so the mutation
+// tool, does not count a case expression as a statement.)
 func checkPrincipal(p Principal) error {
-	switch {
-	case strings.TrimSpace(p.Name) == "":
+	if strings.TrimSpace(p.Name) == "" {
 		return errors.New("name is empty")
-	case p.Role == RoleFunder && strings.TrimSpace(p.Funder) == "":
+	}
+	if p.Role == RoleFunder && strings.TrimSpace(p.Funder) == "" {
 		return errors.New("a funder token needs the funder it acts for (--funder)")
-	case p.Role == RoleGrantee && strings.TrimSpace(p.Grantee) == "":
+	}
+	if p.Role == RoleGrantee && strings.TrimSpace(p.Grantee) == "" {
 		return errors.New("a grantee token needs the grantee it acts for (--grantee)")
-	case p.Role != RoleFunder && p.Role != RoleGrantee && p.Role != RoleAuditor && p.Role != RoleAdmin:
+	}
+	if p.Role != RoleFunder && p.Role != RoleGrantee && p.Role != RoleAuditor && p.Role != RoleAdmin {
 		return fmt.Errorf("unknown role %q; one of %s", p.Role, strings.Join(Roles, ", "))
-	case p.Role != RoleFunder && p.Funder != "", p.Role != RoleGrantee && p.Grantee != "":
+	}
+	if p.Role != RoleFunder && p.Funder != "" || p.Role != RoleGrantee && p.Grantee != "" {
 		return fmt.Errorf("a %s token is not scoped to a funder or grantee", p.Role)
 	}
 	return nil

@@ -8,8 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/grantledger/grantledger/adapters/ledger"
@@ -98,7 +96,7 @@ func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.E
 	}
 	cmd, err := env.DecodeCommand()
 	if err != nil {
-		return nil, withField(env, err)
+		return nil, err // names the field (domain's failingKey)
 	}
 	if reg, ok := cmd.(domain.RegisterAgreement); ok {
 		if !access.MayAct(p.access(), env.Type, access.Parties{Funder: reg.Funder, Grantee: reg.Grantee}) {
@@ -270,40 +268,6 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request, p Principal) 
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-// withField names the field of a decoding error that came without one (a
-// value's own decoder, such as an amount's, does not know its field): it
-// decodes the data's fields one at a time and names the first that fails.
-func withField(env domain.Envelope, err error) error {
-	var de *domain.Error
-	if !errors.As(err, &de) || de.Field != "" || de.Code != domain.EInvalid || unknownField.MatchString(de.Message) {
-		return err
-	}
-	zero, ok := domain.NewCommand(env.Type)
-	if !ok {
-		return err
-	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(env.Data, &fields) != nil {
-		return err
-	}
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		one, _ := json.Marshal(map[string]json.RawMessage{k: fields[k]})
-		v := reflect.New(reflect.TypeOf(zero)).Interface()
-		if json.Unmarshal(one, v) != nil {
-			c := *de
-			c.Field = "data." + k
-			c.Message = strings.TrimPrefix(c.Message, "data: ")
-			return &c
-		}
-	}
-	return err
 }
 
 // refused counts a command refused before it reached the Ledger.

@@ -7,12 +7,13 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-// batcher returns the store as a domain.BatchAppender or skips the case.
+// batcher returns the store as a domain.BatchAppender. Run registers the
+// batch cases only for a store that is one.
 func (h *harness) batcher(t *testing.T) domain.BatchAppender {
 	t.Helper()
 	b, ok := h.store.(domain.BatchAppender)
 	if !ok {
-		t.Skipf("%T does not implement domain.BatchAppender", h.store)
+		t.Fatalf("%T does not implement domain.BatchAppender", h.store)
 	}
 	return b
 }

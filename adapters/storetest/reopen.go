@@ -8,7 +8,7 @@ import (
 
 func testReopen(t *testing.T, h *harness) {
 	if h.f.Reopen == nil {
-		t.Skip("the store is not durable (Factory.Reopen is nil)")
+		t.Fatal("the store is not durable (Factory.Reopen is nil); Run registers this case only for durable stores")
 	}
 	a, b := h.stream("a"), h.stream("b")
 	evA := events("a", 3)

@@ -12,6 +12,9 @@
 // A store that is durable sets Factory.Reopen; the suite then checks that
 // closing and reopening keeps every event. A store that implements
 // domain.BatchAppender is also checked for atomic, independent requests.
+// The cases of a capability are registered only for a store that has it
+// (none skips), and a store must declare at least what docs/STORAGE.md
+// says it offers (Shipped, checkOffers).
 package storetest
 
 import (
@@ -67,41 +70,56 @@ func Run(t *testing.T, f Factory) {
 	if f.New == nil {
 		t.Fatal("storetest: Factory.New is nil")
 	}
+	probe := f.New(t)
+	if msg := checkOffers(f, probe); msg != "" {
+		probe.Close()
+		t.Fatal("storetest: " + msg)
+	}
+	offers := declared(f, probe)
+	if err := probe.Close(); err != nil {
+		t.Fatalf("storetest: Close: %v", err)
+	}
+	const durable, batch, tree = "durable", "batch", "tree"
+	has := map[string]bool{"": true, durable: offers.Durable, batch: offers.Batch, tree: offers.Tree}
 	cases := []struct {
-		name string
-		fn   func(t *testing.T, h *harness)
+		name  string
+		fn    func(t *testing.T, h *harness)
+		needs string // the capability the case checks; "" for every store
 	}{
-		{"Append/AnyCreatesAndExtends", testAppendAny},
-		{"Append/NoStream", testAppendNoStream},
-		{"Append/StreamExists", testAppendStreamExists},
-		{"Append/Exact", testAppendExact},
-		{"Append/RevisionsFromZero", testRevisionsFromZero},
-		{"Append/MismatchWritesNothing", testMismatchWritesNothing},
-		{"Append/IdempotentRetry", testIdempotentRetry},
-		{"Append/IdempotentRetryAfterStreamMovedOn", testIdempotentRetryMovedOn},
-		{"Append/ReusedIDNotDuplicated", testReusedIDNotDuplicated},
-		{"Append/BytesIdentical", testBytesIdentical},
-		{"Append/CallerBuffersNotAliased", testBuffersNotAliased},
-		{"Append/LargeBatch", testLargeBatch},
-		{"Append/ConcurrentAppenders", testConcurrentAppenders},
-		{"ReadStream/Forwards", testReadStreamForwards},
-		{"ReadStream/Backwards", testReadStreamBackwards},
-		{"ReadStream/NotFound", testReadStreamNotFound},
-		{"ReadAll/FromZero", testReadAllFromZero},
-		{"ReadAll/FromPosition", testReadAllFromPosition},
-		{"ReadAll/Max", testReadAllMax},
-		{"ReadAll/GlobalOrderAcrossStreams", testReadAllGlobalOrder},
-		{"Subscribe/ExistingThenLive", testSubscribeExistingThenLive},
-		{"Subscribe/PrefixFilter", testSubscribePrefix},
-		{"Subscribe/ResumeFromPosition", testSubscribeResume},
-		{"Subscribe/NextReturnsOnCancel", testSubscribeCancel},
-		{"Reopen/KeepsEverything", testReopen},
-		{"Batch/EachRequestAtomic", testBatchAtomic},
-		{"Batch/FailingRequestDoesNotBlockOthers", testBatchFailingRequest},
-		{"Batch/SameStreamTwice", testBatchSameStreamTwice},
-		{"Tree/MatchesLibraryOverEveryEvent", testKeepsTree},
+		{"Append/AnyCreatesAndExtends", testAppendAny, ""},
+		{"Append/NoStream", testAppendNoStream, ""},
+		{"Append/StreamExists", testAppendStreamExists, ""},
+		{"Append/Exact", testAppendExact, ""},
+		{"Append/RevisionsFromZero", testRevisionsFromZero, ""},
+		{"Append/MismatchWritesNothing", testMismatchWritesNothing, ""},
+		{"Append/IdempotentRetry", testIdempotentRetry, ""},
+		{"Append/IdempotentRetryAfterStreamMovedOn", testIdempotentRetryMovedOn, ""},
+		{"Append/ReusedIDNotDuplicated", testReusedIDNotDuplicated, ""},
+		{"Append/BytesIdentical", testBytesIdentical, ""},
+		{"Append/CallerBuffersNotAliased", testBuffersNotAliased, ""},
+		{"Append/LargeBatch", testLargeBatch, ""},
+		{"Append/ConcurrentAppenders", testConcurrentAppenders, ""},
+		{"ReadStream/Forwards", testReadStreamForwards, ""},
+		{"ReadStream/Backwards", testReadStreamBackwards, ""},
+		{"ReadStream/NotFound", testReadStreamNotFound, ""},
+		{"ReadAll/FromZero", testReadAllFromZero, ""},
+		{"ReadAll/FromPosition", testReadAllFromPosition, ""},
+		{"ReadAll/Max", testReadAllMax, ""},
+		{"ReadAll/GlobalOrderAcrossStreams", testReadAllGlobalOrder, ""},
+		{"Subscribe/ExistingThenLive", testSubscribeExistingThenLive, ""},
+		{"Subscribe/PrefixFilter", testSubscribePrefix, ""},
+		{"Subscribe/ResumeFromPosition", testSubscribeResume, ""},
+		{"Subscribe/NextReturnsOnCancel", testSubscribeCancel, ""},
+		{"Reopen/KeepsEverything", testReopen, durable},
+		{"Batch/EachRequestAtomic", testBatchAtomic, batch},
+		{"Batch/FailingRequestDoesNotBlockOthers", testBatchFailingRequest, batch},
+		{"Batch/SameStreamTwice", testBatchSameStreamTwice, batch},
+		{"Tree/MatchesLibraryOverEveryEvent", testKeepsTree, tree},
 	}
 	for _, c := range cases {
+		if !has[c.needs] {
+			continue // the store does not offer it: not a case for this store
+		}
 		t.Run(c.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), caseTimeout)
 			defer cancel()

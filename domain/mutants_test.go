@@ -1,0 +1,178 @@
+package domain_test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// Tests written for mutants that lived in `bash .ci/mutation domain`
+// (docs/RELIABILITY.md, "Mutation score"), each expectation from the docs.
+
+// docs/REPORTS.md: the rounding to the cent is the largest-remainder
+// method, "equal fractions: the earlier part", and the parts add up to the
+// amount exactly. A negative amount (a plan cut) is apportioned the same
+// way: -1,00 over three equal parts is -0,34, -0,33, -0,33.
+func TestApportionNegativeAmount(t *testing.T) {
+	got := domain.ApportionByDays(-100, []int64{10, 10, 10})
+	if len(got) != 3 || got[0] != -34 || got[1] != -33 || got[2] != -33 {
+		t.Errorf("ApportionByDays(-1,00, 10/10/10 days) = %v, want [-0,34 -0,33 -0,33]", got)
+	}
+	got = domain.ApportionByDays(-100000, []int64{1, 2})
+	if got[0] != -33333 || got[1] != -66667 {
+		t.Errorf("ApportionByDays(-1 000,00, 1/2 days) = %v, want [-333,33 -666,67]", got)
+	}
+}
+
+// docs/REPORTS.md: with the funder's split, "a range that cuts a calendar
+// year splits that year's part by days, in the same way". 2024 has 366
+// days; its part of 366,00 gives 1,00 a day: 184,00 for July to
+// December, 1,00 for 1 January, 1,00 for 31 December.
+func TestSplitPartCutByDays(t *testing.T) {
+	p := domain.Period{From: d("2024-01-01"), To: d("2024-12-31")}
+	parts := []domain.CalendarPart{{CalendarYear: 2024, Amount: m("366")}}
+	for _, c := range []struct {
+		from, to string
+		want     string
+	}{
+		{"2024-07-01", "2024-12-31", "184"},
+		{"2024-01-01", "2024-01-01", "1"},
+		{"2024-12-31", "2024-12-31", "1"},
+		{"2024-03-01", "2024-03-31", "31"},
+		{"2023-01-01", "2025-12-31", "366"},
+	} {
+		w := domain.Period{From: d(c.from), To: d(c.to)}
+		if got := domain.ApportionedToSplit(parts, p, w); got != m(c.want) {
+			t.Errorf("%s..%s: %s, want %s", c.from, c.to, got, m(c.want))
+		}
+	}
+}
+
+// docs/REPORTS.md, support intensity and co-financing: the shares count
+// eligible spending, actual less what was declared ineligible.
+func TestSharesLeaveOutIneligible(t *testing.T) {
+	f := newFixture(t)
+	reg := registerCmd()
+	reg.Lines = append(reg.Lines, domain.LineSpec{Line: "own", Name: "Own", OwnContribution: true})
+	f.do(reg)
+	f.do(plan(civil, 1, "1000"))
+	f.do(plan("own", 1, "300"))
+	f.do(spend(civil, 1, "700", "2022-10-01"))
+	f.do(spend("own", 1, "200", "2022-10-01"))
+	f.do(ineligible(civil, 1, "100"))
+	fp, p, fs, s := f.a.Shares()
+	if fp != m("1000") || p != m("1300") || fs != m("600") || s != m("800") {
+		t.Errorf("shares: funded planned %s of %s, funded eligible spent %s of %s; want 1000/1300, 600/800", fp, p, fs, s)
+	}
+}
+
+// docs/REPORTS.md, indicators: "deliveries (count)".
+func TestDeliveriesCounted(t *testing.T) {
+	f := registered(t)
+	f.do(indicator("people", "sum"))
+	f.do(deliver("people", 1, 5, "2022-08-01"))
+	f.do(deliver("people", 1, 7, "2022-09-01"))
+	f.do(deliver("people", 1, 1, "2022-10-01"))
+	got := f.a.Indicators["people"].Delivered[1]
+	if got == nil || got.Deliveries != 3 || got.Sum != 13 {
+		t.Fatalf("year 1 of people: %+v, want 3 deliveries summing to 13", got)
+	}
+}
+
+// SortedSpendings promises the spendings in the order of their ids.
+func TestSortedSpendingsByID(t *testing.T) {
+	f := registered(t)
+	for i := 0; i < 5; i++ {
+		f.do(spend(civil, 1, "1", "2022-10-01"))
+	}
+	got := f.a.SortedSpendings()
+	if len(got) != 5 {
+		t.Fatalf("%d spendings, want 5", len(got))
+	}
+	ids := make([]string, len(got))
+	for i, s := range got {
+		ids[i] = s.ID.String()
+	}
+	if !sort.StringsAreSorted(ids) {
+		t.Errorf("spendings not in id order: %v", ids)
+	}
+}
+
+// docs/commands.md: a line that is not UTF-8 is refused and nothing is
+// recorded; the error says where the first bad byte is (errors say what
+// was wrong and where). Offsets counted by hand.
+func TestInvalidUTF8NamesTheOffset(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		at   string
+	}{
+		{"\xff{}", "offset 0"},
+		{`{"type":"caf` + "\xe9" + `"}`, "offset 12"},
+		{`{"a":"ā` + "\xc4" + `"}`, "offset 8"},    // ā is two bytes; then a lone lead byte
+		{`{"a":"` + "\xe2\x82" + `"}`, "offset 6"}, // a three-byte rune cut short
+	} {
+		_, err := domain.DecodeEnvelope([]byte(c.line))
+		if err == nil || !strings.Contains(err.Error(), "not valid UTF-8") || !strings.Contains(err.Error(), c.at+")") {
+			t.Errorf("%q: %v, want refused as not UTF-8 at %s", c.line, err, c.at)
+		}
+	}
+}
+
+// docs/commands.md, "Dates": years 1900 to 2200, both included.
+func TestDateYearRange(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"1900-01-01": true, "01.01.1900.": true, "2200-12-31": true, "31.12.2200": true,
+		"1899-12-31": false, "31.12.1899.": false, "2201-01-01": false, "01.01.2201": false,
+	} {
+		_, err := domain.ParseDate(s)
+		if (err == nil) != ok {
+			t.Errorf("ParseDate(%q): %v, want accepted %v", s, err, ok)
+		}
+	}
+}
+
+// docs/commands.md, amend_budget: the new plan plus what was carried in
+// must still cover what was already carried over *and* returned.
+func TestAmendBelowCarriedAndReturned(t *testing.T) {
+	f := registered(t) // civil year 1 planned at 1000
+	f.do(carry(civil, 1, "300"))
+	f.do(giveBack(civil, 1, "200"))
+	err := refuse(t, f, amend(civil, 1, "499.99"), "annex")
+	if r, figs := ruleOf(t, err); r != "amendment-below-moved-funds" || figs["carried_over"] != m("300") || figs["returned"] != m("200") {
+		t.Errorf("amending to 499,99 below 300 carried over + 200 returned: %s %v", r, figs)
+	}
+	if _, err := domain.Decide(f.a, amend(civil, 1, "500"), "annex"); err != nil {
+		t.Errorf("amending to exactly the 500 moved: %v, want accepted", err)
+	}
+}
+
+// Overlaps: "the two periods share at least one day", so periods that
+// share only their end day overlap, whichever is given first.
+func TestPeriodsSharingOneDayOverlap(t *testing.T) {
+	jan := domain.Period{From: d("2024-01-01"), To: d("2024-01-31")}
+	fromEnd := domain.Period{From: d("2024-01-31"), To: d("2024-02-29")}
+	feb := domain.Period{From: d("2024-02-01"), To: d("2024-02-29")}
+	if !jan.Overlaps(fromEnd) || !fromEnd.Overlaps(jan) {
+		t.Error("periods sharing 31 January do not overlap")
+	}
+	if jan.Overlaps(feb) || feb.Overlaps(jan) {
+		t.Error("January and February overlap")
+	}
+}
+
+// docs/STORAGE.md and docs/EVENTSTOREDB.md: an agreement's events live in
+// a stream named grantledger-agreement-<UUID>, one per agreement number.
+func TestStreamForAnAgreement(t *testing.T) {
+	a, b := domain.StreamFor("DEMO/2024/7"), domain.StreamFor("DEMO/2024/8")
+	for _, s := range []string{a, b} {
+		id, ok := strings.CutPrefix(s, "grantledger-agreement-")
+		if !ok || len(id) != 36 || strings.Count(id, "-") != 4 {
+			t.Errorf("StreamFor = %q, want grantledger-agreement-<UUID>", s)
+		}
+	}
+	if a == b || a != domain.StreamFor("DEMO/2024/7") {
+		t.Errorf("StreamFor: %q and %q for two numbers; want one stream per number, always the same", a, b)
+	}
+}
