@@ -111,6 +111,7 @@ func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope
 	}
 
 	var retry []int
+	var settled []pending
 	if len(reqs) > 0 {
 		var outcomes []domain.AppendOutcome
 		var err error
@@ -139,6 +140,7 @@ func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope
 				evs := out[pd.i].Result.Events
 				evs[len(evs)-1].Position = outcomes[k].Result.Position
 				s.applied(envs[pd.i], cmds[pd.i], pd.p.name, outcomes[k].Result.Position)
+				settled = append(settled, pd)
 				continue
 			}
 			// The tentative state of this stream is wrong from here on.
@@ -164,9 +166,16 @@ func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope
 			}
 		}
 	}
+	for _, pd := range settled {
+		if st := touched[pd.p.name]; st.agg != nil {
+			st.settle(pd.p.env.CommandID)
+		}
+	}
 	for _, n := range order {
+		s.account(touched[n])
 		touched[n].mu.Unlock()
 	}
+	s.evictIfFull()
 	// Commands that lost a race (or whose batch failed) go again one by one;
 	// their command ids make this safe even if part had been written.
 	for _, i := range retry {

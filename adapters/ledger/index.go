@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -40,7 +41,10 @@ type ledgerIndex struct {
 	mu      sync.Mutex
 	built   bool
 	pos     domain.Position
-	cmds    map[uuid.UUID][]string // command id -> streams it was used on, first first
+	cmds    map[uuid.UUID]uint32   // command id -> the stream it was used on (first, when more), as an index in streams
+	more    map[uuid.UUID][]string // command id -> further streams (ledgers from before the rule)
+	streams []string               // the stream names cmds refers to
+	ids     map[string]uint32      // stream name -> its index in streams
 	numbers map[string]string      // stream -> agreement number
 	keys    map[string]string      // number key -> first number registered with it
 	pendCmd map[uuid.UUID]string   // command id -> stream, of commands in flight here
@@ -48,7 +52,8 @@ type ledgerIndex struct {
 }
 
 func newLedgerIndex() *ledgerIndex {
-	return &ledgerIndex{cmds: map[uuid.UUID][]string{}, numbers: map[string]string{}, keys: map[string]string{},
+	return &ledgerIndex{cmds: map[uuid.UUID]uint32{}, more: map[uuid.UUID][]string{}, ids: map[string]uint32{},
+		numbers: map[string]string{}, keys: map[string]string{},
 		pendCmd: map[uuid.UUID]string{}, pendKey: map[string]string{}}
 }
 
@@ -78,13 +83,28 @@ func (x *ledgerIndex) fold(e domain.RecordedEvent) {
 	}
 }
 
+// use records that command id was used on stream. It is kept for every
+// command of the ledger, so it is small: 20 bytes of map entry, the
+// stream named by a number (issue 17: the index was the largest part of
+// an import's memory).
 func (x *ledgerIndex) use(id uuid.UUID, stream string) {
-	for _, s := range x.cmds[id] {
-		if s == stream {
-			return
+	first, ok := x.cmds[id]
+	if !ok {
+		n, ok := x.ids[stream]
+		if !ok {
+			n = uint32(len(x.streams))
+			x.streams = append(x.streams, strings.Clone(stream))
+			x.ids[x.streams[n]] = n
 		}
+		x.cmds[id] = n
+		return
 	}
-	x.cmds[id] = append(x.cmds[id], stream)
+	if x.streams[first] == stream {
+		return
+	}
+	if !slices.Contains(x.more[id], stream) {
+		x.more[id] = append(x.more[id], stream)
+	}
 }
 
 func (x *ledgerIndex) register(stream, number string) {
@@ -135,14 +155,9 @@ func (x *ledgerIndex) numberOf(stream string) string {
 // conflict checks env/cmd against the index and the commands in flight.
 // x.mu is held.
 func (x *ledgerIndex) conflict(env domain.Envelope, cmd domain.Command, stream string) error {
-	uses := x.cmds[env.CommandID]
-	here := false
-	for _, s := range uses {
-		here = here || s == stream
-	}
-	if len(uses) > 0 && !here {
+	if first, used := x.cmds[env.CommandID]; used && x.streams[first] != stream && !slices.Contains(x.more[env.CommandID], stream) {
 		return &domain.Error{Code: domain.EConflict, Field: "command_id",
-			Message: fmt.Sprintf("command id %s was already used on agreement %s; a command id is used once in the whole ledger, so this %s on %q was not applied; use a new id", env.CommandID, x.numberOf(uses[0]), env.Type, cmd.AgreementNumber())}
+			Message: fmt.Sprintf("command id %s was already used on agreement %s; a command id is used once in the whole ledger, so this %s on %q was not applied; use a new id", env.CommandID, x.numberOf(x.streams[first]), env.Type, cmd.AgreementNumber())}
 	}
 	if p, ok := x.pendCmd[env.CommandID]; ok && p != stream {
 		return &domain.Error{Code: domain.EConflict, Field: "command_id",

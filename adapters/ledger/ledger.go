@@ -7,10 +7,12 @@ package ledger
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,7 +27,16 @@ type Options struct {
 	// MaxRetries bounds how often a command is re-decided after losing a
 	// concurrency race. Default 8.
 	MaxRetries int
+	// MaxCachedEvents bounds the agreement states kept in memory, counted
+	// in the events folded into them (a state's size grows with its
+	// events). Past it, the states used longest ago are dropped and read
+	// again from the store when next needed. Default 200 000 (about
+	// 35 MiB on the data set of 'grantledger generate'); negative: no bound.
+	MaxCachedEvents int64
 }
+
+// DefaultMaxCachedEvents is Options.MaxCachedEvents' default.
+const DefaultMaxCachedEvents = 200_000
 
 // Service handles commands against one store. It is safe for concurrent use.
 // It caches each agreement's state and catches up from the store before
@@ -45,6 +56,12 @@ type Service struct {
 	// index keeps the ledger-wide rules: command ids used once, agreement
 	// numbers told apart (index.go).
 	index *ledgerIndex
+
+	// The bound of the cached states (cache.go).
+	maxCached int64
+	cached    atomic.Int64 // events folded into the cached states
+	tick      atomic.Int64 // counts stream look-ups, for "used longest ago"
+	evicting  sync.Mutex
 }
 
 // streamState is the cached state of one agreement stream. Its mutex
@@ -54,12 +71,34 @@ type streamState struct {
 	agg      *domain.Agreement
 	rev      int64 // last revision applied; -1 before the first event
 	lastHash string
-	commands map[uuid.UUID]*commandRecord
+	commands map[uuid.UUID]commandRecord
+	counted  int64        // this state's part of Service.cached
+	used     atomic.Int64 // Service.tick when last looked up
 }
 
+// commandRecord is what the state keeps of each command applied to its
+// stream, to answer a retry as a duplicate: the command's hash and where
+// its events are. The events themselves are read back from the store when
+// a retry comes (rare), not kept in memory for every command (issue 17);
+// only a command appended tentatively in a batch still being written keeps
+// them, as the store does not have them yet.
 type commandRecord struct {
-	hash   string
+	hash   string // hashKey of the command hash
+	first  uint64 // revision of its first event
+	n      int    // number of its events
 	events []Appended
+}
+
+// hashKey is the 32 bytes of a hex SHA-256 command hash (half the memory
+// of the hex), or the text itself when it is not one.
+func hashKey(h string) string {
+	if len(h) == 64 {
+		var b [32]byte
+		if _, err := hex.Decode(b[:], []byte(h)); err == nil {
+			return string(b[:])
+		}
+	}
+	return h
 }
 
 // Appended describes one event a command appended.
@@ -91,7 +130,11 @@ func New(store domain.EventStore, opts Options) *Service {
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 8
 	}
-	return &Service{store: store, reg: domain.NewEventRegistry(), clock: opts.Clock, retries: opts.MaxRetries, index: newLedgerIndex()}
+	if opts.MaxCachedEvents == 0 {
+		opts.MaxCachedEvents = DefaultMaxCachedEvents
+	}
+	return &Service{store: store, reg: domain.NewEventRegistry(), clock: opts.Clock, retries: opts.MaxRetries, index: newLedgerIndex(),
+		maxCached: opts.MaxCachedEvents}
 }
 
 // Store returns the underlying store.
@@ -101,18 +144,20 @@ func (s *Service) Store() domain.EventStore { return s.store }
 func (s *Service) Registry() *domain.EventRegistry { return s.reg }
 
 func (s *Service) stream(name string) *streamState {
-	if v, ok := s.streams.Load(name); ok {
-		return v.(*streamState)
+	v, ok := s.streams.Load(name)
+	if !ok {
+		v, _ = s.streams.LoadOrStore(name, &streamState{})
 	}
-	v, _ := s.streams.LoadOrStore(name, &streamState{})
-	return v.(*streamState)
+	st := v.(*streamState)
+	st.used.Store(s.tick.Add(1))
+	return st
 }
 
 func (st *streamState) reset() {
 	st.agg = domain.NewAgreement()
 	st.rev = -1
 	st.lastHash = ""
-	st.commands = map[uuid.UUID]*commandRecord{}
+	st.commands = map[uuid.UUID]commandRecord{}
 }
 
 // catchUp folds every event of the stream after st.rev into st, verifying
@@ -158,13 +203,41 @@ func (s *Service) applyRecorded(name string, st *streamState, e domain.RecordedE
 	st.agg.Apply(e.ID, ev)
 	st.rev = int64(e.Revision)
 	st.lastHash = m.Hash
-	rec := st.commands[m.CommandID]
-	if rec == nil {
-		rec = &commandRecord{hash: m.CommandHash}
-		st.commands[m.CommandID] = rec
+	rec, ok := st.commands[m.CommandID]
+	if !ok {
+		rec = commandRecord{hash: hashKey(m.CommandHash), first: e.Revision}
 	}
-	rec.events = append(rec.events, Appended{ID: e.ID, Type: e.Type, Stream: name, Revision: e.Revision, Position: e.Position, Hash: m.Hash, Event: ev})
+	rec.n++
+	st.commands[m.CommandID] = rec
 	return nil
+}
+
+// replay reads back the events of an applied command, for the answer to
+// its retry.
+func (s *Service) replay(ctx context.Context, name string, rec commandRecord) ([]Appended, error) {
+	if rec.events != nil {
+		return rec.events, nil
+	}
+	evs, err := s.store.ReadStream(ctx, name, rec.first, domain.Forwards, rec.n)
+	if err != nil {
+		return nil, fmt.Errorf("read back %s from revision %d: %w", name, rec.first, err)
+	}
+	if len(evs) != rec.n {
+		return nil, fmt.Errorf("read back %s from revision %d: %d events, want %d", name, rec.first, len(evs), rec.n)
+	}
+	out := make([]Appended, len(evs))
+	for i, e := range evs {
+		m, err := domain.DecodeMetadata(e.Metadata)
+		if err != nil {
+			return nil, fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
+		}
+		ev, err := s.reg.Decode(e.Type, m.SchemaVersion, e.Data)
+		if err != nil {
+			return nil, fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
+		}
+		out[i] = Appended{ID: e.ID, Type: e.Type, Stream: name, Revision: e.Revision, Position: e.Position, Hash: m.Hash, Event: ev}
+	}
+	return out, nil
 }
 
 // Prepared is a command decided against the current state, ready to append.
@@ -191,12 +264,16 @@ func (s *Service) decide(ctx context.Context, env domain.Envelope, st *streamSta
 			return nil, nil, err
 		}
 	}
-	if rec := st.commands[env.CommandID]; rec != nil {
-		if rec.hash != hash {
+	if rec, ok := st.commands[env.CommandID]; ok {
+		if rec.hash != hashKey(hash) {
 			return nil, nil, &domain.Error{Code: domain.EConflict, Field: "command_id",
 				Message: fmt.Sprintf("command id %s was already used for a different command on %s; use a new id", env.CommandID, cmd.AgreementNumber())}
 		}
-		return nil, &Result{CommandID: env.CommandID, Agreement: cmd.AgreementNumber(), Events: rec.events, Duplicate: true}, nil
+		events, err := s.replay(ctx, name, rec)
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, &Result{CommandID: env.CommandID, Agreement: cmd.AgreementNumber(), Events: events, Duplicate: true}, nil
 	}
 	events, err := domain.Decide(st.agg, cmd, env.Reason)
 	if err != nil && useCache {
@@ -250,7 +327,7 @@ func EventID(commandID uuid.UUID, i int) uuid.UUID {
 func (s *Service) commit(st *streamState, p *prepared, res domain.AppendResult) Result {
 	out := Result{CommandID: p.env.CommandID, Events: make([]Appended, len(p.events))}
 	first := res.NextRevision + 1 - uint64(len(p.events))
-	rec := &commandRecord{hash: p.hash}
+	rec := commandRecord{hash: hashKey(p.hash), first: first, n: len(p.events)}
 	for i, ev := range p.events {
 		st.agg.Apply(p.data[i].ID, ev)
 		a := Appended{ID: p.data[i].ID, Type: p.data[i].Type, Stream: p.name, Revision: first + uint64(i), Hash: p.hashes[i], Event: ev}
@@ -259,12 +336,21 @@ func (s *Service) commit(st *streamState, p *prepared, res domain.AppendResult) 
 		}
 		out.Events[i] = a
 	}
-	rec.events = out.Events
+	rec.events = out.Events // until written: see settle
 	st.commands[p.env.CommandID] = rec
 	st.rev = int64(res.NextRevision)
 	st.lastHash = p.hashes[len(p.hashes)-1]
 	out.Agreement = st.agg.Number
 	return out
+}
+
+// settle drops the events kept with a command's record once the store has
+// them: a retry reads them back (replay).
+func (st *streamState) settle(id uuid.UUID) {
+	if rec, ok := st.commands[id]; ok && rec.events != nil {
+		rec.events = nil
+		st.commands[id] = rec
+	}
 }
 
 // Handle applies one command: decode and validate it, decide against the
@@ -293,7 +379,9 @@ func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd do
 	defer release()
 	st := s.stream(name)
 	st.mu.Lock()
-	defer st.mu.Unlock()
+	defer s.evictIfFull() // third, with no lock held
+	defer st.mu.Unlock()  // second
+	defer s.account(st)   // first, under the lock
 	var lastErr error
 	for attempt := 0; attempt <= s.retries; attempt++ {
 		p, dup, err := s.decide(ctx, env, st, name, cmd, attempt == 0)
@@ -321,7 +409,9 @@ func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd do
 		}
 		if err == nil {
 			s.applied(env, cmd, name, res.Position)
-			return s.commit(st, p, res), nil
+			out := s.commit(st, p, res)
+			st.settle(env.CommandID)
+			return out, nil
 		}
 		if !errors.Is(err, domain.ErrConcurrency) {
 			st.agg = nil // state unknown after a failed append: reload
@@ -354,7 +444,9 @@ func (s *Service) View(ctx context.Context, number string, fn func(*domain.Agree
 	name := domain.StreamFor(number)
 	st := s.stream(name)
 	st.mu.Lock()
+	defer s.evictIfFull()
 	defer st.mu.Unlock()
+	defer s.account(st)
 	if err := s.catchUp(ctx, name, st); err != nil {
 		return err
 	}
