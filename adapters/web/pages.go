@@ -524,18 +524,20 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request, v *view) {
 		h.fail(w, r, v, http.StatusInternalServerError, err.Error())
 		return
 	}
-	page := docPage{view: v, Filters: true}
+	page := auditPage{docPage: docPage{view: v, Filters: true}}
 	switch {
 	case verr != nil:
 		page.Banner, page.BannerBad = verr.Error(), true
 	case ver.OK:
 		page.Banner = v.Tf("verify_ok", ver.Events, ver.Streams)
-		rep.Verification = &ver
 	default:
 		b := ver.Breaks[0]
 		page.Banner, page.BannerBad = v.Tf("verify_broken", b.Stream, b.Revision, b.Problem), true
-		rep.Verification = &ver
+		for _, b := range ver.Breaks {
+			page.Breaks = append(page.Breaks, fmt.Sprintf("%s #%d (%s): %s", b.Stream, b.Revision, b.Position, b.Problem))
+		}
 	}
-	page.Doc = rpt.AuditDocument(rep, v.Lang)
+	page.paginate(rep.Rows, qs.Get("page"))
+	page.Types = auditTypeChoices(v, qs.Get("type"))
 	h.render(w, http.StatusOK, "audit", page)
 }

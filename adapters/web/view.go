@@ -30,7 +30,35 @@ type view struct {
 	Flash     string
 	Problem   string // a page-level error
 	State     string // the Merkle log state the figures come from: "size · root"
+	// Page names the page's template; Generated is when the page was
+	// drawn, in the page's language (both set by render, for the printed
+	// page's layout and footer).
+	Page      string
+	Generated string
 	query     url.Values
+}
+
+// pageView gives render the view inside a page's data.
+type pageView interface{ pageView() *view }
+
+func (v *view) pageView() *view { return v }
+
+// printWide lists the pages whose tables print on landscape A4.
+var printWide = map[string]bool{"report": true, "agreements": true, "reconciliation": true, "audit": true}
+
+// PrintWide reports whether the page prints on landscape A4.
+func (v *view) PrintWide() bool { return printWide[v.Page] }
+
+// DateTime formats a moment in the server's time zone, as people there
+// write it: "01.10.2025. 03:00:00 EEST" in Latvian, "2025-10-01 03:00:00
+// EEST" in English.
+func (v *view) DateTime(t time.Time) string { return formatDateTime(t.In(time.Local), v.Lang) }
+
+func formatDateTime(t time.Time, l rpt.Lang) string {
+	if l == rpt.LV {
+		return t.Format("02.01.2006. 15:04:05 MST")
+	}
+	return t.Format("2006-01-02 15:04:05 MST")
 }
 
 func (h *Handler) newView(r *http.Request, p *httpapi.Principal, ss *session) *view {
@@ -197,6 +225,11 @@ func (h *Handler) render(w http.ResponseWriter, status int, page string, data an
 	if !ok {
 		http.Error(w, "no page "+page, http.StatusInternalServerError)
 		return
+	}
+	if pv, ok := data.(pageView); ok {
+		v := pv.pageView()
+		v.Page = page
+		v.Generated = v.DateTime(h.cfg.Now())
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
