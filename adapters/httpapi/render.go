@@ -29,6 +29,18 @@ func (ReportRenderer) ContentType(format string) (string, bool) {
 	return ct, ok
 }
 
+var _ LangRenderer = ReportRenderer{}
+
+// RenderLang implements LangRenderer: the report in language lang.
+func (r ReportRenderer) RenderLang(w io.Writer, format, lang string, report any) error {
+	l, err := rpt.ParseLang(lang)
+	if err != nil {
+		return err
+	}
+	r.Lang = l
+	return r.Render(w, format, report)
+}
+
 // Render implements Renderer.
 func (r ReportRenderer) Render(w io.Writer, format string, report any) error {
 	var d rpt.Document

@@ -63,11 +63,19 @@ func formatDateTime(t time.Time, l rpt.Lang) string {
 
 func (h *Handler) newView(r *http.Request, p *httpapi.Principal, ss *session) *view {
 	v := &view{Lang: rpt.EN, Who: p, Path: r.URL.Path, query: r.URL.Query()}
+	if h.cfg.Lang == rpt.LV {
+		v.Lang = rpt.LV
+	}
 	if ss != nil {
 		v.CSRF = ss.csrf
 	}
-	if c, err := r.Cookie(langCookie); err == nil && c.Value == string(rpt.LV) {
-		v.Lang = rpt.LV
+	if c, err := r.Cookie(langCookie); err == nil {
+		switch c.Value {
+		case string(rpt.LV):
+			v.Lang = rpt.LV
+		case string(rpt.EN):
+			v.Lang = rpt.EN
+		}
 	}
 	switch r.URL.Query().Get("lang") {
 	case "lv":

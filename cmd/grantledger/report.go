@@ -32,7 +32,7 @@ type reportFlags struct {
 
 func (r *reportFlags) add(fs *flag.FlagSet, formats string) {
 	fs.StringVar(&r.format, "format", "text", "output format: "+formats)
-	fs.StringVar(&r.lang, "lang", "en", "language of labels, amounts and dates: en or lv")
+	fs.StringVar(&r.lang, "lang", defaultLang(), langHelp)
 	fs.StringVar(&r.asOf, "as-of", "", "show the ledger as recorded at this moment (RFC 3339, e.g. 2024-01-31T12:00:00Z)")
 	fs.StringVar(&r.today, "today", "", "judge what is overdue against this date (YYYY-MM-DD; default: today, or the --as-of date)")
 	fs.StringVar(&r.out, "out", "", "write to this file instead of standard output")
@@ -40,8 +40,8 @@ func (r *reportFlags) add(fs *flag.FlagSet, formats string) {
 
 // settings checks the shared flags.
 func (r *reportFlags) settings(a *app, formats ...string) (lang rpt.Lang, asOf time.Time, today domain.Date, err error) {
-	if lang, err = rpt.ParseLang(r.lang); err != nil {
-		return lang, asOf, today, usagef("--lang: %v", err)
+	if lang, err = parseLang(r.lang); err != nil {
+		return lang, asOf, today, err
 	}
 	ok := false
 	for _, f := range formats {
@@ -131,6 +131,9 @@ func isTerminal(w io.Writer) bool {
 func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
 	w := a.stdout
 	var f *os.File
+	if rf.format == "xlsx" && rf.out == "" && isTerminal(a.stdout) {
+		return usagef("--format xlsx is a binary workbook and stdout is a terminal; give --out FILE.xlsx or redirect stdout to a file (nothing was written)")
+	}
 	if rf.out != "" {
 		var err error
 		if f, err = os.Create(rf.out); err != nil {

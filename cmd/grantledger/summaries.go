@@ -40,7 +40,7 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 	date := fs.String("date", "", "instead of --year: each agreement's implementation year that contains this date (YYYY-MM-DD)")
 	outDir := fs.String("out", "summaries", "directory to write to (created if missing)")
 	formats := fs.String("formats", "md,html,json", "comma-separated formats: "+strings.Join(yearFormats, ", "))
-	lang := fs.String("lang", "en", "language: en or lv")
+	lang := fs.String("lang", defaultLang(), langHelp)
 	var rf reportFlags
 	fs.StringVar(&rf.asOf, "as-of", "", "as the ledger was recorded at this moment (RFC 3339)")
 	fs.StringVar(&rf.today, "today", "", "judge what is overdue against this date (default today)")

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/internal/envtest"
+)
+
+// Issue 16, items 3 and 5: one language for a run, one amount format per
+// output, and the command line's rough edges. Figures: seed 004's summary
+// (shared/seeds): year 1 leaves 1 213,47 (1 040,13 civil, 173,34
+// minority), year 2 spends 49 000,00.
+
+// demoDB loads the seeds into a ledger file kept for the test.
+func demoDB(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	if _, errs, code := runCLI(t, "", "demo", "--db", db); code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, errs)
+	}
+	return db
+}
+
+func TestLangFromEnvironment(t *testing.T) {
+	db := demoDB(t)
+	t.Setenv("GRANTLEDGER_LANG", "lv")
+	out, errs, code := runCLI(t, "", "report", "--db", db, "--agreement", seeds.Seed004, "--year", "2")
+	if code != 0 || !strings.Contains(out, "1 213,47") || !strings.Contains(out, "Atlikums") {
+		t.Errorf("report with GRANTLEDGER_LANG=lv: exit %d, want Latvian labels and 1 213,47; stderr %s\n%s", code, errs, out)
+	}
+	out, _, code = runCLI(t, "", "report", "--db", db, "--agreement", seeds.Seed004, "--year", "2", "--lang", "en")
+	if code != 0 || !strings.Contains(out, "1,213.47") || strings.Contains(out, "Atlikums") {
+		t.Errorf("--lang en overrides GRANTLEDGER_LANG: exit %d\n%s", code, out)
+	}
+	t.Setenv("GRANTLEDGER_LANG", "de")
+	_, errs, code = runCLI(t, "", "report", "--db", db, "--agreement", seeds.Seed004, "--year", "2")
+	if code != exitUsage || !strings.Contains(errs, "GRANTLEDGER_LANG=de") {
+		t.Errorf("GRANTLEDGER_LANG=de: exit %d, stderr %q; want 2 naming the variable", code, errs)
+	}
+}
+
+// amountRe finds amounts in any of the three ways they were mixed:
+// "1 213,47", "1,213.47", "1213.47".
+var amountRe = regexp.MustCompile(`\d{1,3}(?:[  ]\d{3})+,\d\d|\d{1,3}(?:,\d{3})+\.\d\d|\b\d+[.,]\d\d\b`)
+
+func TestDemoWritesAmountsOneWay(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		ok   *regexp.Regexp // the one format of the output's amounts
+		want []string
+	}{
+		{"en", regexp.MustCompile(`^\d{1,3}(,\d{3})*\.\d\d$`), []string{"1,213.47", "1,040.13", "49,000.00"}},
+		{"lv", regexp.MustCompile(`^\d{1,3}([  ]\d{3})*,\d\d$`), []string{"1 213,47", "1 040,13", "49 000,00"}},
+	} {
+		out, errs, code := runCLI(t, "", "demo", "--lang", c.lang)
+		if code != 0 {
+			t.Fatalf("demo --lang %s: exit %d: %s", c.lang, code, errs)
+		}
+		norm := strings.ReplaceAll(out, "\u00a0", " ")
+		for _, w := range c.want {
+			if !strings.Contains(norm, w) {
+				t.Errorf("demo --lang %s lacks %s", c.lang, w)
+			}
+		}
+		// Dates such as 15.07.2023. are not amounts.
+		dateless := regexp.MustCompile(`\d\d\.\d\d\.\d{4}\.?|\d{4}-\d\d-\d\d`).ReplaceAllString(norm, "DATE")
+		for _, m := range amountRe.FindAllString(dateless, -1) {
+			if !c.ok.MatchString(m) {
+				t.Errorf("demo --lang %s writes the amount %q another way", c.lang, m)
+			}
+		}
+	}
+}
+
+func TestDemoRemovesItsTemporaryLedger(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	_, errs, code := runCLI(t, "", "demo")
+	if code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, errs)
+	}
+	left, _ := filepath.Glob(filepath.Join(tmp, "grantledger-demo-*"))
+	if len(left) != 0 {
+		t.Errorf("demo left %v behind", left)
+	}
+	db := filepath.Join(t.TempDir(), "kept.db")
+	if _, errs, code := runCLI(t, "", "demo", "--db", db); code != 0 {
+		t.Fatalf("demo --db: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("demo --db removed the ledger it was given: %v", err)
+	}
+}
+
+func TestFlagsAfterArguments(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "x.db")
+	file := filepath.Join(t.TempDir(), "walk.jsonl")
+	if err := os.WriteFile(file, []byte(walkJSONL), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := runCLI(t, "", "apply", file, "--db", db, "--json")
+	if code != 0 || !strings.Contains(out, "{") {
+		t.Fatalf("apply FILE --db x --json: exit %d, stderr %q, out %q", code, errs, out)
+	}
+	out, _, code = runCLI(t, "", "history", "--agreement", "DEMO-1", "--db", db)
+	if code != 0 || !strings.Contains(out, "SpendingRecorded") && !strings.Contains(out, "Spending") {
+		t.Errorf("history after apply with trailing flags: exit %d\n%s", code, out)
+	}
+	// "--" ends the flags: what follows is an argument even if it starts with "-".
+	_, errs, code = runCLI(t, "", "apply", "--db", db, "--", "--json")
+	if code == 0 || !strings.Contains(errs, "--json") {
+		t.Errorf("apply -- --json: exit %d, stderr %q; want the file --json not found", code, errs)
+	}
+	// An unknown flag is reported once.
+	_, errs, code = runCLI(t, "", "apply", file, "--nosuch")
+	if code != exitUsage || strings.Count(errs, "nosuch") != 1 {
+		t.Errorf("unknown flag: exit %d, stderr %q; want exit 2 and the flag named once", code, errs)
+	}
+}
+
+func TestNoArgumentsAndVersion(t *testing.T) {
+	out, errs, code := runCLI(t, "")
+	if code != exitUsage || out != "" || !strings.Contains(errs, "Usage: grantledger <command>") || strings.Count(errs, "\n") > 10 {
+		t.Errorf("no arguments: exit %d, stdout %q, stderr %q; want exit 2 and a short help on stderr", code, out, errs)
+	}
+	out, _, code = runCLI(t, "", "version")
+	if code != 0 || !strings.Contains(out, runtime.Version()) || !strings.Contains(out, "commit ") {
+		t.Errorf("version: exit %d\n%s", code, out)
+	}
+}
+
+// openPTY opens a pseudo-terminal and returns its terminal side.
+func openPTY(t *testing.T) *os.File {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		envtest.Missing(t, "no pseudo-terminal (/dev/ptmx): %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile("/dev/pts/"+itoa(n), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestXLSXRefusedOnATerminal(t *testing.T) {
+	db := demoDB(t)
+	tty := openPTY(t)
+	if !isTerminal(tty) {
+		t.Fatal("the pseudo-terminal is not seen as a terminal")
+	}
+	var errb strings.Builder
+	err := run(t.Context(), []string{"report", "--db", db, "--agreement", seeds.Seed004, "--year", "2", "--format", "xlsx"}, strings.NewReader(""), tty, &errb)
+	code := report(err, &errb)
+	if code != exitUsage || !strings.Contains(errb.String(), "--out") {
+		t.Errorf("xlsx to a terminal: exit %d, stderr %q; want 2 and a hint to use --out", code, errb.String())
+	}
+	out := filepath.Join(t.TempDir(), "r.xlsx")
+	if _, errs, code := runCLI(t, "", "report", "--db", db, "--agreement", seeds.Seed004, "--year", "2", "--format", "xlsx", "--out", out); code != 0 {
+		t.Errorf("xlsx with --out: exit %d: %s", code, errs)
+	}
+}
