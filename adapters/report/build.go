@@ -97,7 +97,7 @@ func YearDocument(r projections.YearReport, l Lang) Document {
 	} else {
 		ind.Tables = []Table{indicatorTable(r.Indicators, l, false)}
 	}
-	return Document{Lang: l, Title: fmt.Sprintf("%s — %s, %s", L(l, "yearly.title"), r.Agreement, ordinalYear(l, r.Year)),
+	return Document{Lang: l, Agreement: r.Agreement, Year: r.Year, Title: fmt.Sprintf("%s — %s, %s", L(l, "yearly.title"), r.Agreement, ordinalYear(l, r.Year)),
 		Sections: append(append([]Section{head, money}, asClosedSection(r, l)...), moves, cashSection(r, l), ind, findingsSection(r.Findings, l))}
 }
 

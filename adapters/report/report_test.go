@@ -177,8 +177,8 @@ func TestXLSXCellsAreTyped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); len(got) < 3 || got[0] != "Kopsavilkums" || got[1] != "Lines" || got[2] != "Indicators" {
-		t.Fatalf("sheets = %v, want Kopsavilkums, Lines, Indicators", got)
+	if got := f.GetSheetList(); len(got) < 3 || got[0] != "Kopsavilkums" || got[1] != "Pozīcijas" || got[2] != "Rādītāji" {
+		t.Fatalf("sheets = %v, want the Latvian Kopsavilkums, Pozīcijas, Rādītāji (issue 16)", got)
 	}
 	for _, c := range []struct {
 		cell string
@@ -192,30 +192,30 @@ func TestXLSXCellsAreTyped(t *testing.T) {
 		{"E4", excelize.CellTypeUnset, "47786.53"}, // total actual
 		{"F4", excelize.CellTypeUnset, "1213.47"},  // total carried over
 	} {
-		typ, err := f.GetCellType("Lines", c.cell)
+		typ, err := f.GetCellType("Pozīcijas", c.cell)
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw, _ := f.GetCellValue("Lines", c.cell, excelize.Options{RawCellValue: true})
+		raw, _ := f.GetCellValue("Pozīcijas", c.cell, excelize.Options{RawCellValue: true})
 		if typ != c.typ || raw != c.raw {
 			t.Errorf("Lines!%s = %q type %v, want %q type %v", c.cell, raw, typ, c.raw, c.typ)
 		}
 	}
-	style, _ := f.GetCellStyle("Lines", "E4")
+	style, _ := f.GetCellStyle("Pozīcijas", "E4")
 	st, err := f.GetStyle(style)
 	if err != nil || st.CustomNumFmt == nil || !strings.Contains(*st.CustomNumFmt, "€") {
 		t.Errorf("Lines!E4 style %+v (err %v), want a euro number format", st, err)
 	}
-	shown, _ := f.GetCellValue("Lines", "E4")
+	shown, _ := f.GetCellValue("Pozīcijas", "E4")
 	if !strings.Contains(shown, "47,786.53") {
 		t.Errorf("Lines!E4 shown as %q, want 47,786.53 with the euro sign", shown)
 	}
 	// Percent as a fraction with a percent format; targets as integers.
-	raw, _ := f.GetCellValue("Indicators", "E2", excelize.Options{RawCellValue: true})
+	raw, _ := f.GetCellValue("Rādītāji", "E2", excelize.Options{RawCellValue: true})
 	if raw != "1" {
 		t.Errorf("Indicators!E2 (achievement) raw = %q, want 1 (100 %%)", raw)
 	}
-	raw, _ = f.GetCellValue("Indicators", "C3", excelize.Options{RawCellValue: true})
+	raw, _ = f.GetCellValue("Rādītāji", "C3", excelize.Options{RawCellValue: true})
 	if raw != "24" {
 		t.Errorf("Indicators!C3 (sessions target) = %q, want 24", raw)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -26,6 +27,19 @@ func WriteXLSX(w io.Writer, d Document) error {
 	if err != nil {
 		return err
 	}
+	created := d.Generated
+	if created.IsZero() {
+		created = time.Now()
+	}
+	// Real document properties, not the library's defaults (author
+	// "xuri", created 2006).
+	if err := f.SetDocProps(&excelize.DocProperties{
+		Creator: "grantledger", LastModifiedBy: "grantledger", Title: d.Title,
+		Created: created.UTC().Format(time.RFC3339), Modified: created.UTC().Format(time.RFC3339),
+		Language: map[Lang]string{LV: "lv-LV", EN: "en"}[d.Lang],
+	}); err != nil {
+		return err
+	}
 	summary := sheetName(L(d.Lang, "summary.sheet"), nil)
 	if err := f.SetSheetName("Sheet1", summary); err != nil {
 		return err
@@ -42,8 +56,12 @@ func WriteXLSX(w io.Writer, d Document) error {
 	f.SetCellStyle(summary, "A1", "A1", st.bold)
 	row += 2
 	for _, s := range d.Sections {
-		if s.Heading != "" {
-			set(summary, 1, row, Text(s.Heading))
+		heading := s.Heading
+		if heading == "" && len(s.Fields) > 0 {
+			heading = L(d.Lang, "details") // fields are never under an empty heading
+		}
+		if heading != "" {
+			set(summary, 1, row, Text(heading))
 			name, _ := excelize.CoordinatesToCellName(1, row)
 			f.SetCellStyle(summary, name, name, st.bold)
 			row++
@@ -65,7 +83,11 @@ func WriteXLSX(w io.Writer, d Document) error {
 	f.SetColWidth(summary, "B", "B", 60)
 
 	for _, t := range d.Tables() {
-		sheet := sheetName(t.Sheet, used)
+		label := L(d.Lang, "sheet."+t.Sheet)
+		if label == "sheet."+t.Sheet {
+			label = t.Sheet
+		}
+		sheet := sheetName(label, used)
 		used[sheet] = true
 		if _, err := f.NewSheet(sheet); err != nil {
 			return err
