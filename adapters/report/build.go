@@ -16,6 +16,15 @@ func ordinalYear(l Lang, n int) string {
 	return fmt.Sprintf("%s %d", L(l, "impl_year"), n)
 }
 
+// YearN names implementation year n in a heading or a column: "1. gads"
+// in Latvian (an ordinal before the noun), "Year 1" in English.
+func YearN(n int, l Lang) string {
+	if l == LV {
+		return fmt.Sprintf("%d. %s", n, strings.ToLower(L(l, "year")))
+	}
+	return fmt.Sprintf("%s %d", L(l, "year"), n)
+}
+
 func asOfField(l Lang, t *time.Time) []Field {
 	if t == nil {
 		return nil
@@ -292,7 +301,7 @@ func MultiYearDocument(m projections.MultiYear, l Lang) Document {
 	cols := labelsOf(l, "agreement", "line")
 	for y := 1; y <= m.Years; y++ {
 		for _, k := range []string{"planned", "actual", "remainder"} {
-			cols = append(cols, fmt.Sprintf("%s %d: %s", L(l, "year"), y, L(l, k)))
+			cols = append(cols, YearN(y, l)+": "+L(l, k))
 		}
 	}
 	cols = append(cols, L(l, "total")+": "+L(l, "planned"), L(l, "total")+": "+L(l, "actual"))

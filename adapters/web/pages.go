@@ -226,7 +226,7 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 				row.ProgressMax, row.ProgressValue = max(*ir.Target, 1), min(ir.Delivered, max(*ir.Target, 1))
 			}
 			if ir.Achievement != nil {
-				row.Achievement = ir.Achievement.String() + " %"
+				row.Achievement = rpt.Pct(ir.Achievement).Format(v.Lang)
 			}
 			page.Indicators = append(page.Indicators, row)
 		}
@@ -236,7 +236,7 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 				continue
 			}
 			for _, f := range rep.Findings {
-				page.Findings = append(page.Findings, fmt.Sprintf("%s %d: %s", v.T("impl_year"), y.Year, rpt.FindingText(f, v.Lang)))
+				page.Findings = append(page.Findings, v.YearN(y.Year)+": "+rpt.FindingText(f, v.Lang))
 			}
 		}
 		return nil

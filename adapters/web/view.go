@@ -169,6 +169,10 @@ func (v *view) Hidden(own ...string) [][2]string {
 	return out
 }
 
+// YearN names implementation year n: "1. gads" in Latvian, "Year 1" in
+// English.
+func (v *view) YearN(n int) string { return rpt.YearN(n, v.Lang) }
+
 // Money formats an amount for tables.
 func (v *view) Money(m domain.Money) string { return rpt.FormatAmount(m, v.Lang) }
 

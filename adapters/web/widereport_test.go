@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -295,5 +296,41 @@ func checkPDF(t *testing.T, pdftotext, file string, c wideCase, lang string) {
 	}
 	if !has(map[string]string{"lv": "Aprēķināts no virsgrāmatas stāvokļa", "en": "Computed from the ledger state"}[lang]) {
 		t.Errorf("%s printed: no ledger state on paper", name)
+	}
+}
+
+// Issue 16, item 3: the Latvian agreement page says percentages, years and
+// the chart the Latvian way. Seed 004's largest bar is year 2's
+// 49 000,00 planned + 1 213,47 carried in = 50 213,47 (shared/seeds).
+func TestLatvianAgreementPage(t *testing.T) {
+	path := findChromium(t)
+	f := newFixture(t)
+	dir := screenshotDir(t)
+	ctx := tab(t, browser(t, path))
+	signInBrowser(t, ctx, f, "auditor")
+	run(t, ctx, "agreement in Latvian", chromedp.Navigate(f.url+agreementPath(seeds.Seed004)+"&lang=lv"), chromedp.WaitVisible(chromedp.CSS(`table#years`)))
+	shot(t, ctx, dir, "agreement-lv")
+	text := get(t, ctx, "page text", chromedp.Evaluate[string](`document.querySelector('main').innerText.replace(/\u00a0/g, ' ')`))
+	if m := regexp.MustCompile(`\d\.\d\d %|Gads \d`).FindAllString(text, -1); len(m) > 0 {
+		t.Errorf("Latvian agreement page writes %q (an English percent or 'Gads N' instead of 'N. gads')", m)
+	}
+	heads := get(t, ctx, "year headings", chromedp.Evaluate[[]string](`[...document.querySelectorAll('table#years thead th')].slice(1, -1).map(th => th.firstChild.textContent.trim())`))
+	if len(heads) != 3 || heads[0] != "1. gads" || heads[2] != "3. gads" {
+		t.Errorf("year headings %q, want 1. gads, 2. gads, 3. gads", heads)
+	}
+	legend := get(t, ctx, "legend boxes", chromedp.Evaluate[[]float64](`(() => { const g = document.querySelector('svg.chart g.legend'); const t = g.querySelectorAll('text')[0].getBoundingClientRect(); const r = g.querySelectorAll('rect')[1].getBoundingClientRect(); return [t.right, r.left]; })()`))
+	if len(legend) != 2 || legend[0] > legend[1]-2 {
+		t.Errorf("chart legend: the first label ends at %v, past the second swatch", legend)
+	}
+	// The axis labels are amounts; the largest is the axis maximum.
+	labels := get(t, ctx, "axis labels", chromedp.Evaluate[[]string](`[...document.querySelectorAll('svg.chart > text.axis')].map(t => t.textContent.replace(/\u00a0/g, ' '))`))
+	var top float64
+	for _, l := range labels {
+		if v, err := strconv.ParseFloat(strings.ReplaceAll(strings.ReplaceAll(l, " ", ""), ",", "."), 64); err == nil {
+			top = max(top, v)
+		}
+	}
+	if top < 50213.47 || top > 1.5*50213.47 {
+		t.Errorf("chart axis goes to %.2f for a largest bar of 50 213,47; want it above the bar and below 1.5 times it (labels %q)", top, labels)
 	}
 }
