@@ -39,7 +39,17 @@ func TestReportRoutesTakeLang(t *testing.T) {
 			t.Errorf("GET %s: %d, want 200 with %q and without %q; body %.300s", c.path, status, c.want, c.not, got)
 		}
 	}
-	status, body, _ := f.do("GET", year2+"&lang=de", tok, nil)
+	// The Excel dialect: BOM, ';' and a decimal comma in Latvian, the
+	// agreement and year in every row.
+	status, body, _ := f.do("GET", "/v1/reports/yearly?agreement="+seeds.Seed004+"&year=2&format=csv&csv=excel&lang=lv", tok, nil)
+	if got := string(body); status != http.StatusOK || !strings.HasPrefix(got, "\ufeffLīgums;Gads;") || !strings.Contains(got, seeds.Seed004+";2;") || !strings.Contains(got, ";1213,47;") {
+		t.Errorf("csv=excel&lang=lv: %d %.300q", status, got)
+	}
+	status, body, _ = f.do("GET", year2+"&csv=tabs", tok, nil)
+	if status != http.StatusBadRequest || !strings.Contains(string(body), "csv") {
+		t.Errorf("csv=tabs: %d %s, want 400 naming csv", status, body)
+	}
+	status, body, _ = f.do("GET", year2+"&lang=de", tok, nil)
 	if status != http.StatusBadRequest || !strings.Contains(string(body), "lang") {
 		t.Errorf("lang=de: %d %s, want 400 naming lang", status, body)
 	}

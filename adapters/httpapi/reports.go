@@ -61,11 +61,19 @@ type Renderer interface {
 	Render(w io.Writer, format string, report any) error
 }
 
-// LangRenderer is a Renderer that also renders in a language other than
-// its own: a report route's ?lang= (en or lv) picks the language of CSV,
-// XLSX, Markdown and HTML labels, amounts and dates for that request.
+// LangRenderer is a Renderer that also takes per-request options: a
+// report route's ?lang= (en or lv) picks the language of CSV, XLSX,
+// Markdown and HTML labels, amounts and dates, and ?csv= (machine or
+// excel) the CSV dialect.
 type LangRenderer interface {
-	RenderLang(w io.Writer, format, lang string, report any) error
+	RenderWith(w io.Writer, format string, o RenderOptions, report any) error
+}
+
+// RenderOptions are a request's choices for a rendered report; empty
+// fields keep the renderer's own.
+type RenderOptions struct {
+	Lang string // en or lv
+	CSV  string // machine or excel
 }
 
 // formatByMediaType maps Accept media types to format names.
@@ -82,6 +90,9 @@ var formatByMediaType = map[string]string{
 func (s *Server) format(r *http.Request) (string, error) {
 	if l := r.URL.Query().Get("lang"); l != "" && l != "en" && l != "lv" {
 		return "", domain.FieldError("lang", "%q is not a language of the reports; give en or lv", l)
+	}
+	if c := r.URL.Query().Get("csv"); c != "" && c != "machine" && c != "excel" {
+		return "", domain.FieldError("csv", "%q is not a CSV dialect; give machine or excel", c)
 	}
 	if f := strings.ToLower(r.URL.Query().Get("format")); f != "" {
 		return f, s.canRender(f)
@@ -142,8 +153,9 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, format stri
 	ct, _ := s.cfg.Renderer.ContentType(format)
 	var buf bytes.Buffer
 	render := func() error { return s.cfg.Renderer.Render(&buf, format, rep) }
-	if lr, ok := s.cfg.Renderer.(LangRenderer); ok && r.URL.Query().Get("lang") != "" {
-		render = func() error { return lr.RenderLang(&buf, format, r.URL.Query().Get("lang"), rep) }
+	o := RenderOptions{Lang: r.URL.Query().Get("lang"), CSV: r.URL.Query().Get("csv")}
+	if lr, ok := s.cfg.Renderer.(LangRenderer); ok && o != (RenderOptions{}) {
+		render = func() error { return lr.RenderWith(&buf, format, o, rep) }
 	}
 	if err := render(); err != nil {
 		return fmt.Errorf("render %s: %w", format, err)
@@ -163,12 +175,12 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, format stri
 func queryParams(r *http.Request, allowed ...string) (map[string]string, error) {
 	out := map[string]string{}
 	for k, vs := range r.URL.Query() {
-		ok := k == "format" || k == "lang"
+		ok := k == "format" || k == "lang" || k == "csv"
 		for _, a := range allowed {
 			ok = ok || a == k
 		}
 		if !ok {
-			return nil, domain.FieldError(k, "unknown query parameter; this route takes %s", strings.Join(append(allowed, "format", "lang"), ", "))
+			return nil, domain.FieldError(k, "unknown query parameter; this route takes %s", strings.Join(append(allowed, "format", "lang", "csv"), ", "))
 		}
 		if len(vs) > 1 {
 			return nil, domain.FieldError(k, "given %d times; give it once", len(vs))

@@ -110,3 +110,25 @@ func TestAuditPagesKeepFilters(t *testing.T) {
 		t.Errorf("page 999 shows no rows")
 	}
 }
+
+// Issue 16, item 4: the reconciliation page offers its CSV in the
+// spreadsheet dialect too; seed 004's year 2 total remainder 1 213,47
+// comes with a decimal comma in Latvian.
+func TestReconciliationExcelCSV(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(true)
+	c.signIn(f, "auditor")
+	_, page := c.get("/reconciliation?year=2&lang=lv&agreement=" + url.QueryEscape(seeds.Seed004))
+	m := regexp.MustCompile(`<a href="([^"]*csv=excel[^"]*)" download>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the reconciliation page has no link to the CSV for Excel")
+	}
+	resp, body := c.get(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if resp.StatusCode != 200 || !strings.HasPrefix(body, "\ufeffLīgums;") || !strings.Contains(body, ";1213,47;") {
+		t.Errorf("CSV for Excel: %d %.200q", resp.StatusCode, body)
+	}
+	_, machine := c.get("/reconciliation.csv?year=2&agreement=" + url.QueryEscape(seeds.Seed004))
+	if strings.HasPrefix(machine, "\ufeff") || !strings.Contains(machine, ",1213.47,") {
+		t.Errorf("machine CSV changed: %.200q", machine)
+	}
+}

@@ -49,6 +49,7 @@ var messages = map[string][2]string{
 	"report_of_year":       {"Report", "Kopsavilkums"},
 	"download_xlsx":        {"Download XLSX", "Lejupielādēt XLSX"},
 	"download_csv":         {"Download CSV", "Lejupielādēt CSV"},
+	"download_csv_excel":   {"Download CSV for Excel", "Lejupielādēt CSV Excel programmai"},
 	"print":                {"Print this page with your browser (A4).", "Drukājiet šo lapu ar pārlūku (A4)."},
 	"forms":                {"Record", "Reģistrēt"},
 	"submit":               {"Save", "Saglabāt"},

@@ -299,6 +299,7 @@ type docPage struct {
 	Year      int
 	Years     []int
 	XLSX, CSV string
+	CSVExcel  string // the CSV in the spreadsheet dialect
 	Banner    string
 	BannerBad bool
 	Filters   bool
@@ -370,7 +371,7 @@ func (h *Handler) download(w http.ResponseWriter, v *view, doc rpt.Document, for
 		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 		err = rpt.WriteXLSX(&buf, doc)
 	} else {
-		err = rpt.WriteCSV(&buf, doc)
+		err = rpt.WriteCSVDialect(&buf, doc, v.Q("csv"))
 	}
 	if err != nil {
 		http.Error(w, "render "+format+": "+err.Error(), http.StatusInternalServerError)
@@ -460,11 +461,12 @@ func (h *Handler) reconciliation(w http.ResponseWriter, r *http.Request, v *view
 	v.Title = v.T("reconciliation")
 	doc, status, err := h.reconDoc(r, v)
 	page := docPage{view: v, Doc: doc, Filters: true,
-		CSV: v.U("/reconciliation.csv", reconParams(r)...), XLSX: v.U("/reconciliation.xlsx", reconParams(r)...)}
+		CSV: v.U("/reconciliation.csv", reconParams(r)...), XLSX: v.U("/reconciliation.xlsx", reconParams(r)...),
+		CSVExcel: v.U("/reconciliation.csv", append(reconParams(r), "csv", "excel")...)}
 	if err != nil {
 		v.Problem = err.Error()
 		page.Doc = rpt.Document{}
-		page.CSV, page.XLSX = "", ""
+		page.CSV, page.XLSX, page.CSVExcel = "", "", ""
 	}
 	h.render(w, status, "reconciliation", page)
 }
