@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -96,7 +97,9 @@ func TestWideReportsFit(t *testing.T) {
 	}
 	f := newFixture(t)
 	dir := screenshotDir(t)
-	alloc := browser(t, path)
+	// Eight pages, each shown, measured and printed: 150 s at most
+	// (about 15 s on an idle machine).
+	alloc := browserFor(t, path, 150*time.Second)
 	ctx := tab(t, alloc)
 	signInBrowser(t, ctx, f, "auditor")
 	for _, lang := range []string{"lv", "en"} {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -141,6 +142,14 @@ func TestNoArgumentsAndVersion(t *testing.T) {
 // openPTY opens a pseudo-terminal and returns its terminal side.
 func openPTY(t *testing.T) *os.File {
 	t.Helper()
+	_, s := openPTYPair(t)
+	return s
+}
+
+// openPTYPair opens a pseudo-terminal: its controlling side (to read what
+// was written to the terminal) and its terminal side.
+func openPTYPair(t *testing.T) (*os.File, *os.File) {
+	t.Helper()
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
 	if err != nil {
 		envtest.Missing(t, "no pseudo-terminal (/dev/ptmx): %v", err)
@@ -158,7 +167,7 @@ func openPTY(t *testing.T) *os.File {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s
+	return m, s
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -178,5 +187,40 @@ func TestXLSXRefusedOnATerminal(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.xlsx")
 	if _, errs, code := runCLI(t, "", "report", "--db", db, "--agreement", seeds.Seed004, "--year", "2", "--format", "xlsx", "--out", out); code != 0 {
 		t.Errorf("xlsx with --out: exit %d: %s", code, errs)
+	}
+}
+
+func TestApplyShowsProgressOnATerminal(t *testing.T) {
+	m, tty := openPTYPair(t)
+	db := filepath.Join(t.TempDir(), "x.db")
+	file := filepath.Join(t.TempDir(), "walk.jsonl")
+	if err := os.WriteFile(file, []byte(walkJSONL), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	err := run(t.Context(), []string{"apply", "--db", db, file}, strings.NewReader(""), &out, tty)
+	if code := report(err, tty); code != 0 {
+		t.Fatalf("apply: exit %d", code)
+	}
+	tty.Close()
+	m.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var seen []byte
+	buf := make([]byte, 4096)
+	for len(seen) < 1<<16 {
+		n, err := m.Read(buf)
+		seen = append(seen, buf[:n]...)
+		if err != nil || strings.Contains(string(seen), "failed") {
+			break
+		}
+	}
+	// walkJSONL has six commands.
+	if got := string(seen); !strings.Contains(got, "apply: 6 lines, done") || !strings.Contains(got, "applied 6 commands") {
+		t.Errorf("terminal shows %q, want the running count ending in 'apply: 6 lines, done' and the summary", got)
+	}
+	// Into a pipe or a file it stays silent (the existing tests read
+	// stderr as a buffer): no carriage return there.
+	_, errs, _ := runCLI(t, "", "apply", "--db", db, file)
+	if strings.Contains(errs, "\r") {
+		t.Errorf("progress written to a non-terminal: %q", errs)
 	}
 }
