@@ -224,3 +224,25 @@ func TestApplyShowsProgressOnATerminal(t *testing.T) {
 		t.Errorf("progress written to a non-terminal: %q", errs)
 	}
 }
+
+// Each token subcommand explains itself and lists only its own flags:
+// --role is create's, not list's or revoke's; revoke names its ID.
+func TestTokenSubcommandsHaveTheirOwnHelp(t *testing.T) {
+	helps := map[string]string{}
+	for _, sub := range []string{"create", "list", "revoke"} {
+		_, errs, code := runCLI(t, "", "token", sub, "--help")
+		if code != 0 || !strings.Contains(errs, "Usage: grantledger token "+sub) {
+			t.Fatalf("token %s --help: exit %d, %q", sub, code, errs)
+		}
+		helps[sub] = errs
+	}
+	if helps["create"] == helps["list"] || helps["list"] == helps["revoke"] || helps["create"] == helps["revoke"] {
+		t.Errorf("token subcommands share one help text")
+	}
+	if !strings.Contains(helps["create"], "-role") || strings.Contains(helps["list"], "-role") || strings.Contains(helps["revoke"], "-role") {
+		t.Errorf("--role should be listed for create only")
+	}
+	if !strings.Contains(helps["revoke"], "token revoke [flags] ID") {
+		t.Errorf("revoke's usage does not name its ID argument:\n%s", helps["revoke"])
+	}
+}
