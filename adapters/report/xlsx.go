@@ -81,6 +81,15 @@ func WriteXLSX(w io.Writer, d Document) error {
 	}
 	f.SetColWidth(summary, "A", "A", 36)
 	f.SetColWidth(summary, "B", "B", 60)
+	// The sheet's dimension (the used range readers trust, e.g. openpyxl
+	// read-only) is set explicitly: the library leaves it at A1.
+	summaryRows, err := f.GetRows(summary)
+	if err != nil {
+		return err
+	}
+	if err := setDimension(f, summary, 2, len(summaryRows)); err != nil {
+		return err
+	}
 
 	for _, t := range d.Tables() {
 		label := L(d.Lang, "sheet."+t.Sheet)
@@ -114,12 +123,24 @@ func WriteXLSX(w io.Writer, d Document) error {
 			}
 			r++
 		}
+		if err := setDimension(f, sheet, len(t.Columns), r-1); err != nil {
+			return err
+		}
 		endCol, _ := excelize.ColumnNumberToName(max(1, len(t.Columns)))
 		f.SetColWidth(sheet, "A", endCol, 16)
 		f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
 	}
 	_, err = f.WriteTo(w)
 	return err
+}
+
+// setDimension records the used range A1:<cols><rows> of a sheet.
+func setDimension(f *excelize.File, sheet string, cols, rows int) error {
+	end, err := excelize.CoordinatesToCellName(max(1, cols), max(1, rows))
+	if err != nil {
+		return err
+	}
+	return f.SetSheetDimension(sheet, "A1:"+end)
 }
 
 type xlsxStyles struct {

@@ -62,9 +62,15 @@ for path in sys.argv[1:]:
             if v is None: return ''
             if isinstance(v, (int, float)) and not isinstance(v, bool): return str(decimal.Decimal(repr(v)).quantize(decimal.Decimal('0.01')))
             return str(v)
+        ro = openpyxl.load_workbook(path, read_only=True)
+        dims = {ws.title: ws.calculate_dimension() for ws in ro.worksheets}
+        used = {}
+        for ws in wb.worksheets:
+            cells = [(c.row, c.column) for r in ws.iter_rows() for c in r if c.value is not None]
+            used[ws.title] = 'A1:%s%d' % (openpyxl.utils.get_column_letter(max(c for _, c in cells)), max(r for r, _ in cells))
         p = wb.properties
         out[path] = {'creator': p.creator or '', 'created': p.created.isoformat() if p.created else '',
-            'sheets': wb.sheetnames,
+            'sheets': wb.sheetnames, 'dims': dims, 'used': used,
             'sheet_rows': {ws.title: [[cell(c) for c in r] for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}}
 print(json.dumps(out))
 `
@@ -76,6 +82,8 @@ type readBack struct {
 	Created   string                `json:"created"`
 	Sheets    []string              `json:"sheets"`
 	SheetRows map[string][][]string `json:"sheet_rows"`
+	Dims      map[string]string     `json:"dims"` // as the file declares (read-only readers trust it)
+	Used      map[string]string     `json:"used"` // as the cells with values span
 }
 
 func readOutside(t *testing.T, py string, files ...string) map[string]readBack {
@@ -181,6 +189,11 @@ func TestExcelFilesReadBack(t *testing.T) {
 	for _, s := range x.Sheets {
 		if s == "Lines" || s == "Indicators" || s == "Summary" {
 			t.Errorf("XLSX sheet %q is named in English in a Latvian workbook: %q", s, x.Sheets)
+		}
+	}
+	for sh, d := range x.Used {
+		if x.Dims[sh] != d {
+			t.Errorf("XLSX sheet %s declares the dimension %s, its cells span %s", sh, x.Dims[sh], d)
 		}
 	}
 	if len(x.Sheets) < 2 {
