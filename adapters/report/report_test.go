@@ -71,7 +71,7 @@ func TestYearReportTextEnglish(t *testing.T) {
 		"Delegation period:":               "2022-07-15 – 2025-07-14",
 		"Implementation year 1:":           "2022-07-15 – 2023-07-14",
 		"Status:":                          "closed",
-		"Carried over to the next period:": "1,213.47 EUR to year 2 (civil 1,040.13 EUR; minority 173.34 EUR)",
+		"Carried over to the next period:": "1,213.47 EUR to year 2 (Civil society development in Kurzeme 1,040.13 EUR; Development of minority NGOs 173.34 EUR)",
 		"Returned to:":                     "none",
 		"Ineligible expenditure:":          "none",
 		"Unrecovered funds:":               "none",
@@ -104,7 +104,8 @@ func TestYearReportTextEnglish(t *testing.T) {
 	if got := fields(strings.TrimPrefix(fieldLine(t, y2, "Total"), "Total")); strings.Join(got, " ") != "49,000.00 49,000.00 1,213.47 49,000.00 0.00 0.00 1,213.47 0.00" {
 		t.Errorf("year 2 total row = %q", got)
 	}
-	want := "- Year 2 has ended but 1,213.47 EUR is neither spent, carried over nor returned (civil 1,040.13 EUR; minority 173.34 EUR); 1,213.47 EUR was carried in from year 1."
+	// Lines are named in sentences by their names, not codes (issue 16).
+	want := "- Year 2 has ended but 1,213.47 EUR is neither spent, carried over nor returned (Civil society development in Kurzeme 1,040.13 EUR; Development of minority NGOs 173.34 EUR); 1,213.47 EUR was carried in from year 1."
 	if !strings.Contains(y2, want) {
 		t.Errorf("year 2 text lacks the finding %q:\n%s", want, y2)
 	}
@@ -112,7 +113,7 @@ func TestYearReportTextEnglish(t *testing.T) {
 		t.Errorf("year 2 text lacks the open-year finding:\n%s", y2)
 	}
 	y3 := yearText(t, l, 3, report.EN)
-	if ln := fieldLine(t, y3, "Returned to:"); !strings.Contains(ln, "civil: 128.28 EUR → ministry budget (2025-07-14)") {
+	if ln := fieldLine(t, y3, "Returned to:"); !strings.Contains(ln, "Civil society development in Kurzeme: 128.28 EUR → ministry budget (2025-07-14)") {
 		t.Errorf("year 3 returned to = %q", ln)
 	}
 }
@@ -126,7 +127,7 @@ func TestYearReportTextLatvian(t *testing.T) {
 		"Deleģēšanas periods:":           "15.07.2022. – 14.07.2025.",
 		"1. īstenošanas gads:":           "15.07.2022. – 14.07.2023.",
 		"Statuss:":                       "slēgts",
-		"Pārcelts uz nākamo periodu:":    "1 213,47 euro uz 2. gadu (civil 1 040,13 euro; minority 173,34 euro)",
+		"Pārcelts uz nākamo periodu:":    "1 213,47 euro uz 2. gadu (Civil society development in Kurzeme 1 040,13 euro; Development of minority NGOs 173,34 euro)",
 		"Neatbilstoši veiktie izdevumi:": "Nav",
 		"Neatgūto līdzekļu apmērs:":      "Nav",
 	} {
@@ -147,7 +148,7 @@ func TestYearReportTextLatvian(t *testing.T) {
 		t.Errorf("year 1 Kopā = %q, want %q", cols, want)
 	}
 	y2 := yearText(t, l, 2, report.LV)
-	if !strings.Contains(y2, "2. īstenošanas gads beidzās, bet 1 213,47 euro nav ne izlietoti, ne pārcelti uz nākamo periodu, ne atgriezti (civil 1 040,13 euro; minority 173,34 euro); no 1. gada bija pārcelti 1 213,47 euro.") {
+	if !strings.Contains(y2, "2. īstenošanas gads beidzās, bet 1 213,47 euro nav ne izlietoti, ne pārcelti uz nākamo periodu, ne atgriezti (Civil society development in Kurzeme 1 040,13 euro; Development of minority NGOs 173,34 euro); no 1. gada bija pārcelti 1 213,47 euro.") {
 		t.Errorf("year 2 Latvian finding missing:\n%s", y2)
 	}
 	if !strings.Contains(y2, "2. īstenošanas gads beidzās 14.07.2024., bet nav slēgts.") {

@@ -230,13 +230,17 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 			}
 			page.Indicators = append(page.Indicators, row)
 		}
+		names := rpt.LineNames{}
+		for _, ls := range a.Lines {
+			names[ls.Line] = ls.Name
+		}
 		for _, y := range a.Years {
 			rep, err := av.YearReport(y.Year, today)
 			if err != nil {
 				continue
 			}
 			for _, f := range rep.Findings {
-				page.Findings = append(page.Findings, v.YearN(y.Year)+": "+rpt.FindingText(f, v.Lang))
+				page.Findings = append(page.Findings, v.YearN(y.Year)+": "+rpt.FindingTextNamed(f, v.Lang, names))
 			}
 		}
 		return nil

@@ -317,6 +317,17 @@ func TestLatvianAgreementPage(t *testing.T) {
 	if m := regexp.MustCompile(`\d\.\d\d %|Gads \d`).FindAllString(text, -1); len(m) > 0 {
 		t.Errorf("Latvian agreement page writes %q (an English percent or 'Gads N' instead of 'N. gads')", m)
 	}
+	// Findings name budget lines by name inside sentences, not by code
+	// (seed 004's codes are civil and minority).
+	finds := get(t, ctx, "findings", chromedp.Evaluate[[]string](`[...document.querySelectorAll('ul.findings li')].map(li => li.textContent)`))
+	if len(finds) == 0 {
+		t.Errorf("no findings on seed 004's page")
+	}
+	for _, fd := range finds {
+		if regexp.MustCompile(`\b(civil|minority)\b`).MatchString(fd) {
+			t.Errorf("a Latvian finding names a line by its code: %q", fd)
+		}
+	}
 	heads := get(t, ctx, "year headings", chromedp.Evaluate[[]string](`[...document.querySelectorAll('table#years thead th')].slice(1, -1).map(th => th.firstChild.textContent.trim())`))
 	if len(heads) != 3 || heads[0] != "1. gads" || heads[2] != "3. gads" {
 		t.Errorf("year headings %q, want 1. gads, 2. gads, 3. gads", heads)
