@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -244,5 +245,70 @@ func TestTokenSubcommandsHaveTheirOwnHelp(t *testing.T) {
 	}
 	if !strings.Contains(helps["revoke"], "token revoke [flags] ID") {
 		t.Errorf("revoke's usage does not name its ID argument:\n%s", helps["revoke"])
+	}
+}
+
+// version names the commit the binary was built from, as git knows it.
+// The Go toolchain stamps VCS information only when building inside a
+// repository's own directory, so the test builds a fresh clone of this
+// repository (its committed HEAD) with -buildvcs=true.
+func TestVersionNamesTheCommit(t *testing.T) {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		envtest.Missing(t, "no git: install Debian's git package")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		envtest.Missing(t, "no go command on PATH")
+	}
+	top, err := exec.Command(git, "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		envtest.Missing(t, "not in a git checkout (%v)", err)
+	}
+	clone := filepath.Join(t.TempDir(), "src")
+	if out, err := exec.Command(git, "clone", "--quiet", strings.TrimSpace(string(top)), clone).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v\n%s", err, out)
+	}
+	head, err := exec.Command(git, "-C", clone, "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "grantledger")
+	build := exec.Command(gobin, "build", "-buildvcs=true", "-o", bin, "./cmd/grantledger")
+	build.Dir = clone
+	build.Env = append(os.Environ(), "GOFLAGS=")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version").Output()
+	if err != nil {
+		t.Fatalf("grantledger version: %v", err)
+	}
+	goVersion, _ := exec.Command(gobin, "env", "GOVERSION").Output()
+	if !strings.Contains(string(out), "commit "+strings.TrimSpace(string(head))) || !strings.Contains(string(out), strings.TrimSpace(string(goVersion))) ||
+		!strings.Contains(string(out), "github.com/grantledger/grantledger") {
+		t.Errorf("version says %q; want the module, commit %s and %s", out, strings.TrimSpace(string(head)), strings.TrimSpace(string(goVersion)))
+	}
+}
+
+// The Latvian summaries index names findings in words and its columns in
+// Latvian: seed 004's year 2 leaves 1 213,47 unexplained (a finding).
+func TestSummariesIndexInLatvian(t *testing.T) {
+	db := demoDB(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	_, errs, code := runCLI(t, "", "summaries", "--db", db, "--year", "2", "--out", dir, "--lang", "lv")
+	if code != exitFindings {
+		t.Fatalf("summaries: exit %d, want 4 (seed 004 year 2 has findings): %s", code, errs)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "index-year2.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := regexp.MustCompile(`\]\([^)]*\)`).ReplaceAllString(string(b), "]") // file links are names, not words
+	if m := regexp.MustCompile(`\b[a-z]+_[a-z_]+\b|\bFiles\b|Computed from`).FindAllString(text, -1); len(m) > 0 {
+		t.Errorf("Latvian index has finding codes or English words %q:\n%s", m, text)
+	}
+	if !strings.Contains(text, seeds.Seed004) {
+		t.Errorf("index does not list %s", seeds.Seed004)
 	}
 }
