@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -130,5 +131,32 @@ func TestReconciliationExcelCSV(t *testing.T) {
 	_, machine := c.get("/reconciliation.csv?year=2&agreement=" + url.QueryEscape(seeds.Seed004))
 	if strings.HasPrefix(machine, "\ufeff") || !strings.Contains(machine, ",1213.47,") {
 		t.Errorf("machine CSV changed: %.200q", machine)
+	}
+}
+
+// Issue 16, item 3: a server whose language is Latvian (serve --lang lv,
+// GRANTLEDGER_LANG=lv) shows its pages in Latvian without ?lang=; a
+// reader who picks English keeps it on every link.
+func TestServerLanguageIsThePagesDefault(t *testing.T) {
+	f := newFixture(t)
+	f.web.cfg.Lang = rpt.LV
+	c := f.client(true)
+	c.signIn(f, "auditor")
+	_, lv := c.get("/report?no=" + url.QueryEscape(seeds.Seed004) + "&year=2")
+	if !strings.Contains(lv, `<html lang="lv">`) || !strings.Contains(strings.ReplaceAll(lv, "\u00a0", " "), "1 213,47") {
+		t.Errorf("a Latvian server's report page without ?lang= is not Latvian")
+	}
+	_, en := c.get("/agreement?no=" + url.QueryEscape(seeds.Seed004) + "&lang=en")
+	if !strings.Contains(en, `<html lang="en">`) {
+		t.Fatalf("?lang=en on a Latvian server is not English")
+	}
+	links := regexp.MustCompile(`href="(/report\?[^"]*)"`).FindAllStringSubmatch(en, -1)
+	if len(links) == 0 {
+		t.Fatal("the agreement page links to no report")
+	}
+	for _, l := range links {
+		if !strings.Contains(l[1], "lang=en") {
+			t.Errorf("link %s on an English page of a Latvian server loses the language", l[1])
+		}
 	}
 }

@@ -36,6 +36,7 @@ type view struct {
 	Page      string
 	Generated string
 	query     url.Values
+	defLang   rpt.Lang // the server's language: links name another one
 }
 
 // pageView gives render the view inside a page's data.
@@ -64,7 +65,9 @@ func formatDateTime(t time.Time, l rpt.Lang) string {
 func (h *Handler) newView(r *http.Request, p *httpapi.Principal, ss *session) *view {
 	v := &view{Lang: rpt.EN, Who: p, Path: r.URL.Path, query: r.URL.Query()}
 	if h.cfg.Lang == rpt.LV {
-		v.Lang = rpt.LV
+		v.Lang, v.defLang = rpt.LV, rpt.LV
+	} else {
+		v.defLang = rpt.EN
 	}
 	if ss != nil {
 		v.CSRF = ss.csrf
@@ -108,8 +111,8 @@ func (v *view) Past() bool { return !v.AsOf.IsZero() }
 // at" date; kv are further query parameters, in pairs.
 func (v *view) U(path string, kv ...any) string {
 	q := url.Values{}
-	if v.Lang == rpt.LV {
-		q.Set("lang", "lv")
+	if v.Lang != v.defLang {
+		q.Set("lang", string(v.Lang))
 	}
 	if v.AsOfDate != "" {
 		q.Set("as_of", v.AsOfDate)
@@ -160,8 +163,8 @@ func (v *view) Hidden(own ...string) [][2]string {
 	for _, o := range own {
 		skip[o] = true
 	}
-	if v.Lang == rpt.LV && !skip["lang"] {
-		out = append(out, [2]string{"lang", "lv"})
+	if v.Lang != v.defLang && !skip["lang"] {
+		out = append(out, [2]string{"lang", string(v.Lang)})
 	}
 	if v.AsOfDate != "" && !skip["as_of"] {
 		out = append(out, [2]string{"as_of", v.AsOfDate})
