@@ -12,6 +12,7 @@ import (
 // CSV, XLSX, Markdown or HTML, in one language.
 type ReportRenderer struct {
 	Lang rpt.Lang
+	CSV  string // CSV dialect: "" or machine, or excel (report.CSVExcel)
 }
 
 var _ Renderer = ReportRenderer{}
@@ -27,6 +28,28 @@ var rendererTypes = map[string]string{
 func (ReportRenderer) ContentType(format string) (string, bool) {
 	ct, ok := rendererTypes[format]
 	return ct, ok
+}
+
+var _ LangRenderer = ReportRenderer{}
+
+// RenderWith implements LangRenderer: the report in o's language and CSV
+// dialect.
+func (r ReportRenderer) RenderWith(w io.Writer, format string, o RenderOptions, report any) error {
+	if o.Lang != "" {
+		l, err := rpt.ParseLang(o.Lang)
+		if err != nil {
+			return err
+		}
+		r.Lang = l
+	}
+	if o.CSV != "" {
+		d, err := rpt.ParseCSVDialect(o.CSV)
+		if err != nil {
+			return err
+		}
+		r.CSV = d
+	}
+	return r.Render(w, format, report)
 }
 
 // Render implements Renderer.
@@ -48,7 +71,7 @@ func (r ReportRenderer) Render(w io.Writer, format string, report any) error {
 	}
 	switch format {
 	case "csv":
-		return rpt.WriteCSV(w, d)
+		return rpt.WriteCSVDialect(w, d, r.CSV)
 	case "xlsx":
 		return rpt.WriteXLSX(w, d)
 	case "md":

@@ -61,6 +61,21 @@ type Renderer interface {
 	Render(w io.Writer, format string, report any) error
 }
 
+// LangRenderer is a Renderer that also takes per-request options: a
+// report route's ?lang= (en or lv) picks the language of CSV, XLSX,
+// Markdown and HTML labels, amounts and dates, and ?csv= (machine or
+// excel) the CSV dialect.
+type LangRenderer interface {
+	RenderWith(w io.Writer, format string, o RenderOptions, report any) error
+}
+
+// RenderOptions are a request's choices for a rendered report; empty
+// fields keep the renderer's own.
+type RenderOptions struct {
+	Lang string // en or lv
+	CSV  string // machine or excel
+}
+
 // formatByMediaType maps Accept media types to format names.
 var formatByMediaType = map[string]string{
 	"application/json": "json",
@@ -73,6 +88,12 @@ var formatByMediaType = map[string]string{
 // format picks the output format: ?format=, else the first Accept media
 // type the server knows, else JSON.
 func (s *Server) format(r *http.Request) (string, error) {
+	if l := r.URL.Query().Get("lang"); l != "" && l != "en" && l != "lv" {
+		return "", domain.FieldError("lang", "%q is not a language of the reports; give en or lv", l)
+	}
+	if c := r.URL.Query().Get("csv"); c != "" && c != "machine" && c != "excel" {
+		return "", domain.FieldError("csv", "%q is not a CSV dialect; give machine or excel", c)
+	}
 	if f := strings.ToLower(r.URL.Query().Get("format")); f != "" {
 		return f, s.canRender(f)
 	}
@@ -120,7 +141,7 @@ func (s *Server) canRender(f string) error {
 
 // writeReport writes a report in the chosen format, rendering into memory
 // first so that a failure is still a clean problem.
-func (s *Server) writeReport(w http.ResponseWriter, format string, rep any) error {
+func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, format string, rep any) error {
 	w.Header().Set("Cache-Control", "no-store") // ledger figures: no cache keeps them
 	if format == "json" {
 		writeJSON(w, http.StatusOK, rep)
@@ -131,7 +152,12 @@ func (s *Server) writeReport(w http.ResponseWriter, format string, rep any) erro
 	}
 	ct, _ := s.cfg.Renderer.ContentType(format)
 	var buf bytes.Buffer
-	if err := s.cfg.Renderer.Render(&buf, format, rep); err != nil {
+	render := func() error { return s.cfg.Renderer.Render(&buf, format, rep) }
+	o := RenderOptions{Lang: r.URL.Query().Get("lang"), CSV: r.URL.Query().Get("csv")}
+	if lr, ok := s.cfg.Renderer.(LangRenderer); ok && o != (RenderOptions{}) {
+		render = func() error { return lr.RenderWith(&buf, format, o, rep) }
+	}
+	if err := render(); err != nil {
 		return fmt.Errorf("render %s: %w", format, err)
 	}
 	w.Header().Set("Content-Type", ct)
@@ -149,12 +175,12 @@ func (s *Server) writeReport(w http.ResponseWriter, format string, rep any) erro
 func queryParams(r *http.Request, allowed ...string) (map[string]string, error) {
 	out := map[string]string{}
 	for k, vs := range r.URL.Query() {
-		ok := k == "format"
+		ok := k == "format" || k == "lang" || k == "csv"
 		for _, a := range allowed {
 			ok = ok || a == k
 		}
 		if !ok {
-			return nil, domain.FieldError(k, "unknown query parameter; this route takes %s", strings.Join(append(allowed, "format"), ", "))
+			return nil, domain.FieldError(k, "unknown query parameter; this route takes %s", strings.Join(append(allowed, "format", "lang", "csv"), ", "))
 		}
 		if len(vs) > 1 {
 			return nil, domain.FieldError(k, "given %d times; give it once", len(vs))
@@ -319,7 +345,7 @@ func (s *Server) getYearly(w http.ResponseWriter, r *http.Request, p Principal) 
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, f, rep)
+	return s.writeReport(w, r, f, rep)
 }
 
 func (s *Server) readQuery(r *http.Request, p Principal, allowed ...string) (Query, string, error) {
@@ -359,7 +385,7 @@ func (s *Server) getReconciliation(w http.ResponseWriter, r *http.Request, p Pri
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, f, rep)
+	return s.writeReport(w, r, f, rep)
 }
 
 func (s *Server) getIndicators(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -371,7 +397,7 @@ func (s *Server) getIndicators(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, f, rep)
+	return s.writeReport(w, r, f, rep)
 }
 
 func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -400,7 +426,7 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p Principal) e
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, f, rep)
+	return s.writeReport(w, r, f, rep)
 }
 
 func (s *Server) getVerify(w http.ResponseWriter, r *http.Request, p Principal) error {

@@ -16,6 +16,15 @@ func ordinalYear(l Lang, n int) string {
 	return fmt.Sprintf("%s %d", L(l, "impl_year"), n)
 }
 
+// YearN names implementation year n in a heading or a column: "1. gads"
+// in Latvian (an ordinal before the noun), "Year 1" in English.
+func YearN(n int, l Lang) string {
+	if l == LV {
+		return fmt.Sprintf("%d. %s", n, strings.ToLower(L(l, "year")))
+	}
+	return fmt.Sprintf("%s %d", L(l, "year"), n)
+}
+
 func asOfField(l Lang, t *time.Time) []Field {
 	if t == nil {
 		return nil
@@ -75,11 +84,17 @@ func YearDocument(r projections.YearReport, l Lang) Document {
 	lines.Footer = [][]Cell{append([]Cell{Text(L(l, "total"))}, figureCells(r.Total)...)}
 	money := Section{Heading: L(l, "planned_vs_actual"), Tables: []Table{lines}}
 
+	names := LineNames{}
+	for _, f := range r.Lines {
+		if f.Line != "" && f.Name != "" {
+			names[f.Line] = f.Name
+		}
+	}
 	moves := Section{Heading: L(l, "remainder_moves")}
 	moves.Fields = append(moves.Fields,
-		Field{L(l, "carried_in_from"), Text(carrySummary(r.CarriedInFrom, r.Total.CarriedIn, l, true))},
-		Field{L(l, "carried_over_to"), Text(carrySummary(r.CarriedOverTo, r.Total.CarriedOver, l, false))},
-		Field{L(l, "returned_to"), Text(returnSummary(r.ReturnedTo, l))},
+		Field{L(l, "carried_in_from"), Text(carrySummary(r.CarriedInFrom, r.Total.CarriedIn, l, true, names))},
+		Field{L(l, "carried_over_to"), Text(carrySummary(r.CarriedOverTo, r.Total.CarriedOver, l, false, names))},
+		Field{L(l, "returned_to"), Text(returnSummary(r.ReturnedTo, l, names))},
 		Field{L(l, "ineligible"), Text(noneOr(r.Total.Ineligible, l))},
 		Field{L(l, "unrecovered"), Text(noneOr(r.Total.Unrecovered, l))},
 	)
@@ -97,8 +112,8 @@ func YearDocument(r projections.YearReport, l Lang) Document {
 	} else {
 		ind.Tables = []Table{indicatorTable(r.Indicators, l, false)}
 	}
-	return Document{Lang: l, Title: fmt.Sprintf("%s — %s, %s", L(l, "yearly.title"), r.Agreement, ordinalYear(l, r.Year)),
-		Sections: append(append([]Section{head, money}, asClosedSection(r, l)...), moves, cashSection(r, l), ind, findingsSection(r.Findings, l))}
+	return Document{Lang: l, Agreement: r.Agreement, Year: r.Year, Title: fmt.Sprintf("%s — %s, %s", L(l, "yearly.title"), r.Agreement, ordinalYear(l, r.Year)),
+		Sections: append(append([]Section{head, money}, asClosedSection(r, l)...), moves, cashSection(r, l), ind, findingsSection(r.Findings, l, names))}
 }
 
 func noneOr(m domain.Money, l Lang) string {
@@ -108,13 +123,25 @@ func noneOr(m domain.Money, l Lang) string {
 	return FormatEuro(m, l)
 }
 
-func carrySummary(rows []projections.CarryRow, total domain.Money, l Lang, in bool) string {
+// LineNames maps budget line codes ("civil") to the names people read in
+// sentences ("Pilsoniskās sabiedrības attīstība Kurzemes reģionā"); a code
+// it lacks is said as it is.
+type LineNames map[string]string
+
+func (n LineNames) of(code string) string {
+	if name := n[code]; name != "" {
+		return name
+	}
+	return code
+}
+
+func carrySummary(rows []projections.CarryRow, total domain.Money, l Lang, in bool, names LineNames) string {
 	if total == 0 {
 		return L(l, "none")
 	}
 	var parts []string
 	for _, c := range rows {
-		parts = append(parts, c.Line+" "+FormatEuro(c.Amount, l))
+		parts = append(parts, names.of(c.Line)+" "+FormatEuro(c.Amount, l))
 	}
 	y := 0
 	if len(rows) > 0 {
@@ -137,13 +164,13 @@ func carrySummary(rows []projections.CarryRow, total domain.Money, l Lang, in bo
 	return fmt.Sprintf("%s %s (%s)", FormatEuro(total, l), yr, strings.Join(parts, "; "))
 }
 
-func returnSummary(rows []projections.ReturnRow, l Lang) string {
+func returnSummary(rows []projections.ReturnRow, l Lang, names LineNames) string {
 	if len(rows) == 0 {
 		return L(l, "none")
 	}
 	var parts []string
 	for _, r := range rows {
-		parts = append(parts, fmt.Sprintf("%s: %s → %s (%s)", r.Line, FormatEuro(r.Amount, l), r.To, FormatDate(r.Date, l)))
+		parts = append(parts, fmt.Sprintf("%s: %s → %s (%s)", names.of(r.Line), FormatEuro(r.Amount, l), r.To, FormatDate(r.Date, l)))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -168,19 +195,25 @@ func indicatorTable(rows []projections.IndicatorFigures, l Lang, withAgreement b
 	return t
 }
 
-func findingsSection(fs []projections.Finding, l Lang) Section {
+func findingsSection(fs []projections.Finding, l Lang, names LineNames) Section {
 	s := Section{Heading: L(l, "findings")}
 	if len(fs) == 0 {
 		s.Notes = []string{L(l, "no_findings")}
 	}
 	for _, f := range fs {
-		s.Notes = append(s.Notes, FindingText(f, l))
+		s.Notes = append(s.Notes, FindingTextNamed(f, l, names))
 	}
 	return s
 }
 
-// FindingText says a finding in language l from its figures.
-func FindingText(f projections.Finding, l Lang) string {
+// FindingText says a finding in language l from its figures, naming
+// budget lines by their codes.
+func FindingText(f projections.Finding, l Lang) string { return FindingTextNamed(f, l, nil) }
+
+// FindingTextNamed says a finding in language l, naming budget lines by
+// their names where names has them (a sentence reads "Pilsoniskās
+// sabiedrības attīstība … 1 040,13 euro", not "civil 1 040,13 euro").
+func FindingTextNamed(f projections.Finding, l Lang, names LineNames) string {
 	amt := func(p *domain.Money) string {
 		if p == nil {
 			return ""
@@ -195,15 +228,15 @@ func FindingText(f projections.Finding, l Lang) string {
 	}
 	var parts []string
 	for _, la := range f.Lines {
-		parts = append(parts, la.Line+" "+FormatEuro(la.Amount, l))
+		parts = append(parts, names.of(la.Line)+" "+FormatEuro(la.Amount, l))
 	}
 	lv := l == LV
 	switch f.Code {
 	case projections.FindingOverspend:
 		if lv {
-			return fmt.Sprintf("Pozīcijā %s pārtērēti %s.", f.Line, amt(f.Amount))
+			return fmt.Sprintf("Pozīcijā %s pārtērēti %s.", names.of(f.Line), amt(f.Amount))
 		}
-		return fmt.Sprintf("Line %s is overspent by %s.", f.Line, amt(f.Amount))
+		return fmt.Sprintf("Line %s is overspent by %s.", names.of(f.Line), amt(f.Amount))
 	case projections.FindingUnexplainedRemainder:
 		var s string
 		if lv {
@@ -292,7 +325,7 @@ func MultiYearDocument(m projections.MultiYear, l Lang) Document {
 	cols := labelsOf(l, "agreement", "line")
 	for y := 1; y <= m.Years; y++ {
 		for _, k := range []string{"planned", "actual", "remainder"} {
-			cols = append(cols, fmt.Sprintf("%s %d: %s", L(l, "year"), y, L(l, k)))
+			cols = append(cols, YearN(y, l)+": "+L(l, k))
 		}
 	}
 	cols = append(cols, L(l, "total")+": "+L(l, "planned"), L(l, "total")+": "+L(l, "actual"))

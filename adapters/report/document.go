@@ -9,6 +9,7 @@ package report
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -172,6 +173,14 @@ type Document struct {
 	Lang     Lang
 	Title    string
 	Sections []Section
+	// Agreement and Year name what a yearly report is of; the Excel CSV
+	// dialect writes them in every row (empty and 0 for reports across
+	// agreements, whose rows name their agreement themselves).
+	Agreement string
+	Year      int
+	// Generated is when the document was made (the XLSX "created"
+	// property); zero: the moment it is written.
+	Generated time.Time
 }
 
 // Tables returns every table of the document in order.

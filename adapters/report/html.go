@@ -27,11 +27,11 @@ tfoot td { font-weight: bold; }
 </head>
 <body>
 <h1>{{.Title}}</h1>
-{{$l := .Lang}}{{range .Sections}}<section>
-{{if .Heading}}<h2>{{.Heading}}</h2>{{end}}
+{{$l := .Lang}}{{range $si, $s := .Sections}}<section>
+{{if .Heading}}<h2 id="h{{$si}}">{{.Heading}}</h2>{{end}}
 {{if .Fields}}<dl>{{range .Fields}}<dt>{{.Label}}</dt><dd>{{fmt .Value $l}}</dd>{{end}}</dl>{{end}}
-{{range .Tables}}{{$num := numeric .}}<table>
-{{if .Title}}<caption>{{.Title}}</caption>{{end}}
+{{range .Tables}}{{$num := numeric .}}<table{{if and .Title (eq .Title $s.Heading)}} aria-labelledby="h{{$si}}"{{end}}>
+{{if and .Title (ne .Title $s.Heading)}}<caption>{{.Title}}</caption>{{end}}
 <thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>{{range .Rows}}<tr>{{range $i, $c := .}}<td{{if index $num $i}} class="n"{{end}}>{{fmt $c $l}}</td>{{end}}</tr>
 {{end}}</tbody>

@@ -85,6 +85,22 @@ var labels = map[string][2]string{
 	"chain_broken":              {"BROKEN: %d stream(s) fail verification", "BOJĀTAS: %d plūsma(s) neiztur pārbaudi"},
 	"chain_not_checked":         {"not checked", "nav pārbaudītas"},
 	"summary.sheet":             {"Summary", "Kopsavilkums"},
+	"details":                   {"Details", "Pamatdati"},
+	"files":                     {"Files", "Datnes"},
+	"sheet.Lines":               {"Lines", "Pozīcijas"},
+	"sheet.Indicators":          {"Indicators", "Rādītāji"},
+	"sheet.Amendments":          {"Amendments", "Grozījumi"},
+	"sheet.Reconciliation":      {"Reconciliation", "Salīdzinājums"},
+	"sheet.Years":               {"Years", "Gadi"},
+	"sheet.Deliveries":          {"Deliveries", "Izpilde"},
+	"sheet.Audit":               {"Audit", "Audits"},
+	"sheet.Restated":            {"Restated", "Labotais"},
+	"state.heading":             {"Ledger state (Merkle log checkpoint)", "Virsgrāmatas stāvoklis (Merkle žurnāla kontrolpunkts)"},
+	"state.events":              {"Events in the log", "Notikumi žurnālā"},
+	"state.root":                {"Root hash", "Saknes kontrolsumma"},
+	"state.unverified":          {"NOT VERIFIED: made with --no-verify; the log was not checked before this report", "NAV PĀRBAUDĪTS: izveidots ar --no-verify; žurnāls pirms šī pārskata netika pārbaudīts"},
+	"state.signed":              {"Signed checkpoint:", "Parakstīts kontrolpunkts:"},
+	"state.check":               {"Check it later with: grantledger verify --checkpoint (a signed checkpoint of this size), or compare the root hash with 'grantledger checkpoint'.", "Vēlāk pārbaudiet ar: grantledger verify --checkpoint (šī izmēra parakstīts kontrolpunkts) vai salīdziniet saknes kontrolsummu ar 'grantledger checkpoint'."},
 }
 
 // L returns the label key in language l.

@@ -71,7 +71,7 @@ func TestYearReportTextEnglish(t *testing.T) {
 		"Delegation period:":               "2022-07-15 – 2025-07-14",
 		"Implementation year 1:":           "2022-07-15 – 2023-07-14",
 		"Status:":                          "closed",
-		"Carried over to the next period:": "1,213.47 EUR to year 2 (civil 1,040.13 EUR; minority 173.34 EUR)",
+		"Carried over to the next period:": "1,213.47 EUR to year 2 (Civil society development in Kurzeme 1,040.13 EUR; Development of minority NGOs 173.34 EUR)",
 		"Returned to:":                     "none",
 		"Ineligible expenditure:":          "none",
 		"Unrecovered funds:":               "none",
@@ -104,7 +104,8 @@ func TestYearReportTextEnglish(t *testing.T) {
 	if got := fields(strings.TrimPrefix(fieldLine(t, y2, "Total"), "Total")); strings.Join(got, " ") != "49,000.00 49,000.00 1,213.47 49,000.00 0.00 0.00 1,213.47 0.00" {
 		t.Errorf("year 2 total row = %q", got)
 	}
-	want := "- Year 2 has ended but 1,213.47 EUR is neither spent, carried over nor returned (civil 1,040.13 EUR; minority 173.34 EUR); 1,213.47 EUR was carried in from year 1."
+	// Lines are named in sentences by their names, not codes (issue 16).
+	want := "- Year 2 has ended but 1,213.47 EUR is neither spent, carried over nor returned (Civil society development in Kurzeme 1,040.13 EUR; Development of minority NGOs 173.34 EUR); 1,213.47 EUR was carried in from year 1."
 	if !strings.Contains(y2, want) {
 		t.Errorf("year 2 text lacks the finding %q:\n%s", want, y2)
 	}
@@ -112,7 +113,7 @@ func TestYearReportTextEnglish(t *testing.T) {
 		t.Errorf("year 2 text lacks the open-year finding:\n%s", y2)
 	}
 	y3 := yearText(t, l, 3, report.EN)
-	if ln := fieldLine(t, y3, "Returned to:"); !strings.Contains(ln, "civil: 128.28 EUR → ministry budget (2025-07-14)") {
+	if ln := fieldLine(t, y3, "Returned to:"); !strings.Contains(ln, "Civil society development in Kurzeme: 128.28 EUR → ministry budget (2025-07-14)") {
 		t.Errorf("year 3 returned to = %q", ln)
 	}
 }
@@ -126,7 +127,7 @@ func TestYearReportTextLatvian(t *testing.T) {
 		"Deleģēšanas periods:":           "15.07.2022. – 14.07.2025.",
 		"1. īstenošanas gads:":           "15.07.2022. – 14.07.2023.",
 		"Statuss:":                       "slēgts",
-		"Pārcelts uz nākamo periodu:":    "1 213,47 euro uz 2. gadu (civil 1 040,13 euro; minority 173,34 euro)",
+		"Pārcelts uz nākamo periodu:":    "1 213,47 euro uz 2. gadu (Civil society development in Kurzeme 1 040,13 euro; Development of minority NGOs 173,34 euro)",
 		"Neatbilstoši veiktie izdevumi:": "Nav",
 		"Neatgūto līdzekļu apmērs:":      "Nav",
 	} {
@@ -147,7 +148,7 @@ func TestYearReportTextLatvian(t *testing.T) {
 		t.Errorf("year 1 Kopā = %q, want %q", cols, want)
 	}
 	y2 := yearText(t, l, 2, report.LV)
-	if !strings.Contains(y2, "2. īstenošanas gads beidzās, bet 1 213,47 euro nav ne izlietoti, ne pārcelti uz nākamo periodu, ne atgriezti (civil 1 040,13 euro; minority 173,34 euro); no 1. gada bija pārcelti 1 213,47 euro.") {
+	if !strings.Contains(y2, "2. īstenošanas gads beidzās, bet 1 213,47 euro nav ne izlietoti, ne pārcelti uz nākamo periodu, ne atgriezti (Civil society development in Kurzeme 1 040,13 euro; Development of minority NGOs 173,34 euro); no 1. gada bija pārcelti 1 213,47 euro.") {
 		t.Errorf("year 2 Latvian finding missing:\n%s", y2)
 	}
 	if !strings.Contains(y2, "2. īstenošanas gads beidzās 14.07.2024., bet nav slēgts.") {
@@ -177,8 +178,8 @@ func TestXLSXCellsAreTyped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := f.GetSheetList(); len(got) < 3 || got[0] != "Kopsavilkums" || got[1] != "Lines" || got[2] != "Indicators" {
-		t.Fatalf("sheets = %v, want Kopsavilkums, Lines, Indicators", got)
+	if got := f.GetSheetList(); len(got) < 3 || got[0] != "Kopsavilkums" || got[1] != "Pozīcijas" || got[2] != "Rādītāji" {
+		t.Fatalf("sheets = %v, want the Latvian Kopsavilkums, Pozīcijas, Rādītāji (issue 16)", got)
 	}
 	for _, c := range []struct {
 		cell string
@@ -192,30 +193,30 @@ func TestXLSXCellsAreTyped(t *testing.T) {
 		{"E4", excelize.CellTypeUnset, "47786.53"}, // total actual
 		{"F4", excelize.CellTypeUnset, "1213.47"},  // total carried over
 	} {
-		typ, err := f.GetCellType("Lines", c.cell)
+		typ, err := f.GetCellType("Pozīcijas", c.cell)
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw, _ := f.GetCellValue("Lines", c.cell, excelize.Options{RawCellValue: true})
+		raw, _ := f.GetCellValue("Pozīcijas", c.cell, excelize.Options{RawCellValue: true})
 		if typ != c.typ || raw != c.raw {
 			t.Errorf("Lines!%s = %q type %v, want %q type %v", c.cell, raw, typ, c.raw, c.typ)
 		}
 	}
-	style, _ := f.GetCellStyle("Lines", "E4")
+	style, _ := f.GetCellStyle("Pozīcijas", "E4")
 	st, err := f.GetStyle(style)
 	if err != nil || st.CustomNumFmt == nil || !strings.Contains(*st.CustomNumFmt, "€") {
 		t.Errorf("Lines!E4 style %+v (err %v), want a euro number format", st, err)
 	}
-	shown, _ := f.GetCellValue("Lines", "E4")
+	shown, _ := f.GetCellValue("Pozīcijas", "E4")
 	if !strings.Contains(shown, "47,786.53") {
 		t.Errorf("Lines!E4 shown as %q, want 47,786.53 with the euro sign", shown)
 	}
 	// Percent as a fraction with a percent format; targets as integers.
-	raw, _ := f.GetCellValue("Indicators", "E2", excelize.Options{RawCellValue: true})
+	raw, _ := f.GetCellValue("Rādītāji", "E2", excelize.Options{RawCellValue: true})
 	if raw != "1" {
 		t.Errorf("Indicators!E2 (achievement) raw = %q, want 1 (100 %%)", raw)
 	}
-	raw, _ = f.GetCellValue("Indicators", "C3", excelize.Options{RawCellValue: true})
+	raw, _ = f.GetCellValue("Rādītāji", "C3", excelize.Options{RawCellValue: true})
 	if raw != "24" {
 		t.Errorf("Indicators!C3 (sessions target) = %q, want 24", raw)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -26,6 +27,19 @@ func WriteXLSX(w io.Writer, d Document) error {
 	if err != nil {
 		return err
 	}
+	created := d.Generated
+	if created.IsZero() {
+		created = time.Now()
+	}
+	// Real document properties, not the library's defaults (author
+	// "xuri", created 2006).
+	if err := f.SetDocProps(&excelize.DocProperties{
+		Creator: "grantledger", LastModifiedBy: "grantledger", Title: d.Title,
+		Created: created.UTC().Format(time.RFC3339), Modified: created.UTC().Format(time.RFC3339),
+		Language: map[Lang]string{LV: "lv-LV", EN: "en"}[d.Lang],
+	}); err != nil {
+		return err
+	}
 	summary := sheetName(L(d.Lang, "summary.sheet"), nil)
 	if err := f.SetSheetName("Sheet1", summary); err != nil {
 		return err
@@ -42,8 +56,12 @@ func WriteXLSX(w io.Writer, d Document) error {
 	f.SetCellStyle(summary, "A1", "A1", st.bold)
 	row += 2
 	for _, s := range d.Sections {
-		if s.Heading != "" {
-			set(summary, 1, row, Text(s.Heading))
+		heading := s.Heading
+		if heading == "" && len(s.Fields) > 0 {
+			heading = L(d.Lang, "details") // fields are never under an empty heading
+		}
+		if heading != "" {
+			set(summary, 1, row, Text(heading))
 			name, _ := excelize.CoordinatesToCellName(1, row)
 			f.SetCellStyle(summary, name, name, st.bold)
 			row++
@@ -63,9 +81,22 @@ func WriteXLSX(w io.Writer, d Document) error {
 	}
 	f.SetColWidth(summary, "A", "A", 36)
 	f.SetColWidth(summary, "B", "B", 60)
+	// The sheet's dimension (the used range readers trust, e.g. openpyxl
+	// read-only) is set explicitly: the library leaves it at A1.
+	summaryRows, err := f.GetRows(summary)
+	if err != nil {
+		return err
+	}
+	if err := setDimension(f, summary, 2, len(summaryRows)); err != nil {
+		return err
+	}
 
 	for _, t := range d.Tables() {
-		sheet := sheetName(t.Sheet, used)
+		label := L(d.Lang, "sheet."+t.Sheet)
+		if label == "sheet."+t.Sheet {
+			label = t.Sheet
+		}
+		sheet := sheetName(label, used)
 		used[sheet] = true
 		if _, err := f.NewSheet(sheet); err != nil {
 			return err
@@ -92,12 +123,24 @@ func WriteXLSX(w io.Writer, d Document) error {
 			}
 			r++
 		}
+		if err := setDimension(f, sheet, len(t.Columns), r-1); err != nil {
+			return err
+		}
 		endCol, _ := excelize.ColumnNumberToName(max(1, len(t.Columns)))
 		f.SetColWidth(sheet, "A", endCol, 16)
 		f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
 	}
 	_, err = f.WriteTo(w)
 	return err
+}
+
+// setDimension records the used range A1:<cols><rows> of a sheet.
+func setDimension(f *excelize.File, sheet string, cols, rows int) error {
+	end, err := excelize.CoordinatesToCellName(max(1, cols), max(1, rows))
+	if err != nil {
+		return err
+	}
+	return f.SetSheetDimension(sheet, "A1:"+end)
 }
 
 type xlsxStyles struct {

@@ -56,6 +56,12 @@ func screenshotDir(t *testing.T) string {
 // network beyond this machine's loopback server.
 func browser(t *testing.T, path string) context.Context {
 	t.Helper()
+	return browserFor(t, path, 55*time.Second)
+}
+
+// browserFor is browser with the whole run bounded by limit.
+func browserFor(t *testing.T, path string, limit time.Duration) context.Context {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -72,8 +78,8 @@ func browser(t *testing.T, path string) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
-	// The whole browser run is bounded: every test here shares 55 s.
-	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	// The whole browser run is bounded (browser: 55 s).
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	t.Cleanup(cancel)
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
 	t.Cleanup(acancel)

@@ -226,9 +226,13 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 				row.ProgressMax, row.ProgressValue = max(*ir.Target, 1), min(ir.Delivered, max(*ir.Target, 1))
 			}
 			if ir.Achievement != nil {
-				row.Achievement = ir.Achievement.String() + " %"
+				row.Achievement = rpt.Pct(ir.Achievement).Format(v.Lang)
 			}
 			page.Indicators = append(page.Indicators, row)
+		}
+		names := rpt.LineNames{}
+		for _, ls := range a.Lines {
+			names[ls.Line] = ls.Name
 		}
 		for _, y := range a.Years {
 			rep, err := av.YearReport(y.Year, today)
@@ -236,7 +240,7 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 				continue
 			}
 			for _, f := range rep.Findings {
-				page.Findings = append(page.Findings, fmt.Sprintf("%s %d: %s", v.T("impl_year"), y.Year, rpt.FindingText(f, v.Lang)))
+				page.Findings = append(page.Findings, v.YearN(y.Year)+": "+rpt.FindingTextNamed(f, v.Lang, names))
 			}
 		}
 		return nil
@@ -299,6 +303,7 @@ type docPage struct {
 	Year      int
 	Years     []int
 	XLSX, CSV string
+	CSVExcel  string // the CSV in the spreadsheet dialect
 	Banner    string
 	BannerBad bool
 	Filters   bool
@@ -370,7 +375,7 @@ func (h *Handler) download(w http.ResponseWriter, v *view, doc rpt.Document, for
 		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 		err = rpt.WriteXLSX(&buf, doc)
 	} else {
-		err = rpt.WriteCSV(&buf, doc)
+		err = rpt.WriteCSVDialect(&buf, doc, v.Q("csv"))
 	}
 	if err != nil {
 		http.Error(w, "render "+format+": "+err.Error(), http.StatusInternalServerError)
@@ -460,11 +465,12 @@ func (h *Handler) reconciliation(w http.ResponseWriter, r *http.Request, v *view
 	v.Title = v.T("reconciliation")
 	doc, status, err := h.reconDoc(r, v)
 	page := docPage{view: v, Doc: doc, Filters: true,
-		CSV: v.U("/reconciliation.csv", reconParams(r)...), XLSX: v.U("/reconciliation.xlsx", reconParams(r)...)}
+		CSV: v.U("/reconciliation.csv", reconParams(r)...), XLSX: v.U("/reconciliation.xlsx", reconParams(r)...),
+		CSVExcel: v.U("/reconciliation.csv", append(reconParams(r), "csv", "excel")...)}
 	if err != nil {
 		v.Problem = err.Error()
 		page.Doc = rpt.Document{}
-		page.CSV, page.XLSX = "", ""
+		page.CSV, page.XLSX, page.CSVExcel = "", "", ""
 	}
 	h.render(w, status, "reconciliation", page)
 }
@@ -524,18 +530,20 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request, v *view) {
 		h.fail(w, r, v, http.StatusInternalServerError, err.Error())
 		return
 	}
-	page := docPage{view: v, Filters: true}
+	page := auditPage{docPage: docPage{view: v, Filters: true}}
 	switch {
 	case verr != nil:
 		page.Banner, page.BannerBad = verr.Error(), true
 	case ver.OK:
 		page.Banner = v.Tf("verify_ok", ver.Events, ver.Streams)
-		rep.Verification = &ver
 	default:
 		b := ver.Breaks[0]
 		page.Banner, page.BannerBad = v.Tf("verify_broken", b.Stream, b.Revision, b.Problem), true
-		rep.Verification = &ver
+		for _, b := range ver.Breaks {
+			page.Breaks = append(page.Breaks, fmt.Sprintf("%s #%d (%s): %s", b.Stream, b.Revision, b.Position, b.Problem))
+		}
 	}
-	page.Doc = rpt.AuditDocument(rep, v.Lang)
+	page.paginate(rep.Rows, qs.Get("page"))
+	page.Types = auditTypeChoices(v, qs.Get("type"))
 	h.render(w, http.StatusOK, "audit", page)
 }

@@ -30,16 +30,55 @@ type view struct {
 	Flash     string
 	Problem   string // a page-level error
 	State     string // the Merkle log state the figures come from: "size · root"
+	// Page names the page's template; Generated is when the page was
+	// drawn, in the page's language (both set by render, for the printed
+	// page's layout and footer).
+	Page      string
+	Generated string
 	query     url.Values
+	defLang   rpt.Lang // the server's language: links name another one
+}
+
+// pageView gives render the view inside a page's data.
+type pageView interface{ pageView() *view }
+
+func (v *view) pageView() *view { return v }
+
+// printWide lists the pages whose tables print on landscape A4.
+var printWide = map[string]bool{"report": true, "agreements": true, "reconciliation": true, "audit": true}
+
+// PrintWide reports whether the page prints on landscape A4.
+func (v *view) PrintWide() bool { return printWide[v.Page] }
+
+// DateTime formats a moment in the server's time zone, as people there
+// write it: "01.10.2025. 03:00:00 EEST" in Latvian, "2025-10-01 03:00:00
+// EEST" in English.
+func (v *view) DateTime(t time.Time) string { return formatDateTime(t.In(time.Local), v.Lang) }
+
+func formatDateTime(t time.Time, l rpt.Lang) string {
+	if l == rpt.LV {
+		return t.Format("02.01.2006. 15:04:05 MST")
+	}
+	return t.Format("2006-01-02 15:04:05 MST")
 }
 
 func (h *Handler) newView(r *http.Request, p *httpapi.Principal, ss *session) *view {
 	v := &view{Lang: rpt.EN, Who: p, Path: r.URL.Path, query: r.URL.Query()}
+	if h.cfg.Lang == rpt.LV {
+		v.Lang, v.defLang = rpt.LV, rpt.LV
+	} else {
+		v.defLang = rpt.EN
+	}
 	if ss != nil {
 		v.CSRF = ss.csrf
 	}
-	if c, err := r.Cookie(langCookie); err == nil && c.Value == string(rpt.LV) {
-		v.Lang = rpt.LV
+	if c, err := r.Cookie(langCookie); err == nil {
+		switch c.Value {
+		case string(rpt.LV):
+			v.Lang = rpt.LV
+		case string(rpt.EN):
+			v.Lang = rpt.EN
+		}
 	}
 	switch r.URL.Query().Get("lang") {
 	case "lv":
@@ -72,8 +111,8 @@ func (v *view) Past() bool { return !v.AsOf.IsZero() }
 // at" date; kv are further query parameters, in pairs.
 func (v *view) U(path string, kv ...any) string {
 	q := url.Values{}
-	if v.Lang == rpt.LV {
-		q.Set("lang", "lv")
+	if v.Lang != v.defLang {
+		q.Set("lang", string(v.Lang))
 	}
 	if v.AsOfDate != "" {
 		q.Set("as_of", v.AsOfDate)
@@ -124,14 +163,18 @@ func (v *view) Hidden(own ...string) [][2]string {
 	for _, o := range own {
 		skip[o] = true
 	}
-	if v.Lang == rpt.LV && !skip["lang"] {
-		out = append(out, [2]string{"lang", "lv"})
+	if v.Lang != v.defLang && !skip["lang"] {
+		out = append(out, [2]string{"lang", string(v.Lang)})
 	}
 	if v.AsOfDate != "" && !skip["as_of"] {
 		out = append(out, [2]string{"as_of", v.AsOfDate})
 	}
 	return out
 }
+
+// YearN names implementation year n: "1. gads" in Latvian, "Year 1" in
+// English.
+func (v *view) YearN(n int) string { return rpt.YearN(n, v.Lang) }
 
 // Money formats an amount for tables.
 func (v *view) Money(m domain.Money) string { return rpt.FormatAmount(m, v.Lang) }
@@ -197,6 +240,11 @@ func (h *Handler) render(w http.ResponseWriter, status int, page string, data an
 	if !ok {
 		http.Error(w, "no page "+page, http.StatusInternalServerError)
 		return
+	}
+	if pv, ok := data.(pageView); ok {
+		v := pv.pageView()
+		v.Page = page
+		v.Generated = v.DateTime(h.cfg.Now())
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/projector"
+	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -42,7 +43,11 @@ type Config struct {
 	Log    merkle.Log
 	Tokens *httpapi.Tokens  // sign-in verifies API tokens here
 	Now    func() time.Time // default time.Now
-	Logger *slog.Logger     // nil discards
+	// Lang is the pages' language when neither ?lang= nor the reader's
+	// language cookie chooses one (serve --lang, GRANTLEDGER_LANG);
+	// empty: English.
+	Lang   rpt.Lang
+	Logger *slog.Logger // nil discards
 	// SessionTTL is how long a session lasts after sign-in (default 8h).
 	SessionTTL time.Duration
 	// Secure says people reach the pages over HTTPS even when this

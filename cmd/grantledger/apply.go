@@ -49,6 +49,10 @@ re-run a file). Command types and fields: docs/commands.md, or
 		return err
 	}
 	var st applyStats
+	// On a terminal, a running count of the lines done (large files take
+	// a while); silent into a file or a pipe.
+	pr := newProgressOf(a.stderr, "apply", "lines")
+	st.progress = pr
 	closedYear := false
 	out := json.NewEncoder(a.stdout)
 	// Reading and decoding (JSON, validation) run one batch ahead, in their
@@ -98,12 +102,15 @@ re-run a file). Command types and fields: docs/commands.md, or
 				out.Encode(r)
 			}
 			if *verbose && r.Result != nil {
+				pr.clear()
 				for _, e := range r.Result.Events {
 					fmt.Fprintf(a.stderr, "line %d: %s rev %d %s\n", r.Line, e.Type, e.Revision, e.ID)
 				}
 			}
 		}
+		pr.update(st.applied + st.duplicates + st.failed)
 	}
+	pr.done()
 	if err == nil {
 		err = <-readDone
 	}
@@ -166,10 +173,16 @@ type lineResult struct {
 	err    error
 }
 
-type applyStats struct{ applied, events, duplicates, failed int }
+type applyStats struct {
+	applied, events, duplicates, failed int
+	progress                            *progress // cleared before a failure is printed
+}
 
 func (s *applyStats) fail(a *app, line int, err error) {
 	s.failed++
+	if s.progress != nil {
+		s.progress.clear()
+	}
 	fmt.Fprintf(a.stderr, "line %d: %v\n", line, err)
 }
 

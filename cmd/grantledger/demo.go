@@ -19,29 +19,44 @@ Loads the seed scenarios of shared/seeds into a fresh ledger and prints their
 yearly reports: seed 004 as agreement KNVOC-2022-2025 (three implementation
 years, two budget lines, spending, carry-over, return, indicators), seed 001
 and seed 003 as grant projects. Without --db/--store a new ledger file is
-made in a temporary folder and kept, so you can explore it afterwards with
-the commands the demo prints. Re-running on the same ledger appends nothing:
+made in a temporary folder and removed when the demo ends; give --db PATH to
+keep the ledger and explore it afterwards with the commands the demo prints.
+Every figure is written in the one format of --lang (default
+$GRANTLEDGER_LANG, else en). Re-running on the same ledger appends nothing:
 the seed commands carry fixed command ids.`)
-	lang := fs.String("lang", "en", "report language: en or lv")
+	lang := fs.String("lang", defaultLang(), langHelp)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *lang != "en" && *lang != "lv" {
-		return usagef("--lang must be en or lv, not %q", *lang)
+	lg, err := parseLang(*lang)
+	if err != nil {
+		return err
 	}
-	if a.storeSpec == "" {
+	temporary := a.storeSpec == ""
+	if temporary {
 		dir, err := os.MkdirTemp("", "grantledger-demo-")
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
+		// The temporary ledger goes when the demo ends, however it ends:
+		// the store is closed first, then its folder removed.
+		defer func() {
+			a.close()
+			os.RemoveAll(dir)
+		}()
 		a.storeSpec = "sqlite:" + filepath.Join(dir, "grantledger.db")
 	}
+	amt := func(s string) string { return rpt.FormatAmount(domain.MustMoney(s), lg) }
 	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
 	w := a.stdout
-	fmt.Fprintf(w, "grantledger demo — ledger: %s\n\n", a.spec())
+	if temporary {
+		fmt.Fprintf(w, "grantledger demo — temporary ledger (removed at the end; --db PATH keeps one): %s\n\n", a.spec())
+	} else {
+		fmt.Fprintf(w, "grantledger demo — ledger: %s\n\n", a.spec())
+	}
 
 	envs := seeds.All()
 	applied, dup, events := 0, 0, 0
@@ -57,27 +72,24 @@ the seed commands carry fixed command ids.`)
 		}
 	}
 	fmt.Fprintf(w, "Recorded %d seed commands as %d events (%d were already in this ledger).\n", applied, events, dup)
-	fmt.Fprintln(w, "Seed 004's year 3 is given only as a total (48 871,72 spent, 128,28 returned):")
+	fmt.Fprintf(w, "Seed 004's year 3 is given only as a total (%s spent, %s returned):\n", amt("48871.72"), amt("128.28"))
 	fmt.Fprintln(w, "its split between the two budget lines below is illustrative; the totals are exact.")
 	fmt.Fprintln(w, "Seeds 001 and 003 give a total and a period but no spending, so none is recorded.")
 	fmt.Fprintln(w)
 
 	// The gap the summary of seed 004 leaves open must be shown, not hidden.
-	fmt.Fprintln(w, "Trying to close year 2 of KNVOC-2022-2025 (15.07.2023.–14.07.2024.):")
+	y2 := domain.Period{From: domain.MustDate("2023-07-15"), To: domain.MustDate("2024-07-14")}
+	fmt.Fprintf(w, "Trying to close year 2 of KNVOC-2022-2025 (%s):\n", rpt.FormatPeriod(y2, lg))
 	if _, err := svc.Handle(ctx, seeds.CloseYear2()); err != nil {
-		fmt.Fprintf(w, "  REFUSED: %v\n", err)
-		fmt.Fprintln(w, "  Year 2 received 1 213,47 carried in from year 1, spent exactly its planned 49 000,00,")
-		fmt.Fprintln(w, "  and the summary says nothing of the 1 213,47: it is neither spent, carried over nor")
+		fmt.Fprintf(w, "  REFUSED: %s\n", rpt.LocaliseAmounts(err.Error(), lg))
+		fmt.Fprintf(w, "  Year 2 received %s carried in from year 1, spent exactly its planned %s,\n", amt("1213.47"), amt("49000.00"))
+		fmt.Fprintf(w, "  and the summary says nothing of the %s: it is neither spent, carried over nor\n", amt("1213.47"))
 		fmt.Fprintln(w, "  returned, so the year stays open and every report lists it as a finding.")
 	} else {
-		fmt.Fprintln(w, "  closed (unexpected: the seed figures leave 1 213,47 unexplained)")
+		fmt.Fprintf(w, "  closed (unexpected: the seed figures leave %s unexplained)\n", amt("1213.47"))
 	}
 	fmt.Fprintln(w)
 
-	lg, err := rpt.ParseLang(*lang)
-	if err != nil {
-		return usagef("--lang: %v", err)
-	}
 	rm, err := a.readModel(ctx, time.Time{})
 	if err != nil {
 		return err
@@ -104,8 +116,15 @@ the seed commands carry fixed command ids.`)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Explore this ledger:\n  go run ./cmd/grantledger report --store %s --agreement %s --year 2\n", a.spec(), seeds.Seed004)
-	fmt.Fprintf(w, "  go run ./cmd/grantledger history --store %s --agreement %s\n", a.spec(), seeds.Seed004)
-	fmt.Fprintf(w, "  go run ./cmd/grantledger verify --store %s\n", a.spec())
+	spec := a.spec()
+	if temporary {
+		spec = "sqlite:demo.db"
+		fmt.Fprintf(w, "This ledger was temporary and is removed now. To keep one and explore it:\n  go run ./cmd/grantledger demo --db demo.db\n")
+	} else {
+		fmt.Fprintf(w, "Explore this ledger:\n")
+	}
+	fmt.Fprintf(w, "  go run ./cmd/grantledger report --store %s --agreement %s --year 2\n", spec, seeds.Seed004)
+	fmt.Fprintf(w, "  go run ./cmd/grantledger history --store %s --agreement %s\n", spec, seeds.Seed004)
+	fmt.Fprintf(w, "  go run ./cmd/grantledger verify --store %s\n", spec)
 	return nil
 }

@@ -67,6 +67,7 @@ func commands() []command {
 		{"token", "create, list or revoke the API tokens of serve (create prints the token once)", cmdToken},
 		{"generate", "write a JSONL file of commands shaped like real delegations, for measurements", cmdGenerate},
 		{"load", "a bounded loopback load test of serve against a bare net/http handler", cmdLoad},
+		{"version", "print the module version, the commit it was built from and the Go version", cmdVersion},
 	}
 }
 
@@ -116,7 +117,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		a.now = testClock
 	}
 	defer a.close()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		// No command: a short help on stderr and exit 2, as for any
+		// other call that does not say what to do.
+		fmt.Fprint(stderr, shortHelp)
+		return exitError{code: exitUsage}
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			return run(ctx, []string{args[1], "--help"}, stdin, stdout, stderr)
 		}
@@ -176,15 +183,42 @@ func (a *app) flags(name, argsUsage, about string) *flag.FlagSet {
 	return fs
 }
 
-// parse parses flags and turns flag errors into usage errors.
+// parse parses flags and turns flag errors into usage errors. Flags may
+// come before or after the positional arguments ("apply first.jsonl --db
+// x" as "apply --db x first.jsonl"); after "--" everything is positional.
+// fs.Args() are the positional arguments in their order.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			// The flag package has printed the error and the usage;
+			// exit 2 without printing it a second time.
+			return exitError{code: exitUsage}
 		}
-		return usageError{err.Error()}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			pos = append(pos, rest...) // flag's own "--": the rest is positional
+			break
+		}
+		i := 0
+		for i < len(rest) && (rest[i] == "-" || !strings.HasPrefix(rest[i], "-")) {
+			i++
+		}
+		pos = append(pos, rest[:i]...)
+		if i == len(rest) {
+			break
+		}
+		if rest[i] == "--" {
+			pos = append(pos, rest[i+1:]...)
+			break
+		}
+		args = rest[i:]
 	}
-	return nil
+	// Leave the positional arguments as fs.Args().
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 // report prints err to stderr in one place and returns the exit code.

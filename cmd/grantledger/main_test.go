@@ -35,7 +35,7 @@ func TestDemoShowsSeed004AndTheYear2Gap(t *testing.T) {
 	for _, want := range []string{
 		"47,786.53", "1,213.47", "48,871.72", "128.28",
 		"year 2 of KNVOC-2022-2025 cannot be closed",
-		"1040.13 neither spent, carried over nor returned",
+		"1,040.13 neither spent, carried over nor returned", // one amount format per output (issue 16)
 		"illustrative",
 		"2021.LV/NVOF/MIC/031/10", "6,460.64", "AIF/2022/KAPAC2/104", "19,998.58",
 		"Year 2 has ended but 1,213.47 EUR is neither spent, carried over nor returned",

@@ -11,13 +11,27 @@ import (
 type progress struct {
 	w     io.Writer
 	label string
+	unit  string // what is counted: "events" unless newProgressOf says
 	on    bool
 	last  time.Time
 	n     int
 }
 
 func newProgress(w io.Writer, label string) *progress {
-	return &progress{w: w, label: label, on: isTerminal(w)}
+	return newProgressOf(w, label, "events")
+}
+
+// newProgressOf counts unit ("lines", …) instead of events.
+func newProgressOf(w io.Writer, label, unit string) *progress {
+	return &progress{w: w, label: label, unit: unit, on: isTerminal(w)}
+}
+
+// clear removes the running count from the terminal line, so that a
+// message can be printed on it; the next update shows the count again.
+func (p *progress) clear() {
+	if p.on && !p.last.IsZero() {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
 }
 
 func (p *progress) update(n int) {
@@ -26,11 +40,11 @@ func (p *progress) update(n int) {
 		return
 	}
 	p.last = time.Now()
-	fmt.Fprintf(p.w, "\r%s: %d events…", p.label, n)
+	fmt.Fprintf(p.w, "\r%s: %d %s…\033[K", p.label, n, p.unit)
 }
 
 func (p *progress) done() {
 	if p.on && !p.last.IsZero() {
-		fmt.Fprintf(p.w, "\r%s: %d events, done\n", p.label, p.n)
+		fmt.Fprintf(p.w, "\r%s: %d %s, done\033[K\n", p.label, p.n, p.unit)
 	}
 }

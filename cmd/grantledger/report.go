@@ -28,20 +28,28 @@ type reportFlags struct {
 	asOf   string
 	today  string
 	out    string
+	csv    string // CSV dialect: machine or excel
 }
 
 func (r *reportFlags) add(fs *flag.FlagSet, formats string) {
 	fs.StringVar(&r.format, "format", "text", "output format: "+formats)
-	fs.StringVar(&r.lang, "lang", "en", "language of labels, amounts and dates: en or lv")
+	fs.StringVar(&r.lang, "lang", defaultLang(), langHelp)
 	fs.StringVar(&r.asOf, "as-of", "", "show the ledger as recorded at this moment (RFC 3339, e.g. 2024-01-31T12:00:00Z)")
 	fs.StringVar(&r.today, "today", "", "judge what is overdue against this date (YYYY-MM-DD; default: today, or the --as-of date)")
 	fs.StringVar(&r.out, "out", "", "write to this file instead of standard output")
+	fs.StringVar(&r.csv, "csv", rpt.CSVMachine, csvHelp)
 }
+
+// csvHelp is the help text of every --csv flag.
+const csvHelp = "CSV dialect with --format csv: machine (comma, decimal point, no BOM; for programs) or excel (UTF-8 BOM, ';', decimal comma in Latvian, agreement and year in every row of a yearly report; for spreadsheets)"
 
 // settings checks the shared flags.
 func (r *reportFlags) settings(a *app, formats ...string) (lang rpt.Lang, asOf time.Time, today domain.Date, err error) {
-	if lang, err = rpt.ParseLang(r.lang); err != nil {
-		return lang, asOf, today, usagef("--lang: %v", err)
+	if lang, err = parseLang(r.lang); err != nil {
+		return lang, asOf, today, err
+	}
+	if r.csv, err = rpt.ParseCSVDialect(r.csv); err != nil {
+		return lang, asOf, today, usagef("--csv: %v", err)
 	}
 	ok := false
 	for _, f := range formats {
@@ -131,6 +139,9 @@ func isTerminal(w io.Writer) bool {
 func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
 	w := a.stdout
 	var f *os.File
+	if rf.format == "xlsx" && rf.out == "" && isTerminal(a.stdout) {
+		return usagef("--format xlsx is a binary workbook and stdout is a terminal; give --out FILE.xlsx or redirect stdout to a file (nothing was written)")
+	}
 	if rf.out != "" {
 		var err error
 		if f, err = os.Create(rf.out); err != nil {
@@ -138,7 +149,7 @@ func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
 		}
 		w = f
 	}
-	err := render(w, rf.format, v, doc, a.report)
+	err := render(w, rf.format, rf.csv, v, doc, a.report)
 	if f != nil {
 		if cerr := f.Close(); err == nil {
 			err = cerr
@@ -147,7 +158,7 @@ func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
 	return err
 }
 
-func render(w io.Writer, format string, v any, doc rpt.Document, st *reportState) error {
+func render(w io.Writer, format, dialect string, v any, doc rpt.Document, st *reportState) error {
 	if format == "json" {
 		var err error
 		if v, err = withState(v, st); err != nil {
@@ -162,7 +173,7 @@ func render(w io.Writer, format string, v any, doc rpt.Document, st *reportState
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	case "csv":
-		return rpt.WriteCSV(w, doc)
+		return rpt.WriteCSVDialect(w, doc, dialect)
 	case "xlsx":
 		return rpt.WriteXLSX(w, doc)
 	case "md", "markdown":

@@ -93,17 +93,18 @@ func docWithState(doc rpt.Document, st *reportState, format string) rpt.Document
 	if st == nil {
 		return doc
 	}
-	s := rpt.Section{Heading: "Ledger state (Merkle log checkpoint)", Fields: []rpt.Field{
-		{Label: "Events in the log", Value: rpt.Text(fmt.Sprint(st.Size))},
-		{Label: "Root hash", Value: rpt.Text(st.Root.String())},
+	l := doc.Lang
+	s := rpt.Section{Heading: rpt.L(l, "state.heading"), Fields: []rpt.Field{
+		{Label: rpt.L(l, "state.events"), Value: rpt.Text(fmt.Sprint(st.Size))},
+		{Label: rpt.L(l, "state.root"), Value: rpt.Text(st.Root.String())},
 	}}
 	if !st.Verified {
-		s.Notes = append(s.Notes, "NOT VERIFIED: made with --no-verify; the log was not checked before this report")
+		s.Notes = append(s.Notes, rpt.L(l, "state.unverified"))
 	}
 	if st.Signed != "" {
-		s.Notes = append(s.Notes, "Signed checkpoint:\n"+st.Signed)
+		s.Notes = append(s.Notes, rpt.L(l, "state.signed")+"\n"+st.Signed)
 	} else {
-		s.Notes = append(s.Notes, "Check it later with: grantledger verify --checkpoint (a signed checkpoint of this size), or compare the root hash with 'grantledger checkpoint'.")
+		s.Notes = append(s.Notes, rpt.L(l, "state.check"))
 	}
 	doc.Sections = append(append([]rpt.Section(nil), doc.Sections...), s)
 	return doc

@@ -15,7 +15,6 @@ import (
 	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/metrics"
-	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/web"
 )
 
@@ -59,7 +58,7 @@ acknowledged command is durable.`)
 	maxBatch := fs.Int("max-batch", 1000, "most commands in one batch request")
 	group := fs.Int("group-commit", 256, "most concurrent appends that share one durable commit (1: each commits alone)")
 	logFormat := fs.String("log", "json", "log format on stderr: json or text")
-	lang := fs.String("lang", "en", "language of CSV/XLSX/HTML reports: en or lv")
+	lang := fs.String("lang", defaultLang(), "default language of the web pages and of the API's CSV/XLSX/Markdown/HTML reports (?lang= chooses per request): en or lv (default: $"+langEnv+", else en)")
 	allowBroken := fs.Bool("allow-broken-chain", false, "start even when verify finds a broken hash chain (reads only what is intact)")
 	metricsAddr := fs.String("metrics-addr", defaultMetricsAddr, "separate address serving /metrics without authentication ('off': none); keep it loopback or firewalled")
 	metricsTokenFile := fs.String("metrics-token-file", "", "file holding a secret (mode 0600): /metrics on --addr then answers 'Authorization: Bearer <secret>'")
@@ -71,9 +70,9 @@ acknowledged command is durable.`)
 	if fs.NArg() != 0 {
 		return usagef("serve takes no arguments")
 	}
-	l, err := rpt.ParseLang(*lang)
+	l, err := parseLang(*lang)
 	if err != nil {
-		return usagef("--lang: %v", err)
+		return err
 	}
 	metricsToken, err := readMetricsToken(*metricsTokenFile)
 	if err != nil {
@@ -139,7 +138,7 @@ acknowledged command is durable.`)
 	}
 	svc := metrics.WrapService(ledger.New(store, ledger.Options{Clock: a.now}), m)
 	rawLog, _ := raw.(merkle.Log) // every store keeps the log (EventStoreDB in a local cache)
-	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now, Log: rawLog,
+	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now, Log: rawLog, Lang: l,
 		Secure: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
 	if err != nil {
 		return err

@@ -40,8 +40,9 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 	date := fs.String("date", "", "instead of --year: each agreement's implementation year that contains this date (YYYY-MM-DD)")
 	outDir := fs.String("out", "summaries", "directory to write to (created if missing)")
 	formats := fs.String("formats", "md,html,json", "comma-separated formats: "+strings.Join(yearFormats, ", "))
-	lang := fs.String("lang", "en", "language: en or lv")
+	lang := fs.String("lang", defaultLang(), langHelp)
 	var rf reportFlags
+	fs.StringVar(&rf.csv, "csv", rpt.CSVMachine, csvHelp)
 	fs.StringVar(&rf.asOf, "as-of", "", "as the ledger was recorded at this moment (RFC 3339)")
 	fs.StringVar(&rf.today, "today", "", "judge what is overdue against this date (default today)")
 	a.noVerifyFlag(fs)
@@ -128,7 +129,7 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 		base := names.name(r.Agreement)
 		for _, f := range fmts {
 			var b bytes.Buffer
-			if err := render(&b, f, r, doc, a.report); err != nil {
+			if err := render(&b, f, rf.csv, r, doc, a.report); err != nil {
 				return err
 			}
 			ext := f
@@ -165,22 +166,26 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 	}
 	var md bytes.Buffer
 	fmt.Fprintf(&md, "# %s\n\n| %s | %s | %s | %s | %s |\n| --- | ---: | --- | --- | --- |\n", rpt.L(l, "yearly.title"),
-		rpt.L(l, "agreement"), rpt.L(l, "year"), rpt.L(l, "window"), rpt.L(l, "findings"), "Files")
+		rpt.L(l, "agreement"), rpt.L(l, "year"), rpt.L(l, "window"), rpt.L(l, "findings"), rpt.L(l, "files"))
 	for _, e := range index {
 		var links []string
 		for _, f := range e.Files {
 			links = append(links, fmt.Sprintf("[%s](%s)", filepath.Ext(f)[1:], f))
 		}
-		finds := strings.Join(e.Findings, ", ")
+		var named []string
+		for _, c := range e.Findings {
+			named = append(named, rpt.CodeLabel(l, c))
+		}
+		finds := strings.Join(named, ", ")
 		if finds == "" {
 			finds = rpt.L(l, "none")
 		}
 		fmt.Fprintf(&md, "| %s | %d | %s | %s | %s |\n", e.Agreement, e.Year, rpt.FormatPeriod(e.Period, l), finds, strings.Join(links, " "))
 	}
 	if st := a.report; st != nil {
-		fmt.Fprintf(&md, "\nComputed from the ledger state (Merkle log checkpoint): %d events, root hash `%s`", st.Size, st.Root)
+		fmt.Fprintf(&md, "\n%s: %s %d, %s `%s`", rpt.L(l, "state.heading"), rpt.L(l, "state.events"), st.Size, rpt.L(l, "state.root"), st.Root)
 		if !st.Verified {
-			fmt.Fprint(&md, " (NOT VERIFIED: --no-verify)")
+			fmt.Fprintf(&md, " (%s)", rpt.L(l, "state.unverified"))
 		}
 		fmt.Fprintln(&md)
 		if st.Signed != "" {

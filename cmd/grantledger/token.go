@@ -22,28 +22,52 @@ func cmdToken(ctx context.Context, a *app, args []string) error {
 		return usagef("token needs a subcommand: create, list or revoke (grantledger token create --help)")
 	}
 	sub, args := args[0], args[1:]
-	fs := a.flags("token "+sub, "", `
-Manages the API tokens of 'grantledger serve'. Tokens are kept in the
-ledger itself (the stream `+domain.TokenStream+`: the same file or
-EventStoreDB as --db or --store), each as its SHA-256 only; every running
-server sees a new or revoked token within a second. Creation and
-revocation are events of the audit trail, with the actor and the time.
-'create' prints the new token once; keep it, it cannot be shown again.
-A token file of an older version (--tokens) is moved into the ledger the
-first time a token is created or revoked, then renamed.
+	// Each subcommand has its own usage and only its own flags.
+	common := `
+
+Tokens of 'grantledger serve' are kept in the ledger itself (the stream ` + domain.TokenStream + `:
+the same file or EventStoreDB as --db or --store), each as its SHA-256 only;
+every running server sees a new or revoked token within a second.`
+	about := map[string]string{
+		"create": `
+Creates an API token and prints it once on stdout; keep it, it cannot be
+shown again. The creation is an event of the audit trail, with the actor and
+the time. A token file of an older version (--tokens) is moved into the
+ledger first, then renamed.` + common + `
+
   grantledger token create --role funder --name officer@ministry --funder "Ministry"
   grantledger token create --role grantee --name accountant --grantee "NGO" --expires 90d
-  grantledger token create --role auditor --name auditor
-  grantledger token list
-  grantledger token revoke ID`)
-	tokens := fs.String("tokens", "", "token file of an older version to move into the ledger (default $GRANTLEDGER_TOKENS, else "+defaultTokens+")")
-	role := fs.String("role", "", "funder, grantee, auditor or admin")
-	name := fs.String("name", "", "who holds the token; written as the actor of every event they cause")
-	funder := fs.String("funder", "", "the funder a funder token acts for (an agreement must name it, unless --allow-unknown)")
-	grantee := fs.String("grantee", "", "the grantee a grantee token acts for (an agreement must name it, unless --allow-unknown)")
-	expires := fs.String("expires", "", "the token stops working after this: a duration such as 90d or 12h, or a date YYYY-MM-DD (default: never)")
-	allowUnknown := fs.Bool("allow-unknown", false, "create a funder or grantee token for an organisation no agreement names yet")
-	actor := fs.String("actor", "", "who creates or revokes, as the audit trail records it (default cli:$USER)")
+  grantledger token create --role auditor --name auditor`,
+		"list": `
+Lists the tokens: id, role, holder, organisation, when created, expiry. The
+tokens themselves are never shown (only their hashes are kept).` + common + `
+
+  grantledger token list`,
+		"revoke": `
+Revokes the token ID (from 'grantledger token list'); servers refuse it
+within a second. The revocation is an event of the audit trail, with the
+actor and the time.` + common + `
+
+  grantledger token revoke ID`,
+	}[sub]
+	argsUsage := map[string]string{"revoke": "ID"}[sub]
+	fs := a.flags("token "+sub, argsUsage, about)
+	var tokens, role, name, funder, grantee, expires, actor = new(string), new(string), new(string), new(string), new(string), new(string), new(string)
+	allowUnknown := new(bool)
+	if sub != "list" {
+		fs.StringVar(tokens, "tokens", "", "token file of an older version to move into the ledger (default $GRANTLEDGER_TOKENS, else "+defaultTokens+")")
+		fs.StringVar(actor, "actor", "", "who "+map[string]string{"create": "creates", "revoke": "revokes"}[sub]+" the token, as the audit trail records it (default cli:$USER)")
+	} else {
+		fs.StringVar(tokens, "tokens", "", "token file of an older version, to say whether one still waits to be moved in (default $GRANTLEDGER_TOKENS, else "+defaultTokens+")")
+	}
+	if sub == "create" {
+		fs.StringVar(role, "role", "", "funder, grantee, auditor or admin")
+		fs.StringVar(name, "name", "", "who holds the token; written as the actor of every event they cause")
+		fs.StringVar(funder, "funder", "", "the funder a funder token acts for (an agreement must name it, unless --allow-unknown)")
+		fs.StringVar(grantee, "grantee", "", "the grantee a grantee token acts for (an agreement must name it, unless --allow-unknown)")
+		fs.StringVar(expires, "expires", "", "the token stops working after this: a duration such as 90d or 12h, or a date YYYY-MM-DD (default: never)")
+		fs.BoolVar(allowUnknown, "allow-unknown", false, "create a funder or grantee token for an organisation no agreement names yet")
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
