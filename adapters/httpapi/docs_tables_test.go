@@ -39,7 +39,15 @@ var docsCommandRoles = map[string][]string{
 	"split_plan":           {"funder"},  // "split a plan into calendar years"
 	"record_spending":      {"grantee"}, // "record and reverse spending"
 	"reverse_spending":     {"grantee"},
-	"record_delivery":      {"grantee"}, // "record indicator deliveries"
+	"record_delivery":      {"grantee"}, // "record indicator deliveries"	"amend_target":         {"funder"},
+	"add_party":            {"funder"},
+	"require_report":       {"funder"},
+	"accept_report":        {"funder"},
+	"return_report":        {"funder"},
+	"register_document":    {"funder", "grantee"},
+	"link_document":        {"funder", "grantee"},
+	"reverse_delivery":     {"grantee"},
+	"submit_report":        {"grantee"},
 }
 
 // TestCommandTypeRolesFromDocs sends every command type from every role
