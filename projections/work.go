@@ -143,3 +143,43 @@ func milestoneFindings(year int, f IndicatorFigures) []Finding {
 	}
 	return out
 }
+
+// ResponsibleGroup is the indicator rows one organisation answers for.
+type ResponsibleGroup struct {
+	Organisation string         `json:"organisation"`
+	Rows         []IndicatorRow `json:"rows"`
+}
+
+// ByResponsible groups indicator rows by responsible organisation, in the
+// order each organisation first appears; a row with several responsible
+// organisations is in each of their groups, a row with none under the
+// agreement's grantee (who answers for the agreement).
+func ByResponsible(rows []IndicatorRow, grantee func(agreement string) string) []ResponsibleGroup {
+	var out []ResponsibleGroup
+	at := map[string]int{}
+	for _, r := range rows {
+		orgs := r.Responsible
+		if len(orgs) == 0 {
+			orgs = []string{grantee(r.Agreement)}
+		}
+		for _, o := range orgs {
+			i, ok := at[o]
+			if !ok {
+				i = len(out)
+				at[o] = i
+				out = append(out, ResponsibleGroup{Organisation: o})
+			}
+			out[i].Rows = append(out[i].Rows, r)
+		}
+	}
+	return out
+}
+
+// Grantee returns the grantee of an agreement by its number ("" when it is
+// not registered), for ByResponsible.
+func (l *Ledger) Grantee(number string) string {
+	if v := l.byNumber[number]; v != nil {
+		return v.Agg.Grantee
+	}
+	return ""
+}
