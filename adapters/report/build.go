@@ -98,7 +98,7 @@ func YearDocument(r projections.YearReport, l Lang) Document {
 		ind.Tables = []Table{indicatorTable(r.Indicators, l, false)}
 	}
 	return Document{Lang: l, Title: fmt.Sprintf("%s — %s, %s", L(l, "yearly.title"), r.Agreement, ordinalYear(l, r.Year)),
-		Sections: append(append([]Section{head, money}, asClosedSection(r, l)...), moves, cashSection(r, l), ind, findingsSection(r.Findings, l))}
+		Sections: append(append(append([]Section{head, money}, asClosedSection(r, l)...), moves, cashSection(r, l), ind), append(obligationsSection(r, l), findingsSection(r.Findings, l))...)}
 }
 
 func noneOr(m domain.Money, l Lang) string {
@@ -235,6 +235,9 @@ func FindingText(f projections.Finding, l Lang) string {
 		return fmt.Sprintf("%s of ineligible expenditure is not recovered.", amt(f.Amount))
 	}
 	if s, ok := cashFindingText(f, l); ok {
+		return s
+	}
+	if s, ok := workFindingText(f, l); ok {
 		return s
 	}
 	return f.Message
