@@ -91,6 +91,9 @@ type Ineligible struct {
 // Indicator is a performance indicator with its targets and deliveries.
 type Indicator struct {
 	IndicatorDefined
+	// Original are the targets as first defined, kept once amend_target
+	// replaces some (work.go); nil until then.
+	Original  []IndicatorTarget
 	Delivered map[int]*IndicatorYear // by year
 }
 

@@ -218,6 +218,9 @@ func (a *Agreement) applyWork(id uuid.UUID, e Event) {
 		if ind == nil {
 			return
 		}
+		if ind.Original == nil {
+			ind.Original = append([]IndicatorTarget{}, ind.Targets...)
+		}
 		kept := make([]IndicatorTarget, 0, len(ind.Targets)+len(ev.Targets))
 		for _, t := range ind.Targets {
 			if t.Year != ev.Year {
@@ -231,6 +234,14 @@ func (a *Agreement) applyWork(id uuid.UUID, e Event) {
 		w.Parties = append(w.Parties, ev)
 	}
 	a.applyObligation(id, e)
+}
+
+// OriginalTargets returns the targets as first defined.
+func (i *Indicator) OriginalTargets() []IndicatorTarget {
+	if i.Original != nil {
+		return i.Original
+	}
+	return i.Targets
 }
 
 // recount folds an indicator's year again from the deliveries not

@@ -204,7 +204,8 @@ func TestCommandTypeRoles(t *testing.T) {
 				status, b, _ := f.do("POST", "/v1/commands", f.tok[key], body)
 				// The type's own role, and an auditor for findings
 				// (issue 14: declare_ineligible, record_recovery).
-				allowed := CommandRole(typ) == key || (key == "auditor" && (typ == domain.CmdDeclareIneligible || typ == domain.CmdRecordRecovery))
+				allowed := CommandRole(typ) == key || (key == "auditor" && (typ == domain.CmdDeclareIneligible || typ == domain.CmdRecordRecovery)) ||
+					(key == "grantee" && (typ == domain.CmdRegisterDocument || typ == domain.CmdLinkDocument)) // issue 15: documents of both parties
 				if allowed && status == 403 {
 					t.Errorf("%s may send %s: got 403 %s", key, typ, b)
 				}
