@@ -397,7 +397,7 @@ func (a *Agreement) decideWork(cmd Command, reason string) (events []Event, hand
 			}
 		}
 		if sameTargets(prev, ts) {
-			return nil, true, rule("amendment-changes-nothing", fmt.Sprintf("indicator %s year %d already has these targets", c.Indicator, c.Year), nil)
+			return nil, true, rule("targets-change-nothing", fmt.Sprintf("indicator %s year %d already has these targets", c.Indicator, c.Year), nil)
 		}
 		if prev == nil {
 			prev = []IndicatorTarget{}

@@ -285,8 +285,8 @@ func TestAmendTargetKeepsOriginal(t *testing.T) {
 	}
 	_, err := projtest.Cmd(ctx, w.svc, "officer", "same again", amend)
 	var re *domain.RuleError
-	if !asRule(err, &re) || re.Rule != "amendment-changes-nothing" {
-		t.Errorf("same amendment again: %v, want rule amendment-changes-nothing", err)
+	if !asRule(err, &re) || re.Rule != "targets-change-nothing" {
+		t.Errorf("same amendment again: %v, want rule targets-change-nothing", err)
 	}
 	l := mustFold(t, w.store, time.Time{})
 	v := l.Agreements()[0]

@@ -263,6 +263,7 @@ func cloneHeader(a *domain.Agreement) *domain.Agreement {
 		c.Years = append(c.Years, &cp)
 	}
 	c.Cash = cloneCash(a.Cash)
+	c.Work = cloneWork(a.Work)
 	return c
 }
 
