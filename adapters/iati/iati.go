@@ -322,6 +322,7 @@ func activity(h *history, orgRef string, today domain.Date) iatiActivity {
 		}
 		act.Results = append(act.Results, res)
 	}
+	addWork(&act, h)
 	return act
 }
 
