@@ -106,16 +106,18 @@ type documentMatch struct {
 }
 
 func cmdDocument(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || args[0] != "check" {
-		return usagef("usage: grantledger document check FILE [--format json]")
-	}
 	fs := a.flags("document check", "FILE", `
 Says which registered document (register_document) or submitted report
 (submit_report) a file is, by its SHA-256: the file itself never enters
 the ledger. Exits 1 when it matches none.`)
 	format := fs.String("format", "text", "text or json")
 	a.noVerifyFlag(fs)
-	if err := parse(fs, args[1:]); err != nil {
+	if len(args) > 0 && args[0] == "check" {
+		args = args[1:]
+	} else if len(args) == 0 || (args[0] != "-h" && args[0] != "--help" && args[0] != "-help") {
+		return usagef("document: use 'grantledger document check FILE [--format json]'")
+	}
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
