@@ -286,6 +286,12 @@ func (a *Agreement) applyObligation(id uuid.UUID, e Event) {
 	case ReportSubmitted:
 		if o := w.Obligations[ev.Report]; o != nil {
 			cp := ev
+			if len(cp.Lines) == 0 {
+				cp.Lines = nil // as a snapshot restores it
+			}
+			if len(cp.Indicators) == 0 {
+				cp.Indicators = nil
+			}
 			o.Status, o.Submissions, o.Submitted, o.SubmittedID = ObligationSubmitted, ev.Submission, &cp, id
 		}
 	case ReportAccepted:
