@@ -138,12 +138,12 @@ func TestEventRegistryUpcasts(t *testing.T) {
 	}
 	// The event types of docs/commands.md, sorted: the ledger's 13, the
 	// 5 of money that moves (issue 14), the 2 of tokens (issue 12) and the
-	// 9 of work plans, obligations and documents (issue 15).
+	// 10 of work plans, obligations, documents and narratives (issue 15).
 	want := []string{"AgreementRegistered", "BudgetAmended", "BudgetLineAdded", "BudgetPlanned",
 		"DeliveryReversed", "DisbursementPlanned", "DisbursementRecorded", "DisbursementReversed",
 		"DocumentLinked", "DocumentRegistered",
 		"IndicatorDefined", "IndicatorDelivered", "IneligibleExpenditureDeclared", "IneligibleExpenditureRecovered",
-		"PartyAdded", "PlanSplit", "RefundRecorded", "RemainderCarriedOver",
+		"NarrativeRecorded", "PartyAdded", "PlanSplit", "RefundRecorded", "RemainderCarriedOver",
 		"ReportAccepted", "ReportRequired", "ReportReturned", "ReportSubmitted",
 		"SpendingRecorded", "SpendingReversed", "TargetAmended",
 		"TokenCreated", "TokenRevoked", "UnspentReturned", "YearClosed"}

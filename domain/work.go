@@ -137,6 +137,7 @@ func registerWorkEvents(r *EventRegistry) {
 	r.Register(TypeDeliveryReversed, 1, func() Event { return &DeliveryReversed{} })
 	r.Register(TypeTargetAmended, 1, func() Event { return &TargetAmended{} })
 	r.Register(TypePartyAdded, 1, func() Event { return &PartyAdded{} })
+	r.Register(TypeNarrativeRecorded, 1, func() Event { return &NarrativeRecorded{} })
 	registerObligationEvents(r)
 }
 
@@ -154,6 +155,10 @@ func derefWork(x any) any {
 	case *AmendTarget:
 		return *v
 	case *AddParty:
+		return *v
+	case *NarrativeRecorded:
+		return *v
+	case *RecordNarrative:
 		return *v
 	}
 	return derefObligation(x)
@@ -183,6 +188,7 @@ type WorkState struct {
 	ObligOrder  []string
 	Documents   map[string]*Document
 	DocOrder    []string
+	Narratives  map[NarrativeKey]string // narrative.go
 }
 
 // Init makes the maps of an empty state (see CashState.Init).
@@ -195,6 +201,9 @@ func (w *WorkState) Init() {
 	}
 	if w.Documents == nil {
 		w.Documents = map[string]*Document{}
+	}
+	if w.Narratives == nil {
+		w.Narratives = map[NarrativeKey]string{}
 	}
 }
 
@@ -232,6 +241,8 @@ func (a *Agreement) applyWork(id uuid.UUID, e Event) {
 		ind.Targets = sortTargets(append(kept, ev.Targets...))
 	case PartyAdded:
 		w.Parties = append(w.Parties, ev)
+	case NarrativeRecorded:
+		w.Narratives[NarrativeKey{ev.Year, ev.Field}] = ev.Text
 	}
 	a.applyObligation(id, e)
 }
@@ -403,6 +414,10 @@ func (a *Agreement) decideWork(cmd Command, reason string) (events []Event, hand
 			prev = []IndicatorTarget{}
 		}
 		return []Event{TargetAmended{Indicator: c.Indicator, Year: c.Year, Previous: prev, Targets: ts, Date: c.Date, Reason: reason}}, true, nil
+
+	case RecordNarrative:
+		evs, err := a.decideNarrative(c)
+		return evs, true, err
 
 	case AddParty:
 		for _, p := range a.Work.Parties {

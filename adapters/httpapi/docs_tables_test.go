@@ -53,6 +53,7 @@ var docsCommandRoles = map[string][]string{
 	"link_document":     {"funder", "grantee"},
 	"reverse_delivery":  {"grantee"},
 	"submit_report":     {"grantee"},
+	"record_narrative":  {"grantee"},
 }
 
 // TestCommandTypeRolesFromDocs sends every command type from every role

@@ -171,3 +171,82 @@ func IndicatorsByResponsibleDocument(r projections.IndicatorsReport, groups []pr
 	}
 	return out
 }
+
+var periodLabels = map[string][2]string{
+	"period.title":     {"Summary of the whole period", "Kopsavilkums par visu periodu"},
+	"by_year":          {"Figures per implementation year", "Skaitļi pa īstenošanas gadiem"},
+	"narr_description": {"Description and assessment", "Apraksts un vērtējums"},
+	"narr_other":       {"Other information", "Cita informācija"},
+	"whole_period":     {"Whole period", "Viss periods"},
+	"period_total":     {"Total (carried in and over: moved between the years)", "Kopā (pārcelts: starp gadiem)"},
+}
+
+func init() {
+	for k, v := range periodLabels {
+		labels[k] = v
+	}
+}
+
+// PeriodDocument lays out the whole-period summary: the head, the figures
+// per year and in total, where the remainders went, the indicators per
+// year, the findings and the narratives.
+func PeriodDocument(s projections.PeriodSummary, l Lang) Document {
+	task, period, performer := "task", "delegation_period", "performer"
+	if s.Kind == domain.KindGrant {
+		task, period, performer = "project", "project_period", "grantee"
+	}
+	head := Section{Fields: []Field{
+		{L(l, "agreement"), Text(s.Agreement)},
+		{L(l, task), Text(s.Title)},
+		{L(l, performer), Text(s.Performer)},
+		{L(l, "funder"), Text(s.Funder)},
+		{L(l, period), Text(FormatPeriod(s.DelegationPeriod, l))},
+	}}
+	head.Fields = append(head.Fields, asOfField(l, s.AsOf)...)
+	years := Table{Title: L(l, "by_year"), Sheet: "Years", Columns: append([]string{L(l, "year")}, labelsOf(l, figureColumns...)...)}
+	for _, y := range s.Years {
+		years.Rows = append(years.Rows, append([]Cell{Text(ordinalYear(l, y.Year) + " (" + FormatPeriod(y.Period, l) + ")")}, figureCells(y.Total)...))
+	}
+	years.Footer = [][]Cell{append([]Cell{Text(L(l, "period_total"))}, figureCells(s.Total)...)}
+	money := Section{Heading: L(l, "by_year"), Tables: []Table{years}}
+	moves := Section{Heading: L(l, "remainder_moves")}
+	var cin domain.Money
+	for _, c := range s.CarriedOver {
+		cin += c.Amount
+	}
+	moves.Fields = append(moves.Fields,
+		Field{L(l, "carried_over_to"), Text(carrySummary(s.CarriedOver, cin, l, false))},
+		Field{L(l, "returned_to"), Text(returnSummary(s.Returned, l))},
+		Field{L(l, "ineligible"), Text(noneOr(s.Total.Ineligible, l))},
+		Field{L(l, "unrecovered"), Text(noneOr(s.Total.Unrecovered, l))})
+	ind := Section{Heading: L(l, "indicators")}
+	it := Table{Title: L(l, "indicators"), Sheet: "Indicators", Columns: append([]string{L(l, "year")}, labelsOf(l, "indicator", "unit", "target", "delivered", "achievement", "due", "overdue")...)}
+	for _, y := range s.Years {
+		t := indicatorTable(y.Indicators, l, false)
+		for _, row := range t.Rows {
+			it.Rows = append(it.Rows, append([]Cell{Int(int64(y.Year))}, row...))
+		}
+	}
+	if len(it.Rows) == 0 {
+		ind.Notes = []string{L(l, "none")}
+	} else {
+		ind.Tables = []Table{it}
+	}
+	narr := Section{Heading: L(l, "narr_description") + "; " + L(l, "narr_other")}
+	add := func(label, text string) {
+		if text != "" {
+			narr.Fields = append(narr.Fields, Field{label, Text(text)})
+		}
+	}
+	for _, y := range s.Years {
+		add(ordinalYear(l, y.Year)+": "+L(l, "narr_description"), y.Description)
+		add(ordinalYear(l, y.Year)+": "+L(l, "narr_other"), y.Other)
+	}
+	add(L(l, "whole_period")+": "+L(l, "narr_description"), s.Description)
+	add(L(l, "whole_period")+": "+L(l, "narr_other"), s.Other)
+	if len(narr.Fields) == 0 {
+		narr.Notes = []string{L(l, "none")}
+	}
+	return Document{Lang: l, Title: fmt.Sprintf("%s — %s", L(l, "period.title"), s.Agreement),
+		Sections: []Section{head, money, moves, ind, narr, findingsSection(s.Findings, l)}}
+}

@@ -15,7 +15,7 @@ import (
 // workForms are the issue-15 commands the pages offer, after the others.
 var workForms = []string{
 	domain.CmdReverseDelivery, domain.CmdSubmitReport, domain.CmdRequireReport, domain.CmdAcceptReport, domain.CmdReturnReport,
-	domain.CmdAmendTarget, domain.CmdAddParty, domain.CmdRegisterDocument, domain.CmdLinkDocument,
+	domain.CmdAmendTarget, domain.CmdAddParty, domain.CmdRegisterDocument, domain.CmdLinkDocument, domain.CmdRecordNarrative,
 }
 
 func init() {
@@ -78,6 +78,10 @@ func workFields(v *view, a *domain.Agreement, typ string, sel func(string, strin
 			{"payment_order", v.T("doc_payment_order")}, {"result", v.T("doc_result")}, {"report", v.T("doc_report")}}
 		return []*field{in("document", "f_document_code", "text", true), sel("kind", "f_doc_kind", kinds), in("name", "f_name", "text", true),
 			in("sha256", "f_sha256", "text", true), in("size", "f_size", "number", false), in("uri", "f_uri", "text", false)}
+	case domain.CmdRecordNarrative:
+		ys := append([]option{{"0", v.T("whole_period")}}, years...)
+		fields := []option{{domain.NarrativeDescription, v.T("narr_description")}, {domain.NarrativeOther, v.T("narr_other")}}
+		return []*field{sel("year", "f_year", ys), sel("field", "f_narrative", fields), in("text", "f_text", "textarea", true)}
 	case domain.CmdLinkDocument:
 		return []*field{sel("document", "f_document_code", docs), in("event", "f_event", "text", false), in("report", "f_report_code", "text", false)}
 	}
@@ -114,6 +118,8 @@ func parseWorkForm(v *view, f *form, ref domain.Ref, get func(string) string, da
 	case domain.CmdRegisterDocument:
 		return domain.RegisterDocument{Ref: ref, Document: get("document"), Kind: get("kind"), Name: get("name"), SHA256: strings.ToLower(get("sha256")),
 			Size: integer("size"), URI: get("uri")}
+	case domain.CmdRecordNarrative:
+		return domain.RecordNarrative{Ref: ref, Year: int(integer("year")), Field: get("field"), Text: get("text")}
 	case domain.CmdLinkDocument:
 		c := domain.LinkDocument{Ref: ref, Document: get("document"), Report: get("report")}
 		if s := get("event"); s != "" {
@@ -219,6 +225,12 @@ var workMessages = map[string][2]string{
 	"doc_result":            {"result", "rezultāts"},
 	"doc_report":            {"report", "atskaite"},
 	"bad_targets":           {"Write one target a line, as 1 by 2025-06-30.", "Rakstiet pa vienam mērķim rindā, piemēram, 1 by 2025-06-30."},
+	"cmd_record_narrative":  {"Write the summary's text", "Rakstīt kopsavilkuma tekstu"},
+	"whole_period":          {"the whole period", "viss periods"},
+	"narr_description":      {"Description and assessment", "Apraksts un vērtējums"},
+	"narr_other":            {"Other information", "Cita informācija"},
+	"f_narrative":           {"Part", "Sadaļa"},
+	"f_text":                {"Text", "Teksts"},
 	"bad_event":             {"Not an event id.", "Nav notikuma id."},
 }
 
@@ -231,6 +243,7 @@ func init() {
 		"report-already-submitted":  {"This report was submitted and waits for the funder; it can be submitted again only after it is returned.", "Šī atskaite ir iesniegta un gaida finansētāja lēmumu; atkārtoti to var iesniegt tikai pēc tam, kad tā atdota."},
 		"report-already-accepted":   {"This report has already been accepted.", "Šī atskaite jau ir pieņemta."},
 		"report-not-submitted":      {"This report is not submitted and waiting: only a submitted report can be accepted, returned or linked.", "Šī atskaite nav iesniegta: pieņemt, atdot vai piesaistīt var tikai iesniegtu atskaiti."},
+		"narrative-changes-nothing": {"The text already reads so; nothing would change.", "Teksts jau ir tieši tāds; nekas nemainītos."},
 		"document-already-linked":   {"This document is already linked there.", "Šis dokuments tur jau ir piesaistīts."},
 	} {
 		en, lv := v[0], v[1]

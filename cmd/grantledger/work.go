@@ -177,6 +177,23 @@ the ledger. Exits 1 when it matches none.`)
 	return nil
 }
 
+// cmdPeriodSummary is report --whole: the summary of every year.
+func cmdPeriodSummary(ctx context.Context, a *app, rf *reportFlags, number string) error {
+	lang, asOf, today, err := rf.settings(a, yearFormats...)
+	if err != nil {
+		return err
+	}
+	rm, err := a.readModel(ctx, asOf)
+	if err != nil {
+		return err
+	}
+	var s projections.PeriodSummary
+	if err := rm.View(func(l *projections.Ledger) error { s, err = l.PeriodSummary(number, today); return err }); err != nil {
+		return err
+	}
+	return a.emit(rf, s, rpt.PeriodDocument(s, lang))
+}
+
 // overdueObligations counts the overdue obligations in scope.
 func overdueObligations(rm *projector.Runner, scope projections.Scope, today domain.Date) int {
 	n := 0

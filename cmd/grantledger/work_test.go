@@ -109,6 +109,21 @@ func TestWorkPlanAndSealedReportFromTheCommandLine(t *testing.T) {
 		t.Errorf("document check of another file: exit %d %s; want 1, matches none", code, errs)
 	}
 
+	// The whole period in one document: one year, 4 200,00 spent of 6 460,64.
+	out, errs, code = runCLI(t, "", "report", "--db", db, "--agreement", "G-1", "--whole", "--format", "json", "--today", "2021-12-01")
+	var whole struct {
+		Years []struct{ Year int }
+		Total struct{ Planned, Actual, Remainder string }
+	}
+	if err := json.Unmarshal([]byte(out), &whole); code != 0 || err != nil || len(whole.Years) != 1 || whole.Total.Actual != "4200.00" || whole.Total.Remainder != "2260.64" {
+		t.Errorf("report --whole: exit %d %s\n%s", code, errs, out)
+	}
+	for _, f := range []string{"md", "html", "csv", "xlsx", "text"} {
+		if _, errs, code := runCLI(t, "", "report", "--db", db, "--agreement", "G-1", "--whole", "--lang", "lv", "--format", f, "--out", filepath.Join(dir, "whole."+f)); code != 0 {
+			t.Errorf("report --whole --format %s: exit %d %s", f, code, errs)
+		}
+	}
+
 	// The final report, due 2021-12-20, is overdue on 2021-12-21.
 	if out, _, code := runCLI(t, "", "obligations", "--db", db, "--today", "2021-12-21", "--overdue", "--format", "json"); code != 4 || !strings.Contains(out, `"report": "final"`) {
 		t.Errorf("obligations --overdue on 2021-12-21: exit %d\n%s", code, out)

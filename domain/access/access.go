@@ -63,6 +63,7 @@ var commandRoles = map[string]string{
 	domain.CmdReturnReport:     RoleFunder,
 	domain.CmdReverseDelivery:  RoleGrantee,
 	domain.CmdSubmitReport:     RoleGrantee,
+	domain.CmdRecordNarrative:  RoleGrantee, // the performer writes its summary
 	domain.CmdRegisterDocument: RoleFunder,
 	domain.CmdLinkDocument:     RoleFunder,
 }

@@ -39,6 +39,7 @@ var docsRoles = map[string][]string{
 	"link_document":     {"funder", "grantee"},
 	"reverse_delivery":  {"grantee"},
 	"submit_report":     {"grantee"},
+	"record_narrative":  {"grantee"},
 }
 
 var roles = []string{"funder", "grantee", "auditor", "admin", "", "Funder", "owner"}
