@@ -156,6 +156,9 @@ func activity(h *history, orgRef string, today domain.Date) iatiActivity {
 	if a.Kind == domain.KindDelegation {
 		kindEN, kindLV = "Delegation agreement", "Deleģēšanas līgums"
 	}
+	if a.Kind == domain.KindMemorandum {
+		kindEN, kindLV = "Cooperation memorandum", "Sadarbības memorands"
+	}
 	var last time.Time
 	var firstSpend, lastClose domain.Date
 	for _, e := range h.Events {

@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/grantledger/grantledger/internal/envtest"
 )
 
 // Issue 15 from the command line: a memorandum's task overdue on a day,
@@ -133,5 +136,52 @@ func TestWorkPlanAndSealedReportFromTheCommandLine(t *testing.T) {
 	}
 	if _, errs, code := runCLI(t, "", "summaries", "--db", db, "--agreement", "G-1", "--year", "1", "--today", "2021-12-21", "--out", filepath.Join(dir, "s")); code != 4 {
 		t.Errorf("summaries with the final report overdue: exit %d %s, want 4", code, errs)
+	}
+}
+
+// A memorandum (tasks, no money) beside agreements with money: every money
+// report and export copes with it (issue 15: "check every money report
+// copes"), and the IATI export stays valid against the schema.
+func TestMemorandumInEveryMoneyReport(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "m.db")
+	if _, errs, code := runCLI(t, "", "demo", "--db", db); code != 0 {
+		t.Fatalf("demo: %s", errs)
+	}
+	memo := strings.Join([]string{
+		`{"type":"register_agreement","command_id":"5e150000-0000-4000-8000-000000000101","actor":"officer","data":{"agreement":"MEMO-2","kind":"memorandum","title":"Sadarbības memorands","grantee":"NVO","funder":"Aizkraukles novada pašvaldība","period":{"from":"2023-01-01","to":"2024-12-31"},"years":[{"year":1,"from":"2023-01-01","to":"2023-12-31"},{"year":2,"from":"2024-01-01","to":"2024-12-31"}]}}`,
+		`{"type":"define_indicator","command_id":"5e150000-0000-4000-8000-000000000102","actor":"officer","data":{"agreement":"MEMO-2","indicator":"t10","name":"Konference","unit":"events","aggregation":"sum","targets":[{"year":1,"target":1}]}}`,
+		`{"type":"record_delivery","command_id":"5e150000-0000-4000-8000-000000000103","actor":"ngo","data":{"agreement":"MEMO-2","indicator":"t10","year":1,"quantity":1,"date":"2023-11-03"}}`,
+	}, "\n")
+	if _, errs, code := runCLI(t, memo, "apply", "--db", db, "-"); code != 0 {
+		t.Fatalf("apply: %s", errs)
+	}
+	for _, args := range [][]string{
+		{"report", "--agreement", "MEMO-2", "--year", "1", "--format", "json", "--today", "2024-01-10"},
+		{"report", "--agreement", "MEMO-2", "--whole", "--format", "md"},
+		{"reconcile", "--year", "1", "--format", "json"},
+		{"reconcile", "--calendar-year", "2023", "--format", "csv"},
+		{"reconcile", "--multi-year"},
+		{"indicators", "--agreement", "MEMO-2"},
+		{"export", "hledger", "--agreement", "MEMO-2"},
+	} {
+		if out, errs, code := runCLI(t, "", append(args, "--db", db)...); code != 0 || out == "" {
+			t.Errorf("%v: exit %d %s", args, code, errs)
+		}
+	}
+	xmlFile := filepath.Join(dir, "memo.xml")
+	if _, errs, code := runCLI(t, "", "export", "iati", "--db", db, "--out", xmlFile); code != 0 {
+		t.Fatalf("export iati: %s", errs)
+	}
+	// The schema copy the iati package's tests use (in the repository).
+	schema := filepath.Join("..", "..", "adapters", "iati", "testdata", "iati-2.03", "iati-activities-schema.xsd")
+	if _, err := os.Stat(schema); err != nil {
+		t.Fatalf("the IATI schema: %v", err)
+	}
+	if _, err := exec.LookPath("xmllint"); err != nil {
+		envtest.Missing(t, "xmllint is not on PATH (apt-get install -y libxml2-utils); the export is not validated")
+	}
+	if out, err := exec.Command("xmllint", "--noout", "--schema", schema, xmlFile).CombinedOutput(); err != nil {
+		t.Errorf("the export with a memorandum does not validate: %v\n%s", err, out)
 	}
 }
