@@ -62,6 +62,7 @@ func commands() []command {
 		{"reconcile", "planned against actual per budget line across agreements, by year or date range", cmdReconcile},
 		{"indicators", "indicator targets against deliveries, with evidence and overdue targets", cmdIndicators},
 		{"obligations", "reporting obligations: due, overdue, submitted, accepted or returned (exit 4 when any is overdue)", cmdObligations},
+		{"seal", "submit a report and seal it: the rendered file's SHA-256 and size, and a signed checkpoint when given", cmdSeal},
 		{"restatement", "a submitted (sealed) report against the ledger now, with the later events that change its figures", cmdRestatement},
 		{"document", "document check FILE: which registered document or submitted report a file is, by its SHA-256", cmdDocument},
 		{"audit", "the audit trail of every event with the hash-chain verification result", cmdAudit},

@@ -10,6 +10,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/grantledger/grantledger/adapters/projector"
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/domain"
@@ -206,4 +208,79 @@ func overdueObligations(rm *projector.Runner, scope projections.Scope, today dom
 		return nil
 	})
 	return n
+}
+
+// sealNamespace derives seal's default command id, so that running the
+// same seal twice submits once.
+var sealNamespace = uuid.MustParse("3c1b6f0e-9a55-4e21-b0d2-5f15a6c1e015")
+
+func cmdSeal(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("seal", "", `
+Submits a report and seals it (submit_report): hashes the rendered report
+FILE (SHA-256 and size) and, with --checkpoint, takes the tree size and root
+hash of that signed checkpoint of the Merkle log into the seal. The file
+stays outside the ledger; 'grantledger document check FILE' finds it again
+by its hash. Run twice with the same agreement, report, file and date, it
+submits once (the command id is derived from them unless --command-id).`)
+	number := fs.String("agreement", "", "the agreement (required)")
+	report := fs.String("report", "", "the report's code, as in require_report (required)")
+	file := fs.String("file", "", "the rendered report file (required)")
+	date := fs.String("date", "", "the date of submission, YYYY-MM-DD (required)")
+	cpPath := fs.String("checkpoint", "", "a signed checkpoint file (grantledger checkpoint --out) to seal with the report")
+	doc := fs.String("document", "", "a registered document that is the report")
+	actor := fs.String("actor", "", "who submits (required)")
+	cmdID := fs.String("command-id", "", "the command id (default derived from agreement, report, file hash and date)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *number == "" || *report == "" || *file == "" || *date == "" || *actor == "" {
+		fs.Usage()
+		return usagef("seal needs --agreement, --report, --file, --date and --actor")
+	}
+	d, err := domain.ParseDate(*date)
+	if err != nil {
+		return usagef("--date: %v", err)
+	}
+	f, err := os.Open(*file)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	size, err := io.Copy(h, f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	c := domain.SubmitReport{Ref: domain.Ref{Agreement: *number}, Report: *report, Date: d, SHA256: hex.EncodeToString(h.Sum(nil)), Size: size, Document: *doc}
+	if *cpPath != "" {
+		cp, _, err := readCheckpointFile(*cpPath, nil)
+		if err != nil {
+			return err
+		}
+		c.Checkpoint = &domain.SealCheckpoint{TreeSize: uint64(cp.Size), RootHash: hex.EncodeToString(cp.Root[:])}
+	}
+	id := uuid.NewSHA1(sealNamespace, []byte(*number+"\x00"+*report+"\x00"+c.SHA256+"\x00"+d.String()))
+	if *cmdID != "" {
+		if id, err = uuid.Parse(*cmdID); err != nil {
+			return usagef("--command-id: %v", err)
+		}
+	}
+	svc, err := a.service(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := svc.Handle(ctx, domain.NewEnvelope(id, *actor, "", c))
+	if err != nil {
+		return err
+	}
+	note := ""
+	if res.Duplicate {
+		note = " (already submitted with this command id: nothing appended)"
+	}
+	cpNote := "no checkpoint"
+	if c.Checkpoint != nil {
+		cpNote = fmt.Sprintf("checkpoint of %d events, root %s", c.Checkpoint.TreeSize, c.Checkpoint.RootHash)
+	}
+	fmt.Fprintf(a.stdout, "sealed report %s of %s: SHA-256 %s, %d bytes, %s; event %s%s\n", *report, *number, c.SHA256, size, cpNote, res.Events[0].ID, note)
+	return nil
 }

@@ -69,8 +69,24 @@ func TestWorkPlanAndSealedReportFromTheCommandLine(t *testing.T) {
 	}
 	sum := sha256.Sum256(b)
 	hexsum := hex.EncodeToString(sum[:])
+	// Sealed with the file and a signed checkpoint of the log (8 events).
+	key := filepath.Join(dir, "signing.key")
+	if _, errs, code := runCLI(t, "", "key", "generate", "--out", key); code != 0 {
+		t.Fatalf("key: %s", errs)
+	}
+	cpFile := filepath.Join(dir, "day.checkpoint")
+	if _, errs, code := runCLI(t, "", "checkpoint", "--db", db, "--signing-key", key, "--out", cpFile); code != 0 {
+		t.Fatalf("checkpoint: %s", errs)
+	}
+	sealArgs := []string{"seal", "--db", db, "--agreement", "G-1", "--report", "interim", "--file", file, "--date", "2021-07-10", "--actor", "ngo", "--checkpoint", cpFile}
+	out, errs, code = runCLI(t, "", sealArgs...)
+	if code != 0 || !strings.Contains(out, hexsum) || !strings.Contains(out, "checkpoint of 8 events") {
+		t.Fatalf("seal: exit %d %s\n%s", code, errs, out)
+	}
+	if out, _, code := runCLI(t, "", sealArgs...); code != 0 || !strings.Contains(out, "nothing appended") {
+		t.Errorf("the same seal again: exit %d\n%s", code, out)
+	}
 	seal := strings.Join([]string{
-		fmt.Sprintf(`{"type":"submit_report","command_id":"%s","actor":"ngo","data":{"agreement":"G-1","report":"interim","date":"2021-07-10","sha256":%q,"size":%d}}`, id(9), hexsum, len(b)),
 		`{"type":"accept_report","command_id":"` + id(10) + `","actor":"officer","data":{"agreement":"G-1","report":"interim","date":"2021-07-20"}}`,
 		`{"type":"record_spending","command_id":"` + id(11) + `","actor":"accountant","data":{"agreement":"G-1","line":"all","year":1,"amount":"1200","date":"2021-06-30","document":"INV-2"}}`,
 	}, "\n")
@@ -78,6 +94,9 @@ func TestWorkPlanAndSealedReportFromTheCommandLine(t *testing.T) {
 		t.Fatalf("seal: %s", errs)
 	}
 	out, errs, code = runCLI(t, "", "restatement", "--db", db, "--agreement", "G-1", "--report", "interim", "--format", "json")
+	if !strings.Contains(out, `"tree_size": 8`) {
+		t.Errorf("restatement does not show the sealed checkpoint of 8 events:\n%s", out)
+	}
 	if code != 0 {
 		t.Fatalf("restatement: exit %d %s", code, errs)
 	}
