@@ -136,13 +136,14 @@ type indicatorRow struct {
 
 type agreementPage struct {
 	*view
-	A          *domain.Agreement
-	Years      []yearCol
-	Blocks     []lineBlock
-	Chart      any
-	Indicators []indicatorRow
-	Findings   []string
-	Forms      []*form
+	A           *domain.Agreement
+	Years       []yearCol
+	Blocks      []lineBlock
+	Chart       any
+	Indicators  []indicatorRow
+	Findings    []string
+	Obligations []string // reports owed and where they stand (workforms.go)
+	Forms       []*form
 }
 
 func figureRows(v *view, cells []projections.Figures, total projections.Figures) []figRow {
@@ -238,6 +239,7 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 			for _, f := range rep.Findings {
 				page.Findings = append(page.Findings, fmt.Sprintf("%s %d: %s", v.T("impl_year"), y.Year, rpt.FindingText(f, v.Lang)))
 			}
+			page.Obligations = append(page.Obligations, obligationLines(v, rep.Obligations)...)
 		}
 		return nil
 	})

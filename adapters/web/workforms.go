@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -8,6 +9,7 @@ import (
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
 
 // Forms of work plans, reporting obligations and documents (issue 15).
@@ -186,7 +188,29 @@ func cloneWork(w domain.WorkState) domain.WorkState {
 	return c
 }
 
+// obligationLines says each obligation of a year report in the page's words.
+func obligationLines(v *view, rows []projections.ObligationRow) []string {
+	var out []string
+	for _, o := range rows {
+		s := fmt.Sprintf("%s (%s, %s %d) · %s %s · %s", o.Report, v.T("rep_"+o.Kind), v.T("impl_year"), o.Year, v.T("f_due"), v.Date(o.Due), v.T("obl_"+o.Status))
+		if o.SubmittedOn != nil {
+			s += " · " + v.T("obl_submitted") + " " + v.Date(*o.SubmittedOn)
+		}
+		if o.Returned != "" && o.Status == domain.ObligationReturned {
+			s += " · " + o.Returned
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 var workMessages = map[string][2]string{
+	"obligations":           {"Reports owed", "Iesniedzamās atskaites"},
+	"obl_due":               {"due", "jāiesniedz"},
+	"obl_overdue":           {"overdue", "nokavēta"},
+	"obl_submitted":         {"submitted", "iesniegta"},
+	"obl_accepted":          {"accepted", "pieņemta"},
+	"obl_returned":          {"returned", "atdota"},
 	"cmd_reverse_delivery":  {"Reverse an indicator delivery", "Stornēt rādītāja izpildi"},
 	"cmd_submit_report":     {"Submit a report", "Iesniegt atskaiti"},
 	"cmd_require_report":    {"Require a report", "Noteikt atskaites iesniegšanas pienākumu"},

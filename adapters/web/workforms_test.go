@@ -51,6 +51,10 @@ func TestReportObligationForms(t *testing.T) {
 	send(funder, "return_report", url.Values{"report": {"final-3"}, "date": {"2025-09-20"}, "reason": {"Sign the summary"}}, http.StatusSeeOther)
 	send(grantee, "submit_report", url.Values{"report": {"final-3"}, "date": {"2025-09-25"}, "sha256": {sum}}, http.StatusSeeOther)
 	send(funder, "accept_report", url.Values{"report": {"final-3"}, "date": {"2025-09-29"}}, http.StatusSeeOther)
+	// The page lists the report owed and where it stands.
+	if _, page := grantee.get(agreementPath(seeds.Seed004)); !strings.Contains(page, `id="h-obl"`) || !strings.Contains(page, "final-3 (final, ") || !strings.Contains(page, "accepted") {
+		t.Errorf("the agreement page does not list report final-3 as accepted")
+	}
 	err := f.svc.View(context.Background(), seeds.Seed004, func(a *domain.Agreement) error {
 		o := a.Work.Obligations["final-3"]
 		if o == nil || o.Status != domain.ObligationAccepted || o.Submissions != 2 || o.Returned != "Sign the summary" || o.Submitted.SHA256 != sum {
