@@ -10,6 +10,9 @@ import (
 const (
 	KindDelegation = "delegation" // delegation of a state administration task
 	KindGrant      = "grant"      // grant project
+	// KindMemorandum is a cooperation memorandum with a work plan and no
+	// money (seed 000): tasks and their deadlines, no budget (work.go).
+	KindMemorandum = "memorandum"
 )
 
 // Cell holds the figures of one budget line in one implementation year.
@@ -88,6 +91,9 @@ type Ineligible struct {
 // Indicator is a performance indicator with its targets and deliveries.
 type Indicator struct {
 	IndicatorDefined
+	// Original are the targets as first defined, kept once amend_target
+	// replaces some (work.go); nil until then.
+	Original  []IndicatorTarget
 	Delivered map[int]*IndicatorYear // by year
 }
 
@@ -115,14 +121,18 @@ func (i *Indicator) Value(year int) int64 {
 	return d.Sum
 }
 
-// Target returns the target for year and whether one was set.
+// Target returns the target for year and whether one was set. With a
+// schedule of several targets in the year (work.go) it is the year's last,
+// the one due latest.
 func (i *Indicator) Target(year int) (IndicatorTarget, bool) {
+	var out IndicatorTarget
+	found := false
 	for _, t := range i.Targets {
 		if t.Year == year {
-			return t, true
+			out, found = t, true
 		}
 	}
-	return IndicatorTarget{}, false
+	return out, found
 }
 
 // CellKey addresses a Cell.
@@ -145,6 +155,7 @@ type Agreement struct {
 	IndicatorOrder []string
 	Cash           CashState   // money that moves: see disbursement.go
 	Adjust         AdjustState // figures as closed: see adjust.go
+	Work           WorkState   // deliveries by id, parties, obligations, documents: see work.go
 }
 
 // NewAgreement returns the empty state before the first event.
@@ -156,6 +167,7 @@ func NewAgreement() *Agreement {
 		Indicators: map[string]*Indicator{},
 	}
 	a.Cash.Init()
+	a.Work.Init()
 	return a
 }
 
@@ -219,6 +231,7 @@ func (a *Agreement) cell(line string, year int) *Cell {
 // trusted: they were checked by Decide before they were recorded.
 func (a *Agreement) Apply(id uuid.UUID, e Event) {
 	a.applyCash(id, e)
+	a.applyWork(id, e)
 	a.applyAdjust(e)
 	switch ev := e.(type) {
 	case AgreementRegistered:

@@ -52,7 +52,7 @@ func (r Ref) AgreementNumber() string { return r.Agreement }
 // its implementation years and, optionally, its budget lines.
 type RegisterAgreement struct {
 	Ref
-	Kind             string     `json:"kind" validate:"required,oneof=delegation grant"`
+	Kind             string     `json:"kind" validate:"required,oneof=delegation grant memorandum"`
 	Title            string     `json:"title" validate:"required,max=500"`
 	Grantee          string     `json:"grantee" validate:"required,max=300"`
 	Funder           string     `json:"funder" validate:"required,max=300"`
@@ -154,6 +154,11 @@ type DefineIndicator struct {
 	Unit        string            `json:"unit" validate:"required,max=64"`
 	Aggregation string            `json:"aggregation" validate:"required,oneof=sum distinct latest"`
 	Targets     []IndicatorTarget `json:"targets" validate:"max=50,dive"`
+	// Issue 15 (work.go): who answers for the task, where it happens, and
+	// the value before the agreement started.
+	Responsible []string  `json:"responsible,omitempty" validate:"max=10,dive,required,max=300"`
+	Place       string    `json:"place,omitempty" validate:"max=300"`
+	Baseline    *Baseline `json:"baseline,omitempty"`
 }
 
 // RecordDelivery records delivered output of an indicator: a quantity (sum,
@@ -477,6 +482,9 @@ func derefCommand(c Command) Command {
 		return *v
 	case *CloseYear:
 		return *v
+	}
+	if v, ok := derefWork(c).(Command); ok {
+		return v
 	}
 	if v, ok := derefCash(c).(Command); ok {
 		return v

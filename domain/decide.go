@@ -48,6 +48,9 @@ func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 	if !a.Registered {
 		return nil, &Error{Code: ENotFound, Field: "agreement", Message: fmt.Sprintf("agreement %q is not registered", cmd.AgreementNumber()), Err: ErrNotFound}
 	}
+	if evs, handled, err := a.decideWork(cmd, reason); handled {
+		return evs, err
+	}
 	if evs, handled, err := a.decideCash(cmd, reason); handled {
 		return evs, err
 	}
@@ -199,18 +202,11 @@ func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 		if _, ok := a.Indicators[c.Indicator]; ok {
 			return nil, &Error{Code: EDuplicate, Field: "indicator", Message: fmt.Sprintf("indicator %q is already defined in %s", c.Indicator, a.Number), Err: ErrDuplicate}
 		}
-		seen := map[int]bool{}
-		for i, t := range c.Targets {
-			f := fmt.Sprintf("targets[%d].year", i)
-			if a.Year(t.Year) == nil {
-				return nil, FieldError(f, "%s has no implementation year %d (it has %d)", a.Number, t.Year, len(a.Years))
-			}
-			if seen[t.Year] {
-				return nil, FieldError(f, "year %d has two targets", t.Year)
-			}
-			seen[t.Year] = true
+		if err := a.checkTargets(c.Targets, "targets"); err != nil {
+			return nil, err
 		}
-		return []Event{IndicatorDefined{Indicator: c.Indicator, Name: c.Name, Unit: c.Unit, Aggregation: c.Aggregation, Targets: c.Targets}}, nil
+		return []Event{IndicatorDefined{Indicator: c.Indicator, Name: c.Name, Unit: c.Unit, Aggregation: c.Aggregation, Targets: sortTargets(c.Targets),
+			Responsible: c.Responsible, Place: c.Place, Baseline: c.Baseline}}, nil
 
 	case RecordDelivery:
 		ind := a.Indicators[c.Indicator]
@@ -268,6 +264,9 @@ func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 
 func decideRegister(c RegisterAgreement) ([]Event, error) {
 	if err := CheckNumber(c.Agreement); err != nil {
+		return nil, err
+	}
+	if err := checkMemorandum(c); err != nil {
 		return nil, err
 	}
 	if c.Period.From == 0 || c.Period.To == 0 {

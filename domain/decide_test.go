@@ -384,8 +384,12 @@ func TestDecideRejects(t *testing.T) {
 			says: []string{`indicator "sessions" is already defined`}, is: domain.ErrDuplicate},
 		{name: "indicator target for a missing year", cmd: cmd(indicator("sessions", domain.AggSum, domain.IndicatorTarget{Year: 1, Target: 24}, domain.IndicatorTarget{Year: 4, Target: 30})),
 			code: domain.EInvalid, field: "targets[1].year", says: []string{"no implementation year 4"}},
-		{name: "indicator with two targets for a year", cmd: cmd(indicator("sessions", domain.AggSum, domain.IndicatorTarget{Year: 2, Target: 24}, domain.IndicatorTarget{Year: 2, Target: 30})),
-			code: domain.EInvalid, field: "targets[1].year", says: []string{"year 2 has two targets"}},
+		// docs/commands.md, define_indicator: a year with several targets (a
+		// schedule) gives each a due date inside the year, no two alike.
+		{name: "indicator with two targets for a year and no due dates", cmd: cmd(indicator("sessions", domain.AggSum, domain.IndicatorTarget{Year: 2, Target: 24}, domain.IndicatorTarget{Year: 2, Target: 30})),
+			code: domain.EInvalid, field: "targets[0].due", says: []string{"year 2 has 2 targets (a schedule): each needs its due date"}},
+		{name: "indicator with two targets due the same day", cmd: cmd(indicator("sessions", domain.AggSum, domain.IndicatorTarget{Year: 2, Target: 24, Due: datePtr("2024-03-01")}, domain.IndicatorTarget{Year: 2, Target: 30, Due: datePtr("2024-03-01")})),
+			code: domain.EInvalid, field: "targets[1].due", says: []string{"year 2 has two targets due 2024-03-01"}},
 		{name: "delivery of an undefined indicator", cmd: cmd(deliver("sessions", 1, 1, "2023-01-01")), code: domain.ENotFound, field: "indicator",
 			says: []string{`indicator "sessions" is not defined`}, is: domain.ErrNotFound},
 		{name: "sum delivery without quantity", setup: func(f *fixture) { f.do(indicator("sessions", domain.AggSum)) },
@@ -766,3 +770,5 @@ func TestIndicatorAggregation(t *testing.T) {
 		}
 	})
 }
+
+func datePtr(s string) *domain.Date { d := domain.MustDate(s); return &d }

@@ -77,7 +77,7 @@ func TestDecodeEnvelopeAndCommand(t *testing.T) {
 		{"truncated", strings.TrimSuffix(line("plan_budget", plan), "}"), "", "ends before the object is complete"},
 		{"not an object", `[1,2]`, "", "expected a JSON object, got JSON array"},
 		{"malformed", `{"type":}`, "", "malformed JSON"},
-		{"missing type", `{"command_id":"` + testID + `","actor":"a","data":{}}`, "type", "missing; one of add_budget_line"},
+		{"missing type", `{"command_id":"` + testID + `","actor":"a","data":{}}`, "type", "missing; one of accept_report, add_budget_line"},
 		{"unknown type", line("pay_invoice", plan), "type", `unknown command type "pay_invoice"`},
 		{"missing command id", `{"type":"plan_budget","actor":"a","data":` + plan + `}`, "command_id", "every command needs a UUID"},
 		{"nil command id", strings.Replace(line("plan_budget", plan), testID, uuid.Nil.String(), 1), "command_id", "missing"},

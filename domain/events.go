@@ -179,6 +179,9 @@ type IndicatorDefined struct {
 	Unit        string            `json:"unit"`
 	Aggregation string            `json:"aggregation"`
 	Targets     []IndicatorTarget `json:"targets"`
+	Responsible []string          `json:"responsible,omitempty"` // work.go
+	Place       string            `json:"place,omitempty"`
+	Baseline    *Baseline         `json:"baseline,omitempty"`
 }
 
 // IndicatorDelivered records delivered output of an indicator.
@@ -248,6 +251,7 @@ func NewEventRegistry() *EventRegistry {
 	r.Register(TypeTokenCreated, 1, func() Event { return &TokenCreated{} })
 	r.Register(TypeTokenRevoked, 1, func() Event { return &TokenRevoked{} })
 	registerCashEvents(r)
+	registerWorkEvents(r)
 	return r
 }
 
@@ -347,6 +351,9 @@ func deref(e Event) Event {
 		return *v
 	case *TokenRevoked:
 		return *v
+	}
+	if v, ok := derefWork(e).(Event); ok {
+		return v
 	}
 	if v, ok := derefCash(e).(Event); ok {
 		return v

@@ -137,11 +137,15 @@ func TestEventRegistryUpcasts(t *testing.T) {
 		t.Errorf("failing upcaster: %v", err)
 	}
 	// The event types of docs/commands.md, sorted: the ledger's 13, the
-	// 5 of money that moves (issue 14) and the 2 of tokens (issue 12).
+	// 5 of money that moves (issue 14), the 2 of tokens (issue 12) and the
+	// 10 of work plans, obligations, documents and narratives (issue 15).
 	want := []string{"AgreementRegistered", "BudgetAmended", "BudgetLineAdded", "BudgetPlanned",
-		"DisbursementPlanned", "DisbursementRecorded", "DisbursementReversed",
+		"DeliveryReversed", "DisbursementPlanned", "DisbursementRecorded", "DisbursementReversed",
+		"DocumentLinked", "DocumentRegistered",
 		"IndicatorDefined", "IndicatorDelivered", "IneligibleExpenditureDeclared", "IneligibleExpenditureRecovered",
-		"PlanSplit", "RefundRecorded", "RemainderCarriedOver", "SpendingRecorded", "SpendingReversed",
+		"NarrativeRecorded", "PartyAdded", "PlanSplit", "RefundRecorded", "RemainderCarriedOver",
+		"ReportAccepted", "ReportRequired", "ReportReturned", "ReportSubmitted",
+		"SpendingRecorded", "SpendingReversed", "TargetAmended",
 		"TokenCreated", "TokenRevoked", "UnspentReturned", "YearClosed"}
 	if types := r.Types(); strings.Join(types, " ") != strings.Join(want, " ") {
 		t.Errorf("Types() = %v, want %v", types, want)

@@ -22,7 +22,7 @@ func TestValidateCommand(t *testing.T) {
 			"agreement is required", "kind is required", "title is required", "grantee is required",
 			"funder is required", "period is required", "years is required"}},
 		{"register with a bad kind", func() domain.Command { c := good; c.Kind = "loan"; return c }(), "kind",
-			[]string{`kind must be one of delegation, grant, not "loan"`}},
+			[]string{`kind must be one of delegation, grant, memorandum, not "loan"`}},
 		{"register with a bad support intensity", func() domain.Command { c := good; c.SupportIntensity = "all"; return c }(), "support_intensity",
 			[]string{"support_intensity must be a number"}},
 		{"register with year 0", func() domain.Command {

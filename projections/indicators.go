@@ -45,13 +45,13 @@ func (l *Ledger) Indicators(scope Scope, year int, today domain.Date) Indicators
 				if year > 0 && y.Year != year {
 					continue
 				}
-				f, ok := indicatorFigures(a, ind, y.Year, today)
+				f, ok := indicatorFigures(v, ind, y.Year, today)
 				if !ok {
 					continue
 				}
 				row := IndicatorRow{Agreement: a.Number, IndicatorFigures: f, Overdue: f.Behind, YearEnd: y.To, DeliveriesList: []DeliveryRow{}}
 				for _, d := range v.Deliveries {
-					if d.Indicator == id && d.Year == y.Year {
+					if d.Indicator == id && d.Year == y.Year && d.Date <= today {
 						row.DeliveriesList = append(row.DeliveriesList, d)
 					}
 				}

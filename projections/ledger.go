@@ -56,12 +56,14 @@ type AmendmentRow struct {
 
 // DeliveryRow is a delivery of an indicator with its evidence reference.
 type DeliveryRow struct {
+	ID          uuid.UUID   `json:"id"` // names it for reverse_delivery
 	Indicator   string      `json:"indicator"`
 	Year        int         `json:"year"`
 	Quantity    int64       `json:"quantity"`
 	Identifiers []string    `json:"identifiers,omitempty"`
 	Date        domain.Date `json:"date"`
 	Evidence    string      `json:"evidence,omitempty"`
+	Reversed    bool        `json:"reversed,omitempty"` // by a DeliveryReversed
 }
 
 // AgreementView is the read model of one agreement: the aggregate's own
@@ -75,8 +77,12 @@ type AgreementView struct {
 	Carries    []CarryRow
 	Amendments []AmendmentRow
 	Deliveries []DeliveryRow
-	Events     int
-	LastAt     time.Time // recorded_at of the last event applied
+	// Issue 15 (obligations.go): target revisions and where submitted
+	// reports were sealed.
+	TargetAmendments []TargetAmendmentRow
+	Seals            []SealRow
+	Events           int
+	LastAt           time.Time // recorded_at of the last event applied
 }
 
 // AuditRow is one event of the audit trail.
@@ -211,8 +217,11 @@ func (l *Ledger) Apply(e Event) {
 	case domain.IneligibleExpenditureRecovered:
 		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
 	case domain.IndicatorDelivered:
-		v.Deliveries = append(v.Deliveries, DeliveryRow(ev))
+		v.Deliveries = append(v.Deliveries, DeliveryRow{ID: e.ID, Indicator: ev.Indicator, Year: ev.Year, Quantity: ev.Quantity,
+			Identifiers: ev.Identifiers, Date: ev.Date, Evidence: ev.Evidence})
 		row.Year = ev.Year
+	default:
+		v.applyWork(e, &row.AuditRow)
 	case domain.YearClosed:
 		row.Year = ev.Year
 	}
@@ -331,6 +340,9 @@ func (l *Ledger) UnmarshalBinary(data []byte) error {
 		if err := v.Agg.CashConsistent(); err != nil {
 			return fmt.Errorf("read model snapshot: %w", err)
 		}
+		if err := v.Agg.WorkConsistent(); err != nil {
+			return fmt.Errorf("read model snapshot: %w", err)
+		}
 		n.views[v.Stream] = v
 		n.byNumber[v.Agg.Number] = v
 		n.order = append(n.order, v)
@@ -355,6 +367,7 @@ func fixAgreement(a *domain.Agreement) {
 		a.Indicators = map[string]*domain.Indicator{}
 	}
 	a.Cash.Init()
+	a.Work.Init()
 	a.FillClosedFigures()
 	for _, ind := range a.Indicators {
 		if ind.Delivered == nil {

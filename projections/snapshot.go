@@ -99,6 +99,15 @@ const (
 	// event id that it cannot give: domain.Agreement.CashConsistent
 	// refuses it and the projector rebuilds from the events.
 	snapshotVersion5 = 5
+	// snapshotVersion6 is version 5 whose aggregates and views may hold
+	// issue 15's state: deliveries by event id (for reverse_delivery),
+	// parties, reporting obligations and their seals, documents. Same
+	// layout; the number changed so that an older program refuses it
+	// instead of dropping that state. A version 5 (or older) snapshot is
+	// still read unless it holds indicator deliveries, which it cannot
+	// name by event id: domain.Agreement.WorkConsistent refuses it and the
+	// projector rebuilds from the events.
+	snapshotVersion6 = 6
 )
 
 // encode writes a version 4 snapshot: the head, which must already hold
@@ -123,7 +132,7 @@ func (s *snapshotV2) encode(b *bytes.Buffer, loaded, tail []byte) error {
 func (s *snapshotV2) decode(data []byte) (isV2 bool, err error) {
 	r := bytes.NewReader(data)
 	dec := gob.NewDecoder(r)
-	if err := dec.Decode(&s.snapHead); err != nil || (s.Version != snapshotVersion3 && s.Version != snapshotVersion4 && s.Version != snapshotVersion5) {
+	if err := dec.Decode(&s.snapHead); err != nil || (s.Version != snapshotVersion3 && s.Version != snapshotVersion4 && s.Version != snapshotVersion5 && s.Version != snapshotVersion6) {
 		return false, nil
 	}
 	if s.Version == snapshotVersion3 {
@@ -200,7 +209,7 @@ func utcParts(t time.Time) (int64, int32, bool) {
 // marshalV2 encodes l in the compact form (version 4); ok is false when it
 // cannot hold l exactly and the caller must use version 1.
 func (l *Ledger) marshalV2() ([]byte, bool, error) {
-	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion5, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped}}
+	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion6, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped}}
 	names := nameTable{idx: map[string]uint32{}}
 	s.Views = make([]*AgreementView, len(l.order))
 	s.SpendCount = make([]uint32, len(l.order))
@@ -347,6 +356,9 @@ func (s *snapshotV2) ledger() (*Ledger, error) {
 		}
 		fixAgreement(v.Agg)
 		if err := v.Agg.CashConsistent(); err != nil {
+			return nil, fmt.Errorf("read model snapshot: %w", err)
+		}
+		if err := v.Agg.WorkConsistent(); err != nil {
 			return nil, fmt.Errorf("read model snapshot: %w", err)
 		}
 		v.Spendings = make([]SpendingRow, cnt)

@@ -59,7 +59,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		at      time.Time
 		version int
 	}{
-		{"UTC times: compact columns", time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC), snapshotVersion5},
+		{"UTC times: compact columns", time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC), snapshotVersion6},
 		{"a time outside UTC: version 1", time.Date(2024, 1, 2, 3, 4, 5, 6, time.FixedZone("", 2*3600)), snapshotVersion},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -229,8 +229,8 @@ func TestSnapshotVersion3WithAReturnIsRebuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := snapshotVersionOf(t, again); v != snapshotVersion5 {
-		t.Errorf("written as version %d, want %d", v, snapshotVersion5)
+	if v := snapshotVersionOf(t, again); v != snapshotVersion6 {
+		t.Errorf("written as version %d, want %d", v, snapshotVersion6)
 	}
 	var back Ledger
 	if err := back.UnmarshalBinary(again); err != nil {

@@ -105,15 +105,15 @@ func TestLazyAuditEqualsEager(t *testing.T) {
 			if !projections.AuditUndecoded(lazy) {
 				t.Error("MarshalBinary decoded the restored audit trail")
 			}
-			if v, chunks := projections.SnapshotAuditChunks(again); v != 5 || chunks != 2 {
-				t.Errorf("snapshot after folding new events: version %d with %d audit chunks, want 5 with 2", v, chunks)
+			if v, chunks := projections.SnapshotAuditChunks(again); v != 6 || chunks != 2 {
+				t.Errorf("snapshot after folding new events: version %d with %d audit chunks, want 6 with 2", v, chunks)
 			}
 			same(t, "events folded after the restore, before the rows were read", lazy, eager)
 			same(t, "restored from a snapshot of a restored ledger", restore(t, again), eager)
 			// The same snapshot of the decoded ledger, in one chunk.
 			decoded := marshal(t, lazy)
-			if v, chunks := projections.SnapshotAuditChunks(decoded); v != 5 || chunks != 1 {
-				t.Errorf("snapshot after the rows were read: version %d with %d audit chunks, want 5 with 1", v, chunks)
+			if v, chunks := projections.SnapshotAuditChunks(decoded); v != 6 || chunks != 1 {
+				t.Errorf("snapshot after the rows were read: version %d with %d audit chunks, want 6 with 1", v, chunks)
 			}
 			// That snapshot restores to the same read model, and so does
 			// the decoded ledger after folding more events (rows appended
@@ -194,8 +194,8 @@ func TestLazyAuditConcurrentReaders(t *testing.T) {
 func TestSnapshotChunkCounts(t *testing.T) {
 	empty := projections.NewLedger(time.Time{})
 	blob := marshal(t, empty)
-	if v, chunks := projections.SnapshotAuditChunks(blob); v != 5 || chunks != 0 {
-		t.Errorf("empty ledger: version %d with %d audit chunks, want 5 with 0", v, chunks)
+	if v, chunks := projections.SnapshotAuditChunks(blob); v != 6 || chunks != 0 {
+		t.Errorf("empty ledger: version %d with %d audit chunks, want 6 with 0", v, chunks)
 	}
 	same(t, "empty ledger restored", restore(t, blob), empty)
 
@@ -207,8 +207,8 @@ func TestSnapshotChunkCounts(t *testing.T) {
 	catchUp(t, store, eager)
 	blob = marshal(t, eager)
 	again := marshal(t, restore(t, blob)) // restored, nothing folded, rows not read
-	if v, chunks := projections.SnapshotAuditChunks(again); v != 5 || chunks != 1 {
-		t.Errorf("restored ledger snapshotted again with no new event: version %d with %d audit chunks, want 5 with 1", v, chunks)
+	if v, chunks := projections.SnapshotAuditChunks(again); v != 6 || chunks != 1 {
+		t.Errorf("restored ledger snapshotted again with no new event: version %d with %d audit chunks, want 6 with 1", v, chunks)
 	}
 	same(t, "restored from the second snapshot", restore(t, again), eager)
 }

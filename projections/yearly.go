@@ -39,6 +39,11 @@ type Finding struct {
 	Delivered *int64        `json:"delivered,omitempty"`
 	Unit      string        `json:"unit,omitempty"`
 	Date      *domain.Date  `json:"date,omitempty"`
+	// Issue 15: when a late target was met, who answers for the task, and
+	// the reporting obligation a finding is about.
+	MetOn       *domain.Date `json:"met_on,omitempty"`
+	Responsible []string     `json:"responsible,omitempty"`
+	Report      string       `json:"report,omitempty"`
 }
 
 // IndicatorFigures is an indicator's target and delivery in one year.
@@ -54,6 +59,14 @@ type IndicatorFigures struct {
 	Due         *domain.Date `json:"due,omitempty"`
 	Deliveries  int          `json:"deliveries"`
 	Behind      bool         `json:"behind"`
+	// Issue 15 (work.go): each target of the year with its due date and
+	// how it went; Late when one was met after its due date. Only
+	// deliveries dated on or before the report's day count.
+	Late        bool             `json:"late"`
+	Milestones  []Milestone      `json:"milestones,omitempty"`
+	Responsible []string         `json:"responsible,omitempty"`
+	Place       string           `json:"place,omitempty"`
+	Baseline    *domain.Baseline `json:"baseline,omitempty"`
 }
 
 // YearReport is the yearly delegation report of one agreement and
@@ -97,6 +110,11 @@ type YearReport struct {
 	// next to the restated ones (lines, total) when there are any.
 	Adjustments int       `json:"post_closure_adjustments,omitempty"`
 	AsClosed    *AsClosed `json:"as_closed,omitempty"`
+	// Issue 15 (obligations.go): the year's reporting obligations, and
+	// the remainder of an ended year whose report is not due yet: not yet
+	// reported, rather than unexplained.
+	Obligations    []ObligationRow `json:"obligations,omitempty"`
+	NotYetReported *domain.Money   `json:"not_yet_reported,omitempty"`
 }
 
 // YearReport builds the report of year n as the ledger stands, judging
@@ -153,27 +171,30 @@ func (v *AgreementView) YearReport(n int, today domain.Date) (YearReport, error)
 		}
 	}
 	for _, id := range a.IndicatorOrder {
-		if f, ok := indicatorFigures(a, a.Indicators[id], n, today); ok {
+		if f, ok := indicatorFigures(v, a.Indicators[id], n, today); ok {
 			r.Indicators = append(r.Indicators, f)
 		}
 	}
 	r.Findings = yearFindings(&r, today)
+	addObligations(&r, a, n, today)
 	addCash(&r, a, n, today)
 	return r, nil
 }
 
 // indicatorFigures returns the figures of an indicator in year n, if it
-// has a target or a delivery there.
-func indicatorFigures(a *domain.Agreement, ind *domain.Indicator, n int, today domain.Date) (IndicatorFigures, bool) {
+// has a target or a delivery there. Only deliveries dated on or before
+// today and not reversed count: a report judged on a day shows what had
+// been delivered by then.
+func indicatorFigures(v *AgreementView, ind *domain.Indicator, n int, today domain.Date) (IndicatorFigures, bool) {
+	a := v.Agg
 	t, hasTarget := ind.Target(n)
-	d := ind.Delivered[n]
-	if !hasTarget && d == nil {
+	rows := v.deliveriesOf(ind.Indicator, n)
+	if !hasTarget && len(rows) == 0 {
 		return IndicatorFigures{}, false
 	}
-	f := IndicatorFigures{Indicator: ind.Indicator, Name: ind.Name, Unit: ind.Unit, Aggregation: ind.Aggregation, Year: n, Delivered: ind.Value(n)}
-	if d != nil {
-		f.Deliveries = d.Deliveries
-	}
+	f := IndicatorFigures{Indicator: ind.Indicator, Name: ind.Name, Unit: ind.Unit, Aggregation: ind.Aggregation, Year: n,
+		Responsible: ind.Responsible, Place: ind.Place, Baseline: ind.Baseline}
+	f.Delivered, f.Deliveries = valueOf(ind.Aggregation, rows, today)
 	if hasTarget {
 		tv := t.Target
 		f.Target = &tv
@@ -181,11 +202,11 @@ func indicatorFigures(a *domain.Agreement, ind *domain.Indicator, n int, today d
 		if p, ok := PercentOf(f.Delivered, tv); ok {
 			f.Achievement = &p
 		}
-		due := a.Year(n).To
-		if t.Due != nil {
-			due = *t.Due
+		f.Milestones = milestones(a, ind, n, rows, today)
+		for _, m := range f.Milestones {
+			f.Behind = f.Behind || m.Overdue
+			f.Late = f.Late || m.Late
 		}
-		f.Behind = f.Delivered < tv && today > due
 	}
 	return f, true
 }
@@ -229,15 +250,7 @@ func yearFindings(r *YearReport, today domain.Date) []Finding {
 		}
 	}
 	for _, ind := range r.Indicators {
-		if ind.Behind {
-			due := r.Period.To
-			if ind.Due != nil {
-				due = *ind.Due
-			}
-			t, d := *ind.Target, ind.Delivered
-			out = append(out, Finding{Code: FindingIndicatorBehind, Year: r.Year, Indicator: ind.Indicator, Target: &t, Delivered: &d, Unit: ind.Unit, Date: &due,
-				Message: fmt.Sprintf("indicator %s (%s): %d of %d %s delivered by %s", ind.Indicator, ind.Name, d, t, ind.Unit, due)})
-		}
+		out = append(out, milestoneFindings(r.Year, ind)...)
 	}
 	if r.Total.Unrecovered > 0 {
 		out = append(out, Finding{Code: FindingUnrecovered, Year: r.Year, Amount: money(r.Total.Unrecovered),

@@ -40,6 +40,20 @@ var docsCommandRoles = map[string][]string{
 	"record_spending":      {"grantee"}, // "record and reverse spending"
 	"reverse_spending":     {"grantee"},
 	"record_delivery":      {"grantee"}, // "record indicator deliveries"
+	// Issue 15: funder "amend indicator targets (amend_target), add parties
+	// (add_party), require reports and accept or return them ..."; grantee
+	// "record and reverse indicator deliveries (reverse_delivery), submit
+	// reports (submit_report)"; both "register and link documents".
+	"amend_target":      {"funder"},
+	"add_party":         {"funder"},
+	"require_report":    {"funder"},
+	"accept_report":     {"funder"},
+	"return_report":     {"funder"},
+	"register_document": {"funder", "grantee"},
+	"link_document":     {"funder", "grantee"},
+	"reverse_delivery":  {"grantee"},
+	"submit_report":     {"grantee"},
+	"record_narrative":  {"grantee"},
 }
 
 // TestCommandTypeRolesFromDocs sends every command type from every role

@@ -96,6 +96,18 @@ func TestAccessMatrix(t *testing.T) {
 		"GET /v1/reports/reconciliation": {req: func(c principalCol) cellReq {
 			return cellReq{"GET", "/v1/reports/reconciliation?year=1&" + orgParam(c), nil}
 		}, want: readOwn, def: 403},
+		// Issue 15's reports: obligations as indicators; the period summary
+		// of an agreement as its yearly report; a restatement of a report
+		// that was never submitted is 404 once the agreement may be read.
+		"GET /v1/reports/obligations": {req: func(c principalCol) cellReq {
+			return cellReq{"GET", "/v1/reports/obligations?" + orgParam(c), nil}
+		}, want: readOwn, def: 403},
+		"GET /v1/reports/period": {req: func(c principalCol) cellReq {
+			return cellReq{"GET", "/v1/reports/period?agreement=" + url.QueryEscape(ag(c)), nil}
+		}, want: readOwn, def: 403},
+		"GET /v1/reports/restatement": {req: func(c principalCol) cellReq {
+			return cellReq{"GET", "/v1/reports/restatement?report=none&agreement=" + url.QueryEscape(ag(c)), nil}
+		}, want: map[string]int{"funder/own": 404, "grantee/own": 404, "auditor/own": 404, "auditor/other": 404, "anonymous/own": 401, "anonymous/other": 401}, def: 403},
 		"GET /v1/reports/indicators": {req: func(c principalCol) cellReq {
 			return cellReq{"GET", "/v1/reports/indicators?" + orgParam(c), nil}
 		}, want: readOwn, def: 403},
@@ -204,7 +216,8 @@ func TestCommandTypeRoles(t *testing.T) {
 				status, b, _ := f.do("POST", "/v1/commands", f.tok[key], body)
 				// The type's own role, and an auditor for findings
 				// (issue 14: declare_ineligible, record_recovery).
-				allowed := CommandRole(typ) == key || (key == "auditor" && (typ == domain.CmdDeclareIneligible || typ == domain.CmdRecordRecovery))
+				allowed := CommandRole(typ) == key || (key == "auditor" && (typ == domain.CmdDeclareIneligible || typ == domain.CmdRecordRecovery)) ||
+					(key == "grantee" && (typ == domain.CmdRegisterDocument || typ == domain.CmdLinkDocument)) // issue 15: documents of both parties
 				if allowed && status == 403 {
 					t.Errorf("%s may send %s: got 403 %s", key, typ, b)
 				}

@@ -66,6 +66,12 @@ func (r ReportRenderer) Render(w io.Writer, format string, report any) error {
 		d = rpt.IndicatorsDocument(v, r.Lang)
 	case projections.AuditReport:
 		d = rpt.AuditDocument(v, r.Lang)
+	case projections.ObligationsReport:
+		d = rpt.ObligationsDocument(v, r.Lang)
+	case projections.Restatement:
+		d = rpt.RestatementDocument(v, r.Lang)
+	case projections.PeriodSummary:
+		d = rpt.PeriodDocument(v, r.Lang)
 	default:
 		return fmt.Errorf("no %s rendering for %T", format, report)
 	}

@@ -24,7 +24,7 @@ func (s *Server) routeTable() []route {
 	readers := []string{RoleFunder, RoleGrantee, RoleAuditor}
 	auditor := []string{RoleAuditor}
 	admin := []string{RoleAdmin}
-	return []route{
+	return append([]route{
 		{method: "POST", path: "/v1/commands", roles: writers, h: s.postCommand},
 		{method: "POST", path: "/v1/commands/batch", roles: writers, h: s.postBatch},
 		{method: "GET", path: "/v1/agreements/{agreement}", roles: readers, h: s.getAgreement},
@@ -45,7 +45,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/readyz", public: true, h: s.readyz},
 		{method: "GET", path: "/metrics", public: true, h: s.metrics},
 		{method: "GET", path: "/openapi.json", public: true, h: s.openapi},
-	}
+	}, s.workRoutes(readers)...)
 }
 
 // Routes returns "METHOD PATH" of every route, for the OpenAPI test and the

@@ -156,6 +156,9 @@ func activity(h *history, orgRef string, today domain.Date) iatiActivity {
 	if a.Kind == domain.KindDelegation {
 		kindEN, kindLV = "Delegation agreement", "Deleģēšanas līgums"
 	}
+	if a.Kind == domain.KindMemorandum {
+		kindEN, kindLV = "Cooperation memorandum", "Sadarbības memorands"
+	}
 	var last time.Time
 	var firstSpend, lastClose domain.Date
 	for _, e := range h.Events {
@@ -322,6 +325,7 @@ func activity(h *history, orgRef string, today domain.Date) iatiActivity {
 		}
 		act.Results = append(act.Results, res)
 	}
+	addWork(&act, h)
 	return act
 }
 

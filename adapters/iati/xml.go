@@ -24,9 +24,11 @@ type iatiActivity struct {
 	OtherIDs      []otherID          `xml:"other-identifier"`
 	Status        *code              `xml:"activity-status"`
 	Dates         []activityDate     `xml:"activity-date"`
+	Contacts      []contactInfo      `xml:"contact-info"` // see work.go
 	Budgets       []budget           `xml:"budget"`
 	Planned       []plannedDisb      `xml:"planned-disbursement"` // see cash.go
 	Transactions  []transaction      `xml:"transaction"`
+	DocLinks      []documentLink     `xml:"document-link"` // see work.go
 	Results       []result           `xml:"result"`
 }
 
@@ -115,6 +117,7 @@ type indicator struct {
 	Ascending   string            `xml:"ascending,attr,omitempty"`
 	Title       text              `xml:"title"`
 	Description *text             `xml:"description"`
+	Baselines   []baseline        `xml:"baseline"` // see work.go
 	Periods     []indicatorPeriod `xml:"period"`
 }
 

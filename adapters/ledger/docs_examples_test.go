@@ -96,6 +96,19 @@ func TestDocsCommandExamples(t *testing.T) {
 		if v := a.Indicators["ngos-consulted"].Value(1); v != 3 {
 			t.Errorf("ngos-consulted year 1 = %d, want 3", v)
 		}
+		// "info-days of year 2 reads 2 delivered (the 20 reversed) ...;
+		// ngos-consulted has a target of 55 in year 2 (60 as first
+		// defined); the interim report of 2025 was submitted twice
+		// (returned once) and accepted."
+		if v := a.Indicators["info-days"].Value(2); v != 2 {
+			t.Errorf("info-days year 2 = %d, want 2 as the page says", v)
+		}
+		if tg, _ := a.Indicators["ngos-consulted"].Target(2); tg.Target != 55 || a.Indicators["ngos-consulted"].OriginalTargets()[1].Target != 60 {
+			t.Errorf("ngos-consulted year 2 target %d (first defined %+v), want 55 (60)", tg.Target, a.Indicators["ngos-consulted"].OriginalTargets())
+		}
+		if o := a.Work.Obligations["interim-2025"]; o == nil || o.Submissions != 2 || o.Status != domain.ObligationAccepted {
+			t.Errorf("interim-2025: %+v, want submitted twice and accepted", o)
+		}
 		return nil
 	})
 	if err != nil {

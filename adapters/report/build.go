@@ -113,7 +113,7 @@ func YearDocument(r projections.YearReport, l Lang) Document {
 		ind.Tables = []Table{indicatorTable(r.Indicators, l, false)}
 	}
 	return Document{Lang: l, Agreement: r.Agreement, Year: r.Year, Title: fmt.Sprintf("%s — %s, %s", L(l, "yearly.title"), r.Agreement, ordinalYear(l, r.Year)),
-		Sections: append(append([]Section{head, money}, asClosedSection(r, l)...), moves, cashSection(r, l), ind, findingsSection(r.Findings, l, names))}
+		Sections: append(append(append([]Section{head, money}, asClosedSection(r, l)...), moves, cashSection(r, l), ind), append(obligationsSection(r, l), findingsSection(r.Findings, l, names))...)}
 }
 
 func noneOr(m domain.Money, l Lang) string {
@@ -268,6 +268,9 @@ func FindingTextNamed(f projections.Finding, l Lang, names LineNames) string {
 		return fmt.Sprintf("%s of ineligible expenditure is not recovered.", amt(f.Amount))
 	}
 	if s, ok := cashFindingText(f, l); ok {
+		return s
+	}
+	if s, ok := workFindingText(f, l); ok {
 		return s
 	}
 	return f.Message

@@ -111,6 +111,9 @@ func newForm(v *view, a *domain.Agreement, typ string) *form {
 		f.Fields = []*field{sel("year", "f_year", years), in("date", "f_date", "date", true)}
 	default:
 		f.Fields = cashFields(v, a, typ, sel, in, years)
+		if f.Fields == nil {
+			f.Fields = workFields(v, a, typ, sel, in, years)
+		}
 	}
 	f.Fields = append(f.Fields, in("reason", "f_reason", "text", false))
 	return f
@@ -197,6 +200,9 @@ func parseForm(v *view, f *form, number string, pf map[string][]string) domain.C
 		cmd = domain.CloseYear{Ref: ref, Year: int(integer("year")), Date: date("date")}
 	default:
 		cmd = parseCashForm(f.Type, ref, get, money, date, integer)
+		if cmd == nil {
+			cmd = parseWorkForm(v, f, ref, get, date, integer)
+		}
 		if c, ok := cmd.(domain.SplitPlan); ok {
 			parts, ok := parseParts(get("parts"))
 			if !ok {

@@ -136,13 +136,14 @@ type indicatorRow struct {
 
 type agreementPage struct {
 	*view
-	A          *domain.Agreement
-	Years      []yearCol
-	Blocks     []lineBlock
-	Chart      any
-	Indicators []indicatorRow
-	Findings   []string
-	Forms      []*form
+	A           *domain.Agreement
+	Years       []yearCol
+	Blocks      []lineBlock
+	Chart       any
+	Indicators  []indicatorRow
+	Findings    []string
+	Obligations []string // reports owed and where they stand (workforms.go)
+	Forms       []*form
 }
 
 func figureRows(v *view, cells []projections.Figures, total projections.Figures) []figRow {
@@ -242,6 +243,7 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 			for _, f := range rep.Findings {
 				page.Findings = append(page.Findings, v.YearN(y.Year)+": "+rpt.FindingTextNamed(f, v.Lang, names))
 			}
+			page.Obligations = append(page.Obligations, obligationLines(v, rep.Obligations)...)
 		}
 		return nil
 	})
@@ -267,6 +269,7 @@ func cloneHeader(a *domain.Agreement) *domain.Agreement {
 		c.Years = append(c.Years, &cp)
 	}
 	c.Cash = cloneCash(a.Cash)
+	c.Work = cloneWork(a.Work)
 	return c
 }
 

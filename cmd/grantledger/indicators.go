@@ -4,6 +4,7 @@ import (
 	"context"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
 
@@ -16,6 +17,7 @@ delivery with its evidence reference.`)
 	scope := scopeFlags(fs)
 	year := fs.Int("year", 0, "only this implementation year")
 	overdue := fs.Bool("overdue", false, "only targets past their due date and unmet")
+	byResp := fs.Bool("by-responsible", false, "group the rows by the organisation responsible for each task (the grantee when none is named)")
 	var rf reportFlags
 	rf.add(fs, "text, json, csv, xlsx")
 	a.noVerifyFlag(fs)
@@ -31,7 +33,14 @@ delivery with its evidence reference.`)
 		return err
 	}
 	var r projections.IndicatorsReport
-	rm.View(func(l *projections.Ledger) error { r = l.Indicators(*scope, *year, today); return nil })
+	grantees := map[string]string{}
+	rm.View(func(l *projections.Ledger) error {
+		r = l.Indicators(*scope, *year, today)
+		for _, row := range r.Rows {
+			grantees[row.Agreement] = l.Grantee(row.Agreement)
+		}
+		return nil
+	})
 	if *overdue {
 		kept := r.Rows[:0]
 		for _, row := range r.Rows {
@@ -40,6 +49,19 @@ delivery with its evidence reference.`)
 			}
 		}
 		r.Rows = kept
+	}
+	if *byResp {
+		groups := projections.ByResponsible(r.Rows, func(n string) string { return grantees[n] })
+		if groups == nil {
+			groups = []projections.ResponsibleGroup{}
+		}
+		out := struct {
+			Scope  projections.Scope              `json:"scope"`
+			Year   int                            `json:"year,omitempty"`
+			Today  domain.Date                    `json:"today"`
+			Groups []projections.ResponsibleGroup `json:"groups"`
+		}{r.Scope, r.Year, r.Today, groups}
+		return a.emit(&rf, out, rpt.IndicatorsByResponsibleDocument(r, groups, lang))
 	}
 	return a.emit(&rf, r, rpt.IndicatorsDocument(r, lang))
 }

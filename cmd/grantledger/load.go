@@ -424,8 +424,8 @@ func parseRates(s string) ([]float64, error) {
 // request is due, at most clients senders take the due requests in order,
 // and each latency is measured from the request's due time, so a request
 // that waited for a free sender counts the wait (no coordinated omission).
-// A request not sent within limit after the schedule ended counts as an
-// error.
+// A request not answered within limit (at least 30 s) after the schedule
+// ended counts as an error.
 func driveOpen(ctx context.Context, name, url, token string, clients int, rate float64, limit time.Duration, budget int, body func(*rand.Rand) []byte) loadPhase {
 	n := int(rate * limit.Seconds())
 	n = max(1, min(n, budget))
@@ -433,8 +433,9 @@ func driveOpen(ctx context.Context, name, url, token string, clients int, rate f
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	// The whole phase, draining included, is bounded: the schedule, then
-	// at most limit again for what is still queued.
-	ctx, cancel := context.WithTimeout(ctx, 2*limit+time.Second)
+	// at most limit again (at least 30 s, the client's own timeout) for
+	// what is still queued.
+	ctx, cancel := context.WithTimeout(ctx, limit+max(limit, 30*time.Second))
 	defer cancel()
 	due := make(chan time.Time, n) // never blocks the schedule
 	cpu0 := processCPU()

@@ -197,12 +197,16 @@ indicators; and findings (overspend, unexplained remainder, a year open past
 its end, an indicator behind its target). The JSON form is a contract,
 documented in docs/REPORTS.md.`)
 	number := fs.String("agreement", "", "agreement number, e.g. KNVOC-2022-2025 (required)")
-	year := fs.Int("year", 0, "implementation year, 1, 2, … (required)")
+	year := fs.Int("year", 0, "implementation year, 1, 2, … (required unless --whole)")
+	whole := fs.Bool("whole", false, "the summary of the whole period: every implementation year and the total, with the narratives")
 	var rf reportFlags
 	rf.add(fs, strings.Join(yearFormats, ", "))
 	a.noVerifyFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *number != "" && *whole && *year == 0 {
+		return cmdPeriodSummary(ctx, a, &rf, *number)
 	}
 	if *number == "" || *year <= 0 {
 		fs.Usage()

@@ -201,6 +201,9 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 	if withFindings > 0 {
 		return exitError{code: exitFindings, msg: fmt.Sprintf("%d of %d agreements have findings; see %s", withFindings, len(reports), filepath.Join(*outDir, base+".md"))}
 	}
+	if n := overdueObligations(rm, *scope, today); n > 0 { // of any year, not only the one written (work.go)
+		return exitError{code: exitFindings, msg: fmt.Sprintf("%d reporting obligation(s) overdue; see grantledger obligations --overdue", n)}
+	}
 	return nil
 }
 

@@ -52,6 +52,28 @@ var commandRoles = map[string]string{
 	domain.CmdReverseDisbursement: RoleFunder,
 	domain.CmdRecordRefund:        RoleFunder,
 	domain.CmdSplitPlan:           RoleFunder,
+	// Work plans, obligations and documents (issue 15): the funder sets
+	// the targets, the parties and the reports owed, and accepts or
+	// returns a report; the grantee corrects its own deliveries and
+	// submits its reports. Documents: see bothParties.
+	domain.CmdAmendTarget:      RoleFunder,
+	domain.CmdAddParty:         RoleFunder,
+	domain.CmdRequireReport:    RoleFunder,
+	domain.CmdAcceptReport:     RoleFunder,
+	domain.CmdReturnReport:     RoleFunder,
+	domain.CmdReverseDelivery:  RoleGrantee,
+	domain.CmdSubmitReport:     RoleGrantee,
+	domain.CmdRecordNarrative:  RoleGrantee, // the performer writes its summary
+	domain.CmdRegisterDocument: RoleFunder,
+	domain.CmdLinkDocument:     RoleFunder,
+}
+
+// bothParties are the command types the grantee may send as well as the
+// funder: documents, which each side holds of its own (the agreement and
+// payment orders; invoices, results and reports).
+var bothParties = map[string]bool{
+	domain.CmdRegisterDocument: true,
+	domain.CmdLinkDocument:     true,
 }
 
 // auditorFindings are the command types an auditor may also send: findings
@@ -63,10 +85,11 @@ var auditorFindings = map[string]bool{
 }
 
 // RoleMaySend reports whether role may send commands of type typ: the
-// type's own role, or an auditor sending a finding.
+// type's own role, an auditor sending a finding, or a grantee sending a
+// command of both parties.
 func RoleMaySend(role, typ string) bool {
 	want, known := commandRoles[typ]
-	return known && (role == want || (role == RoleAuditor && auditorFindings[typ]))
+	return known && (role == want || (role == RoleAuditor && auditorFindings[typ]) || (role == RoleGrantee && bothParties[typ]))
 }
 
 // CommandRole returns the role that may send a command type, and whether

@@ -30,7 +30,16 @@ var docsRoles = map[string][]string{
 	"split_plan":           {"funder"},
 	"record_spending":      {"grantee"},
 	"reverse_spending":     {"grantee"},
-	"record_delivery":      {"grantee"},
+	"record_delivery":      {"grantee"}, "amend_target": {"funder"},
+	"add_party":         {"funder"},
+	"require_report":    {"funder"},
+	"accept_report":     {"funder"},
+	"return_report":     {"funder"},
+	"register_document": {"funder", "grantee"},
+	"link_document":     {"funder", "grantee"},
+	"reverse_delivery":  {"grantee"},
+	"submit_report":     {"grantee"},
+	"record_narrative":  {"grantee"},
 }
 
 var roles = []string{"funder", "grantee", "auditor", "admin", "", "Funder", "owner"}
