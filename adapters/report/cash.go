@@ -174,3 +174,7 @@ func pctText(p *projections.Percent, l Lang) string {
 	}
 	return strings.Replace(p.String(), ".", decimalMark(l), 1) + " %"
 }
+
+// PercentText writes a percentage in language l ("97,52 %"; "—" for none),
+// for the pages that show the funder's share as the reports do.
+func PercentText(p *projections.Percent, l Lang) string { return pctText(p, l) }

@@ -143,6 +143,7 @@ type agreementPage struct {
 	Indicators []indicatorRow
 	Findings   []string
 	Forms      []*form
+	Cash       *cashView
 }
 
 func figureRows(v *view, cells []projections.Figures, total projections.Figures) []figRow {
@@ -239,6 +240,7 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 				page.Findings = append(page.Findings, fmt.Sprintf("%s %d: %s", v.T("impl_year"), y.Year, rpt.FindingText(f, v.Lang)))
 			}
 		}
+		page.Cash = newCashView(v, av, today)
 		return nil
 	})
 	if err != nil && status == http.StatusOK {
@@ -263,6 +265,7 @@ func cloneHeader(a *domain.Agreement) *domain.Agreement {
 		c.Years = append(c.Years, &cp)
 	}
 	c.Cash = cloneCash(a.Cash)
+	c.Ineligible = cloneIneligible(a.Ineligible)
 	return c
 }
 
