@@ -43,6 +43,8 @@ func (r ReportRenderer) Render(w io.Writer, format string, report any) error {
 		d = rpt.IndicatorsDocument(v, r.Lang)
 	case projections.AuditReport:
 		d = rpt.AuditDocument(v, r.Lang)
+	case projections.CashReport:
+		d = rpt.CashDocument(v, r.Lang)
 	default:
 		return fmt.Errorf("no %s rendering for %T", format, report)
 	}
