@@ -39,6 +39,10 @@ type Finding struct {
 	Delivered *int64        `json:"delivered,omitempty"`
 	Unit      string        `json:"unit,omitempty"`
 	Date      *domain.Date  `json:"date,omitempty"`
+	// ActualChange is, for restated_after_closing, how the closed year's
+	// actual spending changed after closing (a reversal into the closed
+	// year); omitted when it did not.
+	ActualChange *domain.Money `json:"actual_change,omitempty"`
 }
 
 // IndicatorFigures is an indicator's target and delivery in one year.

@@ -33,6 +33,14 @@ func findingFields(v *view, a *domain.Agreement, typ string, sel func(string, st
 			}
 		}
 		return []*field{sel("ineligible", "f_ineligible", opts), in("amount", "f_amount", "text", true), in("date", "f_date", "date", true)}
+	case domain.CmdReverseClosedSpending:
+		var opts []option // the spendings of closed years not yet reversed
+		for _, sp := range a.SortedSpendings() {
+			if y := a.Year(sp.Year); y != nil && y.Closed && !sp.Reversed {
+				opts = append(opts, option{sp.ID.String(), sp.Line + " · " + v.T("f_year") + " " + strconv.Itoa(sp.Year) + " · " + v.Money(sp.Amount) + " · " + sp.ID.String()[:8]})
+			}
+		}
+		return []*field{sel("spending", "f_closed_spending", opts), in("date", "f_date", "date", true)}
 	}
 	return nil
 }
@@ -54,6 +62,9 @@ func parseFindingForm(typ string, ref domain.Ref, get func(string) string, money
 	case domain.CmdRecordRecovery:
 		id, _ := uuid.Parse(get("ineligible")) // a select's own values; a forged one is uuid.Nil and not found
 		return domain.RecordRecovery{Ref: ref, Ineligible: id, Amount: money("amount", false), Date: date("date")}, false
+	case domain.CmdReverseClosedSpending:
+		id, _ := uuid.Parse(get("spending")) // as above
+		return domain.ReverseClosedSpending{Ref: ref, Spending: id, Date: date("date")}, false
 	}
 	return nil, false
 }
@@ -75,6 +86,16 @@ func sortedIneligible(a *domain.Agreement) []domain.Ineligible {
 	return out
 }
 
+// cloneSpendings copies the spendings the closed-year reversal form lists.
+func cloneSpendings(m map[uuid.UUID]*domain.Spending) map[uuid.UUID]*domain.Spending {
+	out := make(map[uuid.UUID]*domain.Spending, len(m))
+	for k, sp := range m {
+		cp := *sp
+		out[k] = &cp
+	}
+	return out
+}
+
 // cloneIneligible copies the declarations the recovery form lists.
 func cloneIneligible(m map[uuid.UUID]*domain.Ineligible) map[uuid.UUID]*domain.Ineligible {
 	out := make(map[uuid.UUID]*domain.Ineligible, len(m))
@@ -86,12 +107,14 @@ func cloneIneligible(m map[uuid.UUID]*domain.Ineligible) map[uuid.UUID]*domain.I
 }
 
 var findingMessages = map[string][2]string{
-	"cmd_declare_ineligible": {"Declare ineligible expenditure (a finding)", "Konstatēt neattiecināmus izdevumus"},
-	"cmd_record_recovery":    {"Demand a recovery of ineligible expenditure", "Pieprasīt neattiecināmo izdevumu atgūšanu"},
-	"f_finding":              {"Finding: why it is ineligible", "Konstatējums: kāpēc tie nav attiecināmi"},
-	"f_spending_id":          {"Spending concerned (event id, optional)", "Attiecīgie izdevumi (notikuma identifikators, nav obligāts)"},
-	"f_ineligible":           {"Ineligible expenditure", "Neattiecināmie izdevumi"},
-	"bad_event_id":           {"Not an event id (a UUID such as 1e625853-d9be-50e3-ae1b-2116d3c32b53).", "Nav notikuma identifikators (UUID, piemēram, 1e625853-d9be-50e3-ae1b-2116d3c32b53)."},
+	"cmd_declare_ineligible":      {"Declare ineligible expenditure (a finding)", "Konstatēt neattiecināmus izdevumus"},
+	"cmd_record_recovery":         {"Demand a recovery of ineligible expenditure", "Pieprasīt neattiecināmo izdevumu atgūšanu"},
+	"f_finding":                   {"Finding: why it is ineligible", "Konstatējums: kāpēc tie nav attiecināmi"},
+	"f_spending_id":               {"Spending concerned (event id, optional)", "Attiecīgie izdevumi (notikuma identifikators, nav obligāts)"},
+	"f_ineligible":                {"Ineligible expenditure", "Neattiecināmie izdevumi"},
+	"cmd_reverse_closed_spending": {"Reverse spending of a closed year (a post-closure adjustment; give the reason)", "Stornēt slēgta gada izdevumus (korekcija pēc slēgšanas; norādiet iemeslu)"},
+	"f_closed_spending":           {"Spending of a closed year", "Slēgta gada izdevumi"},
+	"bad_event_id":                {"Not an event id (a UUID such as 1e625853-d9be-50e3-ae1b-2116d3c32b53).", "Nav notikuma identifikators (UUID, piemēram, 1e625853-d9be-50e3-ae1b-2116d3c32b53)."},
 }
 
 func init() {

@@ -158,3 +158,64 @@ func cashRowOf(t *testing.T, page, year string) string {
 	row := page[i:]
 	return row[:strings.Index(row, "</tr>")]
 }
+
+// The funder reverses a spending of closed year 1 of seed 004 through the
+// page (docs/commands.md, reverse_closed_spending: the funder's, with a
+// reason) and returns what it freed into the closed year; the grantee is
+// offered no such form.
+func TestClosedYearReversalForm(t *testing.T) {
+	f := newFixture(t)
+	var wrong uuid.UUID
+	var amount domain.Money
+	err := f.svc.View(context.Background(), seeds.Seed004, func(ag *domain.Agreement) error {
+		for _, sp := range ag.SortedSpendings() {
+			if sp.Year == 1 && sp.Line == "civil" {
+				wrong, amount = sp.ID, sp.Amount
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil || wrong == uuid.Nil {
+		t.Fatalf("no civil spending in year 1 of seed 004: %v", err)
+	}
+	g := f.client(false)
+	g.signIn(f, "grantee")
+	if _, page := g.get(agreementPath(seeds.Seed004)); strings.Contains(page, `id="form-reverse_closed_spending"`) {
+		t.Error("the grantee is offered the closed-year reversal")
+	}
+	c := f.client(false)
+	c.signIn(f, "funder")
+	_, page := c.get(agreementPath(seeds.Seed004))
+	if !strings.Contains(page, `value="`+wrong.String()+`"`) {
+		t.Fatal("the closed-year reversal form does not list year 1's civil spending")
+	}
+	csrf := hidden(t, page, "", "csrf")
+	rev := url.Values{"csrf": {csrf}, "type": {"reverse_closed_spending"}, "command_id": {hidden(t, page, `id="form-reverse_closed_spending"`, "command_id")},
+		"spending": {wrong.String()}, "date": {"2025-09-20"}}
+	if resp, body := c.post(agreementPath(seeds.Seed004), rev); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("closed-year reversal without a reason: %d %s, want 422", resp.StatusCode, problemOf(body))
+	}
+	_, page = c.get(agreementPath(seeds.Seed004))
+	rev.Set("command_id", hidden(t, page, `id="form-reverse_closed_spending"`, "command_id"))
+	rev.Set("reason", "Booked on the wrong agreement (audit 2025/9)")
+	if resp, body := c.post(agreementPath(seeds.Seed004), rev); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("closed-year reversal: %d %s", resp.StatusCode, problemOf(body))
+	}
+	_, page = c.get(agreementPath(seeds.Seed004))
+	ret := url.Values{"csrf": {csrf}, "type": {"return_unspent"}, "command_id": {hidden(t, page, `id="form-return_unspent"`, "command_id")},
+		"line": {"civil"}, "year": {"1"}, "date": {"2025-09-21"}, "reason": {"What the reversal freed"}}
+	if resp, body := c.post(agreementPath(seeds.Seed004), ret); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("return into closed year 1: %d %s", resp.StatusCode, problemOf(body))
+	}
+	err = f.svc.View(context.Background(), seeds.Seed004, func(ag *domain.Agreement) error {
+		c := ag.Cell("civil", 1)
+		if c.Returned != amount || c.Remainder() != 0 || ag.Adjusted(1) != 2 || !ag.Year(1).Closed {
+			t.Errorf("civil year 1 returned %s remainder %s, %d adjustments; want %s returned, 0, 2, closed", c.Returned, c.Remainder(), ag.Adjusted(1), amount)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -50,7 +50,7 @@ var commandForms = []string{
 	domain.CmdRecordSpending, domain.CmdRecordDelivery,
 	domain.CmdPlanBudget, domain.CmdCarryOver, domain.CmdReturnUnspent, domain.CmdCloseYear,
 	domain.CmdRecordDisbursement, domain.CmdRecordRefund, domain.CmdPlanDisbursement, domain.CmdReverseDisbursement, domain.CmdSplitPlan,
-	domain.CmdDeclareIneligible, domain.CmdRecordRecovery,
+	domain.CmdDeclareIneligible, domain.CmdRecordRecovery, domain.CmdReverseClosedSpending,
 }
 
 // formsFor builds the forms the principal may send on agreement a: none in
@@ -199,7 +199,7 @@ func parseForm(v *view, f *form, number string, pf map[string][]string) domain.C
 		cmd = domain.ReturnUnspent{Ref: ref, Line: get("line"), Year: int(integer("year")), Amount: money("amount", true), To: get("to"), Date: date("date")}
 	case domain.CmdCloseYear:
 		cmd = domain.CloseYear{Ref: ref, Year: int(integer("year")), Date: date("date")}
-	case domain.CmdDeclareIneligible, domain.CmdRecordRecovery:
+	case domain.CmdDeclareIneligible, domain.CmdRecordRecovery, domain.CmdReverseClosedSpending:
 		var bad bool
 		cmd, bad = parseFindingForm(f.Type, ref, get, money, date, integer)
 		if bad {

@@ -266,6 +266,7 @@ func cloneHeader(a *domain.Agreement) *domain.Agreement {
 	}
 	c.Cash = cloneCash(a.Cash)
 	c.Ineligible = cloneIneligible(a.Ineligible)
+	c.Spendings = cloneSpendings(a.Spendings)
 	return c
 }
 

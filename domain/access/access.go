@@ -52,6 +52,9 @@ var commandRoles = map[string]string{
 	domain.CmdReverseDisbursement: RoleFunder,
 	domain.CmdRecordRefund:        RoleFunder,
 	domain.CmdSplitPlan:           RoleFunder,
+	// Corrections after closing: a closed year's spending is the funder's
+	// to restate (the grantee's reverse_spending stays refused there).
+	domain.CmdReverseClosedSpending: RoleFunder,
 }
 
 // auditorFindings are the command types an auditor may also send: findings
