@@ -139,8 +139,8 @@ func TestIssue14DoneWhenThroughTheCommandLine(t *testing.T) {
 		Ineligible string `json:"ineligible"`
 	}
 	var y1 struct {
-		Closed   bool  `json:"closed"`
-		Total    figs  `json:"total"`
+		Closed   bool `json:"closed"`
+		Total    figs `json:"total"`
 		AsClosed *struct {
 			Total figs `json:"total"`
 		} `json:"as_closed"`
