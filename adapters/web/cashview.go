@@ -27,19 +27,29 @@ type cashRow struct {
 	Disbursed, EligibleSpent, Refunded, Held, Outstanding domain.Money
 }
 
-func newCashView(v *view, av *projections.AgreementView, today domain.Date) *cashView {
-	a := av.Agg
-	rep := av.CashReport(today)
-	c := &cashView{Ceiling: v.T("no_ceiling"), RecordsPayments: projections.TracksCash(a)}
-	if rep.Ceiling != nil {
-		c.Ceiling = rpt.FormatEuro(*rep.Ceiling, v.Lang)
+// ceilingText is an agreement's ceiling ("" when none) and support
+// intensity ("" when none) in the page's language.
+func ceilingText(v *view, a *domain.Agreement) (ceiling, intensity string) {
+	if c, ok := a.Ceiling(); ok {
+		ceiling = rpt.FormatEuro(c, v.Lang)
 	}
 	if a.SupportIntensity != "" {
 		mark := "."
 		if v.Lang == rpt.LV {
 			mark = ","
 		}
-		c.Intensity = strings.Replace(a.SupportIntensity, ".", mark, 1) + " %"
+		intensity = strings.Replace(a.SupportIntensity, ".", mark, 1) + " %"
+	}
+	return ceiling, intensity
+}
+
+func newCashView(v *view, av *projections.AgreementView, today domain.Date) *cashView {
+	a := av.Agg
+	rep := av.CashReport(today)
+	c := &cashView{RecordsPayments: projections.TracksCash(a)}
+	c.Ceiling, c.Intensity = ceilingText(v, a)
+	if c.Ceiling == "" {
+		c.Ceiling = v.T("no_ceiling")
 	}
 	if len(a.Years) > 0 {
 		if yr, err := av.YearReport(a.Years[0].Year, today); err == nil && (yr.FunderSharePlanned != nil || yr.FunderShareSpent != nil) {

@@ -219,3 +219,25 @@ func TestClosedYearReversalForm(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The agreements list shows each agreement's ceiling and intensity too
+// (issue 14: "Every report that shows an agreement shows its ceiling and
+// intensity"): seed 004 registers 147 000,00 at 100 %.
+func TestAgreementsListShowsCeilingAndIntensity(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(false)
+	c.signIn(f, "auditor")
+	_, page := c.get("/agreements?lang=lv")
+	i := strings.Index(page, url.QueryEscape(seeds.Seed004))
+	if i < 0 {
+		t.Fatal("seed 004 is not listed")
+	}
+	row := page[i:]
+	row = row[:strings.Index(row, "</tr>")]
+	if !strings.Contains(row, "147 000,00 euro") || !strings.Contains(row, "100 %") {
+		t.Errorf("seed 004's row lacks the ceiling 147 000,00 euro or 100 %%: %s", row)
+	}
+	if !strings.Contains(page, "Atbalsta intensitāte") {
+		t.Error("the list has no intensity column")
+	}
+}

@@ -28,6 +28,9 @@ type listRow struct {
 	Years                                     int
 	Fig                                       projections.Figures
 	Findings                                  int
+	// Ceiling and Intensity as the agreement page shows them (issue 14:
+	// every report that shows an agreement shows both); "" when none.
+	Ceiling, Intensity string
 }
 
 type listPage struct {
@@ -75,6 +78,7 @@ func (h *Handler) agreements(w http.ResponseWriter, r *http.Request, v *view) {
 				continue
 			}
 			row := listRow{Number: a.Number, Title: a.Title, Funder: a.Funder, Grantee: a.Grantee, Programme: a.Programme, Years: len(a.Years)}
+			row.Ceiling, row.Intensity = ceilingText(v, a)
 			for _, y := range a.Years {
 				if year > 0 && y.Year != year {
 					continue
