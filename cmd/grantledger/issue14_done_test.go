@@ -134,6 +134,9 @@ func TestIssue14DoneWhenThroughTheCommandLine(t *testing.T) {
 	if _, errs, code := runCLI(t, inel, "apply", "--db", db, "-"); code != 0 {
 		t.Fatalf("finding into closed year 1: %s", errs)
 	}
+	if hist, _, _ := runCLI(t, "", "history", "--db", db, "--agreement", seeds.Seed004); !strings.Contains(hist, "ineligible 350.00") || !strings.Contains(hist, "post-closure adjustment") {
+		t.Errorf("history does not mark the finding as a post-closure adjustment:\n%s", hist)
+	}
 	type figs struct {
 		Actual     string `json:"actual"`
 		Ineligible string `json:"ineligible"`
