@@ -70,16 +70,19 @@ func CashDocument(r projections.CashReport, l Lang) Document {
 		Field{L(l, "planned_total"), Money(r.Planned)},
 		Field{L(l, "scheduled_total"), Money(r.Scheduled)})
 
+	// Without a payment on record every year would read as pre-financed:
+	// say so instead of showing the position (as the yearly report does).
 	pos := Section{Heading: L(l, "cash_by_year")}
-	if !r.RecordsPayments {
-		pos.Notes = []string{L(l, "no_payments")}
-	}
 	t := Table{Title: L(l, "cash_by_year"), Sheet: "Cash", Columns: labelsOf(l, "year", "disbursed", "eligible_spent", "refunded", "held", "outstanding_due")}
 	for _, y := range r.Years {
 		t.Rows = append(t.Rows, []Cell{Int(int64(y.Year)), Money(y.Disbursed), Money(y.EligibleSpent), Money(y.Refunded), Money(y.Held), Money(y.Outstanding)})
 	}
 	t.Footer = [][]Cell{{Text(L(l, "to_date")), Money(r.Total.Disbursed), Money(r.Total.EligibleSpent), Money(r.Total.Refunded), Money(r.Total.Held), Money(r.Total.Outstanding)}}
-	pos.Tables = []Table{t}
+	if r.RecordsPayments {
+		pos.Tables = []Table{t}
+	} else {
+		pos.Notes = []string{L(l, "no_payments")}
+	}
 
 	sched := Table{Title: L(l, "schedule"), Sheet: "Schedule", Columns: labelsOf(l, "date", "pay_kind", "year", "amount", "waits_for")}
 	for _, p := range r.Schedule {
@@ -97,7 +100,14 @@ func CashDocument(r projections.CashReport, l Lang) Document {
 	for _, d := range r.Dues {
 		dues.Rows = append(dues.Rows, []Cell{Date(d.Date), Text(kindText(l, d.Kind)), Text(d.Line), Int(int64(d.Year)), Money(d.Amount), Date(d.DueDate), Money(d.Refunded), Money(d.Outstanding)})
 	}
-	moves := Section{Tables: []Table{sched, pays, dues}}
+	secs := []Section{head, pos}
+	for _, t := range []Table{sched, pays, dues} {
+		if len(t.Rows) == 0 {
+			secs = append(secs, Section{Heading: t.Title, Notes: []string{L(l, "none")}})
+			continue
+		}
+		secs = append(secs, Section{Tables: []Table{t}})
+	}
 	return Document{Lang: l, Title: fmt.Sprintf("%s — %s", L(l, "cash.title"), r.Agreement),
-		Sections: []Section{head, pos, moves, findingsSection(r.Findings, l)}}
+		Sections: append(secs, findingsSection(r.Findings, l))}
 }
