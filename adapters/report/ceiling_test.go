@@ -12,6 +12,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
 )
@@ -79,5 +80,37 @@ func TestReconciliationTablesShowCeilingAndIntensity(t *testing.T) {
 	report.WriteHTML(&b, report.MultiYearDocument(l.MultiYear(projections.Scope{Agreement: seeds.Seed004}), report.EN))
 	if s := b.String(); !strings.Contains(s, "Ceiling (total funding)") || !strings.Contains(s, "147,000.00") {
 		t.Error("multi-year HTML lacks the ceiling")
+	}
+}
+
+// The cash report of an agreement without payments on record says so and
+// shows no position (every year would read as pre-financed: REPORTS.md,
+// records_payments); the returns due are listed all the same. Seed 004
+// returned 80,00 and 48,28 in year 3.
+func TestCashDocumentWithoutPayments(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	for i, r := range svc.HandleBatch(ctx, seeds.Scenario004()) {
+		if r.Err != nil {
+			t.Fatalf("seed command %d: %v", i, r.Err)
+		}
+	}
+	l, err := projtest.Fold(ctx, store, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := l.CashReport(seeds.Seed004, domain.MustDate("2025-10-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	report.WriteText(&b, report.CashDocument(r, report.EN))
+	s := b.String()
+	if !strings.Contains(s, "No payments to the grantee are recorded") || strings.Contains(s, "-47,786.53") {
+		t.Errorf("cash report without payments shows a position:\n%s", s)
+	}
+	if !strings.Contains(s, "80.00") || !strings.Contains(s, "48.28") {
+		t.Errorf("cash report lacks the returns due:\n%s", s)
 	}
 }
