@@ -53,6 +53,14 @@ func (a *Agreement) applyAdjust(e Event) {
 		if ev.PostClosure {
 			s.count(ev.Year)
 		}
+	case SpendingReversed:
+		if ev.PostClosure {
+			s.count(ev.Year)
+		}
+	case UnspentReturned:
+		if ev.PostClosure {
+			s.count(ev.Year)
+		}
 	case PlanSplit:
 		if s.Splits == nil {
 			s.Splits = map[CellKey][]CalendarPart{}

@@ -57,7 +57,7 @@ type RegisterAgreement struct {
 	Grantee          string     `json:"grantee" validate:"required,max=300"`
 	Funder           string     `json:"funder" validate:"required,max=300"`
 	Programme        string     `json:"programme,omitempty" validate:"max=300"`
-	SupportIntensity string     `json:"support_intensity,omitempty" validate:"omitempty,max=10,numeric"`
+	SupportIntensity string     `json:"support_intensity,omitempty" validate:"omitempty,max=10,intensity"`
 	TotalFunding     Money      `json:"total_funding,omitempty" validate:"gte=0"`
 	Period           Period     `json:"period" validate:"required"`
 	Years            []YearSpec `json:"years" validate:"required,min=1,max=50,dive"`

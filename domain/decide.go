@@ -145,7 +145,11 @@ func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 		return []Event{RemainderCarriedOver{Line: c.Line, FromYear: c.FromYear, ToYear: to, Amount: amt, Date: c.Date}}, nil
 
 	case ReturnUnspent:
-		if err := a.openCell(c.Line, c.Year, "year"); err != nil {
+		// Into a closed year only as a post-closure adjustment, with a
+		// reason: what a reversal into the closed year freed
+		// (closedreversal.go).
+		postClosure, err := a.findingCell(c.Line, c.Year, "year", reason)
+		if err != nil {
 			return nil, err
 		}
 		amt, err := a.fromRemainder(c.Line, c.Year, c.Amount, "return")
@@ -156,7 +160,7 @@ func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 		if to == "" {
 			to = a.Funder
 		}
-		return []Event{UnspentReturned{Line: c.Line, Year: c.Year, Amount: amt, To: to, Date: c.Date}}, nil
+		return []Event{UnspentReturned{Line: c.Line, Year: c.Year, Amount: amt, To: to, Date: c.Date, PostClosure: postClosure}}, nil
 
 	case DeclareIneligible:
 		postClosure, err := a.findingCell(c.Line, c.Year, "year", reason)

@@ -237,7 +237,14 @@ func TestDecideRejects(t *testing.T) {
 		closedCase("spending", cmd(spend(civil, 1, "10", "2023-01-01"))),
 		closedCase("reverse", func(f *fixture) domain.Command { return reverse(f.ids["civil-spending"]) }),
 		closedCase("carry-over from it", cmd(carry(civil, 1, ""))),
-		closedCase("return", cmd(giveBack(civil, 1, ""))),
+		// A return goes into a closed year as a post-closure adjustment
+		// (closedreversal.go): only with a reason, and only of what a
+		// reversal after closing freed (the remainder of a closed year is
+		// zero otherwise).
+		{name: "closed year: return without a reason", setup: closedYear1, cmd: cmd(giveBack(civil, 1, "")), reason: "-",
+			code: domain.EInvalid, field: "reason", says: []string{"post-closure adjustment"}},
+		{name: "closed year: return of nothing", setup: closedYear1, cmd: cmd(giveBack(civil, 1, "")),
+			code: domain.ERule, rule: "nothing-to-return", figures: map[string]string{"remainder": "0.00"}, says: []string{"no remainder to return"}},
 		// Findings go into a closed year as post-closure adjustments
 		// (issue 14, adjust_test.go), but only with a reason.
 		{name: "closed year: ineligible without a reason", setup: closedYear1, cmd: cmd(ineligible(civil, 1, "10")), reason: "-",

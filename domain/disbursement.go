@@ -180,6 +180,8 @@ func derefCash(x any) any {
 		return *v
 	case *SplitPlan:
 		return *v
+	case *ReverseClosedSpending:
+		return *v
 	}
 	return nil
 }
@@ -334,6 +336,9 @@ func (a *Agreement) decideCash(cmd Command, reason string) (events []Event, hand
 	switch c := cmd.(type) {
 	case SplitPlan:
 		evs, err := a.decideSplit(c)
+		return evs, true, err
+	case ReverseClosedSpending:
+		evs, err := a.decideClosedReversal(c, reason)
 		return evs, true, err
 	case PlanDisbursement:
 		if a.Year(c.Year) == nil {

@@ -107,12 +107,13 @@ type SpendingRecorded struct {
 // SpendingReversed cancels an earlier SpendingRecorded in full. The
 // original event stays; this one points to it.
 type SpendingReversed struct {
-	Spending uuid.UUID `json:"spending"`
-	Line     string    `json:"line"`
-	Year     int       `json:"year"`
-	Amount   Money     `json:"amount"`
-	Date     Date      `json:"date"`
-	Reason   string    `json:"reason"`
+	Spending    uuid.UUID `json:"spending"`
+	Line        string    `json:"line"`
+	Year        int       `json:"year"`
+	Amount      Money     `json:"amount"`
+	Date        Date      `json:"date"`
+	Reason      string    `json:"reason"`
+	PostClosure bool      `json:"post_closure,omitempty"` // into a closed year (closedreversal.go)
 }
 
 // RemainderCarriedOver moves unspent funds of a line from one
@@ -127,11 +128,12 @@ type RemainderCarriedOver struct {
 
 // UnspentReturned gives unspent funds of a line in a year back to the funder.
 type UnspentReturned struct {
-	Line   string `json:"line"`
-	Year   int    `json:"year"`
-	Amount Money  `json:"amount"`
-	To     string `json:"to"`
-	Date   Date   `json:"date"`
+	Line        string `json:"line"`
+	Year        int    `json:"year"`
+	Amount      Money  `json:"amount"`
+	To          string `json:"to"`
+	Date        Date   `json:"date"`
+	PostClosure bool   `json:"post_closure,omitempty"` // into a closed year (closedreversal.go)
 }
 
 // IneligibleExpenditureDeclared marks part of a year's spending on a line as

@@ -29,6 +29,12 @@ func theValidator() *validator.Validate {
 			}
 			return name
 		})
+		// A support intensity as docs/commands.md writes it: 0 to 100 with
+		// at most two decimals after a point or a comma ("85,5").
+		_ = v.RegisterValidation("intensity", func(fl validator.FieldLevel) bool {
+			_, err := ParseIntensity(fl.Field().String())
+			return err == nil
+		})
 		validate = v
 	})
 	return validate
@@ -99,8 +105,8 @@ func describe(fe validator.FieldError) string {
 		return fmt.Sprintf("%s must be at least %s", f, num(p))
 	case "lte":
 		return fmt.Sprintf("%s must be at most %s", f, num(p))
-	case "numeric":
-		return fmt.Sprintf("%s must be a number (a percentage such as 100)", f)
+	case "numeric", "intensity":
+		return fmt.Sprintf("%s must be a percentage from 0 to 100 with at most two decimals, such as 100 or 85,5", f)
 	case "printascii", "excludesall":
 		return fmt.Sprintf("%s must be a short code of plain letters, digits and punctuation, without spaces", f)
 	}

@@ -24,7 +24,7 @@ func TestValidateCommand(t *testing.T) {
 		{"register with a bad kind", func() domain.Command { c := good; c.Kind = "loan"; return c }(), "kind",
 			[]string{`kind must be one of delegation, grant, memorandum, not "loan"`}},
 		{"register with a bad support intensity", func() domain.Command { c := good; c.SupportIntensity = "all"; return c }(), "support_intensity",
-			[]string{"support_intensity must be a number"}},
+			[]string{"support_intensity must be a percentage"}},
 		{"register with year 0", func() domain.Command {
 			c := good
 			c.Years = []domain.YearSpec{{Year: 0, From: year1.From, To: year1.To}}
@@ -120,4 +120,30 @@ func TestValidateCommand(t *testing.T) {
 			}
 		}
 	})
+}
+
+// docs/commands.md, register_agreement: support_intensity is "a percentage
+// from 0 to 100 with at most two decimals, e.g. "100", "85,5"; anything
+// else is refused (invalid, naming support_intensity)". "85,5" was refused
+// by the shape check (a number with a point only) before the rule saw it.
+func TestSupportIntensityAsDocumented(t *testing.T) {
+	base := domain.RegisterAgreement{Ref: domain.Ref{Agreement: "INT-1"}, Kind: domain.KindGrant, Title: "t", Grantee: "g", Funder: "f",
+		Period: domain.Period{From: domain.MustDate("2024-01-01"), To: domain.MustDate("2024-12-31")},
+		Years:  []domain.YearSpec{{Year: 1, From: domain.MustDate("2024-01-01"), To: domain.MustDate("2024-12-31")}}}
+	for _, ok := range []string{"100", "85,5", "85.5", "0", "62,50"} {
+		c := base
+		c.SupportIntensity = ok
+		if err := domain.ValidateCommand(c); err != nil {
+			t.Errorf("support_intensity %q refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"150", "all", "85,555", "-5", "1e2", "85,5,5"} {
+		c := base
+		c.SupportIntensity = bad
+		err := domain.ValidateCommand(c)
+		var de *domain.Error
+		if !errors.As(err, &de) || de.Code != domain.EInvalid || de.Field != "support_intensity" {
+			t.Errorf("support_intensity %q: %v, want invalid naming support_intensity", bad, err)
+		}
+	}
 }

@@ -33,7 +33,13 @@ func addAsClosed(r *YearReport, a *domain.Agreement, n int) {
 	}
 	r.AsClosed = c
 	d := r.Total.Ineligible - c.Total.Ineligible
-	r.Findings = append(r.Findings, Finding{Code: FindingRestated, Year: n, Amount: money(d),
+	f := Finding{Code: FindingRestated, Year: n, Amount: money(d),
 		Message: fmt.Sprintf("year %d was restated after closing by %d adjustment(s): ineligible %s as closed, %s restated; recovered %s as closed, %s restated",
-			n, r.Adjustments, c.Total.Ineligible, r.Total.Ineligible, c.Total.Recovered, r.Total.Recovered)})
+			n, r.Adjustments, c.Total.Ineligible, r.Total.Ineligible, c.Total.Recovered, r.Total.Recovered)}
+	if da := r.Total.Actual - c.Total.Actual; da != 0 {
+		f.ActualChange = money(da)
+		f.Message += fmt.Sprintf("; actual %s as closed, %s restated; returned %s as closed, %s restated",
+			c.Total.Actual, r.Total.Actual, c.Total.Returned, r.Total.Returned)
+	}
+	r.Findings = append(r.Findings, f)
 }

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -76,6 +77,10 @@ type CashReport struct {
 	Total            CashFigures                  `json:"total"`
 	Findings         []Finding                    `json:"findings"`
 	Today            domain.Date                  `json:"today"`
+	// RecordsPayments: the agreement has a payment or a scheduled payment
+	// (TracksCash); without one the position would read as pre-financed.
+	RecordsPayments bool       `json:"records_payments"`
+	AsOf            *time.Time `json:"as_of,omitempty"`
 }
 
 // TracksCash says whether the agreement records money that moves: a
@@ -104,7 +109,12 @@ func (l *Ledger) CashReport(number string, today domain.Date) (CashReport, error
 	if err != nil {
 		return CashReport{}, err
 	}
-	return v.CashReport(today), nil
+	r := v.CashReport(today)
+	if !l.asOf.IsZero() {
+		t := l.asOf.UTC()
+		r.AsOf = &t
+	}
+	return r, nil
 }
 
 // CashReport builds the cash position of the agreement as of today.
@@ -136,6 +146,7 @@ func (v *AgreementView) CashReport(today domain.Date) CashReport {
 		r.Total.Outstanding += f.Outstanding
 	}
 	r.Findings = cashFindings(a, 0, today)
+	r.RecordsPayments = TracksCash(a)
 	return r
 }
 

@@ -202,7 +202,7 @@ func (l *Ledger) Apply(e Event) {
 		}
 		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
 	case domain.UnspentReturned:
-		v.Returns = append(v.Returns, ReturnRow(ev))
+		v.Returns = append(v.Returns, ReturnRow{Line: ev.Line, Year: ev.Year, Amount: ev.Amount, To: ev.To, Date: ev.Date})
 		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
 	case domain.RemainderCarriedOver:
 		v.Carries = append(v.Carries, CarryRow(ev))

@@ -126,7 +126,4 @@ func hasFinding(r projections.YearReport, code string) bool {
 	return false
 }
 
-func isRule(err error, name string) bool {
-	var re *domain.RuleError
-	return asRule(err, &re) && re.Rule == name
-}
+// isRule is in closedreversal_test.go.

@@ -44,6 +44,10 @@ type Finding struct {
 	MetOn       *domain.Date `json:"met_on,omitempty"`
 	Responsible []string     `json:"responsible,omitempty"`
 	Report      string       `json:"report,omitempty"`
+	// ActualChange is, for restated_after_closing, how the closed year's
+	// actual spending changed after closing (a reversal into the closed
+	// year); omitted when it did not.
+	ActualChange *domain.Money `json:"actual_change,omitempty"`
 }
 
 // IndicatorFigures is an indicator's target and delivery in one year.

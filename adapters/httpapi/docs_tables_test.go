@@ -22,24 +22,25 @@ import (
 // roles may send each command type. The admin sends none; the auditor only
 // findings.
 var docsCommandRoles = map[string][]string{
-	"register_agreement":   {"funder"}, // "register agreements whose funder is theirs"
-	"add_budget_line":      {"funder"}, // "add lines"
-	"plan_budget":          {"funder"}, // "plan and amend budgets"
-	"amend_budget":         {"funder"},
-	"carry_over":           {"funder"},            // "carry over"
-	"return_unspent":       {"funder"},            // "return unspent"
-	"declare_ineligible":   {"funder", "auditor"}, // "declare ineligible expenditure"; auditor: "record findings"
-	"record_recovery":      {"funder", "auditor"}, // "record recoveries"; auditor: "a recovery demand"
-	"define_indicator":     {"funder"},            // "define indicators"
-	"close_year":           {"funder"},            // "close years"
-	"plan_disbursement":    {"funder"},            // "record payments to the grantee, their schedule,
-	"record_disbursement":  {"funder"},            //  their reversal and refunds"
-	"reverse_disbursement": {"funder"},
-	"record_refund":        {"funder"},
-	"split_plan":           {"funder"},  // "split a plan into calendar years"
-	"record_spending":      {"grantee"}, // "record and reverse spending"
-	"reverse_spending":     {"grantee"},
-	"record_delivery":      {"grantee"}, // "record indicator deliveries"
+	"register_agreement":      {"funder"}, // "register agreements whose funder is theirs"
+	"add_budget_line":         {"funder"}, // "add lines"
+	"plan_budget":             {"funder"}, // "plan and amend budgets"
+	"amend_budget":            {"funder"},
+	"carry_over":              {"funder"},            // "carry over"
+	"return_unspent":          {"funder"},            // "return unspent"
+	"declare_ineligible":      {"funder", "auditor"}, // "declare ineligible expenditure"; auditor: "record findings"
+	"record_recovery":         {"funder", "auditor"}, // "record recoveries"; auditor: "a recovery demand"
+	"define_indicator":        {"funder"},            // "define indicators"
+	"close_year":              {"funder"},            // "close years"
+	"plan_disbursement":       {"funder"},            // "record payments to the grantee, their schedule,
+	"record_disbursement":     {"funder"},            //  their reversal and refunds"
+	"reverse_disbursement":    {"funder"},
+	"record_refund":           {"funder"},
+	"split_plan":              {"funder"},  // "split a plan into calendar years"
+	"reverse_closed_spending": {"funder"},  // "reverse spending of a closed year"
+	"record_spending":         {"grantee"}, // "record and reverse spending"
+	"reverse_spending":        {"grantee"},
+	"record_delivery":         {"grantee"}, // "record indicator deliveries"
 	// Issue 15: funder "amend indicator targets (amend_target), add parties
 	// (add_party), require reports and accept or return them ..."; grantee
 	// "record and reverse indicator deliveries (reverse_delivery), submit

@@ -93,6 +93,9 @@ func TestAccessMatrix(t *testing.T) {
 		"GET /v1/reports/yearly": {req: func(c principalCol) cellReq {
 			return cellReq{"GET", "/v1/reports/yearly?year=1&agreement=" + url.QueryEscape(ag(c)), nil}
 		}, want: readOwn, def: 403},
+		"GET /v1/reports/cash": {req: func(c principalCol) cellReq {
+			return cellReq{"GET", "/v1/reports/cash?agreement=" + url.QueryEscape(ag(c)), nil}
+		}, want: readOwn, def: 403},
 		"GET /v1/reports/reconciliation": {req: func(c principalCol) cellReq {
 			return cellReq{"GET", "/v1/reports/reconciliation?year=1&" + orgParam(c), nil}
 		}, want: readOwn, def: 403},

@@ -72,6 +72,8 @@ func (r ReportRenderer) Render(w io.Writer, format string, report any) error {
 		d = rpt.RestatementDocument(v, r.Lang)
 	case projections.PeriodSummary:
 		d = rpt.PeriodDocument(v, r.Lang)
+	case projections.CashReport:
+		d = rpt.CashDocument(v, r.Lang)
 	default:
 		return fmt.Errorf("no %s rendering for %T", format, report)
 	}

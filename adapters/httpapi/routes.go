@@ -29,6 +29,7 @@ func (s *Server) routeTable() []route {
 		{method: "POST", path: "/v1/commands/batch", roles: writers, h: s.postBatch},
 		{method: "GET", path: "/v1/agreements/{agreement}", roles: readers, h: s.getAgreement},
 		{method: "GET", path: "/v1/reports/yearly", roles: readers, h: s.getYearly},
+		{method: "GET", path: "/v1/reports/cash", roles: readers, h: s.getCash},
 		{method: "GET", path: "/v1/reports/reconciliation", roles: readers, h: s.getReconciliation},
 		{method: "GET", path: "/v1/reports/indicators", roles: readers, h: s.getIndicators},
 		{method: "GET", path: "/v1/reports/audit", roles: auditor, h: s.getAudit},

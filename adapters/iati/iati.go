@@ -58,6 +58,10 @@ type Options struct {
 	// placeholder "LV-GL-" + 8 hex digits of the SHA-256 of the funder's
 	// name, to be replaced by the real identifier before publishing.
 	OrgRef string
+	// Reporting is whose export it is: ReportingFunder (empty: the
+	// default) or ReportingGrantee, whose payments received are incoming
+	// funds (granteeside.go). OrgRef is then the grantee's identifier.
+	Reporting string
 	// Now is the time written as generated-datetime and used to tell a
 	// finished activity from one still running. Zero: the time of the
 	// latest event exported.
@@ -67,6 +71,9 @@ type Options struct {
 // Export reads the agreements from store and writes an iati-activities
 // document to w.
 func Export(ctx context.Context, store domain.EventStore, w io.Writer, opts Options) error {
+	if opts.Reporting != "" && opts.Reporting != ReportingFunder && opts.Reporting != ReportingGrantee {
+		return domain.Errorf(domain.EInvalid, "reporting %q: expected %s or %s", opts.Reporting, ReportingFunder, ReportingGrantee)
+	}
 	hs, err := load(ctx, store, opts.Agreements)
 	if err != nil {
 		return err
@@ -92,7 +99,13 @@ func Export(ctx context.Context, store domain.EventStore, w io.Writer, opts Opti
 		if !h.Agg.Registered {
 			continue
 		}
-		act := activity(h, opts.OrgRef, domain.DateOf(now))
+		var act iatiActivity
+		if opts.Reporting == ReportingGrantee {
+			act = activity(h, "", domain.DateOf(now))
+			granteeSide(&act, h, opts.OrgRef)
+		} else {
+			act = activity(h, opts.OrgRef, domain.DateOf(now))
+		}
 		if other, ok := seen[act.Identifier]; ok {
 			return fmt.Errorf("agreements %q and %q get the same IATI identifier %q", other, h.Agg.Number, act.Identifier)
 		}

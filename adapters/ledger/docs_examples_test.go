@@ -85,8 +85,18 @@ func TestDocsCommandExamples(t *testing.T) {
 				t.Errorf("civil year 1 %s = %s, want %s as the page says", names[i], got[i], want[i])
 			}
 		}
-		if !a.Year(1).Closed || a.Year(2).Closed {
-			t.Errorf("closed = %v, %v; want year 1 closed, year 2 open", a.Year(1).Closed, a.Year(2).Closed)
+		if !a.Year(1).Closed || !a.Year(2).Closed {
+			t.Errorf("closed = %v, %v; want years 1 and 2 closed", a.Year(1).Closed, a.Year(2).Closed)
+		}
+		// "Year 2 then reads, restated: civil carried in 200,00, actual
+		// 0,00, returned 200,00, remainder 0,00, closed, with two
+		// post-closure adjustments; as closed it read actual 200,00,
+		// returned 0,00."
+		c2 := a.Cell("civil", 2)
+		closed2, _ := a.ClosedFigures("civil", 2)
+		if c2.CarriedIn != m("200") || c2.Actual != 0 || c2.Returned != m("200") || c2.Remainder() != 0 || a.Adjusted(2) != 2 ||
+			closed2.Actual != m("200") || closed2.Returned != 0 {
+			t.Errorf("civil year 2 restated %+v (%d adjustments), as closed %+v; want as the page says", c2, a.Adjusted(2), closed2)
 		}
 		// "Year 1's cash then reads: 1 200,00 disbursed ... = 200,00 held".
 		if a.Cash.Disbursed[1] != m("1200") || a.EligibleSpent(1) != m("850") || a.Cash.Refunded[1] != m("150") || a.Held(1) != m("200") {

@@ -265,6 +265,18 @@ func (g *propGen) next(pre snap, number string) (domain.Command, string) {
 		}
 		return domain.RecordSpending{Ref: ref, Line: l, Year: y, Amount: amt, Date: g.date(y), Document: "D-" + strconv.Itoa(g.r.IntN(1000))}, ""
 	case k < 52:
+		if g.r.IntN(3) == 0 { // the funder's reversal into a closed year
+			var closed []uuid.UUID // mostly a spending of a closed year
+			for _, id := range g.spendIDs {
+				if sp := g.spendings[id]; sp.number == number && sp.year >= 1 && sp.year <= len(pre.Closed) && pre.Closed[sp.year-1] && !pre.Reversed[id] {
+					closed = append(closed, id)
+				}
+			}
+			if len(closed) > 0 && g.r.IntN(4) != 0 {
+				spendID = closed[g.r.IntN(len(closed))]
+			}
+			return domain.ReverseClosedSpending{Ref: ref, Spending: spendID, Date: g.date(y)}, g.reason()
+		}
 		return domain.ReverseSpending{Ref: ref, Spending: spendID, Date: g.date(y)}, g.reason()
 	case k < 62:
 		from := g.r.IntN(propYears-1) + 1
@@ -274,6 +286,16 @@ func (g *propGen) next(pre snap, number string) (domain.Command, string) {
 		c := pre.Cells[domain.CellKey{Line: l, Year: from}]
 		return domain.CarryOver{Ref: ref, Line: l, FromYear: from, Amount: g.fromRemainder(c.Remainder()), Date: g.date(from)}, ""
 	case k < 70:
+		if g.r.IntN(3) == 0 { // now and then into a closed year, with or without a reason
+			for cy, closed := range pre.Closed {
+				if closed {
+					y = cy + 1
+					rem = pre.Cells[domain.CellKey{Line: l, Year: y}].Remainder()
+					break
+				}
+			}
+			return domain.ReturnUnspent{Ref: ref, Line: l, Year: y, Amount: g.fromRemainder(rem), Date: g.date(y)}, g.reason()
+		}
 		return domain.ReturnUnspent{Ref: ref, Line: l, Year: y, Amount: g.fromRemainder(rem), Date: g.date(y)}, ""
 	case k < 76:
 		for cy, closed := range pre.Closed { // now and then a finding into a closed year
@@ -390,10 +412,22 @@ func (g *propGen) judge(pre snap, cmd domain.Command, reason string) (mustReject
 			return true, false, fmt.Sprintf("carry-over of %s with remainder %s", c.Amount, rem)
 		}
 		return false, true, ""
+	case domain.ReverseClosedSpending:
+		// Only a spending of a closed year, only with a reason.
+		s, ok := g.spendings[c.Spending]
+		if reason == "" || !ok || s.number != c.Agreement || pre.Reversed[c.Spending] || !exists(s.year) || open(s.year) {
+			return true, false, "closed-year reversal breaks a rule"
+		}
+		cell := pre.Cells[domain.CellKey{Line: s.line, Year: s.year}]
+		if cell.Actual-s.amount < cell.Ineligible {
+			return true, false, "reversal below ineligible"
+		}
+		return false, true, ""
 	case domain.ReturnUnspent:
 		cell := pre.Cells[domain.CellKey{Line: c.Line, Year: c.Year}]
 		rem := cell.Remainder()
-		if !known(c.Line) || !open(c.Year) || c.Amount > rem || (c.Amount == 0 && rem <= 0) {
+		// Into a closed year only as a post-closure adjustment, with a reason.
+		if !known(c.Line) || !exists(c.Year) || (!open(c.Year) && reason == "") || c.Amount > rem || (c.Amount == 0 && rem <= 0) {
 			return true, false, fmt.Sprintf("return of %s with remainder %s", c.Amount, rem)
 		}
 		return false, true, ""
@@ -449,6 +483,9 @@ func (g *propGen) record(number string, pre snap, cmd domain.Command, res ledger
 		g.spendings[id] = spendingRef{number, c.Line, c.Year, c.Amount}
 		g.spendIDs = append(g.spendIDs, id)
 	case domain.ReverseSpending:
+		s := g.spendings[c.Spending]
+		at(s.line, s.year).actual -= s.amount
+	case domain.ReverseClosedSpending:
 		s := g.spendings[c.Spending]
 		at(s.line, s.year).actual -= s.amount
 	case domain.CarryOver:

@@ -311,14 +311,17 @@ func ReconDocument(r projections.Reconciliation, l Lang) Document {
 		}
 		c := append([]Cell{Text(row.Agreement), Text(row.Name), Text(strings.Join(ys, ","))}, figureCells(row.Figures)...)
 		c = append(c, Money(row.Variance), Pct(row.Utilisation))
-		t.Rows = append(t.Rows, append(c, apportionedCells(row.PlannedApportioned, row.ApportionedUtilisation)...))
+		c = append(c, apportionedCells(row.PlannedApportioned, row.ApportionedUtilisation)...)
+		t.Rows = append(t.Rows, append(c, ceilingCells(row.Ceiling, row.SupportIntensity)...))
 	}
 	tot := append([]Cell{Text(L(l, "total")), Empty(), Empty()}, figureCells(r.Total.Figures)...)
 	tot = append(tot, Money(r.Total.Variance), Pct(r.Total.Utilisation))
-	t.Footer = [][]Cell{append(tot, apportionedCells(r.Total.PlannedApportioned, r.Total.ApportionedUtilisation)...)}
+	tot = append(tot, apportionedCells(r.Total.PlannedApportioned, r.Total.ApportionedUtilisation)...)
+	t.Footer = [][]Cell{append(tot, Empty(), Empty())}
 	if r.Window.Year == 0 {
 		t.Columns = append(t.Columns, L(l, "planned_apportioned"), L(l, "apportioned_utilisation"))
 	}
+	t.Columns = append(t.Columns, ceilingColumns(l)...)
 	return Document{Lang: l, Title: L(l, "recon.title"), Sections: []Section{head, {Tables: []Table{t}}}}
 }
 
@@ -332,13 +335,15 @@ func MultiYearDocument(m projections.MultiYear, l Lang) Document {
 		}
 	}
 	cols = append(cols, L(l, "total")+": "+L(l, "planned"), L(l, "total")+": "+L(l, "actual"))
+	cols = append(cols, ceilingColumns(l)...)
 	t := Table{Title: L(l, "multi.title"), Sheet: "Years", Columns: cols}
 	for _, row := range m.Rows {
 		c := []Cell{Text(row.Agreement), Text(row.Name)}
 		for _, f := range row.Cells {
 			c = append(c, Money(f.Planned), Money(f.Actual), Money(f.Remainder))
 		}
-		t.Rows = append(t.Rows, append(c, Money(row.Total.Planned), Money(row.Total.Actual)))
+		c = append(c, Money(row.Total.Planned), Money(row.Total.Actual))
+		t.Rows = append(t.Rows, append(c, ceilingCells(row.Ceiling, row.SupportIntensity)...))
 	}
 	foot := []Cell{Text(L(l, "total")), Empty()}
 	var all projections.Figures
@@ -346,7 +351,7 @@ func MultiYearDocument(m projections.MultiYear, l Lang) Document {
 		foot = append(foot, Money(f.Planned), Money(f.Actual), Money(f.Remainder))
 		all = all.Add(f)
 	}
-	t.Footer = [][]Cell{append(foot, Money(all.Planned), Money(all.Actual))}
+	t.Footer = [][]Cell{append(foot, Money(all.Planned), Money(all.Actual), Empty(), Empty())}
 	head := Section{Fields: append([]Field{{L(l, "scope"), Text(scopeText(m.Scope, l))}}, asOfField(l, m.AsOf)...)}
 	return Document{Lang: l, Title: L(l, "multi.title"), Sections: []Section{head, {Tables: []Table{t}}}}
 }

@@ -35,6 +35,8 @@ var cashLabels = map[string][2]string{
 	"restated_actual":     {"Actual, restated", "Faktiski, precizēts"},
 	"restated_ineligible": {"Ineligible, restated", "Neatbilstoši, precizēts"},
 	"restated_recovered":  {"Recovered, restated", "Atgūts, precizēts"},
+	"closed_returned":     {"Returned, as closed", "Atgriezts, slēdzot"},
+	"restated_returned":   {"Returned, restated", "Atgriezts, precizēts"},
 }
 
 func init() {
@@ -127,10 +129,18 @@ func cashFindingText(f projections.Finding, l Lang) (string, bool) {
 		}
 		return fmt.Sprintf("The funder's share of the eligible spending exceeds the support intensity by %s.", amt), true
 	case projections.FindingRestated:
-		if lv {
-			return fmt.Sprintf("%d. gads pēc slēgšanas precizēts: neatbilstoši veiktie izdevumi mainīti par %s (skatīt slēgšanas brīža un precizētos datus).", f.Year, amt), true
+		act := ""
+		if f.ActualChange != nil {
+			if lv {
+				act = fmt.Sprintf(", faktiskie izdevumi mainīti par %s", FormatEuro(*f.ActualChange, l))
+			} else {
+				act = fmt.Sprintf(", actual spending changed by %s", FormatEuro(*f.ActualChange, l))
+			}
 		}
-		return fmt.Sprintf("Year %d was restated after closing: ineligible expenditure changed by %s (see the figures as closed and as restated).", f.Year, amt), true
+		if lv {
+			return fmt.Sprintf("%d. gads pēc slēgšanas precizēts: neatbilstoši veiktie izdevumi mainīti par %s%s (skatīt slēgšanas brīža un precizētos datus).", f.Year, amt, act), true
+		}
+		return fmt.Sprintf("Year %d was restated after closing: ineligible expenditure changed by %s%s (see the figures as closed and as restated).", f.Year, amt, act), true
 	case projections.FindingPrefinanced:
 		if lv {
 			return fmt.Sprintf("%d. gads: attiecināmie izdevumi par %s pārsniedz saņemto finansējumu (priekšfinansējums).", f.Year, amt), true
@@ -155,9 +165,9 @@ func asClosedSection(r projections.YearReport, l Lang) []Section {
 	if r.AsClosed == nil {
 		return nil
 	}
-	t := Table{Title: L(l, "as_closed"), Sheet: "Restated", Columns: labelsOf(l, "line", "closed_actual", "closed_ineligible", "closed_recovered", "restated_actual", "restated_ineligible", "restated_recovered")}
+	t := Table{Title: L(l, "as_closed"), Sheet: "Restated", Columns: labelsOf(l, "line", "closed_actual", "closed_ineligible", "closed_recovered", "restated_actual", "restated_ineligible", "restated_recovered", "closed_returned", "restated_returned")}
 	row := func(name string, c, f projections.Figures) []Cell {
-		return []Cell{Text(name), Money(c.Actual), Money(c.Ineligible), Money(c.Recovered), Money(f.Actual), Money(f.Ineligible), Money(f.Recovered)}
+		return []Cell{Text(name), Money(c.Actual), Money(c.Ineligible), Money(c.Recovered), Money(f.Actual), Money(f.Ineligible), Money(f.Recovered), Money(c.Returned), Money(f.Returned)}
 	}
 	for i, c := range r.AsClosed.Lines {
 		if i < len(r.Lines) {
@@ -174,3 +184,7 @@ func pctText(p *projections.Percent, l Lang) string {
 	}
 	return strings.Replace(p.String(), ".", decimalMark(l), 1) + " %"
 }
+
+// PercentText writes a percentage in language l ("97,52 %"; "—" for none),
+// for the pages that show the funder's share as the reports do.
+func PercentText(p *projections.Percent, l Lang) string { return pctText(p, l) }

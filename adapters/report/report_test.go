@@ -270,7 +270,7 @@ func TestOtherDocuments(t *testing.T) {
 	b.Reset()
 	report.WriteCSV(&b, report.MultiYearDocument(l.MultiYear(projections.Scope{}), report.EN))
 	recs, _ := csv.NewReader(&b).ReadAll()
-	if len(recs) != 4 || len(recs[0]) != 2+9+2 || recs[3][9] != "48871.72" {
+	if len(recs) != 4 || len(recs[0]) != 2+9+2+2 || recs[3][9] != "48871.72" {
 		t.Errorf("multi-year CSV = %q", recs)
 	}
 	b.Reset()

@@ -50,11 +50,12 @@ var commandForms = []string{
 	domain.CmdRecordSpending, domain.CmdRecordDelivery,
 	domain.CmdPlanBudget, domain.CmdCarryOver, domain.CmdReturnUnspent, domain.CmdCloseYear,
 	domain.CmdRecordDisbursement, domain.CmdRecordRefund, domain.CmdPlanDisbursement, domain.CmdReverseDisbursement, domain.CmdSplitPlan,
+	domain.CmdDeclareIneligible, domain.CmdRecordRecovery, domain.CmdReverseClosedSpending,
 }
 
 // formsFor builds the forms the principal may send on agreement a: none in
-// the past view, none for an auditor, and only the commands of their role
-// (the same table the API applies). typed, when set, refills one form.
+// the past view, and only the commands of their role (the same table the
+// API applies: an auditor gets the findings forms and nothing else). typed, when set, refills one form.
 func (h *Handler) formsFor(v *view, a *domain.Agreement, typed *form) []*form {
 	if v.Past() || a == nil || !v.Who.MayAccess(a.Funder, a.Grantee) {
 		return nil
@@ -111,6 +112,9 @@ func newForm(v *view, a *domain.Agreement, typ string) *form {
 		f.Fields = []*field{sel("year", "f_year", years), in("date", "f_date", "date", true)}
 	default:
 		f.Fields = cashFields(v, a, typ, sel, in, years)
+		if f.Fields == nil {
+			f.Fields = findingFields(v, a, typ, sel, in, years)
+		}
 		if f.Fields == nil {
 			f.Fields = workFields(v, a, typ, sel, in, years)
 		}
@@ -198,6 +202,12 @@ func parseForm(v *view, f *form, number string, pf map[string][]string) domain.C
 		cmd = domain.ReturnUnspent{Ref: ref, Line: get("line"), Year: int(integer("year")), Amount: money("amount", true), To: get("to"), Date: date("date")}
 	case domain.CmdCloseYear:
 		cmd = domain.CloseYear{Ref: ref, Year: int(integer("year")), Date: date("date")}
+	case domain.CmdDeclareIneligible, domain.CmdRecordRecovery, domain.CmdReverseClosedSpending:
+		var bad bool
+		cmd, bad = parseFindingForm(f.Type, ref, get, money, date, integer)
+		if bad {
+			f.field("spending").Error = v.T("bad_event_id")
+		}
 	default:
 		cmd = parseCashForm(f.Type, ref, get, money, date, integer)
 		if cmd == nil {

@@ -28,6 +28,9 @@ type listRow struct {
 	Years                                     int
 	Fig                                       projections.Figures
 	Findings                                  int
+	// Ceiling and Intensity as the agreement page shows them (issue 14:
+	// every report that shows an agreement shows both); "" when none.
+	Ceiling, Intensity string
 }
 
 type listPage struct {
@@ -75,6 +78,7 @@ func (h *Handler) agreements(w http.ResponseWriter, r *http.Request, v *view) {
 				continue
 			}
 			row := listRow{Number: a.Number, Title: a.Title, Funder: a.Funder, Grantee: a.Grantee, Programme: a.Programme, Years: len(a.Years)}
+			row.Ceiling, row.Intensity = ceilingText(v, a)
 			for _, y := range a.Years {
 				if year > 0 && y.Year != year {
 					continue
@@ -144,6 +148,7 @@ type agreementPage struct {
 	Findings    []string
 	Obligations []string // reports owed and where they stand (workforms.go)
 	Forms       []*form
+	Cash        *cashView
 }
 
 func figureRows(v *view, cells []projections.Figures, total projections.Figures) []figRow {
@@ -245,6 +250,7 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 			}
 			page.Obligations = append(page.Obligations, obligationLines(v, rep.Obligations)...)
 		}
+		page.Cash = newCashView(v, av, today)
 		return nil
 	})
 	if err != nil && status == http.StatusOK {
@@ -270,6 +276,8 @@ func cloneHeader(a *domain.Agreement) *domain.Agreement {
 	}
 	c.Cash = cloneCash(a.Cash)
 	c.Work = cloneWork(a.Work)
+	c.Ineligible = cloneIneligible(a.Ineligible)
+	c.Spendings = cloneSpendings(a.Spendings)
 	return c
 }
 

@@ -91,6 +91,10 @@ var ruleTexts = map[string]func(f *figures, lineName func(string) string) string
 			"Grozītā plānotā summa %s kopā ar no iepriekšējā perioda pārcelto summu %s nesedz jau veikto pārcelšanu uz nākamo periodu (%s) un atgriešanu (%s).",
 			f.euro("amount"), f.euro("carried_in"), f.euro("carried_over"), f.euro("returned"))
 	},
+	"year-open": func(f *figures, _ func(string) string) string {
+		return f.say("This spending's implementation year is still open: the grantee reverses it with a spending reversal; this form is for closed years.",
+			"Šo izdevumu īstenošanas gads vēl nav slēgts: finansējuma saņēmējs tos stornē ar izdevumu stornēšanu; šī veidlapa ir slēgtiem gadiem.")
+	},
 	"already-reversed": func(f *figures, _ func(string) string) string {
 		return f.say("This spending of %s has already been reversed.", "Šie izdevumi (%s) jau ir stornēti.", f.euro("amount"))
 	},

@@ -183,12 +183,14 @@ func TestPagesShowSeedFigures(t *testing.T) {
 
 func TestRoles(t *testing.T) {
 	f := newFixture(t)
-	t.Run("auditor sees no forms but the audit trail", func(t *testing.T) {
+	t.Run("auditor sees only the findings forms and the audit trail", func(t *testing.T) {
 		c := f.client(true)
 		c.signIn(f, "auditor")
 		_, body := c.get(agreementPath(seeds.Seed004))
-		if strings.Contains(body, `name="command_id"`) || strings.Contains(body, `id="forms"`) {
-			t.Errorf("auditor's agreement page has forms")
+		// docs/SERVER.md: the auditor records findings (declare_ineligible,
+		// record_recovery) and nothing else.
+		if n := strings.Count(body, `name="command_id"`); n != 2 || !strings.Contains(body, `id="form-declare_ineligible"`) || !strings.Contains(body, `id="form-record_recovery"`) {
+			t.Errorf("auditor's agreement page has %d forms, want the two findings forms", n)
 		}
 		resp, audit := c.get("/audit?agreement=" + url.QueryEscape(seeds.Seed004))
 		if resp.StatusCode != 200 || !strings.Contains(audit, `class="ok"`) {

@@ -60,12 +60,16 @@ target and actual per indicator year. Validate it with
 		return nil
 	})
 	out := fs.String("out", "", "file to write (default standard output)")
-	var orgRef *string
+	var orgRef, reporting *string
 	if format == "iati" {
-		orgRef = fs.String("org-ref", "", "IATI identifier of the reporting organisation, e.g. LV-RUR-90000012345 (default a placeholder derived from the funder's name)")
+		orgRef = fs.String("org-ref", "", "IATI identifier of the reporting organisation, e.g. LV-RUR-90000012345 (default a placeholder derived from its name)")
+		reporting = fs.String("reporting", iati.ReportingFunder, "whose export: funder (outgoing commitment, disbursements) or grantee (incoming commitment, incoming funds)")
 	}
 	if err := parse(fs, rest); err != nil {
 		return err
+	}
+	if reporting != nil && *reporting != iati.ReportingFunder && *reporting != iati.ReportingGrantee {
+		return usagef("--reporting %q: expected funder or grantee", *reporting)
 	}
 	if fs.NArg() > 0 {
 		return usagef("export %s takes no arguments (got %q); use --out FILE", format, fs.Arg(0))
@@ -78,7 +82,7 @@ target and actual per indicator year. Validate it with
 		if format == "hledger" {
 			return hledger.Export(ctx, store, w, hledger.Options{Agreements: numbers})
 		}
-		return iati.Export(ctx, store, w, iati.Options{Agreements: numbers, OrgRef: *orgRef, Now: a.now()})
+		return iati.Export(ctx, store, w, iati.Options{Agreements: numbers, OrgRef: *orgRef, Reporting: *reporting, Now: a.now()})
 	})
 }
 

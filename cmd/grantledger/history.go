@@ -89,8 +89,31 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 	return nil
 }
 
-// describeEvent says in a few words what an event records.
+// describeEvent says in a few words what an event records; an event
+// recorded into a closed year after closing says so.
 func describeEvent(id string, e domain.Event) string {
+	d := describeEventOnly(id, e)
+	if postClosure(e) {
+		d += " [into the closed year: post-closure adjustment]"
+	}
+	return d
+}
+
+func postClosure(e domain.Event) bool {
+	switch v := e.(type) {
+	case domain.SpendingReversed:
+		return v.PostClosure
+	case domain.UnspentReturned:
+		return v.PostClosure
+	case domain.IneligibleExpenditureDeclared:
+		return v.PostClosure
+	case domain.IneligibleExpenditureRecovered:
+		return v.PostClosure
+	}
+	return false
+}
+
+func describeEventOnly(id string, e domain.Event) string {
 	switch v := e.(type) {
 	case domain.AgreementRegistered:
 		return fmt.Sprintf("%s %q, %s → %s, %s, %d years, %d lines", v.Kind, v.Number, v.Funder, v.Grantee, v.Period, len(v.Years), len(v.Lines))

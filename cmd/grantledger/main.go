@@ -59,6 +59,7 @@ func commands() []command {
 		{"export", "write agreements as an hledger journal or IATI 2.03 XML", cmdExport},
 		{"import", "import spending from a CSV export of accounting software", cmdImport},
 		{"report", "the yearly report of one agreement and implementation year (text, json, csv, xlsx, md, html)", cmdReport},
+		{"cash", "the grantee's cash position of one agreement: received, eligible spent, refunded, held, per year and to date", cmdCash},
 		{"reconcile", "planned against actual per budget line across agreements, by year or date range", cmdReconcile},
 		{"indicators", "indicator targets against deliveries, with evidence and overdue targets", cmdIndicators},
 		{"obligations", "reporting obligations: due, overdue, submitted, accepted or returned (exit 4 when any is overdue)", cmdObligations},

@@ -52,6 +52,9 @@ var commandRoles = map[string]string{
 	domain.CmdReverseDisbursement: RoleFunder,
 	domain.CmdRecordRefund:        RoleFunder,
 	domain.CmdSplitPlan:           RoleFunder,
+	// Corrections after closing: a closed year's spending is the funder's
+	// to restate (the grantee's reverse_spending stays refused there).
+	domain.CmdReverseClosedSpending: RoleFunder,
 	// Work plans, obligations and documents (issue 15): the funder sets
 	// the targets, the parties and the reports owed, and accepts or
 	// returns a report; the grantee corrects its own deliveries and
