@@ -1,0 +1,350 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	legacyrouter "github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/grantledger/grantledger/domain"
+)
+
+// TestOpenAPIIsGenerated fails when openapi.json is not what `go generate`
+// gives from today's Go types: a field added to a command or report without
+// regenerating the document.
+func TestOpenAPIIsGenerated(t *testing.T) {
+	got, err := GenerateOpenAPI(OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, OpenAPI) {
+		t.Fatalf("adapters/httpapi/openapi.json is stale: run `go generate ./adapters/httpapi` and commit the result (first difference at byte %d)", firstDiff(got, OpenAPI))
+	}
+	// The check can fail: a document that lost one command field is
+	// regenerated into a different one.
+	stale := bytes.Replace(OpenAPI, []byte(`"document": {`), []byte(`"document_gone": {`), 1)
+	if bytes.Equal(stale, OpenAPI) {
+		t.Fatal("mutation did not apply: no \"document\" property in openapi.json")
+	}
+	if again, err := GenerateOpenAPI(stale); err != nil || bytes.Equal(again, stale) {
+		t.Errorf("regenerating a stale document did not change it (err %v)", err)
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// wireFields lists the JSON names encoding/json gives struct t, written
+// here apart from the generator: embedded structs without a name are
+// inlined, json:"-" and unexported fields are left out.
+func wireFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
+			for k, v := range wireFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f
+	}
+	return out
+}
+
+type schemaDoc struct {
+	Components struct {
+		Schemas map[string]struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+			Required   []string                   `json:"required"`
+			Additional *bool                      `json:"additionalProperties"`
+		} `json:"schemas"`
+	} `json:"components"`
+}
+
+// schemaMismatch says how the schema name in doc differs from the JSON
+// fields of t; "" when every field has a property and no property lacks a
+// field.
+func schemaMismatch(doc schemaDoc, name string, t reflect.Type, input bool) string {
+	s, ok := doc.Components.Schemas[name]
+	if !ok {
+		return "no schema " + name
+	}
+	var msgs []string
+	fields := wireFields(t)
+	for n, f := range fields {
+		if _, ok := s.Properties[n]; !ok {
+			msgs = append(msgs, "field "+n+" has no property")
+		}
+		rules, _, _ := strings.Cut(f.Tag.Get("validate"), "dive") // rules after dive are the items'
+		if input && strings.Contains(rules, "required") && !contains(s.Required, n) {
+			msgs = append(msgs, "field "+n+" is required by the validator but not by the schema")
+		}
+	}
+	for n := range s.Properties {
+		if _, ok := fields[n]; !ok && n != "checkpoint" {
+			msgs = append(msgs, "property "+n+" has no field")
+		}
+	}
+	if s.Additional == nil || *s.Additional {
+		msgs = append(msgs, "additionalProperties is not false")
+	}
+	sort.Strings(msgs)
+	return strings.Join(msgs, "; ")
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestOpenAPISchemasMatchGoTypes compares, for every command type and every
+// report, the JSON fields of the Go type with the properties of its schema
+// in the served document.
+func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	status, b, _ := f.do("GET", "/openapi.json", "", nil)
+	if status != 200 {
+		t.Fatalf("GET /openapi.json: %d", status)
+	}
+	var doc schemaDoc
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	types := domain.CommandTypes()
+	if len(types) < 13 {
+		t.Fatalf("only %d command types", len(types))
+	}
+	for _, typ := range types {
+		c, _ := domain.NewCommand(typ)
+		if m := schemaMismatch(doc, CommandSchemaName(typ), reflect.TypeOf(c), true); m != "" {
+			t.Errorf("command %s: %s", typ, m)
+		}
+	}
+	for name, rt := range reportTypes {
+		if m := schemaMismatch(doc, name, rt, false); m != "" {
+			t.Errorf("report %s: %s", name, m)
+		}
+	}
+	// Every command type is one of the request body's variants.
+	var raw struct {
+		Components struct {
+			Schemas struct {
+				Command struct {
+					Discriminator struct {
+						Mapping map[string]string `json:"mapping"`
+					} `json:"discriminator"`
+				} `json:"Command"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range types {
+		if _, ok := raw.Components.Schemas.Command.Discriminator.Mapping[typ]; !ok {
+			t.Errorf("command %s is not a variant of the Command schema", typ)
+		}
+	}
+	// The comparison can fail: drop one property of record_spending.
+	s := doc.Components.Schemas[CommandSchemaName(domain.CmdRecordSpending)]
+	props := map[string]json.RawMessage{}
+	for k, v := range s.Properties {
+		if k != "document" {
+			props[k] = v
+		}
+	}
+	s.Properties = props
+	doc.Components.Schemas[CommandSchemaName(domain.CmdRecordSpending)] = s
+	if m := schemaMismatch(doc, CommandSchemaName(domain.CmdRecordSpending), reflect.TypeOf(domain.RecordSpending{}), true); !strings.Contains(m, "field document has no property") {
+		t.Errorf("a missing property went unnoticed: %q", m)
+	}
+}
+
+func loadServedDoc(t *testing.T, f *fixture) *openapi3.T {
+	t.Helper()
+	status, b, _ := f.do("GET", "/openapi.json", "", nil)
+	if status != 200 {
+		t.Fatalf("GET /openapi.json: %d", status)
+	}
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(b)
+	if err != nil {
+		t.Fatalf("kin-openapi cannot load /openapi.json: %v", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("kin-openapi: /openapi.json is not a valid OpenAPI 3 document: %v", err)
+	}
+	return doc
+}
+
+// exchange sends one request and validates the answer (and, when
+// checkRequest, the request) against doc. It returns the status and body.
+func exchange(t *testing.T, f *fixture, doc *openapi3.T, method, path, token string, body []byte, checkRequest bool) (int, []byte) {
+	t.Helper()
+	router, err := legacyrouter.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(method, f.url+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		t.Fatalf("%s %s: no route in the document: %v", method, path, err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, MultiError: true}}
+	if checkRequest {
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			t.Errorf("%s %s: the request does not match the document: %v", method, path, err)
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}}
+	out.SetBodyBytes(b)
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		t.Errorf("%s %s: the %d answer does not match the document: %v\nbody: %.600s", method, path, resp.StatusCode, err, b)
+	}
+	return resp.StatusCode, b
+}
+
+// TestAPIAnswersMatchOpenAPI validates real answers of the server against
+// /openapi.json with kin-openapi's openapi3filter.
+func TestAPIAnswersMatchOpenAPI(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	doc := loadServedDoc(t, f)
+	cmd := mustJSON(t, spending(agOwn, "12.34"))
+	if st, _ := exchange(t, f, doc, "POST", "/v1/commands", f.tok["grantee"], cmd, true); st != 201 {
+		t.Errorf("record_spending: status %d, want 201", st)
+	}
+	if st, _ := exchange(t, f, doc, "POST", "/v1/commands", f.tok["grantee"], cmd, true); st != 200 {
+		t.Errorf("record_spending again: status %d, want 200 (duplicate)", st)
+	}
+	// A 400: an amount as a bare JSON number (docs/commands.md refuses it).
+	bad := []byte(strings.Replace(string(cmd), `"amount":"12.34"`, `"amount":12.34`, 1))
+	if bytes.Equal(bad, cmd) {
+		t.Fatalf("mutation did not apply to %s", cmd)
+	}
+	if st, b := exchange(t, f, doc, "POST", "/v1/commands", f.tok["grantee"], bad, false); st != 400 {
+		t.Errorf("bare number amount: status %d, want 400: %s", st, b)
+	}
+	batch := mustJSON(t, []domain.Envelope{spending(agOwn, "1.00"), spending("AG-404", "1.00")})
+	exchange(t, f, doc, "POST", "/v1/commands/batch", f.tok["grantee"], batch, true)
+	for _, c := range []struct {
+		path, tok string
+		want      int
+	}{
+		{"/v1/reports/yearly?agreement=AG-1&year=1", "grantee", 200},
+		{"/v1/reports/yearly?agreement=AG-1&year=2&lang=lv", "funder", 200},
+		{"/v1/reports/reconciliation", "auditor", 200},
+		{"/v1/reports/reconciliation?year=1", "auditor", 200},
+		{"/v1/reports/indicators", "auditor", 200},
+		{"/v1/reports/audit?agreement=AG-1", "auditor", 200},
+		{"/v1/agreements/AG-1", "grantee", 200},
+		{"/v1/verify", "auditor", 200},
+		{"/v1/reports/yearly?agreement=AG-1&year=9", "grantee", 404},
+	} {
+		if st, b := exchange(t, f, doc, "GET", c.path, f.tok[c.tok], nil, true); st != c.want {
+			t.Errorf("GET %s: status %d, want %d: %.300s", c.path, st, c.want, b)
+		}
+	}
+	// A language the document does not list: the request is refused by
+	// kin-openapi and answered 400 by the server, in the documented shape.
+	if st, b := exchange(t, f, doc, "GET", "/v1/reports/yearly?agreement=AG-1&year=1&lang=xx", f.tok["grantee"], nil, false); st != 400 {
+		t.Errorf("lang=xx: status %d, want 400: %s", st, b)
+	}
+}
+
+// TestAPIValidationCanFail shows the answer check is not vacuous: a yearly
+// report whose remainder is a JSON number, or that carries a field the
+// document does not know, is refused by the same validator.
+func TestAPIValidationCanFail(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	doc := loadServedDoc(t, f)
+	router, err := legacyrouter.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, good := exchange(t, f, doc, "GET", "/v1/reports/yearly?agreement=AG-1&year=1", f.tok["grantee"], nil, true)
+	var rep map[string]any
+	if err := json.Unmarshal(good, &rep); err != nil {
+		t.Fatal(err)
+	}
+	check := func(body []byte) error {
+		req, _ := http.NewRequest("GET", f.url+"/v1/reports/yearly?agreement=AG-1&year=1", nil)
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+			Status:                 200, Header: http.Header{"Content-Type": {"application/json"}}}
+		in.SetBodyBytes(body)
+		return openapi3filter.ValidateResponse(context.Background(), in)
+	}
+	if err := check(good); err != nil {
+		t.Fatalf("the real answer fails: %v", err)
+	}
+	extra := map[string]any{}
+	for k, v := range rep {
+		extra[k] = v
+	}
+	extra["unlisted_field"] = 1
+	if err := check(mustJSON(t, extra)); err == nil {
+		t.Error("an answer with an unknown field passed")
+	}
+	if _, ok := rep["agreement"]; !ok {
+		t.Fatalf("yearly report has no agreement field: %s", good)
+	}
+	wrong := map[string]any{}
+	for k, v := range rep {
+		wrong[k] = v
+	}
+	wrong["agreement"] = 12
+	if err := check(mustJSON(t, wrong)); err == nil {
+		t.Error("an answer with a number for the agreement passed")
+	}
+}
