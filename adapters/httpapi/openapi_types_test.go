@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -346,5 +347,39 @@ func TestAPIValidationCanFail(t *testing.T) {
 	wrong["agreement"] = 12
 	if err := check(mustJSON(t, wrong)); err == nil {
 		t.Error("an answer with a number for the agreement passed")
+	}
+}
+
+// TestOpenAPIAmountAndDatePatterns checks the patterns the document gives
+// for amounts and dates against the examples docs/commands.md lists as
+// accepted and refused.
+func TestOpenAPIAmountAndDatePatterns(t *testing.T) {
+	money := regexp.MustCompile(moneyInPattern)
+	for _, s := range []string{"47786.53", "47 786,53", "47 786,53 euro", "19 998.58 EUR", "49000", "12,3", "47\u00a0786,53", "0,50"} {
+		if !money.MatchString(s) {
+			t.Errorf("amount %q is accepted by docs/commands.md but not by the pattern", s)
+		}
+	}
+	for _, s := range []string{"1.234", "12,3,4", "4778 653,00", "4 7786", "-5.00", "NaN", "1e5", ""} {
+		if money.MatchString(s) {
+			t.Errorf("amount %q is refused by docs/commands.md but matches the pattern", s)
+		}
+	}
+	date := regexp.MustCompile(dateInPattern)
+	for _, s := range []string{"2024-03-15", "15.03.2024.", "15.03.2024"} {
+		if !date.MatchString(s) {
+			t.Errorf("date %q is accepted by docs/commands.md but not by the pattern", s)
+		}
+	}
+	for _, s := range []string{"2024/03/15", "15-03-2024", "March 15", ""} {
+		if date.MatchString(s) {
+			t.Errorf("date %q matches the pattern", s)
+		}
+	}
+	out := regexp.MustCompile(moneyOutPattern)
+	for _, s := range []string{"47786.53", "0.00", "-12.30"} {
+		if !out.MatchString(s) {
+			t.Errorf("written amount %q does not match %s", s, moneyOutPattern)
+		}
 	}
 }

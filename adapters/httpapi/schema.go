@@ -35,11 +35,11 @@ const (
 	// moneyInPattern is the accepted input form of an amount: digits, spaces
 	// (also non-breaking and thin) grouping thousands, a point or comma with
 	// one or two decimals, an optional euro sign or "EUR"/"euro".
-	moneyInPattern = `^\s*€?\s*([0-9]+|[0-9]{1,3}([   ][0-9]{3})+)([.,][0-9]{1,2})?\s*(€|[Ee][Uu][Rr]([Oo])?)?\s*$`
+	moneyInPattern = `^\s*€?\s*([0-9]+|[0-9]{1,3}(` + "[ \u00a0\u202f\u2009]" + `[0-9]{3})+)([.,][0-9]{1,2})?\s*(€|[Ee][Uu][Rr]([Oo])?)?\s*$`
 	// moneyOutPattern is the form the ledger writes: "47786.53".
 	moneyOutPattern = `^-?[0-9]+\.[0-9]{2}$`
 	// dateInPattern: ISO "2024-03-15" or Latvian "15.03.2024." (final point optional).
-	dateInPattern  = `^([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4}\.?)$`
+	dateInPattern  = `^\s*([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}\.[0-9]{2}\.[0-9]{4}\.?)\s*$`
 	dateOutPattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}$`
 )
 
