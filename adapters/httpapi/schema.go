@@ -462,6 +462,9 @@ func GenerateOpenAPI(doc []byte) ([]byte, error) {
 		return nil, fmt.Errorf("openapi.json: no Envelope schema")
 	}
 	envProps, _ := env["properties"].(obj)
+	if typ, _ := envProps["type"].(obj); typ != nil {
+		typ["enum"] = domain.CommandTypes() // generated too: no hand-kept list
+	}
 	in := &schemaGen{input: true}
 	var variants []any
 	mapping := obj{}
