@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	"regexp"
 	"sort"
@@ -16,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	legacyrouter "github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -380,6 +382,88 @@ func TestOpenAPIAmountAndDatePatterns(t *testing.T) {
 	for _, s := range []string{"47786.53", "0.00", "-12.30"} {
 		if !out.MatchString(s) {
 			t.Errorf("written amount %q does not match %s", s, moneyOutPattern)
+		}
+	}
+}
+
+// TestOpenAPICommandSchemaAcceptsDocsAndSeeds validates, with kin-openapi,
+// every example command of docs/commands.md and every command of the seed
+// scenarios against the document's Command schema, and shows commands the
+// docs refuse (a bare number amount, an unknown field, a missing required
+// field) do not pass.
+func TestOpenAPICommandSchemaAcceptsDocsAndSeeds(t *testing.T) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(OpenAPI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmdSchema := doc.Components.Schemas["Command"]
+	if cmdSchema == nil || cmdSchema.Value == nil {
+		t.Fatal("no Command schema")
+	}
+	check := func(b []byte) error {
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		return cmdSchema.Value.VisitJSON(v, openapi3.MultiErrors())
+	}
+	md, err := os.ReadFile("../../docs/commands.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	inBlock := false
+	for i, line := range strings.Split(string(md), "\n") {
+		switch {
+		case strings.HasPrefix(line, "```json"):
+			inBlock = true
+			continue
+		case strings.HasPrefix(line, "```"):
+			inBlock = false
+			continue
+		}
+		if !inBlock || !strings.HasPrefix(strings.TrimSpace(line), `{"type"`) {
+			continue
+		}
+		var env struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal([]byte(line), &env) != nil {
+			continue
+		}
+		seen[env.Type] = true
+		if err := check([]byte(line)); err != nil {
+			t.Errorf("docs/commands.md:%d: a %s example does not match the Command schema: %v", i+1, env.Type, err)
+		}
+	}
+	if len(seen) < 13 {
+		t.Errorf("found examples of only %d command types in docs/commands.md: %v", len(seen), seen)
+	}
+	all := seeds.All()
+	if len(all) == 0 {
+		t.Fatal("no seed commands")
+	}
+	for _, e := range all {
+		if err := check(mustJSON(t, e)); err != nil {
+			t.Errorf("seed command %s %s does not match the Command schema: %v", e.Type, e.CommandID, err)
+		}
+	}
+	good := mustJSON(t, spending(agOwn, "250.00"))
+	if err := check(good); err != nil {
+		t.Fatalf("record_spending: %v", err)
+	}
+	for name, bad := range map[string]string{
+		"bare number amount": strings.Replace(string(good), `"amount":"250.00"`, `"amount":250`, 1),
+		"unknown field":      strings.Replace(string(good), `"line":"L1"`, `"line":"L1","colour":"red"`, 1),
+		"no document":        regexp.MustCompile(`"document":"[^"]*",?`).ReplaceAllString(string(good), ""),
+		"ambiguous amount":   strings.Replace(string(good), `"amount":"250.00"`, `"amount":"1.234"`, 1),
+	} {
+		if bad == string(good) {
+			t.Fatalf("%s: mutation did not apply to %s", name, good)
+		}
+		if err := check([]byte(bad)); err == nil {
+			t.Errorf("%s: %s matches the Command schema", name, bad)
 		}
 	}
 }
