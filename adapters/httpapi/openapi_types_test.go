@@ -288,11 +288,17 @@ func TestAPIAnswersMatchOpenAPI(t *testing.T) {
 		{"/v1/reports/audit?agreement=AG-1", "auditor", 200},
 		{"/v1/agreements/AG-1", "grantee", 200},
 		{"/v1/verify", "auditor", 200},
+		{"/v1/whoami", "grantee", 200},
+		{"/v1/tokens", "admin", 200},
 		{"/v1/reports/yearly?agreement=AG-1&year=9", "grantee", 404},
 	} {
 		if st, b := exchange(t, f, doc, "GET", c.path, f.tok[c.tok], nil, true); st != c.want {
 			t.Errorf("GET %s: status %d, want %d: %.300s", c.path, st, c.want, b)
 		}
+	}
+	tokenReq := []byte(`{"name":"new-officer","role":"funder","funder":"Ministry A"}`)
+	if st, b := exchange(t, f, doc, "POST", "/v1/tokens", f.tok["admin"], tokenReq, true); st != 201 {
+		t.Errorf("POST /v1/tokens: status %d, want 201: %s", st, b)
 	}
 	// A language the document does not list: the request is refused by
 	// kin-openapi and answered 400 by the server, in the documented shape.

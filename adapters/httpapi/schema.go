@@ -417,6 +417,9 @@ var reportTypes = map[string]reflect.Type{
 	"AuditReport":      reflect.TypeOf(projections.AuditReport{}),
 	"VerifyReport":     reflect.TypeOf(VerifyReport{}),
 	"LogState":         reflect.TypeOf(LogState{}),
+	"TokenList":        reflect.TypeOf(TokenList{}),
+	"TokenCreated":     reflect.TypeOf(TokenCreated{}),
+	"WhoAmI":           reflect.TypeOf(WhoAmI{}),
 }
 
 // statedReports are wrapped in Stated by LiveReports when it has a log:
@@ -431,6 +434,8 @@ var reportRoutes = map[string][]string{
 	"/v1/reports/indicators":     {"IndicatorsReport"},
 	"/v1/reports/audit":          {"AuditReport"},
 	"/v1/verify":                 {"VerifyReport"},
+	"/v1/whoami":                 {"WhoAmI"},
+	"/v1/tokens":                 {"TokenList"},
 }
 
 // CommandSchemaName is the name of the schema of a command type's data.
@@ -538,6 +543,9 @@ func GenerateOpenAPI(doc []byte) ([]byte, error) {
 			setReportParams(op)
 		}
 	}
+	if err := setAnswer(paths, "/v1/tokens", "post", "201", "TokenCreated"); err != nil {
+		return nil, err
+	}
 	for path, method := range map[string]string{"/v1/commands": "post", "/v1/commands/batch": "post"} {
 		p, _ := paths[path].(obj)
 		op, _ := p[method].(obj)
@@ -562,6 +570,21 @@ func GenerateOpenAPI(doc []byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// setAnswer sets the JSON schema of one answer to a generated schema.
+func setAnswer(paths obj, path, method, status, schema string) error {
+	p, _ := paths[path].(obj)
+	op, _ := p[method].(obj)
+	resp, _ := op["responses"].(obj)
+	st, _ := resp[status].(obj)
+	content, _ := st["content"].(obj)
+	js, _ := content["application/json"].(obj)
+	if js == nil {
+		return fmt.Errorf("openapi.json: %s %s has no %s application/json answer", method, path, status)
+	}
+	js["schema"] = obj{"$ref": "#/components/schemas/" + schema}
+	return nil
 }
 
 func operation(paths obj, path string) (obj, error) {
