@@ -17,6 +17,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	legacyrouter "github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -470,6 +471,26 @@ func TestOpenAPICommandSchemaAcceptsDocsAndSeeds(t *testing.T) {
 		}
 		if err := check([]byte(bad)); err == nil {
 			t.Errorf("%s: %s matches the Command schema", name, bad)
+		}
+	}
+}
+
+// TestAPIAnswersWithCheckpointMatchOpenAPI: with the Merkle log set, the
+// JSON reports end with "checkpoint" (TestJSONReportsCarryTheirCheckpoint);
+// those answers match the document too.
+func TestAPIAnswersWithCheckpointMatchOpenAPI(t *testing.T) {
+	store := memstore.New()
+	f := newFixture(t, fixtureOpts{store: store, cfg: func(c *Config) {
+		lr := NewLiveReports(c.Store, nil)
+		lr.Log = store
+		c.Reports = lr
+	}})
+	doc := loadServedDoc(t, f)
+	for _, path := range []string{"/v1/reports/yearly?agreement=AG-1&year=1", "/v1/reports/reconciliation", "/v1/reports/reconciliation?year=2",
+		"/v1/reports/indicators", "/v1/reports/audit"} {
+		st, b := exchange(t, f, doc, "GET", path, f.tok["auditor"], nil, true)
+		if st != 200 || !bytes.Contains(b, []byte(`"checkpoint":{"size":`)) {
+			t.Errorf("GET %s: status %d, want 200 with a checkpoint: %.300s", path, st, b)
 		}
 	}
 }
