@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -52,6 +53,7 @@ var (
 	tRaw     = reflect.TypeOf(json.RawMessage(nil))
 	tPercent = reflect.TypeOf(projections.Percent(0))
 	tHash    = reflect.TypeOf(merkle.Hash{})
+	tEvent   = reflect.TypeOf((*domain.Event)(nil)).Elem()
 	tMarshal = reflect.TypeOf((*json.Marshaler)(nil)).Elem()
 	tText    = reflect.TypeOf((*encoding.TextMarshaler)(nil)).Elem()
 )
@@ -71,6 +73,19 @@ func customJSON(t reflect.Type) bool {
 type schemaGen struct {
 	input bool
 	stack []reflect.Type // struct types being built, to refuse recursion
+	// named are the types with a schema of their own in components: inside
+	// another schema they are a $ref.
+	named map[reflect.Type]string
+}
+
+// ref returns a $ref to t's own schema when t has one and is not the type
+// being built at the top.
+func (g *schemaGen) ref(t reflect.Type) (obj, bool) {
+	name, ok := g.named[t]
+	if !ok || len(g.stack) == 0 {
+		return nil, false
+	}
+	return obj{"$ref": "#/components/schemas/" + name}, true
 }
 
 type obj = map[string]any
@@ -107,14 +122,22 @@ func (g *schemaGen) base(t reflect.Type) (obj, error) {
 		return obj{"type": "string", "pattern": `^-?[0-9]+\.[0-9]{2}$`, "description": "per cent, two decimals"}, nil
 	case tHash:
 		return obj{"type": "string", "format": "byte", "description": "SHA-256, base64"}, nil
+	case tEvent:
+		return obj{"type": "object", "description": "the event's fields, by its type (docs/commands.md)"}, nil
 	case tRaw:
 		return obj{"description": "any JSON value"}, nil
 	}
 	if t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && customJSON(t) {
 		return nil, fmt.Errorf("type %s writes its own JSON: give it a schema in schemaGen.base", t)
 	}
+	if r, ok := g.ref(t); ok {
+		return r, nil
+	}
 	switch t.Kind() {
 	case reflect.Pointer:
+		if r, ok := g.ref(t.Elem()); ok {
+			return obj{"allOf": []any{r}, "nullable": true}, nil
+		}
 		s, err := g.base(t.Elem())
 		if err != nil {
 			return nil, err
@@ -420,6 +443,11 @@ var reportTypes = map[string]reflect.Type{
 	"TokenList":        reflect.TypeOf(TokenList{}),
 	"TokenCreated":     reflect.TypeOf(TokenCreated{}),
 	"WhoAmI":           reflect.TypeOf(WhoAmI{}),
+	// The answers of the command routes.
+	"Result":        reflect.TypeOf(ledger.Result{}),
+	"Appended":      reflect.TypeOf(ledger.Appended{}),
+	"BatchResponse": reflect.TypeOf(BatchResponse{}),
+	"Problem":       reflect.TypeOf(Problem{}),
 }
 
 // statedReports are wrapped in Stated by LiveReports when it has a log:
@@ -502,7 +530,10 @@ func GenerateOpenAPI(doc []byte) ([]byte, error) {
 		"discriminator": obj{"propertyName": "type", "mapping": mapping},
 		"description":   "a command: the envelope's type selects the schema of its data"}
 
-	out := &schemaGen{}
+	out := &schemaGen{named: map[reflect.Type]string{}}
+	for name, t := range reportTypes {
+		out.named[t] = name
+	}
 	for name, t := range reportTypes {
 		s, err := out.schema(t, nil)
 		if err != nil {
