@@ -494,3 +494,32 @@ func TestAPIAnswersWithCheckpointMatchOpenAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownDataFieldNamesTheSchema: the 400 for an unknown field in a
+// command's data names the schema of /openapi.json that lists the fields
+// the command takes, and that schema exists and lacks the field.
+func TestUnknownDataFieldNamesTheSchema(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	good := string(mustJSON(t, spending(agOwn, "250.00")))
+	bad := strings.Replace(good, `"line":"L1"`, `"line":"L1","colour":"red"`, 1)
+	if bad == good {
+		t.Fatalf("mutation did not apply to %s", good)
+	}
+	st, b, _ := f.do("POST", "/v1/commands", f.tok["grantee"], bad)
+	if st != 400 {
+		t.Fatalf("status %d, want 400: %s", st, b)
+	}
+	p := decodeProblem(t, b)
+	want := "components/schemas/RecordSpendingCommand"
+	if len(p.Errors) != 1 || p.Errors[0].Field != "data.colour" || !strings.Contains(p.Errors[0].Detail, want) {
+		t.Errorf("errors %+v: want field data.colour with a detail naming %s", p.Errors, want)
+	}
+	var doc schemaDoc
+	if err := json.Unmarshal(OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	s, ok := doc.Components.Schemas["RecordSpendingCommand"]
+	if _, has := s.Properties["colour"]; !ok || has || len(s.Properties) == 0 {
+		t.Errorf("schema RecordSpendingCommand: present %v, properties %v", ok, s.Properties)
+	}
+}
