@@ -32,7 +32,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p Principal)
 		}
 		out = append(out, info)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
+	writeJSON(w, http.StatusOK, TokenList{Tokens: out})
 	return nil
 }
 
@@ -98,8 +98,8 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p Principal
 		return domain.FieldError(field, "%v", err)
 	}
 	s.log.Info("token created", "request_id", requestID(r.Context()), "token_id", rec.TokenID, "name", rec.Name, "role", rec.Role, "by", p.Name)
-	writeJSON(w, http.StatusCreated, map[string]any{"token": token, "id": rec.TokenID, "principal": rec.Principal,
-		"note": "the token is shown only now; the server keeps only its SHA-256"})
+	writeJSON(w, http.StatusCreated, TokenCreated{Token: token, ID: rec.TokenID, Principal: rec.Principal,
+		Note: "the token is shown only now; the server keeps only its SHA-256"})
 	return nil
 }
 
@@ -117,7 +117,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p Principal
 }
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request, p Principal) error {
-	writeJSON(w, http.StatusOK, map[string]any{"principal": p, "actor": p.Actor()})
+	writeJSON(w, http.StatusOK, WhoAmI{Principal: p, Actor: p.Actor()})
 	return nil
 }
 
@@ -177,4 +177,23 @@ func (s *Server) MetricsHandler() http.Handler {
 		mux.Handle("GET /metrics", s.cfg.Metrics)
 	}
 	return mux
+}
+
+// TokenList is the answer of GET /v1/tokens.
+type TokenList struct {
+	Tokens []TokenInfo `json:"tokens"`
+}
+
+// TokenCreated is the answer of POST /v1/tokens: the token is shown once.
+type TokenCreated struct {
+	Token     string    `json:"token"`
+	ID        string    `json:"id"`
+	Principal Principal `json:"principal"`
+	Note      string    `json:"note"`
+}
+
+// WhoAmI is the answer of GET /v1/whoami.
+type WhoAmI struct {
+	Principal Principal `json:"principal"`
+	Actor     string    `json:"actor"`
 }

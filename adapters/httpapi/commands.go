@@ -96,7 +96,7 @@ func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.E
 	}
 	cmd, err := env.DecodeCommand()
 	if err != nil {
-		return nil, err // names the field (domain's failingKey)
+		return nil, withSchemaHint(err, env.Type) // names the field (domain's failingKey)
 	}
 	if reg, ok := cmd.(domain.RegisterAgreement); ok {
 		if !access.MayAct(p.access(), env.Type, access.Parties{Funder: reg.Funder, Grantee: reg.Grantee}) {
@@ -304,4 +304,19 @@ func (s *Server) parties(ctx context.Context, number string) (funder, grantee st
 	}
 	s.orgs.Store(number, [2]string{funder, grantee})
 	return funder, grantee, nil
+}
+
+// withSchemaHint adds to the refusal of an unknown field in a command's data
+// which schema of /openapi.json lists the fields the command takes.
+func withSchemaHint(err error, typ string) error {
+	var de *domain.Error
+	if !errors.As(err, &de) || !strings.HasPrefix(de.Message, "data: unknown field ") {
+		return err
+	}
+	if _, known := domain.NewCommand(typ); !known {
+		return err
+	}
+	hinted := *de
+	hinted.Message += fmt.Sprintf("; /openapi.json lists the fields of %s in #/components/schemas/%s", typ, CommandSchemaName(typ))
+	return &hinted
 }
