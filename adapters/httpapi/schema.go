@@ -291,6 +291,13 @@ func splitRules(tag string) []string {
 	return strings.Split(tag, ",")
 }
 
+// FieldRequired reports whether a command field must be sent: whether the
+// validator refuses its zero value (the rule the OpenAPI document's
+// "required" lists follow; 'grantledger commands' marks the same fields).
+func FieldRequired(f reflect.StructField) bool {
+	return mustGive(f.Type, splitRules(f.Tag.Get("validate")))
+}
+
 // mustGive reports whether the validator refuses the field's zero value,
 // so a client has to send it: required, gt=0, or a lower bound above zero.
 func mustGive(t reflect.Type, rules []string) bool {

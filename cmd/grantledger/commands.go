@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -42,7 +43,7 @@ func describeFields(a *app, t reflect.Type, indent string) {
 		}
 		name := strings.SplitN(f.Tag.Get("json"), ",", 2)[0]
 		req := " "
-		if strings.Contains(f.Tag.Get("validate"), "required") || strings.Contains(f.Tag.Get("validate"), "gt=0") {
+		if httpapi.FieldRequired(f) {
 			req = "*"
 		}
 		fmt.Fprintf(a.stdout, "%s%s %-16s %s\n", indent, req, name, typeName(f.Type))
