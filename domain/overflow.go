@@ -154,7 +154,12 @@ func (a *Agreement) checkOverflow(events []Event) error {
 		}
 	}
 	// Totals: by year, by line and over the agreement, with the touched
-	// cells in their new state.
+	// cells in their new state. The kept totals (overflow_totals.go) pass
+	// a command whose totals stay in bounds; anything else is decided,
+	// and a refusal worded, by the sum over every cell below.
+	if a.totalsInBounds(touched) {
+		return nil
+	}
 	years, lines := map[int]*Cell{}, map[string]*Cell{}
 	for k := range touched {
 		years[k.Year], lines[k.Line] = &Cell{}, &Cell{}
