@@ -29,8 +29,46 @@ func (ReportRenderer) ContentType(format string) (string, bool) {
 	return ct, ok
 }
 
+// StateRenderer is a Renderer that also names, in a report, the Merkle
+// log state it was computed from (issue 11: every report names its state).
+type StateRenderer interface {
+	RenderWithState(w io.Writer, format string, report any, st LogState) error
+}
+
+var _ StateRenderer = ReportRenderer{}
+
+// RenderWithState implements StateRenderer: the report with a last
+// section, "Ledger state (Merkle log checkpoint)", as the command line
+// writes it: the log's size and root hash, and the signed checkpoint when
+// the server has a key. In XLSX the section is on the summary sheet.
+func (r ReportRenderer) RenderWithState(w io.Writer, format string, report any, st LogState) error {
+	d, err := r.document(format, report)
+	if err != nil {
+		return err
+	}
+	s := rpt.Section{Heading: "Ledger state (Merkle log checkpoint)", Fields: []rpt.Field{
+		{Label: "Events in the log", Value: rpt.Text(fmt.Sprint(st.Size))},
+		{Label: "Root hash", Value: rpt.Text(st.Root.String())},
+	}}
+	if st.Signed != "" {
+		s.Notes = append(s.Notes, "Signed checkpoint:\n"+st.Signed)
+	} else {
+		s.Notes = append(s.Notes, "Check it later with: grantledger verify --checkpoint (a signed checkpoint of this size), or compare the root hash with GET /v1/checkpoint.")
+	}
+	d.Sections = append(append([]rpt.Section(nil), d.Sections...), s)
+	return r.write(w, format, d)
+}
+
 // Render implements Renderer.
 func (r ReportRenderer) Render(w io.Writer, format string, report any) error {
+	d, err := r.document(format, report)
+	if err != nil {
+		return err
+	}
+	return r.write(w, format, d)
+}
+
+func (r ReportRenderer) document(format string, report any) (rpt.Document, error) {
 	var d rpt.Document
 	switch v := report.(type) {
 	case projections.YearReport:
@@ -44,8 +82,12 @@ func (r ReportRenderer) Render(w io.Writer, format string, report any) error {
 	case projections.AuditReport:
 		d = rpt.AuditDocument(v, r.Lang)
 	default:
-		return fmt.Errorf("no %s rendering for %T", format, report)
+		return d, fmt.Errorf("no %s rendering for %T", format, report)
 	}
+	return d, nil
+}
+
+func (r ReportRenderer) write(w io.Writer, format string, d rpt.Document) error {
 	switch format {
 	case "csv":
 		return rpt.WriteCSV(w, d)

@@ -126,14 +126,25 @@ func (s *Server) writeReport(w http.ResponseWriter, format string, rep any) erro
 		writeJSON(w, http.StatusOK, rep)
 		return nil
 	}
-	if st, ok := rep.(Stated); ok {
-		rep = st.Report // CSV and XLSX render the report itself
+	var buf bytes.Buffer
+	st, stated := rep.(Stated)
+	sr, canState := s.cfg.Renderer.(StateRenderer)
+	switch {
+	case stated && canState && format != "csv":
+		// Markdown, HTML and XLSX name the log state (a last section;
+		// the XLSX summary sheet). CSV stays one table of figures.
+		if err := sr.RenderWithState(&buf, format, st.Report, st.State); err != nil {
+			return fmt.Errorf("render %s: %w", format, err)
+		}
+	default:
+		if stated {
+			rep = st.Report
+		}
+		if err := s.cfg.Renderer.Render(&buf, format, rep); err != nil {
+			return fmt.Errorf("render %s: %w", format, err)
+		}
 	}
 	ct, _ := s.cfg.Renderer.ContentType(format)
-	var buf bytes.Buffer
-	if err := s.cfg.Renderer.Render(&buf, format, rep); err != nil {
-		return fmt.Errorf("render %s: %w", format, err)
-	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)

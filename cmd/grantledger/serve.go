@@ -148,6 +148,10 @@ acknowledged command is durable.`)
 	if err != nil {
 		return err
 	}
+	if signer != nil {
+		// Reports carry their state signed as a checkpoint (docs/PROOFS.md).
+		reports.Signer, reports.Now = signer, a.now
+	}
 	policy, err := a.checkpointPolicy(raw)
 	if err != nil {
 		return err

@@ -268,6 +268,34 @@ func TestServeCheckpointsAfterNEvents(t *testing.T) {
 		t.Fatalf("checkpoint after 4 events has size %d, want %d", got[1], first[0]+4)
 	}
 	l.checkLatest()
+	l.checkReport()
+}
+
+// checkReport checks that a JSON report of the server carries its state
+// signed with the server's key.
+func (l *servedLedger) checkReport() {
+	l.t.Helper()
+	req, _ := http.NewRequest("GET", l.base+"/v1/reports/yearly?year=1&agreement=DEMO-1", nil)
+	req.Header.Set("Authorization", "Bearer "+l.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var rep struct {
+		Checkpoint struct {
+			Size   int64  `json:"size"`
+			Signed string `json:"signed_checkpoint"`
+		} `json:"checkpoint"`
+	}
+	if err := json.Unmarshal(body, &rep); err != nil || resp.StatusCode != 200 {
+		l.t.Fatalf("yearly report: %d %s", resp.StatusCode, body)
+	}
+	size, root := l.openCheckpoint([]byte(rep.Checkpoint.Signed))
+	if size != rep.Checkpoint.Size || root != l.rootOf(size) {
+		l.t.Fatalf("the report's signed checkpoint is of %d events root %s; the report says %d, the events hash to %s", size, root, rep.Checkpoint.Size, l.rootOf(size))
+	}
 }
 
 func TestServeCheckpointsAfterTSeconds(t *testing.T) {
