@@ -32,6 +32,7 @@ var messages = map[string][2]string{
 	"past_view":            {"You are looking at the ledger as recorded at the end of %s. Forms are hidden in the past view.", "Jūs skatāt virsgrāmatu tādu, kāda tā bija %s beigās. Veidlapas pagātnes skatā nav rādītas."},
 	"back_to_now":          {"Back to now", "Atpakaļ uz tagadni"},
 	"ledger_state":         {"Computed from the ledger state (Merkle log: events · root hash):", "Aprēķināts no virsgrāmatas stāvokļa (Merkle žurnāls: notikumi · saknes jaucējkods):"},
+	"signed_checkpoint":    {"Signed checkpoint of this state (check it with the ledger's public key: grantledger verify-proof, docs/PROOFS.md)", "Parakstīts šī stāvokļa kontrolpunkts (pārbaudiet to ar virsgrāmatas publisko atslēgu: grantledger verify-proof, docs/PROOFS.md)"},
 	"language":             {"Language", "Valoda"},
 	"years_side":           {"Implementation years side by side", "Īstenošanas gadi blakus"},
 	"chart":                {"Planned and actual by year", "Plānotais un faktiskais pa gadiem"},

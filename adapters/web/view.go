@@ -30,7 +30,9 @@ type view struct {
 	Flash     string
 	Problem   string // a page-level error
 	State     string // the Merkle log state the figures come from: "size · root"
-	query     url.Values
+	// SignedState is State signed as a checkpoint, when the server has a key.
+	SignedState string
+	query       url.Values
 }
 
 func (h *Handler) newView(r *http.Request, p *httpapi.Principal, ss *session) *view {

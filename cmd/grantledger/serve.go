@@ -139,12 +139,12 @@ acknowledged command is durable.`)
 	}
 	svc := metrics.WrapService(ledger.New(store, ledger.Options{Clock: a.now}), m)
 	rawLog, _ := raw.(merkle.Log) // every store keeps the log (EventStoreDB in a local cache)
-	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now, Log: rawLog,
-		Secure: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
+	signer, err := a.signingKey("")
 	if err != nil {
 		return err
 	}
-	signer, err := a.signingKey("")
+	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now, Log: rawLog, Signer: signer,
+		Secure: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
 	if err != nil {
 		return err
 	}
