@@ -247,8 +247,13 @@ func (l *servedLedger) checkLatest() {
 	}
 }
 
-// The loop looks every min(T, 5 s); a wait of 7 s covers one look.
-const loopLook = 7 * time.Second
+// The loop looks every min(T, 5 s): a checkpoint that is due appears
+// within loopLook (waits end as soon as it does; generous for a loaded CI
+// machine), and quiet, longer than one look, shows that none was made.
+const (
+	loopLook = 15 * time.Second
+	quiet    = 6 * time.Second
+)
 
 func TestServeCheckpointsAfterNEvents(t *testing.T) {
 	l := startCheckpointServe(t, "4", "1h")
@@ -259,7 +264,7 @@ func TestServeCheckpointsAfterNEvents(t *testing.T) {
 	}
 	// Three events are fewer than 4 since the newest: none.
 	l.spend(3)
-	time.Sleep(loopLook)
+	time.Sleep(quiet)
 	l.waitKept(1, 0)
 	// The fourth makes one of exactly first+4 events.
 	l.spend(1)
@@ -306,7 +311,7 @@ func TestServeCheckpointsAfterTSeconds(t *testing.T) {
 	l.waitKept(1, 0)
 	// One event, far fewer than 1000, but more than T since the newest.
 	l.spend(1)
-	got := l.waitKept(2, 4*time.Second)
+	got := l.waitKept(2, loopLook)
 	if got[1] != first[0]+1 {
 		t.Fatalf("checkpoint after T has size %d, want %d", got[1], first[0]+1)
 	}
@@ -318,7 +323,7 @@ func TestServeCheckpointsAtCloseYear(t *testing.T) {
 	first := l.waitKept(1, loopLook)
 	lines := strings.SplitAfter(walkJSONL, "\n")
 	l.apply(lines[5]) // carry_over: no checkpoint due
-	time.Sleep(loopLook)
+	time.Sleep(quiet)
 	l.waitKept(1, 0)
 	l.apply(lines[6]) // close_year: a checkpoint at once
 	got := l.waitKept(2, loopLook)
