@@ -115,45 +115,75 @@ func cellKeys(e Event, keys *[2]CellKey) int {
 	return 1
 }
 
+// touchedCell is a cell checkOverflow works on: its key and a copy with
+// the events' changes.
+type touchedCell struct {
+	k CellKey
+	c *Cell
+}
+
 // totalsInBounds reports whether, with the touched cells in their new
 // state, every total of a touched cell's year and line and the agreement's
 // grand total stays within bounds. false means "not known to be": the
 // full check then decides.
-func (a *Agreement) totalsInBounds(touched map[CellKey]*Cell) bool {
+func (a *Agreement) totalsInBounds(touched []touchedCell) bool {
 	t := a.totals()
 	if t == nil {
 		return false
 	}
+	type yearSum struct {
+		year int
+		c    Cell
+	}
+	type lineSum struct {
+		line string
+		c    Cell
+	}
+	var ybuf [4]yearSum
+	var lbuf [4]lineSum
+	years, lines := ybuf[:0], lbuf[:0]
 	grand := t.grand
-	years, lines := map[int]Cell{}, map[string]Cell{}
-	for k, c := range touched {
-		y, ok := years[k.Year]
-		if !ok {
-			if p := t.years[k.Year]; p != nil {
-				y = *p
+	for _, tc := range touched {
+		yi := -1
+		for i := range years {
+			if years[i].year == tc.k.Year {
+				yi = i
 			}
 		}
-		l, ok := lines[k.Line]
-		if !ok {
-			if p := t.lines[k.Line]; p != nil {
-				l = *p
+		if yi < 0 {
+			s := yearSum{year: tc.k.Year}
+			if p := t.years[tc.k.Year]; p != nil {
+				s.c = *p
+			}
+			years, yi = append(years, s), len(years)
+		}
+		li := -1
+		for i := range lines {
+			if lines[i].line == tc.k.Line {
+				li = i
 			}
 		}
-		old := a.Cell(k.Line, k.Year)
-		for _, dst := range []*Cell{&grand, &y, &l} {
-			if !addCell(dst, old, -1) || !addCell(dst, *c, 1) {
+		if li < 0 {
+			s := lineSum{line: tc.k.Line}
+			if p := t.lines[tc.k.Line]; p != nil {
+				s.c = *p
+			}
+			lines, li = append(lines, s), len(lines)
+		}
+		old := a.Cell(tc.k.Line, tc.k.Year)
+		for _, dst := range [3]*Cell{&grand, &years[yi].c, &lines[li].c} {
+			if !addCell(dst, old, -1) || !addCell(dst, *tc.c, 1) {
 				return false
 			}
 		}
-		years[k.Year], lines[k.Line] = y, l
 	}
 	for _, y := range years {
-		if !cellInBounds(y) {
+		if !cellInBounds(y.c) {
 			return false
 		}
 	}
 	for _, l := range lines {
-		if !cellInBounds(l) {
+		if !cellInBounds(l.c) {
 			return false
 		}
 	}

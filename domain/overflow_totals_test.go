@@ -2,6 +2,7 @@ package domain
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -106,5 +107,42 @@ func TestKeptTotalsStillRefuseAnOverflowingTotal(t *testing.T) {
 	re, ok := err.(*RuleError)
 	if !ok || re.Rule != "amount-overflow" {
 		t.Fatalf("spending past the year's total: got %v, want rule amount-overflow", err)
+	}
+}
+
+// Each total is checked on its own: a year's lines, a line's years and
+// the whole agreement (domain.MaxFigure's doc), with the totals kept. A
+// negative actual elsewhere (a reversal applied as a trusted event) keeps
+// the other totals in bounds, so only the named one is past the bound.
+func TestKeptTotalsRefuseEachTotalPastTheBound(t *testing.T) {
+	big := MaxFigure - 1
+	for _, c := range []struct {
+		name   string
+		setup  []Event
+		spend  SpendingRecorded
+		reason string
+	}{
+		{"year total", []Event{SpendingRecorded{Line: "A", Year: 1, Amount: big}, SpendingReversed{Line: "A", Year: 2, Amount: big}},
+			SpendingRecorded{Line: "B", Year: 1, Amount: 2}, "year 1 total"},
+		{"line total", []Event{SpendingRecorded{Line: "A", Year: 1, Amount: big}, SpendingReversed{Line: "B", Year: 2, Amount: big}},
+			SpendingRecorded{Line: "A", Year: 2, Amount: 2}, "line A total"},
+		{"grand total", []Event{SpendingRecorded{Line: "A", Year: 1, Amount: big}},
+			SpendingRecorded{Line: "B", Year: 2, Amount: 2}, "the agreement's total"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := NewAgreement()
+			a.Apply(uuid.New(), AgreementRegistered{Number: "T-3", Lines: []LineSpec{{Line: "A"}, {Line: "B"}}, Years: []YearSpec{{Year: 1}, {Year: 2}}})
+			if err := a.checkOverflow([]Event{SpendingRecorded{Line: "A", Year: 1, Amount: 1}}); err != nil || a.tot == nil {
+				t.Fatalf("first check: %v", err)
+			}
+			for _, e := range c.setup {
+				a.Apply(uuid.New(), e)
+			}
+			err := a.checkOverflow([]Event{c.spend})
+			re, ok := err.(*RuleError)
+			if !ok || re.Rule != "amount-overflow" || !strings.Contains(re.Error(), c.reason) {
+				t.Fatalf("got %v, want rule amount-overflow naming %s", err, c.reason)
+			}
+		})
 	}
 }
