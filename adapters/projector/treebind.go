@@ -153,9 +153,11 @@ func checkFold(ctx context.Context, store domain.EventStore, pos domain.Position
 		from = evs[len(evs)-1].Position
 	}
 	// The fold goes through the same encoding and decoding as a snapshot,
-	// so both read models are built alike; then everything they hold must
-	// be equal (maps compared as sets: the encoding's order of map entries
-	// is not fixed).
+	// so both read models are built alike; then what they hold must be
+	// equal: every agreement view (aggregate, rows, counts), the audit
+	// trail, the counters (maps compared as sets: the encoding's order of
+	// map entries is not fixed). Not the internal encoding of the audit
+	// trail, which depends on how often the read model was saved.
 	b, err := fresh.MarshalBinary()
 	if err != nil {
 		return "", err
@@ -164,7 +166,8 @@ func checkFold(ctx context.Context, store domain.EventStore, pos domain.Position
 	if err := want.UnmarshalBinary(b); err != nil {
 		return "", fmt.Errorf("refold the snapshot's events: %w", err)
 	}
-	if !reflect.DeepEqual(&saved, &want) {
+	if saved.Position() != want.Position() || saved.Applied() != want.Applied() || !saved.AsOf().Equal(want.AsOf()) ||
+		!reflect.DeepEqual(saved.Agreements(), want.Agreements()) || !reflect.DeepEqual(saved.AuditRows(), want.AuditRows()) {
 		return fmt.Sprintf("its read model is not the one the events up to position %s fold into (its header names this log's root, but its figures were folded from other events)", pos), nil
 	}
 	return "", nil
