@@ -156,6 +156,8 @@ type Agreement struct {
 	Cash           CashState   // money that moves: see disbursement.go
 	Adjust         AdjustState // figures as closed: see adjust.go
 	Work           WorkState   // deliveries by id, parties, obligations, documents: see work.go
+
+	tot *cellTotals // the overflow check's sums, nil until first needed
 }
 
 // NewAgreement returns the empty state before the first event.
@@ -230,6 +232,24 @@ func (a *Agreement) cell(line string, year int) *Cell {
 // spendings and ineligible expenditures for later reference). Events are
 // trusted: they were checked by Decide before they were recorded.
 func (a *Agreement) Apply(id uuid.UUID, e Event) {
+	if a.tot == nil {
+		a.apply(id, e)
+		return
+	}
+	// Keep the overflow check's totals (overflow_totals.go) up to date.
+	var keys [2]CellKey
+	n := cellKeys(e, &keys)
+	var before [2]Cell
+	for i := 0; i < n; i++ {
+		before[i] = a.Cell(keys[i].Line, keys[i].Year)
+	}
+	a.apply(id, e)
+	for i := 0; i < n; i++ {
+		a.tot.move(a, keys[i], before[i], a.Cell(keys[i].Line, keys[i].Year))
+	}
+}
+
+func (a *Agreement) apply(id uuid.UUID, e Event) {
 	a.applyCash(id, e)
 	a.applyWork(id, e)
 	a.applyAdjust(e)

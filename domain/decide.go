@@ -26,7 +26,10 @@ func StreamFor(number string) string { return StreamPrefix + AgreementID(number)
 // with which figures. It changes nothing: the caller appends the events and
 // applies them. reason is the envelope's reason (required for amendments
 // and reversals). A command that would take any figure past MaxFigure is
-// refused (rule amount-overflow).
+// refused (rule amount-overflow). The only thing it may set is the
+// overflow check's cache of totals (overflow_totals.go), which does not
+// change what the state says; like Apply, it is not for concurrent use on
+// one Agreement (the ledger service holds the stream's lock).
 func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 	events, err := decide(a, cmd, reason)
 	if err != nil {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -29,7 +30,7 @@ func checkDuplicateKeys(b []byte) error {
 type keyScanner struct {
 	b    []byte
 	i    int
-	path []string // segments of the current value's path
+	path []pathSeg // segments of the current value's path
 	err  error
 	bad  bool // malformed input: stop
 }
@@ -92,7 +93,8 @@ func (s *keyScanner) str() []byte {
 
 func (s *keyScanner) object() {
 	s.i++ // {
-	var small []string
+	var smallBuf [8][]byte
+	small := smallBuf[:0]
 	var many map[string]bool
 	for {
 		s.ws()
@@ -116,33 +118,39 @@ func (s *keyScanner) object() {
 		if s.stop() {
 			return
 		}
-		key := string(raw[1 : len(raw)-1])
-		if strings.IndexByte(key, '\\') >= 0 {
-			if json.Unmarshal(raw, &key) != nil {
+		// The key as bytes of the input when it has no escape (no copy:
+		// this runs for every key of every command), else unescaped.
+		key := raw[1 : len(raw)-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			var k string
+			if json.Unmarshal(raw, &k) != nil {
 				s.bad = true
 				return
 			}
+			key = []byte(k)
 		}
-		f := foldKey(key)
 		dup := false
 		if many != nil {
+			f := foldKey(string(key))
 			dup = many[f]
 			many[f] = true
 		} else {
+			// bytes.EqualFold is equality under simple Unicode case
+			// folding, which is equality of foldKey's forms.
 			for _, k := range small {
-				dup = dup || k == f
+				dup = dup || bytes.EqualFold(k, key)
 			}
-			small = append(small, f)
+			small = append(small, key)
 			if len(small) > 32 {
 				many = make(map[string]bool, 64)
 				for _, k := range small {
-					many[k] = true
+					many[foldKey(string(k))] = true
 				}
 			}
 		}
-		s.path = append(s.path, "."+key)
+		s.path = append(s.path, pathSeg{key: key, idx: -1})
 		if dup {
-			s.err = &Error{Code: EInvalid, Field: s.pathString(), Message: fmt.Sprintf("the key %q appears twice in one object (keys are compared ignoring case); send each field once", key)}
+			s.err = &Error{Code: EInvalid, Field: s.pathString(), Message: fmt.Sprintf("the key %q appears twice in one object (keys are compared ignoring case); send each field once", string(key))}
 			return
 		}
 		s.ws()
@@ -176,7 +184,7 @@ func (s *keyScanner) array() {
 			n++
 			continue
 		}
-		s.path = append(s.path, fmt.Sprintf("[%d]", n))
+		s.path = append(s.path, pathSeg{idx: n})
 		s.value()
 		s.path = s.path[:len(s.path)-1]
 		if s.stop() {
@@ -185,8 +193,23 @@ func (s *keyScanner) array() {
 	}
 }
 
+// pathSeg is a key (idx -1) or an array index of a path.
+type pathSeg struct {
+	key []byte
+	idx int
+}
+
 func (s *keyScanner) pathString() string {
-	return strings.TrimPrefix(strings.Join(s.path, ""), ".")
+	var b strings.Builder
+	for _, p := range s.path {
+		if p.idx < 0 {
+			b.WriteByte('.')
+			b.Write(p.key)
+		} else {
+			fmt.Fprintf(&b, "[%d]", p.idx)
+		}
+	}
+	return strings.TrimPrefix(b.String(), ".")
 }
 
 // foldKey maps a key to the form encoding/json compares field names in:

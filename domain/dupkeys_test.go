@@ -69,3 +69,27 @@ func asError(err error, de **domain.Error) bool {
 	}
 	return ok
 }
+
+// The scan of an envelope's data is not repeated by DecodeCommand for the
+// bytes DecodeEnvelope already scanned; data replaced after decoding, or
+// an envelope built without DecodeEnvelope, is still scanned.
+func TestDuplicateKeysInDataReplacedAfterDecodingAreRefused(t *testing.T) {
+	good := `{"agreement":"A-1","line":"civil","year":1,"amount":"1.00","date":"2023-01-05","document":"D"}`
+	dup := `{"agreement":"A-1","line":"civil","year":1,"amount":"1.00","AMOUNT":"900.00","date":"2023-01-05","document":"D"}`
+	line := `{"type":"record_spending","command_id":"9f1b7a52-3c1e-4b59-9a41-0c7e2d3f4a13","actor":"a","data":` + good + `}`
+	env, err := domain.DecodeEnvelope([]byte(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DecodeCommand(); err != nil {
+		t.Fatalf("the decoded envelope: %v", err)
+	}
+	env.Data = []byte(dup)
+	if _, err := env.DecodeCommand(); err == nil || !strings.Contains(err.Error(), "AMOUNT") {
+		t.Fatalf("data replaced by one with a key twice: %v, want the duplicate refused", err)
+	}
+	built := domain.Envelope{Type: "record_spending", CommandID: env.CommandID, Actor: "a", Data: []byte(dup)}
+	if _, err := built.DecodeCommand(); err == nil || !strings.Contains(err.Error(), "AMOUNT") {
+		t.Fatalf("an envelope built in code with a key twice in data: %v, want the duplicate refused", err)
+	}
+}

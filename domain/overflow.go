@@ -86,14 +86,19 @@ func checkCell(c Cell, whereFn func() string) error {
 // the years and lines they are in, and the agreement's grand total. It
 // changes nothing.
 func (a *Agreement) checkOverflow(events []Event) error {
-	touched := map[CellKey]*Cell{}
+	// The cells the events touch, as copies: one or two for almost every
+	// command, so a list, not a map.
+	var buf [4]touchedCell
+	list := buf[:0]
 	cell := func(line string, year int) *Cell {
 		k := CellKey{line, year}
-		if c := touched[k]; c != nil {
-			return c
+		for i := range list {
+			if list[i].k == k {
+				return list[i].c
+			}
 		}
 		c := a.Cell(line, year)
-		touched[k] = &c
+		list = append(list, touchedCell{k, &c})
 		return &c
 	}
 	add := func(p *Money, m Money, field, line string, year int) error {
@@ -145,16 +150,25 @@ func (a *Agreement) checkOverflow(events []Event) error {
 			return err
 		}
 	}
-	if len(touched) == 0 {
+	if len(list) == 0 {
 		return nil
 	}
-	for k, c := range touched {
-		if err := checkCell(*c, func() string { return fmt.Sprintf("line %s year %d", k.Line, k.Year) }); err != nil {
+	for _, t := range list {
+		if err := checkCell(*t.c, func() string { return fmt.Sprintf("line %s year %d", t.k.Line, t.k.Year) }); err != nil {
 			return err
 		}
 	}
 	// Totals: by year, by line and over the agreement, with the touched
-	// cells in their new state.
+	// cells in their new state. The kept totals (overflow_totals.go) pass
+	// a command whose totals stay in bounds; anything else is decided,
+	// and a refusal worded, by the sum over every cell below.
+	if a.totalsInBounds(list) {
+		return nil
+	}
+	touched := make(map[CellKey]*Cell, len(list))
+	for _, t := range list {
+		touched[t.k] = t.c
+	}
 	years, lines := map[int]*Cell{}, map[string]*Cell{}
 	for k := range touched {
 		years[k.Year], lines[k.Line] = &Cell{}, &Cell{}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/projector"
@@ -31,6 +33,13 @@ type LiveReports struct {
 	// naming the log state it was computed from, which JSON answers carry
 	// as "checkpoint".
 	Log merkle.Log
+	// Signer, when set with Log, signs the state of every report as a
+	// checkpoint (C2SP tlog-checkpoint note), carried as
+	// "signed_checkpoint": the report can then be checked later with the
+	// public key alone.
+	Signer note.Signer
+	// Now dates the signed checkpoints; time.Now when nil.
+	Now func() time.Time
 
 	store    domain.EventStore
 	dec      *projections.Decoder
@@ -98,8 +107,9 @@ type Stated struct {
 // LogState is the log's size and root at the read model's position (the
 // stores that keep the log number positions from 1 in leaf order).
 type LogState struct {
-	Size int64       `json:"size"`
-	Root merkle.Hash `json:"root_hash"`
+	Size   int64       `json:"size"`
+	Root   merkle.Hash `json:"root_hash"`
+	Signed string      `json:"signed_checkpoint,omitempty"`
 }
 
 // MarshalJSON writes the report's own fields, then "checkpoint".
@@ -139,7 +149,25 @@ func (lr *LiveReports) stated(ctx context.Context, l *projections.Ledger, fn fun
 	if err != nil {
 		return nil, fmt.Errorf("the log state of the report: %w", err)
 	}
-	return Stated{Report: rep, State: LogState{Size: size, Root: root}}, nil
+	st := LogState{Size: size, Root: root}
+	if lr.Signer != nil {
+		now := time.Now
+		if lr.Now != nil {
+			now = lr.Now
+		}
+		c := merkle.Checkpoint{Size: size, Root: root, Time: now().UTC().Truncate(time.Second)}
+		if s, ok := lr.Log.(merkle.Sealer); ok {
+			if c.Sealed, err = s.Sealed(ctx); err != nil {
+				return nil, fmt.Errorf("the log state of the report: %w", err)
+			}
+		}
+		b, err := merkle.Sign(c, lr.Signer)
+		if err != nil {
+			return nil, fmt.Errorf("sign the log state of the report: %w", err)
+		}
+		st.Signed = string(b)
+	}
+	return Stated{Report: rep, State: st}, nil
 }
 
 // YearReport implements Reports.

@@ -35,25 +35,78 @@ var _ LangRenderer = ReportRenderer{}
 // RenderWith implements LangRenderer: the report in o's language and CSV
 // dialect.
 func (r ReportRenderer) RenderWith(w io.Writer, format string, o RenderOptions, report any) error {
+	r, err := r.withOptions(o)
+	if err != nil {
+		return err
+	}
+	return r.Render(w, format, report)
+}
+
+// withOptions is r in o's language and CSV dialect.
+func (r ReportRenderer) withOptions(o RenderOptions) (ReportRenderer, error) {
 	if o.Lang != "" {
 		l, err := rpt.ParseLang(o.Lang)
 		if err != nil {
-			return err
+			return r, err
 		}
 		r.Lang = l
 	}
 	if o.CSV != "" {
 		d, err := rpt.ParseCSVDialect(o.CSV)
 		if err != nil {
-			return err
+			return r, err
 		}
 		r.CSV = d
 	}
-	return r.Render(w, format, report)
+	return r, nil
+}
+
+// StateRenderer is a Renderer that also names, in a report, the Merkle
+// log state it was computed from (issue 11: every report names its state),
+// in the request's language and CSV dialect.
+type StateRenderer interface {
+	RenderWithState(w io.Writer, format string, o RenderOptions, report any, st LogState) error
+}
+
+var _ StateRenderer = ReportRenderer{}
+
+// RenderWithState implements StateRenderer: the report with a last
+// section, "Ledger state (Merkle log checkpoint)", as the command line
+// writes it: the log's size and root hash, and the signed checkpoint when
+// the server has a key. In XLSX the section is on the summary sheet.
+func (r ReportRenderer) RenderWithState(w io.Writer, format string, o RenderOptions, report any, st LogState) error {
+	r, err := r.withOptions(o)
+	if err != nil {
+		return err
+	}
+	d, err := r.document(format, report)
+	if err != nil {
+		return err
+	}
+	l := r.Lang
+	s := rpt.Section{Heading: rpt.L(l, "state.heading"), Fields: []rpt.Field{
+		{Label: rpt.L(l, "state.events"), Value: rpt.Text(fmt.Sprint(st.Size))},
+		{Label: rpt.L(l, "state.root"), Value: rpt.Text(st.Root.String())},
+	}}
+	if st.Signed != "" {
+		s.Notes = append(s.Notes, rpt.L(l, "state.signed")+"\n"+st.Signed)
+	} else {
+		s.Notes = append(s.Notes, rpt.L(l, "state.check"))
+	}
+	d.Sections = append(append([]rpt.Section(nil), d.Sections...), s)
+	return r.write(w, format, d)
 }
 
 // Render implements Renderer.
 func (r ReportRenderer) Render(w io.Writer, format string, report any) error {
+	d, err := r.document(format, report)
+	if err != nil {
+		return err
+	}
+	return r.write(w, format, d)
+}
+
+func (r ReportRenderer) document(format string, report any) (rpt.Document, error) {
 	var d rpt.Document
 	switch v := report.(type) {
 	case projections.YearReport:
@@ -75,8 +128,12 @@ func (r ReportRenderer) Render(w io.Writer, format string, report any) error {
 	case projections.CashReport:
 		d = rpt.CashDocument(v, r.Lang)
 	default:
-		return fmt.Errorf("no %s rendering for %T", format, report)
+		return d, fmt.Errorf("no %s rendering for %T", format, report)
 	}
+	return d, nil
+}
+
+func (r ReportRenderer) write(w io.Writer, format string, d rpt.Document) error {
 	switch format {
 	case "csv":
 		return rpt.WriteCSVDialect(w, d, r.CSV)

@@ -147,19 +147,31 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, format stri
 		writeJSON(w, http.StatusOK, rep)
 		return nil
 	}
-	if st, ok := rep.(Stated); ok {
-		rep = st.Report // CSV and XLSX render the report itself
+	var buf bytes.Buffer
+	o := RenderOptions{Lang: r.URL.Query().Get("lang"), CSV: r.URL.Query().Get("csv")}
+	st, stated := rep.(Stated)
+	sr, canState := s.cfg.Renderer.(StateRenderer)
+	lr, canOpt := s.cfg.Renderer.(LangRenderer)
+	switch {
+	case stated && canState && format != "csv":
+		// Markdown, HTML and XLSX name the log state (a last section;
+		// the XLSX summary sheet). CSV stays one table of figures.
+		if err := sr.RenderWithState(&buf, format, o, st.Report, st.State); err != nil {
+			return fmt.Errorf("render %s: %w", format, err)
+		}
+	default:
+		if stated {
+			rep = st.Report
+		}
+		render := func() error { return s.cfg.Renderer.Render(&buf, format, rep) }
+		if canOpt && o != (RenderOptions{}) {
+			render = func() error { return lr.RenderWith(&buf, format, o, rep) }
+		}
+		if err := render(); err != nil {
+			return fmt.Errorf("render %s: %w", format, err)
+		}
 	}
 	ct, _ := s.cfg.Renderer.ContentType(format)
-	var buf bytes.Buffer
-	render := func() error { return s.cfg.Renderer.Render(&buf, format, rep) }
-	o := RenderOptions{Lang: r.URL.Query().Get("lang"), CSV: r.URL.Query().Get("csv")}
-	if lr, ok := s.cfg.Renderer.(LangRenderer); ok && o != (RenderOptions{}) {
-		render = func() error { return lr.RenderWith(&buf, format, o, rep) }
-	}
-	if err := render(); err != nil {
-		return fmt.Errorf("render %s: %w", format, err)
-	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)

@@ -202,3 +202,20 @@ func TestCheckpointSignAndProofs(t *testing.T) {
 		}
 	}
 }
+
+// LeafHash streams the leaf into SHA-256 instead of building LeafBytes;
+// the library's own leaf hash of the built bytes is the oracle, over
+// events with empty, long and non-ASCII fields and times before 1970.
+func TestLeafHashIsTheLibrarysRecordHashOfTheLeafBytes(t *testing.T) {
+	long := []byte(`{"x":"` + strings.Repeat("é", 5000) + `"}`)
+	for i, e := range []domain.RecordedEvent{
+		{},
+		{Stream: "s", Type: "t", Data: []byte{}, Metadata: nil, Created: time.Unix(0, 0).UTC()},
+		{ID: uuid.New(), Stream: "grantledger-agreement-ü", Revision: 1 << 40, Type: "spending_recorded", Data: long, Metadata: []byte(`{"hash":"00"}`), Created: time.Date(1969, 12, 31, 23, 59, 59, 5, time.UTC)},
+		{ID: uuid.New(), Stream: strings.Repeat("s", 300), Revision: 7, Type: "x", Data: []byte(`{}`), Metadata: long, Created: time.Now()},
+	} {
+		if got, want := LeafHash(e), tlog.RecordHash(LeafBytes(e)); got != want {
+			t.Errorf("event %d: LeafHash %s, tlog.RecordHash(LeafBytes) %s", i, got, want)
+		}
+	}
+}

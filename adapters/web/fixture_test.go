@@ -39,6 +39,12 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil)
+}
+
+// newFixtureWith is newFixture with cfg changing the pages' Config.
+func newFixtureWith(t testing.TB, cfg func(*Config)) *fixture {
+	t.Helper()
 	store := memstore.New()
 	clock := time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
 	svc := ledger.New(store, ledger.Options{Clock: func() time.Time { clock = clock.Add(time.Second); return clock }})
@@ -63,8 +69,12 @@ func newFixture(t testing.TB) *fixture {
 		}
 		f.tok[key] = tok
 	}
-	web, err := New(Config{Ledger: svc, Store: store, Tokens: tokens, Log: store,
-		Now: func() time.Time { return time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC) }})
+	wc := Config{Ledger: svc, Store: store, Tokens: tokens, Log: store,
+		Now: func() time.Time { return time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC) }}
+	if cfg != nil {
+		cfg(&wc)
+	}
+	web, err := New(wc)
 	if err != nil {
 		t.Fatal(err)
 	}

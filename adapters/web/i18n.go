@@ -42,6 +42,7 @@ var messages = map[string][2]string{
 	"last_page":            {"Last", "Pēdējā"},
 	"page_of":              {"Page %d of %d", "%d. lappuse no %d"},
 	"show_full":            {"(show the whole hash)", "(rādīt visu kontrolsummu)"},
+	"signed_checkpoint":    {"Signed checkpoint of this state (check it with the ledger's public key: grantledger verify-proof, docs/PROOFS.md)", "Parakstīts šī stāvokļa kontrolpunkts (pārbaudiet to ar virsgrāmatas publisko atslēgu: grantledger verify-proof, docs/PROOFS.md)"},
 	"language":             {"Language", "Valoda"},
 	"years_side":           {"Implementation years side by side", "Īstenošanas gadi blakus"},
 	"chart":                {"Planned and actual by year", "Plānotais un faktiskais pa gadiem"},

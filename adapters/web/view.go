@@ -35,8 +35,10 @@ type view struct {
 	// page's layout and footer).
 	Page      string
 	Generated string
-	query     url.Values
-	defLang   rpt.Lang // the server's language: links name another one
+	// SignedState is State signed as a checkpoint, when the server has a key.
+	SignedState string
+	query       url.Values
+	defLang     rpt.Lang // the server's language: links name another one
 }
 
 // pageView gives render the view inside a page's data.

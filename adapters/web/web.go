@@ -19,6 +19,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/projector"
@@ -40,7 +42,11 @@ type Config struct {
 	// Log is the Merkle log of the store's events (the store itself when
 	// it keeps one); every page that shows figures names the log state
 	// they were computed from in its footer. Nil: no footer.
-	Log    merkle.Log
+	Log merkle.Log
+	// Signer, when set with Log, signs the state in the footer as a
+	// checkpoint (C2SP tlog-checkpoint note) that whoever saved the page
+	// can check later with the public key alone.
+	Signer note.Signer
 	Tokens *httpapi.Tokens  // sign-in verifies API tokens here
 	Now    func() time.Time // default time.Now
 	// Lang is the pages' language when neither ?lang= nor the reader's
@@ -178,6 +184,15 @@ func (h *Handler) withLedger(ctx context.Context, v *view, fn func(*projections.
 		size, serr := merkle.SizeAt(ctx, h.cfg.Log, pos)
 		if root, rerr := merkle.Root(ctx, h.cfg.Log, size); serr == nil && rerr == nil {
 			v.State = fmt.Sprintf("%d · %s", size, root)
+			if h.cfg.Signer != nil {
+				c := merkle.Checkpoint{Size: size, Root: root, Time: h.cfg.Now().UTC().Truncate(time.Second)}
+				if s, ok := h.cfg.Log.(merkle.Sealer); ok {
+					c.Sealed, _ = s.Sealed(ctx)
+				}
+				if b, err := merkle.Sign(c, h.cfg.Signer); err == nil {
+					v.SignedState = string(b)
+				}
+			}
 		}
 	}
 	return err

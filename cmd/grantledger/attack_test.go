@@ -377,6 +377,28 @@ func TestForgedSnapshotRefused(t *testing.T) {
 	if out, errs, code := runCLI(t, "", "verify", "--db", db); code != exitTampered || !strings.Contains(out, "BAD SNAPSHOT") {
 		t.Fatalf("plain verify with the forged snapshot: exit %d\n%s%s", code, out, errs)
 	}
+	// A forger who has read the code also writes the real log's size and
+	// root into the forged snapshot's header (its first 48 bytes:
+	// "GLTREE1\n", size, root). Plain verify refolds the events up to
+	// the snapshot and still names it.
+	f = openForger(t, db)
+	f.exec(`DELETE FROM snapshots`)
+	f.close()
+	if _, errs := report(db); errs != "" && strings.Contains(errs, "refused") {
+		t.Fatalf("the honest snapshot was refused: %s", errs)
+	}
+	f = openForger(t, db)
+	f.exec(`ATTACH DATABASE ? AS fake`, copyPath)
+	if n := f.exec(`UPDATE snapshots SET blob = substr(blob, 1, 48) || substr((SELECT blob FROM fake.snapshots WHERE name = 'projections.ledger.v1'), 49) WHERE name = 'projections.ledger.v1'`); n != 1 {
+		t.Fatalf("replaced %d snapshot rows", n)
+	}
+	f.close()
+	if out, _ := report(db); !strings.Contains(out, "925.04") {
+		t.Logf("(reads do not refold: the report shows the forged snapshot's figures, as docs/PROOFS.md says:\n%s)", out)
+	}
+	if out, errs, code := runCLI(t, "", "verify", "--db", db); code != exitTampered || !strings.Contains(out, "BAD SNAPSHOT") || !strings.Contains(out, "not the one the events") {
+		t.Fatalf("plain verify with a forged snapshot that carries the real root: exit %d\n%s%s", code, out, errs)
+	}
 }
 
 // TestReadsRefuseABrokenLog: report, reconcile, history, audit and

@@ -81,13 +81,22 @@ func (p *checkpointPolicy) maybe(ctx context.Context, closedYear bool) (*merkle.
 // events appended since it last looked (a close_year makes a checkpoint
 // due at once) until ctx ends. A log that does not extend the newest
 // checkpoint is logged as an error and not signed.
+//
+// A close_year counts when it is not yet under the newest checkpoint (its
+// leaf index, the count of events before it, is at least that
+// checkpoint's size): one recorded while the server was down is signed on
+// the first look, as one recorded while it runs.
 func (p *checkpointPolicy) follow(ctx context.Context, log *slog.Logger) {
 	tick := min(p.every, 5*time.Second)
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	var from domain.Position
-	first := true
+	var seen int64 // events read so far: the leaf index of the next
 	for {
+		var signed int64
+		if last, ok, err := checkpoints.Newest(p.svc.Dir); err == nil && ok {
+			signed = last.Size
+		}
 		closed := false
 		for {
 			evs, err := p.svc.Store.ReadAll(ctx, from, 4096)
@@ -95,11 +104,11 @@ func (p *checkpointPolicy) follow(ctx context.Context, log *slog.Logger) {
 				break
 			}
 			for _, e := range evs {
-				closed = closed || (!first && e.Type == domain.TypeYearClosed)
+				closed = closed || (e.Type == domain.TypeYearClosed && seen >= signed)
+				seen++
 			}
 			from = evs[len(evs)-1].Position
 		}
-		first = false
 		if c, err := p.maybe(ctx, closed); err != nil && ctx.Err() == nil {
 			log.Error("checkpoint not made", "problem", err.Error())
 		} else if c != nil {

@@ -138,14 +138,18 @@ acknowledged command is durable.`)
 	}
 	svc := metrics.WrapService(ledger.New(store, ledger.Options{Clock: a.now}), m)
 	rawLog, _ := raw.(merkle.Log) // every store keeps the log (EventStoreDB in a local cache)
-	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now, Log: rawLog, Lang: l,
+	signer, err := a.signingKey("")
+	if err != nil {
+		return err
+	}
+	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now, Log: rawLog, Lang: l, Signer: signer,
 		Secure: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
 	if err != nil {
 		return err
 	}
-	signer, err := a.signingKey("")
-	if err != nil {
-		return err
+	if signer != nil {
+		// Reports carry their state signed as a checkpoint (docs/PROOFS.md).
+		reports.Signer, reports.Now = signer, a.now
 	}
 	policy, err := a.checkpointPolicy(raw)
 	if err != nil {
