@@ -25,8 +25,9 @@ func TestSigningKeyNeverStoredInTheLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 	skey := strings.TrimSpace(string(text))
-	// PRIVATE+KEY+<name>+<hash>+<base64 of the algorithm byte and the key>
-	parts := strings.Split(skey, "+")
+	// PRIVATE+KEY+<name>+<hash>+<base64 of the algorithm byte and the key>;
+	// the base64 may itself hold '+', so split at the first four only.
+	parts := strings.SplitN(skey, "+", 5)
 	raw, err := base64.StdEncoding.DecodeString(parts[len(parts)-1])
 	if !strings.HasPrefix(skey, "PRIVATE+KEY+") || err != nil || len(raw) < 33 {
 		t.Fatalf("the key file does not hold a note signing key: %q (%v)", skey, err)
