@@ -176,3 +176,32 @@ func TestStreamForAnAgreement(t *testing.T) {
 		t.Errorf("StreamFor: %q and %q for two numbers; want one stream per number, always the same", a, b)
 	}
 }
+
+// docs/commands.md, "Findings after a year is closed", and docs/REPORTS.md:
+// each declare_ineligible and record_recovery recorded into a closed year
+// is a post-closure adjustment of that year, and the year's figures as
+// closed stay as they were.
+func TestPostClosureAdjustmentsCounted(t *testing.T) {
+	f := registered(t)
+	closedYear1(f)
+	asClosed, ok := f.a.ClosedFigures(civil, 1)
+	if !ok || f.a.Adjusted(1) != 0 {
+		t.Fatalf("after closing year 1: figures %v %v, %d adjustments; want closed figures and none", asClosed, ok, f.a.Adjusted(1))
+	}
+	f.named("late finding", ineligible(civil, 1, "50"))
+	if f.a.Adjusted(1) != 1 || f.a.Adjusted(2) != 0 {
+		t.Errorf("after a finding in closed year 1: %d and %d adjustments in years 1 and 2, want 1 and 0", f.a.Adjusted(1), f.a.Adjusted(2))
+	}
+	f.do(recovery(f.ids["late finding"], "20"))
+	if f.a.Adjusted(1) != 2 {
+		t.Errorf("after a recovery too: %d adjustments in year 1, want 2", f.a.Adjusted(1))
+	}
+	if c, _ := f.a.ClosedFigures(civil, 1); c != asClosed {
+		t.Errorf("year 1 as closed changed: %+v, was %+v", c, asClosed)
+	}
+	f.do(spend(civil, 2, "100", "2023-08-01"))
+	f.do(ineligible(civil, 2, "10")) // an open year: not an adjustment after closure
+	if f.a.Adjusted(2) != 0 {
+		t.Errorf("a finding in open year 2 counted as a post-closure adjustment")
+	}
+}
