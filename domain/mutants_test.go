@@ -148,6 +148,22 @@ func TestAmendBelowCarriedAndReturned(t *testing.T) {
 	}
 }
 
+// The same rule counts what was carried *in*: year 2 has 300 carried in
+// from year 1, so a plan of 900 plus those 300 covers the 1 200 carried
+// over to year 3, and 899,99 does not.
+func TestAmendCountsCarriedIn(t *testing.T) {
+	f := registered(t) // civil planned at 1000 in years 1, 2 and 3
+	f.do(carry(civil, 1, "300"))
+	f.do(domain.CarryOver{Ref: ref, Line: civil, FromYear: 2, Amount: m("1200"), Date: d("2024-07-20")})
+	err := refuse(t, f, amend(civil, 2, "899.99"), "annex")
+	if r, figs := ruleOf(t, err); r != "amendment-below-moved-funds" || figs["carried_in"] != m("300") {
+		t.Errorf("amending year 2 to 899,99: %s %v, want amendment-below-moved-funds with 300 carried in", r, figs)
+	}
+	if _, err := domain.Decide(f.a, amend(civil, 2, "900"), "annex"); err != nil {
+		t.Errorf("amending year 2 to 900 (+300 carried in = the 1 200 moved): %v, want accepted", err)
+	}
+}
+
 // Overlaps: "the two periods share at least one day", so periods that
 // share only their end day overlap, whichever is given first.
 func TestPeriodsSharingOneDayOverlap(t *testing.T) {
