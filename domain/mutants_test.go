@@ -221,3 +221,38 @@ func TestPostClosureAdjustmentsCounted(t *testing.T) {
 		t.Errorf("a finding in open year 2 counted as a post-closure adjustment")
 	}
 }
+
+// docs/commands.md, close_year: the message names each line with a
+// remainder, and the figures carry each such line's remainder and their
+// total; a line whose remainder is zero is not among them.
+func TestCloseYearNamesOnlyLinesWithARemainder(t *testing.T) {
+	f := registered(t) // year 1: civil 1000, minority 500
+	f.do(spend(civil, 1, "1000", "2023-01-05"))
+	f.do(spend(minority, 1, "400", "2023-01-05"))
+	err := refuse(t, f, closeYear(1), "")
+	r, figs := ruleOf(t, err)
+	if r != "remainder-not-zero" || len(figs) != 2 || figs[minority] != m("100") || figs["remainder"] != m("100") {
+		t.Errorf("closing with minority 100,00 left: %s %v, want remainder-not-zero with minority 100.00 and remainder 100.00 only", r, figs)
+	}
+	if !strings.Contains(err.Error(), "minority: 100.00 neither spent") || strings.Contains(err.Error(), "civil") {
+		t.Errorf("message %q: want minority named, civil not", err)
+	}
+}
+
+// docs/commands.md, declare_ineligible: the amount may not *exceed* the
+// spending not yet declared ineligible, nor a named spending: all of it
+// may be declared ineligible.
+func TestWholeSpendingMayBeIneligible(t *testing.T) {
+	f := registered(t)
+	f.named("invoice", spend(civil, 1, "250", "2023-01-05"))
+	whole := ineligible(civil, 1, "250")
+	id := f.ids["invoice"]
+	whole.Spending = &id
+	if _, err := domain.Decide(f.a, whole, ""); err != nil {
+		t.Errorf("declaring the whole 250,00 spending ineligible: %v, want accepted", err)
+	}
+	whole.Spending = nil
+	if _, err := domain.Decide(f.a, whole, ""); err != nil {
+		t.Errorf("declaring all 250,00 spent ineligible: %v, want accepted", err)
+	}
+}
