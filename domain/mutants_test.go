@@ -256,3 +256,52 @@ func TestWholeSpendingMayBeIneligible(t *testing.T) {
 		t.Errorf("declaring all 250,00 spent ineligible: %v, want accepted", err)
 	}
 }
+
+// docs/commands.md, "Ceiling": the total planned and the payment schedule
+// may not *exceed* total_funding (reaching it is allowed); the refusal's
+// "planned" figure is what is planned on the other lines and years, so
+// an amendment does not count the plan it replaces.
+func TestCeilingReachedNotExceeded(t *testing.T) {
+	f := newFixture(t)
+	reg := registerCmd()
+	reg.TotalFunding = m("1000")
+	f.do(reg)
+	f.do(plan(civil, 1, "600"))
+	err := refuse(t, f, amend(civil, 1, "1000.01"), "annex")
+	if r, figs := ruleOf(t, err); r != "plan-exceeds-ceiling" || figs["planned"] != 0 || figs["ceiling"] != m("1000") {
+		t.Errorf("amending the only plan to 1 000,01: %s %v, want plan-exceeds-ceiling with 0 planned elsewhere", r, figs)
+	}
+	f.do(amend(civil, 1, "1000"))
+	f.do(domain.PlanDisbursement{Ref: ref, Kind: "advance", Year: 1, Amount: m("1000"), Date: d("2022-08-01")})
+	err = refuse(t, f, domain.PlanDisbursement{Ref: ref, Kind: "final", Year: 1, Amount: m("0.01"), Date: d("2023-08-01")}, "")
+	if r, _ := ruleOf(t, err); r != "schedule-exceeds-ceiling" {
+		t.Errorf("scheduling past the ceiling: %s, want schedule-exceeds-ceiling", r)
+	}
+}
+
+// SortedDisbursements and SortedDues promise date order, then id.
+func TestDisbursementsAndDuesByDate(t *testing.T) {
+	f := registered(t)
+	for _, day := range []string{"2023-03-01", "2022-08-01", "2023-03-01", "2022-12-01"} {
+		f.do(disburse(1, "100", day))
+	}
+	f.do(giveBack(civil, 1, "200"))
+	f.do(giveBack(minority, 1, "100"))
+	var prev *domain.Disbursement
+	for _, x := range f.a.SortedDisbursements() {
+		if prev != nil && (x.Date < prev.Date || x.Date == prev.Date && x.ID.String() < prev.ID.String()) {
+			t.Errorf("disbursement %s of %s after %s of %s", x.ID, x.Date, prev.ID, prev.Date)
+		}
+		prev = x
+	}
+	if n := len(f.a.SortedDisbursements()); n != 4 {
+		t.Errorf("%d disbursements, want 4", n)
+	}
+	dues := f.a.SortedDues()
+	if len(dues) != 2 {
+		t.Fatalf("%d dues, want 2", len(dues))
+	}
+	if dues[0].Date == dues[1].Date && dues[0].ID.String() > dues[1].ID.String() {
+		t.Errorf("dues of one date not in id order: %s, %s", dues[0].ID, dues[1].ID)
+	}
+}
