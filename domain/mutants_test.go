@@ -305,3 +305,20 @@ func TestDisbursementsAndDuesByDate(t *testing.T) {
 		t.Errorf("dues of one date not in id order: %s, %s", dues[0].ID, dues[1].ID)
 	}
 }
+
+// docs/commands.md, register_agreement: support_intensity is "a
+// percentage from 0 to 100 with at most two decimals, e.g. "100",
+// "85,5"; anything else is refused". Read in hundredths of a percent.
+func TestSupportIntensityForms(t *testing.T) {
+	for s, want := range map[string]int64{"100": 10000, "85,5": 8550, "85.5": 8550, "62,50": 6250, "0": 0, "0,01": 1, "99.99": 9999} {
+		got, err := domain.ParseIntensity(s)
+		if err != nil || got != want {
+			t.Errorf("ParseIntensity(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"100,01", "101", "85,555", "-1", "", ",5", "8 5", "1e2"} {
+		if got, err := domain.ParseIntensity(s); err == nil {
+			t.Errorf("ParseIntensity(%q) = %d, want refused", s, got)
+		}
+	}
+}
