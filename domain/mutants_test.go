@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -319,6 +320,40 @@ func TestSupportIntensityForms(t *testing.T) {
 	for _, s := range []string{"100,01", "101", "85,555", "-1", "", ",5", "8 5", "1e2"} {
 		if got, err := domain.ParseIntensity(s); err == nil {
 			t.Errorf("ParseIntensity(%q) = %d, want refused", s, got)
+		}
+	}
+}
+
+// docs/SERVER.md: "a JSON key given twice anywhere in a command is
+// refused with its path". JSON may be laid out with any whitespace and
+// may hold escaped quotes in its strings; the scan for twice-given keys
+// must read such input as encoding/json does (mutants of the scanner's
+// whitespace and string handling lived).
+func TestDuplicateKeysInSpacedJSON(t *testing.T) {
+	reg := "{\n\t\"agreement\" : \"A-1\",\r\n\t\"kind\": \"grant\" ,\n\t\"title\": \"a \\\"quoted\\\" title \\\\\",\n" +
+		"\t\"grantee\":\"g\", \"funder\":\"f\",\n\t\"period\": {\"from\": \"2023-01-01\", \"to\": \"2024-12-31\"},\n" +
+		"\t\"years\": [ {\"year\": 1, \"from\": \"2023-01-01\", \"to\": \"2023-12-31\"} ,\n" +
+		"\t\t{\"year\" : 2 , \"from\": \"2024-01-01\", \"to\": \"2024-12-31\" %s} ]\n}"
+	ok := line("register_agreement", strings.ReplaceAll(fmt.Sprintf(reg, ""), "\n", " "))
+	env, err := domain.DecodeEnvelope([]byte(ok))
+	if err == nil {
+		_, err = env.DecodeCommand()
+	}
+	if err != nil {
+		t.Fatalf("the spaced command without a twice-given key: %v", err)
+	}
+	for _, c := range []struct{ extra, field string }{
+		{",\n\t\t \"to\" : \"2025-12-31\"", "data.years[1].to"},
+		{", \"YEAR\"\t:\t3", "data.years[1].YEAR"},
+	} {
+		in := line("register_agreement", strings.ReplaceAll(fmt.Sprintf(reg, c.extra), "\n", " "))
+		env, err := domain.DecodeEnvelope([]byte(in))
+		if err == nil {
+			_, err = env.DecodeCommand()
+		}
+		var de *domain.Error
+		if err == nil || !asError(err, &de) || de.Field != c.field || !strings.Contains(de.Message, "twice") {
+			t.Errorf("%s: %v, want refused naming %s", c.extra, err, c.field)
 		}
 	}
 }
