@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -355,5 +356,38 @@ func TestDuplicateKeysInSpacedJSON(t *testing.T) {
 		if err == nil || !asError(err, &de) || de.Field != c.field || !strings.Contains(de.Message, "twice") {
 			t.Errorf("%s: %v, want refused naming %s", c.extra, err, c.field)
 		}
+	}
+}
+
+// docs/commands.md, "Amounts": one decimal separator ("12,3,4" is
+// refused), also when the first comes before any digit.
+func TestMoneyTwoSeparatorsRefused(t *testing.T) {
+	for _, s := range []string{",5,0", ".5.0", ",5.0", "12,3,4"} {
+		if v, err := domain.ParseMoney(s); err == nil {
+			t.Errorf("ParseMoney(%q) = %s, want refused", s, v)
+		}
+	}
+}
+
+// docs/SERVER.md, "Errors": a bad field is named with what is wrong
+// ("data.year: expected a whole number…", docs/commands.md); an error
+// that only wraps a cause says the cause; a concurrency error is
+// ErrConcurrency for errors.Is.
+func TestErrorTexts(t *testing.T) {
+	if got := (&domain.Error{Code: domain.EInvalid, Field: "data.year", Message: "expected a whole number"}).Error(); got != "data.year: expected a whole number" {
+		t.Errorf("field error: %q", got)
+	}
+	if got := (&domain.Error{Code: domain.EInvalid, Message: "empty batch"}).Error(); got != "empty batch" {
+		t.Errorf("error without a field: %q", got)
+	}
+	if got := (&domain.Error{Code: domain.ENotFound, Err: domain.ErrNotFound}).Error(); got != "not found" {
+		t.Errorf("error wrapping only a cause: %q, want the cause's text", got)
+	}
+	if got := (&domain.Error{Code: domain.ENotFound, Message: "no agreement X", Err: domain.ErrNotFound}).Error(); got != "no agreement X" {
+		t.Errorf("error with a message and a cause: %q, want the message", got)
+	}
+	var err error = &domain.ConcurrencyError{Stream: "s", Actual: 3}
+	if !errors.Is(err, domain.ErrConcurrency) || errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("errors.Is on a ConcurrencyError: want ErrConcurrency only")
 	}
 }
