@@ -85,3 +85,40 @@ func TestCashAccountsAndQuery(t *testing.T) {
 		t.Errorf("hledger bal %s: want 300 held:\n%s", CashQuery(paid), out)
 	}
 }
+
+// docs/INTEROP.md: "An amendment whose effective date lies before the
+// year began (or after it ended) is dated on the year's first (or last)
+// day, and its description says so": one effective on the first or the
+// last day itself lies inside the year and is described plainly.
+func TestAmendmentOnTheYearsEdgesNotClamped(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	svc := ledger.New(store, ledger.Options{})
+	m, d := domain.MustMoney, domain.MustDate
+	do := func(c domain.Command) {
+		t.Helper()
+		if _, err := projtest.Cmd(ctx, svc, "tester", "annex", c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref := domain.Ref{Agreement: "E-1"}
+	y := domain.YearSpec{Year: 1, From: d("2023-01-01"), To: d("2023-12-31")}
+	do(domain.RegisterAgreement{Ref: ref, Kind: domain.KindGrant, Title: "t", Grantee: "NGO", Funder: "Ministry",
+		Period: y.Period(), Years: []domain.YearSpec{y}, Lines: []domain.LineSpec{{Line: "L1", Name: "one"}}})
+	do(domain.PlanBudget{Ref: ref, Line: "L1", Year: 1, Amount: m("1000")})
+	do(domain.AmendBudget{Ref: ref, Line: "L1", Year: 1, Amount: m("900"), EffectiveDate: d("2023-01-01")})
+	do(domain.AmendBudget{Ref: ref, Line: "L1", Year: 1, Amount: m("800"), EffectiveDate: d("2023-12-31")})
+	var buf bytes.Buffer
+	if err := Export(ctx, store, &buf, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	j := buf.String()
+	for _, edge := range []string{"2023-01-01", "2023-12-31"} {
+		if !strings.Contains(j, "~ "+edge+" ") {
+			t.Errorf("no transaction dated %s:\n%s", edge, j)
+		}
+	}
+	if strings.Contains(j, "before the year began") || strings.Contains(j, "after the year ended") {
+		t.Errorf("an amendment effective on the year's first or last day is described as outside it:\n%s", j)
+	}
+}
