@@ -1,6 +1,8 @@
 package domain_test
 
 import (
+	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -148,6 +150,22 @@ func TestAmendBelowCarriedAndReturned(t *testing.T) {
 	}
 }
 
+// The same rule counts what was carried *in*: year 2 has 300 carried in
+// from year 1, so a plan of 900 plus those 300 covers the 1 200 carried
+// over to year 3, and 899,99 does not.
+func TestAmendCountsCarriedIn(t *testing.T) {
+	f := registered(t) // civil planned at 1000 in years 1, 2 and 3
+	f.do(carry(civil, 1, "300"))
+	f.do(domain.CarryOver{Ref: ref, Line: civil, FromYear: 2, Amount: m("1200"), Date: d("2024-07-20")})
+	err := refuse(t, f, amend(civil, 2, "899.99"), "annex")
+	if r, figs := ruleOf(t, err); r != "amendment-below-moved-funds" || figs["carried_in"] != m("300") {
+		t.Errorf("amending year 2 to 899,99: %s %v, want amendment-below-moved-funds with 300 carried in", r, figs)
+	}
+	if _, err := domain.Decide(f.a, amend(civil, 2, "900"), "annex"); err != nil {
+		t.Errorf("amending year 2 to 900 (+300 carried in = the 1 200 moved): %v, want accepted", err)
+	}
+}
+
 // Overlaps: "the two periods share at least one day", so periods that
 // share only their end day overlap, whichever is given first.
 func TestPeriodsSharingOneDayOverlap(t *testing.T) {
@@ -174,5 +192,202 @@ func TestStreamForAnAgreement(t *testing.T) {
 	}
 	if a == b || a != domain.StreamFor("DEMO/2024/7") {
 		t.Errorf("StreamFor: %q and %q for two numbers; want one stream per number, always the same", a, b)
+	}
+}
+
+// docs/commands.md, "Findings after a year is closed", and docs/REPORTS.md:
+// each declare_ineligible and record_recovery recorded into a closed year
+// is a post-closure adjustment of that year, and the year's figures as
+// closed stay as they were.
+func TestPostClosureAdjustmentsCounted(t *testing.T) {
+	f := registered(t)
+	closedYear1(f)
+	asClosed, ok := f.a.ClosedFigures(civil, 1)
+	if !ok || f.a.Adjusted(1) != 0 {
+		t.Fatalf("after closing year 1: figures %v %v, %d adjustments; want closed figures and none", asClosed, ok, f.a.Adjusted(1))
+	}
+	f.named("late finding", ineligible(civil, 1, "50"))
+	if f.a.Adjusted(1) != 1 || f.a.Adjusted(2) != 0 {
+		t.Errorf("after a finding in closed year 1: %d and %d adjustments in years 1 and 2, want 1 and 0", f.a.Adjusted(1), f.a.Adjusted(2))
+	}
+	f.do(recovery(f.ids["late finding"], "20"))
+	if f.a.Adjusted(1) != 2 {
+		t.Errorf("after a recovery too: %d adjustments in year 1, want 2", f.a.Adjusted(1))
+	}
+	if c, _ := f.a.ClosedFigures(civil, 1); c != asClosed {
+		t.Errorf("year 1 as closed changed: %+v, was %+v", c, asClosed)
+	}
+	f.do(spend(civil, 2, "100", "2023-08-01"))
+	f.do(ineligible(civil, 2, "10")) // an open year: not an adjustment after closure
+	if f.a.Adjusted(2) != 0 {
+		t.Errorf("a finding in open year 2 counted as a post-closure adjustment")
+	}
+}
+
+// docs/commands.md, close_year: the message names each line with a
+// remainder, and the figures carry each such line's remainder and their
+// total; a line whose remainder is zero is not among them.
+func TestCloseYearNamesOnlyLinesWithARemainder(t *testing.T) {
+	f := registered(t) // year 1: civil 1000, minority 500
+	f.do(spend(civil, 1, "1000", "2023-01-05"))
+	f.do(spend(minority, 1, "400", "2023-01-05"))
+	err := refuse(t, f, closeYear(1), "")
+	r, figs := ruleOf(t, err)
+	if r != "remainder-not-zero" || len(figs) != 2 || figs[minority] != m("100") || figs["remainder"] != m("100") {
+		t.Errorf("closing with minority 100,00 left: %s %v, want remainder-not-zero with minority 100.00 and remainder 100.00 only", r, figs)
+	}
+	if !strings.Contains(err.Error(), "minority: 100.00 neither spent") || strings.Contains(err.Error(), "civil") {
+		t.Errorf("message %q: want minority named, civil not", err)
+	}
+}
+
+// docs/commands.md, declare_ineligible: the amount may not *exceed* the
+// spending not yet declared ineligible, nor a named spending: all of it
+// may be declared ineligible.
+func TestWholeSpendingMayBeIneligible(t *testing.T) {
+	f := registered(t)
+	f.named("invoice", spend(civil, 1, "250", "2023-01-05"))
+	whole := ineligible(civil, 1, "250")
+	id := f.ids["invoice"]
+	whole.Spending = &id
+	if _, err := domain.Decide(f.a, whole, ""); err != nil {
+		t.Errorf("declaring the whole 250,00 spending ineligible: %v, want accepted", err)
+	}
+	whole.Spending = nil
+	if _, err := domain.Decide(f.a, whole, ""); err != nil {
+		t.Errorf("declaring all 250,00 spent ineligible: %v, want accepted", err)
+	}
+}
+
+// docs/commands.md, "Ceiling": the total planned and the payment schedule
+// may not *exceed* total_funding (reaching it is allowed); the refusal's
+// "planned" figure is what is planned on the other lines and years, so
+// an amendment does not count the plan it replaces.
+func TestCeilingReachedNotExceeded(t *testing.T) {
+	f := newFixture(t)
+	reg := registerCmd()
+	reg.TotalFunding = m("1000")
+	f.do(reg)
+	f.do(plan(civil, 1, "600"))
+	err := refuse(t, f, amend(civil, 1, "1000.01"), "annex")
+	if r, figs := ruleOf(t, err); r != "plan-exceeds-ceiling" || figs["planned"] != 0 || figs["ceiling"] != m("1000") {
+		t.Errorf("amending the only plan to 1 000,01: %s %v, want plan-exceeds-ceiling with 0 planned elsewhere", r, figs)
+	}
+	f.do(amend(civil, 1, "1000"))
+	f.do(domain.PlanDisbursement{Ref: ref, Kind: "advance", Year: 1, Amount: m("1000"), Date: d("2022-08-01")})
+	err = refuse(t, f, domain.PlanDisbursement{Ref: ref, Kind: "final", Year: 1, Amount: m("0.01"), Date: d("2023-08-01")}, "")
+	if r, _ := ruleOf(t, err); r != "schedule-exceeds-ceiling" {
+		t.Errorf("scheduling past the ceiling: %s, want schedule-exceeds-ceiling", r)
+	}
+}
+
+// SortedDisbursements and SortedDues promise date order, then id.
+func TestDisbursementsAndDuesByDate(t *testing.T) {
+	f := registered(t)
+	for _, day := range []string{"2023-03-01", "2022-08-01", "2023-03-01", "2022-12-01"} {
+		f.do(disburse(1, "100", day))
+	}
+	f.do(giveBack(civil, 1, "200"))
+	f.do(giveBack(minority, 1, "100"))
+	var prev *domain.Disbursement
+	for _, x := range f.a.SortedDisbursements() {
+		if prev != nil && (x.Date < prev.Date || x.Date == prev.Date && x.ID.String() < prev.ID.String()) {
+			t.Errorf("disbursement %s of %s after %s of %s", x.ID, x.Date, prev.ID, prev.Date)
+		}
+		prev = x
+	}
+	if n := len(f.a.SortedDisbursements()); n != 4 {
+		t.Errorf("%d disbursements, want 4", n)
+	}
+	dues := f.a.SortedDues()
+	if len(dues) != 2 {
+		t.Fatalf("%d dues, want 2", len(dues))
+	}
+	if dues[0].Date == dues[1].Date && dues[0].ID.String() > dues[1].ID.String() {
+		t.Errorf("dues of one date not in id order: %s, %s", dues[0].ID, dues[1].ID)
+	}
+}
+
+// docs/commands.md, register_agreement: support_intensity is "a
+// percentage from 0 to 100 with at most two decimals, e.g. "100",
+// "85,5"; anything else is refused". Read in hundredths of a percent.
+func TestSupportIntensityForms(t *testing.T) {
+	for s, want := range map[string]int64{"100": 10000, "85,5": 8550, "85.5": 8550, "62,50": 6250, "0": 0, "0,01": 1, "99.99": 9999} {
+		got, err := domain.ParseIntensity(s)
+		if err != nil || got != want {
+			t.Errorf("ParseIntensity(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"100,01", "101", "85,555", "-1", "", ",5", "8 5", "1e2"} {
+		if got, err := domain.ParseIntensity(s); err == nil {
+			t.Errorf("ParseIntensity(%q) = %d, want refused", s, got)
+		}
+	}
+}
+
+// docs/SERVER.md: "a JSON key given twice anywhere in a command is
+// refused with its path". JSON may be laid out with any whitespace and
+// may hold escaped quotes in its strings; the scan for twice-given keys
+// must read such input as encoding/json does (mutants of the scanner's
+// whitespace and string handling lived).
+func TestDuplicateKeysInSpacedJSON(t *testing.T) {
+	reg := "{\n\t\"agreement\" : \"A-1\",\r\n\t\"kind\": \"grant\" ,\n\t\"title\": \"a \\\"quoted\\\" title \\\\\",\n" +
+		"\t\"grantee\":\"g\", \"funder\":\"f\",\n\t\"period\": {\"from\": \"2023-01-01\", \"to\": \"2024-12-31\"},\n" +
+		"\t\"years\": [ {\"year\": 1, \"from\": \"2023-01-01\", \"to\": \"2023-12-31\"} ,\n" +
+		"\t\t{\"year\" : 2 , \"from\": \"2024-01-01\", \"to\": \"2024-12-31\" %s} ]\n}"
+	ok := line("register_agreement", strings.ReplaceAll(fmt.Sprintf(reg, ""), "\n", " "))
+	env, err := domain.DecodeEnvelope([]byte(ok))
+	if err == nil {
+		_, err = env.DecodeCommand()
+	}
+	if err != nil {
+		t.Fatalf("the spaced command without a twice-given key: %v", err)
+	}
+	for _, c := range []struct{ extra, field string }{
+		{",\n\t\t \"to\" : \"2025-12-31\"", "data.years[1].to"},
+		{", \"YEAR\"\t:\t3", "data.years[1].YEAR"},
+	} {
+		in := line("register_agreement", strings.ReplaceAll(fmt.Sprintf(reg, c.extra), "\n", " "))
+		env, err := domain.DecodeEnvelope([]byte(in))
+		if err == nil {
+			_, err = env.DecodeCommand()
+		}
+		var de *domain.Error
+		if err == nil || !asError(err, &de) || de.Field != c.field || !strings.Contains(de.Message, "twice") {
+			t.Errorf("%s: %v, want refused naming %s", c.extra, err, c.field)
+		}
+	}
+}
+
+// docs/commands.md, "Amounts": one decimal separator ("12,3,4" is
+// refused), also when the first comes before any digit.
+func TestMoneyTwoSeparatorsRefused(t *testing.T) {
+	for _, s := range []string{",5,0", ".5.0", ",5.0", "12,3,4"} {
+		if v, err := domain.ParseMoney(s); err == nil {
+			t.Errorf("ParseMoney(%q) = %s, want refused", s, v)
+		}
+	}
+}
+
+// docs/SERVER.md, "Errors": a bad field is named with what is wrong
+// ("data.year: expected a whole number…", docs/commands.md); an error
+// that only wraps a cause says the cause; a concurrency error is
+// ErrConcurrency for errors.Is.
+func TestErrorTexts(t *testing.T) {
+	if got := (&domain.Error{Code: domain.EInvalid, Field: "data.year", Message: "expected a whole number"}).Error(); got != "data.year: expected a whole number" {
+		t.Errorf("field error: %q", got)
+	}
+	if got := (&domain.Error{Code: domain.EInvalid, Message: "empty batch"}).Error(); got != "empty batch" {
+		t.Errorf("error without a field: %q", got)
+	}
+	if got := (&domain.Error{Code: domain.ENotFound, Err: domain.ErrNotFound}).Error(); got != "not found" {
+		t.Errorf("error wrapping only a cause: %q, want the cause's text", got)
+	}
+	if got := (&domain.Error{Code: domain.ENotFound, Message: "no agreement X", Err: domain.ErrNotFound}).Error(); got != "no agreement X" {
+		t.Errorf("error with a message and a cause: %q, want the message", got)
+	}
+	var err error = &domain.ConcurrencyError{Stream: "s", Actual: 3}
+	if !errors.Is(err, domain.ErrConcurrency) || errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("errors.Is on a ConcurrencyError: want ErrConcurrency only")
 	}
 }
