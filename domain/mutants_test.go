@@ -391,3 +391,19 @@ func TestErrorTexts(t *testing.T) {
 		t.Errorf("errors.Is on a ConcurrencyError: want ErrConcurrency only")
 	}
 }
+
+// TestOneDayPeriodAndYearAccepted: both dates of a period or year are
+// included (docs/commands.md, register_agreement: "a period or year may be
+// one day long"), so from equal to to is accepted; a day before is not.
+func TestOneDayPeriodAndYearAccepted(t *testing.T) {
+	day := domain.MustDate("2025-03-01")
+	reg := domain.RegisterAgreement{Ref: domain.Ref{Agreement: "ONE/DAY/1"}, Kind: domain.KindGrant, Title: "t", Grantee: "g", Funder: "f",
+		Period: domain.Period{From: day, To: day}, Years: []domain.YearSpec{{Year: 1, From: day, To: day}}}
+	if _, err := domain.Decide(domain.NewAgreement(), reg, ""); err != nil {
+		t.Errorf("a one-day period and year: %v, want accepted", err)
+	}
+	reg.Years[0].To = day - 1
+	if _, err := domain.Decide(domain.NewAgreement(), reg, ""); domain.ErrorCode(err) != domain.EInvalid {
+		t.Errorf("a year ending the day before it starts: %v, want refused", err)
+	}
+}
