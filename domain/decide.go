@@ -298,7 +298,7 @@ func decideRegister(c RegisterAgreement) ([]Event, error) {
 		}
 	}
 	if c.SupportIntensity != "" {
-		if _, err := ParseIntensity(c.SupportIntensity); err != nil {
+		if _, err := CheckIntensity(c.SupportIntensity); err != nil {
 			return nil, FieldError("support_intensity", "%v; nothing was registered", err)
 		}
 	}

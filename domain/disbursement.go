@@ -430,6 +430,17 @@ func sortedByDateID[T any](m map[uuid.UUID]*T, key func(*T) (Date, uuid.UUID)) [
 	return out
 }
 
+// CheckIntensity is ParseIntensity as a new command must write it
+// (docs/commands.md, register_agreement): also no decimal separator
+// without a digit after it ("85," or "85."). Reading keeps ParseIntensity,
+// so an agreement an older grantledger registered with "85," still reports.
+func CheckIntensity(s string) (int64, error) {
+	if t := strings.TrimSpace(s); strings.HasSuffix(t, ",") || strings.HasSuffix(t, ".") {
+		return 0, fmt.Errorf("support intensity %q: write a percentage from 0 to 100 with at most two decimals, with a digit after the comma", s)
+	}
+	return ParseIntensity(s)
+}
+
 // ParseIntensity reads a support intensity in percent ("100", "85",
 // "62.5", "62,50") into hundredths of a percent, and refuses anything
 // outside 0–100 % or with more than two decimals.

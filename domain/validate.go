@@ -32,7 +32,7 @@ func theValidator() *validator.Validate {
 		// A support intensity as docs/commands.md writes it: 0 to 100 with
 		// at most two decimals after a point or a comma ("85,5").
 		_ = v.RegisterValidation("intensity", func(fl validator.FieldLevel) bool {
-			_, err := ParseIntensity(fl.Field().String())
+			_, err := CheckIntensity(fl.Field().String())
 			return err == nil
 		})
 		validate = v

@@ -137,7 +137,7 @@ func TestSupportIntensityAsDocumented(t *testing.T) {
 			t.Errorf("support_intensity %q refused: %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"150", "all", "85,555", "-5", "1e2", "85,5,5"} {
+	for _, bad := range []string{"150", "all", "85,555", "-5", "1e2", "85,5,5", "85,", "85."} {
 		c := base
 		c.SupportIntensity = bad
 		err := domain.ValidateCommand(c)
