@@ -267,6 +267,16 @@ func explain(l rpt.Lang, err error, a *domain.Agreement) refusal {
 	return untold(l, err.Error(), "")
 }
 
+// Explain says why the ledger refused a command in language l, in the
+// words the pages use: text in l's words (figures in l's money format),
+// detail the ledger's own English message when text does not already hold
+// it. a, when not nil, names budget lines. The command line uses it too,
+// so a refusal reads the same on a page and in a terminal.
+func Explain(l rpt.Lang, err error, a *domain.Agreement) (text, detail string) {
+	r := explain(l, err, a)
+	return r.Text, r.Detail
+}
+
 // untold is an error the pages have no words of their own for: the
 // ledger's message, under a Latvian lead-in on a Latvian page.
 func untold(l rpt.Lang, msg, field string) refusal {

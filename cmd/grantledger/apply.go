@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/grantledger/grantledger/adapters/ledger"
+	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -117,11 +118,18 @@ re-run a file). Command types and fields: docs/commands.md, or
 	if err != nil {
 		return fmt.Errorf("apply: %w (%d lines applied before this stayed applied)", err, st.applied)
 	}
-	fmt.Fprintf(a.stderr, "applied %d commands (%d events), %d already applied, %d failed\n", st.applied, st.events, st.duplicates, st.failed)
+	if runLang() == rpt.LV {
+		fmt.Fprintf(a.stderr, "piemērotas %d komandas (%d notikumi), %d jau bija piemērotas, %d atteiktas\n", st.applied, st.events, st.duplicates, st.failed)
+	} else {
+		fmt.Fprintf(a.stderr, "applied %d commands (%d events), %d already applied, %d failed\n", st.applied, st.events, st.duplicates, st.failed)
+	}
 	if err := a.afterApply(ctx, closedYear); err != nil {
 		return err
 	}
 	if st.failed > 0 {
+		if runLang() == rpt.LV {
+			return exitError{code: exitFailure, msg: fmt.Sprintf("atteiktas rindas: %d; visas pārējās rindas ir piemērotas", st.failed)}
+		}
 		return exitError{code: exitFailure, msg: fmt.Sprintf("%d line(s) failed; every other line was applied", st.failed)}
 	}
 	return nil
@@ -182,6 +190,10 @@ func (s *applyStats) fail(a *app, line int, err error) {
 	s.failed++
 	if s.progress != nil {
 		s.progress.clear()
+	}
+	if runLang() == rpt.LV {
+		fmt.Fprintf(a.stderr, "%d. rinda: %s\n", line, refusalText(err))
+		return
 	}
 	fmt.Fprintf(a.stderr, "line %d: %v\n", line, err)
 }

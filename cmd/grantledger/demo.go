@@ -9,6 +9,7 @@ import (
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/adapters/web"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -47,15 +48,23 @@ the seed commands carry fixed command ids.`)
 		a.storeSpec = "sqlite:" + filepath.Join(dir, "grantledger.db")
 	}
 	amt := func(s string) string { return rpt.FormatAmount(domain.MustMoney(s), lg) }
+	// say picks the demo's sentence in its language.
+	say := func(en, lv string) string {
+		if lg == rpt.LV {
+			return lv
+		}
+		return en
+	}
 	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
 	w := a.stdout
 	if temporary {
-		fmt.Fprintf(w, "grantledger demo — temporary ledger (removed at the end; --db PATH keeps one): %s\n\n", a.spec())
+		fmt.Fprintf(w, say("grantledger demo — temporary ledger (removed at the end; --db PATH keeps one): %s\n\n",
+			"grantledger demo — pagaidu virsgrāmata (beigās to dzēš; --db CEĻŠ to saglabā): %s\n\n"), a.spec())
 	} else {
-		fmt.Fprintf(w, "grantledger demo — ledger: %s\n\n", a.spec())
+		fmt.Fprintf(w, say("grantledger demo — ledger: %s\n\n", "grantledger demo — virsgrāmata: %s\n\n"), a.spec())
 	}
 
 	envs := seeds.All()
@@ -71,22 +80,39 @@ the seed commands carry fixed command ids.`)
 			events += len(r.Result.Events)
 		}
 	}
-	fmt.Fprintf(w, "Recorded %d seed commands as %d events (%d were already in this ledger).\n", applied, events, dup)
-	fmt.Fprintf(w, "Seed 004's year 3 is given only as a total (%s spent, %s returned):\n", amt("48871.72"), amt("128.28"))
-	fmt.Fprintln(w, "its split between the two budget lines below is illustrative; the totals are exact.")
-	fmt.Fprintln(w, "Seeds 001 and 003 give a total and a period but no spending, so none is recorded.")
+	fmt.Fprintf(w, say("Recorded %d seed commands as %d events (%d were already in this ledger).\n",
+		"Ierakstītas %d paraugu komandas kā %d notikumi (%d jau bija šajā virsgrāmatā).\n"), applied, events, dup)
+	fmt.Fprintf(w, say("Seed 004's year 3 is given only as a total (%s spent, %s returned):\n",
+		"Paraugā 004 3. gads dots tikai kopsummā (izlietoti %s, atgriezti %s):\n"), amt("48871.72"), amt("128.28"))
+	fmt.Fprintln(w, say("its split between the two budget lines below is illustrative; the totals are exact.",
+		"tā sadalījums starp abām budžeta pozīcijām zemāk ir ilustratīvs; kopsummas ir precīzas."))
+	fmt.Fprintln(w, say("Seeds 001 and 003 give a total and a period but no spending, so none is recorded.",
+		"Paraugi 001 un 003 norāda kopsummu un periodu, bet ne izdevumus, tāpēc izdevumi nav ierakstīti."))
 	fmt.Fprintln(w)
 
 	// The gap the summary of seed 004 leaves open must be shown, not hidden.
 	y2 := domain.Period{From: domain.MustDate("2023-07-15"), To: domain.MustDate("2024-07-14")}
-	fmt.Fprintf(w, "Trying to close year 2 of KNVOC-2022-2025 (%s):\n", rpt.FormatPeriod(y2, lg))
+	fmt.Fprintf(w, say("Trying to close year 2 of KNVOC-2022-2025 (%s):\n", "Mēģinām slēgt līguma KNVOC-2022-2025 2. gadu (%s):\n"), rpt.FormatPeriod(y2, lg))
 	if _, err := svc.Handle(ctx, seeds.CloseYear2()); err != nil {
-		fmt.Fprintf(w, "  REFUSED: %s\n", rpt.LocaliseAmounts(err.Error(), lg))
-		fmt.Fprintf(w, "  Year 2 received %s carried in from year 1, spent exactly its planned %s,\n", amt("1213.47"), amt("49000.00"))
-		fmt.Fprintf(w, "  and the summary says nothing of the %s: it is neither spent, carried over nor\n", amt("1213.47"))
-		fmt.Fprintln(w, "  returned, so the year stays open and every report lists it as a finding.")
+		if lg == rpt.LV {
+			text, _ := web.Explain(lg, err, nil)
+			svc.View(ctx, seeds.Seed004, func(a *domain.Agreement) error {
+				text, _ = web.Explain(lg, err, a) // budget lines by name
+				return nil
+			})
+			fmt.Fprintf(w, "  ATTEIKTS: %s\n  [%s]\n", text, rpt.LocaliseAmounts(err.Error(), lg))
+		} else {
+			fmt.Fprintf(w, "  REFUSED: %s\n", rpt.LocaliseAmounts(err.Error(), lg))
+		}
+		fmt.Fprintf(w, say("  Year 2 received %s carried in from year 1, spent exactly its planned %s,\n",
+			"  2. gads saņēma %s, kas pārcelti no 1. gada, un izlietoja tieši plānotos %s,\n"), amt("1213.47"), amt("49000.00"))
+		fmt.Fprintf(w, say("  and the summary says nothing of the %s: it is neither spent, carried over nor\n",
+			"  bet kopsavilkums par %s neko nesaka: tie nav ne izlietoti, ne pārcelti, ne\n"), amt("1213.47"))
+		fmt.Fprintln(w, say("  returned, so the year stays open and every report lists it as a finding.",
+			"  atgriezti, tāpēc gads paliek atvērts un katrs pārskats to norāda kā konstatējumu."))
 	} else {
-		fmt.Fprintf(w, "  closed (unexpected: the seed figures leave %s unexplained)\n", amt("1213.47"))
+		fmt.Fprintf(w, say("  closed (unexpected: the seed figures leave %s unexplained)\n",
+			"  slēgts (negaidīti: paraugu skaitļi atstāj %s nepaskaidrotus)\n"), amt("1213.47"))
 	}
 	fmt.Fprintln(w)
 
@@ -119,9 +145,11 @@ the seed commands carry fixed command ids.`)
 	spec := a.spec()
 	if temporary {
 		spec = "sqlite:demo.db"
-		fmt.Fprintf(w, "This ledger was temporary and is removed now. To keep one and explore it:\n  go run ./cmd/grantledger demo --db demo.db\n")
+		fmt.Fprint(w, say("This ledger was temporary and is removed now. To keep one and explore it:\n",
+			"Šī virsgrāmata bija pagaidu, un tagad to dzēš. Lai to saglabātu un izpētītu:\n"))
+		fmt.Fprintf(w, "  go run ./cmd/grantledger demo --db demo.db\n")
 	} else {
-		fmt.Fprintf(w, "Explore this ledger:\n")
+		fmt.Fprint(w, say("Explore this ledger:\n", "Izpētiet šo virsgrāmatu:\n"))
 	}
 	fmt.Fprintf(w, "  go run ./cmd/grantledger report --store %s --agreement %s --year 2\n", spec, seeds.Seed004)
 	fmt.Fprintf(w, "  go run ./cmd/grantledger history --store %s --agreement %s\n", spec, seeds.Seed004)

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"os"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/adapters/web"
+	"github.com/grantledger/grantledger/domain"
 )
 
 // langEnv names the environment variable that sets the default language
@@ -34,4 +37,31 @@ func parseLang(s string) (rpt.Lang, error) {
 		return l, usagef("--lang: %v", err)
 	}
 	return l, nil
+}
+
+// runLang is the language of a run's messages: $GRANTLEDGER_LANG when it
+// names one, else English.
+func runLang() rpt.Lang {
+	if l, err := rpt.ParseLang(os.Getenv(langEnv)); err == nil {
+		return l
+	}
+	return rpt.EN
+}
+
+// refusalText says why the ledger refused a command, in the run's
+// language: in English the ledger's message as it is; in Latvian the
+// sentence the web pages use, then the ledger's own message in brackets,
+// so the rule's code and every detail stay visible to people and scripts
+// (its amounts written as Latvian writes them: one money format per
+// output).
+// Errors that are not the ledger's refusals are said as they are.
+func refusalText(err error) string {
+	l := runLang()
+	var re *domain.RuleError
+	var de *domain.Error
+	if l != rpt.LV || !(errors.As(err, &re) || errors.As(err, &de)) {
+		return err.Error()
+	}
+	text, _ := web.Explain(l, err, nil)
+	return text + " [" + rpt.LocaliseAmounts(err.Error(), l) + "]"
 }

@@ -246,7 +246,7 @@ func report(err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "grantledger: interrupted; every command acknowledged before stays recorded")
 		return exitFailure
 	}
-	fmt.Fprintln(stderr, "grantledger:", err)
+	fmt.Fprintln(stderr, "grantledger:", refusalText(err))
 	if domain.ErrorCode(err) == domain.ETampered {
 		return exitTampered
 	}
