@@ -83,18 +83,10 @@ func (r ReportRenderer) RenderWithState(w io.Writer, format string, o RenderOpti
 	if err != nil {
 		return err
 	}
-	l := r.Lang
-	s := rpt.Section{Heading: rpt.L(l, "state.heading"), Fields: []rpt.Field{
-		{Label: rpt.L(l, "state.events"), Value: rpt.Text(fmt.Sprint(st.Size))},
-		{Label: rpt.L(l, "state.root"), Value: rpt.Text(st.Root.String())},
-	}}
-	if st.Signed != "" {
-		s.Notes = append(s.Notes, rpt.L(l, "state.signed")+"\n"+st.Signed)
-	} else {
-		s.Notes = append(s.Notes, rpt.L(l, "state.check"))
-	}
-	d.Sections = append(append([]rpt.Section(nil), d.Sections...), s)
-	return r.write(w, format, d)
+	// serve checks its log before serving and refuses a broken one unless
+	// --allow-broken-chain says otherwise (and logs it); its reports carry
+	// no "not verified" note.
+	return r.write(w, format, rpt.WithState(d, st.Size, st.Root.String(), true, st.Signed))
 }
 
 // Render implements Renderer.

@@ -93,19 +93,5 @@ func docWithState(doc rpt.Document, st *reportState, format string) rpt.Document
 	if st == nil {
 		return doc
 	}
-	l := doc.Lang
-	s := rpt.Section{Heading: rpt.L(l, "state.heading"), Fields: []rpt.Field{
-		{Label: rpt.L(l, "state.events"), Value: rpt.Text(fmt.Sprint(st.Size))},
-		{Label: rpt.L(l, "state.root"), Value: rpt.Text(st.Root.String())},
-	}}
-	if !st.Verified {
-		s.Notes = append(s.Notes, rpt.L(l, "state.unverified"))
-	}
-	if st.Signed != "" {
-		s.Notes = append(s.Notes, rpt.L(l, "state.signed")+"\n"+st.Signed)
-	} else {
-		s.Notes = append(s.Notes, rpt.L(l, "state.check"))
-	}
-	doc.Sections = append(append([]rpt.Section(nil), doc.Sections...), s)
-	return doc
+	return rpt.WithState(doc, st.Size, st.Root.String(), st.Verified, st.Signed)
 }
