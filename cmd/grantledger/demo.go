@@ -9,7 +9,6 @@ import (
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
-	"github.com/grantledger/grantledger/adapters/web"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -95,12 +94,14 @@ the seed commands carry fixed command ids.`)
 	fmt.Fprintf(w, say("Trying to close year 2 of KNVOC-2022-2025 (%s):\n", "Mēģinām slēgt līguma KNVOC-2022-2025 2. gadu (%s):\n"), rpt.FormatPeriod(y2, lg))
 	if _, err := svc.Handle(ctx, seeds.CloseYear2()); err != nil {
 		if lg == rpt.LV {
-			text, _ := web.Explain(lg, err, nil)
-			svc.View(ctx, seeds.Seed004, func(a *domain.Agreement) error {
-				text, _ = web.Explain(lg, err, a) // budget lines by name
+			var text string
+			if svc.View(ctx, seeds.Seed004, func(a *domain.Agreement) error {
+				text = refusalIn(lg, err, a) // budget lines by name
 				return nil
-			})
-			fmt.Fprintf(w, "  ATTEIKTS: %s\n  [%s]\n", text, rpt.LocaliseAmounts(err.Error(), lg))
+			}) != nil {
+				text = refusalIn(lg, err, nil)
+			}
+			fmt.Fprintf(w, "  ATTEIKTS: %s\n", text)
 		} else {
 			fmt.Fprintf(w, "  REFUSED: %s\n", rpt.LocaliseAmounts(err.Error(), lg))
 		}

@@ -42,7 +42,7 @@ func parseLang(s string) (rpt.Lang, error) {
 // runLang is the language of a run's messages: $GRANTLEDGER_LANG when it
 // names one, else English.
 func runLang() rpt.Lang {
-	if l, err := rpt.ParseLang(os.Getenv(langEnv)); err == nil {
+	if l, err := rpt.ParseLang(defaultLang()); err == nil {
 		return l
 	}
 	return rpt.EN
@@ -55,13 +55,16 @@ func runLang() rpt.Lang {
 // (its amounts written as Latvian writes them: one money format per
 // output).
 // Errors that are not the ledger's refusals are said as they are.
-func refusalText(err error) string {
-	l := runLang()
+func refusalText(err error) string { return refusalIn(runLang(), err, nil) }
+
+// refusalIn is refusalText in language l; a, when not nil, names the
+// agreement's budget lines.
+func refusalIn(l rpt.Lang, err error, a *domain.Agreement) string {
 	var re *domain.RuleError
 	var de *domain.Error
 	if l != rpt.LV || !(errors.As(err, &re) || errors.As(err, &de)) {
 		return err.Error()
 	}
-	text, _ := web.Explain(l, err, nil)
+	text, _ := web.Explain(l, err, a)
 	return text + " [" + rpt.LocaliseAmounts(err.Error(), l) + "]"
 }
