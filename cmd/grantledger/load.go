@@ -307,12 +307,36 @@ func serveLoopbackWith(ctx context.Context, srv *httpapi.Server) (loopback, erro
 	return loopback{url: "http://" + ln.Addr().String(), stop: func() { cancel(); <-done }}, nil
 }
 
+// loadClient is the HTTP client of a load phase: keep-alive connections,
+// at most clients of them, each request bounded at 30 s.
+func loadClient(clients int) *http.Client {
+	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
+}
+
+// postCommand sends one command body with the bearer token and reads the
+// whole answer: its status and body, or the error that kept it from coming.
+func postCommand(ctx context.Context, client *http.Client, url, token string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, msg, nil
+}
+
 // drive sends POSTs from clients goroutines until the time or request
 // budget is spent, and measures each request.
 func drive(ctx context.Context, name, url, token string, clients int, limit time.Duration, budget int, body func(*rand.Rand) []byte) loadPhase {
-	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	client := loadClient(clients)
+	defer client.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	var left atomic.Int64
@@ -334,11 +358,8 @@ func drive(ctx context.Context, name, url, token string, clients int, limit time
 			var first string
 			for ctx.Err() == nil && left.Add(-1) >= 0 {
 				b := body(rng)
-				req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(b))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+token)
 				t0 := time.Now()
-				resp, err := client.Do(req)
+				status, msg, err := postCommand(ctx, client, url, token, b)
 				if err != nil {
 					if ctx.Err() != nil {
 						break // the time limit, not a failure
@@ -349,13 +370,11 @@ func drive(ctx context.Context, name, url, token string, clients int, limit time
 					}
 					continue
 				}
-				msg, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
 				lat = append(lat, time.Since(t0))
-				if resp.StatusCode != http.StatusCreated {
+				if status != http.StatusCreated {
 					bad++
 					if first == "" {
-						first = fmt.Sprintf("%d %s", resp.StatusCode, msg)
+						first = fmt.Sprintf("%d %s", status, msg)
 					}
 				}
 			}
@@ -429,9 +448,8 @@ func parseRates(s string) ([]float64, error) {
 func driveOpen(ctx context.Context, name, url, token string, clients int, rate float64, limit time.Duration, budget int, body func(*rand.Rand) []byte) loadPhase {
 	n := int(rate * limit.Seconds())
 	n = max(1, min(n, budget))
-	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	client := loadClient(clients)
+	defer client.CloseIdleConnections()
 	// The whole phase, draining included, is bounded: the schedule, then
 	// at most limit again (at least 30 s, the client's own timeout) for
 	// what is still queued.
@@ -478,19 +496,14 @@ func driveOpen(ctx context.Context, name, url, token string, clients int, rate f
 					fail(fmt.Sprintf("not sent within %s after its due time", time.Since(at).Round(time.Millisecond)))
 					continue
 				}
-				req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body(rng)))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+token)
-				resp, err := client.Do(req)
+				status, msg, err := postCommand(ctx, client, url, token, body(rng))
 				if err != nil {
 					fail(err.Error())
 					continue
 				}
-				msg, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
 				took := time.Since(at)
-				if resp.StatusCode != http.StatusCreated {
-					fail(fmt.Sprintf("%d %s", resp.StatusCode, msg))
+				if status != http.StatusCreated {
+					fail(fmt.Sprintf("%d %s", status, msg))
 					continue
 				}
 				mu.Lock()
