@@ -195,10 +195,9 @@ func (s *Service) applyRecorded(name string, st *streamState, e domain.RecordedE
 	if err := v.Check(e); err != nil {
 		return err
 	}
-	m, _ := domain.DecodeMetadata(e.Metadata) // Check has read it
-	ev, err := s.reg.Decode(e.Type, m.SchemaVersion, e.Data)
+	m, ev, err := s.decode(name, e)
 	if err != nil {
-		return fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
+		return err
 	}
 	st.agg.Apply(e.ID, ev)
 	st.rev = int64(e.Revision)
@@ -210,6 +209,19 @@ func (s *Service) applyRecorded(name string, st *streamState, e domain.RecordedE
 	rec.n++
 	st.commands[m.CommandID] = rec
 	return nil
+}
+
+// decode reads a recorded event's metadata and data.
+func (s *Service) decode(name string, e domain.RecordedEvent) (domain.Metadata, domain.Event, error) {
+	m, err := domain.DecodeMetadata(e.Metadata)
+	if err != nil {
+		return m, nil, fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
+	}
+	ev, err := s.reg.Decode(e.Type, m.SchemaVersion, e.Data)
+	if err != nil {
+		return m, nil, fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
+	}
+	return m, ev, nil
 }
 
 // replay reads back the events of an applied command, for the answer to
@@ -227,13 +239,9 @@ func (s *Service) replay(ctx context.Context, name string, rec commandRecord) ([
 	}
 	out := make([]Appended, len(evs))
 	for i, e := range evs {
-		m, err := domain.DecodeMetadata(e.Metadata)
+		m, ev, err := s.decode(name, e)
 		if err != nil {
-			return nil, fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
-		}
-		ev, err := s.reg.Decode(e.Type, m.SchemaVersion, e.Data)
-		if err != nil {
-			return nil, fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
+			return nil, err
 		}
 		out[i] = Appended{ID: e.ID, Type: e.Type, Stream: name, Revision: e.Revision, Position: e.Position, Hash: m.Hash, Event: ev}
 	}
