@@ -1,20 +1,12 @@
 package hledger
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
-	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -30,34 +22,18 @@ import (
 // 1 213,47 carried over, which year 2 never accounted for.
 func TestCashReconcilesWithHledger(t *testing.T) {
 	ctx := context.Background()
-	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
-	envs := seeds.Scenario004()
+	store, envs, res, do := seed004Ledger(t)
 	var returns []uuid.UUID
-	for i, r := range svc.HandleBatch(ctx, envs) {
-		if r.Err != nil {
-			t.Fatalf("seed command %d: %v", i, r.Err)
-		}
+	for i, r := range res {
 		if envs[i].Type == domain.CmdReturnUnspent {
 			returns = append(returns, r.Result.Events[0].ID)
 		}
 	}
 	m, d := domain.MustMoney, domain.MustDate
 	ref := domain.Ref{Agreement: seeds.Seed004}
-	do := func(reason string, c domain.Command) uuid.UUID {
-		t.Helper()
-		res, err := projtest.Cmd(ctx, svc, seeds.Ministry, reason, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.Events[0].ID
-	}
 	dup := do("", domain.RecordDisbursement{Ref: ref, Kind: domain.PayAdvance, Year: 1, Amount: m("24 500,00"), Date: d("2022-07-20"), Reference: "entered twice"})
 	do("duplicate", domain.ReverseDisbursement{Ref: ref, Disbursement: dup, Date: d("2022-07-21")})
-	for y, dates := range [][2]string{{"2022-07-20", "2023-08-15"}, {"2023-07-20", "2024-08-15"}, {"2024-07-20", "2025-08-15"}} {
-		do("", domain.RecordDisbursement{Ref: ref, Kind: domain.PayAdvance, Year: y + 1, Amount: m("24 500,00"), Date: d(dates[0]), Reference: "advance " + dates[0]})
-		do("", domain.RecordDisbursement{Ref: ref, Kind: domain.PayFinal, Year: y + 1, Amount: m("24 500,00"), Date: d(dates[1]), Reference: "final " + dates[1]})
-	}
+	payHalfAndHalf(do)
 	do("", domain.RecordRefund{Ref: ref, For: returns[0], Amount: m("80,00"), Date: d("2025-09-10"), Reference: "VK-1"})
 	do("", domain.RecordRefund{Ref: ref, For: returns[1], Amount: m("48,28"), Date: d("2025-09-10"), Reference: "VK-1"})
 
@@ -78,32 +54,8 @@ func TestCashReconcilesWithHledger(t *testing.T) {
 		}
 	}
 
-	var buf bytes.Buffer
-	if err := Export(ctx, store, &buf, Options{Agreements: []string{seeds.Seed004}}); err != nil {
-		t.Fatal(err)
-	}
-	hl, err := exec.LookPath("hledger")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("hledger is not on PATH under CI=true (.ci/run installs it)")
-		}
-		t.Skip("hledger is not on PATH (apt-get install -y hledger)")
-	}
-	file := filepath.Join(t.TempDir(), "cash.journal")
-	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := runHledger(t, hl, file, "bal", "--flat", "-N", CashQuery(seeds.Seed004), "-O", "csv")
-	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil {
-		t.Fatalf("hledger CSV: %v\n%s", err, out)
-	}
-	got := map[string]domain.Money{}
-	for _, r := range recs[1:] {
-		if got[r[0]], err = parseAmount(r[1]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	hl, file := seed004Journal(t, store, "cash.journal")
+	got := cashBalances(t, hl, file, CashQuery(seeds.Seed004))
 	acc := agreementAccounts{seg: Segment(seeds.Seed004)}
 	var total domain.Money
 	for _, y := range rep.Years {
@@ -129,17 +81,7 @@ func TestCashReconcilesWithHledger(t *testing.T) {
 // record payments have one account per year, and the others none.
 func checkCashBalances(t *testing.T, hl, file string, state map[string]*domain.Agreement) {
 	t.Helper()
-	out := runHledger(t, hl, file, "bal", "--flat", "-N", "--empty", ":grantee-cash:", "-O", "csv")
-	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil {
-		t.Fatalf("hledger CSV: %v\n%s", err, out)
-	}
-	got := map[string]domain.Money{}
-	for _, r := range recs[1:] {
-		if got[r[0]], err = parseAmount(r[1]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	got := cashBalances(t, hl, file, ":grantee-cash:")
 	checked, tracking := 0, 0
 	for _, a := range state {
 		if !tracksCash(a) {

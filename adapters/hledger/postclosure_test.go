@@ -1,20 +1,12 @@
 package hledger
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
-	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -30,32 +22,16 @@ import (
 // balances must say the same.
 func TestPostClosureCashReconcilesWithHledger(t *testing.T) {
 	ctx := context.Background()
-	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
-	envs := seeds.Scenario004()
+	store, _, res, do := seed004Ledger(t)
 	var wrong uuid.UUID
-	for i, r := range svc.HandleBatch(ctx, envs) {
-		if r.Err != nil {
-			t.Fatalf("seed command %d: %v", i, r.Err)
-		}
+	for _, r := range res {
 		if s, ok := r.Result.Events[0].Event.(domain.SpendingRecorded); ok && s.Document == "KNVOC-2022-H2-CIV" {
 			wrong = r.Result.Events[0].ID
 		}
 	}
 	m, d := domain.MustMoney, domain.MustDate
 	ref := domain.Ref{Agreement: seeds.Seed004}
-	do := func(reason string, c domain.Command) uuid.UUID {
-		t.Helper()
-		res, err := projtest.Cmd(ctx, svc, seeds.Ministry, reason, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.Events[0].ID
-	}
-	for y, dates := range [][2]string{{"2022-07-20", "2023-08-15"}, {"2023-07-20", "2024-08-15"}, {"2024-07-20", "2025-08-15"}} {
-		do("", domain.RecordDisbursement{Ref: ref, Kind: domain.PayAdvance, Year: y + 1, Amount: m("24 500,00"), Date: d(dates[0]), Reference: "advance " + dates[0]})
-		do("", domain.RecordDisbursement{Ref: ref, Kind: domain.PayFinal, Year: y + 1, Amount: m("24 500,00"), Date: d(dates[1]), Reference: "final " + dates[1]})
-	}
+	payHalfAndHalf(do)
 	const why = "KNVOC-2022-H2-CIV belongs to another agreement"
 	do(why, domain.ReverseClosedSpending{Ref: ref, Spending: wrong, Date: d("2025-10-01")})
 	ret := do(why, domain.ReturnUnspent{Ref: ref, Line: seeds.LineCivil, Year: 1, Date: d("2025-10-02")})
@@ -75,32 +51,8 @@ func TestPostClosureCashReconcilesWithHledger(t *testing.T) {
 			t.Errorf("grantledger: year %d held %s, want %s", y.Year, y.Held, want[y.Year])
 		}
 	}
-	var buf bytes.Buffer
-	if err := Export(ctx, store, &buf, Options{Agreements: []string{seeds.Seed004}}); err != nil {
-		t.Fatal(err)
-	}
-	hl, err := exec.LookPath("hledger")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("hledger is not on PATH under CI=true (.ci/run installs it)")
-		}
-		t.Skip("hledger is not on PATH (apt-get install -y hledger)")
-	}
-	file := filepath.Join(t.TempDir(), "postclosure.journal")
-	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := runHledger(t, hl, file, "bal", "--flat", "-N", "--empty", CashQuery(seeds.Seed004), "-O", "csv")
-	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil {
-		t.Fatalf("hledger CSV: %v\n%s", err, out)
-	}
-	got := map[string]domain.Money{}
-	for _, r := range recs[1:] {
-		if got[r[0]], err = parseAmount(r[1]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	hl, file := seed004Journal(t, store, "postclosure.journal")
+	got := cashBalances(t, hl, file, CashQuery(seeds.Seed004))
 	acc := agreementAccounts{seg: Segment(seeds.Seed004)}
 	for y, w := range want {
 		if got[acc.cash(y)] != w {
