@@ -174,6 +174,11 @@ type Delivery struct {
 	Identifiers []string
 	Date        Date
 	Reversed    bool
+	// Seq is the delivery's place in the order the agreement recorded
+	// its deliveries (1, 2, …): of two deliveries on the same day the
+	// later-recorded one is a "latest" indicator's value, here as in
+	// Apply and in the reports.
+	Seq int
 }
 
 // Party is an organisation of the agreement with its roles and contacts.
@@ -215,7 +220,8 @@ func (a *Agreement) applyWork(id uuid.UUID, e Event) {
 	switch ev := e.(type) {
 	case IndicatorDelivered:
 		if a.Indicators[ev.Indicator] != nil {
-			w.Deliveries[id] = &Delivery{ID: id, Indicator: ev.Indicator, Year: ev.Year, Quantity: ev.Quantity, Identifiers: ev.Identifiers, Date: ev.Date}
+			w.Deliveries[id] = &Delivery{ID: id, Indicator: ev.Indicator, Year: ev.Year, Quantity: ev.Quantity, Identifiers: ev.Identifiers, Date: ev.Date,
+				Seq: len(w.Deliveries) + 1}
 		}
 	case DeliveryReversed:
 		if d := w.Deliveries[ev.Delivery]; d != nil {
@@ -268,14 +274,14 @@ func (a *Agreement) recount(indicator string, year int) {
 			ds = append(ds, d)
 		}
 	}
-	// Same order as Apply folded them: by date, then id (ties of the
-	// latest value keep the later-recorded in Apply; an id order is the
-	// deterministic stand-in the state can give).
+	// By date, then in the order they were recorded, so that of two
+	// deliveries on the same day the later-recorded one stays the latest
+	// value, as Apply and the reports keep it.
 	sort.Slice(ds, func(i, j int) bool {
 		if ds[i].Date != ds[j].Date {
 			return ds[i].Date < ds[j].Date
 		}
-		return ds[i].ID.String() < ds[j].ID.String()
+		return ds[i].Seq < ds[j].Seq
 	})
 	y := &IndicatorYear{Distinct: map[string]struct{}{}}
 	for _, d := range ds {
@@ -478,6 +484,9 @@ func (a *Agreement) WorkConsistent() error {
 	for _, d := range a.Work.Deliveries {
 		if !d.Reversed {
 			held++
+		}
+		if d.Seq == 0 {
+			return fmt.Errorf("agreement %s holds delivery %s without its place in the recording order: the snapshot was written by an earlier version; rebuild the read model from the events", a.Number, d.ID)
 		}
 	}
 	if counted != held {

@@ -76,3 +76,41 @@ func TestSnapshotKeepsWorkAndRefusesOneWithoutDeliveries(t *testing.T) {
 		t.Errorf("a snapshot without deliveries by id: %v; want a refusal that says rebuild", err)
 	}
 }
+
+// A version 6 snapshot written before deliveries kept their place in the
+// recording order (domain.Delivery.Seq) cannot say which of two same-day
+// deliveries of a "latest" indicator was recorded later, which a reversal
+// needs: it is refused with "rebuild", so the projector folds the events
+// again; one written now keeps the order through the round trip.
+func TestSnapshotRefusesDeliveriesWithoutTheirRecordingOrder(t *testing.T) {
+	l := workLedger()
+	blob, err := l.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Ledger
+	if err := back.UnmarshalBinary(blob); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := back.Agreement("W/1")
+	seqs := map[int]bool{}
+	for _, d := range v.Agg.Work.Deliveries {
+		seqs[d.Seq] = true
+	}
+	if !seqs[1] || !seqs[2] || len(seqs) != 2 {
+		t.Errorf("restored recording order %v, want deliveries 1 and 2", seqs)
+	}
+	old := workLedger()
+	o, _ := old.Agreement("W/1")
+	for _, d := range o.Agg.Work.Deliveries {
+		d.Seq = 0 // as the program before this field wrote it
+	}
+	blob, err = old.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused Ledger
+	if err := refused.UnmarshalBinary(blob); err == nil || !strings.Contains(err.Error(), "rebuild") || !strings.Contains(err.Error(), "recording order") {
+		t.Errorf("a snapshot without the recording order: %v; want a refusal that says rebuild", err)
+	}
+}
