@@ -181,13 +181,32 @@ func write(w io.Writer, hs []*history) error {
 	for _, n := range names {
 		fmt.Fprintf(bw, "account %s\n", n)
 	}
+	// Each agreement's header and periodic rules first; then the dated
+	// transactions of every agreement merged in date order (hledger check
+	// ordereddates, and ledger-cli, expect the file in date order), of one
+	// day in agreement order, each agreement's in its own order.
+	var dated []txn
 	for i, sec := range sections {
 		bw.WriteString("\n")
 		bw.WriteString(sec)
 		for _, t := range bodies[i] {
+			if !t.periodic {
+				dated = append(dated, t)
+				continue
+			}
 			bw.WriteString("\n")
 			writeTxn(bw, t)
 		}
+	}
+	if len(sections) > 1 {
+		sort.SliceStable(dated, func(i, j int) bool { return dated[i].date < dated[j].date })
+		if len(dated) > 0 {
+			fmt.Fprintf(bw, "\n; ==== dated transactions of the %d agreements, in date order\n", len(sections))
+		}
+	}
+	for _, t := range dated {
+		bw.WriteString("\n")
+		writeTxn(bw, t)
 	}
 	return bw.Flush()
 }

@@ -260,6 +260,14 @@ func TestRandomAgreementsAgainstHledger(t *testing.T) {
 			t.Errorf("hledger check printed %q, want nothing", out)
 		}
 	})
+	// hledger's own check that the dated transactions of the file are in
+	// date order (hledger check ordereddates; ledger-cli users expect a
+	// journal in date order too), across agreements, not only within each.
+	t.Run("whole journal is in date order", func(t *testing.T) {
+		if out := runHledger(t, hl, filepath.Join(dir, "all.journal"), "check", "ordereddates"); out != "" {
+			t.Errorf("hledger check ordereddates printed %q, want nothing", out)
+		}
+	})
 
 	t.Run("grantee cash balances equal the ledger's cash position", func(t *testing.T) {
 		checkCashBalances(t, hl, filepath.Join(dir, "all.journal"), state)
