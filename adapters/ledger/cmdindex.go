@@ -15,16 +15,16 @@ import (
 // parallel one, 20 bytes a command, with at most 1/16 of room to grow;
 // the newest ids wait in a small map, of at most 1/16 as many entries
 // as the sorted part (and at least recentMin), and are merged into the
-// arrays when it is full. A Go map of every id cost 37 to 48 bytes a
-// command. docs/PERFORMANCE.md states the bound; TestIndexMemoryPerCommand
-// measures it.
+// arrays when it is full. A Go map of every id cost 37.4 bytes a
+// command at 300 000. docs/PERFORMANCE.md states the bound (24 bytes a
+// command); TestIndexMemoryPerCommand measures it.
 //
 // Why not ask the store instead: the embedded store has had no index on
 // event or command ids since schema version 2 (sqlite.go), and keeping
-// one costs a random B-tree insert per command, which halved the insert
-// rate when measured (docs/PERFORMANCE.md); a read of the store per
-// command would cost the same again. 20 bytes a command in memory is the
-// cheaper side: 13 MiB at 670 000 commands.
+// one costs a random B-tree insert per command, 0.5 to 0.6x the plain
+// insert rate when measured (BenchmarkIDIndexCost in adapters/sqlite).
+// 24 bytes a command in memory is the cheaper side: 15 MB at 670 000
+// commands.
 type cmdIndex struct {
 	ids    []uuid.UUID // sorted
 	strm   []uint32    // strm[i] is the stream of ids[i]
