@@ -35,8 +35,6 @@ type cmdIndex struct {
 // merge, so that a small ledger does not merge at every command.
 const recentMin = 4096
 
-func (c *cmdIndex) len() int { return len(c.ids) + len(c.recent) }
-
 // get returns the stream number of id.
 func (c *cmdIndex) get(id uuid.UUID) (uint32, bool) {
 	if n, ok := c.recent[id]; ok {
