@@ -41,7 +41,7 @@ type ledgerIndex struct {
 	mu      sync.Mutex
 	built   bool
 	pos     domain.Position
-	cmds    map[uuid.UUID]uint32   // command id -> the stream it was used on (first, when more), as an index in streams
+	cmds    cmdIndex               // command id -> the stream it was used on (first, when more), as an index in streams (cmdindex.go)
 	more    map[uuid.UUID][]string // command id -> further streams (ledgers from before the rule)
 	streams []string               // the stream names cmds refers to
 	ids     map[string]uint32      // stream name -> its index in streams
@@ -52,7 +52,7 @@ type ledgerIndex struct {
 }
 
 func newLedgerIndex() *ledgerIndex {
-	return &ledgerIndex{cmds: map[uuid.UUID]uint32{}, more: map[uuid.UUID][]string{}, ids: map[string]uint32{},
+	return &ledgerIndex{more: map[uuid.UUID][]string{}, ids: map[string]uint32{},
 		numbers: map[string]string{}, keys: map[string]string{},
 		pendCmd: map[uuid.UUID]string{}, pendKey: map[string]string{}}
 }
@@ -84,11 +84,11 @@ func (x *ledgerIndex) fold(e domain.RecordedEvent) {
 }
 
 // use records that command id was used on stream. It is kept for every
-// command of the ledger, so it is small: 20 bytes of map entry, the
+// command of the ledger, so it is small: at most 24 bytes a command, the
 // stream named by a number (issue 17: the index was the largest part of
-// an import's memory).
+// an import's memory; see cmdindex.go).
 func (x *ledgerIndex) use(id uuid.UUID, stream string) {
-	first, ok := x.cmds[id]
+	first, ok := x.cmds.get(id)
 	if !ok {
 		n, ok := x.ids[stream]
 		if !ok {
@@ -96,7 +96,7 @@ func (x *ledgerIndex) use(id uuid.UUID, stream string) {
 			x.streams = append(x.streams, strings.Clone(stream))
 			x.ids[x.streams[n]] = n
 		}
-		x.cmds[id] = n
+		x.cmds.put(id, n)
 		return
 	}
 	if x.streams[first] == stream {
@@ -155,7 +155,7 @@ func (x *ledgerIndex) numberOf(stream string) string {
 // conflict checks env/cmd against the index and the commands in flight.
 // x.mu is held.
 func (x *ledgerIndex) conflict(env domain.Envelope, cmd domain.Command, stream string) error {
-	if first, used := x.cmds[env.CommandID]; used && x.streams[first] != stream && !slices.Contains(x.more[env.CommandID], stream) {
+	if first, used := x.cmds.get(env.CommandID); used && x.streams[first] != stream && !slices.Contains(x.more[env.CommandID], stream) {
 		return &domain.Error{Code: domain.EConflict, Field: "command_id",
 			Message: fmt.Sprintf("command id %s was already used on agreement %s; a command id is used once in the whole ledger, so this %s on %q was not applied; use a new id", env.CommandID, x.numberOf(x.streams[first]), env.Type, cmd.AgreementNumber())}
 	}

@@ -30,13 +30,15 @@ type Options struct {
 	// MaxCachedEvents bounds the agreement states kept in memory, counted
 	// in the events folded into them (a state's size grows with its
 	// events). Past it, the states used longest ago are dropped and read
-	// again from the store when next needed. Default 200 000 (about
-	// 35 MiB on the data set of 'grantledger generate'); negative: no bound.
+	// again from the store when next needed. Default 150 000 (about
+	// 45 MB on the data set of 'grantledger generate': some 300 bytes an
+	// event, measured by heap profile; docs/PERFORMANCE.md); negative: no
+	// bound.
 	MaxCachedEvents int64
 }
 
 // DefaultMaxCachedEvents is Options.MaxCachedEvents' default.
-const DefaultMaxCachedEvents = 200_000
+const DefaultMaxCachedEvents = 150_000
 
 // Service handles commands against one store. It is safe for concurrent use.
 // It caches each agreement's state and catches up from the store before

@@ -66,7 +66,12 @@ to it. Results: docs/PERFORMANCE.md, section "Server".
 schedule whatever the answers, by at most --clients senders, and each
 latency counts from the moment the schedule meant the request to be sent,
 so time spent waiting behind a slow answer is counted, not hidden
-(coordinated omission). Each phase lasts --duration.`)
+(coordinated omission). Each phase lasts --duration.
+
+--rss-every samples the memory of this process (the server and the load's
+own clients, which keep every latency: 8 bytes a request) while it runs;
+with --baseline=false and a --db holding a large ledger it shows whether
+the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 	agreements := fs.Int("agreements", 1000, "agreements to spread the spending over (1..100000)")
 	clients := fs.Int("clients", 64, "concurrent clients (1..1024)")
 	duration := fs.Duration("duration", 10*time.Second, "time limit of each phase (at most 10m)")
@@ -75,6 +80,8 @@ so time spent waiting behind a slow answer is counted, not hidden
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server phase (client included) to this file")
 	openLoop := fs.String("open-loop", "", `comma-separated offered rates for open-loop phases, commands/s or "half", e.g. half,2000`)
+	rssEvery := fs.Duration("rss-every", 0, "sample this process's resident memory (server and clients) at this interval, from before the set-up to the end, and report the series (Linux; 0: off)")
+	baseline := fs.Bool("baseline", true, "run the bare handler phase first (false: only the server phases, e.g. for a long memory run)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -91,6 +98,8 @@ so time spent waiting behind a slow answer is counted, not hidden
 		return usagef("--duration %s: more than 0, at most 10m", *duration)
 	case *requests < 1 || *requests > 5000000:
 		return usagef("--requests %d: 1 to 5000000", *requests)
+	case *rssEvery < 0 || (*rssEvery > 0 && *rssEvery < time.Second):
+		return usagef("--rss-every %s: 0 (off) or at least 1s", *rssEvery)
 	}
 	a.mayCreate = true // the load test appends
 	raw, err := a.open(ctx)
@@ -105,6 +114,14 @@ so time spent waiting behind a slow answer is counted, not hidden
 		a.store = gc
 	}
 	svc := ledger.New(store, ledger.Options{Clock: a.now})
+	stopRSS := func() *rssSummary { return nil }
+	if *rssEvery > 0 {
+		stop, err := startRSSSampler(*rssEvery, a.stderr)
+		if err != nil {
+			return err
+		}
+		stopRSS = func() *rssSummary { s := stop(); return &s }
+	}
 	run := uuid.NewString()[:8]
 	const grantee, funder = "Load NGO", "Load Ministry"
 	numbers, err := loadSetup(ctx, svc, run, *agreements, funder, grantee)
@@ -134,7 +151,10 @@ so time spent waiting behind a slow answer is counted, not hidden
 		return err
 	}
 	body := loadBodies(numbers)
-	base := drive(ctx, "bare net/http handler", bare.url+"/v1/commands", tok, *clients, *duration, *requests, body)
+	var base loadPhase
+	if *baseline {
+		base = drive(ctx, "bare net/http handler", bare.url+"/v1/commands", tok, *clients, *duration, *requests, body)
+	}
 	bare.stop()
 
 	// Phase 2: the API, recording spending.
@@ -160,6 +180,7 @@ so time spent waiting behind a slow answer is counted, not hidden
 		open = append(open, driveOpen(ctx, fmt.Sprintf("serve, open loop at %.0f/s", r), api.url+"/v1/commands", tok, *clients, r, *duration, *requests, body))
 	}
 	api.stop()
+	rss := stopRSS()
 
 	ratio := 0.0
 	if base.PerSecond > 0 {
@@ -172,16 +193,27 @@ so time spent waiting behind a slow answer is counted, not hidden
 		if len(open) > 0 {
 			out["open_loop"] = open
 		}
+		if rss != nil {
+			out["rss"] = rss
+		}
 		if err := enc.Encode(out); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(a.stdout, "%d clients, %d agreements, loopback\n", *clients, *agreements)
 		fmt.Fprintf(a.stdout, "%-36s %9s %7s %10s %8s %8s %8s %8s %8s %9s\n", "phase", "requests", "errors", "per second", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "CPU µs/req")
-		for _, p := range append([]loadPhase{base, full}, open...) {
+		phases := append([]loadPhase{base, full}, open...)
+		if !*baseline {
+			phases = phases[1:]
+		}
+		for _, p := range phases {
 			fmt.Fprintf(a.stdout, "%-36s %9d %7d %10.0f %8.2f %8.2f %8.2f %8.2f %8.2f %9.0f\n", p.Name, p.Requests, p.Errors, p.PerSecond, p.P50Millis, p.P90Millis, p.P99Millis, p.P999Millis, p.MaxMillis, p.CPUMicros)
 		}
 		fmt.Fprintf(a.stdout, "server / bare: %.3fx\n", ratio)
+		if rss != nil {
+			fmt.Fprintf(a.stdout, "resident memory every %s, %d samples: first %d KB, min %d KB, max %d KB, last %d KB; max of the first half %d KB, of the second half %d KB\n",
+				rss.Every, len(rss.Samples), rss.FirstKB, rss.MinKB, rss.MaxKB, rss.LastKB, rss.MaxFirstHalfKB, rss.MaxSecondHalfKB)
+		}
 	}
 	for _, p := range append([]loadPhase{full}, open...) {
 		if p.FirstError != "" {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -106,5 +108,49 @@ func TestLoadOpenLoopFromTheCommandLine(t *testing.T) {
 		if _, _, code := runCLI(t, "", "load", "--store", "mem:", "--open-loop", bad); code != exitUsage {
 			t.Errorf("--open-loop %s: exit %d, want %d", bad, code, exitUsage)
 		}
+	}
+}
+
+// TestLoadSamplesResidentMemory: --rss-every reports the process's
+// resident set at each interval (issue 17: a long serve run shows whether
+// memory stays bounded). What holds whatever the code: the resident set
+// includes the Go heap's live objects, and a run of 2.5 s sampled every
+// second, from before the set-up to the end, gives at least 3 samples.
+func TestLoadSamplesResidentMemory(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("--rss-every reads /proc/self/status, Linux only")
+	}
+	out, errs, code := runCLI(t, "", "load", "--store", "mem:", "--agreements", "3", "--clients", "2",
+		"--duration", "2500ms", "--baseline=false", "--rss-every", "1s", "--json")
+	if code != 0 {
+		t.Fatalf("load: exit %d: %s", code, errs)
+	}
+	var res struct {
+		Baseline loadPhase  `json:"baseline"`
+		Server   loadPhase  `json:"server"`
+		RSS      rssSummary `json:"rss"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if res.Baseline.Requests != 0 || res.Server.Requests == 0 {
+		t.Fatalf("--baseline=false: baseline %d requests, server %d; want none and some", res.Baseline.Requests, res.Server.Requests)
+	}
+	if len(res.RSS.Samples) < 3 {
+		t.Fatalf("%d samples over 2.5 s at 1 s, want at least 3: %+v", len(res.RSS.Samples), res.RSS)
+	}
+	for _, s := range res.RSS.Samples {
+		if s.RSSKB <= 0 || s.HeapKB <= 0 || s.RSSKB < s.HeapKB {
+			t.Fatalf("sample %+v: the resident set must be positive and hold the live heap", s)
+		}
+	}
+	if res.RSS.MaxKB < res.RSS.MinKB || res.RSS.MaxKB != max(res.RSS.MaxFirstHalfKB, res.RSS.MaxSecondHalfKB) {
+		t.Fatalf("summary %+v does not agree with itself", res.RSS)
+	}
+	if !strings.Contains(errs, "rss ") {
+		t.Errorf("the samples are not written to standard error as they are taken: %q", errs)
+	}
+	if _, _, code := runCLI(t, "", "load", "--store", "mem:", "--rss-every", "10ms"); code != exitUsage {
+		t.Errorf("--rss-every 10ms: exit %d, want %d", code, exitUsage)
 	}
 }
