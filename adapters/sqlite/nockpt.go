@@ -1,8 +1,10 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql/driver"
 	"encoding/binary"
+	"os"
 	"reflect"
 
 	"modernc.org/libc"
@@ -21,7 +23,11 @@ import (
 // SQLite still checkpoints on its own, passively, after a commit that
 // leaves the WAL at 1 000 pages or more (wal_autocheckpoint), and the WAL
 // file is cut back to 4 MiB when it is restarted (journal_size_limit), so
-// it stays bounded.
+// it stays bounded. Close checkpoints, and empties the WAL file, when that
+// file is over 1 MiB: the next process reads the whole WAL when it opens
+// the file (about 1 ms per MiB, measured: 3 to 7 ms for a 4 MiB WAL
+// against about 1 ms with none), so one-command processes leave at most
+// 1 MiB behind them and a large import checkpoints once, at its end.
 //
 // The file alone is then not the whole ledger: committed events may be in
 // its -wal file only, so a copy must take the file with its -wal (or be
@@ -38,6 +44,28 @@ func NoCheckpointOnClose() Option { return func(o *options) { o.noCkptOnClose = 
 // NoCheckpointOnClose: the size, in bytes, the WAL file is cut back to when
 // SQLite restarts it after a checkpoint.
 const walSizeLimit = 4 << 20
+
+// walCheckpointAt is the size of the -wal file above which Close
+// checkpoints with NoCheckpointOnClose.
+const walCheckpointAt = 1 << 20
+
+// checkpointIfLarge checkpoints the WAL into the file and truncates it
+// when the -wal file is over walCheckpointAt. It does not wait: with
+// another connection reading or writing the WAL (another process), the
+// checkpoint is left to a later Close or to SQLite's own. Errors are not
+// returned: every commit is in the WAL already, and a checkpoint only
+// spares the next process reading it.
+func (s *Store) checkpointIfLarge() {
+	fi, err := os.Stat(s.path + "-wal")
+	if err != nil || fi.Size() <= walCheckpointAt {
+		return
+	}
+	ctx := context.Background()
+	if _, err := s.w.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		return
+	}
+	s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+}
 
 // setNoCheckpointOnClose sets SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE on a
 // connection of modernc.org/sqlite. It reports whether the flag is now on;

@@ -30,8 +30,13 @@ func TestNoCkptChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pad := strings.Repeat("x", len(os.Getenv("NOCKPT_CHILD_PAD")))
 	for i, id := range strings.Fields(os.Getenv("NOCKPT_CHILD_IDS")) {
-		ev := []domain.EventData{{ID: uuid.MustParse(id), Type: "T", Data: fmt.Appendf(nil, `{"n":%d}`, i), Metadata: []byte(`{}`)}}
+		data := fmt.Appendf(nil, `{"n":%d}`, i)
+		if pad != "" {
+			data = fmt.Appendf(nil, `{"n":%d,"pad":%q}`, i, pad)
+		}
+		ev := []domain.EventData{{ID: uuid.MustParse(id), Type: "T", Data: data, Metadata: []byte(`{}`)}}
 		if _, err := s.Append(context.Background(), "s", domain.Any, ev); err != nil {
 			t.Fatal(err)
 		}
@@ -137,6 +142,23 @@ func TestNoCheckpointOnCloseKeepsWAL(t *testing.T) {
 		if wantData := fmt.Sprintf(`{"n":%d}`, i); string(e.Data) != wantData {
 			t.Errorf("event %d of the second process: data %s, want %s", i, e.Data, wantData)
 		}
+	}
+}
+
+// TestNoCheckpointOnCloseCheckpointsLargeWAL: a process that leaves a WAL
+// file over 1 MiB (walCheckpointAt) checkpoints it at Close and empties
+// it, so the next process does not read it all again: the main file alone
+// then holds every event.
+func TestNoCheckpointOnCloseCheckpointsLargeWAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	ids := newIDs(300)
+	t.Setenv("NOCKPT_CHILD_PAD", strings.Repeat("p", 6000)) // each event over a page: 300 events, over 1 MiB of WAL
+	runChild(t, path, ids)
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() != 0 {
+		t.Errorf("after a process that wrote over 1 MiB of WAL: %s-wal holds %d bytes, want it checkpointed and emptied", path, fi.Size())
+	}
+	if n := countRowsWithoutWAL(t, path); n != len(ids) {
+		t.Errorf("the main file alone holds %d events, want all %d", n, len(ids))
 	}
 }
 

@@ -377,7 +377,7 @@ func (s *Store) Path() string { return s.path }
 // Close implements domain.EventStore. It ends every subscription and
 // closes the file; SQLite checkpoints the WAL into the main file when the
 // last connection closes, unless the store was opened with
-// NoCheckpointOnClose.
+// NoCheckpointOnClose (then only a WAL file over 1 MiB is checkpointed).
 func (s *Store) Close() error {
 	var err error
 	s.closeMu.Do(func() {
@@ -388,6 +388,9 @@ func (s *Store) Close() error {
 		if s.w != nil {
 			s.wst.close()
 			s.tst.close()
+			if s.noCkpt {
+				s.checkpointIfLarge()
+			}
 			err = s.w.Close()
 		}
 		if cerr := s.db.Close(); err == nil {
