@@ -154,7 +154,7 @@ func (s *snapshotV2) decode(data []byte) (isV2 bool, err error) {
 	}
 	rest := data[len(data)-r.Len():]
 	s.spend, s.audit = rest[:s.SpendLen], rest[s.SpendLen:]
-	if got := crc32.Checksum(s.audit, castagnoli); got != s.AuditCRC {
+	if got := crc32.Checksum(s.audit, castagnoli()); got != s.AuditCRC {
 		return true, fmt.Errorf("the audit section's checksum is %08x, the head says %08x: the snapshot is damaged", got, s.AuditCRC)
 	}
 	return true, nil

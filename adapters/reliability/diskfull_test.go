@@ -83,7 +83,10 @@ func TestDiskFullEndToEnd(t *testing.T) {
 			t.Fatalf("apply on a full disk: exit 0, want a failure; stdout %s", out)
 		}
 		t.Run("says the disk is full", func(t *testing.T) {
-			wantSays(t, out+errs, "was full when the store was opened", "nothing was written")
+			// The setup's process left the -wal and -shm files (no
+			// checkpoint at exit), so the store opens writable and the
+			// commit is what meets the full disk.
+			wantSays(t, out+errs, "the disk holding the event store is full", "nothing was written")
 		})
 		t.Run("reads keep working", func(t *testing.T) {
 			wantReads(t, db)

@@ -3,12 +3,18 @@ package report
 import (
 	"html/template"
 	"io"
+	"sync"
 )
 
-var page = template.Must(template.New("page").Funcs(template.FuncMap{
-	"fmt":     func(c Cell, l Lang) string { return c.Format(l) },
-	"numeric": numericColumns,
-}).Parse(`<!DOCTYPE html>
+// page is parsed on first use, not at start-up: most runs of the program
+// never write HTML (issue 17, start-up).
+var page = sync.OnceValue(pageTemplate)
+
+func pageTemplate() *template.Template {
+	return template.Must(template.New("page").Funcs(template.FuncMap{
+		"fmt":     func(c Cell, l Lang) string { return c.Format(l) },
+		"numeric": numericColumns,
+	}).Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
@@ -42,6 +48,7 @@ tfoot td { font-weight: bold; }
 {{end}}</body>
 </html>
 `))
+}
 
 // WriteHTML renders the document as a self-contained printable HTML page.
-func WriteHTML(w io.Writer, d Document) error { return page.Execute(w, d) }
+func WriteHTML(w io.Writer, d Document) error { return page().Execute(w, d) }

@@ -132,6 +132,7 @@ type Store struct {
 	roQuery  string  // the URI query a read-only store was opened with
 	poll     time.Duration
 	now      func() time.Time
+	noCkpt   bool // NoCheckpointOnClose: Close leaves the WAL to the next process
 
 	db *sql.DB // pool for reads; one connection of it is the writer
 
@@ -169,6 +170,8 @@ type options struct {
 	now      func() time.Time
 	driver   string
 	progress TreeProgress
+
+	noCkptOnClose bool // NoCheckpointOnClose
 }
 
 // ReadOnly opens the file for reading only: reads and subscriptions work,
@@ -276,7 +279,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 
 func newStore(abs string, o options) *Store {
 	return &Store{
-		path: abs, poll: o.poll, now: o.now, treeP: o.progress,
+		path: abs, poll: o.poll, now: o.now, treeP: o.progress, noCkpt: o.noCkptOnClose,
 		revs: map[string]int64{}, changed: make(chan struct{}), done: make(chan struct{}),
 	}
 }
@@ -308,10 +311,15 @@ func (s *Store) pool(driverName, query string) error {
 	drv := probe.Driver()
 	probe.Close()
 	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: s.path, RawQuery: query}).String()
-	s.db = sql.OpenDB(&connector{drv: drv, dsn: dsn, pragmas: []string{
+	c := &connector{drv: drv, dsn: dsn, pragmas: []string{
 		"PRAGMA busy_timeout = 10000",
 		"PRAGMA synchronous = FULL",
-	}})
+	}}
+	if s.noCkpt && !s.readOnly {
+		c.noCkpt = true
+		c.pragmas = append(c.pragmas, fmt.Sprintf("PRAGMA journal_size_limit = %d", walSizeLimit))
+	}
+	s.db = sql.OpenDB(c)
 	s.db.SetMaxOpenConns(5) // the writer and four readers
 	s.db.SetMaxIdleConns(5)
 	s.db.SetConnMaxIdleTime(0)
@@ -368,7 +376,8 @@ func (s *Store) Path() string { return s.path }
 
 // Close implements domain.EventStore. It ends every subscription and
 // closes the file; SQLite checkpoints the WAL into the main file when the
-// last connection closes.
+// last connection closes, unless the store was opened with
+// NoCheckpointOnClose (then only a WAL file over 1 MiB is checkpointed).
 func (s *Store) Close() error {
 	var err error
 	s.closeMu.Do(func() {
@@ -379,6 +388,9 @@ func (s *Store) Close() error {
 		if s.w != nil {
 			s.wst.close()
 			s.tst.close()
+			if s.noCkpt {
+				s.checkpointIfLarge()
+			}
 			err = s.w.Close()
 		}
 		if cerr := s.db.Close(); err == nil {
@@ -410,12 +422,16 @@ type connector struct {
 	drv     driver.Driver
 	dsn     string
 	pragmas []string
+	noCkpt  bool // set SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE (NoCheckpointOnClose)
 }
 
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.drv.Open(c.dsn)
 	if err != nil {
 		return nil, err
+	}
+	if c.noCkpt {
+		setNoCheckpointOnClose(conn)
 	}
 	for _, p := range c.pragmas {
 		if err := execConn(ctx, conn, p); err != nil {

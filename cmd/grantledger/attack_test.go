@@ -344,11 +344,7 @@ func TestForgedSnapshotRefused(t *testing.T) {
 	}
 	// The falsified copy, with its own snapshot.
 	copyPath := filepath.Join(dir, "copy.db")
-	b, err := os.ReadFile(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(copyPath, b, 0o600)
+	copyLedger(t, db, copyPath) // the file with its -wal (docs/STORAGE.md)
 	f := openForger(t, copyPath)
 	f.exec(`UPDATE events SET data = CAST(replace(CAST(data AS TEXT), '9250.40', '925.04') AS BLOB) WHERE type = 'SpendingRecorded'`)
 	f.rechain(domain.StreamFor("DEMO-1"))

@@ -114,7 +114,13 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 	}
 	if !a.noVerify {
 		if err := r.SaveNow(ctx); err != nil {
-			return nil, fmt.Errorf("save the read model: %w", err)
+			// A snapshot only spares the next reader work (docs/STORAGE.md):
+			// a store that cannot take it (a full disk, a read-only file)
+			// does not stop the report.
+			if domain.ErrorCode(err) != domain.EUnavailable {
+				return nil, fmt.Errorf("save the read model: %w", err)
+			}
+			fmt.Fprintf(a.stderr, "grantledger: warning: the read model was not saved (%v); the report is complete, the next one reads the ledger again\n", err)
 		}
 	}
 	a.state = state

@@ -115,7 +115,10 @@ func openSQLite(path string) (domain.EventStore, error) {
 	if path == "" {
 		return nil, usagef("store: empty path; use sqlite:PATH")
 	}
-	s, err := sqlite.Open(path, sqlite.WithTreeProgress(treeProgress))
+	// No checkpoint when the process closes the ledger (issue 17): a
+	// command's commit is its only fsync; SQLite checkpoints when the WAL
+	// is large, and the next process reads the WAL (docs/STORAGE.md).
+	s, err := sqlite.Open(path, sqlite.WithTreeProgress(treeProgress), sqlite.NoCheckpointOnClose())
 	if err != nil {
 		return nil, fmt.Errorf("open ledger %s: %w", path, err)
 	}
