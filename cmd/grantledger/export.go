@@ -14,14 +14,14 @@ import (
 
 func cmdExport(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(a.stderr, `Usage: grantledger export hledger|iati [flags]
+		fmt.Fprint(a.stderr, trText(a.lang, `Usage: grantledger export hledger|iati [flags]
 
   hledger  a journal for hledger: budget rules and dated transactions
   iati     IATI 2.03 activity XML, one iati-activity per agreement
 
 Run 'grantledger export hledger --help' for the flags. docs/INTEROP.md
 describes both formats.
-`)
+`))
 		if len(args) == 0 {
 			return usagef("export needs a format: hledger or iati")
 		}

@@ -1,13 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"text/tabwriter"
 
+	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -35,10 +36,7 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 	}
 	stream := domain.StreamFor(*number)
 	reg := domain.NewEventRegistry()
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	if !*asJSON {
-		fmt.Fprintln(tw, "REV\tPOS\tRECORDED (UTC)\tACTOR\tTYPE\tDETAILS\tREASON")
-	}
+	tw := bufio.NewWriter(a.stdout)
 	enc := json.NewEncoder(a.stdout)
 	var all []domain.RecordedEvent
 	from := uint64(0)
@@ -78,13 +76,21 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 				"recorded_at": m.RecordedAt, "actor": m.Actor, "command_id": m.CommandID, "reason": m.Reason, "hash": m.Hash, "data": ev})
 			continue
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Revision, e.Position, m.RecordedAt.UTC().Format("2006-01-02 15:04:05"), m.Actor, e.Type, describeEvent(e.ID.String(), ev), m.Reason)
+		// One event to a paragraph, wrapped to a terminal's 100 columns:
+		// revision, position, time, actor and type, then what it says and
+		// the reason, indented.
+		fmt.Fprint(tw, rpt.WrapIndent(fmt.Sprintf("%d  %s  %s UTC  %s  %s", e.Revision, e.Position, m.RecordedAt.UTC().Format("2006-01-02 15:04:05"), m.Actor, e.Type), ""))
+		fmt.Fprint(tw, rpt.WrapIndent(describeEvent(e.ID.String(), ev), "    "))
+		if m.Reason != "" {
+			fmt.Fprint(tw, rpt.WrapIndent(m.Reason, "    "+tr(a.lang, "reason")+": "))
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	if a.state != nil && !*asJSON {
-		fmt.Fprintf(a.stdout, "\nLedger state (Merkle log checkpoint): %d events, root hash %s%s\n", a.state.Size, a.state.Root, map[bool]string{true: " (NOT VERIFIED: --no-verify)"}[a.noVerify])
+		fmt.Fprint(a.stdout, "\n"+rpt.WrapIndent(tr(a.lang, "Ledger state (Merkle log checkpoint): %d events, root hash %s%s", a.state.Size, a.state.Root,
+			map[bool]string{true: tr(a.lang, " (NOT VERIFIED: --no-verify)")}[a.noVerify]), ""))
 	}
 	return nil
 }

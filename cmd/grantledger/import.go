@@ -14,7 +14,7 @@ import (
 func cmdImport(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 || args[0] != "spending" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(a.stderr, "Usage: grantledger import spending FILE.csv --agreement NUMBER [flags]\n\nRun 'grantledger import spending --help' for the flags.")
+			fmt.Fprintln(a.stderr, trText(a.lang, "Usage: grantledger import spending FILE.csv --agreement NUMBER [flags]\n\nRun 'grantledger import spending --help' for the flags."))
 			return flag.ErrHelp
 		}
 		return usagef("import needs what to import: grantledger import spending FILE.csv --agreement NUMBER")

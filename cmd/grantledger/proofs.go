@@ -388,7 +388,7 @@ extends the older. Exit 3 if the proof does not hold.`)
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{err.Error()}
+		return usageError{msg: err.Error()}
 	}
 	if len(pos) != 1 {
 		return usagef("verify-proof: give one PROOF.json file (- for stdin)")

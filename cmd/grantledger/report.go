@@ -29,6 +29,7 @@ type reportFlags struct {
 	today  string
 	out    string
 	csv    string // CSV dialect: machine or excel
+	width  int    // text: widest line in columns; 0 no limit
 }
 
 func (r *reportFlags) add(fs *flag.FlagSet, formats string) {
@@ -38,6 +39,15 @@ func (r *reportFlags) add(fs *flag.FlagSet, formats string) {
 	fs.StringVar(&r.today, "today", "", "judge what is overdue against this date (YYYY-MM-DD; default: today, or the --as-of date)")
 	fs.StringVar(&r.out, "out", "", "write to this file instead of standard output")
 	fs.StringVar(&r.csv, "csv", rpt.CSVMachine, csvHelp)
+	fs.IntVar(&r.width, "width", rpt.TextWidth, "text: the widest line in columns; wider tables are split into blocks (0: no limit)")
+}
+
+// textWidth is the Document.Width of a --width: 0 is no limit.
+func textWidth(w int) int {
+	if w <= 0 {
+		return -1
+	}
+	return max(w, 40)
 }
 
 // csvHelp is the help text of every --csv flag.
@@ -149,6 +159,7 @@ func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
 		}
 		w = f
 	}
+	doc.Width = textWidth(rf.width)
 	err := render(w, rf.format, rf.csv, v, doc, a.report)
 	if f != nil {
 		if cerr := f.Close(); err == nil {

@@ -15,7 +15,7 @@ import (
 
 func cmdToken(ctx context.Context, a *app, args []string) error {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-		fmt.Fprintln(a.stderr, "Usage: grantledger token create|list|revoke [flags]\n\nManages the API tokens of serve, kept in the ledger. 'grantledger token create --help' for the flags.")
+		fmt.Fprintln(a.stderr, trText(a.lang, "Usage: grantledger token create|list|revoke [flags]\n\nManages the API tokens of serve, kept in the ledger. 'grantledger token create --help' for the flags."))
 		return nil
 	}
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	rpt "github.com/grantledger/grantledger/adapters/report"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -141,8 +142,8 @@ everything intact it exits 4.`)
 		}
 		switch {
 		case ok:
-			fmt.Fprintf(a.stdout, "OK: %s in %s, every hash chain intact; Merkle log of %d events, root %s%s\n",
-				count(res.Events, "event", "events"), count(res.Streams, "stream", "streams"), lres.Events, lres.Root, sealed)
+			fmt.Fprint(a.stdout, rpt.WrapIndent(tr(a.lang, "OK: %s in %s, every hash chain intact; Merkle log of %d events, root %s%s",
+				count(res.Events, tr(a.lang, "event"), tr(a.lang, "events")), count(res.Streams, tr(a.lang, "stream"), tr(a.lang, "streams")), lres.Events, lres.Root, sealed), ""))
 		case !res.OK:
 			fmt.Fprintf(a.stdout, "FAILED: %d of %d streams have a broken hash chain (%d events checked)\n", len(res.Breaks), res.Streams, res.Events)
 		case !lres.OK:
