@@ -67,7 +67,7 @@ recomputing the hash chains. Exits 3 when a chain is broken.`)
 	}
 	if r.Verification != nil && !r.Verification.OK {
 		b := r.Verification.Breaks[0]
-		return exitError{code: exitTampered, msg: fmt.Sprintf("hash chain broken: %s revision %d: %s", b.Stream, b.Revision, b.Problem)}
+		return exitf(exitTampered, "hash chain broken: %s revision %d: %s", b.Stream, b.Revision, b.Problem)
 	}
 	return nil
 }

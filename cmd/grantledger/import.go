@@ -120,7 +120,7 @@ The exit code is 1 when any row was rejected.`)
 	}
 	fmt.Fprintln(a.stdout, sum)
 	if sum.Rejected > 0 {
-		return exitError{code: exitFailure, msg: fmt.Sprintf("%d row(s) rejected; the other rows were %s", sum.Rejected, map[bool]string{true: "only checked (dry run)", false: "recorded or already recorded"}[*dryRun])}
+		return exitf(exitFailure, "%d row(s) rejected; the other rows were %s", sum.Rejected, map[bool]string{true: tr(a.lang, "only checked (dry run)"), false: tr(a.lang, "recorded or already recorded")}[*dryRun])
 	}
 	return nil
 }

@@ -190,7 +190,7 @@ so time spent waiting behind a slow answer is counted, not hidden
 	}
 	for _, p := range append([]loadPhase{full}, open...) {
 		if p.Errors > 0 {
-			return exitError{code: exitFailure, msg: fmt.Sprintf("%s: %d of %d commands failed", p.Name, p.Errors, p.Requests+p.Errors)}
+			return exitf(exitFailure, "%s: %d of %d commands failed", p.Name, p.Errors, p.Requests+p.Errors)
 		}
 	}
 	return nil

@@ -310,12 +310,12 @@ verify-proof FILE --verifier-key KEY' (or the library, docs/PROOFS.md).`)
 			return err
 		}
 		if c.Size > n {
-			return exitError{code: exitTampered, msg: fmt.Sprintf("prove: the checkpoint has %d events but the log only %d: events were removed", c.Size, n)}
+			return exitf(exitTampered, "prove: the checkpoint has %d events but the log only %d: events were removed", c.Size, n)
 		}
 		if root, err := merkle.Root(ctx, l, c.Size); err != nil {
 			return err
 		} else if root != c.Root {
-			return exitError{code: exitTampered, msg: fmt.Sprintf("prove: the log's first %d events no longer hash to the checkpoint's root: the log changed since the checkpoint", c.Size)}
+			return exitf(exitTampered, "prove: the log's first %d events no longer hash to the checkpoint's root: the log changed since the checkpoint", c.Size)
 		}
 	} else {
 		signer, err := a.signingKey(*keyPath)
@@ -337,7 +337,7 @@ verify-proof FILE --verifier-key KEY' (or the library, docs/PROOFS.md).`)
 			return err
 		}
 		if old.Size > c.Size {
-			return exitError{code: exitTampered, msg: fmt.Sprintf("prove: the old checkpoint has %d events, the log %d: events were removed", old.Size, c.Size)}
+			return exitf(exitTampered, "prove: the old checkpoint has %d events, the log %d: events were removed", old.Size, c.Size)
 		}
 		var p []merkle.Hash
 		if old.Size > 0 {
@@ -367,7 +367,7 @@ verify-proof FILE --verifier-key KEY' (or the library, docs/PROOFS.md).`)
 	}
 	leaf := merkle.LeafHash(e)
 	if err := tlog.CheckRecord(path, c.Size, c.Root, i, leaf); err != nil {
-		return exitError{code: exitTampered, msg: fmt.Sprintf("prove: event %s as stored now is not leaf %d of the checkpoint: %v", id, i, err)}
+		return exitf(exitTampered, "prove: event %s as stored now is not leaf %d of the checkpoint: %v", id, i, err)
 	}
 	return enc.Encode(inclusionFile{Kind: "inclusion", InclusionProof: merkle.InclusionProof{
 		LeafIndex: i, TreeSize: c.Size, LeafHash: leaf, Leaf: merkle.HexLeaf(e), AuditPath: path, Checkpoint: string(text),

@@ -199,10 +199,10 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 	}
 	fmt.Fprintf(a.stdout, "%d yearly reports in %s (%d files changed); %d with findings\n", len(reports), *outDir, written, withFindings)
 	if withFindings > 0 {
-		return exitError{code: exitFindings, msg: fmt.Sprintf("%d of %d agreements have findings; see %s", withFindings, len(reports), filepath.Join(*outDir, base+".md"))}
+		return exitf(exitFindings, "%d of %d agreements have findings; see %s", withFindings, len(reports), filepath.Join(*outDir, base+".md"))
 	}
 	if n := overdueObligations(rm, *scope, today); n > 0 { // of any year, not only the one written (work.go)
-		return exitError{code: exitFindings, msg: fmt.Sprintf("%d reporting obligation(s) overdue; see grantledger obligations --overdue", n)}
+		return exitf(exitFindings, "%d reporting obligation(s) overdue; see grantledger obligations --overdue", n)
 	}
 	return nil
 }

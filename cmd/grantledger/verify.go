@@ -154,21 +154,21 @@ everything intact it exits 4.`)
 	}
 	if !res.OK {
 		b := res.Breaks[0]
-		return exitError{code: exitTampered, msg: fmt.Sprintf("the ledger's hash chains are broken: first at stream %s revision %d: %s", b.Stream, b.Revision, b.Problem)}
+		return exitf(exitTampered, "the ledger's hash chains are broken: first at stream %s revision %d: %s", b.Stream, b.Revision, b.Problem)
 	}
 	if b := lres.FirstBad; b != nil {
-		return exitError{code: exitTampered, msg: fmt.Sprintf("the Merkle log is broken: first at leaf %d (position %s): %s", b.Index, b.Position, b.Problem)}
+		return exitf(exitTampered, "the Merkle log is broken: first at leaf %d (position %s): %s", b.Index, b.Position, b.Problem)
 	}
 	if forged {
 		return exitError{code: exitTampered, msg: "the saved read model (snapshot) was not folded from this log: " + snapProblem}
 	}
 	for _, c := range lres.Checkpoints {
 		if !c.OK {
-			return exitError{code: exitTampered, msg: fmt.Sprintf("the log does not extend checkpoint of size %d: %s", c.Checkpoint.Size, c.Problem)}
+			return exitf(exitTampered, "the log does not extend checkpoint of size %d: %s", c.Checkpoint.Size, c.Problem)
 		}
 	}
 	if len(findings) > 0 {
-		return exitError{code: exitFindings, msg: fmt.Sprintf("the hash chains and the Merkle log are intact, with %d findings (see above)", len(findings))}
+		return exitf(exitFindings, "the hash chains and the Merkle log are intact, with %d findings (see above)", len(findings))
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ overdue, so a scheduled job can alert.`)
 		return err
 	}
 	if late > 0 {
-		return exitError{code: 4, msg: fmt.Sprintf("%d reporting obligation(s) overdue", late)}
+		return exitf(4, "%d reporting obligation(s) overdue", late)
 	}
 	return nil
 }
@@ -174,7 +174,7 @@ the ledger. Exits 1 when it matches none.`)
 		}
 	}
 	if len(matches) == 0 {
-		return exitError{code: 1, msg: fmt.Sprintf("%s (SHA-256 %s) matches no registered document or submitted report", fs.Arg(0), sum)}
+		return exitf(1, "%s (SHA-256 %s) matches no registered document or submitted report", fs.Arg(0), sum)
 	}
 	return nil
 }
