@@ -39,7 +39,7 @@ re-run a file). Command types and fields: docs/commands.md, or
 	if name := fs.Arg(0); name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return fmt.Errorf("apply: %w", err)
+			return errorf("apply: %w", err)
 		}
 		defer f.Close()
 		in = f

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -83,7 +82,7 @@ func auditTime(s string, end bool) (time.Time, error) {
 	}
 	d, err := domain.ParseDate(s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q: expected RFC 3339 (2024-01-31T12:00:00Z) or a date", s)
+		return time.Time{}, errorf("%q: expected RFC 3339 (2024-01-31T12:00:00Z) or a date", s)
 	}
 	if end {
 		return d.AddDays(1).Time().Add(-time.Nanosecond), nil

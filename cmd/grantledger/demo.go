@@ -36,7 +36,7 @@ the seed commands carry fixed command ids.`)
 	if temporary {
 		dir, err := os.MkdirTemp("", "grantledger-demo-")
 		if err != nil {
-			return fmt.Errorf("demo: %w", err)
+			return errorf("demo: %w", err)
 		}
 		// The temporary ledger goes when the demo ends, however it ends:
 		// the store is closed first, then its folder removed.
@@ -62,7 +62,7 @@ the seed commands carry fixed command ids.`)
 	applied, dup, events := 0, 0, 0
 	for i, r := range svc.HandleBatch(ctx, envs) {
 		if r.Err != nil {
-			return fmt.Errorf("demo: seed command %d (%s): %w", i+1, envs[i].Type, r.Err)
+			return errorf("demo: seed command %d (%s): %w", i+1, envs[i].Type, r.Err)
 		}
 		if r.Result.Duplicate {
 			dup++

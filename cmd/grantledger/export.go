@@ -94,7 +94,7 @@ func writeOut(a *app, path string, write func(io.Writer) error) error {
 	}
 	tmp, err := createOutputTemp(filepath.Dir(path), "."+filepath.Base(path)+".")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := write(tmp); err != nil {
@@ -102,11 +102,11 @@ func writeOut(a *app, path string, write func(io.Writer) error) error {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return errorf("write %s: %w", path, err)
 	}
-	fmt.Fprintf(a.stderr, "wrote %s\n", path)
+	fmt.Fprint(a.stderr, tr(a.lang, "wrote %s\n", path))
 	return nil
 }

@@ -65,11 +65,11 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 	for _, e := range all {
 		m, err := domain.DecodeMetadata(e.Metadata)
 		if err != nil {
-			return fmt.Errorf("revision %d: %w", e.Revision, err)
+			return errorf("revision %d: %w", e.Revision, err)
 		}
 		ev, err := reg.Decode(e.Type, m.SchemaVersion, e.Data)
 		if err != nil {
-			return fmt.Errorf("revision %d: %w", e.Revision, err)
+			return errorf("revision %d: %w", e.Revision, err)
 		}
 		if *asJSON {
 			enc.Encode(map[string]any{"revision": e.Revision, "position": e.Position, "event_id": e.ID, "type": e.Type,

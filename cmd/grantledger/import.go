@@ -103,7 +103,7 @@ The exit code is 1 when any row was rejected.`)
 	}
 	rows, err := csvimport.Read(data, agr, m, who, *reason)
 	if err != nil {
-		return fmt.Errorf("%s: %w", files[0], err)
+		return errorf("%s: %w", files[0], err)
 	}
 	results, sum, err := csvimport.Run(ctx, svc, agr, rows, *dryRun)
 	for _, r := range results {
@@ -112,11 +112,11 @@ The exit code is 1 when any row was rejected.`)
 		case csvimport.Rejected:
 			fmt.Fprintf(a.stderr, "%s: %v\n", files[0], r.Err)
 		default:
-			fmt.Fprintf(a.stdout, "row %d: %s: %s on line %s, year %d, %s, document %s\n", r.Row, r.Status, s.Amount, s.Line, s.Year, s.Date, s.Document)
+			fmt.Fprint(a.stdout, tr(a.lang, "row %d: %s: %s on line %s, year %d, %s, document %s\n", r.Row, r.Status, s.Amount, s.Line, s.Year, s.Date, s.Document))
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("import stopped: %w (rows reported above stay as reported)", err)
+		return errorf("import stopped: %w (rows reported above stay as reported)", err)
 	}
 	fmt.Fprintln(a.stdout, sum)
 	if sum.Rejected > 0 {

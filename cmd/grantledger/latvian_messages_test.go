@@ -164,3 +164,36 @@ func TestLatvianHelpAndUsageErrors(t *testing.T) {
 		t.Errorf("report --lang lv without --agreement: exit %d, %q", code, errs)
 	}
 }
+
+// TestLatvianRuns runs commands on the seeds with GRANTLEDGER_LANG=lv and
+// checks that what they print, their result lines and their messages, holds
+// no English words (the seeds' own data is Latvian).
+func TestLatvianRuns(t *testing.T) {
+	db := demoDB(t)
+	t.Setenv("GRANTLEDGER_LANG", "lv")
+	dir := t.TempDir()
+	target := filepath.Join(dir, "copy.db")
+	for _, args := range [][]string{
+		{"verify", "--db", db},
+		{"history", "--db", db, "--agreement", "KNVOC-2022-2025"},
+		{"checkpoint", "--db", db},
+		{"migrate", "--from", "sqlite:" + db, "--to", "sqlite:" + target},
+		{"summaries", "--db", db, "--year", "1", "--out", filepath.Join(dir, "s"), "--formats", "md"},
+		{"token", "create", "--db", db, "--role", "auditor", "--name", "revidents", "--actor", "admins"},
+		{"report", "--db", filepath.Join(dir, "none.db"), "--agreement", "X", "--year", "1"},
+		{"apply", "--db", db, filepath.Join(dir, "missing.jsonl")},
+	} {
+		out, errs, code := runCLI(t, "", args...)
+		text := out + errs
+		if len(text) < 10 {
+			t.Errorf("%v: printed only %q (exit %d)", args[0], text, code)
+			continue
+		}
+		for i, line := range strings.Split(text, "\n") {
+			rest := codeish.ReplaceAllString(line, " ")
+			if m := englishWords.FindString(rest); m != "" {
+				t.Errorf("%v: line %d left in English (%q): %q", args[0], i+1, m, line)
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"regexp"
 	"strings"
 	"sync"
@@ -38,6 +39,8 @@ func catalogue() (map[string]string, *catalog.Builder) {
 		catLV = map[string]string{}
 		catB = catalog.NewBuilder(catalog.Fallback(language.English))
 		for k, v := range lvMessages() {
+			// A key of an error says %w where the printer reads %v.
+			k, v = strings.ReplaceAll(k, "%w", "%v"), strings.ReplaceAll(v, "%w", "%v")
 			catLV[strings.TrimSpace(k)] = strings.TrimSpace(v)
 			catB.SetString(language.Latvian, k, v)
 		}
@@ -48,7 +51,7 @@ func catalogue() (map[string]string, *catalog.Builder) {
 // hasLatvian reports whether the catalogue has the Latvian of key.
 func hasLatvian(key string) bool {
 	m, _ := catalogue()
-	_, ok := m[strings.TrimSpace(key)]
+	_, ok := m[strings.TrimSpace(strings.ReplaceAll(key, "%w", "%v"))]
 	return ok
 }
 
@@ -146,6 +149,18 @@ func errText(l rpt.Lang, err error) string {
 		if e.key != "" {
 			return tr(l, e.key, e.args...)
 		}
+	case *fs.PathError:
+		// The operating system's words: the common reasons in Latvian.
+		why := e.Err.Error()
+		switch {
+		case errors.Is(e.Err, fs.ErrNotExist):
+			why = tr(l, "no such file or directory")
+		case errors.Is(e.Err, fs.ErrPermission):
+			why = tr(l, "permission denied")
+		case errors.Is(e.Err, fs.ErrExist):
+			why = tr(l, "file already exists")
+		}
+		return tr(l, "%s %s: %s", tr(l, e.Op), e.Path, why)
 	}
 	return refusalIn(l, err, nil)
 }

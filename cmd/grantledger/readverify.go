@@ -68,7 +68,7 @@ func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *mer
 	}
 	if a.noVerify {
 		if !a.warnedNoVerify {
-			fmt.Fprintln(a.stderr, "grantledger: --no-verify: the Merkle log was NOT checked; what follows may show a tampered ledger (forensic reading only)")
+			fmt.Fprintln(a.stderr, tr(a.lang, "grantledger: --no-verify: the Merkle log was NOT checked; what follows may show a tampered ledger (forensic reading only)"))
 			a.warnedNoVerify = true
 		}
 		n, err := l.TreeSize(ctx)
@@ -91,7 +91,7 @@ func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *mer
 	} else {
 		size, root, ok, err := projector.SnapshotTree(ctx, store, "")
 		if err != nil {
-			return nil, fmt.Errorf("check the Merkle log: %w", err)
+			return nil, errorf("check the Merkle log: %w", err)
 		}
 		if ok {
 			// A header whose root is not the tree's is a snapshot that the
@@ -107,7 +107,7 @@ func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *mer
 	a.checkedFrom = last.Size
 	now, bad, err := merkle.CheckFrom(ctx, store, l, last, pinned)
 	if err != nil {
-		return nil, fmt.Errorf("check the Merkle log: %w", err)
+		return nil, errorf("check the Merkle log: %w", err)
 	}
 	if bad != nil {
 		return nil, exitf(exitTampered, "the ledger's Merkle log is broken at leaf %d (position %s): %s; nothing was read. Run 'grantledger verify'; --no-verify reads it anyway", bad.Index, bad.Position, bad.Problem)

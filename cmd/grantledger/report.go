@@ -102,14 +102,14 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 		opts.Progress = func(n int) {
 			if now := time.Now(); now.Sub(last) > 200*time.Millisecond {
 				last = now
-				fmt.Fprintf(a.stderr, "\rreading the ledger: %d events", n)
+				fmt.Fprint(a.stderr, tr(a.lang, "\rreading the ledger: %d events", n))
 			}
 		}
 		defer fmt.Fprint(a.stderr, "\r\033[K")
 	}
 	r, err := projector.Open(ctx, store, opts)
 	if err != nil {
-		return nil, fmt.Errorf("bring the read model up to date: %w", err)
+		return nil, errorf("bring the read model up to date: %w", err)
 	}
 	// Check the log before anything is shown: from the snapshot the read
 	// model was restored from (its header was checked against the tree as
@@ -124,7 +124,7 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 	}
 	if !a.noVerify {
 		if err := r.SaveNow(ctx); err != nil {
-			return nil, fmt.Errorf("save the read model: %w", err)
+			return nil, errorf("save the read model: %w", err)
 		}
 	}
 	a.state = state

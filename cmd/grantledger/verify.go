@@ -61,7 +61,7 @@ everything intact it exits 4.`)
 		for _, p := range cps {
 			c, _, err := readCheckpointFile(p, v)
 			if err != nil {
-				fmt.Fprintf(a.stdout, "BAD CHECKPOINT %s: %v\n", p, err)
+				fmt.Fprint(a.stdout, tr(a.lang, "BAD CHECKPOINT %s: %v\n", p, err))
 				return exitError{code: exitTampered, msg: err.Error()}
 			}
 			checkpoints = append(checkpoints, c)
@@ -107,25 +107,25 @@ everything intact it exits 4.`)
 		enc.Encode(out)
 	} else {
 		for _, f := range findings {
-			fmt.Fprintf(a.stdout, "FINDING %s: %s\n", f.Code, f.Message)
+			fmt.Fprint(a.stdout, tr(a.lang, "FINDING %s: %s\n", f.Code, f.Message))
 		}
 		for _, b := range res.Breaks {
-			fmt.Fprintf(a.stdout, "BROKEN stream %s revision %d (position %s, event %s): %s\n", b.Stream, b.Revision, b.Position, b.EventID, b.Problem)
+			fmt.Fprint(a.stdout, tr(a.lang, "BROKEN stream %s revision %d (position %s, event %s): %s\n", b.Stream, b.Revision, b.Position, b.EventID, b.Problem))
 		}
 		if b := lres.FirstBad; b != nil {
-			fmt.Fprintf(a.stdout, "BROKEN log at leaf %d (position %s, stream %s revision %d, event %s): %s\n", b.Index, b.Position, b.Stream, b.Revision, b.EventID, b.Problem)
+			fmt.Fprint(a.stdout, tr(a.lang, "BROKEN log at leaf %d (position %s, stream %s revision %d, event %s): %s\n", b.Index, b.Position, b.Stream, b.Revision, b.EventID, b.Problem))
 		}
 		for _, c := range lres.Checkpoints {
 			if c.OK {
-				fmt.Fprintf(a.stdout, "checkpoint %s size %d: OK, the log extends it unchanged\n", c.Checkpoint.Origin, c.Checkpoint.Size)
+				fmt.Fprint(a.stdout, tr(a.lang, "checkpoint %s size %d: OK, the log extends it unchanged\n", c.Checkpoint.Origin, c.Checkpoint.Size))
 			} else {
-				fmt.Fprintf(a.stdout, "checkpoint %s size %d: FAILED: %s\n", c.Checkpoint.Origin, c.Checkpoint.Size, c.Problem)
+				fmt.Fprint(a.stdout, tr(a.lang, "checkpoint %s size %d: FAILED: %s\n", c.Checkpoint.Origin, c.Checkpoint.Size, c.Problem))
 			}
 		}
 		if forged {
-			fmt.Fprintf(a.stdout, "BAD SNAPSHOT: the saved read model was not folded from this log: %s\n", snapProblem)
+			fmt.Fprint(a.stdout, tr(a.lang, "BAD SNAPSHOT: the saved read model was not folded from this log: %s\n", snapProblem))
 		} else if snapProblem != "" {
-			fmt.Fprintf(a.stdout, "note: the saved read model %s; the next report rebuilds it\n", snapProblem)
+			fmt.Fprint(a.stdout, tr(a.lang, "note: the saved read model %s; the next report rebuilds it\n", snapProblem))
 		}
 		var newest int64 = -1
 		for _, c := range lres.Checkpoints {
@@ -145,11 +145,11 @@ everything intact it exits 4.`)
 			fmt.Fprint(a.stdout, rpt.WrapIndent(tr(a.lang, "OK: %s in %s, every hash chain intact; Merkle log of %d events, root %s%s",
 				count(res.Events, tr(a.lang, "event"), tr(a.lang, "events")), count(res.Streams, tr(a.lang, "stream"), tr(a.lang, "streams")), lres.Events, lres.Root, sealed), ""))
 		case !res.OK:
-			fmt.Fprintf(a.stdout, "FAILED: %d of %d streams have a broken hash chain (%d events checked)\n", len(res.Breaks), res.Streams, res.Events)
+			fmt.Fprint(a.stdout, tr(a.lang, "FAILED: %d of %d streams have a broken hash chain (%d events checked)\n", len(res.Breaks), res.Streams, res.Events))
 		case !lres.OK:
-			fmt.Fprintf(a.stdout, "FAILED: every hash chain is intact (%d events) but the Merkle log does not match: see above\n", res.Events)
+			fmt.Fprint(a.stdout, tr(a.lang, "FAILED: every hash chain is intact (%d events) but the Merkle log does not match: see above\n", res.Events))
 		default:
-			fmt.Fprintf(a.stdout, "FAILED: the events and the Merkle log are intact (%d events) but the saved read model was not folded from them\n", res.Events)
+			fmt.Fprint(a.stdout, tr(a.lang, "FAILED: the events and the Merkle log are intact (%d events) but the saved read model was not folded from them\n", res.Events))
 		}
 	}
 	if !res.OK {
