@@ -440,5 +440,9 @@ func lvMessages() map[string]string {
 		"remove":                                                        "dzēst",
 		"rename":                                                        "pārdēvēt",
 		"close":                                                         "aizvērt",
+		"\rbuilding the Merkle tree of this ledger (once): %d of %d events": "\rbūvē šīs virsgrāmatas Merkle koku (vienreiz): %d no %d notikumiem",
+		"verify: Merkle log":            "verify: Merkle žurnāls",
+		"apply":                         "apply",
+		"migrate":                       "migrate",
 	}
 }

@@ -30,7 +30,7 @@ var treeProgress = func() func(done, total int64) {
 	return func(done, total int64) {
 		if done == total || time.Since(last) > 200*time.Millisecond {
 			last = time.Now()
-			fmt.Fprintf(os.Stderr, "\rbuilding the Merkle tree of this ledger (once): %d of %d events", done, total)
+			fmt.Fprint(os.Stderr, tr(runLang(), "\rbuilding the Merkle tree of this ledger (once): %d of %d events", done, total))
 			if done == total {
 				fmt.Fprintln(os.Stderr)
 			}
