@@ -41,7 +41,7 @@ func WriteText(w io.Writer, d Document) error {
 			if i > 0 || len(s.Fields) > 0 {
 				b.WriteString("\n")
 			}
-			if t.Title != s.Heading && t.Title != "" {
+			if t.Title != s.Heading && t.Title != d.Title && t.Title != "" {
 				b.WriteString(wrapIndent(t.Title, "", width))
 			}
 			writeTextTable(b, t, d.Lang, width)

@@ -42,7 +42,7 @@ func DisplayWidth(s string) int {
 }
 
 // Wrap breaks s at spaces into lines of at most w columns; a word wider
-// than w is cut.
+// than w is cut, an amount ("1 213,47") never.
 func Wrap(s string, w int) []string {
 	if w < 1 {
 		w = 1
@@ -51,7 +51,9 @@ func Wrap(s string, w int) []string {
 	cur, curW := "", 0
 	for _, word := range words(s) {
 		ww := DisplayWidth(word)
-		for ww > w { // cut a word that cannot fit on any line
+		// Cut a word that cannot fit on any line, but never an amount (a
+		// word words() joined at its group spaces): it overflows instead.
+		for ww > w && !strings.Contains(word, " ") {
 			if cur != "" {
 				lines = append(lines, cur)
 				cur, curW = "", 0
