@@ -175,6 +175,8 @@ func TestLatvianRuns(t *testing.T) {
 	target := filepath.Join(dir, "copy.db")
 	for _, args := range [][]string{
 		{"verify", "--db", db},
+		{"commands"},
+		{"obligations", "--db", db},
 		{"history", "--db", db, "--agreement", "KNVOC-2022-2025"},
 		{"checkpoint", "--db", db},
 		{"migrate", "--from", "sqlite:" + db, "--to", "sqlite:" + target},
@@ -190,6 +192,10 @@ func TestLatvianRuns(t *testing.T) {
 			continue
 		}
 		for i, line := range strings.Split(text, "\n") {
+			if args[0] == "commands" {
+				// A command type, and a field's JSON name, are code.
+				line = fieldName.ReplaceAllString(line, "")
+			}
 			rest := codeish.ReplaceAllString(line, " ")
 			if m := englishWords.FindString(rest); m != "" {
 				t.Errorf("%v: line %d left in English (%q): %q", args[0], i+1, m, line)
@@ -197,3 +203,5 @@ func TestLatvianRuns(t *testing.T) {
 		}
 	}
 }
+
+var fieldName = regexp.MustCompile(`^(\s+[* ] \S+|\S+$)`)

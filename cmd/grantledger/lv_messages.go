@@ -441,8 +441,14 @@ func lvMessages() map[string]string {
 		"rename":                                                        "pārdēvēt",
 		"close":                                                         "aizvērt",
 		"\rbuilding the Merkle tree of this ledger (once): %d of %d events": "\rbūvē šīs virsgrāmatas Merkle koku (vienreiz): %d no %d notikumiem",
-		"verify: Merkle log":            "verify: Merkle žurnāls",
-		"apply":                         "apply",
-		"migrate":                       "migrate",
+		"verify: Merkle log": "verify: Merkle žurnāls",
+		"apply":              "apply",
+		"migrate":            "migrate",
+		"amount, a string such as \"47786.53\" or \"47 786,53\"": "summa, teksts, piem., \"47786.53\" vai \"47 786,53\"",
+		"date, \"2022-07-15\"": "datums, \"2022-07-15\"",
+		"event id (UUID)":      "notikuma identifikators (UUID)",
+		"whole number":         "vesels skaitlis",
+		"list of %s":           "saraksts: %s",
+		"bool":                 "jā/nē (true/false)",
 	}
 }
