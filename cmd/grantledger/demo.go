@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
@@ -44,6 +47,13 @@ the seed commands carry fixed command ids.`)
 			a.close()
 			os.RemoveAll(dir)
 		}()
+		// A reader that stops early (demo | head) must not leave the
+		// temporary ledger behind: with SIGPIPE caught, a write to the
+		// closed pipe fails (EPIPE) instead of killing the process, the
+		// demo stops at its next check and the removal above runs.
+		pipe := make(chan os.Signal, 1)
+		signal.Notify(pipe, syscall.SIGPIPE)
+		defer signal.Stop(pipe)
 		a.storeSpec = "sqlite:" + filepath.Join(dir, "grantledger.db")
 	}
 	amt := func(s string) string { return rpt.FormatAmount(domain.MustMoney(s), lg) }
@@ -51,7 +61,7 @@ the seed commands carry fixed command ids.`)
 	if err != nil {
 		return err
 	}
-	w := a.stdout
+	w := &stopWriter{w: a.stdout}
 	if temporary {
 		fmt.Fprint(w, rpt.WrapIndent(tr(lg, "grantledger demo — temporary ledger (removed at the end; --db PATH keeps one): %s", a.spec()), "")+"\n")
 	} else {
@@ -108,6 +118,9 @@ the seed commands carry fixed command ids.`)
 	today := domain.DateOf(a.now())
 	err = rm.View(func(l *projections.Ledger) error {
 		for _, number := range []string{seeds.Seed004, seeds.Seed001, seeds.Seed003} {
+			if w.err != nil {
+				return nil // the reader has gone: nothing more to say
+			}
 			for year := 1; ; year++ {
 				r, err := l.YearReport(number, year, today)
 				if domain.ErrorCode(err) == domain.ENotFound && year > 1 {
@@ -139,4 +152,20 @@ the seed commands carry fixed command ids.`)
 	fmt.Fprintf(w, "  go run ./cmd/grantledger history --store %s --agreement %s\n", spec, seeds.Seed004)
 	fmt.Fprintf(w, "  go run ./cmd/grantledger verify --store %s\n", spec)
 	return nil
+}
+
+// stopWriter remembers the first failed write (a reader that went away)
+// and writes nothing after it.
+type stopWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stopWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
 }
