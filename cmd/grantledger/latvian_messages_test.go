@@ -205,3 +205,15 @@ func TestLatvianRuns(t *testing.T) {
 }
 
 var fieldName = regexp.MustCompile(`^(\s+[* ] \S+|\S+$)`)
+
+// Latvian numbers ending in 1 (but not 11) take the singular.
+func TestLatvianCount(t *testing.T) {
+	for n, want := range map[int]string{1: "1 notikums", 21: "21 notikums", 11: "11 notikumi", 237: "237 notikumi", 101: "101 notikums", 111: "111 notikumi"} {
+		if got := countIn("lv", n, "event", "events"); got != want {
+			t.Errorf("countIn(lv, %d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := countIn("en", 21, "event", "events"); got != "21 events" {
+		t.Errorf("countIn(en, 21) = %q", got)
+	}
+}

@@ -143,7 +143,7 @@ everything intact it exits 4.`)
 		switch {
 		case ok:
 			fmt.Fprint(a.stdout, rpt.WrapIndent(tr(a.lang, "OK: %s in %s, every hash chain intact; Merkle log of %d events, root %s%s",
-				count(res.Events, tr(a.lang, "event"), tr(a.lang, "events")), count(res.Streams, tr(a.lang, "stream"), tr(a.lang, "streams")), lres.Events, lres.Root, sealed), ""))
+				countIn(a.lang, res.Events, "event", "events"), countIn(a.lang, res.Streams, "stream", "streams"), lres.Events, lres.Root, sealed), ""))
 		case !res.OK:
 			fmt.Fprint(a.stdout, tr(a.lang, "FAILED: %d of %d streams have a broken hash chain (%d events checked)\n", len(res.Breaks), res.Streams, res.Events))
 		case !lres.OK:
@@ -171,6 +171,16 @@ everything intact it exits 4.`)
 		return exitf(exitFindings, "the hash chains and the Merkle log are intact, with %d findings (see above)", len(findings))
 	}
 	return nil
+}
+
+// countIn writes n with the noun in language l: in Latvian a number that
+// ends in 1 but not in 11 takes the singular (21 notikums, 11 notikumi).
+func countIn(l rpt.Lang, n int, one, many string) string {
+	one, many = tr(l, one), tr(l, many)
+	if l == rpt.LV && n%10 == 1 && n%100 != 11 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return count(n, one, many)
 }
 
 // count writes n with the singular or plural noun.
