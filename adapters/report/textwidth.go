@@ -180,11 +180,25 @@ func writeWideTable(b *bufio.Writer, t Table, cells [][]string, numeric []bool, 
 		}
 	}
 	// The key columns: the leading text columns (at least the first one)
-	// while they take at most half the line.
+	// while they take at most 60 % of the line (a reconciliation's
+	// agreement, budget line and years).
 	key, keyW := 1, widths[0]
-	for key < n-1 && !numeric[key] && keyW+2+widths[key] <= lineWidth/2 {
+	for key < n-1 && !numeric[key] && keyW+2+widths[key] <= lineWidth*6/10 {
 		keyW += 2 + widths[key]
 		key++
+	}
+	// A column wider than what is left beside the key wraps its heading.
+	for i := key; i < n; i++ {
+		if room := lineWidth - keyW - 2; widths[i] > room {
+			least := 0
+			for _, row := range cells {
+				least = max(least, DisplayWidth(row[i]))
+			}
+			for _, w := range strings.Fields(t.Columns[i]) {
+				least = max(least, DisplayWidth(w))
+			}
+			widths[i] = max(room, least)
+		}
 	}
 	var blocks [][]int
 	cur, curW := []int{}, keyW
