@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
 )
 
@@ -85,5 +86,42 @@ func TestWrapKeepsAmountsWhole(t *testing.T) {
 	}
 	if got := report.DisplayWidth("日本ā\u0301"); got != 5 {
 		t.Errorf("DisplayWidth counts %d columns, want 5 (two wide, one letter, one combining mark)", got)
+	}
+}
+
+// A reconciliation's blocks repeat its key, the agreement and the budget
+// line: every row of every block names its line (seed 004 year 1, two
+// lines of one agreement, which the agreement alone would not tell apart).
+func TestReconciliationBlocksRepeatTheLine(t *testing.T) {
+	l := seedLedger(t)
+	rec, err := l.Reconcile(projections.Scope{}, projections.Window{Year: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := report.WriteText(&b, report.ReconDocument(rec, report.EN)); err != nil {
+		t.Fatal(err)
+	}
+	rows, blocks := 0, 0
+	for _, line := range strings.Split(b.String(), "\n") {
+		if utf8.RuneCountInString(line) > report.TextWidth {
+			t.Errorf("line wider than %d: %q", report.TextWidth, line)
+		}
+		if strings.HasPrefix(line, "Agreement ") {
+			blocks++
+			if !strings.Contains(line, "Budget line") {
+				t.Errorf("a block's heading does not repeat the budget line: %q", line)
+			}
+		}
+		if strings.HasPrefix(line, projtest.Seed004+" ") {
+			rows++
+			rest := strings.TrimSpace(strings.TrimPrefix(line, projtest.Seed004))
+			if rest == "" || rest[0] >= '0' && rest[0] <= '9' {
+				t.Errorf("a row names no budget line: %q", line)
+			}
+		}
+	}
+	if blocks < 2 || rows != 2*blocks {
+		t.Errorf("%d blocks with %d rows; want at least two blocks of two rows each:\n%s", blocks, rows, b.String())
 	}
 }
