@@ -345,7 +345,7 @@ verify-proof FILE --verifier-key KEY' (or the library, docs/PROOFS.md).`)
 				return err
 			}
 			if err := merkle.CheckConsistency(old, c, p); err != nil {
-				return exitError{code: exitTampered, msg: "prove: " + err.Error()}
+				return exitf(exitTampered, "prove: %v", err)
 			}
 		}
 		return enc.Encode(consistencyFile{Kind: "consistency", OldCheckpoint: string(oldText), Checkpoint: string(text), Proof: p})
@@ -412,7 +412,7 @@ extends the older. Exit 3 if the proof does not hold.`)
 	}
 	fail := func(err error) error {
 		fmt.Fprint(a.stdout, tr(a.lang, "FAILED: %v\n", err))
-		return exitError{code: exitTampered, msg: "the proof does not hold: " + err.Error()}
+		return exitf(exitTampered, "the proof does not hold: %v", err)
 	}
 	switch kind.Kind {
 	case "consistency":

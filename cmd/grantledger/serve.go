@@ -125,7 +125,7 @@ acknowledged command is durable.`)
 		b := ver.Breaks[0]
 		msg := fmt.Sprintf("the ledger's hash chain is broken at %s revision %d (event %s): %s", b.Stream, b.Revision, b.EventID, b.Problem)
 		if !*allowBroken {
-			return exitError{code: exitTampered, msg: msg + "; refusing to serve (run 'grantledger verify'; --allow-broken-chain serves anyway)"}
+			return exitf(exitTampered, "the ledger's hash chain is broken at %s revision %d (event %s): %s; refusing to serve (run 'grantledger verify'; --allow-broken-chain serves anyway)", b.Stream, b.Revision, b.EventID, b.Problem)
 		}
 		log.Error("serving a broken ledger because --allow-broken-chain was given", "problem", msg)
 	}

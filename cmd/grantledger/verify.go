@@ -62,7 +62,7 @@ everything intact it exits 4.`)
 			c, _, err := readCheckpointFile(p, v)
 			if err != nil {
 				fmt.Fprint(a.stdout, tr(a.lang, "BAD CHECKPOINT %s: %v\n", p, err))
-				return exitError{code: exitTampered, msg: err.Error()}
+				return exitf(exitTampered, "%v", err)
 			}
 			checkpoints = append(checkpoints, c)
 		}
@@ -160,7 +160,7 @@ everything intact it exits 4.`)
 		return exitf(exitTampered, "the Merkle log is broken: first at leaf %d (position %s): %s", b.Index, b.Position, b.Problem)
 	}
 	if forged {
-		return exitError{code: exitTampered, msg: "the saved read model (snapshot) was not folded from this log: " + snapProblem}
+		return exitf(exitTampered, "the saved read model (snapshot) was not folded from this log: %s", snapProblem)
 	}
 	for _, c := range lres.Checkpoints {
 		if !c.OK {
