@@ -99,8 +99,8 @@ func trText(l rpt.Lang, s string) string {
 	}
 	for _, p := range composedTexts {
 		if rest, ok := strings.CutPrefix(s, p); ok {
-			if v, ok := m[p]; ok {
-				return v + rest
+			if v, ok := m[strings.TrimSpace(p)]; ok {
+				return v + " " + rest
 			}
 		}
 	}
