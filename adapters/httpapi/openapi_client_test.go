@@ -77,7 +77,26 @@ func TestGeneratedClientCompiles(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"func (c *Client) PostCommand(", "func (c *Client) GetYearlyReport(", "\ntype YearReport struct {", "\ntype Problem struct {"} {
+	// And typed events: one struct per event type with a field per JSON
+	// field, and the appended event as a union chosen by its type.
+	events, err := EventTypes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, et := range events {
+		name := EventSchemaName(typ)
+		m := regexp.MustCompile(`(?s)\ntype ` + name + ` struct \{(.*?)\n\}`).FindStringSubmatch(code)
+		if m == nil {
+			t.Errorf("generated client has no struct %s for event %s", name, typ)
+			continue
+		}
+		for field := range wireFields(et) {
+			if !strings.Contains(m[1], `json:"`+field) {
+				t.Errorf("generated %s has no field for %q", name, field)
+			}
+		}
+	}
+	for _, want := range []string{"func (t Appended) AsAppendedSpendingRecorded(", "func (c *Client) PostCommand(", "func (c *Client) GetYearlyReport(", "\ntype YearReport struct {", "\ntype Problem struct {"} {
 		if !strings.Contains(code, want) {
 			t.Errorf("generated client lacks %q", strings.TrimSpace(want))
 		}

@@ -153,6 +153,16 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		}
 	}
 	for name, rt := range reportTypes {
+		if name == "Appended" {
+			// A oneOf of one variant per event type: each variant has the
+			// fields of ledger.Appended (TestEveryEventTypeHasItsSchema).
+			for _, typ := range domain.NewEventRegistry().Types() {
+				if m := schemaMismatch(doc, "Appended"+typ, rt, false); m != "" {
+					t.Errorf("Appended variant %s: %s", typ, m)
+				}
+			}
+			continue
+		}
 		if m := schemaMismatch(doc, name, rt, false); m != "" {
 			t.Errorf("report %s: %s", name, m)
 		}

@@ -560,6 +560,9 @@ func GenerateOpenAPI(doc []byte) ([]byte, error) {
 		s["x-generated"] = true
 		schemas[name] = s
 	}
+	if err := setEventSchemas(schemas, out); err != nil {
+		return nil, err
+	}
 	for _, name := range statedReports {
 		props := schemas[name].(obj)["properties"].(obj)
 		props["checkpoint"] = obj{"$ref": "#/components/schemas/LogState",
@@ -664,4 +667,71 @@ func setReportParams(op obj) {
 			"description": "CSV dialect: machine (comma, decimal point) or excel (UTF-8 BOM, semicolon, decimal comma in Latvian); docs/REPORTS.md",
 			"schema":      obj{"type": "string", "enum": []string{"machine", "excel"}}})
 	op["parameters"] = kept
+}
+
+// EventSchemaName is the name of the schema of an event type's data.
+func EventSchemaName(typ string) string { return typ + "Event" }
+
+// EventTypes returns every event type the ledger records, by its stored
+// name, with the Go type its data is decoded into (the registry's current
+// schema version).
+func EventTypes() (map[string]reflect.Type, error) {
+	reg := domain.NewEventRegistry()
+	out := map[string]reflect.Type{}
+	for _, typ := range reg.Types() {
+		ev, err := reg.Decode(typ, reg.Version(typ), []byte("{}"))
+		if err != nil {
+			return nil, fmt.Errorf("event type %s: %w", typ, err)
+		}
+		out[typ] = reflect.TypeOf(ev)
+	}
+	return out, nil
+}
+
+// setEventSchemas gives every event type a schema of its own, generated
+// from its Go type, and makes Appended (one appended event in a command's
+// answer) a oneOf of one variant per event type, discriminated by "type",
+// whose "data" is that type's schema.
+func setEventSchemas(schemas obj, g *schemaGen) error {
+	types, err := EventTypes()
+	if err != nil {
+		return err
+	}
+	app, _ := schemas["Appended"].(obj)
+	appProps, _ := app["properties"].(obj)
+	if appProps == nil {
+		return fmt.Errorf("openapi.json: no generated Appended schema")
+	}
+	names := make([]string, 0, len(types))
+	for typ := range types {
+		names = append(names, typ)
+	}
+	sort.Strings(names)
+	var variants []any
+	mapping := obj{}
+	for _, typ := range names {
+		s, err := g.schema(types[typ], nil)
+		if err != nil {
+			return fmt.Errorf("event %s: %w", typ, err)
+		}
+		s["x-generated"] = true
+		s["description"] = "the data of a " + typ + " event"
+		schemas[EventSchemaName(typ)] = s
+		props := obj{}
+		for k, v := range appProps {
+			props[k] = v
+		}
+		props["type"] = obj{"type": "string", "enum": []string{typ}}
+		props["data"] = obj{"$ref": "#/components/schemas/" + EventSchemaName(typ)}
+		name := "Appended" + typ
+		schemas[name] = obj{"type": "object", "additionalProperties": false, "required": app["required"],
+			"properties": props, "x-generated": true}
+		ref := "#/components/schemas/" + name
+		variants = append(variants, obj{"$ref": ref})
+		mapping[typ] = ref
+	}
+	schemas["Appended"] = obj{"x-generated": true, "oneOf": variants,
+		"discriminator": obj{"propertyName": "type", "mapping": mapping},
+		"description":   "an appended event: its type selects the schema of its data"}
+	return nil
 }

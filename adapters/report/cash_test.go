@@ -47,7 +47,7 @@ func TestYearReportShowsCeilingIntensityAndCash(t *testing.T) {
 			"pre-financed): -24,371.72", "pre-financed) (to date): -121,158.25", "Year 3: eligible spending exceeds the funds received by 24,371.72"},
 	} {
 		var b bytes.Buffer
-		if err := report.WriteText(&b, report.YearDocument(r, lang)); err != nil {
+		if err := report.WriteTextWidth(&b, report.YearDocument(r, lang), -1); err != nil {
 			t.Fatal(err)
 		}
 		text := strings.Join(strings.Fields(strings.ReplaceAll(b.String(), "\u00a0", " ")), " ") // the columns' padding aside
@@ -83,7 +83,7 @@ func TestYearReportShowsClosedAndRestated(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := report.WriteText(&b, report.YearDocument(r, report.EN)); err != nil {
+	if err := report.WriteTextWidth(&b, report.YearDocument(r, report.EN), -1); err != nil {
 		t.Fatal(err)
 	}
 	text := strings.Join(strings.Fields(b.String()), " ")

@@ -67,7 +67,7 @@ func TestReconciliationTablesShowCeilingAndIntensity(t *testing.T) {
 	// For people: the text and Latvian Markdown say it as amounts and a
 	// percentage; the multi-year table has the same two columns.
 	b.Reset()
-	report.WriteText(&b, report.ReconDocument(rec, report.EN))
+	report.WriteTextWidth(&b, report.ReconDocument(rec, report.EN), -1)
 	if s := b.String(); !strings.Contains(s, "147,000.00") || !strings.Contains(s, "100.00 %") {
 		t.Errorf("reconciliation text lacks the ceiling 147,000.00 or the intensity 100.00 %%:\n%s", s)
 	}
@@ -105,7 +105,7 @@ func TestCashDocumentWithoutPayments(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	report.WriteText(&b, report.CashDocument(r, report.EN))
+	report.WriteTextWidth(&b, report.CashDocument(r, report.EN), -1)
 	s := b.String()
 	if !strings.Contains(s, "No payments to the grantee are recorded") || strings.Contains(s, "-47,786.53") {
 		t.Errorf("cash report without payments shows a position:\n%s", s)

@@ -181,6 +181,10 @@ type Document struct {
 	// Generated is when the document was made (the XLSX "created"
 	// property); zero: the moment it is written.
 	Generated time.Time
+	// Width is the widest line of the text form, in columns: 0 is
+	// TextWidth (100), a negative width no limit (every table on one
+	// block, every field on one line).
+	Width int
 }
 
 // Tables returns every table of the document in order.

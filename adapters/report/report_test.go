@@ -42,7 +42,7 @@ func yearText(t *testing.T, l *projections.Ledger, year int, lang report.Lang) s
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := report.WriteText(&b, report.YearDocument(r, lang)); err != nil {
+	if err := report.WriteTextWidth(&b, report.YearDocument(r, lang), -1); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -263,7 +263,7 @@ func TestOtherDocuments(t *testing.T) {
 	l := seedLedger(t)
 	rec, _ := l.Reconcile(projections.Scope{}, projections.Window{Year: 1})
 	var b bytes.Buffer
-	report.WriteText(&b, report.ReconDocument(rec, report.EN))
+	report.WriteTextWidth(&b, report.ReconDocument(rec, report.EN), -1)
 	if ln := fieldLine(t, b.String(), "Total"); !strings.Contains(ln, "47,786.53") || !strings.Contains(ln, "1,213.47") || !strings.Contains(ln, "97.52 %") {
 		t.Errorf("reconciliation total = %q, want actual 47,786.53, variance 1,213.47, 97.52 %%", ln)
 	}
@@ -274,7 +274,7 @@ func TestOtherDocuments(t *testing.T) {
 		t.Errorf("multi-year CSV = %q", recs)
 	}
 	b.Reset()
-	report.WriteText(&b, report.AuditDocument(projections.AuditReport{Rows: l.AuditRows()[:3], Verification: &projections.Verification{OK: true, Events: 3, Streams: 1}}, report.EN))
+	report.WriteTextWidth(&b, report.AuditDocument(projections.AuditReport{Rows: l.AuditRows()[:3], Verification: &projections.Verification{OK: true, Events: 3, Streams: 1}}, report.EN), -1)
 	if !strings.Contains(b.String(), "intact: 3 events in 1 streams verified") {
 		t.Errorf("audit text lacks the verification result:\n%s", b.String())
 	}

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -12,37 +11,60 @@ import (
 // with right-aligned amounts, and findings as a list.
 func WriteText(w io.Writer, d Document) error {
 	b := bufio.NewWriter(w)
-	fmt.Fprintf(b, "%s\n%s\n", d.Title, strings.Repeat("=", utf8.RuneCountInString(d.Title)))
+	width := d.Width
+	if width == 0 {
+		width = TextWidth
+	}
+	if width < 0 {
+		width = 1 << 30
+	}
+	writeUnderlined(b, d.Title, "=", width)
 	for _, s := range d.Sections {
 		b.WriteString("\n")
 		if s.Heading != "" {
-			fmt.Fprintf(b, "%s\n%s\n", s.Heading, strings.Repeat("-", utf8.RuneCountInString(s.Heading)))
+			writeUnderlined(b, s.Heading, "-", width)
 		}
-		width := 0
+		lw := 0
 		for _, f := range s.Fields {
-			width = max(width, utf8.RuneCountInString(f.Label))
+			lw = max(lw, utf8.RuneCountInString(f.Label))
 		}
 		for _, f := range s.Fields {
-			fmt.Fprintf(b, "%s:%s %s\n", f.Label, pad("", width-utf8.RuneCountInString(f.Label)), f.Value.Format(d.Lang))
+			label := f.Label + ":" + pad("", lw-utf8.RuneCountInString(f.Label)) + " "
+			if DisplayWidth(label) > width/2 {
+				// A label too long to keep its value beside it.
+				b.WriteString(wrapIndent(f.Label+":", "", width))
+				label = "  "
+			}
+			b.WriteString(wrapIndent(f.Value.Format(d.Lang), label, width))
 		}
 		for i, t := range s.Tables {
 			if i > 0 || len(s.Fields) > 0 {
 				b.WriteString("\n")
 			}
-			if t.Title != s.Heading && t.Title != "" {
-				fmt.Fprintf(b, "%s\n", t.Title)
+			if t.Title != s.Heading && t.Title != d.Title && t.Title != "" {
+				b.WriteString(wrapIndent(t.Title, "", width))
 			}
-			writeTextTable(b, t, d.Lang)
+			writeTextTable(b, t, d.Lang, width)
 		}
 		for _, n := range s.Notes {
 			if len(s.Notes) == 1 && len(s.Tables) == 0 && len(s.Fields) == 0 {
-				fmt.Fprintf(b, "%s\n", n)
+				b.WriteString(wrapIndent(n, "", width))
 				continue
 			}
-			fmt.Fprintf(b, "- %s\n", n)
+			b.WriteString(wrapIndent(n, "- ", width))
 		}
 	}
 	return b.Flush()
+}
+
+// writeUnderlined writes s wrapped to TextWidth and underlined with u.
+func writeUnderlined(b *bufio.Writer, s, u string, width int) {
+	w := 0
+	for _, line := range Wrap(s, width) {
+		w = max(w, DisplayWidth(line))
+	}
+	b.WriteString(wrapIndent(s, "", width))
+	b.WriteString(strings.Repeat(u, w) + "\n")
 }
 
 func pad(s string, n int) string {
@@ -52,7 +74,7 @@ func pad(s string, n int) string {
 	return s + strings.Repeat(" ", n)
 }
 
-func writeTextTable(b *bufio.Writer, t Table, l Lang) {
+func writeTextTable(b *bufio.Writer, t Table, l Lang, width int) {
 	widths := make([]int, len(t.Columns))
 	numeric := make([]bool, len(t.Columns))
 	for i, c := range t.Columns {
@@ -66,6 +88,23 @@ func writeTextTable(b *bufio.Writer, t Table, l Lang) {
 				numeric[i] = numeric[i] || c.Numeric()
 			}
 		}
+	}
+	total := 2 * (len(widths) - 1)
+	for _, w := range widths {
+		total += w
+	}
+	if total > width {
+		cells := make([][]string, len(all))
+		for r, row := range all {
+			cells[r] = make([]string, len(t.Columns))
+			for i := range cells[r] {
+				if i < len(row) {
+					cells[r][i] = row[i].Format(l)
+				}
+			}
+		}
+		writeWideTable(b, t, cells, numeric, width)
+		return
 	}
 	line := func(cells []string) {
 		for i, s := range cells {
@@ -107,4 +146,11 @@ func writeTextTable(b *bufio.Writer, t Table, l Lang) {
 			row(r)
 		}
 	}
+}
+
+// WriteTextWidth is WriteText with lines of at most width columns (a
+// negative width: no limit).
+func WriteTextWidth(w io.Writer, d Document, width int) error {
+	d.Width = width
+	return WriteText(w, d)
 }

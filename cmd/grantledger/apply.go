@@ -10,7 +10,6 @@ import (
 	"os"
 
 	"github.com/grantledger/grantledger/adapters/ledger"
-	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -40,7 +39,7 @@ re-run a file). Command types and fields: docs/commands.md, or
 	if name := fs.Arg(0); name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return fmt.Errorf("apply: %w", err)
+			return errorf("apply: %w", err)
 		}
 		defer f.Close()
 		in = f
@@ -105,7 +104,7 @@ re-run a file). Command types and fields: docs/commands.md, or
 			if *verbose && r.Result != nil {
 				pr.clear()
 				for _, e := range r.Result.Events {
-					fmt.Fprintf(a.stderr, "line %d: %s rev %d %s\n", r.Line, e.Type, e.Revision, e.ID)
+					fmt.Fprint(a.stderr, tr(a.lang, "line %d: %s rev %d %s\n", r.Line, e.Type, e.Revision, e.ID))
 				}
 			}
 		}
@@ -116,21 +115,14 @@ re-run a file). Command types and fields: docs/commands.md, or
 		err = <-readDone
 	}
 	if err != nil {
-		return fmt.Errorf("apply: %w (%d lines applied before this stayed applied)", err, st.applied)
+		return errorf("apply: %w (%d lines applied before this stayed applied)", err, st.applied)
 	}
-	if runLang() == rpt.LV {
-		fmt.Fprintf(a.stderr, "piemērotas %d komandas (%d notikumi), %d jau bija piemērotas, %d atteiktas\n", st.applied, st.events, st.duplicates, st.failed)
-	} else {
-		fmt.Fprintf(a.stderr, "applied %d commands (%d events), %d already applied, %d failed\n", st.applied, st.events, st.duplicates, st.failed)
-	}
+	fmt.Fprint(a.stderr, tr(a.lang, "applied %d commands (%d events), %d already applied, %d failed\n", st.applied, st.events, st.duplicates, st.failed))
 	if err := a.afterApply(ctx, closedYear); err != nil {
 		return err
 	}
 	if st.failed > 0 {
-		if runLang() == rpt.LV {
-			return exitError{code: exitFailure, msg: fmt.Sprintf("atteiktas rindas: %d; visas pārējās rindas ir piemērotas", st.failed)}
-		}
-		return exitError{code: exitFailure, msg: fmt.Sprintf("%d line(s) failed; every other line was applied", st.failed)}
+		return exitf(exitFailure, "%d line(s) failed; every other line was applied", st.failed)
 	}
 	return nil
 }
@@ -191,11 +183,7 @@ func (s *applyStats) fail(a *app, line int, err error) {
 	if s.progress != nil {
 		s.progress.clear()
 	}
-	if runLang() == rpt.LV {
-		fmt.Fprintf(a.stderr, "%d. rinda: %s\n", line, refusalText(err))
-		return
-	}
-	fmt.Fprintf(a.stderr, "line %d: %v\n", line, err)
+	fmt.Fprint(a.stderr, tr(a.lang, "line %d: %v\n", line, err))
 }
 
 type jsonLine struct {

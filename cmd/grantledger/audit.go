@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -67,7 +66,7 @@ recomputing the hash chains. Exits 3 when a chain is broken.`)
 	}
 	if r.Verification != nil && !r.Verification.OK {
 		b := r.Verification.Breaks[0]
-		return exitError{code: exitTampered, msg: fmt.Sprintf("hash chain broken: %s revision %d: %s", b.Stream, b.Revision, b.Problem)}
+		return exitf(exitTampered, "hash chain broken: %s revision %d: %s", b.Stream, b.Revision, b.Problem)
 	}
 	return nil
 }
@@ -83,7 +82,7 @@ func auditTime(s string, end bool) (time.Time, error) {
 	}
 	d, err := domain.ParseDate(s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q: expected RFC 3339 (2024-01-31T12:00:00Z) or a date", s)
+		return time.Time{}, errorf("%q: expected RFC 3339 (2024-01-31T12:00:00Z) or a date", s)
 	}
 	if end {
 		return d.AddDays(1).Time().Add(-time.Nanosecond), nil

@@ -134,10 +134,10 @@ func (a *app) afterApply(ctx context.Context, closedYear bool) error {
 	}
 	c, err := p.maybe(ctx, closedYear)
 	if err != nil {
-		return fmt.Errorf("checkpoint after apply: %w", err)
+		return errorf("checkpoint after apply: %w", err)
 	}
 	if c != nil {
-		fmt.Fprintf(a.stderr, "checkpoint of %d events (root %s) added to %s\n", c.Size, c.Root, p.svc.Dir)
+		fmt.Fprint(a.stderr, tr(a.lang, "checkpoint of %d events (root %s) added to %s\n", c.Size, c.Root, p.svc.Dir))
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func TestRefundFromTheCommandLine(t *testing.T) {
 		t.Fatalf("apply: %s", errs)
 	}
 	out, _, _ := runCLI(t, "", "history", "--db", db, "--agreement", "CASH-1")
-	due := regexp.MustCompile(`returned 128\.28 to Ministry \(due ([0-9a-f-]{36}): refund with record_refund\)`).FindStringSubmatch(out)
+	due := regexp.MustCompile(`returned\s+128\.28\s+to\s+Ministry\s+\(due\s+([0-9a-f-]{36}):\s+refund\s+with\s+record_refund\)`).FindStringSubmatch(out)
 	if due == nil {
 		t.Fatalf("history does not name the return as a due:\n%s", out)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	rpt "github.com/grantledger/grantledger/adapters/report"
 	"reflect"
 	"strings"
 
@@ -46,20 +47,21 @@ func describeFields(a *app, t reflect.Type, indent string) {
 		if httpapi.FieldRequired(f) {
 			req = "*"
 		}
-		fmt.Fprintf(a.stdout, "%s%s %-16s %s\n", indent, req, name, typeName(f.Type))
+		fmt.Fprintf(a.stdout, "%s%s %-16s %s\n", indent, req, name, typeName(a.lang, f.Type))
 	}
 }
 
-func typeName(t reflect.Type) string {
+// typeName says what a field holds, in language l.
+func typeName(l rpt.Lang, t reflect.Type) string {
 	switch t {
 	case reflect.TypeOf(domain.Money(0)):
-		return `amount, a string such as "47786.53" or "47 786,53"`
+		return tr(l, `amount, a string such as "47786.53" or "47 786,53"`)
 	case reflect.TypeOf(domain.Date(0)):
-		return `date, "2022-07-15"`
+		return tr(l, `date, "2022-07-15"`)
 	case reflect.TypeOf(domain.Period{}):
 		return `{"from": date, "to": date}`
 	case reflect.TypeOf(uuid.UUID{}), reflect.TypeOf(&uuid.UUID{}):
-		return "event id (UUID)"
+		return tr(l, "event id (UUID)")
 	case reflect.TypeOf([]domain.YearSpec{}):
 		return `[{"year": 1, "from": date, "to": date}, …]`
 	case reflect.TypeOf([]domain.LineSpec{}):
@@ -69,9 +71,9 @@ func typeName(t reflect.Type) string {
 	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int64:
-		return "whole number"
+		return tr(l, "whole number")
 	case reflect.Slice:
-		return "list of " + typeName(t.Elem())
+		return tr(l, "list of %s", typeName(l, t.Elem()))
 	}
-	return t.Kind().String()
+	return trText(l, t.Kind().String())
 }

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
@@ -36,7 +39,7 @@ the seed commands carry fixed command ids.`)
 	if temporary {
 		dir, err := os.MkdirTemp("", "grantledger-demo-")
 		if err != nil {
-			return fmt.Errorf("demo: %w", err)
+			return errorf("demo: %w", err)
 		}
 		// The temporary ledger goes when the demo ends, however it ends:
 		// the store is closed first, then its folder removed.
@@ -44,33 +47,32 @@ the seed commands carry fixed command ids.`)
 			a.close()
 			os.RemoveAll(dir)
 		}()
+		// A reader that stops early (demo | head) must not leave the
+		// temporary ledger behind: with SIGPIPE caught, a write to the
+		// closed pipe fails (EPIPE) instead of killing the process, the
+		// demo stops at its next check and the removal above runs.
+		pipe := make(chan os.Signal, 1)
+		signal.Notify(pipe, syscall.SIGPIPE)
+		defer signal.Stop(pipe)
 		a.storeSpec = "sqlite:" + filepath.Join(dir, "grantledger.db")
 	}
 	amt := func(s string) string { return rpt.FormatAmount(domain.MustMoney(s), lg) }
-	// say picks the demo's sentence in its language.
-	say := func(en, lv string) string {
-		if lg == rpt.LV {
-			return lv
-		}
-		return en
-	}
 	svc, err := a.service(ctx)
 	if err != nil {
 		return err
 	}
-	w := a.stdout
+	w := &stopWriter{w: a.stdout}
 	if temporary {
-		fmt.Fprintf(w, say("grantledger demo — temporary ledger (removed at the end; --db PATH keeps one): %s\n\n",
-			"grantledger demo — pagaidu virsgrāmata (beigās to dzēš; --db CEĻŠ to saglabā): %s\n\n"), a.spec())
+		fmt.Fprint(w, rpt.WrapIndent(tr(lg, "grantledger demo — temporary ledger (removed at the end; --db PATH keeps one): %s", a.spec()), "")+"\n")
 	} else {
-		fmt.Fprintf(w, say("grantledger demo — ledger: %s\n\n", "grantledger demo — virsgrāmata: %s\n\n"), a.spec())
+		fmt.Fprint(w, tr(lg, "grantledger demo — ledger: %s\n\n", a.spec()))
 	}
 
 	envs := seeds.All()
 	applied, dup, events := 0, 0, 0
 	for i, r := range svc.HandleBatch(ctx, envs) {
 		if r.Err != nil {
-			return fmt.Errorf("demo: seed command %d (%s): %w", i+1, envs[i].Type, r.Err)
+			return errorf("demo: seed command %d (%s): %w", i+1, envs[i].Type, r.Err)
 		}
 		if r.Result.Duplicate {
 			dup++
@@ -79,19 +81,15 @@ the seed commands carry fixed command ids.`)
 			events += len(r.Result.Events)
 		}
 	}
-	fmt.Fprintf(w, say("Recorded %d seed commands as %d events (%d were already in this ledger).\n",
-		"Ierakstītas %d paraugu komandas kā %d notikumi (%d jau bija šajā virsgrāmatā).\n"), applied, events, dup)
-	fmt.Fprintf(w, say("Seed 004's year 3 is given only as a total (%s spent, %s returned):\n",
-		"Paraugā 004 3. gads dots tikai kopsummā (izlietoti %s, atgriezti %s):\n"), amt("48871.72"), amt("128.28"))
-	fmt.Fprintln(w, say("its split between the two budget lines below is illustrative; the totals are exact.",
-		"tā sadalījums starp abām budžeta pozīcijām zemāk ir ilustratīvs; kopsummas ir precīzas."))
-	fmt.Fprintln(w, say("Seeds 001 and 003 give a total and a period but no spending, so none is recorded.",
-		"Paraugi 001 un 003 norāda kopsummu un periodu, bet ne izdevumus, tāpēc izdevumi nav ierakstīti."))
+	fmt.Fprint(w, tr(lg, "Recorded %d seed commands as %d events (%d were already in this ledger).\n", applied, events, dup))
+	fmt.Fprint(w, tr(lg, "Seed 004's year 3 is given only as a total (%s spent, %s returned):\n", amt("48871.72"), amt("128.28")))
+	fmt.Fprintln(w, tr(lg, "its split between the two budget lines below is illustrative; the totals are exact."))
+	fmt.Fprintln(w, tr(lg, "Seeds 001 and 003 give a total and a period but no spending, so none is recorded."))
 	fmt.Fprintln(w)
 
 	// The gap the summary of seed 004 leaves open must be shown, not hidden.
 	y2 := domain.Period{From: domain.MustDate("2023-07-15"), To: domain.MustDate("2024-07-14")}
-	fmt.Fprintf(w, say("Trying to close year 2 of KNVOC-2022-2025 (%s):\n", "Mēģinām slēgt līguma KNVOC-2022-2025 2. gadu (%s):\n"), rpt.FormatPeriod(y2, lg))
+	fmt.Fprint(w, tr(lg, "Trying to close year 2 of KNVOC-2022-2025 (%s):\n", rpt.FormatPeriod(y2, lg)))
 	if _, err := svc.Handle(ctx, seeds.CloseYear2()); err != nil {
 		if lg == rpt.LV {
 			var text string
@@ -101,19 +99,15 @@ the seed commands carry fixed command ids.`)
 			}) != nil {
 				text = refusalIn(lg, err, nil)
 			}
-			fmt.Fprintf(w, "  ATTEIKTS: %s\n", text)
+			fmt.Fprint(w, rpt.WrapIndent(text, tr(lg, "  REFUSED: ")))
 		} else {
-			fmt.Fprintf(w, "  REFUSED: %s\n", rpt.LocaliseAmounts(err.Error(), lg))
+			fmt.Fprint(w, rpt.WrapIndent(rpt.LocaliseAmounts(err.Error(), lg), tr(lg, "  REFUSED: ")))
 		}
-		fmt.Fprintf(w, say("  Year 2 received %s carried in from year 1, spent exactly its planned %s,\n",
-			"  2. gads saņēma %s, kas pārcelti no 1. gada, un izlietoja tieši plānotos %s,\n"), amt("1213.47"), amt("49000.00"))
-		fmt.Fprintf(w, say("  and the summary says nothing of the %s: it is neither spent, carried over nor\n",
-			"  bet kopsavilkums par %s neko nesaka: tie nav ne izlietoti, ne pārcelti, ne\n"), amt("1213.47"))
-		fmt.Fprintln(w, say("  returned, so the year stays open and every report lists it as a finding.",
-			"  atgriezti, tāpēc gads paliek atvērts un katrs pārskats to norāda kā konstatējumu."))
+		fmt.Fprint(w, tr(lg, "  Year 2 received %s carried in from year 1, spent exactly its planned %s,\n", amt("1213.47"), amt("49000.00")))
+		fmt.Fprint(w, tr(lg, "  and the summary says nothing of the %s: it is neither spent, carried over nor\n", amt("1213.47")))
+		fmt.Fprintln(w, tr(lg, "  returned, so the year stays open and every report lists it as a finding."))
 	} else {
-		fmt.Fprintf(w, say("  closed (unexpected: the seed figures leave %s unexplained)\n",
-			"  slēgts (negaidīti: paraugu skaitļi atstāj %s nepaskaidrotus)\n"), amt("1213.47"))
+		fmt.Fprint(w, tr(lg, "  closed (unexpected: the seed figures leave %s unexplained)\n", amt("1213.47")))
 	}
 	fmt.Fprintln(w)
 
@@ -124,6 +118,9 @@ the seed commands carry fixed command ids.`)
 	today := domain.DateOf(a.now())
 	err = rm.View(func(l *projections.Ledger) error {
 		for _, number := range []string{seeds.Seed004, seeds.Seed001, seeds.Seed003} {
+			if w.err != nil {
+				return nil // the reader has gone: nothing more to say
+			}
 			for year := 1; ; year++ {
 				r, err := l.YearReport(number, year, today)
 				if domain.ErrorCode(err) == domain.ENotFound && year > 1 {
@@ -146,14 +143,29 @@ the seed commands carry fixed command ids.`)
 	spec := a.spec()
 	if temporary {
 		spec = "sqlite:demo.db"
-		fmt.Fprint(w, say("This ledger was temporary and is removed now. To keep one and explore it:\n",
-			"Šī virsgrāmata bija pagaidu, un tagad to dzēš. Lai to saglabātu un izpētītu:\n"))
+		fmt.Fprint(w, tr(lg, "This ledger was temporary and is removed now. To keep one and explore it:\n"))
 		fmt.Fprintf(w, "  go run ./cmd/grantledger demo --db demo.db\n")
 	} else {
-		fmt.Fprint(w, say("Explore this ledger:\n", "Izpētiet šo virsgrāmatu:\n"))
+		fmt.Fprint(w, tr(lg, "Explore this ledger:\n"))
 	}
 	fmt.Fprintf(w, "  go run ./cmd/grantledger report --store %s --agreement %s --year 2\n", spec, seeds.Seed004)
 	fmt.Fprintf(w, "  go run ./cmd/grantledger history --store %s --agreement %s\n", spec, seeds.Seed004)
 	fmt.Fprintf(w, "  go run ./cmd/grantledger verify --store %s\n", spec)
 	return nil
+}
+
+// stopWriter remembers the first failed write (a reader that went away)
+// and writes nothing after it.
+type stopWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stopWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/grantledger/grantledger/adapters/esdb"
 	"github.com/grantledger/grantledger/domain"
@@ -14,7 +13,7 @@ import (
 func openESDB(ctx context.Context, url string) (domain.EventStore, error) {
 	s, err := esdb.Open(ctx, url)
 	if err != nil {
-		return nil, fmt.Errorf("open EventStoreDB: %w", err)
+		return nil, errorf("open EventStoreDB: %w", err)
 	}
 	return esdb.Concurrent{Store: s}, nil
 }

@@ -14,14 +14,14 @@ import (
 
 func cmdExport(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(a.stderr, `Usage: grantledger export hledger|iati [flags]
+		fmt.Fprint(a.stderr, trText(a.lang, `Usage: grantledger export hledger|iati [flags]
 
   hledger  a journal for hledger: budget rules and dated transactions
   iati     IATI 2.03 activity XML, one iati-activity per agreement
 
 Run 'grantledger export hledger --help' for the flags. docs/INTEROP.md
 describes both formats.
-`)
+`))
 		if len(args) == 0 {
 			return usagef("export needs a format: hledger or iati")
 		}
@@ -94,7 +94,7 @@ func writeOut(a *app, path string, write func(io.Writer) error) error {
 	}
 	tmp, err := createOutputTemp(filepath.Dir(path), "."+filepath.Base(path)+".")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := write(tmp); err != nil {
@@ -102,11 +102,11 @@ func writeOut(a *app, path string, write func(io.Writer) error) error {
 		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return errorf("write %s: %w", path, err)
 	}
-	fmt.Fprintf(a.stderr, "wrote %s\n", path)
+	fmt.Fprint(a.stderr, tr(a.lang, "wrote %s\n", path))
 	return nil
 }

@@ -30,7 +30,7 @@ const (
 
 func cmdGenerate(ctx context.Context, a *app, args []string) error {
 	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs.SetOutput(flagOutput{w: a.stderr, lang: a.lang})
 	about := fmt.Sprintf(`
 Writes a JSONL file of commands for 'grantledger apply' shaped like real
 delegations: N agreements, each with %d implementation years, %d budget lines
@@ -40,8 +40,8 @@ byte, command ids included, so runs can be compared. It writes nothing to a
 ledger. docs/PERFORMANCE.md uses it for the whole-process figures.`,
 		genYears, genLines, genSpendingsPerCell, genPerAgreement, 1000*genPerAgreement)
 	fs.Usage = func() {
-		fmt.Fprintf(a.stderr, "Usage: grantledger generate [flags]\n\n%s\n\nFlags:\n", strings.TrimSpace(about))
-		fs.PrintDefaults()
+		fmt.Fprint(a.stderr, tr(a.lang, "Usage: grantledger %s [flags] %s", "generate", "")+"\n\n"+trText(a.lang, strings.TrimSpace(about))+"\n\n"+tr(a.lang, "Flags:")+"\n")
+		printFlags(a.stderr, fs, a.lang)
 	}
 	n := fs.Int("agreements", 1000, "number of agreements (1 to 1 000 000)")
 	seed := fs.Uint64("seed", 1, "seed of the generator")

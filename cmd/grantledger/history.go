@@ -1,13 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"text/tabwriter"
 
+	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -35,10 +36,7 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 	}
 	stream := domain.StreamFor(*number)
 	reg := domain.NewEventRegistry()
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	if !*asJSON {
-		fmt.Fprintln(tw, "REV\tPOS\tRECORDED (UTC)\tACTOR\tTYPE\tDETAILS\tREASON")
-	}
+	tw := bufio.NewWriter(a.stdout)
 	enc := json.NewEncoder(a.stdout)
 	var all []domain.RecordedEvent
 	from := uint64(0)
@@ -67,34 +65,48 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 	for _, e := range all {
 		m, err := domain.DecodeMetadata(e.Metadata)
 		if err != nil {
-			return fmt.Errorf("revision %d: %w", e.Revision, err)
+			return errorf("revision %d: %w", e.Revision, err)
 		}
 		ev, err := reg.Decode(e.Type, m.SchemaVersion, e.Data)
 		if err != nil {
-			return fmt.Errorf("revision %d: %w", e.Revision, err)
+			return errorf("revision %d: %w", e.Revision, err)
 		}
 		if *asJSON {
 			enc.Encode(map[string]any{"revision": e.Revision, "position": e.Position, "event_id": e.ID, "type": e.Type,
 				"recorded_at": m.RecordedAt, "actor": m.Actor, "command_id": m.CommandID, "reason": m.Reason, "hash": m.Hash, "data": ev})
 			continue
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Revision, e.Position, m.RecordedAt.UTC().Format("2006-01-02 15:04:05"), m.Actor, e.Type, describeEvent(e.ID.String(), ev), m.Reason)
+		// One event to a paragraph, wrapped to a terminal's 100 columns:
+		// revision, position, time, actor and type, then what it says and
+		// the reason, indented.
+		typ := e.Type
+		if a.lang == rpt.LV {
+			typ = rpt.CodeLabel(a.lang, e.Type) + " (" + e.Type + ")"
+		}
+		fmt.Fprint(tw, rpt.WrapIndent(fmt.Sprintf("%d  %s  %s UTC  %s  %s", e.Revision, e.Position, m.RecordedAt.UTC().Format("2006-01-02 15:04:05"), m.Actor, typ), ""))
+		fmt.Fprint(tw, rpt.WrapIndent(describeEvent(a.lang, e.ID.String(), ev), "    "))
+		if m.Reason != "" {
+			fmt.Fprint(tw, rpt.WrapIndent(m.Reason, "    "+tr(a.lang, "reason")+": "))
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	if a.state != nil && !*asJSON {
-		fmt.Fprintf(a.stdout, "\nLedger state (Merkle log checkpoint): %d events, root hash %s%s\n", a.state.Size, a.state.Root, map[bool]string{true: " (NOT VERIFIED: --no-verify)"}[a.noVerify])
+		fmt.Fprint(a.stdout, "\n"+rpt.WrapIndent(tr(a.lang, "Ledger state (Merkle log checkpoint): %d events, root hash %s%s", a.state.Size, a.state.Root,
+			map[bool]string{true: tr(a.lang, " (NOT VERIFIED: --no-verify)")}[a.noVerify]), ""))
 	}
 	return nil
 }
 
-// describeEvent says in a few words what an event records; an event
-// recorded into a closed year after closing says so.
-func describeEvent(id string, e domain.Event) string {
-	d := describeEventOnly(id, e)
+// describeEvent says in a few words, in language l, what an event
+// records; an event recorded into a closed year after closing says so.
+// English keeps the ledger's plain amounts and ISO dates; Latvian writes
+// them as its reports do (1 213,47; 15.07.2023.).
+func describeEvent(l rpt.Lang, id string, e domain.Event) string {
+	d := describeEventOnly(l, id, e)
 	if postClosure(e) {
-		d += " [into the closed year: post-closure adjustment]"
+		d += tr(l, " [into the closed year: post-closure adjustment]")
 	}
 	return d
 }
@@ -113,45 +125,61 @@ func postClosure(e domain.Event) bool {
 	return false
 }
 
-func describeEventOnly(id string, e domain.Event) string {
+func describeEventOnly(l rpt.Lang, id string, e domain.Event) string {
+	m := func(x domain.Money) string {
+		if l == rpt.LV {
+			return rpt.FormatAmount(x, l)
+		}
+		return x.String()
+	}
+	d := func(x domain.Date) string {
+		if l == rpt.LV {
+			return rpt.FormatDate(x, l)
+		}
+		return x.String()
+	}
 	switch v := e.(type) {
 	case domain.AgreementRegistered:
-		return fmt.Sprintf("%s %q, %s → %s, %s, %d years, %d lines", v.Kind, v.Number, v.Funder, v.Grantee, v.Period, len(v.Years), len(v.Lines))
+		p := v.Period.String()
+		if l == rpt.LV {
+			p = rpt.FormatPeriod(v.Period, l)
+		}
+		return tr(l, "%s %q, %s → %s, %s, %d years, %d lines", v.Kind, v.Number, v.Funder, v.Grantee, p, len(v.Years), len(v.Lines))
 	case domain.BudgetLineAdded:
-		return fmt.Sprintf("line %s %q", v.Line, v.Name)
+		return tr(l, "line %s %q", v.Line, v.Name)
 	case domain.BudgetPlanned:
-		return fmt.Sprintf("line %s year %d planned %s", v.Line, v.Year, v.Amount)
+		return tr(l, "line %s year %d planned %s", v.Line, v.Year, m(v.Amount))
 	case domain.BudgetAmended:
-		return fmt.Sprintf("line %s year %d plan %s → %s from %s", v.Line, v.Year, v.Previous, v.Amount, v.EffectiveDate)
+		return tr(l, "line %s year %d plan %s → %s from %s", v.Line, v.Year, m(v.Previous), m(v.Amount), d(v.EffectiveDate))
 	case domain.SpendingRecorded:
-		return fmt.Sprintf("line %s year %d spent %s on %s, doc %s (spending %s)", v.Line, v.Year, v.Amount, v.Date, v.Document, id)
+		return tr(l, "line %s year %d spent %s on %s, doc %s (spending %s)", v.Line, v.Year, m(v.Amount), d(v.Date), v.Document, id)
 	case domain.SpendingReversed:
-		return fmt.Sprintf("line %s year %d reversed %s of spending %s", v.Line, v.Year, v.Amount, v.Spending)
+		return tr(l, "line %s year %d reversed %s of spending %s", v.Line, v.Year, m(v.Amount), v.Spending)
 	case domain.RemainderCarriedOver:
-		return fmt.Sprintf("line %s carried %s from year %d to year %d", v.Line, v.Amount, v.FromYear, v.ToYear)
+		return tr(l, "line %s carried %s from year %d to year %d", v.Line, m(v.Amount), v.FromYear, v.ToYear)
 	case domain.UnspentReturned:
-		return fmt.Sprintf("line %s year %d returned %s to %s (due %s: refund with record_refund)", v.Line, v.Year, v.Amount, v.To, id)
+		return tr(l, "line %s year %d returned %s to %s (due %s: refund with record_refund)", v.Line, v.Year, m(v.Amount), v.To, id)
 	case domain.IneligibleExpenditureDeclared:
-		return fmt.Sprintf("line %s year %d ineligible %s (ineligible %s)", v.Line, v.Year, v.Amount, id)
+		return tr(l, "line %s year %d ineligible %s (ineligible %s)", v.Line, v.Year, m(v.Amount), id)
 	case domain.IneligibleExpenditureRecovered:
-		return fmt.Sprintf("line %s year %d recovered %s of %s (due %s: refund with record_refund)", v.Line, v.Year, v.Amount, v.Ineligible, id)
+		return tr(l, "line %s year %d recovered %s of %s (due %s: refund with record_refund)", v.Line, v.Year, m(v.Amount), v.Ineligible, id)
 	case domain.IndicatorDefined:
-		return fmt.Sprintf("indicator %s (%s, %s) %d targets", v.Indicator, v.Aggregation, v.Unit, len(v.Targets))
+		return tr(l, "indicator %s (%s, %s) %d targets", v.Indicator, v.Aggregation, v.Unit, len(v.Targets))
 	case domain.IndicatorDelivered:
 		if len(v.Identifiers) > 0 {
-			return fmt.Sprintf("indicator %s year %d delivered %d identifiers on %s", v.Indicator, v.Year, len(v.Identifiers), v.Date)
+			return tr(l, "indicator %s year %d delivered %d identifiers on %s", v.Indicator, v.Year, len(v.Identifiers), d(v.Date))
 		}
-		return fmt.Sprintf("indicator %s year %d delivered %d on %s", v.Indicator, v.Year, v.Quantity, v.Date)
+		return tr(l, "indicator %s year %d delivered %d on %s", v.Indicator, v.Year, v.Quantity, d(v.Date))
 	case domain.YearClosed:
-		return fmt.Sprintf("year %d closed", v.Year)
+		return tr(l, "year %d closed", v.Year)
 	case domain.DisbursementPlanned:
-		return fmt.Sprintf("payment scheduled: %s year %d %s on %s", v.Kind, v.Year, v.Amount, v.Date)
+		return tr(l, "payment scheduled: %s year %d %s on %s", v.Kind, v.Year, m(v.Amount), d(v.Date))
 	case domain.DisbursementRecorded:
-		return fmt.Sprintf("paid %s for year %d on %s, ref %s (disbursement %s)", v.Amount, v.Year, v.Date, v.Reference, id)
+		return tr(l, "paid %s for year %d on %s, ref %s (disbursement %s)", m(v.Amount), v.Year, d(v.Date), v.Reference, id)
 	case domain.DisbursementReversed:
-		return fmt.Sprintf("payment %s of %s reversed", v.Disbursement, v.Amount)
+		return tr(l, "payment %s of %s reversed", v.Disbursement, m(v.Amount))
 	case domain.RefundRecorded:
-		return fmt.Sprintf("refunded %s of %s %s (line %s year %d), ref %s", v.Amount, v.Kind, v.For, v.Line, v.Year, v.Reference)
+		return tr(l, "refunded %s of %s %s (line %s year %d), ref %s", m(v.Amount), v.Kind, v.For, v.Line, v.Year, v.Reference)
 	}
 	return e.EventType()
 }

@@ -14,7 +14,7 @@ import (
 func cmdImport(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 || args[0] != "spending" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			fmt.Fprintln(a.stderr, "Usage: grantledger import spending FILE.csv --agreement NUMBER [flags]\n\nRun 'grantledger import spending --help' for the flags.")
+			fmt.Fprintln(a.stderr, trText(a.lang, "Usage: grantledger import spending FILE.csv --agreement NUMBER [flags]\n\nRun 'grantledger import spending --help' for the flags."))
 			return flag.ErrHelp
 		}
 		return usagef("import needs what to import: grantledger import spending FILE.csv --agreement NUMBER")
@@ -103,7 +103,7 @@ The exit code is 1 when any row was rejected.`)
 	}
 	rows, err := csvimport.Read(data, agr, m, who, *reason)
 	if err != nil {
-		return fmt.Errorf("%s: %w", files[0], err)
+		return errorf("%s: %w", files[0], err)
 	}
 	results, sum, err := csvimport.Run(ctx, svc, agr, rows, *dryRun)
 	for _, r := range results {
@@ -112,15 +112,15 @@ The exit code is 1 when any row was rejected.`)
 		case csvimport.Rejected:
 			fmt.Fprintf(a.stderr, "%s: %v\n", files[0], r.Err)
 		default:
-			fmt.Fprintf(a.stdout, "row %d: %s: %s on line %s, year %d, %s, document %s\n", r.Row, r.Status, s.Amount, s.Line, s.Year, s.Date, s.Document)
+			fmt.Fprint(a.stdout, tr(a.lang, "row %d: %s: %s on line %s, year %d, %s, document %s\n", r.Row, r.Status, s.Amount, s.Line, s.Year, s.Date, s.Document))
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("import stopped: %w (rows reported above stay as reported)", err)
+		return errorf("import stopped: %w (rows reported above stay as reported)", err)
 	}
 	fmt.Fprintln(a.stdout, sum)
 	if sum.Rejected > 0 {
-		return exitError{code: exitFailure, msg: fmt.Sprintf("%d row(s) rejected; the other rows were %s", sum.Rejected, map[bool]string{true: "only checked (dry run)", false: "recorded or already recorded"}[*dryRun])}
+		return exitf(exitFailure, "%d row(s) rejected; the other rows were %s", sum.Rejected, map[bool]string{true: tr(a.lang, "only checked (dry run)"), false: tr(a.lang, "recorded or already recorded")}[*dryRun])
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func TestIssue14DoneWhenThroughTheCommandLine(t *testing.T) {
 		t.Fatalf("history: %s", errs)
 	}
 	dues := map[string]string{}
-	for _, m := range regexp.MustCompile(`returned (80\.00|48\.28) to .*? \(due ([0-9a-f-]{36})`).FindAllStringSubmatch(hist, -1) {
+	for _, m := range regexp.MustCompile(`(?s)returned\s+(80\.00|48\.28)\s+to\s+.*?\s+\(due\s+([0-9a-f-]{36})`).FindAllStringSubmatch(hist, -1) {
 		dues[m[1]] = m[2]
 	}
 	if len(dues) != 2 {

@@ -222,7 +222,7 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 	}
 	for _, p := range append([]loadPhase{full}, open...) {
 		if p.Errors > 0 {
-			return exitError{code: exitFailure, msg: fmt.Sprintf("%s: %d of %d commands failed", p.Name, p.Errors, p.Requests+p.Errors)}
+			return exitf(exitFailure, "%s: %d of %d commands failed", p.Name, p.Errors, p.Requests+p.Errors)
 		}
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/merkle"
+	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -83,6 +84,7 @@ type app struct {
 	stdout, stderr io.Writer
 	now            func() time.Time
 	getenv         func(string) string
+	lang           rpt.Lang // the language of the run's messages (argsLang)
 
 	storeSpec string
 	store     domain.EventStore
@@ -102,22 +104,30 @@ type app struct {
 var testClock func() time.Time
 
 // usageError marks an error in how the program was called (exit 2).
-type usageError struct{ msg string }
+type usageError struct {
+	msg  string
+	key  string // the catalogue message of msg, with args (messages.go)
+	args []any
+}
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+func usagef(format string, args ...any) error {
+	return usageError{msg: fmt.Sprintf(format, args...), key: format, args: args}
+}
 
 // exitError carries a chosen exit code with an already printed message.
 type exitError struct {
 	code int
 	msg  string
+	key  string // the catalogue message of msg, with args (messages.go)
+	args []any
 }
 
 func (e exitError) Error() string { return e.msg }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, getenv: os.Getenv}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, getenv: os.Getenv, lang: argsLang(args)}
 	if testClock != nil {
 		a.now = testClock
 	}
@@ -125,14 +135,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if len(args) == 0 {
 		// No command: a short help on stderr and exit 2, as for any
 		// other call that does not say what to do.
-		fmt.Fprint(stderr, shortHelp)
+		fmt.Fprint(stderr, trText(a.lang, shortHelp))
 		return exitError{code: exitUsage}
 	}
 	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
 			return run(ctx, []string{args[1], "--help"}, stdin, stdout, stderr)
 		}
-		printHelp(stdout)
+		printHelp(stdout, a.lang)
 		return nil
 	}
 	for _, c := range commands() {
@@ -141,41 +151,51 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			if errors.Is(err, flag.ErrHelp) {
 				return nil
 			}
+			if err != nil && a.lang == rpt.LV {
+				err = langErr{lang: a.lang, err: err}
+			}
 			return err
 		}
 	}
-	return usagef("unknown command %q; run 'grantledger help' for the list", args[0])
+	err := usagef("unknown command %q; run 'grantledger help' for the list", args[0])
+	if a.lang == rpt.LV {
+		err = langErr{lang: a.lang, err: err}
+	}
+	return err
 }
 
-func printHelp(w io.Writer) {
-	fmt.Fprint(w, `grantledger: the ledger of public money given to NGOs through delegation
+func printHelp(w io.Writer, l rpt.Lang) {
+	fmt.Fprint(w, trText(l, helpHead)+"\n")
+	cmds := commands()
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	for _, c := range cmds {
+		fmt.Fprint(w, rpt.WrapIndent(trText(l, c.summary), fmt.Sprintf("  %-12s ", c.name)))
+	}
+	fmt.Fprint(w, "\n"+trText(l, helpFoot)+"\n")
+}
+
+// helpHead and helpFoot frame the command list of 'grantledger help'.
+const helpHead = `grantledger: the ledger of public money given to NGOs through delegation
 agreements and grant projects. Every change is an immutable, hash-chained event.
 
 Usage: grantledger <command> [flags]
 
-Commands:
-`)
-	cmds := commands()
-	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
-	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
-	}
-	fmt.Fprint(w, `
-Every command takes --help. The ledger is the embedded file ./grantledger.db
+Commands:`
+
+const helpFoot = `Every command takes --help. The ledger is the embedded file ./grantledger.db
 unless --db PATH, --store SPEC, GRANTLEDGER_DB or GRANTLEDGER_STORE say
 otherwise (SPEC: sqlite:PATH, or an esdb://… URL for EventStoreDB).
-Docs: README.md, docs/commands.md, docs/cli.md, docs/REPORTS.md.
-`)
-}
+Docs: README.md, docs/commands.md, docs/cli.md, docs/REPORTS.md.`
 
 // flags returns a FlagSet for a subcommand with the store flags added. The
 // usage text names the command and its arguments.
 func (a *app) flags(name, argsUsage, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs.SetOutput(flagOutput{w: a.stderr, lang: a.lang})
 	fs.Usage = func() {
-		fmt.Fprintf(a.stderr, "Usage: grantledger %s [flags] %s\n\n%s\n\nFlags:\n", name, argsUsage, strings.TrimSpace(about))
-		fs.PrintDefaults()
+		fmt.Fprint(a.stderr, strings.TrimRight(tr(a.lang, "Usage: grantledger %s [flags] %s", name, argsUsage), " ")+"\n\n")
+		fmt.Fprint(a.stderr, trText(a.lang, strings.TrimSpace(about))+"\n\n"+tr(a.lang, "Flags:")+"\n")
+		printFlags(a.stderr, fs, a.lang)
 	}
 	fs.Func("db", "path of the embedded ledger file (default ./grantledger.db, or $GRANTLEDGER_DB)", func(v string) error {
 		a.storeSpec = "sqlite:" + v
@@ -231,22 +251,23 @@ func report(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	l := errLang(err)
 	var ue usageError
 	var ee exitError
 	switch {
 	case errors.As(err, &ee):
 		if ee.msg != "" {
-			fmt.Fprintln(stderr, "grantledger:", ee.msg)
+			fmt.Fprintln(stderr, "grantledger:", errText(l, ee))
 		}
 		return ee.code
 	case errors.As(err, &ue):
-		fmt.Fprintln(stderr, "grantledger:", ue.msg)
+		fmt.Fprintln(stderr, "grantledger:", errText(l, ue))
 		return exitUsage
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "grantledger: interrupted; every command acknowledged before stays recorded")
+		fmt.Fprintln(stderr, "grantledger:", tr(l, "interrupted; every command acknowledged before stays recorded"))
 		return exitFailure
 	}
-	fmt.Fprintln(stderr, "grantledger:", refusalText(err))
+	fmt.Fprintln(stderr, "grantledger:", errText(l, err))
 	if domain.ErrorCode(err) == domain.ETampered {
 		return exitTampered
 	}

@@ -48,16 +48,16 @@ Example:
 	rep, err := migrate.Copy(ctx, src, dst, p.update)
 	p.done()
 	if err != nil {
-		return fmt.Errorf("migrate: %w (events copied before the error stay in the target; run again to resume)", err)
+		return errorf("migrate: %w (events copied before the error stay in the target; run again to resume)", err)
 	}
-	fmt.Fprintf(a.stdout, "copied %s (%d were already there) in %s\n", count(rep.Copied, "event", "events"), rep.Skipped, count(rep.Streams, "stream", "streams"))
+	fmt.Fprint(a.stdout, tr(a.lang, "copied %s (%d were already there) in %s\n", count(rep.Copied, "event", "events"), rep.Skipped, count(rep.Streams, "stream", "streams")))
 	if *skipVerify {
 		return nil
 	}
 	vr, err := migrate.Verify(ctx, src, dst)
 	if err != nil {
-		return fmt.Errorf("migrate: verification failed: %w", err)
+		return errorf("migrate: verification failed: %w", err)
 	}
-	fmt.Fprintf(a.stdout, "verified: %s in %s identical, every hash chain intact\n", count(vr.Events, "event", "events"), count(vr.Streams, "stream", "streams"))
+	fmt.Fprint(a.stdout, tr(a.lang, "verified: %s in %s identical, every hash chain intact\n", count(vr.Events, "event", "events"), count(vr.Streams, "stream", "streams")))
 	return nil
 }

@@ -40,11 +40,11 @@ func (p *progress) update(n int) {
 		return
 	}
 	p.last = time.Now()
-	fmt.Fprintf(p.w, "\r%s: %d %s…\033[K", p.label, n, p.unit)
+	fmt.Fprintf(p.w, "\r%s\033[K", tr(runLang(), "%s: %d %s…", tr(runLang(), p.label), n, tr(runLang(), p.unit)))
 }
 
 func (p *progress) done() {
 	if p.on && !p.last.IsZero() {
-		fmt.Fprintf(p.w, "\r%s: %d %s, done\033[K\n", p.label, p.n, p.unit)
+		fmt.Fprintf(p.w, "\r%s\033[K\n", tr(runLang(), "%s: %d %s, done", tr(runLang(), p.label), p.n, tr(runLang(), p.unit)))
 	}
 }

@@ -30,7 +30,7 @@ var treeProgress = func() func(done, total int64) {
 	return func(done, total int64) {
 		if done == total || time.Since(last) > 200*time.Millisecond {
 			last = time.Now()
-			fmt.Fprintf(os.Stderr, "\rbuilding the Merkle tree of this ledger (once): %d of %d events", done, total)
+			fmt.Fprint(os.Stderr, tr(runLang(), "\rbuilding the Merkle tree of this ledger (once): %d of %d events", done, total))
 			if done == total {
 				fmt.Fprintln(os.Stderr)
 			}
@@ -73,13 +73,13 @@ func (a *app) signingKey(path string) (note.Signer, error) {
 	if !strings.HasPrefix(v, "PRIVATE+KEY+") {
 		b, err := os.ReadFile(v)
 		if err != nil {
-			return nil, fmt.Errorf("signing key: %w", err)
+			return nil, errorf("signing key: %w", err)
 		}
 		text = strings.TrimSpace(string(b))
 	}
 	s, err := note.NewSigner(text)
 	if err != nil {
-		return nil, fmt.Errorf("signing key %s: not a note signing key (make one with 'grantledger key generate'): %w", v, err)
+		return nil, errorf("signing key %s: not a note signing key (make one with 'grantledger key generate'): %w", v, err)
 	}
 	return s, nil
 }
@@ -95,7 +95,7 @@ func verifierKey(v string) (note.Verifier, error) {
 	}
 	ver, err := note.NewVerifier(text)
 	if err != nil {
-		return nil, fmt.Errorf("verifier key %q: %w", v, err)
+		return nil, errorf("verifier key %q: %w", v, err)
 	}
 	return ver, nil
 }
@@ -123,18 +123,18 @@ checkpoint (no spaces or '+').`)
 	}
 	skey, vkey, err := merkle.GenerateKey(*name)
 	if err != nil {
-		return fmt.Errorf("key generate: %w", err)
+		return errorf("key generate: %w", err)
 	}
 	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return fmt.Errorf("key generate: %w (an existing key is never overwritten)", err)
+		return errorf("key generate: %w (an existing key is never overwritten)", err)
 	}
 	if _, err := fmt.Fprintln(f, skey); err != nil {
 		f.Close()
-		return fmt.Errorf("key generate: write %s: %w", *out, err)
+		return errorf("key generate: write %s: %w", *out, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("key generate: write %s: %w", *out, err)
+		return errorf("key generate: write %s: %w", *out, err)
 	}
 	fmt.Fprintln(a.stdout, vkey)
 	return nil
@@ -168,18 +168,18 @@ func currentCheckpoint(ctx context.Context, store domain.EventStore, now time.Ti
 func readCheckpointFile(path string, v note.Verifier) (merkle.Checkpoint, []byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return merkle.Checkpoint{}, nil, fmt.Errorf("checkpoint: %w", err)
+		return merkle.Checkpoint{}, nil, errorf("checkpoint: %w", err)
 	}
 	if v != nil {
 		c, err := merkle.OpenSigned(b, v)
 		if err != nil {
-			return c, b, fmt.Errorf("checkpoint %s: %w", path, err)
+			return c, b, errorf("checkpoint %s: %w", path, err)
 		}
 		return c, b, nil
 	}
 	c, err := merkle.ParseCheckpoint(checkpoints.NoteText(b))
 	if err != nil {
-		return c, b, fmt.Errorf("checkpoint %s: %w", path, err)
+		return c, b, errorf("checkpoint %s: %w", path, err)
 	}
 	return c, b, nil
 }
@@ -242,7 +242,7 @@ unsigned, which proves nothing to anyone else.`)
 			return err
 		}
 		fmt.Fprint(a.stdout, c.Text())
-		fmt.Fprintln(a.stderr, "grantledger: no signing key: this checkpoint is unsigned and proves nothing to anyone else")
+		fmt.Fprintln(a.stderr, tr(a.lang, "grantledger: no signing key: this checkpoint is unsigned and proves nothing to anyone else"))
 		return nil
 	}
 	msg, _, err := makeCheckpoint(ctx, store, signer, a.checkpointDir(*dir), a.now())
@@ -251,7 +251,7 @@ unsigned, which proves nothing to anyone else.`)
 	}
 	if *out != "" {
 		if err := os.WriteFile(*out, msg, 0o644); err != nil {
-			return fmt.Errorf("checkpoint: %w", err)
+			return errorf("checkpoint: %w", err)
 		}
 	}
 	_, err = a.stdout.Write(msg)
@@ -310,12 +310,12 @@ verify-proof FILE --verifier-key KEY' (or the library, docs/PROOFS.md).`)
 			return err
 		}
 		if c.Size > n {
-			return exitError{code: exitTampered, msg: fmt.Sprintf("prove: the checkpoint has %d events but the log only %d: events were removed", c.Size, n)}
+			return exitf(exitTampered, "prove: the checkpoint has %d events but the log only %d: events were removed", c.Size, n)
 		}
 		if root, err := merkle.Root(ctx, l, c.Size); err != nil {
 			return err
 		} else if root != c.Root {
-			return exitError{code: exitTampered, msg: fmt.Sprintf("prove: the log's first %d events no longer hash to the checkpoint's root: the log changed since the checkpoint", c.Size)}
+			return exitf(exitTampered, "prove: the log's first %d events no longer hash to the checkpoint's root: the log changed since the checkpoint", c.Size)
 		}
 	} else {
 		signer, err := a.signingKey(*keyPath)
@@ -337,7 +337,7 @@ verify-proof FILE --verifier-key KEY' (or the library, docs/PROOFS.md).`)
 			return err
 		}
 		if old.Size > c.Size {
-			return exitError{code: exitTampered, msg: fmt.Sprintf("prove: the old checkpoint has %d events, the log %d: events were removed", old.Size, c.Size)}
+			return exitf(exitTampered, "prove: the old checkpoint has %d events, the log %d: events were removed", old.Size, c.Size)
 		}
 		var p []merkle.Hash
 		if old.Size > 0 {
@@ -345,7 +345,7 @@ verify-proof FILE --verifier-key KEY' (or the library, docs/PROOFS.md).`)
 				return err
 			}
 			if err := merkle.CheckConsistency(old, c, p); err != nil {
-				return exitError{code: exitTampered, msg: "prove: " + err.Error()}
+				return exitf(exitTampered, "prove: %v", err)
 			}
 		}
 		return enc.Encode(consistencyFile{Kind: "consistency", OldCheckpoint: string(oldText), Checkpoint: string(text), Proof: p})
@@ -359,7 +359,7 @@ verify-proof FILE --verifier-key KEY' (or the library, docs/PROOFS.md).`)
 		return err
 	}
 	if i >= c.Size {
-		return fmt.Errorf("prove: event %s is leaf %d, after the checkpoint's %d events; make a newer checkpoint", id, i, c.Size)
+		return errorf("prove: event %s is leaf %d, after the checkpoint's %d events; make a newer checkpoint", id, i, c.Size)
 	}
 	path, err := merkle.ProveInclusion(i, c.Size, merkle.Reader(ctx, l))
 	if err != nil {
@@ -367,7 +367,7 @@ verify-proof FILE --verifier-key KEY' (or the library, docs/PROOFS.md).`)
 	}
 	leaf := merkle.LeafHash(e)
 	if err := tlog.CheckRecord(path, c.Size, c.Root, i, leaf); err != nil {
-		return exitError{code: exitTampered, msg: fmt.Sprintf("prove: event %s as stored now is not leaf %d of the checkpoint: %v", id, i, err)}
+		return exitf(exitTampered, "prove: event %s as stored now is not leaf %d of the checkpoint: %v", id, i, err)
 	}
 	return enc.Encode(inclusionFile{Kind: "inclusion", InclusionProof: merkle.InclusionProof{
 		LeafIndex: i, TreeSize: c.Size, LeafHash: leaf, Leaf: merkle.HexLeaf(e), AuditPath: path, Checkpoint: string(text),
@@ -388,7 +388,7 @@ extends the older. Exit 3 if the proof does not hold.`)
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{err.Error()}
+		return usageError{msg: err.Error()}
 	}
 	if len(pos) != 1 {
 		return usagef("verify-proof: give one PROOF.json file (- for stdin)")
@@ -404,29 +404,29 @@ extends the older. Exit 3 if the proof does not hold.`)
 		raw, err = os.ReadFile(pos[0])
 	}
 	if err != nil {
-		return fmt.Errorf("verify-proof: %w", err)
+		return errorf("verify-proof: %w", err)
 	}
 	var kind struct{ Kind string }
 	if err := json.Unmarshal(raw, &kind); err != nil {
-		return fmt.Errorf("verify-proof %s: not JSON: %w", pos[0], err)
+		return errorf("verify-proof %s: not JSON: %w", pos[0], err)
 	}
 	fail := func(err error) error {
-		fmt.Fprintf(a.stdout, "FAILED: %v\n", err)
-		return exitError{code: exitTampered, msg: "the proof does not hold: " + err.Error()}
+		fmt.Fprint(a.stdout, tr(a.lang, "FAILED: %v\n", err))
+		return exitf(exitTampered, "the proof does not hold: %v", err)
 	}
 	switch kind.Kind {
 	case "consistency":
 		var p consistencyFile
 		if err := json.Unmarshal(raw, &p); err != nil {
-			return fmt.Errorf("verify-proof %s: %w", pos[0], err)
+			return errorf("verify-proof %s: %w", pos[0], err)
 		}
 		old, err := merkle.OpenSigned([]byte(p.OldCheckpoint), v)
 		if err != nil {
-			return fail(fmt.Errorf("old checkpoint: %w", err))
+			return fail(errorf("old checkpoint: %w", err))
 		}
 		cur, err := merkle.OpenSigned([]byte(p.Checkpoint), v)
 		if err != nil {
-			return fail(fmt.Errorf("checkpoint: %w", err))
+			return fail(errorf("checkpoint: %w", err))
 		}
 		if err := merkle.CheckConsistency(old, cur, p.Proof); err != nil {
 			return fail(err)
@@ -437,7 +437,7 @@ extends the older. Exit 3 if the proof does not hold.`)
 	case "inclusion":
 		var p inclusionFile
 		if err := json.Unmarshal(raw, &p); err != nil {
-			return fmt.Errorf("verify-proof %s: %w", pos[0], err)
+			return errorf("verify-proof %s: %w", pos[0], err)
 		}
 		c, l, err := merkle.CheckInclusionProof(p.InclusionProof, v)
 		if err != nil {
@@ -448,5 +448,5 @@ extends the older. Exit 3 if the proof does not hold.`)
 		fmt.Fprintf(a.stdout, "data: %s\n", l.Data)
 		return nil
 	}
-	return fmt.Errorf("verify-proof %s: kind %q is neither inclusion nor consistency", pos[0], kind.Kind)
+	return errorf("verify-proof %s: kind %q is neither inclusion nor consistency", pos[0], kind.Kind)
 }

@@ -68,7 +68,7 @@ func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *mer
 	}
 	if a.noVerify {
 		if !a.warnedNoVerify {
-			fmt.Fprintln(a.stderr, "grantledger: --no-verify: the Merkle log was NOT checked; what follows may show a tampered ledger (forensic reading only)")
+			fmt.Fprintln(a.stderr, tr(a.lang, "grantledger: --no-verify: the Merkle log was NOT checked; what follows may show a tampered ledger (forensic reading only)"))
 			a.warnedNoVerify = true
 		}
 		n, err := l.TreeSize(ctx)
@@ -91,7 +91,7 @@ func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *mer
 	} else {
 		size, root, ok, err := projector.SnapshotTree(ctx, store, "")
 		if err != nil {
-			return nil, fmt.Errorf("check the Merkle log: %w", err)
+			return nil, errorf("check the Merkle log: %w", err)
 		}
 		if ok {
 			// A header whose root is not the tree's is a snapshot that the
@@ -107,10 +107,10 @@ func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *mer
 	a.checkedFrom = last.Size
 	now, bad, err := merkle.CheckFrom(ctx, store, l, last, pinned)
 	if err != nil {
-		return nil, fmt.Errorf("check the Merkle log: %w", err)
+		return nil, errorf("check the Merkle log: %w", err)
 	}
 	if bad != nil {
-		return nil, exitError{code: exitTampered, msg: fmt.Sprintf("the ledger's Merkle log is broken at leaf %d (position %s): %s; nothing was read. Run 'grantledger verify'; --no-verify reads it anyway", bad.Index, bad.Position, bad.Problem)}
+		return nil, exitf(exitTampered, "the ledger's Merkle log is broken at leaf %d (position %s): %s; nothing was read. Run 'grantledger verify'; --no-verify reads it anyway", bad.Index, bad.Position, bad.Problem)
 	}
 	a.verifiedAt = now
 	return &merkle.Checkpoint{Size: now.Size, Root: now.Root}, nil
@@ -143,7 +143,7 @@ func (a *app) checkLeaves(ctx context.Context, store domain.EventStore, evs []do
 			}
 		}
 		if k == 0 || k > n {
-			return exitError{code: exitTampered, msg: fmt.Sprintf("event %s (stream %s revision %d) is at position %s, outside the Merkle tree of %d leaves: it was added without its tree rows; nothing was shown. --no-verify reads it anyway", e.ID, e.Stream, e.Revision, e.Position, n)}
+			return exitf(exitTampered, "event %s (stream %s revision %d) is at position %s, outside the Merkle tree of %d leaves: it was added without its tree rows; nothing was shown. --no-verify reads it anyway", e.ID, e.Stream, e.Revision, e.Position, n)
 		}
 		idx[i] = tlog.StoredHashIndex(0, k-1)
 	}
@@ -153,7 +153,7 @@ func (a *app) checkLeaves(ctx context.Context, store domain.EventStore, evs []do
 	}
 	for i, e := range evs {
 		if merkle.LeafHash(e) != stored[i] {
-			return exitError{code: exitTampered, msg: fmt.Sprintf("event %s (stream %s revision %d, position %s) does not hash to the leaf stored when it was appended: it was edited or moved; nothing was shown. Run 'grantledger verify'; --no-verify reads it anyway", e.ID, e.Stream, e.Revision, e.Position)}
+			return exitf(exitTampered, "event %s (stream %s revision %d, position %s) does not hash to the leaf stored when it was appended: it was edited or moved; nothing was shown. Run 'grantledger verify'; --no-verify reads it anyway", e.ID, e.Stream, e.Revision, e.Position)
 		}
 	}
 	return nil

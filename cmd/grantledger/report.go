@@ -29,6 +29,7 @@ type reportFlags struct {
 	today  string
 	out    string
 	csv    string // CSV dialect: machine or excel
+	width  int    // text: widest line in columns; 0 no limit
 }
 
 func (r *reportFlags) add(fs *flag.FlagSet, formats string) {
@@ -38,6 +39,15 @@ func (r *reportFlags) add(fs *flag.FlagSet, formats string) {
 	fs.StringVar(&r.today, "today", "", "judge what is overdue against this date (YYYY-MM-DD; default: today, or the --as-of date)")
 	fs.StringVar(&r.out, "out", "", "write to this file instead of standard output")
 	fs.StringVar(&r.csv, "csv", rpt.CSVMachine, csvHelp)
+	fs.IntVar(&r.width, "width", rpt.TextWidth, "text: the widest line in columns; wider tables are split into blocks (0: no limit)")
+}
+
+// textWidth is the Document.Width of a --width: 0 is no limit.
+func textWidth(w int) int {
+	if w <= 0 {
+		return -1
+	}
+	return max(w, 40)
 }
 
 // csvHelp is the help text of every --csv flag.
@@ -92,14 +102,14 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 		opts.Progress = func(n int) {
 			if now := time.Now(); now.Sub(last) > 200*time.Millisecond {
 				last = now
-				fmt.Fprintf(a.stderr, "\rreading the ledger: %d events", n)
+				fmt.Fprint(a.stderr, tr(a.lang, "\rreading the ledger: %d events", n))
 			}
 		}
 		defer fmt.Fprint(a.stderr, "\r\033[K")
 	}
 	r, err := projector.Open(ctx, store, opts)
 	if err != nil {
-		return nil, fmt.Errorf("bring the read model up to date: %w", err)
+		return nil, errorf("bring the read model up to date: %w", err)
 	}
 	// Check the log before anything is shown: from the snapshot the read
 	// model was restored from (its header was checked against the tree as
@@ -118,9 +128,9 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 			// a store that cannot take it (a full disk, a read-only file)
 			// does not stop the report.
 			if domain.ErrorCode(err) != domain.EUnavailable {
-				return nil, fmt.Errorf("save the read model: %w", err)
+				return nil, errorf("save the read model: %w", err)
 			}
-			fmt.Fprintf(a.stderr, "grantledger: warning: the read model was not saved (%v); the report is complete, the next one reads the ledger again\n", err)
+			fmt.Fprintln(a.stderr, tr(runLang(), "grantledger: warning: the read model was not saved (%v); the report is complete, the next one reads the ledger again", err))
 		}
 	}
 	a.state = state
@@ -155,6 +165,7 @@ func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
 		}
 		w = f
 	}
+	doc.Width = textWidth(rf.width)
 	err := render(w, rf.format, rf.csv, v, doc, a.report)
 	if f != nil {
 		if cerr := f.Close(); err == nil {

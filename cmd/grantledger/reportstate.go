@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/projector"
@@ -32,11 +31,11 @@ func (a *app) computeState(ctx context.Context, store domain.EventStore, r *proj
 	}
 	size, err := merkle.SizeAt(ctx, l, r.Checkpoint()) // leaf count at the read model's position
 	if err != nil {
-		return fmt.Errorf("the state of the report: %w", err)
+		return errorf("the state of the report: %w", err)
 	}
 	root, err := merkle.Root(ctx, l, size)
 	if err != nil {
-		return fmt.Errorf("the state of the report: %w", err)
+		return errorf("the state of the report: %w", err)
 	}
 	st := &reportState{Size: size, Root: root, Verified: !a.noVerify}
 	signer, err := a.signingKey("")

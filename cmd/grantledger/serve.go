@@ -107,7 +107,7 @@ acknowledged command is durable.`)
 	}
 	legacy := a.tokensPath(*tokens)
 	if n, err := tok.MoveIn(ctx, legacy, "grantledger serve (moved in)"); err != nil {
-		return fmt.Errorf("serve: %w", err)
+		return errorf("serve: %w", err)
 	} else if n > 0 {
 		log.Warn("moved the tokens of the token file into the ledger; the file was renamed and is no longer read", "tokens", n, "file", legacy, "renamed", legacy+httpapi.MovedSuffix, "ledger", a.spec())
 	} else if waiting, _ := tokenFileWaiting(legacy); waiting {
@@ -119,20 +119,20 @@ acknowledged command is durable.`)
 	reports.Log, _ = raw.(merkle.Log) // JSON reports name the log state they come from
 	v, err := reports.Verify(ctx)
 	if err != nil {
-		return fmt.Errorf("serve: verify at start: %w", err)
+		return errorf("serve: verify at start: %w", err)
 	}
 	if ver := v.(httpapi.VerifyReport); !ver.OK {
 		b := ver.Breaks[0]
 		msg := fmt.Sprintf("the ledger's hash chain is broken at %s revision %d (event %s): %s", b.Stream, b.Revision, b.EventID, b.Problem)
 		if !*allowBroken {
-			return exitError{code: exitTampered, msg: msg + "; refusing to serve (run 'grantledger verify'; --allow-broken-chain serves anyway)"}
+			return exitf(exitTampered, "the ledger's hash chain is broken at %s revision %d (event %s): %s; refusing to serve (run 'grantledger verify'; --allow-broken-chain serves anyway)", b.Stream, b.Revision, b.EventID, b.Problem)
 		}
 		log.Error("serving a broken ledger because --allow-broken-chain was given", "problem", msg)
 	}
 	// The Merkle log, every leaf (serve folds every event at start).
 	if _, err := a.checkReads(ctx, raw, &merkle.Verified{}); err != nil {
 		if !*allowBroken {
-			return fmt.Errorf("serve: refusing to start: %w", err)
+			return errorf("serve: refusing to start: %w", err)
 		}
 		log.Error("serving a ledger whose Merkle log is broken because --allow-broken-chain was given", "problem", err.Error())
 	}
@@ -170,7 +170,7 @@ acknowledged command is durable.`)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+		return errorf("serve: %w", err)
 	}
 	if *metricsAddr != "" && *metricsAddr != "off" {
 		stop, err := serveMetrics(*metricsAddr, srv.MetricsHandler(), log)
@@ -211,18 +211,18 @@ func readMetricsToken(path string) (string, error) {
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return "", fmt.Errorf("--metrics-token-file: %w", err)
+		return "", errorf("--metrics-token-file: %w", err)
 	}
 	if st.Mode().Perm()&0o077 != 0 {
-		return "", fmt.Errorf("--metrics-token-file %s: mode %04o lets others read it; run chmod 600 %s", path, st.Mode().Perm(), path)
+		return "", errorf("--metrics-token-file %s: mode %04o lets others read it; run chmod 600 %s", path, st.Mode().Perm(), path)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("--metrics-token-file: %w", err)
+		return "", errorf("--metrics-token-file: %w", err)
 	}
 	tok := strings.TrimSpace(string(b))
 	if len(tok) < 16 {
-		return "", fmt.Errorf("--metrics-token-file %s: the secret must be at least 16 characters", path)
+		return "", errorf("--metrics-token-file %s: the secret must be at least 16 characters", path)
 	}
 	return tok, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -65,7 +64,7 @@ func (a *app) service(ctx context.Context) (*ledger.Service, error) {
 	// rather than once per line.
 	if ro, ok := s.(interface{ ReadOnlyError() error }); ok {
 		if err := ro.ReadOnlyError(); err != nil {
-			return nil, fmt.Errorf("%w (this command writes, so it stopped before reading any input)", err)
+			return nil, errorf("%w (this command writes, so it stopped before reading any input)", err)
 		}
 	}
 	return ledger.New(s, ledger.Options{Clock: a.now}), nil
@@ -106,7 +105,7 @@ func ledgerMustExist(spec string) error {
 		return nil // openSQLite says what is wrong
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("no ledger at %s: this command only reads and does not create one (check --db, --store, GRANTLEDGER_DB and GRANTLEDGER_STORE; apply, import, demo, serve or token create start a new ledger)", path)
+		return errorf("no ledger at %s: this command only reads and does not create one (check --db, --store, GRANTLEDGER_DB and GRANTLEDGER_STORE; apply, import, demo, serve or token create start a new ledger)", path)
 	}
 	return nil
 }
@@ -120,7 +119,7 @@ func openSQLite(path string) (domain.EventStore, error) {
 	// is large, and the next process reads the WAL (docs/STORAGE.md).
 	s, err := sqlite.Open(path, sqlite.WithTreeProgress(treeProgress), sqlite.NoCheckpointOnClose())
 	if err != nil {
-		return nil, fmt.Errorf("open ledger %s: %w", path, err)
+		return nil, errorf("open ledger %s: %w", path, err)
 	}
 	return s, nil
 }

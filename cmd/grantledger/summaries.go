@@ -197,12 +197,12 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 	} else if c {
 		written++
 	}
-	fmt.Fprintf(a.stdout, "%d yearly reports in %s (%d files changed); %d with findings\n", len(reports), *outDir, written, withFindings)
+	fmt.Fprint(a.stdout, tr(a.lang, "%d yearly reports in %s (%d files changed); %d with findings\n", len(reports), *outDir, written, withFindings))
 	if withFindings > 0 {
-		return exitError{code: exitFindings, msg: fmt.Sprintf("%d of %d agreements have findings; see %s", withFindings, len(reports), filepath.Join(*outDir, base+".md"))}
+		return exitf(exitFindings, "%d of %d agreements have findings; see %s", withFindings, len(reports), filepath.Join(*outDir, base+".md"))
 	}
 	if n := overdueObligations(rm, *scope, today); n > 0 { // of any year, not only the one written (work.go)
-		return exitError{code: exitFindings, msg: fmt.Sprintf("%d reporting obligation(s) overdue; see grantledger obligations --overdue", n)}
+		return exitf(exitFindings, "%d reporting obligation(s) overdue; see grantledger obligations --overdue", n)
 	}
 	return nil
 }
@@ -222,7 +222,7 @@ func writeIfChanged(path string, data []byte) (bool, error) {
 	cerr := tmp.Close()
 	if werr != nil || cerr != nil {
 		os.Remove(tmp.Name())
-		return false, fmt.Errorf("write %s: %v", path, errorsJoin(werr, cerr))
+		return false, errorf("write %s: %v", path, errorsJoin(werr, cerr))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		os.Remove(tmp.Name())

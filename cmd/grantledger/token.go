@@ -15,7 +15,7 @@ import (
 
 func cmdToken(ctx context.Context, a *app, args []string) error {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-		fmt.Fprintln(a.stderr, "Usage: grantledger token create|list|revoke [flags]\n\nManages the API tokens of serve, kept in the ledger. 'grantledger token create --help' for the flags.")
+		fmt.Fprintln(a.stderr, trText(a.lang, "Usage: grantledger token create|list|revoke [flags]\n\nManages the API tokens of serve, kept in the ledger. 'grantledger token create --help' for the flags."))
 		return nil
 	}
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
@@ -97,7 +97,7 @@ actor and the time.` + common + `
 			return err
 		}
 		if n > 0 {
-			fmt.Fprintf(a.stderr, "moved %d tokens from %s into the ledger %s; the file was renamed %s%s and is no longer read\n", n, legacy, a.spec(), legacy, httpapi.MovedSuffix)
+			fmt.Fprint(a.stderr, tr(a.lang, "moved %d tokens from %s into the ledger %s; the file was renamed %s%s and is no longer read\n", n, legacy, a.spec(), legacy, httpapi.MovedSuffix))
 		}
 	}
 	switch sub {
@@ -114,7 +114,7 @@ actor and the time.` + common + `
 		t, rec, err := tok.CreateWith(ctx, httpapi.Principal{Name: *name, Role: *role, Funder: *funder, Grantee: *grantee},
 			httpapi.CreateOptions{Actor: *actor, Expires: exp, AllowUnknown: *allowUnknown})
 		if errors.Is(err, httpapi.ErrUnknownOrg) {
-			return fmt.Errorf("token create: %v (--allow-unknown)", err)
+			return errorf("token create: %v (--allow-unknown)", err)
 		}
 		if err != nil && strings.HasPrefix(err.Error(), "tokens:") {
 			return err
@@ -127,10 +127,10 @@ actor and the time.` + common + `
 		if !rec.Expires.IsZero() {
 			until = ", valid until " + rec.Expires.Format(time.RFC3339)
 		}
-		fmt.Fprintf(a.stderr, "token %s for %s (%s)%s saved as a hash in the ledger %s; this is the only time it is shown\n", rec.TokenID, rec.Name, rec.Role, until, a.spec())
+		fmt.Fprint(a.stderr, tr(a.lang, "token %s for %s (%s)%s saved as a hash in the ledger %s; this is the only time it is shown\n", rec.TokenID, rec.Name, rec.Role, until, a.spec()))
 	case "list":
 		if n, _ := tokenFileWaiting(legacy); n {
-			fmt.Fprintf(a.stderr, "note: the token file %s is not read; 'token create' or 'serve' moves it into the ledger\n", legacy)
+			fmt.Fprint(a.stderr, tr(a.lang, "note: the token file %s is not read; 'token create' or 'serve' moves it into the ledger\n", legacy))
 		}
 		for _, r := range tok.List() {
 			scope := r.Funder + r.Grantee
@@ -141,7 +141,7 @@ actor and the time.` + common + `
 					exp = "  EXPIRED " + r.Expires.Format("2006-01-02")
 				}
 			}
-			fmt.Fprintf(a.stdout, "%s  %-8s %-30s %s  created %s%s\n", r.TokenID, r.Role, r.Name, scope, r.Created.Format("2006-01-02"), exp)
+			fmt.Fprint(a.stdout, tr(a.lang, "%s  %-8s %-30s %s  created %s%s\n", r.TokenID, r.Role, r.Name, scope, r.Created.Format("2006-01-02"), exp))
 		}
 	case "revoke":
 		if fs.NArg() != 1 {
@@ -150,7 +150,7 @@ actor and the time.` + common + `
 		if err := tok.RevokeWith(ctx, fs.Arg(0), *actor); err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "revoked %s; every running server refuses it within a second\n", fs.Arg(0))
+		fmt.Fprint(a.stdout, tr(a.lang, "revoked %s; every running server refuses it within a second\n", fs.Arg(0)))
 	}
 	return nil
 }
@@ -161,23 +161,23 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 	if d, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < 1 || n > 3660 {
-			return time.Time{}, fmt.Errorf("%q: days must be a whole number from 1 to 3660", s)
+			return time.Time{}, errorf("%q: days must be a whole number from 1 to 3660", s)
 		}
 		return now.Add(time.Duration(n) * 24 * time.Hour), nil
 	}
 	if d, err := time.ParseDuration(s); err == nil {
 		if d <= 0 {
-			return time.Time{}, fmt.Errorf("%q is not in the future", s)
+			return time.Time{}, errorf("%q is not in the future", s)
 		}
 		return now.Add(d), nil
 	}
 	if t, err := time.Parse("2006-01-02", s); err == nil {
 		if !t.After(now) {
-			return time.Time{}, fmt.Errorf("%s is not in the future", s)
+			return time.Time{}, errorf("%s is not in the future", s)
 		}
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("%q: use days (90d), a duration (12h) or a date (2027-03-01)", s)
+	return time.Time{}, errorf("%q: use days (90d), a duration (12h) or a date (2027-03-01)", s)
 }
 
 // organisations lists the funders and grantees the ledger's agreements

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	rpt "github.com/grantledger/grantledger/adapters/report"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -60,8 +61,8 @@ everything intact it exits 4.`)
 		for _, p := range cps {
 			c, _, err := readCheckpointFile(p, v)
 			if err != nil {
-				fmt.Fprintf(a.stdout, "BAD CHECKPOINT %s: %v\n", p, err)
-				return exitError{code: exitTampered, msg: err.Error()}
+				fmt.Fprint(a.stdout, tr(a.lang, "BAD CHECKPOINT %s: %v\n", p, err))
+				return exitf(exitTampered, "%v", err)
 			}
 			checkpoints = append(checkpoints, c)
 		}
@@ -106,25 +107,25 @@ everything intact it exits 4.`)
 		enc.Encode(out)
 	} else {
 		for _, f := range findings {
-			fmt.Fprintf(a.stdout, "FINDING %s: %s\n", f.Code, f.Message)
+			fmt.Fprint(a.stdout, tr(a.lang, "FINDING %s: %s\n", f.Code, f.Message))
 		}
 		for _, b := range res.Breaks {
-			fmt.Fprintf(a.stdout, "BROKEN stream %s revision %d (position %s, event %s): %s\n", b.Stream, b.Revision, b.Position, b.EventID, b.Problem)
+			fmt.Fprint(a.stdout, tr(a.lang, "BROKEN stream %s revision %d (position %s, event %s): %s\n", b.Stream, b.Revision, b.Position, b.EventID, b.Problem))
 		}
 		if b := lres.FirstBad; b != nil {
-			fmt.Fprintf(a.stdout, "BROKEN log at leaf %d (position %s, stream %s revision %d, event %s): %s\n", b.Index, b.Position, b.Stream, b.Revision, b.EventID, b.Problem)
+			fmt.Fprint(a.stdout, tr(a.lang, "BROKEN log at leaf %d (position %s, stream %s revision %d, event %s): %s\n", b.Index, b.Position, b.Stream, b.Revision, b.EventID, b.Problem))
 		}
 		for _, c := range lres.Checkpoints {
 			if c.OK {
-				fmt.Fprintf(a.stdout, "checkpoint %s size %d: OK, the log extends it unchanged\n", c.Checkpoint.Origin, c.Checkpoint.Size)
+				fmt.Fprint(a.stdout, tr(a.lang, "checkpoint %s size %d: OK, the log extends it unchanged\n", c.Checkpoint.Origin, c.Checkpoint.Size))
 			} else {
-				fmt.Fprintf(a.stdout, "checkpoint %s size %d: FAILED: %s\n", c.Checkpoint.Origin, c.Checkpoint.Size, c.Problem)
+				fmt.Fprint(a.stdout, tr(a.lang, "checkpoint %s size %d: FAILED: %s\n", c.Checkpoint.Origin, c.Checkpoint.Size, c.Problem))
 			}
 		}
 		if forged {
-			fmt.Fprintf(a.stdout, "BAD SNAPSHOT: the saved read model was not folded from this log: %s\n", snapProblem)
+			fmt.Fprint(a.stdout, tr(a.lang, "BAD SNAPSHOT: the saved read model was not folded from this log: %s\n", snapProblem))
 		} else if snapProblem != "" {
-			fmt.Fprintf(a.stdout, "note: the saved read model %s; the next report rebuilds it\n", snapProblem)
+			fmt.Fprint(a.stdout, tr(a.lang, "note: the saved read model %s; the next report rebuilds it\n", snapProblem))
 		}
 		var newest int64 = -1
 		for _, c := range lres.Checkpoints {
@@ -141,35 +142,45 @@ everything intact it exits 4.`)
 		}
 		switch {
 		case ok:
-			fmt.Fprintf(a.stdout, "OK: %s in %s, every hash chain intact; Merkle log of %d events, root %s%s\n",
-				count(res.Events, "event", "events"), count(res.Streams, "stream", "streams"), lres.Events, lres.Root, sealed)
+			fmt.Fprint(a.stdout, rpt.WrapIndent(tr(a.lang, "OK: %s in %s, every hash chain intact; Merkle log of %d events, root %s%s",
+				countIn(a.lang, res.Events, "event", "events"), countIn(a.lang, res.Streams, "stream", "streams"), lres.Events, lres.Root, sealed), ""))
 		case !res.OK:
-			fmt.Fprintf(a.stdout, "FAILED: %d of %d streams have a broken hash chain (%d events checked)\n", len(res.Breaks), res.Streams, res.Events)
+			fmt.Fprint(a.stdout, tr(a.lang, "FAILED: %d of %d streams have a broken hash chain (%d events checked)\n", len(res.Breaks), res.Streams, res.Events))
 		case !lres.OK:
-			fmt.Fprintf(a.stdout, "FAILED: every hash chain is intact (%d events) but the Merkle log does not match: see above\n", res.Events)
+			fmt.Fprint(a.stdout, tr(a.lang, "FAILED: every hash chain is intact (%d events) but the Merkle log does not match: see above\n", res.Events))
 		default:
-			fmt.Fprintf(a.stdout, "FAILED: the events and the Merkle log are intact (%d events) but the saved read model was not folded from them\n", res.Events)
+			fmt.Fprint(a.stdout, tr(a.lang, "FAILED: the events and the Merkle log are intact (%d events) but the saved read model was not folded from them\n", res.Events))
 		}
 	}
 	if !res.OK {
 		b := res.Breaks[0]
-		return exitError{code: exitTampered, msg: fmt.Sprintf("the ledger's hash chains are broken: first at stream %s revision %d: %s", b.Stream, b.Revision, b.Problem)}
+		return exitf(exitTampered, "the ledger's hash chains are broken: first at stream %s revision %d: %s", b.Stream, b.Revision, b.Problem)
 	}
 	if b := lres.FirstBad; b != nil {
-		return exitError{code: exitTampered, msg: fmt.Sprintf("the Merkle log is broken: first at leaf %d (position %s): %s", b.Index, b.Position, b.Problem)}
+		return exitf(exitTampered, "the Merkle log is broken: first at leaf %d (position %s): %s", b.Index, b.Position, b.Problem)
 	}
 	if forged {
-		return exitError{code: exitTampered, msg: "the saved read model (snapshot) was not folded from this log: " + snapProblem}
+		return exitf(exitTampered, "the saved read model (snapshot) was not folded from this log: %s", snapProblem)
 	}
 	for _, c := range lres.Checkpoints {
 		if !c.OK {
-			return exitError{code: exitTampered, msg: fmt.Sprintf("the log does not extend checkpoint of size %d: %s", c.Checkpoint.Size, c.Problem)}
+			return exitf(exitTampered, "the log does not extend checkpoint of size %d: %s", c.Checkpoint.Size, c.Problem)
 		}
 	}
 	if len(findings) > 0 {
-		return exitError{code: exitFindings, msg: fmt.Sprintf("the hash chains and the Merkle log are intact, with %d findings (see above)", len(findings))}
+		return exitf(exitFindings, "the hash chains and the Merkle log are intact, with %d findings (see above)", len(findings))
 	}
 	return nil
+}
+
+// countIn writes n with the noun in language l: in Latvian a number that
+// ends in 1 but not in 11 takes the singular (21 notikums, 11 notikumi).
+func countIn(l rpt.Lang, n int, one, many string) string {
+	one, many = tr(l, one), tr(l, many)
+	if l == rpt.LV && n%10 == 1 && n%100 != 11 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return count(n, one, many)
 }
 
 // count writes n with the singular or plural noun.

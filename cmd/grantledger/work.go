@@ -60,7 +60,7 @@ overdue, so a scheduled job can alert.`)
 		return err
 	}
 	if late > 0 {
-		return exitError{code: 4, msg: fmt.Sprintf("%d reporting obligation(s) overdue", late)}
+		return exitf(4, "%d reporting obligation(s) overdue", late)
 	}
 	return nil
 }
@@ -164,17 +164,17 @@ the ledger. Exits 1 when it matches none.`)
 			return err
 		}
 	} else {
-		fmt.Fprintf(a.stdout, "%s\nSHA-256 %s, %d bytes\n", fs.Arg(0), sum, size)
+		fmt.Fprint(a.stdout, tr(a.lang, "%s\nSHA-256 %s, %d bytes\n", fs.Arg(0), sum, size))
 		for _, m := range matches {
 			note := ""
 			if m.Size != size {
 				note = fmt.Sprintf(" (registered with size %d)", m.Size)
 			}
-			fmt.Fprintf(a.stdout, "is %s %s of %s: %s %q%s\n", m.What, m.Code, m.Agreement, m.Kind, m.Name, note)
+			fmt.Fprint(a.stdout, tr(a.lang, "is %s %s of %s: %s %q%s\n", m.What, m.Code, m.Agreement, m.Kind, m.Name, note))
 		}
 	}
 	if len(matches) == 0 {
-		return exitError{code: 1, msg: fmt.Sprintf("%s (SHA-256 %s) matches no registered document or submitted report", fs.Arg(0), sum)}
+		return exitf(1, "%s (SHA-256 %s) matches no registered document or submitted report", fs.Arg(0), sum)
 	}
 	return nil
 }
@@ -281,6 +281,6 @@ submits once (the command id is derived from them unless --command-id).`)
 	if c.Checkpoint != nil {
 		cpNote = fmt.Sprintf("checkpoint of %d events, root %s", c.Checkpoint.TreeSize, c.Checkpoint.RootHash)
 	}
-	fmt.Fprintf(a.stdout, "sealed report %s of %s: SHA-256 %s, %d bytes, %s; event %s%s\n", *report, *number, c.SHA256, size, cpNote, res.Events[0].ID, note)
+	fmt.Fprint(a.stdout, tr(a.lang, "sealed report %s of %s: SHA-256 %s, %d bytes, %s; event %s%s\n", *report, *number, c.SHA256, size, cpNote, res.Events[0].ID, note))
 	return nil
 }
