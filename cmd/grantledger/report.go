@@ -130,7 +130,7 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 			if domain.ErrorCode(err) != domain.EUnavailable {
 				return nil, errorf("save the read model: %w", err)
 			}
-			fmt.Fprintln(a.stderr, tr(runLang(), "grantledger: warning: the read model was not saved (%v); the report is complete, the next one reads the ledger again", err))
+			fmt.Fprintln(a.stderr, tr(a.lang, "grantledger: warning: the read model was not saved (%v); the report is complete, the next one reads the ledger again", err))
 		}
 	}
 	a.state = state
