@@ -23,6 +23,12 @@ type Verified struct {
 //   - every event after last.Size hashes to the leaf stored when it was
 //     appended, and there are exactly as many events as leaves.
 //
+// It is a LeafCheck over its own read, so it also recomputes the root from
+// the leaves and, on the embedded store, compares every stored hash the
+// new leaves completed (see LeafCheck). A reader that reads the events
+// anyway (the read model's catch-up) uses LeafCheck on them instead of
+// calling CheckFrom, which would read them a second time.
+//
 // It reads the events after last.Size and about log2(size) stored hashes
 // per root, and returns the new verified point. It relies on the store
 // numbering positions from 1 in leaf order (the embedded store, memstore),
