@@ -210,20 +210,42 @@ func utcParts(t time.Time) (int64, int32, bool) {
 // cannot hold l exactly and the caller must use version 1.
 func (l *Ledger) marshalV2() ([]byte, bool, error) {
 	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion6, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped}}
+	// The audit trail (about half the encoding of a large read model) is
+	// encoded on another goroutine while the views and spendings are: the
+	// two read disjoint parts of the ledger (auditSection only l.audit,
+	// l.rows and l.lazy, the loop below only l.order and its views), and
+	// the caller keeps the ledger from changing meanwhile (issue 17: the
+	// first report's save).
+	type auditResult struct {
+		loaded, tail []byte
+		rows, chunks int
+		crc          uint32
+		ok           bool
+	}
+	auditDone := make(chan auditResult, 1)
+	go func() {
+		var a auditResult
+		a.loaded, a.tail, a.rows, a.chunks, a.crc, a.ok = l.auditSection()
+		auditDone <- a
+	}()
+	audit := func() auditResult { return <-auditDone }
 	names := nameTable{idx: map[string]uint32{}}
 	s.Views = make([]*AgreementView, len(l.order))
 	s.SpendCount = make([]uint32, len(l.order))
 	var sp spendWriter
 	for i, v := range l.order {
 		if len(v.Agg.Spendings) != len(v.Spendings) {
+			audit()
 			return nil, false, nil
 		}
 		for k := range v.Spendings {
 			r := &v.Spendings[k]
 			if sp := v.Agg.Spendings[r.ID]; sp == nil || *sp != (domain.Spending{ID: r.ID, Line: r.Line, Year: r.Year, Amount: r.Amount, Reversed: r.Reversed}) {
+				audit()
 				return nil, false, nil
 			}
 			if !sp.add(r, names.id(r.Line)) {
+				audit()
 				return nil, false, nil
 			}
 		}
@@ -236,7 +258,8 @@ func (l *Ledger) marshalV2() ([]byte, bool, error) {
 	}
 	s.Names = names.list
 	s.spend = sp.section()
-	loaded, tail, rows, chunks, crc, ok := l.auditSection()
+	a := audit()
+	loaded, tail, rows, chunks, crc, ok := a.loaded, a.tail, a.rows, a.chunks, a.crc, a.ok
 	if !ok {
 		return nil, false, nil
 	}

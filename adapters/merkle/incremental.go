@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"golang.org/x/mod/sumdb/tlog"
-
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -25,36 +23,22 @@ type Verified struct {
 //   - every event after last.Size hashes to the leaf stored when it was
 //     appended, and there are exactly as many events as leaves.
 //
+// It is a LeafCheck over its own read, so it also recomputes the root from
+// the leaves and, on the embedded store, compares every stored hash the
+// new leaves completed (see LeafCheck). A reader that reads the events
+// anyway (the read model's catch-up) uses LeafCheck on them instead of
+// calling CheckFrom, which would read them a second time.
+//
 // It reads the events after last.Size and about log2(size) stored hashes
 // per root, and returns the new verified point. It relies on the store
 // numbering positions from 1 in leaf order (the embedded store, memstore),
 // or on its Positioner (EventStoreDB).
 // A break comes back as a *Bad.
 func CheckFrom(ctx context.Context, store domain.EventStore, l Log, last Verified, pinned []Checkpoint) (Verified, *Bad, error) {
-	n, err := l.TreeSize(ctx)
-	if err != nil {
-		return last, nil, err
+	c, bad, err := NewLeafCheck(ctx, l, last, pinned)
+	if err != nil || bad != nil {
+		return last, bad, err
 	}
-	if n < last.Size {
-		return last, &Bad{Index: n, Problem: fmt.Sprintf("the tree has %d leaves, fewer than the %d verified before: events were removed", n, last.Size)}, nil
-	}
-	r := Reader(ctx, l)
-	for _, c := range append([]Checkpoint{{Size: last.Size, Root: last.Root, Origin: "the last verified point"}}, pinned...) {
-		if c.Size == 0 {
-			continue
-		}
-		if c.Size > n {
-			return last, &Bad{Index: n, Problem: fmt.Sprintf("the log has %d events, fewer than the %d of %s: events were removed", n, c.Size, c.Origin)}, nil
-		}
-		root, err := tlog.TreeHash(c.Size, r)
-		if err != nil {
-			return last, nil, err
-		}
-		if root != c.Root {
-			return last, &Bad{Index: c.Size, Problem: fmt.Sprintf("the tree's root at %d events is %s, not the %s of %s: the log was rewritten before that point", c.Size, root, c.Root, c.Origin)}, nil
-		}
-	}
-	i := last.Size
 	from, err := PositionOf(ctx, l, last.Size)
 	if err != nil {
 		return last, nil, err
@@ -67,38 +51,16 @@ func CheckFrom(ctx context.Context, store domain.EventStore, l Log, last Verifie
 		if len(evs) == 0 {
 			break
 		}
-		idx := make([]int64, 0, len(evs))
-		for k := range evs {
-			if i+int64(k) >= n {
-				break
-			}
-			idx = append(idx, tlog.StoredHashIndex(0, i+int64(k)))
-		}
-		stored, err := l.ReadTreeHashes(ctx, idx)
-		if err != nil {
-			return last, nil, err
-		}
-		for k, e := range evs {
-			if k >= len(stored) {
-				return last, &Bad{Index: i, Position: e.Position, Stream: e.Stream, Revision: e.Revision, EventID: e.ID.String(),
-					Problem: fmt.Sprintf("the log has more events than the %d leaves of the tree: events were added without their tree rows", n)}, nil
-			}
-			if LeafHash(e) != stored[k] {
-				return last, &Bad{Index: i, Position: e.Position, Stream: e.Stream, Revision: e.Revision, EventID: e.ID.String(),
-					Problem: fmt.Sprintf("the event's bytes do not hash to leaf %d stored when it was appended: it was edited, moved, or put in another's place", i)}, nil
-			}
-			i++
+		if bad, err := c.Check(evs); err != nil || bad != nil {
+			return last, bad, err
 		}
 		from = evs[len(evs)-1].Position
 	}
-	if i != n {
-		return last, &Bad{Index: i, Problem: fmt.Sprintf("the tree has %d leaves but the log only %d events: events were removed", n, i)}, nil
+	now, bad, err := c.Done()
+	if err != nil || bad != nil {
+		return last, bad, err
 	}
-	root, err := tlog.TreeHash(n, r)
-	if err != nil {
-		return last, nil, err
-	}
-	return Verified{Size: n, Root: root}, nil, nil
+	return now, nil, nil
 }
 
 // Positioner is implemented by a store whose positions do not count

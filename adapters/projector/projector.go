@@ -280,6 +280,21 @@ func (r *Runner) apply(evs []domain.RecordedEvent) error {
 // next is already being read from the store, so a rebuild takes about as
 // long as reading the events alone when there is a spare core.
 func (r *Runner) CatchUp(ctx context.Context) (int, error) {
+	return r.catchUp(ctx, nil)
+}
+
+// CatchUpChecked is CatchUp with every batch read given to check, in
+// order, before it is folded: the command line checks the Merkle log with
+// it (merkle.LeafCheck) as the events pass, instead of reading them a
+// second time. check runs in a goroutine of its own, one batch ahead of
+// the fold (the reader, the check and the fold overlap); it must not keep
+// the events beyond its call. An error from check stops the catch-up
+// before that batch is folded and is returned as it is.
+func (r *Runner) CatchUpChecked(ctx context.Context, check func(evs []domain.RecordedEvent) error) (int, error) {
+	return r.catchUp(ctx, check)
+}
+
+func (r *Runner) catchUp(ctx context.Context, check func([]domain.RecordedEvent) error) (int, error) {
 	start := r.read
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -293,11 +308,15 @@ func (r *Runner) CatchUp(ctx context.Context) (int, error) {
 	// once folded, so a rebuild reuses a few pages instead of allocating
 	// the bytes of every event. Decoding copies what the read model keeps.
 	const inFlight = 2
+	pages := inFlight + 2
+	if check != nil {
+		pages += inFlight + 1 // the checker holds some too
+	}
 	batches := make(chan batch, inFlight)
-	free := make(chan batch, inFlight+2)
+	free := make(chan batch, pages)
 	pr, lends := r.store.(pageReader)
 	if lends {
-		for i := 0; i < inFlight+2; i++ {
+		for i := 0; i < pages; i++ {
 			free <- batch{}
 		}
 	}
@@ -319,19 +338,46 @@ func (r *Runner) CatchUp(ctx context.Context) (int, error) {
 			if b.err != nil {
 				b.err = fmt.Errorf("read events after %s: %w", from, b.err)
 			}
+			last := b.err != nil || len(b.evs) == 0
+			if !last {
+				// Taken before the page is handed on: once folded, it
+				// is cleared and lent again.
+				from = b.evs[len(b.evs)-1].Position
+			}
 			select {
 			case batches <- b:
 			case <-ctx.Done():
 				return
 			}
-			if b.err != nil || len(b.evs) == 0 {
+			if last {
 				return
 			}
-			from = b.evs[len(b.evs)-1].Position
 		}
 	}()
+	folds := batches
+	if check != nil {
+		// The check stage: hashes a batch while the one before is folded.
+		checked := make(chan batch, inFlight)
+		go func() {
+			defer close(checked)
+			for b := range batches {
+				if b.err == nil && len(b.evs) > 0 {
+					b.err = check(b.evs)
+				}
+				select {
+				case checked <- b:
+				case <-ctx.Done():
+					return
+				}
+				if b.err != nil || len(b.evs) == 0 {
+					return
+				}
+			}
+		}()
+		folds = checked
+	}
 	var err error
-	for b := range batches {
+	for b := range folds {
 		if b.err != nil {
 			err = b.err
 			break

@@ -11,8 +11,8 @@ import (
 
 // SaveSnapshot stores blob under name with the position it was built up
 // to, replacing what name held before. The position and the blob are
-// written in one statement, so after a crash both are the old ones or both
-// the new ones; the write is durable when SaveSnapshot returns nil.
+// written in one transaction, so after a crash both are the old ones or
+// both the new ones; the write is durable when SaveSnapshot returns nil.
 // Snapshots live in their own table and never touch the events.
 // On a read-only store (see ReadOnlyReason) it writes nothing and says why,
 // as an append does.
@@ -28,8 +28,26 @@ func (s *Store) SaveSnapshot(ctx context.Context, name string, position domain.P
 	if blob == nil {
 		blob = []byte{}
 	}
+	// The old snapshot is deleted before the new one is inserted, in one
+	// transaction, so the new one's overflow pages are the old one's,
+	// taken back from the free list: an UPSERT of a blob of another size
+	// writes the new pages before it frees the old, which left one
+	// snapshot's size of free pages in the file after every save (about
+	// 100 MB at 670 000 events; issue 17, docs/STORAGE.md).
+	if _, err := s.wst.begin.ExecContext(ctx); err != nil {
+		return fmt.Errorf("save snapshot %s: begin: %w", name, classify(err))
+	}
+	if _, err := s.w.ExecContext(ctx, "DELETE FROM snapshots WHERE name = ?", name); err != nil {
+		s.wst.rollback.ExecContext(context.WithoutCancel(ctx))
+		return fmt.Errorf("save snapshot %s: remove the one before: %w; the one before was kept", name, classify(err))
+	}
 	if _, err := s.wst.saveSnap.ExecContext(ctx, name, int64(position.Commit), int64(position.Prepare), blob, s.now().UTC().UnixNano()); err != nil {
-		return fmt.Errorf("save snapshot %s: %w", name, classify(err))
+		s.wst.rollback.ExecContext(context.WithoutCancel(ctx))
+		return fmt.Errorf("save snapshot %s: %w; the one before was kept", name, classify(err))
+	}
+	if _, err := s.wst.commit.ExecContext(context.WithoutCancel(ctx)); err != nil {
+		s.wst.rollback.ExecContext(context.WithoutCancel(ctx))
+		return fmt.Errorf("save snapshot %s: commit: %w; the one before was kept", name, classify(err))
 	}
 	return nil
 }

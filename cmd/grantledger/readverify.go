@@ -110,7 +110,7 @@ func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *mer
 		return nil, errorf("check the Merkle log: %w", err)
 	}
 	if bad != nil {
-		return nil, exitf(exitTampered, "the ledger's Merkle log is broken at leaf %d (position %s): %s; nothing was read. Run 'grantledger verify'; --no-verify reads it anyway", bad.Index, bad.Position, bad.Problem)
+		return nil, brokenLog(bad)
 	}
 	a.verifiedAt = now
 	return &merkle.Checkpoint{Size: now.Size, Root: now.Root}, nil

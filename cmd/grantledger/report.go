@@ -107,18 +107,19 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 		}
 		defer fmt.Fprint(a.stderr, "\r\033[K")
 	}
-	r, err := projector.Open(ctx, store, opts)
-	if err != nil {
+	r := projector.New(store, opts)
+	if err := r.Load(ctx); err != nil {
 		return nil, errorf("bring the read model up to date: %w", err)
 	}
-	// Check the log before anything is shown: from the snapshot the read
-	// model was restored from (its header was checked against the tree as
-	// it loaded), else every leaf, since every event was folded.
-	from := &merkle.Verified{}
+	// The log is checked before anything is shown, from the snapshot the
+	// read model was restored from (its header was checked against the
+	// tree as it loaded), else from the first leaf, since every event is
+	// folded: in the same pass as the fold (readcheck.go).
+	from := merkle.Verified{}
 	if size, root, ok := r.SnapshotTree(); ok {
-		from = &merkle.Verified{Size: size, Root: root}
+		from = merkle.Verified{Size: size, Root: root}
 	}
-	state, err := a.checkReads(ctx, store, from)
+	state, err := a.foldAndCheck(ctx, store, r, from)
 	if err != nil {
 		return nil, err
 	}
