@@ -56,6 +56,7 @@ func commands() []command {
 		{"prove", "prove an event is in a signed checkpoint, or that the log extends an older one", cmdProve},
 		{"verify-proof", "check a proof offline with the verifier key alone", cmdVerifyProof},
 		{"commands", "list the command types that apply accepts, with their fields", cmdCommands},
+		{"backup", "write a consistent copy of the embedded ledger to one new file, its newest commits included", cmdBackup},
 		{"migrate", "copy every event to another store (e.g. to EventStoreDB) and verify the copy", cmdMigrate},
 		{"export", "write agreements as an hledger journal or IATI 2.03 XML", cmdExport},
 		{"import", "import spending from a CSV export of accounting software", cmdImport},
