@@ -68,7 +68,7 @@ func (a *app) service(ctx context.Context) (*ledger.Service, error) {
 			return nil, fmt.Errorf("%w (this command writes, so it stopped before reading any input)", err)
 		}
 	}
-	return ledger.New(s, ledger.Options{Clock: a.now}), nil
+	return ledger.New(s, ledger.Options{Clock: a.now, Warn: func(m string) { fmt.Fprintln(a.stderr, "grantledger: warning:", m) }}), nil
 }
 
 func (a *app) close() {
