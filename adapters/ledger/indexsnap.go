@@ -327,7 +327,7 @@ func (s *Service) saveIndex(ctx context.Context, min int64) error {
 	x := s.index
 	snaps, ok := s.store.(indexSnapshots)
 	l, logged := s.store.(merkle.Log)
-	if !ok || !logged {
+	if !ok || !logged || ctx.Err() != nil { // a stopped process saves nothing (and says nothing of it)
 		return nil
 	}
 	pos, body, ok := x.snapshot(min)

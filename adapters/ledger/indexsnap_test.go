@@ -30,6 +30,20 @@ func (c *readCounter) ReadAll(ctx context.Context, from domain.Position, max int
 	return evs, err
 }
 
+// batchApply applies envs in batches of 500 (one commit each), as apply does.
+func batchApply(t *testing.T, svc *ledger.Service, envs []domain.Envelope) {
+	t.Helper()
+	for len(envs) > 0 {
+		n := min(500, len(envs))
+		for i, r := range svc.HandleBatch(context.Background(), envs[:n]) {
+			if r.Err != nil {
+				t.Fatalf("command %d (%s): %v", i, envs[i].Type, r.Err)
+			}
+		}
+		envs = envs[n:]
+	}
+}
+
 func openSQLite(t *testing.T, path string) *sqlite.Store {
 	t.Helper()
 	s, err := sqlite.Open(path)
@@ -50,7 +64,7 @@ func indexLedger(t *testing.T, svc *ledger.Service, n int) uuid.UUID {
 	for i := range n {
 		envs = append(envs, regEnv(uuid.New(), fmt.Sprintf("AG-%d", i)))
 	}
-	mustApply(t, svc, envs)
+	batchApply(t, svc, envs)
 	envs = envs[:0]
 	for i := range n {
 		for range 3 {
@@ -59,7 +73,7 @@ func indexLedger(t *testing.T, svc *ledger.Service, n int) uuid.UUID {
 	}
 	used := uuid.New()
 	envs = append(envs, spendEnv(used, "AG-1", "100.00"), regEnv(uuid.New(), "KNVOC-2022-2025"))
-	mustApply(t, svc, envs)
+	batchApply(t, svc, envs)
 	return used
 }
 
@@ -95,6 +109,13 @@ func TestOneCommandAfterSavedIndexReadsOnlyWhatCameAfter(t *testing.T) {
 	}
 	if got := c.read.Load(); got > int64(after) {
 		t.Fatalf("one command read %d events of the ledger; %d were written after the saved index (of %d)", got, after, atSnapshot+after)
+	}
+	// ... and writes no index of its own: SaveIndex waits for 1 000 events.
+	if err := one.SaveIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if pos, _, _, err := c.LoadSnapshot(ctx, ledger.IndexSnapshotName); err != nil || pos.Commit != uint64(atSnapshot) {
+		t.Fatalf("after one command the index snapshot is at %s (%v), want it still at event %d", pos, err, atSnapshot)
 	}
 
 	// The same without a saved index reads the whole ledger (the defect).
@@ -291,5 +312,29 @@ func TestForgedIndexSnapshotLetsAReuseInWhichLintReports(t *testing.T) {
 	}
 	if len(findings) != 1 || findings[0].Code != "command_id_reused" || findings[0].CommandID != id.String() {
 		t.Fatalf("Lint found %+v, want the command id %s reused on AG-1 and AG-2", findings, id)
+	}
+}
+
+// A long-running process (serve) saves the index by itself once it has
+// folded IndexSaveEvery events since the last save, between commands.
+func TestIndexSavedEveryNEvents(t *testing.T) {
+	ctx := context.Background()
+	store := openSQLite(t, filepath.Join(t.TempDir(), "l.db"))
+	svc := ledger.New(store, ledger.Options{Clock: fixedClock, Warn: func(m string) { t.Errorf("warning: %s", m) }})
+	var envs []domain.Envelope
+	for i := range ledger.IndexSaveEvery + 100 {
+		envs = append(envs, regEnv(uuid.New(), fmt.Sprintf("N-%d", i)))
+	}
+	batchApply(t, svc, envs[:ledger.IndexSaveEvery-100])
+	if _, _, ok, err := store.LoadSnapshot(ctx, ledger.IndexSnapshotName); err != nil || ok {
+		t.Fatalf("index saved after %d events (%v, %v), want it saved only past %d", ledger.IndexSaveEvery-100, ok, err, ledger.IndexSaveEvery)
+	}
+	batchApply(t, svc, envs[ledger.IndexSaveEvery-100:])
+	if _, err := svc.Handle(ctx, spendEnv(uuid.New(), "N-3", "1.00")); err != nil {
+		t.Fatal(err)
+	}
+	pos, _, ok, err := store.LoadSnapshot(ctx, ledger.IndexSnapshotName)
+	if err != nil || !ok || pos.Commit < ledger.IndexSaveEvery {
+		t.Fatalf("no index saved past %d events: at %s (%v, %v)", ledger.IndexSaveEvery, pos, ok, err)
 	}
 }
