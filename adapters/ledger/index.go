@@ -49,6 +49,12 @@ type ledgerIndex struct {
 	keys    map[string]string      // number key -> first number registered with it
 	pendCmd map[uuid.UUID]string   // command id -> stream, of commands in flight here
 	pendKey map[string]string      // number key -> number, of registrations in flight here
+
+	// The saved snapshot (indexsnap.go): loaded once, at the first command.
+	loaded bool
+	saved  domain.Position // position of the snapshot last loaded or saved
+	since  int64           // events folded and commands applied since then
+	saving bool
 }
 
 func newLedgerIndex() *ledgerIndex {
@@ -64,6 +70,7 @@ func (x *ledgerIndex) fold(e domain.RecordedEvent) {
 		return
 	}
 	x.pos = e.Position
+	x.since++
 	if !strings.HasPrefix(e.Stream, domain.StreamPrefix) {
 		return
 	}
@@ -183,12 +190,21 @@ func (s *Service) claim(ctx context.Context, env domain.Envelope, cmd domain.Com
 	x := s.index
 	x.mu.Lock()
 	built := x.built
+	load := !x.loaded
+	x.loaded = true
+	if load {
+		// The first command loads the saved index, if the store keeps one
+		// bound to this log, and folds only the events after it (issue 17:
+		// a one-command process used to read the whole ledger here).
+		x.loadSnapshot(ctx, s.store, s.warnf)
+	}
 	x.mu.Unlock()
 	if !built || !(s.guarded() || domain.KeepsLedgerRules(s.store)) {
 		if err := x.catchUp(ctx, s.store); err != nil {
 			return nil, err
 		}
 	}
+	s.maybeSaveIndex(ctx)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if err := x.conflict(env, cmd, stream); err != nil {
@@ -231,6 +247,7 @@ func (s *Service) applied(env domain.Envelope, cmd domain.Command, stream string
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.use(env.CommandID, stream)
+	x.since++
 	if reg, ok := cmd.(domain.RegisterAgreement); ok {
 		x.register(stream, reg.Agreement)
 	}

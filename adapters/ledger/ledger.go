@@ -35,6 +35,9 @@ type Options struct {
 	// event, measured by heap profile; docs/PERFORMANCE.md); negative: no
 	// bound.
 	MaxCachedEvents int64
+	// Warn, if set, is told what went wrong with the saved ledger-wide
+	// index (refused and rebuilt, or not saved); no command fails for it.
+	Warn func(msg string)
 }
 
 // DefaultMaxCachedEvents is Options.MaxCachedEvents' default.
@@ -64,6 +67,8 @@ type Service struct {
 	cached    atomic.Int64 // events folded into the cached states
 	tick      atomic.Int64 // counts stream look-ups, for "used longest ago"
 	evicting  sync.Mutex
+
+	warn func(msg string) // Options.Warn
 }
 
 // streamState is the cached state of one agreement stream. Its mutex
@@ -136,7 +141,7 @@ func New(store domain.EventStore, opts Options) *Service {
 		opts.MaxCachedEvents = DefaultMaxCachedEvents
 	}
 	return &Service{store: store, reg: domain.NewEventRegistry(), clock: opts.Clock, retries: opts.MaxRetries, index: newLedgerIndex(),
-		maxCached: opts.MaxCachedEvents}
+		maxCached: opts.MaxCachedEvents, warn: opts.Warn}
 }
 
 // Store returns the underlying store.

@@ -114,6 +114,9 @@ re-run a file). Command types and fields: docs/commands.md, or
 	if err == nil {
 		err = <-readDone
 	}
+	if serr := svc.SaveIndex(ctx); serr != nil { // the next process loads the index instead of reading the ledger (issue 17)
+		fmt.Fprintln(a.stderr, "grantledger: warning:", serr)
+	}
 	if err != nil {
 		return errorf("apply: %w (%d lines applied before this stayed applied)", err, st.applied)
 	}

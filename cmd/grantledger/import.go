@@ -106,6 +106,9 @@ The exit code is 1 when any row was rejected.`)
 		return errorf("%s: %w", files[0], err)
 	}
 	results, sum, err := csvimport.Run(ctx, svc, agr, rows, *dryRun)
+	if serr := svc.SaveIndex(ctx); serr != nil { // the next process loads the index instead of reading the ledger (issue 17)
+		fmt.Fprintln(a.stderr, "grantledger: warning:", serr)
+	}
 	for _, r := range results {
 		s := r.Spending
 		switch r.Status {

@@ -136,7 +136,7 @@ acknowledged command is durable.`)
 		}
 		log.Error("serving a ledger whose Merkle log is broken because --allow-broken-chain was given", "problem", err.Error())
 	}
-	svc := metrics.WrapService(ledger.New(store, ledger.Options{Clock: a.now}), m)
+	svc := metrics.WrapService(ledger.New(store, ledger.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }}), m)
 	rawLog, _ := raw.(merkle.Log) // every store keeps the log (EventStoreDB in a local cache)
 	signer, err := a.signingKey("")
 	if err != nil {

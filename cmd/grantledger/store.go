@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strings"
@@ -67,7 +68,7 @@ func (a *app) service(ctx context.Context) (*ledger.Service, error) {
 			return nil, errorf("%w (this command writes, so it stopped before reading any input)", err)
 		}
 	}
-	return ledger.New(s, ledger.Options{Clock: a.now}), nil
+	return ledger.New(s, ledger.Options{Clock: a.now, Warn: func(m string) { fmt.Fprintln(a.stderr, tr(a.lang, "grantledger: warning: %s", m)) }}), nil
 }
 
 func (a *app) close() {
