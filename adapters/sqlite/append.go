@@ -17,7 +17,7 @@ type writeStmts struct {
 	dataVersion               *sql.Stmt
 	lastRev, lastPos, insert  *sql.Stmt
 	findID, idsFrom, saveSnap *sql.Stmt
-	allIDs                    *sql.Stmt
+	allIDs, newer             *sql.Stmt
 }
 
 func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
@@ -37,6 +37,7 @@ func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 		{&w.insert, "INSERT INTO events (stream, revision, event_id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)"},
 		{&w.findID, "SELECT revision FROM events WHERE stream = ? AND event_id = ?"},
 		{&w.allIDs, "SELECT event_id, revision FROM events WHERE stream = ? ORDER BY revision"},
+		{&w.newer, "SELECT " + cols + " FROM events WHERE pos > ? ORDER BY pos"}, // the append guard's read
 		{&w.idsFrom, "SELECT event_id, revision, pos FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?"},
 		{&w.saveSnap, "INSERT INTO snapshots (name, commit_pos, prepare_pos, blob, saved) VALUES (?, ?, ?, ?, ?) " +
 			"ON CONFLICT (name) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos, blob = excluded.blob, saved = excluded.saved"},
@@ -52,7 +53,7 @@ func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 
 func (w *writeStmts) close() {
 	for _, st := range []*sql.Stmt{w.begin, w.commit, w.rollback, w.savepoint, w.release, w.undo, w.dataVersion,
-		w.lastRev, w.lastPos, w.insert, w.findID, w.idsFrom, w.saveSnap, w.allIDs} {
+		w.lastRev, w.lastPos, w.insert, w.findID, w.idsFrom, w.saveSnap, w.allIDs, w.newer} {
 		if st != nil {
 			st.Close()
 		}
