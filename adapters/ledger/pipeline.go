@@ -68,6 +68,11 @@ func (p *Pipeline) Push(envs []domain.Envelope, cmds []domain.Command, errs []er
 		}
 	}
 	prev, ok, kept := p.finishFlight(ahead)
+	if p.has {
+		// The batch before was handled on its own (nothing in flight).
+		prev, ok = p.ready, true
+		p.ready, p.has = nil, false
+	}
 	r := ahead
 	if !kept {
 		// Not decided ahead, or dropped: decide it now, nothing in flight.

@@ -363,3 +363,50 @@ func TestPipelineWithConcurrentCommands(t *testing.T) {
 		t.Errorf("actual spending over the agreements: %s, want %s (every command once)", total, want)
 	}
 }
+
+// TestPipelineAnswersEveryBatch: a batch of one command is applied on its
+// own (HandleDecodedBatch's one-command path) between pipelined batches;
+// Push and Flush must still hand back each batch's results once, in order.
+func TestPipelineAnswersEveryBatch(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := ledger.New(st, ledger.Options{})
+	d := domain.MustDate
+	y := domain.Period{From: d("2024-01-01"), To: d("2024-12-31")}
+	ref := domain.Ref{Agreement: "ONE-A"}
+	for _, env := range []domain.Envelope{
+		domain.NewEnvelope(uuid.New(), "t", "", domain.RegisterAgreement{Ref: ref, Kind: domain.KindGrant, Title: "t", Grantee: "g", Funder: "f", Period: y,
+			Years: []domain.YearSpec{{Year: 1, From: y.From, To: y.To}}, Lines: []domain.LineSpec{{Line: "l"}}}),
+		domain.NewEnvelope(uuid.New(), "t", "", domain.PlanBudget{Ref: ref, Line: "l", Year: 1, Amount: 1_000_000}),
+	} {
+		if _, err := svc.Handle(ctx, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var batches [][]domain.Envelope
+	for _, n := range []int{3, 1, 4, 1, 1, 2, 1} {
+		var envs []domain.Envelope
+		for range n {
+			envs = append(envs, domain.NewEnvelope(uuid.New(), "t", "", domain.RecordSpending{Ref: ref, Line: "l", Year: 1, Amount: 1, Date: d("2024-03-01"), Document: "D"}))
+		}
+		batches = append(batches, envs)
+	}
+	got := runners["pipelined"](ctx, svc, batches)
+	if len(got) != len(batches) {
+		t.Fatalf("%d batches answered, want %d", len(got), len(batches))
+	}
+	for k, res := range got {
+		if len(res) != len(batches[k]) {
+			t.Fatalf("batch %d: %d results, want %d", k, len(res), len(batches[k]))
+		}
+		for j, r := range res {
+			if r.Err != nil || r.Result.CommandID != batches[k][j].CommandID {
+				t.Errorf("batch %d line %d: %v, answered for %s, want %s", k, j, r.Err, r.Result.CommandID, batches[k][j].CommandID)
+			}
+		}
+	}
+}
