@@ -17,7 +17,8 @@ type writeStmts struct {
 	dataVersion               *sql.Stmt
 	lastRev, lastPos, insert  *sql.Stmt
 	findID, idsFrom, saveSnap *sql.Stmt
-	allIDs                    *sql.Stmt
+	allIDs, newer             *sql.Stmt
+	insRun                    map[int]*sql.Stmt // INSERT of n events in one statement (insertRun), prepared on first use
 }
 
 func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
@@ -37,6 +38,7 @@ func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 		{&w.insert, "INSERT INTO events (stream, revision, event_id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)"},
 		{&w.findID, "SELECT revision FROM events WHERE stream = ? AND event_id = ?"},
 		{&w.allIDs, "SELECT event_id, revision FROM events WHERE stream = ? ORDER BY revision"},
+		{&w.newer, "SELECT " + cols + " FROM events WHERE pos > ? ORDER BY pos"}, // the append guard's read
 		{&w.idsFrom, "SELECT event_id, revision, pos FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?"},
 		{&w.saveSnap, "INSERT INTO snapshots (name, commit_pos, prepare_pos, blob, saved) VALUES (?, ?, ?, ?, ?) " +
 			"ON CONFLICT (name) DO UPDATE SET commit_pos = excluded.commit_pos, prepare_pos = excluded.prepare_pos, blob = excluded.blob, saved = excluded.saved"},
@@ -52,11 +54,15 @@ func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 
 func (w *writeStmts) close() {
 	for _, st := range []*sql.Stmt{w.begin, w.commit, w.rollback, w.savepoint, w.release, w.undo, w.dataVersion,
-		w.lastRev, w.lastPos, w.insert, w.findID, w.idsFrom, w.saveSnap, w.allIDs} {
+		w.lastRev, w.lastPos, w.insert, w.findID, w.idsFrom, w.saveSnap, w.allIDs, w.newer} {
 		if st != nil {
 			st.Close()
 		}
 	}
+	for _, st := range w.insRun {
+		st.Close()
+	}
+	w.insRun = nil
 }
 
 // Append implements domain.EventStore. The events are durable (fsynced)
@@ -125,7 +131,12 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 	now := s.now().UTC().UnixNano()
 	wrote := false
 	var failed map[string]bool // streams with a failed request in this batch
+	skip := 0                  // requests before it were written by insertRun
+	oneByOne := 0              // requests before it go to appendOne alone
 	for i, r := range reqs {
+		if i < skip {
+			continue
+		}
 		if failed[r.Stream] {
 			// A later append to a stream whose earlier append in this batch
 			// failed was built on events that were not written: refuse it,
@@ -136,6 +147,19 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 			}
 			out[i].Err = &domain.ConcurrencyError{Stream: r.Stream, Expected: r.Expected, Actual: actual, AfterFailed: true}
 			continue
+		}
+		if batch && i >= oneByOne {
+			n, refused, err := s.insertRun(ctx, reqs[i:], out[i:], failed, now)
+			if err != nil {
+				return fmt.Errorf("%s: %w", r.Stream, err)
+			}
+			if refused {
+				oneByOne = i + n // that run goes one by one, below
+			} else if n > 0 {
+				wrote = true
+				skip = i + n
+				continue
+			}
 		}
 		res, reqErr, err := s.appendOne(ctx, r, now, batch && len(r.Events) > 1)
 		if err != nil {
@@ -443,4 +467,103 @@ func (s *Store) changedCh() <-chan struct{} {
 func isDuplicateID(err error) bool {
 	m := err.Error()
 	return strings.Contains(m, "UNIQUE constraint failed") && strings.Contains(m, "event_id")
+}
+
+// runMax bounds how many one-event appends insertRun writes with one
+// INSERT statement (7 parameters a row, far below SQLite's limit).
+const runMax = 64
+
+// insertRun writes, with one INSERT statement, the longest run (up to
+// runMax) of reqs that can only succeed: one event each, an exact or
+// no-stream expectation that the stream's revision meets (counting the
+// run's earlier appends to the same stream), no stream with a failed
+// append in this batch. The rows, their positions, tree leaves and
+// revisions are those appendOne writes one by one; one statement for many
+// rows saves the driver's cost per statement. It returns how many
+// requests it wrote (their outcomes set), 0 when fewer than two qualify.
+// When the statement hit a constraint (refused, n the run's length),
+// SQLite has undone that statement alone (conflict resolution ABORT; the
+// transaction stays open), and appendOne takes those n requests one by
+// one, with its own handling of duplicate ids. Any other error fails the
+// transaction, as in appendOne.
+func (s *Store) insertRun(ctx context.Context, reqs []domain.AppendRequest, out []domain.AppendOutcome, failed map[string]bool, now int64) (n int, refused bool, err error) {
+	type row struct {
+		stream string
+		rev    int64
+	}
+	var run [runMax]row
+	for _, r := range reqs {
+		if n == runMax || len(r.Events) != 1 || failed[r.Stream] {
+			break
+		}
+		want, exact := r.Expected.Revision()
+		if !exact && !r.Expected.IsNoStream() {
+			break
+		}
+		actual, err := s.lastRevision(ctx, r.Stream)
+		if err != nil {
+			return 0, false, err
+		}
+		for k := n - 1; k >= 0; k-- {
+			if run[k].stream == r.Stream {
+				actual = run[k].rev
+				break
+			}
+		}
+		if !r.Expected.Allows(actual) || (exact && int64(want) != actual) {
+			break
+		}
+		run[n] = row{r.Stream, actual + 1}
+		n++
+	}
+	if n < 2 {
+		return 0, false, nil
+	}
+	st := s.wst.insRun[n]
+	if st == nil {
+		q := "INSERT INTO events (stream, revision, event_id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)" + strings.Repeat(", (?, ?, ?, ?, ?, ?, ?)", n-1)
+		var err error
+		if st, err = s.w.PrepareContext(ctx, q); err != nil {
+			return 0, false, fmt.Errorf("prepare the insert of %d events: %w", n, err)
+		}
+		if s.wst.insRun == nil {
+			s.wst.insRun = map[int]*sql.Stmt{}
+		}
+		s.wst.insRun[n] = st
+	}
+	args := make([]any, 0, 7*n)
+	for k, r := range reqs[:n] {
+		e := &r.Events[0]
+		meta, data := e.Metadata, e.Data
+		if meta == nil {
+			meta = []byte{}
+		}
+		if data == nil {
+			data = []byte{}
+		}
+		args = append(args, r.Stream, run[k].rev, e.ID[:], e.Type, data, meta, now)
+	}
+	sr, err := st.ExecContext(ctx, args...)
+	var last int64
+	if err == nil {
+		last, err = sr.LastInsertId()
+	}
+	if err != nil {
+		if strings.Contains(err.Error(), "constraint failed") {
+			return n, true, nil
+		}
+		return 0, false, fmt.Errorf("insert %d events: %w", n, err)
+	}
+	// The rows took positions last-n+1 … last, in order (pos is the
+	// rowid: each row one past the largest); appendLeaves checks each
+	// against the tree's size.
+	for k, r := range reqs[:n] {
+		pos := last - int64(n-1-k)
+		if err := s.appendLeaves(ctx, r.Stream, run[k].rev, r.Events, now, pos); err != nil {
+			return 0, false, err
+		}
+		s.revs[r.Stream] = run[k].rev
+		out[k] = domain.AppendOutcome{Result: domain.AppendResult{NextRevision: uint64(run[k].rev), Position: domain.Position{Commit: uint64(pos), Prepare: uint64(pos)}}}
+	}
+	return n, false, nil
 }

@@ -33,7 +33,7 @@ func (s *Store) checkGuard(ctx context.Context, g *domain.AppendGuard) error {
 	if g.After.Commit < math.MaxInt64 {
 		after = int64(g.After.Commit)
 	}
-	rows, err := s.w.QueryContext(ctx, "SELECT "+cols+" FROM events WHERE pos > ? ORDER BY pos", after)
+	rows, err := s.wst.newer.QueryContext(ctx, after)
 	if err != nil {
 		return fmt.Errorf("read events after %v: %w", g.After, err)
 	}

@@ -73,12 +73,11 @@ re-run a file). Command types and fields: docs/commands.md, or
 			}
 		})
 	}()
-	for b := range batches {
-		if err = ctx.Err(); err != nil {
-			close(stop)
-			break
-		}
-		for k, r := range svc.HandleDecodedBatch(ctx, b.envs, b.cmds, b.errs) {
+	// Each batch is decided while the one before it is being written
+	// (ledger.Pipeline); results come back, and are reported, in line order.
+	pl := svc.NewPipeline(ctx)
+	report := func(b decodedBatch, results []ledger.BatchResult) {
+		for k, r := range results {
 			if r.Err != nil {
 				b.results[b.idx[k]].err = r.Err
 				continue
@@ -109,6 +108,22 @@ re-run a file). Command types and fields: docs/commands.md, or
 			}
 		}
 		pr.update(st.applied + st.duplicates + st.failed)
+	}
+	var inFlight decodedBatch
+	for b := range batches {
+		if err = ctx.Err(); err != nil {
+			close(stop)
+			break
+		}
+		if prev, ok := pl.Push(b.envs, b.cmds, b.errs); ok {
+			report(inFlight, prev)
+		}
+		inFlight = b
+	}
+	// The last batch pushed (or, when apply stops early, the one in
+	// flight: it was written, and is reported as such).
+	if last, ok := pl.Flush(); ok {
+		report(inFlight, last)
 	}
 	pr.done()
 	if err == nil {
