@@ -110,6 +110,8 @@ re-run a file). Command types and fields: docs/commands.md, or
 		pr.update(st.applied + st.duplicates + st.failed)
 	}
 	var inFlight decodedBatch
+	gc := newGCTuner() // gctune.go: fewer collections while the heap is small
+	defer gc.restore()
 	for b := range batches {
 		if err = ctx.Err(); err != nil {
 			close(stop)
@@ -119,6 +121,7 @@ re-run a file). Command types and fields: docs/commands.md, or
 			report(inFlight, prev)
 		}
 		inFlight = b
+		gc.adjust()
 	}
 	// The last batch pushed (or, when apply stops early, the one in
 	// flight: it was written, and is reported as such).
