@@ -392,6 +392,7 @@ func AuditDocument(r projections.AuditReport, l Lang) Document {
 	}
 	head := Section{Fields: append([]Field{{L(l, "chain"), Text(chain)}}, asOfField(l, r.AsOf)...), Notes: notes}
 	t := Table{Title: L(l, "audit.title"), Sheet: "Audit", Columns: labelsOf(l, "position", "recorded_at", "agreement", "type", "line", "year", "amount", "actor", "reason", "command_id", "hash")}
+	t.Columns[1] += " (UTC)" // TimeCell writes the times in UTC
 	for _, row := range r.Rows {
 		amt, yr := Empty(), Empty()
 		if row.Amount != nil {
@@ -400,7 +401,7 @@ func AuditDocument(r projections.AuditReport, l Lang) Document {
 		if row.Year > 0 {
 			yr = Int(int64(row.Year))
 		}
-		t.Rows = append(t.Rows, []Cell{Text(row.Position.String()), Text(row.RecordedAt.UTC().Format(time.RFC3339)), Text(row.Agreement), Text(row.Type),
+		t.Rows = append(t.Rows, []Cell{Text(row.Position.String()), TimeCell(row.RecordedAt, l), Text(row.Agreement), CodeCell(row.Type, l),
 			Text(row.Line), yr, amt, Text(row.Actor), Text(row.Reason), Text(row.CommandID.String()), Text(row.Hash)})
 	}
 	return Document{Lang: l, Title: L(l, "audit.title"), Sections: []Section{head, {Tables: []Table{t}}}}

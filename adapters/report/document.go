@@ -46,6 +46,8 @@ const (
 	KInt
 	KDate
 	KEmpty
+	KCode // a code said in words for people (Text), the code itself for machines
+	KTime // a moment: Text as people read it, Code in RFC 3339 for machines
 )
 
 // Cell is one typed value of a report.
@@ -56,6 +58,7 @@ type Cell struct {
 	P    projections.Percent
 	I    int64
 	D    domain.Date
+	Code string // KCode, KTime: what Plain gives
 }
 
 // Text, Money, Pct, Int, Date and Empty make cells.
@@ -64,6 +67,24 @@ func Money(m domain.Money) Cell { return Cell{Kind: KMoney, M: m} }
 func Int(i int64) Cell          { return Cell{Kind: KInt, I: i} }
 func Date(d domain.Date) Cell   { return Cell{Kind: KDate, D: d} }
 func Empty() Cell               { return Cell{Kind: KEmpty} }
+
+// CodeCell is a code (an event type, a finding) in words for people, the
+// code itself in CSV.
+func CodeCell(code string, l Lang) Cell {
+	return Cell{Kind: KCode, Text: CodeLabel(l, code), Code: code}
+}
+
+// TimeCell is a moment in UTC (the column's heading says so):
+// "01.12.2026. 00:07:40" in Latvian, "2026-12-01 00:07:40" in English,
+// RFC 3339 in CSV.
+func TimeCell(t time.Time, l Lang) Cell {
+	t = t.UTC()
+	s := t.Format("2006-01-02 15:04:05")
+	if l == LV {
+		s = t.Format("02.01.2006. 15:04:05")
+	}
+	return Cell{Kind: KTime, Text: s, Code: t.Format(time.RFC3339)}
+}
 func Pct(p *projections.Percent) Cell {
 	if p == nil {
 		return Empty()
@@ -109,6 +130,8 @@ func (c Cell) Plain() string {
 		return c.D.String()
 	case KEmpty:
 		return ""
+	case KCode, KTime:
+		return c.Code
 	}
 	return c.Text
 }
