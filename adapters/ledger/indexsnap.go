@@ -270,19 +270,12 @@ func checkIndexSnapshot(ctx context.Context, l merkle.Log, pos domain.Position, 
 	if inner != pos {
 		return nil, fmt.Sprintf("it says it was folded up to position %s but is saved at %s", inner, pos)
 	}
-	n, err := l.TreeSize(ctx)
+	problem, err := merkle.CheckFoldedAt(ctx, l, pos, size, root)
 	if err != nil {
-		return nil, fmt.Sprintf("the log's size could not be read (%v)", err)
+		return nil, fmt.Sprintf("the log could not be read at its position %s (%v)", pos, err)
 	}
-	if size < 0 || size > n {
-		return nil, fmt.Sprintf("it was folded from %d events, but the ledger has %d (truncated or replaced)", size, n)
-	}
-	at, err := merkle.SizeAt(ctx, l, pos)
-	if err != nil {
-		return nil, fmt.Sprintf("its position %s is not in the log (%v)", pos, err)
-	}
-	if at != size {
-		return nil, fmt.Sprintf("it says it was folded from %d events, but %d are at or before its position %s", size, at, pos)
+	if problem != "" {
+		return nil, problem
 	}
 	if size > 0 {
 		p, err := merkle.PositionOf(ctx, l, size)
@@ -291,13 +284,6 @@ func checkIndexSnapshot(ctx context.Context, l merkle.Log, pos domain.Position, 
 		}
 	} else if !pos.IsZero() {
 		return nil, fmt.Sprintf("it was folded from no events but is saved at position %s", pos)
-	}
-	want, err := merkle.Root(ctx, l, size)
-	if err != nil {
-		return nil, fmt.Sprintf("the log's root at %d events could not be read (%v)", size, err)
-	}
-	if want != root {
-		return nil, fmt.Sprintf("it was folded from a log whose root at %d events is %s, but this log's root there is %s", size, root, want)
 	}
 	y, err := decodeIndex(blob[indexHeader:], pos)
 	if err != nil {
@@ -335,11 +321,7 @@ func (s *Service) saveIndex(ctx context.Context, min int64) error {
 		return nil
 	}
 	err := func() error {
-		size, err := merkle.SizeAt(ctx, l, pos)
-		if err != nil {
-			return err
-		}
-		root, err := merkle.Root(ctx, l, size)
+		size, root, err := merkle.FoldedAt(ctx, l, pos)
 		if err != nil {
 			return err
 		}

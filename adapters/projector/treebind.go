@@ -33,13 +33,9 @@ func bindTree(ctx context.Context, store domain.EventStore, pos domain.Position,
 	if !ok {
 		return blob, nil
 	}
-	size, err := merkle.SizeAt(ctx, l, pos)
+	size, root, err := merkle.FoldedAt(ctx, l, pos)
 	if err != nil {
-		return nil, fmt.Errorf("the Merkle tree at %s: %w", pos, err)
-	}
-	root, err := merkle.Root(ctx, l, size)
-	if err != nil {
-		return nil, fmt.Errorf("the Merkle tree at %d events: %w", size, err)
+		return nil, err
 	}
 	out := make([]byte, 0, treeHeader+len(blob))
 	out = append(out, treeTag...)
@@ -67,26 +63,8 @@ func checkTree(ctx context.Context, store domain.EventStore, pos domain.Position
 	size := int64(binary.BigEndian.Uint64(blob[len(treeTag):]))
 	var root merkle.Hash
 	copy(root[:], blob[len(treeTag)+8:treeHeader])
-	at, err := merkle.SizeAt(ctx, l, pos)
-	if err != nil {
-		return nil, "", err
-	}
-	if size != at {
-		return nil, fmt.Sprintf("it says it was folded at tree size %d, but it is saved at position %s", size, pos), nil
-	}
-	n, err := l.TreeSize(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	if size > n {
-		return nil, fmt.Sprintf("it was folded from %d events, but the log has %d", size, n), nil
-	}
-	want, err := merkle.Root(ctx, l, size)
-	if err != nil {
-		return nil, "", err
-	}
-	if want != root {
-		return nil, fmt.Sprintf("it was folded from a log whose root at %d events is %s, but this log's root there is %s: it was not made from these events", size, root, want), nil
+	if problem, err := merkle.CheckFoldedAt(ctx, l, pos, size, root); problem != "" || err != nil {
+		return nil, problem, err
 	}
 	return blob[treeHeader:], "", nil
 }
