@@ -15,10 +15,11 @@ import (
 // VACUUM INTO, read in one read transaction, so writers may go on. The
 // copy is written beside path under a temporary name with mode 0600,
 // fsynced, and renamed into place, so path holds the whole copy or
-// nothing. An existing path is refused, never overwritten.
+// nothing. An existing path is refused (an error that is fs.ErrExist),
+// never overwritten.
 func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("backup: %s exists; give a new file name (nothing was written)", path)
+		return fmt.Errorf("backup: %s: %w; give a new file name (nothing was written)", path, fs.ErrExist)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("backup: %w", err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -41,10 +42,10 @@ overwritten.`)
 	if !ok {
 		return usagef("backup copies the embedded ledger (sqlite:PATH); for EventStoreDB use the server's own backup, or 'grantledger migrate' into a new file")
 	}
-	if _, err := os.Lstat(*out); err == nil {
-		return errorf("backup: %s exists; give a new file name (nothing was written)", *out)
-	}
 	if err := b.Backup(ctx, *out); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return errorf("backup: %s exists; give a new file name (nothing was written)", *out)
+		}
 		return errorf("%v", err)
 	}
 	// Check the copy: its log, at its size, must have the root the

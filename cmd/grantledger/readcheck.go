@@ -70,7 +70,12 @@ func (a *app) foldAndCheck(ctx context.Context, store domain.EventStore, r *proj
 	if err != nil {
 		return nil, errorf("bring the read model up to date: %w", err)
 	}
-	now, bad, err := chk.Done()
+	return a.logChecked(chk.Done())
+}
+
+// logChecked ends a read's log check: exit 3 on a break, else the point
+// now verified becomes the read's state.
+func (a *app) logChecked(now merkle.Verified, bad *merkle.Bad, err error) (*merkle.Checkpoint, error) {
 	if err != nil {
 		return nil, errorf("check the Merkle log: %w", err)
 	}

@@ -105,15 +105,7 @@ func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *mer
 		}
 	}
 	a.checkedFrom = last.Size
-	now, bad, err := merkle.CheckFrom(ctx, store, l, last, pinned)
-	if err != nil {
-		return nil, errorf("check the Merkle log: %w", err)
-	}
-	if bad != nil {
-		return nil, brokenLog(bad)
-	}
-	a.verifiedAt = now
-	return &merkle.Checkpoint{Size: now.Size, Root: now.Root}, nil
+	return a.logChecked(merkle.CheckFrom(ctx, store, l, last, pinned))
 }
 
 // checkLeaves checks that each event (of a store that keeps the tree and
