@@ -74,16 +74,22 @@ func CodeCell(code string, l Lang) Cell {
 	return Cell{Kind: KCode, Text: CodeLabel(l, code), Code: code}
 }
 
-// TimeCell is a moment in UTC (the column's heading says so):
-// "01.12.2026. 00:07:40" in Latvian, "2026-12-01 00:07:40" in English,
-// RFC 3339 in CSV.
+// TimeCell is a moment in UTC (the column's heading says so), written
+// with DateTimeLayout: "01.12.2026. 00:07:40" in Latvian, "2026-12-01
+// 00:07:40" in English; RFC 3339 in CSV.
 func TimeCell(t time.Time, l Lang) Cell {
 	t = t.UTC()
-	s := t.Format("2006-01-02 15:04:05")
+	return Cell{Kind: KTime, Text: t.Format(DateTimeLayout(l)), Code: t.Format(time.RFC3339)}
+}
+
+// DateTimeLayout is how people of language l write a date and time, as a
+// time.Format layout without the zone: "02.01.2006. 15:04:05" in
+// Latvian, "2006-01-02 15:04:05" in English.
+func DateTimeLayout(l Lang) string {
 	if l == LV {
-		s = t.Format("02.01.2006. 15:04:05")
+		return "02.01.2006. 15:04:05"
 	}
-	return Cell{Kind: KTime, Text: s, Code: t.Format(time.RFC3339)}
+	return "2006-01-02 15:04:05"
 }
 func Pct(p *projections.Percent) Cell {
 	if p == nil {

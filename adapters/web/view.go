@@ -58,10 +58,7 @@ func (v *view) PrintWide() bool { return printWide[v.Page] }
 func (v *view) DateTime(t time.Time) string { return formatDateTime(t.In(time.Local), v.Lang) }
 
 func formatDateTime(t time.Time, l rpt.Lang) string {
-	if l == rpt.LV {
-		return t.Format("02.01.2006. 15:04:05 MST")
-	}
-	return t.Format("2006-01-02 15:04:05 MST")
+	return t.Format(rpt.DateTimeLayout(l) + " MST")
 }
 
 func (h *Handler) newView(r *http.Request, p *httpapi.Principal, ss *session) *view {
