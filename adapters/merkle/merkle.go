@@ -51,23 +51,26 @@ const leafTag = "grantledger/event/v1"
 // for bytes the leaf already holds.
 func LeafBytes(e domain.RecordedEvent) []byte {
 	n := len(leafTag) + 7*8 + 16 + len(e.Stream) + 8 + len(e.Type) + len(e.Data) + len(e.Metadata) + 8
-	b := make([]byte, 0, n)
+	return appendLeaf(make([]byte, 0, n), &e)
+}
+
+// appendLeaf appends LeafBytes(e) to b.
+func appendLeaf(b []byte, e *domain.RecordedEvent) []byte {
 	b = append(b, leafTag...)
-	field := func(p []byte) {
-		b = binary.BigEndian.AppendUint64(b, uint64(len(p)))
-		b = append(b, p...)
-	}
-	var u [8]byte
-	field(e.ID[:])
-	field([]byte(e.Stream))
-	binary.BigEndian.PutUint64(u[:], e.Revision)
-	field(u[:])
-	field([]byte(e.Type))
-	field(e.Data)
-	field(e.Metadata)
-	binary.BigEndian.PutUint64(u[:], uint64(e.Created.UTC().UnixNano()))
-	field(u[:])
-	return b
+	b = binary.BigEndian.AppendUint64(b, 16)
+	b = append(b, e.ID[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Stream)))
+	b = append(b, e.Stream...)
+	b = binary.BigEndian.AppendUint64(b, 8)
+	b = binary.BigEndian.AppendUint64(b, e.Revision)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Type)))
+	b = append(b, e.Type...)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Data)))
+	b = append(b, e.Data...)
+	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Metadata)))
+	b = append(b, e.Metadata...)
+	b = binary.BigEndian.AppendUint64(b, 8)
+	return binary.BigEndian.AppendUint64(b, uint64(e.Created.UTC().UnixNano()))
 }
 
 // Leaf is an event as read back from its canonical bytes.

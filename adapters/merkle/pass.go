@@ -3,7 +3,6 @@ package merkle
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -20,25 +19,8 @@ type LeafHasher struct {
 
 // Hash is LeafHash(e): SHA-256 over 0x00 and LeafBytes(e).
 func (h *LeafHasher) Hash(e *domain.RecordedEvent) Hash {
-	b := h.buf[:0]
-	b = append(b, 0x00)
-	b = append(b, leafTag...)
-	b = binary.BigEndian.AppendUint64(b, 16)
-	b = append(b, e.ID[:]...)
-	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Stream)))
-	b = append(b, e.Stream...)
-	b = binary.BigEndian.AppendUint64(b, 8)
-	b = binary.BigEndian.AppendUint64(b, e.Revision)
-	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Type)))
-	b = append(b, e.Type...)
-	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Data)))
-	b = append(b, e.Data...)
-	b = binary.BigEndian.AppendUint64(b, uint64(len(e.Metadata)))
-	b = append(b, e.Metadata...)
-	b = binary.BigEndian.AppendUint64(b, 8)
-	b = binary.BigEndian.AppendUint64(b, uint64(e.Created.UTC().UnixNano()))
-	h.buf = b
-	return sha256.Sum256(b)
+	h.buf = appendLeaf(append(h.buf[:0], 0x00), e)
+	return sha256.Sum256(h.buf)
 }
 
 // RowReader is implemented by stores that keep the tree as one row per
