@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -20,7 +20,7 @@ import (
 func TestCalendarYearApportionedPlans(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
 	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
@@ -70,7 +70,7 @@ func TestCalendarYearApportionedPlans(t *testing.T) {
 func TestReconciliationRowsShowCeilingAndIntensity(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
 	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
@@ -100,7 +100,7 @@ func TestReconciliationRowsShowCeilingAndIntensity(t *testing.T) {
 func TestCalendarYearUsesTheFundersSplit(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
 	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)

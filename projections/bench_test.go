@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -17,7 +17,7 @@ func spendingEvents(b *testing.B) []domain.RecordedEvent {
 	ctx := context.Background()
 	store := memstore.New()
 	clock := projtest.NewClock(time.Date(2022, 7, 15, 9, 0, 0, 0, time.UTC))
-	svc := ledger.New(store, ledger.Options{Clock: clock.Now})
+	svc := command.New(store, command.Options{Clock: clock.Now})
 	if err := projtest.RecordSeed004(ctx, svc, clock); err != nil {
 		b.Fatal(err)
 	}

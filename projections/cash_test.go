@@ -7,9 +7,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -20,11 +20,11 @@ import (
 // returns the service, the store and the ids of the two returns that make
 // up the 128,28 "returned to the ministry budget" (80,00 civil + 48,28
 // minority in seeds.Scenario004).
-func seed004Cash(t *testing.T) (*ledger.Service, *memstore.Store, []uuid.UUID) {
+func seed004Cash(t *testing.T) (*command.Service, *memstore.Store, []uuid.UUID) {
 	t.Helper()
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
 	var returns []uuid.UUID
 	envs := seeds.Scenario004()
 	for i, r := range svc.HandleBatch(ctx, envs) {
@@ -122,7 +122,7 @@ func TestSeed004ReturnRefunded(t *testing.T) {
 func TestPrefinancedAndPaidAboveSchedule(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
 	d, m := domain.MustDate, domain.MustMoney
 	r := domain.Ref{Agreement: "C/1"}
 	for _, c := range []domain.Command{

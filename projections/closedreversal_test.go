@@ -8,9 +8,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -30,7 +30,7 @@ func TestFunderReversesSpendingIntoClosedYear(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	clock := projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC))
-	svc := ledger.New(store, ledger.Options{Clock: clock.Now})
+	svc := command.New(store, command.Options{Clock: clock.Now})
 	envs := seeds.Scenario004()
 	var wrong, open uuid.UUID
 	for i, r := range svc.HandleBatch(ctx, envs) {

@@ -2,7 +2,7 @@
 // stored events one at a time and answer the questions accountants and
 // auditors ask (yearly delegation reports, reconciliation of planned against
 // actual, indicators, the audit trail). Nothing here does I/O or reads a
-// clock: the runner in adapters/projector feeds the events, and callers pass
+// clock: the runner in app/readmodel feeds the events, and callers pass
 // in "today" and "as of" moments.
 package projections
 

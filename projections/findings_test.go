@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -18,7 +18,7 @@ import (
 func TestFindings(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
 	d, m := domain.MustDate, domain.MustMoney
 	r := domain.Ref{Agreement: "F/1"}
 	due := d("2024-06-30")

@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -21,7 +21,7 @@ import (
 func TestRestatedAmountIsTheChange(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
 	m, d := domain.MustMoney, domain.MustDate
 	do := func(reason string, c domain.Command) uuid.UUID {
 		t.Helper()

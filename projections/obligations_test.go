@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -28,10 +28,10 @@ func TestInterimReportSealedAcceptedAndRestated(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	clock := projtest.NewClock(time.Date(2021, 2, 1, 9, 0, 0, 0, time.UTC))
-	svc := ledger.New(store, ledger.Options{Clock: clock.Now})
+	svc := command.New(store, command.Options{Clock: clock.Now})
 	r := domain.Ref{Agreement: grant001}
 	d, m := domain.MustDate, domain.MustMoney
-	do := func(reason string, c domain.Command) ledger.Result {
+	do := func(reason string, c domain.Command) command.Result {
 		t.Helper()
 		res, err := projtest.Cmd(ctx, svc, "someone", reason, c)
 		if err != nil {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections/projtest"
 )
@@ -18,7 +18,7 @@ import (
 // narratives recorded per year and for the whole period are in it.
 func TestSeed004PeriodSummary(t *testing.T) {
 	store, _ := seed004(t)
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	ctx := context.Background()
 	r := domain.Ref{Agreement: projtest.Seed004}
 	for _, c := range []domain.RecordNarrative{

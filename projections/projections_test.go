@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -22,7 +22,7 @@ func seed004(t *testing.T) (*memstore.Store, *projections.Ledger) {
 	ctx := context.Background()
 	store := memstore.New()
 	clock := projtest.NewClock(time.Date(2022, 7, 15, 9, 0, 0, 0, time.UTC))
-	svc := ledger.New(store, ledger.Options{Clock: clock.Now})
+	svc := command.New(store, command.Options{Clock: clock.Now})
 	if err := projtest.RecordSeed004(ctx, svc, clock); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestSeed004YearReports(t *testing.T) {
 func TestDecoderFastEqualsSlow(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 123456789, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 123456789, time.UTC)).Now})
 	projtest.Random(ctx, svc, rand.New(rand.NewPCG(1, 2)), 5, 400)
 	// An escaped and a non-ASCII document name go through the fallback.
 	_, _ = projtest.Cmd(ctx, svc, "žanis \"quoted\"", "", domain.RegisterAgreement{Ref: domain.Ref{Agreement: "X/1"}, Kind: "grant", Title: "t", Grantee: "g", Funder: "f",
@@ -265,7 +265,7 @@ func TestAsOfBeforeAndAfterCorrection(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	clock := projtest.NewClock(time.Date(2022, 7, 15, 9, 0, 0, 0, time.UTC))
-	svc := ledger.New(store, ledger.Options{Clock: clock.Now})
+	svc := command.New(store, command.Options{Clock: clock.Now})
 	if err := projtest.RecordSeed004(ctx, svc, clock); err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func TestReconciliationEqualsSumOfYearReports(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
 		t.Run("seed "+string(rune('0'+seed)), func(t *testing.T) {
 			store := memstore.New()
-			svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
+			svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
 			projtest.Random(ctx, svc, rand.New(rand.NewPCG(seed, 99)), 8, 600)
 			l := mustFold(t, store, time.Time{})
 			for year := 1; year <= 3; year++ {

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/domain/access"
 )
 
 // Scope selects agreements. Empty fields match every agreement; set fields

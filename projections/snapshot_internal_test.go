@@ -207,7 +207,7 @@ func TestDecodeAuditSectionNeverPanics(t *testing.T) {
 // in testdata). Its agreements hold a return of unspent funds each, and
 // since refunds (version 5) a return is a due named by its event id, which
 // no older snapshot holds: the snapshot is refused with a message that says
-// to rebuild, which the projector does (adapters/projector Load: an
+// to rebuild, which the projector does (app/readmodel Load: an
 // unreadable snapshot is ignored and the read model rebuilt from the
 // events). Loading it as it was would show the returns as never due.
 func TestSnapshotVersion3WithAReturnIsRebuilt(t *testing.T) {

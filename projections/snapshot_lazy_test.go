@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
 )
@@ -74,7 +74,7 @@ func TestLazyAuditEqualsEager(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
 		t.Run("seed "+string(rune('0'+seed)), func(t *testing.T) {
 			store := memstore.New()
-			svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
+			svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
 			rng := rand.New(rand.NewPCG(seed, 5))
 			projtest.Random(ctx, svc, rng, 3, 200)
 			eager := projections.NewLedger(time.Time{})
@@ -160,7 +160,7 @@ func TestLazyAuditEqualsEager(t *testing.T) {
 func TestLazyAuditConcurrentReaders(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
 	projtest.Random(ctx, svc, rand.New(rand.NewPCG(9, 9)), 3, 300)
 	eager := projections.NewLedger(time.Time{})
 	catchUp(t, store, eager)
@@ -201,7 +201,7 @@ func TestSnapshotChunkCounts(t *testing.T) {
 
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)).Now})
 	projtest.Random(ctx, svc, rand.New(rand.NewPCG(9, 9)), 2, 50)
 	eager := projections.NewLedger(time.Time{})
 	catchUp(t, store, eager)

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -22,7 +22,7 @@ func TestIndicatorsTodayCountsOnlyDeliveriesUpToToday(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	clock := projtest.NewClock(time.Date(2024, 1, 2, 9, 0, 0, 0, time.UTC))
-	svc := ledger.New(store, ledger.Options{Clock: clock.Now})
+	svc := command.New(store, command.Options{Clock: clock.Now})
 	r := domain.Ref{Agreement: "AIZK-2023"}
 	d := domain.MustDate
 	due := d("2024-05-31")

@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -28,7 +28,7 @@ const memo = "AIZK-MEMO-2023/2024"
 
 type workplan struct {
 	store *memstore.Store
-	svc   *ledger.Service
+	svc   *command.Service
 	ids   map[string]uuid.UUID // event ids of deliveries by a name of the test's
 }
 
@@ -45,7 +45,7 @@ func recordSeed000(t *testing.T) *workplan {
 	ctx := context.Background()
 	w := &workplan{store: memstore.New(), ids: map[string]uuid.UUID{}}
 	clock := projtest.NewClock(time.Date(2023, 1, 2, 9, 0, 0, 0, time.UTC))
-	w.svc = ledger.New(w.store, ledger.Options{Clock: clock.Now})
+	w.svc = command.New(w.store, command.Options{Clock: clock.Now})
 	r := domain.Ref{Agreement: memo}
 	d := domain.MustDate
 	dp := func(s string) *domain.Date { x := d(s); return &x }

@@ -23,7 +23,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -405,7 +405,7 @@ func (s Summary) String() string {
 
 // Run records (or, with dryRun, only decides) the rows and returns one
 // Result per row and the summary.
-func Run(ctx context.Context, svc *ledger.Service, agr *Agreement, rows []Row, dryRun bool) ([]Result, Summary, error) {
+func Run(ctx context.Context, svc *command.Service, agr *Agreement, rows []Row, dryRun bool) ([]Result, Summary, error) {
 	out := make([]Result, len(rows))
 	sum := Summary{Rows: len(rows), DryRun: dryRun}
 	var envs []domain.Envelope

@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -27,10 +27,10 @@ func fixture(t *testing.T, name string) []byte {
 }
 
 // newLedger registers an agreement with two years and two lines.
-func newLedger(t *testing.T) (*memstore.Store, *ledger.Service) {
+func newLedger(t *testing.T) (*memstore.Store, *command.Service) {
 	t.Helper()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	d := domain.MustDate
 	cmds := []domain.Command{
 		domain.RegisterAgreement{Ref: domain.Ref{Agreement: number}, Kind: domain.KindGrant, Title: "CSV", Grantee: "Biedrība", Funder: "Ministrija",
@@ -47,7 +47,7 @@ func newLedger(t *testing.T) (*memstore.Store, *ledger.Service) {
 	return store, svc
 }
 
-func importFile(t *testing.T, store domain.EventStore, svc *ledger.Service, data []byte, m Mapping, dry bool) ([]Result, Summary) {
+func importFile(t *testing.T, store domain.EventStore, svc *command.Service, data []byte, m Mapping, dry bool) ([]Result, Summary) {
 	t.Helper()
 	agr, err := LoadAgreement(context.Background(), store, number)
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/reliability"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -39,11 +39,11 @@ func TestConcurrentWritersTestServer(t *testing.T) {
 	const processes = 4
 	srv := startServer(t, esdbtest.Options{})
 	ctx := context.Background()
-	svcs := make([]*ledger.Service, processes)
+	svcs := make([]*command.Service, processes)
 	for i := range svcs {
 		s := mustOpen(t, srv.URL())
 		t.Cleanup(func() { s.Close() })
-		svcs[i] = ledger.New(s, ledger.Options{})
+		svcs[i] = command.New(s, command.Options{})
 	}
 	for _, env := range reliability.Setup() {
 		if _, err := svcs[0].Handle(ctx, env); err != nil {
@@ -69,7 +69,7 @@ func TestConcurrentWritersTestServer(t *testing.T) {
 			svc := svcs[w%processes]
 			for k := 0; k < per; k++ {
 				env := reliability.NewSpending(4, w, k).Envelope()
-				var res ledger.Result
+				var res command.Result
 				var err error
 				n := 0
 				for n < 200 {
@@ -120,7 +120,7 @@ func TestConcurrentWritersTestServer(t *testing.T) {
 			t.Errorf("%s year %d: spent %s, want %s", c.Line, c.Year, got, m)
 		}
 	}
-	err = ledger.New(check, ledger.Options{}).View(ctx, reliability.Agreement, func(a *domain.Agreement) error {
+	err = command.New(check, command.Options{}).View(ctx, reliability.Agreement, func(a *domain.Agreement) error {
 		for _, l := range reliability.Lines {
 			for y := 1; y <= reliability.Years; y++ {
 				c := a.Cell(l, y)

@@ -39,7 +39,7 @@ func eventSize(e domain.EventData) int {
 
 // MaxAppendBytes returns the largest append, counted as the server counts
 // it (data + metadata + 2 x type length of every event), the store sends
-// in one call. adapters/migrate splits its runs
+// in one call. app/migrate splits its runs
 // under it.
 func (s *Store) MaxAppendBytes() int {
 	if s.MaxAppendSize > 0 {

@@ -13,7 +13,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/esdb"
 	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
 	"github.com/grantledger/grantledger/adapters/memstore"
-	"github.com/grantledger/grantledger/adapters/migrate"
+	"github.com/grantledger/grantledger/app/migrate"
 	"github.com/grantledger/grantledger/domain"
 )
 

@@ -16,7 +16,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/esdb"
 	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
-	"github.com/grantledger/grantledger/adapters/merkle"
+	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 

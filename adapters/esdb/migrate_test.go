@@ -10,7 +10,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
 	"github.com/grantledger/grantledger/adapters/memstore"
-	"github.com/grantledger/grantledger/adapters/migrate"
+	"github.com/grantledger/grantledger/app/migrate"
 	"github.com/grantledger/grantledger/domain"
 )
 

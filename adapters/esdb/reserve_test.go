@@ -13,8 +13,8 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/esdb"
 	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/reliability"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -112,9 +112,9 @@ func ledgerWideRules(t *testing.T, url string) {
 	ag1, ag2, knvoc := "AG-1"+sfx, "AG-2"+sfx, "KNVOC-2022-2025"+sfx
 	storeA, storeB := mustOpen(t, url), mustOpen(t, url)
 	t.Cleanup(func() { storeA.Close(); storeB.Close() })
-	a := ledger.New(storeA, ledger.Options{})
+	a := command.New(storeA, command.Options{})
 	stale := &staleReads{Store: storeB}
-	b := ledger.New(stale, ledger.Options{})
+	b := command.New(stale, command.Options{})
 	for _, n := range []string{ag1, ag2} {
 		if _, err := a.Handle(ctx, regEnv(uuid.New(), n)); err != nil {
 			t.Fatal(err)
@@ -145,7 +145,7 @@ func ledgerWideRules(t *testing.T, url string) {
 
 	// Race: each round both processes send one new id, a to AG-1 and b to
 	// AG-2, and register look-alike numbers; exactly one of each pair wins.
-	b2 := ledger.New(storeB, ledger.Options{})
+	b2 := command.New(storeB, command.Options{})
 	for round := 0; round < 20; round++ {
 		id := uuid.New()
 		n1, n2 := fmt.Sprintf("RACE-%d%s", 100+round, sfx), fmt.Sprintf("race-%d%s", 100+round, strings.ToLower(sfx))
@@ -180,7 +180,7 @@ func TestReservationWithoutEventsESDB(t *testing.T) {
 	ctx := context.Background()
 	storeA, storeB := mustOpen(t, srv.URL()), mustOpen(t, srv.URL())
 	t.Cleanup(func() { storeA.Close(); storeB.Close() })
-	a, b := ledger.New(storeA, ledger.Options{}), ledger.New(storeB, ledger.Options{})
+	a, b := command.New(storeA, command.Options{}), command.New(storeB, command.Options{})
 	for _, n := range []string{"AG-1", "AG-2"} {
 		if _, err := a.Handle(ctx, regEnv(uuid.New(), n)); err != nil {
 			t.Fatal(err)
@@ -291,8 +291,8 @@ func TestLedgerWideRulesInBatchesESDB(t *testing.T) {
 	ctx := context.Background()
 	storeA, storeB := mustOpen(t, srv.URL()), mustOpen(t, srv.URL())
 	t.Cleanup(func() { storeA.Close(); storeB.Close() })
-	a := ledger.New(esdb.Concurrent{Store: storeA}, ledger.Options{})
-	b := ledger.New(esdb.Concurrent{Store: storeB}, ledger.Options{})
+	a := command.New(esdb.Concurrent{Store: storeA}, command.Options{})
+	b := command.New(esdb.Concurrent{Store: storeB}, command.Options{})
 	for _, r := range a.HandleBatch(ctx, []domain.Envelope{regEnv(uuid.New(), "AG-1"), regEnv(uuid.New(), "AG-2")}) {
 		if r.Err != nil {
 			t.Fatal(r.Err)

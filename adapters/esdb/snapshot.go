@@ -22,7 +22,7 @@ import (
 
 // Read-model snapshots on EventStoreDB are kept in a local cache file per
 // snapshot name and server, keyed by the $all position they were built up
-// to (adapters/projector finds them through SaveSnapshot/LoadSnapshot, as
+// to (app/readmodel finds them through SaveSnapshot/LoadSnapshot, as
 // it finds the SQLite store's table). A file, not a stream: a read model
 // is many megabytes, over the server's 1 MiB append limit, and a snapshot
 // only spares work, so losing the cache costs a replay, nothing more.
@@ -91,7 +91,7 @@ func (s *Store) snapshotPath(name string) string {
 }
 
 // ReadOnlyReason reports why snapshots cannot be saved ("" when they can):
-// adapters/projector then does not encode the read model for nothing.
+// app/readmodel then does not encode the read model for nothing.
 func (s *Store) ReadOnlyReason() string {
 	if s.SnapshotDir == "" {
 		return "read-model snapshots are off: no snapshot directory (" + snapshotDirParam + "= in the connection string)"

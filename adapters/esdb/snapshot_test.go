@@ -8,8 +8,8 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/esdb"
 	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
-	"github.com/grantledger/grantledger/adapters/ledger"
-	"github.com/grantledger/grantledger/adapters/projector"
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
 )
@@ -18,7 +18,7 @@ import (
 func recordSeed(t *testing.T, store *esdb.Store) {
 	t.Helper()
 	clock := projtest.NewClock(time.Date(2022, 7, 15, 9, 0, 0, 0, time.UTC))
-	if err := projtest.RecordSeed004(ctxT(t), ledger.New(store, ledger.Options{Clock: clock.Now}), clock); err != nil {
+	if err := projtest.RecordSeed004(ctxT(t), command.New(store, command.Options{Clock: clock.Now}), clock); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -32,7 +32,7 @@ func TestSnapshotSparesReplay(t *testing.T) {
 	url := srv.URL() + "&snapshotDir=" + dir
 	s1 := mustOpen(t, url)
 	recordSeed(t, s1)
-	r1, err := projector.Open(ctxT(t), s1, projector.Options{})
+	r1, err := readmodel.Open(ctxT(t), s1, readmodel.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,14 +45,14 @@ func TestSnapshotSparesReplay(t *testing.T) {
 	s2 := mustOpen(t, url)
 	defer s2.Close()
 	n := 0
-	r2, err := projector.Open(ctxT(t), s2, projector.Options{OnApply: func(projections.Event) { n++ }})
+	r2, err := readmodel.Open(ctxT(t), s2, readmodel.Options{OnApply: func(projections.Event) { n++ }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !r2.Restored() || r2.Checkpoint() != want || n != 0 {
 		t.Errorf("new process: restored %v at %v after folding %d events, want restored at %v after 0", r2.Restored(), r2.Checkpoint(), n, want)
 	}
-	rebuilt, err := projector.Open(ctxT(t), s2, projector.Options{NoSnapshots: true})
+	rebuilt, err := readmodel.Open(ctxT(t), s2, readmodel.Options{NoSnapshots: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestSnapshotBoundToItsLog(t *testing.T) {
 	sa := mustOpen(t, a.URL()+"&snapshotDir="+dir)
 	defer sa.Close()
 	recordSeed(t, sa)
-	if _, err := projector.Open(ctxT(t), sa, projector.Options{}); err != nil {
+	if _, err := readmodel.Open(ctxT(t), sa, readmodel.Options{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -79,7 +79,7 @@ func TestSnapshotBoundToItsLog(t *testing.T) {
 	sb := mustOpen(t, b.URL()+"&snapshotDir="+dir)
 	defer sb.Close()
 	recordSeed(t, sb) // the same commands, other event ids: positions alike
-	from, to := sa.SnapshotPath(projector.DefaultSnapshotName), sb.SnapshotPath(projector.DefaultSnapshotName)
+	from, to := sa.SnapshotPath(readmodel.DefaultSnapshotName), sb.SnapshotPath(readmodel.DefaultSnapshotName)
 	raw, err := os.ReadFile(from)
 	if err != nil {
 		t.Fatalf("server A's snapshot: %v", err)
@@ -87,7 +87,7 @@ func TestSnapshotBoundToItsLog(t *testing.T) {
 	if err := os.WriteFile(to, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r, err := projector.Open(ctxT(t), sb, projector.Options{})
+	r, err := readmodel.Open(ctxT(t), sb, readmodel.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,10 +107,10 @@ func TestSnapshotDamagedIgnored(t *testing.T) {
 	s := mustOpen(t, srv.URL()+"&snapshotDir="+dir)
 	defer s.Close()
 	recordSeed(t, s)
-	if _, err := projector.Open(ctxT(t), s, projector.Options{}); err != nil {
+	if _, err := readmodel.Open(ctxT(t), s, readmodel.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	path := s.SnapshotPath(projector.DefaultSnapshotName)
+	path := s.SnapshotPath(readmodel.DefaultSnapshotName)
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -119,13 +119,13 @@ func TestSnapshotDamagedIgnored(t *testing.T) {
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r, err := projector.Open(ctxT(t), s, projector.Options{})
+	r, err := readmodel.Open(ctxT(t), s, readmodel.Options{})
 	if err != nil || r.Restored() {
 		t.Errorf("damaged snapshot: restored %v, err %v; want a rebuild", r != nil && r.Restored(), err)
 	}
 }
 
-func marshal(t *testing.T, r *projector.Runner) string {
+func marshal(t *testing.T, r *readmodel.Runner) string {
 	t.Helper()
 	var out string
 	r.View(func(l *projections.Ledger) error { out = projtest.Canonical(l); return nil })

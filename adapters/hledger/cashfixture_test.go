@@ -12,9 +12,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections/projtest"
 )
@@ -22,11 +22,11 @@ import (
 // seed004Ledger records seed 004 and returns the store, the seed's
 // commands with their results, and a function that sends one more command
 // as the ministry and returns its first event's id.
-func seed004Ledger(t *testing.T) (*memstore.Store, []domain.Envelope, []ledger.BatchResult, func(reason string, c domain.Command) uuid.UUID) {
+func seed004Ledger(t *testing.T) (*memstore.Store, []domain.Envelope, []command.BatchResult, func(reason string, c domain.Command) uuid.UUID) {
 	t.Helper()
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
 	envs := seeds.Scenario004()
 	res := svc.HandleBatch(ctx, envs)
 	for i, r := range res {

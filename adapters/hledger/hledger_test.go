@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/hledger/randomledger"
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 
 	"github.com/grantledger/grantledger/internal/envtest"
@@ -59,7 +59,7 @@ func hash8(s string) string {
 func TestExportSeedJournal(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
@@ -230,7 +230,7 @@ func TestRandomAgreementsAgainstHledger(t *testing.T) {
 	}
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	rng := rand.New(rand.NewPCG(2024, 6))
 	gen, err := randomledger.Build(ctx, svc, rng, n)
 	if err != nil {

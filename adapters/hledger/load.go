@@ -3,17 +3,17 @@ package hledger
 import (
 	"context"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
 // history and entry are the agreements' decoded histories, as
 // ledger.LoadHistories reads them for every exporter.
 type (
-	history = ledger.History
-	entry   = ledger.Entry
+	history = command.History
+	entry   = command.Entry
 )
 
 func load(ctx context.Context, store domain.EventStore, numbers []string) ([]*history, error) {
-	return ledger.LoadHistories(ctx, store, numbers)
+	return command.LoadHistories(ctx, store, numbers)
 }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections/projtest"
 )
@@ -27,7 +27,7 @@ import (
 func TestCashAccountsAndQuery(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	m, d := domain.MustMoney, domain.MustDate
 	do := func(c domain.Command) uuid.UUID {
 		t.Helper()
@@ -93,7 +93,7 @@ func TestCashAccountsAndQuery(t *testing.T) {
 func TestAmendmentOnTheYearsEdgesNotClamped(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	m, d := domain.MustMoney, domain.MustDate
 	do := func(c domain.Command) {
 		t.Helper()

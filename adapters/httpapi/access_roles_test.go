@@ -3,8 +3,8 @@ package httpapi
 import (
 	"testing"
 
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/domain/access"
 )
 
 // The token roles are the strings package access decides on, and the

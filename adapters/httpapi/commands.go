@@ -10,9 +10,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/app/access"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/domain/access"
 )
 
 // commandRoles says which role may send each command type: the table of
@@ -114,13 +114,13 @@ func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.E
 // validated (*ledger.Service and metrics.Service are), so that a command
 // is decoded once per request, not once to authorize and again to apply.
 type commandHandler interface {
-	HandleCommand(ctx context.Context, env domain.Envelope, cmd domain.Command) (ledger.Result, error)
+	HandleCommand(ctx context.Context, env domain.Envelope, cmd domain.Command) (command.Result, error)
 }
 
 // batchHandler is the batch twin of commandHandler (see
 // ledger.Service.HandleDecodedBatch).
 type batchHandler interface {
-	HandleDecodedBatch(ctx context.Context, envs []domain.Envelope, cmds []domain.Command, errs []error) []ledger.BatchResult
+	HandleDecodedBatch(ctx context.Context, envs []domain.Envelope, cmds []domain.Command, errs []error) []command.BatchResult
 }
 
 // authorizeAgreement checks that p may read the agreement (typ "") or
@@ -166,7 +166,7 @@ func (s *Server) postCommand(w http.ResponseWriter, r *http.Request, p Principal
 		s.refused(env.Type, err)
 		return err
 	}
-	var res ledger.Result
+	var res command.Result
 	if h, ok := s.cfg.Ledger.(commandHandler); ok {
 		res, err = h.HandleCommand(r.Context(), env, cmd)
 	} else {
@@ -186,10 +186,10 @@ func (s *Server) postCommand(w http.ResponseWriter, r *http.Request, p Principal
 // BatchItem is the outcome of one command of a batch: its status as if it
 // had been sent alone, and its result or problem.
 type BatchItem struct {
-	Index   int            `json:"index"`
-	Status  int            `json:"status"`
-	Result  *ledger.Result `json:"result,omitempty"`
-	Problem *Problem       `json:"problem,omitempty"`
+	Index   int             `json:"index"`
+	Status  int             `json:"status"`
+	Result  *command.Result `json:"result,omitempty"`
+	Problem *Problem        `json:"problem,omitempty"`
 }
 
 // BatchResponse answers a batch.
@@ -245,7 +245,7 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request, p Principal) 
 		idx = append(idx, i)
 	}
 	if len(envs) > 0 {
-		var results []ledger.BatchResult
+		var results []command.BatchResult
 		if h, ok := s.cfg.Ledger.(batchHandler); ok {
 			results = h.HandleDecodedBatch(r.Context(), envs, cmds, make([]error, len(envs)))
 		} else {

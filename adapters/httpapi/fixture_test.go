@@ -16,11 +16,11 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/grantledger/grantledger/adapters/checkpoints"
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
-	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -54,7 +54,7 @@ type fixture struct {
 	t       *testing.T
 	url     string
 	store   domain.EventStore
-	svc     *ledger.Service
+	svc     *command.Service
 	tokens  *Tokens
 	tok     map[string]string // by key: funder, funderB, grantee, granteeB, auditor, admin
 	metrics *metrics.Metrics
@@ -80,7 +80,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 		inner = memstore.New()
 	}
 	store := metrics.WrapStore(inner, m)
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	tokens, err := OpenTokens("")
 	if err != nil {
 		t.Fatal(err)

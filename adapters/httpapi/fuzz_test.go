@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -43,7 +43,7 @@ func FuzzPostCommand(f *testing.F) {
 	f.Add([]byte(``), true)
 
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	tokens, err := OpenTokens("")
 	if err != nil {
 		f.Fatal(err)

@@ -13,8 +13,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/legacytest"
 )
@@ -202,14 +202,14 @@ func TestHTTPCommandIDOnTwoAgreements(t *testing.T) {
 func TestGroupCommitKeepsCommandIDsLedgerWide(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "l.db")
-	open := func() *ledger.Service {
+	open := func() *command.Service {
 		s, err := sqlite.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		gc := NewGroupCommit(s, 64)
 		t.Cleanup(func() { gc.Close() })
-		return ledger.New(gc, ledger.Options{})
+		return command.New(gc, command.Options{})
 	}
 	a, b := open(), open()
 	for _, n := range []string{"AG-1", "AG-2"} {
@@ -218,7 +218,7 @@ func TestGroupCommitKeepsCommandIDsLedgerWide(t *testing.T) {
 		}
 	}
 	// Both services read the ledger now: b's index is stale from here on.
-	for _, svc := range []*ledger.Service{a, b} {
+	for _, svc := range []*command.Service{a, b} {
 		if _, err := svc.Handle(ctx, domain.NewEnvelope(uuid.New(), "setup", "", domain.AddBudgetLine{Ref: domain.Ref{Agreement: "AG-2"}, LineSpec: domain.LineSpec{Line: "L" + uuid.NewString()[:6]}})); err != nil {
 			t.Fatal(err)
 		}

@@ -10,9 +10,9 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
-	"github.com/grantledger/grantledger/adapters/merkle"
-	"github.com/grantledger/grantledger/adapters/projector"
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -218,19 +218,19 @@ func (lr *LiveReports) Audit(ctx context.Context, q AuditQuery) (any, error) {
 // Verify recomputes every stream's hash chain, reading the store once in
 // global order, and names the first broken event of each broken stream.
 func (lr *LiveReports) Verify(ctx context.Context) (any, error) {
-	v, err := projector.VerifyChains(ctx, lr.store)
+	v, err := readmodel.VerifyChains(ctx, lr.store)
 	if err != nil {
 		return nil, err
 	}
 	// The findings of ledger.Lint, as `grantledger verify` prints them:
 	// look-alike or non-canonical agreement numbers and command ids used on
 	// two agreements, which an older ledger may hold.
-	findings, err := ledger.Lint(ctx, lr.store)
+	findings, err := command.Lint(ctx, lr.store)
 	if err != nil {
 		return nil, err
 	}
 	if findings == nil {
-		findings = []ledger.Finding{}
+		findings = []command.Finding{}
 	}
 	return VerifyReport{v, findings}, nil
 }
@@ -239,7 +239,7 @@ func (lr *LiveReports) Verify(ctx context.Context) (any, error) {
 // hash chains' verification and the ledger's findings.
 type VerifyReport struct {
 	projections.Verification
-	Findings []ledger.Finding `json:"findings"`
+	Findings []command.Finding `json:"findings"`
 }
 
 // Ready catches the live read model up; it is ready when that succeeds

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/domain/access"
 )
 
 // Reports answers the report queries. The server depends only on this

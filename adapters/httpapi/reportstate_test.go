@@ -12,7 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/grantledger/grantledger/adapters/memstore"
-	"github.com/grantledger/grantledger/adapters/merkle"
+	"github.com/grantledger/grantledger/app/merkle"
 )
 
 // Issue 11, item 4: "Every report names the state it was computed from:

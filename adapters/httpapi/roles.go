@@ -1,6 +1,6 @@
 package httpapi
 
-import "github.com/grantledger/grantledger/domain/access"
+import "github.com/grantledger/grantledger/app/access"
 
 // RoleMaySend reports whether role may send commands of type typ: the
 // type's own role, or an auditor sending a finding (access.RoleMaySend,

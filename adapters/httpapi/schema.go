@@ -15,8 +15,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
-	"github.com/grantledger/grantledger/adapters/merkle"
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -457,8 +457,8 @@ var reportTypes = map[string]reflect.Type{
 	"Restatement":       reflect.TypeOf(projections.Restatement{}),
 	"PeriodSummary":     reflect.TypeOf(projections.PeriodSummary{}),
 	// The answers of the command routes.
-	"Result":        reflect.TypeOf(ledger.Result{}),
-	"Appended":      reflect.TypeOf(ledger.Appended{}),
+	"Result":        reflect.TypeOf(command.Result{}),
+	"Appended":      reflect.TypeOf(command.Appended{}),
 	"BatchResponse": reflect.TypeOf(BatchResponse{}),
 	"Problem":       reflect.TypeOf(Problem{}),
 }

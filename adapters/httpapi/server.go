@@ -20,15 +20,15 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
 // Ledger is what the server needs of the ledger service
 // (*ledger.Service, or a decorator around it such as metrics.Service).
 type Ledger interface {
-	Handle(ctx context.Context, env domain.Envelope) (ledger.Result, error)
-	HandleBatch(ctx context.Context, envs []domain.Envelope) []ledger.BatchResult
+	Handle(ctx context.Context, env domain.Envelope) (command.Result, error)
+	HandleBatch(ctx context.Context, envs []domain.Envelope) []command.BatchResult
 	View(ctx context.Context, number string, fn func(*domain.Agreement) error) error
 }
 

@@ -1,6 +1,6 @@
 package httpapi
 
-import "github.com/grantledger/grantledger/domain/access"
+import "github.com/grantledger/grantledger/app/access"
 
 // This file lets the web pages (adapters/web) share the server: they are
 // mounted as Config.Web and use the same token store, roles and scoping

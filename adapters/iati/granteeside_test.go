@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -28,7 +28,7 @@ import (
 func TestExportGranteeSideIncomingFunds(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: func() time.Time { return time.Date(2025, 10, 1, 12, 0, 0, 0, time.UTC) }})
+	svc := command.New(store, command.Options{Clock: func() time.Time { return time.Date(2025, 10, 1, 12, 0, 0, 0, time.UTC) }})
 	for i, r := range svc.HandleBatch(ctx, seeds.Scenario004()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
@@ -37,7 +37,7 @@ func TestExportGranteeSideIncomingFunds(t *testing.T) {
 	m, d := domain.MustMoney, domain.MustDate
 	ref := domain.Ref{Agreement: seeds.Seed004}
 	n := 0
-	do := func(reason string, c domain.Command) ledger.Result {
+	do := func(reason string, c domain.Command) command.Result {
 		t.Helper()
 		n++
 		res, err := svc.Handle(ctx, domain.NewEnvelope(domain.AgreementID("iati-grantee-test-"+string(rune('a'+n))), seeds.Ministry, reason, c))

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/hledger/randomledger"
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/envtest"
 )
@@ -68,7 +68,7 @@ func seedStore(t *testing.T) *memstore.Store {
 	t.Helper()
 	store := memstore.New()
 	clock := time.Date(2025, 10, 1, 12, 0, 0, 0, time.UTC)
-	svc := ledger.New(store, ledger.Options{Clock: func() time.Time { return clock }})
+	svc := command.New(store, command.Options{Clock: func() time.Time { return clock }})
 	for i, r := range svc.HandleBatch(context.Background(), seeds.All()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
@@ -206,7 +206,7 @@ func TestExportRandomAgreements(t *testing.T) {
 	}
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	if _, err := randomledger.Build(ctx, svc, rand.New(rand.NewPCG(7, 2003)), n); err != nil {
 		t.Fatal(err)
 	}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -41,7 +41,7 @@ func TestIdentifierCharacterRanges(t *testing.T) {
 func TestActivityKindFirstSpendingAndRecoveryRefund(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: func() time.Time { return time.Date(2025, 10, 1, 12, 0, 0, 0, time.UTC) }})
+	svc := command.New(store, command.Options{Clock: func() time.Time { return time.Date(2025, 10, 1, 12, 0, 0, 0, time.UTC) }})
 	m, d := domain.MustMoney, domain.MustDate
 	do := func(c domain.Command) uuid.UUID {
 		t.Helper()
@@ -118,7 +118,7 @@ func TestActivityKindFirstSpendingAndRecoveryRefund(t *testing.T) {
 func TestClosedActivityLatestAmendmentProgramme(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: func() time.Time { return time.Date(2025, 10, 1, 12, 0, 0, 0, time.UTC) }})
+	svc := command.New(store, command.Options{Clock: func() time.Time { return time.Date(2025, 10, 1, 12, 0, 0, 0, time.UTC) }})
 	m, d := domain.MustMoney, domain.MustDate
 	do := func(c domain.Command) {
 		t.Helper()

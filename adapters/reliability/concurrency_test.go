@@ -8,9 +8,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -30,7 +30,7 @@ func concurrencyShape() (writers, perWriter int) {
 // handleUntilDone applies env, sending it again (same command id) when the
 // service gave up after losing too many races. It returns the number of
 // sends and the last error.
-func handleUntilDone(ctx context.Context, svc *ledger.Service, env domain.Envelope) (int, error) {
+func handleUntilDone(ctx context.Context, svc *command.Service, env domain.Envelope) (int, error) {
 	var err error
 	for attempt := 1; attempt <= 200; attempt++ {
 		_, err = svc.Handle(ctx, env)
@@ -70,9 +70,9 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			open := stores[name](t)
-			svcs := make([]*ledger.Service, processes)
+			svcs := make([]*command.Service, processes)
 			for i := range svcs {
-				svcs[i] = ledger.New(open(), ledger.Options{})
+				svcs[i] = command.New(open(), command.Options{})
 			}
 			for _, env := range Setup() {
 				if _, err := svcs[0].Handle(ctx, env); err != nil {
@@ -136,7 +136,7 @@ func checkTotals(t *testing.T, store domain.EventStore, n int, want map[Cell]dom
 			t.Errorf("%s year %d: spent %s, want %s", c.Line, c.Year, got, m)
 		}
 	}
-	err = ledger.New(store, ledger.Options{}).View(ctx, Agreement, func(a *domain.Agreement) error {
+	err = command.New(store, command.Options{}).View(ctx, Agreement, func(a *domain.Agreement) error {
 		for _, l := range Lines {
 			for y := 1; y <= Years; y++ {
 				c := a.Cell(l, y)

@@ -20,9 +20,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
-	"github.com/grantledger/grantledger/adapters/projector"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -373,7 +373,7 @@ func checkCrashedLedger(t *testing.T, db string, book *crashBook, clients []*cra
 	}
 
 	// The aggregate's figures.
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	err = svc.View(ctx, Agreement, func(a *domain.Agreement) error {
 		for _, l := range Lines {
 			for y := 1; y <= Years; y++ {
@@ -391,11 +391,11 @@ func checkCrashedLedger(t *testing.T, db string, book *crashBook, clients []*cra
 
 	// The read model resumed from the writer's snapshot equals one rebuilt
 	// from the events alone, and both satisfy the identity.
-	resumed, err := projector.Open(ctx, store, projector.Options{Snapshots: readOnlySnapshots{store}})
+	resumed, err := readmodel.Open(ctx, store, readmodel.Options{Snapshots: readOnlySnapshots{store}})
 	if err != nil {
 		t.Fatalf("resume projections: %v", err)
 	}
-	rebuilt, err := projector.Open(ctx, store, projector.Options{Snapshots: noSnapshots{}})
+	rebuilt, err := readmodel.Open(ctx, store, readmodel.Options{Snapshots: noSnapshots{}})
 	if err != nil {
 		t.Fatalf("rebuild projections: %v", err)
 	}

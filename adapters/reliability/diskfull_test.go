@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/tmpfstest"
 )
@@ -171,7 +171,7 @@ func TestReadOnlyStoreEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc := ledger.New(w, ledger.Options{})
+		svc := command.New(w, command.Options{})
 		first := NewSpending(8, 0, 0)
 		for _, env := range append(Setup(), first.Envelope()) {
 			if _, err := svc.Handle(context.Background(), env); err != nil {

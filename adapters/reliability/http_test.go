@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -26,7 +26,7 @@ import (
 type apiServer struct {
 	url   string
 	store *sqlite.Store
-	svc   *ledger.Service
+	svc   *command.Service
 }
 
 // startAPI starts an HTTP API server on 127.0.0.1 over the SQLite file at
@@ -39,7 +39,7 @@ func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(httpa
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	var l httpapi.Ledger = svc
 	if wrap != nil {
 		l = wrap(svc)
@@ -198,7 +198,7 @@ type slowLedger struct {
 	n     atomic.Int64
 }
 
-func (s *slowLedger) Handle(ctx context.Context, env domain.Envelope) (ledger.Result, error) {
+func (s *slowLedger) Handle(ctx context.Context, env domain.Envelope) (command.Result, error) {
 	if _, again := s.seen.LoadOrStore(env.CommandID, struct{}{}); again {
 		return s.Ledger.Handle(ctx, env)
 	}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -139,7 +139,7 @@ func TestMalformedInputIsRefused(t *testing.T) {
 	}
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	for _, env := range Setup() {
 		if _, err := svc.Handle(ctx, env); err != nil {
 			t.Fatalf("setup: %v", err)

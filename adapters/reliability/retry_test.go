@@ -12,9 +12,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -80,7 +80,7 @@ func TestRetryAfterTimeout(t *testing.T) {
 					inner = s
 				}
 				store := &slowStore{EventStore: inner, lostAfter: lost, slowFirst: map[uuid.UUID]bool{}}
-				svc := ledger.New(store, ledger.Options{})
+				svc := command.New(store, command.Options{})
 				for _, env := range Setup() {
 					if _, err := svc.Handle(ctx, env); err != nil {
 						t.Fatalf("setup: %v", err)
@@ -113,7 +113,7 @@ func TestRetryAfterTimeout(t *testing.T) {
 							// The first attempt reached the store (and, with a
 							// lost answer, was written) unless its deadline
 							// struck while it waited for the agreement.
-							landed := lost && store.slowed(ledger.EventID(env.CommandID, 0))
+							landed := lost && store.slowed(command.EventID(env.CommandID, 0))
 							res, err := svc.Handle(ctx, env)
 							mu.Lock()
 							switch {
@@ -151,7 +151,7 @@ func TestRetryRandomDeadlines(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	svc := ledger.New(s, ledger.Options{})
+	svc := command.New(s, command.Options{})
 	for _, env := range Setup() {
 		if _, err := svc.Handle(ctx, env); err != nil {
 			t.Fatalf("setup: %v", err)

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -26,7 +26,7 @@ func tamperLedger(t *testing.T) (string, []Spending) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := ledger.New(s, ledger.Options{})
+	svc := command.New(s, command.Options{})
 	var sp []Spending
 	envs := Setup()
 	for k := 0; k < 6; k++ {
@@ -139,7 +139,7 @@ func TestTamperingIsDetected(t *testing.T) {
 			ev := domain.SpendingRecorded{Line: "civil", Year: 1, Amount: 999999, Date: YearPeriod(1).From, Document: "FORGED"}
 			data, _ := json.Marshal(ev)
 			m := prev
-			m.EventID, m.CommandID, m.PrevHash = ledger.EventID(forged.ID, 0), forged.ID, prev.Hash
+			m.EventID, m.CommandID, m.PrevHash = command.EventID(forged.ID, 0), forged.ID, prev.Hash
 			m.CommandType = domain.CmdRecordSpending
 			m.Hash = domain.EventHash(stream, 6, domain.TypeSpendingRecorded, data, m)
 			meta, _ := json.Marshal(m)

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections/projtest"
 )
@@ -22,7 +22,7 @@ import (
 func TestYearReportShowsCeilingIntensityAndCash(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
 	for i, r := range svc.HandleBatch(ctx, seeds.Scenario004()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
@@ -64,7 +64,7 @@ func TestYearReportShowsCeilingIntensityAndCash(t *testing.T) {
 func TestYearReportShowsClosedAndRestated(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
+	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
 	for i, r := range svc.HandleBatch(ctx, seeds.Scenario004()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)

@@ -10,9 +10,9 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/projtest"
@@ -25,7 +25,7 @@ func seedLedger(t *testing.T) *projections.Ledger {
 	ctx := context.Background()
 	store := memstore.New()
 	clock := projtest.NewClock(time.Date(2022, 7, 15, 9, 0, 0, 0, time.UTC))
-	if err := projtest.RecordSeed004(ctx, ledger.New(store, ledger.Options{Clock: clock.Now}), clock); err != nil {
+	if err := projtest.RecordSeed004(ctx, command.New(store, command.Options{Clock: clock.Now}), clock); err != nil {
 		t.Fatal(err)
 	}
 	l, err := projtest.Fold(ctx, store, time.Time{})

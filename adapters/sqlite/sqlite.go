@@ -80,7 +80,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/merkle"
+	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 

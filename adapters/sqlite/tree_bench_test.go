@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/merkle"
+	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 

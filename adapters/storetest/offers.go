@@ -5,7 +5,7 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/grantledger/grantledger/adapters/merkle"
+	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 

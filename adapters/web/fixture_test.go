@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -31,7 +31,7 @@ type fixture struct {
 	t     testing.TB
 	url   string
 	store domain.EventStore
-	svc   *ledger.Service
+	svc   *command.Service
 	tok   map[string]string // funder, grantee, auditor, admin, otherGrantee
 	srv   *httptest.Server
 	web   *Handler
@@ -47,7 +47,7 @@ func newFixtureWith(t testing.TB, cfg func(*Config)) *fixture {
 	t.Helper()
 	store := memstore.New()
 	clock := time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
-	svc := ledger.New(store, ledger.Options{Clock: func() time.Time { clock = clock.Add(time.Second); return clock }})
+	svc := command.New(store, command.Options{Clock: func() time.Time { clock = clock.Add(time.Second); return clock }})
 	ctx := context.Background()
 	for i, env := range seeds.All() {
 		if _, err := svc.Handle(ctx, env); err != nil {

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
-	"github.com/grantledger/grantledger/adapters/projector"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -531,7 +531,7 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request, v *view) {
 			f.From = d.Time()
 		}
 	}
-	ver, verr := projector.VerifyChains(r.Context(), h.cfg.Store)
+	ver, verr := readmodel.VerifyChains(r.Context(), h.cfg.Store)
 	var rep projections.AuditReport
 	err := h.withLedger(r.Context(), v, func(l *projections.Ledger) error {
 		rep = l.Audit(f)

@@ -10,8 +10,8 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/merkle"
 )
 
 // Issue 11, item 4: the checkpoint "and the signed checkpoint when there

@@ -5,7 +5,7 @@
 // an API token, which is exchanged for a session cookie; every form carries
 // a CSRF token and a command id, so a double click or a reload never applies
 // a command twice. Figures come from the read models of package projections,
-// kept up to date by adapters/projector; every page can show the ledger "as
+// kept up to date by app/readmodel; every page can show the ledger "as
 // recorded at" a past moment.
 package web
 
@@ -22,9 +22,9 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
-	"github.com/grantledger/grantledger/adapters/merkle"
-	"github.com/grantledger/grantledger/adapters/projector"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -86,7 +86,7 @@ type Handler struct {
 	byClient *limiter // sign-in attempts per client address
 	byToken  *limiter // sign-ins per token
 
-	live *projector.Runner // the read model of now; safe for concurrent use
+	live *readmodel.Runner // the read model of now; safe for concurrent use
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -129,7 +129,7 @@ func New(cfg Config) (*Handler, error) {
 		sessions: newSessions(cfg.SessionTTL, cfg.MaxSessions, cfg.MaxSessionsPerToken, cfg.Now),
 		byClient: newLimiter(cfg.SigninPerClient, cfg.SigninEvery, cfg.Now),
 		byToken:  newLimiter(cfg.SigninPerToken, cfg.SigninEvery, cfg.Now),
-		live:     projector.New(cfg.Store, projector.Options{NoSnapshots: true})}
+		live:     readmodel.New(cfg.Store, readmodel.Options{NoSnapshots: true})}
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	h.mux.HandleFunc("GET /{$}", h.home)
@@ -169,7 +169,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) withLedger(ctx context.Context, v *view, fn func(*projections.Ledger) error) error {
 	run := h.live
 	if !v.AsOf.IsZero() {
-		run = projector.New(h.cfg.Store, projector.Options{NoSnapshots: true, AsOf: v.AsOf})
+		run = readmodel.New(h.cfg.Store, readmodel.Options{NoSnapshots: true, AsOf: v.AsOf})
 	}
 	if _, err := run.CatchUp(ctx); err != nil {
 		return fmt.Errorf("read model: %w", err)

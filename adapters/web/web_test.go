@@ -13,8 +13,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/merkle"
 )
 
 func agreementPath(n string) string { return "/agreement?no=" + url.QueryEscape(n) }

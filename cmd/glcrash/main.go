@@ -30,9 +30,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
-	"github.com/grantledger/grantledger/adapters/projector"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -83,8 +83,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	svc := ledger.New(store, ledger.Options{})
-	proj, err := projector.Open(ctx, store, projector.Options{SnapshotEvery: 50})
+	svc := command.New(store, command.Options{})
+	proj, err := readmodel.Open(ctx, store, readmodel.Options{SnapshotEvery: 50})
 	if err != nil {
 		return fmt.Errorf("projections: %w", err)
 	}
@@ -116,7 +116,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 // follow keeps the read model caught up; CatchUp saves the read model and
 // its checkpoint together whenever it applied something.
-func follow(ctx context.Context, proj *projector.Runner) {
+func follow(ctx context.Context, proj *readmodel.Runner) {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -133,7 +133,7 @@ func follow(ctx context.Context, proj *projector.Runner) {
 
 // commit takes whatever requests are waiting, up to max, and applies them
 // in one durable commit, then answers each.
-func commit(ctx context.Context, svc *ledger.Service, reqs <-chan request, max int) {
+func commit(ctx context.Context, svc *command.Service, reqs <-chan request, max int) {
 	for {
 		var group []request
 		select {

@@ -9,7 +9,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -76,7 +76,7 @@ re-run a file). Command types and fields: docs/commands.md, or
 	// Each batch is decided while the one before it is being written
 	// (ledger.Pipeline); results come back, and are reported, in line order.
 	pl := svc.NewPipeline(ctx)
-	report := func(b decodedBatch, results []ledger.BatchResult) {
+	report := func(b decodedBatch, results []command.BatchResult) {
 		for k, r := range results {
 			if r.Err != nil {
 				b.results[b.idx[k]].err = r.Err
@@ -187,10 +187,10 @@ func decodeLines(lines []jsonLine) decodedBatch {
 
 // lineResult is what --json prints for each line.
 type lineResult struct {
-	Line   int            `json:"line"`
-	Result *ledger.Result `json:"result,omitempty"`
-	Error  string         `json:"error,omitempty"`
-	Code   string         `json:"code,omitempty"`
+	Line   int             `json:"line"`
+	Result *command.Result `json:"result,omitempty"`
+	Error  string          `json:"error,omitempty"`
+	Code   string          `json:"code,omitempty"`
 	err    error
 }
 

@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -63,10 +63,10 @@ func TestApplyAcrossBatchesAnswersEveryLine(t *testing.T) {
 			lines = append(lines, lines[i-15])
 			expects[no] = expect{dup: true}
 		case i == applyBatch+20:
-			emit(domain.NewEnvelope(uuid.New(), "t", "entered twice", domain.ReverseSpending{Ref: domain.Ref{Agreement: "BAT-A"}, Spending: ledger.EventID(firstSpend, 0), Date: d("2024-03-02")}))
+			emit(domain.NewEnvelope(uuid.New(), "t", "entered twice", domain.ReverseSpending{Ref: domain.Ref{Agreement: "BAT-A"}, Spending: command.EventID(firstSpend, 0), Date: d("2024-03-02")}))
 			want["BAT-A"] -= 100
 		case i == 2*applyBatch+20:
-			emit(domain.NewEnvelope(uuid.New(), "t", "entered twice", domain.ReverseSpending{Ref: domain.Ref{Agreement: "BAT-A"}, Spending: ledger.EventID(firstSpend, 0), Date: d("2024-03-02")}))
+			emit(domain.NewEnvelope(uuid.New(), "t", "entered twice", domain.ReverseSpending{Ref: domain.Ref{Agreement: "BAT-A"}, Spending: command.EventID(firstSpend, 0), Date: d("2024-03-02")}))
 			expects[no] = expect{code: domain.ERule}
 		case i == applyBatch+30:
 			lines = append(lines, `{"type":"record_spending",`)
@@ -142,7 +142,7 @@ func TestApplyAcrossBatchesAnswersEveryLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	svc := ledger.New(s, ledger.Options{})
+	svc := command.New(s, command.Options{})
 	for ag, m := range want {
 		err := svc.View(context.Background(), ag, func(a *domain.Agreement) error {
 			if got := a.Cell("l", 1).Actual; got != m {

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/projector"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -55,7 +55,7 @@ recomputing the hash chains. Exits 3 when a chain is broken.`)
 		if *number != "" {
 			streams = []string{domain.StreamFor(*number)}
 		}
-		v, err := projector.VerifyChains(ctx, store, streams...)
+		v, err := readmodel.VerifyChains(ctx, store, streams...)
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/checkpoints"
-	"github.com/grantledger/grantledger/adapters/merkle"
+	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 

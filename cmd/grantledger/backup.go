@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/merkle"
 )
 
 // backupStore is a store that can write a consistent copy of itself to

@@ -22,10 +22,10 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
-	"github.com/grantledger/grantledger/adapters/merkle"
-	"github.com/grantledger/grantledger/adapters/projector"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -185,7 +185,7 @@ func BenchmarkCommandVsFsync(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		svc := ledger.New(s, ledger.Options{})
+		svc := command.New(s, command.Options{})
 		ctx := context.Background()
 		d := domain.MustDate
 		r := domain.Ref{Agreement: "LAT-1"}
@@ -269,7 +269,7 @@ func BenchmarkReportVerifyOverhead(b *testing.B) {
 			}
 			// What the report passes: the header of the snapshot the
 			// projector restored (read with the read model, not timed).
-			size, root, ok, err := projector.SnapshotTree(ctx, store, "")
+			size, root, ok, err := readmodel.SnapshotTree(ctx, store, "")
 			if err != nil || !ok {
 				b.Fatalf("no snapshot header: %v", err)
 			}

@@ -10,9 +10,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
-	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -35,7 +35,7 @@ func TestForgedIndexSnapshotReuseListedByVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, saved, ok, err := store.LoadSnapshot(ctx, ledger.IndexSnapshotName)
+	_, saved, ok, err := store.LoadSnapshot(ctx, command.IndexSnapshotName)
 	store.Close()
 	if err != nil || !ok {
 		t.Fatalf("apply of 1 005 commands saved no index (%v, %v)", ok, err)
@@ -86,7 +86,7 @@ func TestForgedIndexSnapshotReuseListedByVerify(t *testing.T) {
 	copy(saved[h+8:], root[:])
 	binary.BigEndian.PutUint64(saved[h+40:], uint64(n))
 	binary.BigEndian.PutUint64(saved[h+48:], uint64(n))
-	err = store.SaveSnapshot(ctx, ledger.IndexSnapshotName, domain.Position{Commit: uint64(n), Prepare: uint64(n)}, saved)
+	err = store.SaveSnapshot(ctx, command.IndexSnapshotName, domain.Position{Commit: uint64(n), Prepare: uint64(n)}, saved)
 	store.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -24,8 +24,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/metrics"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -113,7 +113,7 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 		store = gc
 		a.store = gc
 	}
-	svc := ledger.New(store, ledger.Options{Clock: a.now})
+	svc := command.New(store, command.Options{Clock: a.now})
 	stopRSS := func() *rssSummary { return nil }
 	if *rssEvery > 0 {
 		stop, err := startRSSSampler(*rssEvery, a.stderr)
@@ -229,7 +229,7 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 }
 
 // loadSetup registers the agreements with a plan for line L1 in year 1.
-func loadSetup(ctx context.Context, svc *ledger.Service, run string, n int, funder, grantee string) ([]string, error) {
+func loadSetup(ctx context.Context, svc *command.Service, run string, n int, funder, grantee string) ([]string, error) {
 	y1 := domain.Period{From: domain.NewDate(2024, time.January, 1), To: domain.NewDate(2024, time.December, 31)}
 	var numbers []string
 	var envs []domain.Envelope

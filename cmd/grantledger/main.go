@@ -16,8 +16,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/merkle"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -37,16 +37,16 @@ func main() {
 	os.Exit(report(err, os.Stderr))
 }
 
-// command is one subcommand of grantledger.
-type command struct {
+// subcommand is one subcommand of grantledger.
+type subcommand struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, a *app, args []string) error
 }
 
 // commands is the table of subcommands.
-func commands() []command {
-	return []command{
+func commands() []subcommand {
+	return []subcommand{
 		{"demo", "load the seed scenarios into a fresh ledger and print their yearly reports", cmdDemo},
 		{"apply", "apply commands from a JSONL file (or - for stdin), one command per line", cmdApply},
 		{"history", "list every event of an agreement in order", cmdHistory},

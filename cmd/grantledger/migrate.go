@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/grantledger/grantledger/adapters/migrate"
+	"github.com/grantledger/grantledger/app/migrate"
 )
 
 func cmdMigrate(ctx context.Context, a *app, args []string) error {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
-	"github.com/grantledger/grantledger/adapters/merkle"
-	"github.com/grantledger/grantledger/adapters/projector"
+	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -23,7 +23,7 @@ var errLogBroken = errors.New("the Merkle log is broken")
 // break stops the fold before the batch that holds it and is exit 3, as in
 // checkReads; nothing is shown and nothing saved. With --no-verify, or a
 // store without the log, it only folds and lets checkReads say so.
-func (a *app) foldAndCheck(ctx context.Context, store domain.EventStore, r *projector.Runner, from merkle.Verified) (*merkle.Checkpoint, error) {
+func (a *app) foldAndCheck(ctx context.Context, store domain.EventStore, r *readmodel.Runner, from merkle.Verified) (*merkle.Checkpoint, error) {
 	l, ok := store.(merkle.Log)
 	twoPasses := !ok || a.noVerify
 	if !twoPasses {

@@ -9,8 +9,8 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -33,7 +33,7 @@ func BenchmarkReadModelMemory(b *testing.B) {
 		b.Fatal(err)
 	}
 	store := memstore.New()
-	svc := ledger.New(store, ledger.Options{})
+	svc := command.New(store, command.Options{})
 	sc := bufio.NewScanner(&jsonl)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	var envs []domain.Envelope

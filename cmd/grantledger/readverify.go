@@ -9,8 +9,8 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/grantledger/grantledger/adapters/merkle"
-	"github.com/grantledger/grantledger/adapters/projector"
+	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -89,7 +89,7 @@ func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *mer
 	if from != nil {
 		last = *from
 	} else {
-		size, root, ok, err := projector.SnapshotTree(ctx, store, "")
+		size, root, ok, err := readmodel.SnapshotTree(ctx, store, "")
 		if err != nil {
 			return nil, errorf("check the Merkle log: %w", err)
 		}

@@ -14,9 +14,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/grantledger/grantledger/adapters/merkle"
-	"github.com/grantledger/grantledger/adapters/projector"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -89,14 +89,14 @@ func (r *reportFlags) settings(a *app, formats ...string) (lang rpt.Lang, asOf t
 // readModel opens the store and brings the read model up to date: from
 // its saved snapshot when the store keeps one, otherwise (and always for
 // --as-of) by folding the events. Progress goes to a terminal only.
-func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner, error) {
+func (a *app) readModel(ctx context.Context, asOf time.Time) (*readmodel.Runner, error) {
 	store, err := a.open(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// NoSave: the read model is saved only once the log is checked below,
 	// and never under --no-verify.
-	opts := projector.Options{AsOf: asOf, NoSave: true, Warn: func(m string) { fmt.Fprintln(a.stderr, "grantledger: warning:", m) }}
+	opts := readmodel.Options{AsOf: asOf, NoSave: true, Warn: func(m string) { fmt.Fprintln(a.stderr, "grantledger: warning:", m) }}
 	if isTerminal(a.stderr) {
 		last := time.Time{}
 		opts.Progress = func(n int) {
@@ -107,7 +107,7 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*projector.Runner,
 		}
 		defer fmt.Fprint(a.stderr, "\r\033[K")
 	}
-	r := projector.New(store, opts)
+	r := readmodel.New(store, opts)
 	if err := r.Load(ctx); err != nil {
 		return nil, errorf("bring the read model up to date: %w", err)
 	}

@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/grantledger/grantledger/adapters/merkle"
-	"github.com/grantledger/grantledger/adapters/projector"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -24,7 +24,7 @@ type reportState struct {
 
 // computeState sets a.report to the state the runner's read model was
 // folded at (nothing for a store without a Merkle log).
-func (a *app) computeState(ctx context.Context, store domain.EventStore, r *projector.Runner) error {
+func (a *app) computeState(ctx context.Context, store domain.EventStore, r *readmodel.Runner) error {
 	l, ok := store.(merkle.Log)
 	if !ok {
 		return nil

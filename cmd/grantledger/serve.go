@@ -12,10 +12,10 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/checkpoints"
 	"github.com/grantledger/grantledger/adapters/httpapi"
-	"github.com/grantledger/grantledger/adapters/ledger"
-	"github.com/grantledger/grantledger/adapters/merkle"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	"github.com/grantledger/grantledger/adapters/web"
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/merkle"
 )
 
 // defaultTokens is the token file of older versions when neither --tokens
@@ -136,7 +136,7 @@ acknowledged command is durable.`)
 		}
 		log.Error("serving a ledger whose Merkle log is broken because --allow-broken-chain was given", "problem", err.Error())
 	}
-	svc := metrics.WrapService(ledger.New(store, ledger.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }}), m)
+	svc := metrics.WrapService(command.New(store, command.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }}), m)
 	rawLog, _ := raw.(merkle.Log) // every store keeps the log (EventStoreDB in a local cache)
 	signer, err := a.signingKey("")
 	if err != nil {

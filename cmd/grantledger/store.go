@@ -8,9 +8,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -54,7 +54,7 @@ func (a *app) open(ctx context.Context) (domain.EventStore, error) {
 
 // service opens the store and returns a ledger service over it. Only
 // commands that write use it, so it may create the ledger.
-func (a *app) service(ctx context.Context) (*ledger.Service, error) {
+func (a *app) service(ctx context.Context) (*command.Service, error) {
 	a.mayCreate = true
 	s, err := a.open(ctx)
 	if err != nil {
@@ -68,7 +68,7 @@ func (a *app) service(ctx context.Context) (*ledger.Service, error) {
 			return nil, errorf("%w (this command writes, so it stopped before reading any input)", err)
 		}
 	}
-	return ledger.New(s, ledger.Options{Clock: a.now, Warn: func(m string) { fmt.Fprintln(a.stderr, tr(a.lang, "grantledger: warning: %s", m)) }}), nil
+	return command.New(s, command.Options{Clock: a.now, Warn: func(m string) { fmt.Fprintln(a.stderr, tr(a.lang, "grantledger: warning: %s", m)) }}), nil
 }
 
 func (a *app) close() {

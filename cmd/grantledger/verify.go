@@ -8,9 +8,9 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
-	"github.com/grantledger/grantledger/adapters/merkle"
-	"github.com/grantledger/grantledger/adapters/projector"
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/projections"
 )
 
@@ -71,16 +71,16 @@ everything intact it exits 4.`)
 	if err != nil {
 		return err
 	}
-	res, err := projector.VerifyChains(ctx, store)
+	res, err := readmodel.VerifyChains(ctx, store)
 	if err != nil {
 		return err
 	}
-	findings, err := ledger.Lint(ctx, store)
+	findings, err := command.Lint(ctx, store)
 	if err != nil {
 		return err
 	}
 	if findings == nil {
-		findings = []ledger.Finding{}
+		findings = []command.Finding{}
 	}
 	pr := newProgress(a.stderr, "verify: Merkle log")
 	lres, err := merkle.Verify(ctx, store, checkpoints, func(n int64) { pr.update(int(n)) })
@@ -88,7 +88,7 @@ everything intact it exits 4.`)
 	if err != nil {
 		return err
 	}
-	_, snapProblem, legacy, err := projector.CheckSnapshot(ctx, store, "")
+	_, snapProblem, legacy, err := readmodel.CheckSnapshot(ctx, store, "")
 	if err != nil {
 		return err
 	}
@@ -99,10 +99,10 @@ everything intact it exits 4.`)
 		enc.SetIndent("", "  ")
 		out := struct {
 			projections.Verification
-			OK       bool             `json:"ok"`
-			Log      merkle.Result    `json:"log"`
-			Snapshot string           `json:"snapshot_problem,omitempty"`
-			Findings []ledger.Finding `json:"findings"`
+			OK       bool              `json:"ok"`
+			Log      merkle.Result     `json:"log"`
+			Snapshot string            `json:"snapshot_problem,omitempty"`
+			Findings []command.Finding `json:"findings"`
 		}{res, ok, lres, snapProblem, findings}
 		enc.Encode(out)
 	} else {

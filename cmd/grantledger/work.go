@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/projector"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -197,7 +197,7 @@ func cmdPeriodSummary(ctx context.Context, a *app, rf *reportFlags, number strin
 }
 
 // overdueObligations counts the overdue obligations in scope.
-func overdueObligations(rm *projector.Runner, scope projections.Scope, today domain.Date) int {
+func overdueObligations(rm *readmodel.Runner, scope projections.Scope, today domain.Date) int {
 	n := 0
 	rm.View(func(l *projections.Ledger) error {
 		for _, r := range l.Obligations(scope, today).Rows {

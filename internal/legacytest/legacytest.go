@@ -21,7 +21,7 @@ import (
 )
 
 // EventID is the ledger service's derivation of an event id from its
-// command id (adapters/ledger.EventID), repeated here so that this package
+// command id (app/command.EventID), repeated here so that this package
 // does not import the service it helps to test.
 func EventID(commandID uuid.UUID, i int) uuid.UUID {
 	return uuid.NewSHA1(commandID, []byte{byte(i >> 8), byte(i)})

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -48,7 +48,7 @@ func (c *Clock) Set(t time.Time) {
 const Seed004 = "KNVOC-2022-2025"
 
 // Cmd applies one command and fails on error.
-func Cmd(ctx context.Context, svc *ledger.Service, actor, reason string, c domain.Command) (ledger.Result, error) {
+func Cmd(ctx context.Context, svc *command.Service, actor, reason string, c domain.Command) (command.Result, error) {
 	res, err := svc.Handle(ctx, domain.NewEnvelope(uuid.New(), actor, reason, c))
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", c.CommandType(), err)
@@ -63,7 +63,7 @@ func Cmd(ctx context.Context, svc *ledger.Service, actor, reason string, c domai
 // 1 213,47 carried in (the year stays open); year 3 actual 48 871,72 with
 // 128,28 returned (the split by line is illustrative); year-1 indicators.
 // The clock, if given, is moved to the date of each step.
-func RecordSeed004(ctx context.Context, svc *ledger.Service, clock *Clock) error {
+func RecordSeed004(ctx context.Context, svc *command.Service, clock *Clock) error {
 	r := domain.Ref{Agreement: Seed004}
 	at := func(d string) {
 		if clock != nil {
@@ -152,7 +152,7 @@ func sortSteps[T any](s []T, key func(T) string) {
 // Random records a random history of n commands over agreements agreements
 // (some refused by the domain, as in real life: those append nothing).
 // It returns how many commands were accepted.
-func Random(ctx context.Context, svc *ledger.Service, rng *rand.Rand, agreements, n int) int {
+func Random(ctx context.Context, svc *command.Service, rng *rand.Rand, agreements, n int) int {
 	d := domain.MustDate
 	var numbers []string
 	funders := []string{"Ministry A", "Ministry B", "Fund C"}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/ledger"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/legacytest"
 )
@@ -37,7 +37,7 @@ var linePool = []string{"civil", "minority", "staff", "travel", "rent;x", "a:b",
 // Build records n random agreements into svc, using rng, and returns what
 // it generated. Every command it sends is valid; an error means the ledger
 // refused one, which is a defect of the ledger or of this generator.
-func Build(ctx context.Context, svc *ledger.Service, rng *rand.Rand, n int) ([]Agreement, error) {
+func Build(ctx context.Context, svc *command.Service, rng *rand.Rand, n int) ([]Agreement, error) {
 	g := &gen{ctx: ctx, svc: svc, rng: rng, ns: uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "randomledger-%d", rng.Uint64()))}
 	out := make([]Agreement, 0, n)
 	for i := 0; i < n; i++ {
@@ -52,13 +52,13 @@ func Build(ctx context.Context, svc *ledger.Service, rng *rand.Rand, n int) ([]A
 
 type gen struct {
 	ctx context.Context
-	svc *ledger.Service
+	svc *command.Service
 	rng *rand.Rand
 	ns  uuid.UUID
 	n   int
 }
 
-func (g *gen) do(actor, reason string, cmd domain.Command) (ledger.Result, error) {
+func (g *gen) do(actor, reason string, cmd domain.Command) (command.Result, error) {
 	g.n++
 	id := uuid.NewSHA1(g.ns, fmt.Appendf(nil, "%d", g.n))
 	res, err := g.svc.Handle(g.ctx, domain.NewEnvelope(id, actor, reason, cmd))

@@ -1,0 +1,78 @@
+package command
+
+import (
+	"sort"
+)
+
+// The service keeps the state of each agreement it has handled (the folded
+// aggregate, its revision and hash, and a record of each command applied),
+// so that the common command costs no read. Kept for every agreement, that
+// grew without bound: about 1 KB per event on an import (issue 17). The
+// states are therefore bounded by the events folded into them
+// (Options.MaxCachedEvents): past the bound, the states used longest ago
+// are dropped, down to nine tenths of it, and a dropped state is read and
+// checked again from the store (catchUp) when its agreement is next used.
+// Correctness never rests on the cache: every append carries the exact
+// revision it was decided on.
+
+// account brings Service.cached up to date with st's size. st.mu is held.
+func (s *Service) account(st *streamState) {
+	size := int64(0)
+	if st.agg != nil {
+		size = st.rev + 1
+	}
+	if d := size - st.counted; d != 0 {
+		st.counted = size
+		s.cached.Add(d)
+	}
+}
+
+// evictIfFull drops the states used longest ago while the cache is above
+// its bound. It is called with no stream lock held; one caller evicts at a
+// time, and a state in use (its lock held) is skipped.
+func (s *Service) evictIfFull() {
+	if s.maxCached < 0 || s.cached.Load() <= s.maxCached {
+		return
+	}
+	if !s.evicting.TryLock() {
+		return // another command is evicting
+	}
+	defer s.evicting.Unlock()
+	type cand struct {
+		used int64
+		st   *streamState
+	}
+	var cands []cand
+	s.streams.Range(func(_, v any) bool {
+		st := v.(*streamState)
+		if st.mu.TryLock() {
+			if st.counted > 0 {
+				cands = append(cands, cand{st.used.Load(), st})
+			}
+			st.mu.Unlock()
+		}
+		return true
+	})
+	sort.Slice(cands, func(i, j int) bool { return cands[i].used < cands[j].used })
+	target := s.maxCached - s.maxCached/10
+	for _, c := range cands {
+		if s.cached.Load() <= target {
+			return
+		}
+		if !c.st.mu.TryLock() {
+			continue
+		}
+		if c.st.used.Load() == c.used { // not used since it was picked
+			c.st.agg = nil // catchUp reloads it
+			c.st.commands = nil
+			c.st.rev = -1
+			c.st.lastHash = ""
+			s.account(c.st)
+		}
+		c.st.mu.Unlock()
+	}
+}
+
+// CachedEvents returns how many events are folded into the agreement
+// states kept in memory (for tests and metrics).
+func (s *Service) CachedEvents() int64 { return s.cached.Load() }

@@ -1,0 +1,153 @@
+package command_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// smallAgreement is a registration, a plan and n spendings of 1,00.
+func smallAgreement(number string, n int) []domain.Envelope {
+	ref := domain.Ref{Agreement: number}
+	y := domain.Period{From: domain.MustDate("2025-01-01"), To: domain.MustDate("2025-12-31")}
+	envs := []domain.Envelope{
+		domain.NewEnvelope(uuid.New(), "off", "", domain.RegisterAgreement{Ref: ref, Kind: domain.KindGrant, Title: "t", Grantee: "g", Funder: "f",
+			Period: y, Years: []domain.YearSpec{{Year: 1, From: y.From, To: y.To}}, Lines: []domain.LineSpec{{Line: "civil"}}}),
+		domain.NewEnvelope(uuid.New(), "off", "", domain.PlanBudget{Ref: ref, Line: "civil", Year: 1, Amount: 1_000_000}),
+	}
+	for i := 0; i < n; i++ {
+		envs = append(envs, domain.NewEnvelope(uuid.New(), "acc", "", domain.RecordSpending{Ref: ref, Line: "civil", Year: 1, Amount: 100,
+			Date: domain.MustDate("2025-03-01"), Document: fmt.Sprintf("D%d", i)}))
+	}
+	return envs
+}
+
+// TestCachedStatesAreBounded: the service keeps at most
+// Options.MaxCachedEvents events' worth of agreement states (issue 17:
+// bounded memory), and an agreement whose state was dropped is decided on
+// exactly as before: seed 004's figures to the cent (DOMAIN.md), retries
+// answered as duplicates, a command id reused with other content refused.
+func TestCachedStatesAreBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		store func(t *testing.T) domain.EventStore
+	}{
+		{"memstore", func(*testing.T) domain.EventStore { return memstore.New() }},
+		{"sqlite", func(t *testing.T) domain.EventStore {
+			s, err := sqlite.Open(filepath.Join(t.TempDir(), "l.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			const bound = 60
+			svc := command.New(tc.store(t), command.Options{Clock: fixedClock, MaxCachedEvents: bound})
+			seed := seeds.Scenario004()
+			mustApply(t, svc, seed)
+			var others []domain.Envelope
+			for i := 0; i < 30; i++ {
+				others = append(others, smallAgreement(fmt.Sprintf("CACHE/%02d", i), 8)...)
+			}
+			// Half one by one, half in batches, as apply and serve send them.
+			mustApply(t, svc, others[:len(others)/2])
+			for rest := others[len(others)/2:]; len(rest) > 0; {
+				n := min(25, len(rest))
+				for i, r := range svc.HandleBatch(ctx, rest[:n]) {
+					if r.Err != nil {
+						t.Fatalf("batch command %d: %v", i, r.Err)
+					}
+				}
+				rest = rest[n:]
+			}
+			if got := svc.CachedEvents(); got > bound {
+				t.Errorf("%d events cached after 30 agreements of 10 events and seed 004, want at most %d", got, bound)
+			}
+			// Seed 004's state was dropped long ago; read again, its
+			// figures are still those of DOMAIN.md.
+			err := svc.View(ctx, seeds.Seed004, func(a *domain.Agreement) error {
+				if got, want := a.YearTotal(1).CarriedOver, domain.MustMoney("1 213,47"); got != want {
+					t.Errorf("seed 004 year 1 carried over %s, want %s", got, want)
+				}
+				if got, want := a.YearTotal(3).Returned, domain.MustMoney("128,28"); got != want {
+					t.Errorf("seed 004 year 3 returned %s, want %s", got, want)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Retries of commands whose states were dropped.
+			for _, env := range []domain.Envelope{seed[0], seed[len(seed)-1], others[0], others[len(others)-1]} {
+				res, err := svc.Handle(ctx, env)
+				if err != nil || !res.Duplicate || len(res.Events) == 0 {
+					t.Errorf("retry of %s %s: duplicate=%v events=%d err=%v", env.Type, env.CommandID, res.Duplicate, len(res.Events), err)
+				}
+			}
+			reused := others[2] // a spending of CACHE/00 ...
+			reused.Data = []byte(`{"agreement":"CACHE/00","line":"civil","year":1,"amount":"5.00","date":"2025-03-01","document":"X"}`)
+			if _, err := svc.Handle(ctx, reused); domain.ErrorCode(err) != domain.EConflict {
+				t.Errorf("command id reused with other content after its state was dropped: %v, want a conflict", err)
+			}
+			if got := svc.CachedEvents(); got > bound {
+				t.Errorf("%d events cached at the end, want at most %d", got, bound)
+			}
+		})
+	}
+}
+
+// TestEvictionUnderConcurrentCommands runs writers on more agreements than
+// the cache holds; every command must be applied once, with no lost
+// update (run with -race in CI).
+func TestEvictionUnderConcurrentCommands(t *testing.T) {
+	ctx := context.Background()
+	svc := command.New(memstore.New(), command.Options{Clock: fixedClock, MaxCachedEvents: 20})
+	const agreements, spends = 8, 15
+	for i := 0; i < agreements; i++ {
+		mustApply(t, svc, smallAgreement(fmt.Sprintf("RACE/%d", i), 0))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, agreements*spends)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < agreements*spends/4; i++ {
+				n := (w + i) % agreements
+				env := domain.NewEnvelope(uuid.New(), "acc", "", domain.RecordSpending{Ref: domain.Ref{Agreement: fmt.Sprintf("RACE/%d", n)},
+					Line: "civil", Year: 1, Amount: 100, Date: domain.MustDate("2025-03-01"), Document: "R"})
+				if _, err := svc.Handle(ctx, env); err != nil {
+					errs <- err
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var total domain.Money
+	for i := 0; i < agreements; i++ {
+		svc.View(ctx, fmt.Sprintf("RACE/%d", i), func(a *domain.Agreement) error {
+			total += a.YearTotal(1).Actual
+			return nil
+		})
+	}
+	if want := domain.Money(agreements * spends * 100); total != want {
+		t.Errorf("actual over all agreements %s, want %s: a command was lost or doubled", total, want)
+	}
+}
