@@ -2,19 +2,14 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/sqlite"
-	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/legacytest"
 )
@@ -191,77 +186,6 @@ func TestHTTPCommandIDOnTwoAgreements(t *testing.T) {
 	// AG-3 holds only the fixture's setup spending of 10.00.
 	if got := sum.Totals["1"].Actual; got != domain.MustMoney("10.00") {
 		t.Fatalf("AG-3 year 1 actual %s, want 10.00 (a reused command was applied): %s", got, b)
-	}
-}
-
-// Issue 12 item 8 through the server's group commit: two servers' ledgers
-// on one file, each behind its own GroupCommit, race one command id onto
-// two agreements while other commands share their commits. Exactly one of
-// each pair is applied; every other command is applied, although its
-// commit held a refused append.
-func TestGroupCommitKeepsCommandIDsLedgerWide(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "l.db")
-	open := func() *command.Service {
-		s, err := sqlite.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gc := NewGroupCommit(s, 64)
-		t.Cleanup(func() { gc.Close() })
-		return command.New(gc, command.Options{})
-	}
-	a, b := open(), open()
-	for _, n := range []string{"AG-1", "AG-2"} {
-		if _, err := a.Handle(ctx, domain.NewEnvelope(uuid.New(), "setup", "", registerFor(n, funderA))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Both services read the ledger now: b's index is stale from here on.
-	for _, svc := range []*command.Service{a, b} {
-		if _, err := svc.Handle(ctx, domain.NewEnvelope(uuid.New(), "setup", "", domain.AddBudgetLine{Ref: domain.Ref{Agreement: "AG-2"}, LineSpec: domain.LineSpec{Line: "L" + uuid.NewString()[:6]}})); err != nil {
-			t.Fatal(err)
-		}
-	}
-	spend := func(id uuid.UUID, n string) domain.Envelope {
-		d, _ := domain.ParseDate("2024-03-01")
-		return domain.NewEnvelope(id, "x", "", domain.RecordSpending{Ref: domain.Ref{Agreement: n}, Line: "L1", Year: 1, Amount: domain.MustMoney("1.00"), Date: d, Document: "d"})
-	}
-	for _, n := range []string{"AG-1", "AG-2"} {
-		if _, err := a.Handle(ctx, domain.NewEnvelope(uuid.New(), "setup", "", domain.AddBudgetLine{Ref: domain.Ref{Agreement: n}, LineSpec: domain.LineSpec{Line: "L1"}})); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := a.Handle(ctx, domain.NewEnvelope(uuid.New(), "setup", "", domain.PlanBudget{Ref: domain.Ref{Agreement: n}, Line: "L1", Year: 1, Amount: domain.MustMoney("1000.00")})); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for round := 0; round < 15; round++ {
-		id := uuid.New()
-		var wg sync.WaitGroup
-		errs := make([]error, 8)
-		for k := 0; k < 8; k++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				svc, n, cid := a, "AG-1", uuid.New()
-				if k%2 == 1 {
-					svc, n = b, "AG-2"
-				}
-				if k < 2 {
-					cid = id
-				}
-				_, errs[k] = svc.Handle(ctx, spend(cid, n))
-			}()
-		}
-		wg.Wait()
-		if (errs[0] == nil) == (errs[1] == nil) {
-			t.Fatalf("round %d: one id on two agreements: %v / %v, want exactly one applied", round, errs[0], errs[1])
-		}
-		for k := 2; k < 8; k++ {
-			if errs[k] != nil {
-				t.Fatalf("round %d: an unrelated command was refused: %v", round, errs[k])
-			}
-		}
 	}
 }
 

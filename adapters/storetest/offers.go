@@ -45,10 +45,10 @@ func (o Offers) String() string {
 // committer) is durable exactly when the store it wraps is: its entry has
 // DurableAsInner.
 var Shipped = map[string]ShippedStore{
-	"*memstore.Store":      {Offers: Offers{Tree: true}},
-	"*sqlite.Store":        {Offers: Offers{Durable: true, Batch: true, Tree: true}},
-	"*esdb.Store":          {Offers: Offers{Durable: true, Tree: true}},
-	"*httpapi.GroupCommit": {Offers: Offers{Batch: true}, DurableAsInner: true},
+	"*memstore.Store":    {Offers: Offers{Tree: true}},
+	"*sqlite.Store":      {Offers: Offers{Durable: true, Batch: true, Tree: true}},
+	"*esdb.Store":        {Offers: Offers{Durable: true, Tree: true}},
+	"*groupcommit.Store": {Offers: Offers{Batch: true}, DurableAsInner: true},
 }
 
 // ShippedStore is one entry of Shipped.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/groupcommit"
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	"github.com/grantledger/grantledger/app/command"
@@ -109,7 +110,7 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 	m := metrics.New()
 	var store = metrics.WrapStore(raw, m)
 	if *group > 1 {
-		gc := httpapi.NewGroupCommit(store, *group)
+		gc := groupcommit.New(store, *group)
 		store = gc
 		a.store = gc
 	}

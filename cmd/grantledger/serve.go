@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/checkpoints"
+	"github.com/grantledger/grantledger/adapters/groupcommit"
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	"github.com/grantledger/grantledger/adapters/web"
@@ -96,7 +97,7 @@ acknowledged command is durable.`)
 	m := metrics.New()
 	var store = metrics.WrapStore(raw, m)
 	if *group > 1 {
-		gc := httpapi.NewGroupCommit(store, *group)
+		gc := groupcommit.New(store, *group)
 		store = gc
 		a.store = gc // closing the app stops the committer, then the store
 	}

@@ -1,4 +1,4 @@
-package httpapi
+package groupcommit
 
 import (
 	"path/filepath"
@@ -14,7 +14,7 @@ import (
 // batches (SQLite) and one that does not (memstore).
 func TestGroupCommitContract(t *testing.T) {
 	t.Run("memstore", func(t *testing.T) {
-		storetest.Run(t, storetest.Factory{New: func(t *testing.T) domain.EventStore { return NewGroupCommit(memstore.New(), 0) }})
+		storetest.Run(t, storetest.Factory{New: func(t *testing.T) domain.EventStore { return New(memstore.New(), 0) }})
 	})
 	t.Run("sqlite", func(t *testing.T) {
 		if testing.Short() {
@@ -26,16 +26,16 @@ func TestGroupCommitContract(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				return NewGroupCommit(s, 0)
+				return New(s, 0)
 			},
 			Reopen: func(t *testing.T, old domain.EventStore) domain.EventStore {
-				path := old.(*GroupCommit).EventStore.(*sqlite.Store).Path()
+				path := old.(*Store).EventStore.(*sqlite.Store).Path()
 				old.Close()
 				s, err := sqlite.Open(path)
 				if err != nil {
 					t.Fatal(err)
 				}
-				return NewGroupCommit(s, 0)
+				return New(s, 0)
 			},
 		})
 	})

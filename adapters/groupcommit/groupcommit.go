@@ -1,4 +1,9 @@
-package httpapi
+// Package groupcommit is the server's group committer: an event store
+// decorator that makes concurrent appends share one durable commit. It
+// passes the store contract (adapters/storetest) like the stores it wraps,
+// and sits beside them; grantledger serve and load put it in front of the
+// store (-group-commit).
+package groupcommit
 
 import (
 	"context"
@@ -11,14 +16,14 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-// GroupCommit is an event store decorator that makes concurrent appends
+// Store is an event store decorator that makes concurrent appends
 // share durable commits: appends that arrive while a commit is running are
 // queued and written together by the next one, through the inner store's
 // domain.BatchAppender (one transaction, one fsync), each still atomic and
 // checked against its own expected revision. Append returns only after the
 // commit that holds its events is durable, so an acknowledgement built on it
 // is never lost. Reads go straight to the inner store.
-type GroupCommit struct {
+type Store struct {
 	domain.EventStore
 	ba       domain.BatchAppender   // nil: appends are written one by one
 	ga       domain.GuardedAppender // nil: the inner store checks no guards
@@ -38,15 +43,15 @@ type pendingAppend struct {
 	out   chan domain.AppendOutcome
 }
 
-var _ domain.EventStore = (*GroupCommit)(nil)
+var _ domain.EventStore = (*Store)(nil)
 
-// NewGroupCommit wraps store. maxBatch bounds the appends of one commit
+// New wraps store. maxBatch bounds the appends of one commit
 // (default 256).
-func NewGroupCommit(store domain.EventStore, maxBatch int) *GroupCommit {
+func New(store domain.EventStore, maxBatch int) *Store {
 	if maxBatch <= 0 {
 		maxBatch = 256
 	}
-	g := &GroupCommit{EventStore: store, maxBatch: maxBatch, timeout: 30 * time.Second,
+	g := &Store{EventStore: store, maxBatch: maxBatch, timeout: 30 * time.Second,
 		queue: make(chan *pendingAppend, maxBatch), done: make(chan struct{}), stopped: make(chan struct{})}
 	g.ba, _ = store.(domain.BatchAppender)
 	g.ga, _ = store.(domain.GuardedAppender)
@@ -59,11 +64,11 @@ var errGroupClosed = domain.Errorf(domain.EUnavailable, "the store is closing; n
 // Append queues the append for the next commit and waits for it. Once
 // queued, it waits for the outcome even if ctx ends, because the events
 // may be written.
-func (g *GroupCommit) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.EventData) (domain.AppendResult, error) {
+func (g *Store) Append(ctx context.Context, stream string, expected domain.ExpectedRevision, events []domain.EventData) (domain.AppendResult, error) {
 	return g.enqueue(ctx, domain.AppendRequest{Stream: stream, Expected: expected, Events: events}, nil)
 }
 
-func (g *GroupCommit) enqueue(ctx context.Context, req domain.AppendRequest, guard *domain.AppendGuard) (domain.AppendResult, error) {
+func (g *Store) enqueue(ctx context.Context, req domain.AppendRequest, guard *domain.AppendGuard) (domain.AppendResult, error) {
 	p := pendingPool.Get().(*pendingAppend)
 	p.req, p.guard = req, guard
 	select {
@@ -85,7 +90,7 @@ func (g *GroupCommit) enqueue(ctx context.Context, req domain.AppendRequest, gua
 	return o.Result, o.Err
 }
 
-var _ domain.GuardedAppender = (*GroupCommit)(nil)
+var _ domain.GuardedAppender = (*Store)(nil)
 
 // AppendGuarded implements domain.GuardedAppender. One request joins the
 // next group commit with its guard: the commit checks every guard of the
@@ -96,7 +101,7 @@ var _ domain.GuardedAppender = (*GroupCommit)(nil)
 // every guarded append as it is. When the inner store checks no guards,
 // the guard is checked on the events read before the append, which is as
 // good as the reader's view and no better.
-func (g *GroupCommit) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, guard domain.AppendGuard) ([]domain.AppendOutcome, error) {
+func (g *Store) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, guard domain.AppendGuard) ([]domain.AppendOutcome, error) {
 	if g.ga != nil && !domain.GuardsUnderLock(g.EventStore) {
 		// A store that keeps the ledger-wide rules its own way, without a
 		// write lock to check guards under (EventStoreDB's reservation
@@ -122,10 +127,10 @@ func (g *GroupCommit) AppendGuarded(ctx context.Context, reqs []domain.AppendReq
 
 // GuardsUnderLock implements domain.LockedGuards: guards are checked
 // under the write lock exactly when the inner store does so.
-func (g *GroupCommit) GuardsUnderLock() bool { return domain.GuardsUnderLock(g.EventStore) }
+func (g *Store) GuardsUnderLock() bool { return domain.GuardsUnderLock(g.EventStore) }
 
 // KeepsLedgerRules implements domain.RulesKeeper for the store it wraps.
-func (g *GroupCommit) KeepsLedgerRules() bool { return domain.KeepsLedgerRules(g.EventStore) }
+func (g *Store) KeepsLedgerRules() bool { return domain.KeepsLedgerRules(g.EventStore) }
 
 // checkUnlocked runs a guard on the events read now, for a store that
 // cannot run it under its write lock.
@@ -154,7 +159,7 @@ var pendingPool = sync.Pool{New: func() any { return &pendingAppend{out: make(ch
 
 // AppendBatch implements domain.BatchAppender by passing the batch on (or
 // appending one by one when the inner store cannot batch).
-func (g *GroupCommit) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([]domain.AppendOutcome, error) {
+func (g *Store) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([]domain.AppendOutcome, error) {
 	if g.ba != nil {
 		return g.ba.AppendBatch(ctx, reqs)
 	}
@@ -177,7 +182,7 @@ func (g *GroupCommit) AppendBatch(ctx context.Context, reqs []domain.AppendReque
 
 // lastRevision returns the stream's last revision, -1 when it has no
 // events or cannot be read (the answer is only informative).
-func (g *GroupCommit) lastRevision(ctx context.Context, stream string) int64 {
+func (g *Store) lastRevision(ctx context.Context, stream string) int64 {
 	evs, err := g.EventStore.ReadStream(ctx, stream, math.MaxUint64, domain.Backwards, 1)
 	if err != nil || len(evs) == 0 {
 		return -1
@@ -185,7 +190,7 @@ func (g *GroupCommit) lastRevision(ctx context.Context, stream string) int64 {
 	return int64(evs[0].Revision)
 }
 
-func (g *GroupCommit) run() {
+func (g *Store) run() {
 	defer close(g.stopped)
 	batch := make([]*pendingAppend, 0, g.maxBatch)
 	for {
@@ -219,7 +224,7 @@ const gatherYields = 4
 
 // gather adds to batch what is queued, yielding the processor between
 // rounds, up to maxBatch appends.
-func (g *GroupCommit) gather(batch []*pendingAppend) []*pendingAppend {
+func (g *Store) gather(batch []*pendingAppend) []*pendingAppend {
 	for round := 0; ; round++ {
 	fill:
 		for len(batch) < g.maxBatch {
@@ -237,7 +242,7 @@ func (g *GroupCommit) gather(batch []*pendingAppend) []*pendingAppend {
 	}
 }
 
-func (g *GroupCommit) commit(batch []*pendingAppend) {
+func (g *Store) commit(batch []*pendingAppend) {
 	ctx, cancel := context.WithTimeout(context.Background(), g.timeout)
 	defer cancel()
 	guarded := false
@@ -279,7 +284,7 @@ func (g *GroupCommit) commit(batch []*pendingAppend) {
 // guard the events after its own position. When guards refuse, nothing is
 // written; the refused appends get their refusal and the rest are
 // committed again without them.
-func (g *GroupCommit) commitGuarded(ctx context.Context, batch []*pendingAppend) {
+func (g *Store) commitGuarded(ctx context.Context, batch []*pendingAppend) {
 	for len(batch) > 0 {
 		var after domain.Position
 		first := true
@@ -348,7 +353,7 @@ func (g *GroupCommit) commitGuarded(ctx context.Context, batch []*pendingAppend)
 
 // Close stops the committer after the commit in progress and closes the
 // inner store. Appends still queued fail with EUnavailable and write nothing.
-func (g *GroupCommit) Close() error {
+func (g *Store) Close() error {
 	g.closeOnce.Do(func() { close(g.done) })
 	<-g.stopped
 	return g.EventStore.Close()
