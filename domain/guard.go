@@ -35,36 +35,19 @@ type GuardedAppender interface {
 	AppendGuarded(ctx context.Context, reqs []AppendRequest, g AppendGuard) ([]AppendOutcome, error)
 }
 
-// LockedGuards is implemented by a GuardedAppender that is a decorator and
-// checks guards under the write lock only when the store it wraps does
-// (the server's group commit). A GuardedAppender without it is taken to
-// check them under its lock.
+// LockedGuards says whether a store checks append guards under its write
+// lock, so that a rule it guards holds across processes (the embedded
+// store: yes; EventStoreDB, memstore: no; a decorator: as the store it
+// wraps).
 type LockedGuards interface {
 	GuardsUnderLock() bool
 }
 
-// RulesKeeper is implemented by a store that keeps the ledger-wide rules
-// across processes by itself, without a write lock (EventStoreDB's
+// RulesKeeper says whether a store keeps the ledger-wide rules across
+// processes by itself, without a write lock (EventStoreDB's
 // reservation streams): an append that breaks one is refused by the store
 // whatever the caller's index knew. The command service then need not
 // catch its index up before every command.
 type RulesKeeper interface {
 	KeepsLedgerRules() bool
-}
-
-// KeepsLedgerRules reports whether store keeps the ledger-wide rules
-// across processes by itself (see RulesKeeper).
-func KeepsLedgerRules(store EventStore) bool {
-	k, ok := store.(RulesKeeper)
-	return ok && k.KeepsLedgerRules()
-}
-
-// GuardsUnderLock reports whether store checks append guards under its
-// write lock, so that a rule it guards holds across processes.
-func GuardsUnderLock(store EventStore) bool {
-	if l, ok := store.(LockedGuards); ok {
-		return l.GuardsUnderLock()
-	}
-	_, ok := store.(GuardedAppender)
-	return ok
 }

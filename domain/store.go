@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -214,3 +215,51 @@ type AppendOutcome struct {
 type BatchAppender interface {
 	AppendBatch(ctx context.Context, reqs []AppendRequest) ([]AppendOutcome, error)
 }
+
+// Offers says which of the port's optional capabilities a store has. Every
+// store answers every method of the port (app/port.Store); a method of a
+// capability it does not offer does nothing and returns a
+// *NotOfferedError. A caller that would take another path without the
+// capability asks Offers first, instead of probing the store's type.
+type Offers struct {
+	// Batch: AppendBatch makes many appends durable in one commit (see
+	// BatchAppender).
+	Batch bool
+	// Guards: AppendGuarded checks an AppendGuard with the batch (see
+	// GuardedAppender).
+	Guards bool
+	// Snapshots: SaveSnapshot and LoadSnapshot keep named blobs.
+	Snapshots bool
+	// LendsSnapshots: ReadSnapshot lends a saved blob for a call instead
+	// of copying it.
+	LendsSnapshots bool
+	// LendsPages: ReadAllInto reads a page of the global order into memory
+	// the caller lends.
+	LendsPages bool
+	// TreeRange: ReadTreeRange streams the stored tree hashes in order.
+	TreeRange bool
+	// TreeRows: ReadTreeRows reads the tree one row per leaf.
+	TreeRows bool
+	// Backup: Backup writes a consistent copy of the store to a file.
+	Backup bool
+}
+
+// ErrNotOffered is wrapped by every *NotOfferedError.
+var ErrNotOffered = errors.New("the store does not offer this")
+
+// NotOfferedError is what a store answers to a method of a capability it
+// does not offer (see Offers): nothing was done.
+type NotOfferedError struct {
+	Store  string // the store, e.g. "memstore"
+	Method string // the method called, e.g. "AppendBatch"
+}
+
+func (e *NotOfferedError) Error() string {
+	return fmt.Sprintf("%s does not offer %s; nothing was done", e.Store, e.Method)
+}
+
+// Unwrap makes errors.Is(err, ErrNotOffered) true.
+func (e *NotOfferedError) Unwrap() error { return ErrNotOffered }
+
+// NotOffered returns the *NotOfferedError of store for method.
+func NotOffered(store, method string) error { return &NotOfferedError{Store: store, Method: method} }

@@ -25,7 +25,7 @@ import (
 
 // Service makes checkpoints of one store's log.
 type Service struct {
-	Store  domain.EventStore
+	Store  merkle.Store
 	Signer note.Signer // nil: checkpoints are unsigned
 	Dir    string      // where Keep adds checkpoints; "" keeps none
 	Now    func() time.Time
@@ -35,7 +35,7 @@ type Service struct {
 
 // log returns the store's tree (built in memory for a store that keeps
 // none).
-func (s *Service) log(ctx context.Context) (merkle.Log, error) { return merkle.LogOf(ctx, s.Store) }
+func (s *Service) log(ctx context.Context) (merkle.Tree, error) { return merkle.LogOf(ctx, s.Store) }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -64,10 +64,8 @@ func (s *Service) at(ctx context.Context, l merkle.Log, size int64) (merkle.Chec
 	if s.Signer != nil {
 		c.Origin = s.Signer.Name()
 	}
-	if sl, ok := s.Store.(merkle.Sealer); ok {
-		if c.Sealed, err = sl.Sealed(ctx); err != nil {
-			return c, err
-		}
+	if c.Sealed, err = s.Store.Sealed(ctx); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -297,9 +295,9 @@ func NoteText(b []byte) string {
 }
 
 // FindEvent returns the leaf index and the event with the given id.
-func FindEvent(ctx context.Context, store domain.EventStore, l merkle.Log, id uuid.UUID) (int64, domain.RecordedEvent, error) {
-	if ix, ok := l.(merkle.Indexer); ok {
-		i, err := ix.LeafIndex(ctx, id)
+func FindEvent(ctx context.Context, store domain.EventStore, l merkle.Tree, id uuid.UUID) (int64, domain.RecordedEvent, error) {
+	{
+		i, err := l.LeafIndex(ctx, id)
 		if err != nil {
 			return 0, domain.RecordedEvent{}, err
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/esdb"
 	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
 	"github.com/grantledger/grantledger/adapters/storetest"
-	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/app/port"
 )
 
 // realServerEnv names the variable that points the suite at a real
@@ -55,8 +55,8 @@ func factory(url string) storetest.Factory {
 		return url + sep + "snapshotDir=" + dirs[t]
 	}
 	return storetest.Factory{
-		New: func(t *testing.T) domain.EventStore { return mustOpen(t, withDir(t)) },
-		Reopen: func(t *testing.T, old domain.EventStore) domain.EventStore {
+		New: func(t *testing.T) port.Store { return mustOpen(t, withDir(t)) },
+		Reopen: func(t *testing.T, old port.Store) port.Store {
 			old.Close()
 			return mustOpen(t, withDir(t))
 		},

@@ -348,13 +348,6 @@ func (s *Store) TreeCacheRebuilt() string {
 	return s.tree.rebuilt
 }
 
-var (
-	_ merkle.Log     = (*Store)(nil)
-	_ merkle.Indexer = (*Store)(nil)
-)
-
-var _ merkle.Positioner = (*Store)(nil)
-
 // extraMerkle is the key, in a snapshot header's Extra, of the Merkle
 // tree's size and root at the snapshot's position: LoadSnapshot refuses a
 // snapshot whose tree is not this log's there.

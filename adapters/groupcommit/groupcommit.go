@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -24,9 +26,10 @@ import (
 // commit that holds its events is durable, so an acknowledgement built on it
 // is never lost. Reads go straight to the inner store.
 type Store struct {
-	domain.EventStore
-	ba       domain.BatchAppender   // nil: appends are written one by one
-	ga       domain.GuardedAppender // nil: the inner store checks no guards
+	// Inner is the store wrapped.
+	Inner    port.Store
+	batch    bool // Inner offers batches; else appends are written one by one
+	guards   bool // Inner checks guards
 	maxBatch int
 	timeout  time.Duration
 
@@ -43,18 +46,18 @@ type pendingAppend struct {
 	out   chan domain.AppendOutcome
 }
 
-var _ domain.EventStore = (*Store)(nil)
+var _ port.Store = (*Store)(nil)
 
 // New wraps store. maxBatch bounds the appends of one commit
 // (default 256).
-func New(store domain.EventStore, maxBatch int) *Store {
+func New(store port.Store, maxBatch int) *Store {
 	if maxBatch <= 0 {
 		maxBatch = 256
 	}
-	g := &Store{EventStore: store, maxBatch: maxBatch, timeout: 30 * time.Second,
+	g := &Store{Inner: store, maxBatch: maxBatch, timeout: 30 * time.Second,
 		queue: make(chan *pendingAppend, maxBatch), done: make(chan struct{}), stopped: make(chan struct{})}
-	g.ba, _ = store.(domain.BatchAppender)
-	g.ga, _ = store.(domain.GuardedAppender)
+	o := store.Offers()
+	g.batch, g.guards = o.Batch, o.Guards
 	go g.run()
 	return g
 }
@@ -90,8 +93,6 @@ func (g *Store) enqueue(ctx context.Context, req domain.AppendRequest, guard *do
 	return o.Result, o.Err
 }
 
-var _ domain.GuardedAppender = (*Store)(nil)
-
 // AppendGuarded implements domain.GuardedAppender. One request joins the
 // next group commit with its guard: the commit checks every guard of the
 // group inside the inner store's transaction, and when one refuses, the
@@ -102,21 +103,21 @@ var _ domain.GuardedAppender = (*Store)(nil)
 // the guard is checked on the events read before the append, which is as
 // good as the reader's view and no better.
 func (g *Store) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, guard domain.AppendGuard) ([]domain.AppendOutcome, error) {
-	if g.ga != nil && !domain.GuardsUnderLock(g.EventStore) {
+	if g.guards && !g.Inner.GuardsUnderLock() {
 		// A store that keeps the ledger-wide rules its own way, without a
 		// write lock to check guards under (EventStoreDB's reservation
 		// streams): it gains nothing from a shared commit, so the
 		// append goes to it as it is.
-		return g.ga.AppendGuarded(ctx, reqs, guard)
+		return g.Inner.AppendGuarded(ctx, reqs, guard)
 	}
-	if g.ga == nil {
-		if err := checkUnlocked(ctx, g.EventStore, guard); err != nil {
+	if !g.guards {
+		if err := checkUnlocked(ctx, g.Inner, guard); err != nil {
 			return nil, err
 		}
 		return g.AppendBatch(ctx, reqs)
 	}
 	if len(reqs) != 1 {
-		return g.ga.AppendGuarded(ctx, reqs, guard)
+		return g.Inner.AppendGuarded(ctx, reqs, guard)
 	}
 	r, err := g.enqueue(ctx, reqs[0], &guard)
 	if errors.Is(err, domain.ErrGuardRefused) {
@@ -127,10 +128,10 @@ func (g *Store) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, 
 
 // GuardsUnderLock implements domain.LockedGuards: guards are checked
 // under the write lock exactly when the inner store does so.
-func (g *Store) GuardsUnderLock() bool { return domain.GuardsUnderLock(g.EventStore) }
+func (g *Store) GuardsUnderLock() bool { return g.guards && g.Inner.GuardsUnderLock() }
 
 // KeepsLedgerRules implements domain.RulesKeeper for the store it wraps.
-func (g *Store) KeepsLedgerRules() bool { return domain.KeepsLedgerRules(g.EventStore) }
+func (g *Store) KeepsLedgerRules() bool { return g.Inner.KeepsLedgerRules() }
 
 // checkUnlocked runs a guard on the events read now, for a store that
 // cannot run it under its write lock.
@@ -160,8 +161,8 @@ var pendingPool = sync.Pool{New: func() any { return &pendingAppend{out: make(ch
 // AppendBatch implements domain.BatchAppender by passing the batch on (or
 // appending one by one when the inner store cannot batch).
 func (g *Store) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([]domain.AppendOutcome, error) {
-	if g.ba != nil {
-		return g.ba.AppendBatch(ctx, reqs)
+	if g.batch {
+		return g.Inner.AppendBatch(ctx, reqs)
 	}
 	out := make([]domain.AppendOutcome, len(reqs))
 	failed := map[string]bool{}
@@ -172,7 +173,7 @@ func (g *Store) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([
 			out[i].Err = &domain.ConcurrencyError{Stream: r.Stream, Expected: r.Expected, Actual: g.lastRevision(ctx, r.Stream), AfterFailed: true}
 			continue
 		}
-		out[i].Result, out[i].Err = g.EventStore.Append(ctx, r.Stream, r.Expected, r.Events)
+		out[i].Result, out[i].Err = g.Inner.Append(ctx, r.Stream, r.Expected, r.Events)
 		if out[i].Err != nil || out[i].Result.Existing {
 			failed[r.Stream] = true
 		}
@@ -183,7 +184,7 @@ func (g *Store) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([
 // lastRevision returns the stream's last revision, -1 when it has no
 // events or cannot be read (the answer is only informative).
 func (g *Store) lastRevision(ctx context.Context, stream string) int64 {
-	evs, err := g.EventStore.ReadStream(ctx, stream, math.MaxUint64, domain.Backwards, 1)
+	evs, err := g.Inner.ReadStream(ctx, stream, math.MaxUint64, domain.Backwards, 1)
 	if err != nil || len(evs) == 0 {
 		return -1
 	}
@@ -249,13 +250,13 @@ func (g *Store) commit(batch []*pendingAppend) {
 	for _, p := range batch {
 		guarded = guarded || p.guard != nil
 	}
-	if guarded && g.ga != nil {
+	if guarded && g.guards {
 		g.commitGuarded(ctx, batch)
 		return
 	}
-	if len(batch) == 1 || g.ba == nil {
+	if len(batch) == 1 || !g.batch {
 		for _, p := range batch {
-			r, err := g.EventStore.Append(ctx, p.req.Stream, p.req.Expected, p.req.Events)
+			r, err := g.Inner.Append(ctx, p.req.Stream, p.req.Expected, p.req.Events)
 			p.out <- domain.AppendOutcome{Result: r, Err: err}
 		}
 		return
@@ -264,7 +265,7 @@ func (g *Store) commit(batch []*pendingAppend) {
 	for _, p := range batch {
 		reqs = append(reqs, p.req)
 	}
-	outs, err := g.ba.AppendBatch(ctx, reqs)
+	outs, err := g.Inner.AppendBatch(ctx, reqs)
 	clear(reqs) // keep no events alive until the next commit
 	g.reqs = reqs[:0]
 	for i, p := range batch {
@@ -317,7 +318,7 @@ func (g *Store) commitGuarded(ctx context.Context, batch []*pendingAppend) {
 		for i, p := range batch {
 			reqs[i] = p.req
 		}
-		outs, err := g.ga.AppendGuarded(ctx, reqs, combined)
+		outs, err := g.Inner.AppendGuarded(ctx, reqs, combined)
 		if err != nil && errors.Is(err, domain.ErrGuardRefused) {
 			var rest []*pendingAppend
 			for i, p := range batch {
@@ -356,5 +357,99 @@ func (g *Store) commitGuarded(ctx context.Context, batch []*pendingAppend) {
 func (g *Store) Close() error {
 	g.closeOnce.Do(func() { close(g.done) })
 	<-g.stopped
-	return g.EventStore.Close()
+	return g.Inner.Close()
 }
+
+// Offers implements port.Store: batches and guards always (appended one
+// by one, or checked on the events read first, when the wrapped store
+// cannot); no snapshots or lent memory (the server's read paths take the
+// store itself).
+func (g *Store) Offers() domain.Offers { return domain.Offers{Batch: true, Guards: true} }
+
+// Reads, the Merkle log and the other answers go straight to the wrapped
+// store.
+
+// ReadStream implements domain.EventStore.
+func (g *Store) ReadStream(ctx context.Context, stream string, from uint64, dir domain.Direction, max int) ([]domain.RecordedEvent, error) {
+	return g.Inner.ReadStream(ctx, stream, from, dir, max)
+}
+
+// ReadAll implements domain.EventStore.
+func (g *Store) ReadAll(ctx context.Context, from domain.Position, max int) ([]domain.RecordedEvent, error) {
+	return g.Inner.ReadAll(ctx, from, max)
+}
+
+// Subscribe implements domain.EventStore.
+func (g *Store) Subscribe(ctx context.Context, from domain.Position, streamPrefix string) (domain.Subscription, error) {
+	return g.Inner.Subscribe(ctx, from, streamPrefix)
+}
+
+// TreeSize implements merkle.Log.
+func (g *Store) TreeSize(ctx context.Context) (int64, error) { return g.Inner.TreeSize(ctx) }
+
+// ReadTreeHashes implements merkle.Log.
+func (g *Store) ReadTreeHashes(ctx context.Context, indexes []int64) ([]merkle.Hash, error) {
+	return g.Inner.ReadTreeHashes(ctx, indexes)
+}
+
+// TreeSizeAt implements merkle.Positioner.
+func (g *Store) TreeSizeAt(ctx context.Context, position domain.Position) (int64, error) {
+	return g.Inner.TreeSizeAt(ctx, position)
+}
+
+// LeafPosition implements merkle.Positioner.
+func (g *Store) LeafPosition(ctx context.Context, i int64) (domain.Position, error) {
+	return g.Inner.LeafPosition(ctx, i)
+}
+
+// Sealed implements merkle.Sealer.
+func (g *Store) Sealed(ctx context.Context) (int64, error) { return g.Inner.Sealed(ctx) }
+
+// LeafIndex implements merkle.Indexer.
+func (g *Store) LeafIndex(ctx context.Context, id [16]byte) (int64, error) {
+	return g.Inner.LeafIndex(ctx, id)
+}
+
+const name = "the group committer"
+
+// ReadTreeRange is not offered through the group committer.
+func (g *Store) ReadTreeRange(context.Context, int64, func(int64, merkle.Hash) bool) error {
+	return domain.NotOffered(name, "ReadTreeRange")
+}
+
+// ReadTreeRows is not offered through the group committer.
+func (g *Store) ReadTreeRows(context.Context, int64, int64, func(int64, []byte) error) error {
+	return domain.NotOffered(name, "ReadTreeRows")
+}
+
+// SaveSnapshot is not offered through the group committer.
+func (g *Store) SaveSnapshot(context.Context, string, domain.Position, []byte) error {
+	return domain.NotOffered(name, "SaveSnapshot")
+}
+
+// LoadSnapshot is not offered through the group committer.
+func (g *Store) LoadSnapshot(context.Context, string) (domain.Position, []byte, bool, error) {
+	return domain.Position{}, nil, false, domain.NotOffered(name, "LoadSnapshot")
+}
+
+// ReadSnapshot is not offered through the group committer.
+func (g *Store) ReadSnapshot(context.Context, string, func(domain.Position, []byte) error) (bool, error) {
+	return false, domain.NotOffered(name, "ReadSnapshot")
+}
+
+// ReadOnlyReason is the wrapped store's.
+func (g *Store) ReadOnlyReason() string { return g.Inner.ReadOnlyReason() }
+
+// ReadOnlyError is the wrapped store's.
+func (g *Store) ReadOnlyError() error { return g.Inner.ReadOnlyError() }
+
+// ReadAllInto is not offered through the group committer.
+func (g *Store) ReadAllInto(_ context.Context, _ domain.Position, _ int, evs []domain.RecordedEvent, buf []byte) ([]domain.RecordedEvent, []byte, error) {
+	return evs, buf, domain.NotOffered(name, "ReadAllInto")
+}
+
+// MaxAppendBytes is the wrapped store's.
+func (g *Store) MaxAppendBytes() int { return g.Inner.MaxAppendBytes() }
+
+// Backup is not offered through the group committer.
+func (g *Store) Backup(context.Context, string) error { return domain.NotOffered(name, "Backup") }

@@ -21,6 +21,7 @@ import (
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -53,7 +54,7 @@ func (s *syncBuffer) String() string {
 type fixture struct {
 	t       *testing.T
 	url     string
-	store   domain.EventStore
+	store   port.Store
 	svc     *command.Service
 	tokens  *Tokens
 	tok     map[string]string // by key: funder, funderB, grantee, granteeB, auditor, admin
@@ -66,7 +67,7 @@ type fixture struct {
 }
 
 type fixtureOpts struct {
-	store domain.EventStore // nil: a memstore
+	store port.Store // nil: a memstore
 	cfg   func(*Config)
 }
 

@@ -32,7 +32,7 @@ type LiveReports struct {
 	// itself when it keeps one): every report then comes as a Stated
 	// naming the log state it was computed from, which JSON answers carry
 	// as "checkpoint".
-	Log merkle.Log
+	Log merkle.Tree
 	// Signer, when set with Log, signs the state of every report as a
 	// checkpoint (C2SP tlog-checkpoint note), carried as
 	// "signed_checkpoint": the report can then be checked later with the
@@ -156,10 +156,8 @@ func (lr *LiveReports) stated(ctx context.Context, l *projections.Ledger, fn fun
 			now = lr.Now
 		}
 		c := merkle.Checkpoint{Size: size, Root: root, Time: now().UTC().Truncate(time.Second)}
-		if s, ok := lr.Log.(merkle.Sealer); ok {
-			if c.Sealed, err = s.Sealed(ctx); err != nil {
-				return nil, fmt.Errorf("the log state of the report: %w", err)
-			}
+		if c.Sealed, err = lr.Log.Sealed(ctx); err != nil {
+			return nil, fmt.Errorf("the log state of the report: %w", err)
 		}
 		b, err := merkle.Sign(c, lr.Signer)
 		if err != nil {

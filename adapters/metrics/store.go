@@ -4,71 +4,46 @@ import (
 	"context"
 	"time"
 
+	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
 // Store measures an event store: append and read latency, and events
-// appended. It keeps domain.BatchAppender when the store it wraps has it,
-// so group commit still works through the decorator.
+// appended. It implements the whole port explicitly (a method added to
+// the port cannot escape it), passing every call on to the store it
+// wraps. It offers batches and guards exactly when that store does, so
+// group commit still works through it, and no snapshots or lent memory
+// (the read paths that use them take the store itself); the Merkle log
+// and the other answers are the wrapped store's.
 type Store struct {
-	inner domain.EventStore
+	inner port.Store
 	m     *Metrics
 }
 
-// batchStore is a Store whose inner store commits batches.
-type batchStore struct {
-	Store
-	ba domain.BatchAppender
+var _ port.Store = (*Store)(nil)
+
+// WrapStore returns store measured by m.
+func WrapStore(store port.Store, m *Metrics) *Store {
+	return &Store{inner: store, m: m}
 }
 
-var (
-	_ domain.EventStore      = (*Store)(nil)
-	_ domain.BatchAppender   = (*batchStore)(nil)
-	_ domain.GuardedAppender = (*guardedStore)(nil)
-	_ domain.GuardedAppender = (*guardedBatchStore)(nil)
-)
-
-// guardedStore is a Store whose inner store checks append guards.
-type guardedStore struct {
-	Store
-	ga domain.GuardedAppender
+// Offers implements port.Store: the wrapped store's batches and guards.
+func (s *Store) Offers() domain.Offers {
+	o := s.inner.Offers()
+	return domain.Offers{Batch: o.Batch, Guards: o.Guards}
 }
 
-// guardedBatchStore has both.
-type guardedBatchStore struct {
-	batchStore
-	ga domain.GuardedAppender
-}
-
-// WrapStore returns store measured by m. The result implements
-// domain.BatchAppender and domain.GuardedAppender exactly when store does.
-func WrapStore(store domain.EventStore, m *Metrics) domain.EventStore {
-	s := Store{inner: store, m: m}
-	ba, isBatch := store.(domain.BatchAppender)
-	ga, isGuarded := store.(domain.GuardedAppender)
-	switch {
-	case isBatch && isGuarded:
-		return &guardedBatchStore{batchStore: batchStore{Store: s, ba: ba}, ga: ga}
-	case isBatch:
-		return &batchStore{Store: s, ba: ba}
-	case isGuarded:
-		return &guardedStore{Store: s, ga: ga}
+// AppendGuarded measures a guarded batch as the batch it is.
+func (s *Store) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, g domain.AppendGuard) ([]domain.AppendOutcome, error) {
+	if !s.inner.Offers().Guards {
+		return nil, domain.NotOffered("the measured store", "AppendGuarded")
 	}
-	return &s
-}
-
-// AppendGuarded measures a guarded batch as the batch it is.
-func (s *guardedStore) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, g domain.AppendGuard) ([]domain.AppendOutcome, error) {
-	return s.Store.appendGuarded(ctx, s.ga, reqs, g)
-}
-
-// AppendGuarded measures a guarded batch as the batch it is.
-func (s *guardedBatchStore) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, g domain.AppendGuard) ([]domain.AppendOutcome, error) {
-	return s.Store.appendGuarded(ctx, s.ga, reqs, g)
+	return s.appendGuarded(ctx, s.inner, reqs, g)
 }
 
 // Unwrap returns the store being measured.
-func (s *Store) Unwrap() domain.EventStore { return s.inner }
+func (s *Store) Unwrap() port.Store { return s.inner }
 
 func (s *Store) observe(op string, start time.Time) {
 	s.m.storeObserver(op).Observe(time.Since(start).Seconds())
@@ -110,9 +85,12 @@ func (s *Store) Subscribe(ctx context.Context, from domain.Position, streamPrefi
 func (s *Store) Close() error { return s.inner.Close() }
 
 // AppendBatch implements domain.BatchAppender.
-func (s *batchStore) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([]domain.AppendOutcome, error) {
+func (s *Store) AppendBatch(ctx context.Context, reqs []domain.AppendRequest) ([]domain.AppendOutcome, error) {
+	if !s.inner.Offers().Batch {
+		return nil, domain.NotOffered("the measured store", "AppendBatch")
+	}
 	defer s.observe("append_batch", time.Now())
-	outs, err := s.ba.AppendBatch(ctx, reqs)
+	outs, err := s.inner.AppendBatch(ctx, reqs)
 	if err != nil {
 		return outs, err
 	}
@@ -127,7 +105,7 @@ func (s *batchStore) AppendBatch(ctx context.Context, reqs []domain.AppendReques
 	return outs, nil
 }
 
-func (s *Store) appendGuarded(ctx context.Context, ga domain.GuardedAppender, reqs []domain.AppendRequest, g domain.AppendGuard) ([]domain.AppendOutcome, error) {
+func (s *Store) appendGuarded(ctx context.Context, ga port.Store, reqs []domain.AppendRequest, g domain.AppendGuard) ([]domain.AppendOutcome, error) {
 	// One command's append is measured as an append, a batch as a batch,
 	// as without the guard.
 	op := "append_batch"
@@ -151,7 +129,82 @@ func (s *Store) appendGuarded(ctx context.Context, ga domain.GuardedAppender, re
 }
 
 // GuardsUnderLock implements domain.LockedGuards for the store measured.
-func (s *Store) GuardsUnderLock() bool { return domain.GuardsUnderLock(s.inner) }
+func (s *Store) GuardsUnderLock() bool {
+	return s.inner.Offers().Guards && s.inner.GuardsUnderLock()
+}
 
 // KeepsLedgerRules implements domain.RulesKeeper for the store measured.
-func (s *Store) KeepsLedgerRules() bool { return domain.KeepsLedgerRules(s.inner) }
+func (s *Store) KeepsLedgerRules() bool { return s.inner.KeepsLedgerRules() }
+
+// The Merkle log and the other answers are the measured store's (not
+// measured).
+
+// TreeSize implements merkle.Log.
+func (s *Store) TreeSize(ctx context.Context) (int64, error) { return s.inner.TreeSize(ctx) }
+
+// ReadTreeHashes implements merkle.Log.
+func (s *Store) ReadTreeHashes(ctx context.Context, indexes []int64) ([]merkle.Hash, error) {
+	return s.inner.ReadTreeHashes(ctx, indexes)
+}
+
+// TreeSizeAt implements merkle.Positioner.
+func (s *Store) TreeSizeAt(ctx context.Context, position domain.Position) (int64, error) {
+	return s.inner.TreeSizeAt(ctx, position)
+}
+
+// LeafPosition implements merkle.Positioner.
+func (s *Store) LeafPosition(ctx context.Context, i int64) (domain.Position, error) {
+	return s.inner.LeafPosition(ctx, i)
+}
+
+// Sealed implements merkle.Sealer.
+func (s *Store) Sealed(ctx context.Context) (int64, error) { return s.inner.Sealed(ctx) }
+
+// LeafIndex implements merkle.Indexer.
+func (s *Store) LeafIndex(ctx context.Context, id [16]byte) (int64, error) {
+	return s.inner.LeafIndex(ctx, id)
+}
+
+// ReadTreeRange is not offered through the decorator.
+func (s *Store) ReadTreeRange(context.Context, int64, func(int64, merkle.Hash) bool) error {
+	return domain.NotOffered("the measured store", "ReadTreeRange")
+}
+
+// ReadTreeRows is not offered through the decorator.
+func (s *Store) ReadTreeRows(context.Context, int64, int64, func(int64, []byte) error) error {
+	return domain.NotOffered("the measured store", "ReadTreeRows")
+}
+
+// SaveSnapshot is not offered through the decorator.
+func (s *Store) SaveSnapshot(context.Context, string, domain.Position, []byte) error {
+	return domain.NotOffered("the measured store", "SaveSnapshot")
+}
+
+// LoadSnapshot is not offered through the decorator.
+func (s *Store) LoadSnapshot(context.Context, string) (domain.Position, []byte, bool, error) {
+	return domain.Position{}, nil, false, domain.NotOffered("the measured store", "LoadSnapshot")
+}
+
+// ReadSnapshot is not offered through the decorator.
+func (s *Store) ReadSnapshot(context.Context, string, func(domain.Position, []byte) error) (bool, error) {
+	return false, domain.NotOffered("the measured store", "ReadSnapshot")
+}
+
+// ReadOnlyReason is the measured store's.
+func (s *Store) ReadOnlyReason() string { return s.inner.ReadOnlyReason() }
+
+// ReadOnlyError is the measured store's.
+func (s *Store) ReadOnlyError() error { return s.inner.ReadOnlyError() }
+
+// ReadAllInto is not offered through the decorator.
+func (s *Store) ReadAllInto(_ context.Context, _ domain.Position, _ int, evs []domain.RecordedEvent, buf []byte) ([]domain.RecordedEvent, []byte, error) {
+	return evs, buf, domain.NotOffered("the measured store", "ReadAllInto")
+}
+
+// MaxAppendBytes is the measured store's.
+func (s *Store) MaxAppendBytes() int { return s.inner.MaxAppendBytes() }
+
+// Backup is not offered through the decorator.
+func (s *Store) Backup(context.Context, string) error {
+	return domain.NotOffered("the measured store", "Backup")
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -49,14 +50,14 @@ func handleUntilDone(ctx context.Context, svc *command.Service, env domain.Envel
 func TestConcurrentWriters(t *testing.T) {
 	writers, per := concurrencyShape()
 	const processes = 10
-	stores := map[string]func(t *testing.T) (open func() domain.EventStore){
-		"memstore": func(t *testing.T) func() domain.EventStore {
+	stores := map[string]func(t *testing.T) (open func() port.Store){
+		"memstore": func(t *testing.T) func() port.Store {
 			s := memstore.New()
-			return func() domain.EventStore { return s }
+			return func() port.Store { return s }
 		},
-		"sqlite": func(t *testing.T) func() domain.EventStore {
+		"sqlite": func(t *testing.T) func() port.Store {
 			path := filepath.Join(t.TempDir(), "ledger.db")
-			return func() domain.EventStore {
+			return func() port.Store {
 				s, err := sqlite.Open(path)
 				if err != nil {
 					t.Fatal(err)
@@ -116,7 +117,7 @@ func TestConcurrentWriters(t *testing.T) {
 
 // checkTotals checks that the store holds exactly n spendings, each
 // command once, with the wanted sums, and that the aggregate agrees.
-func checkTotals(t *testing.T, store domain.EventStore, n int, want map[Cell]domain.Money) {
+func checkTotals(t *testing.T, store port.Store, n int, want map[Cell]domain.Money) {
 	t.Helper()
 	ctx := context.Background()
 	tally, err := Audit(ctx, store)

@@ -436,6 +436,17 @@ func (r readOnlySnapshots) LoadSnapshot(ctx context.Context, name string) (domai
 	return r.s.LoadSnapshot(ctx, name)
 }
 
+// Offers: snapshots, copied.
+func (r readOnlySnapshots) Offers() domain.Offers { return domain.Offers{Snapshots: true} }
+
+// ReadSnapshot is not offered (Offers).
+func (r readOnlySnapshots) ReadSnapshot(context.Context, string, func(domain.Position, []byte) error) (bool, error) {
+	return false, domain.NotOffered("readOnlySnapshots", "ReadSnapshot")
+}
+
+// ReadOnlyReason is "": SaveSnapshot answers (and does nothing).
+func (r readOnlySnapshots) ReadOnlyReason() string { return "" }
+
 // noSnapshots forces a rebuild from the events.
 type noSnapshots struct{}
 
@@ -444,3 +455,11 @@ func (noSnapshots) SaveSnapshot(context.Context, string, domain.Position, []byte
 func (noSnapshots) LoadSnapshot(context.Context, string) (domain.Position, []byte, bool, error) {
 	return domain.Position{}, nil, false, nil
 }
+
+func (noSnapshots) Offers() domain.Offers { return domain.Offers{Snapshots: true} }
+
+func (noSnapshots) ReadSnapshot(context.Context, string, func(domain.Position, []byte) error) (bool, error) {
+	return false, domain.NotOffered("noSnapshots", "ReadSnapshot")
+}
+
+func (noSnapshots) ReadOnlyReason() string { return "" }

@@ -15,6 +15,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -23,11 +24,15 @@ import (
 // append is written first and only the answer is lost; otherwise the
 // caller gives up before anything is written.
 type slowStore struct {
-	domain.EventStore
+	port.Store
 	mu        sync.Mutex
 	lostAfter bool
 	slowFirst map[uuid.UUID]bool // first event id -> already slowed once
 }
+
+// Offers nothing optional, as the plain event store it stands for: every
+// append goes through Append, where it is slowed.
+func (s *slowStore) Offers() domain.Offers { return domain.Offers{} }
 
 func (s *slowStore) Append(ctx context.Context, stream string, exp domain.ExpectedRevision, evs []domain.EventData) (domain.AppendResult, error) {
 	_, hasDeadline := ctx.Deadline() // only callers that can time out are slowed
@@ -38,10 +43,10 @@ func (s *slowStore) Append(ctx context.Context, stream string, exp domain.Expect
 	}
 	s.mu.Unlock()
 	if !slow {
-		return s.EventStore.Append(ctx, stream, exp, evs)
+		return s.Store.Append(ctx, stream, exp, evs)
 	}
 	if s.lostAfter {
-		if _, err := s.EventStore.Append(context.WithoutCancel(ctx), stream, exp, evs); err != nil {
+		if _, err := s.Store.Append(context.WithoutCancel(ctx), stream, exp, evs); err != nil {
 			return domain.AppendResult{}, err
 		}
 	}
@@ -70,7 +75,7 @@ func TestRetryAfterTimeout(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				ctx := context.Background()
-				var inner domain.EventStore = memstore.New()
+				var inner port.Store = memstore.New()
 				if kind == "sqlite" {
 					s, err := sqlite.Open(filepath.Join(t.TempDir(), "ledger.db"))
 					if err != nil {
@@ -79,7 +84,7 @@ func TestRetryAfterTimeout(t *testing.T) {
 					defer s.Close()
 					inner = s
 				}
-				store := &slowStore{EventStore: inner, lostAfter: lost, slowFirst: map[uuid.UUID]bool{}}
+				store := &slowStore{Store: inner, lostAfter: lost, slowFirst: map[uuid.UUID]bool{}}
 				svc := command.New(store, command.Options{})
 				for _, env := range Setup() {
 					if _, err := svc.Handle(ctx, env); err != nil {

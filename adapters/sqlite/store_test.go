@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/adapters/storetest"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -30,14 +31,14 @@ func MustOpen(tb testing.TB, opts ...Option) *Store {
 
 func factory(driver string) storetest.Factory {
 	return storetest.Factory{
-		New: func(t *testing.T) domain.EventStore {
+		New: func(t *testing.T) port.Store {
 			s, err := Open(filepath.Join(t.TempDir(), "events.db"), withDriver(driver), WithPollInterval(20*time.Millisecond))
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
 			return s
 		},
-		Reopen: func(t *testing.T, old domain.EventStore) domain.EventStore {
+		Reopen: func(t *testing.T, old port.Store) port.Store {
 			path := old.(*Store).Path()
 			if err := old.Close(); err != nil {
 				t.Fatalf("Close: %v", err)

@@ -7,15 +7,14 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-// batcher returns the store as a domain.BatchAppender. Run registers the
-// batch cases only for a store that is one.
+// batcher returns the store for its batches. Run registers the batch
+// cases only for a store whose Offers say Batch.
 func (h *harness) batcher(t *testing.T) domain.BatchAppender {
 	t.Helper()
-	b, ok := h.store.(domain.BatchAppender)
-	if !ok {
-		t.Fatalf("%T does not implement domain.BatchAppender", h.store)
+	if !h.store.Offers().Batch {
+		t.Fatalf("%T does not offer batches", h.store)
 	}
-	return b
+	return h.store
 }
 
 func testBatchAtomic(t *testing.T, h *harness) {

@@ -5,12 +5,12 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/storetest"
-	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/app/port"
 )
 
 func TestMemstore(t *testing.T) {
 	storetest.Run(t, storetest.Factory{
-		New:       func(t *testing.T) domain.EventStore { return memstore.New() },
+		New:       func(t *testing.T) port.Store { return memstore.New() },
 		KeepsTree: true,
 	})
 }

@@ -5,14 +5,14 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/grantledger/grantledger/app/merkle"
-	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/app/port"
 )
 
 // Offers is what a store offers the contract beyond the cases every store
 // passes: it survives a close and reopen (Durable), it appends several
-// requests in one call (Batch, domain.BatchAppender), it keeps the Merkle
-// log over its events (Tree, merkle.Log). The suite registers the cases of
+// requests in one commit (Batch: domain.Offers.Batch), it keeps the Merkle
+// log over its events itself (Tree: Factory.KeepsTree; a decorator passes
+// the tree of the store it wraps through, and keeps none of its own). The suite registers the cases of
 // a capability only for a store that has it, so that no case skips.
 type Offers struct {
 	Durable, Batch, Tree bool
@@ -41,8 +41,8 @@ func (o Offers) String() string {
 // declaring less in its Factory: Run fails when a store's declared
 // capabilities lack one listed here, and when its type is not listed.
 //
-// A decorator that embeds a domain.EventStore (the server's group
-// committer) is durable exactly when the store it wraps is: its entry has
+// A decorator that holds the store it wraps in a field Inner (the
+// server's group committer) is durable exactly when the store it wraps is: its entry has
 // DurableAsInner.
 var Shipped = map[string]ShippedStore{
 	"*memstore.Store":    {Offers: Offers{Tree: true}},
@@ -58,25 +58,18 @@ type ShippedStore struct {
 }
 
 // declared returns what store, opened by f, is declared to offer: durable
-// when f can reopen it, batch when it implements domain.BatchAppender
-// (by its type: nothing to declare), Merkle log when f says KeepsTree.
-func declared(f Factory, store domain.EventStore) Offers {
-	_, batch := store.(domain.BatchAppender)
-	return Offers{Durable: f.Reopen != nil, Batch: batch, Tree: f.KeepsTree}
+// when f can reopen it, batch when its Offers say so (nothing to
+// declare), Merkle log when f says KeepsTree.
+func declared(f Factory, store port.Store) Offers {
+	return Offers{Durable: f.Reopen != nil, Batch: store.Offers().Batch, Tree: f.KeepsTree}
 }
 
 // checkOffers compares what store is declared to offer with what it
-// offers: its type's entry in Shipped, and merkle.Log for the tree. It
+// offers: its type's entry in Shipped (every store has the Merkle log's
+// methods by the port's type; Shipped says which keep the tree). It
 // returns what is wrong, or "".
-func checkOffers(f Factory, store domain.EventStore) string {
+func checkOffers(f Factory, store port.Store) string {
 	d := declared(f, store)
-	_, isLog := store.(merkle.Log)
-	if d.Tree && !isLog {
-		return fmt.Sprintf("Factory.KeepsTree is set but %T does not implement merkle.Log", store)
-	}
-	if isLog && !d.Tree {
-		return fmt.Sprintf("%T implements merkle.Log but its Factory does not set KeepsTree: the tree cases would not run", store)
-	}
 	want, ok := shippedOffers(store)
 	if !ok {
 		return fmt.Sprintf("%T is not in storetest.Shipped: say in docs/STORAGE.md what it offers, and add it", store)
@@ -89,7 +82,7 @@ func checkOffers(f Factory, store domain.EventStore) string {
 
 // shippedOffers looks store's type up in Shipped, following a decorator to
 // the store it wraps for durability.
-func shippedOffers(store domain.EventStore) (Offers, bool) {
+func shippedOffers(store port.Store) (Offers, bool) {
 	e, ok := Shipped[fmt.Sprintf("%T", store)]
 	if !ok {
 		return Offers{}, false
@@ -109,8 +102,9 @@ func shippedOffers(store domain.EventStore) (Offers, bool) {
 	return o, true
 }
 
-// innerStore returns the domain.EventStore a decorator embeds, or nil.
-func innerStore(store domain.EventStore) domain.EventStore {
+// innerStore returns the store a decorator holds in its field Inner, or
+// nil.
+func innerStore(store port.Store) port.Store {
 	v := reflect.ValueOf(store)
 	if v.Kind() == reflect.Pointer {
 		v = v.Elem()
@@ -118,10 +112,9 @@ func innerStore(store domain.EventStore) domain.EventStore {
 	if v.Kind() != reflect.Struct {
 		return nil
 	}
-	f, ok := v.Type().FieldByName("EventStore")
-	if !ok || !f.Anonymous {
+	f := v.FieldByName("Inner")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[port.Store]() || f.IsNil() {
 		return nil
 	}
-	inner, _ := v.FieldByIndex(f.Index).Interface().(domain.EventStore)
-	return inner
+	return f.Interface().(port.Store)
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/sqlite"
-	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/app/port"
 )
 
 // TestShippedMatchesDocs: storetest.Shipped, which decides which cases a
@@ -71,7 +71,12 @@ func TestShippedMatchesDocs(t *testing.T) {
 
 // wrapper is a decorator like the server's group committer, for
 // shippedOffers' look through it.
-type wrapper struct{ domain.EventStore }
+type wrapper struct {
+	port.Store
+	Inner port.Store
+}
+
+func wrap(s port.Store) wrapper { return wrapper{s, s} }
 
 // TestCheckOffersRefusesDeclaringLess: a shipped store whose factory
 // declares less than docs/STORAGE.md says it offers, or a store of a type
@@ -82,20 +87,20 @@ func TestCheckOffersRefusesDeclaringLess(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	reopen := func(t *testing.T, old domain.EventStore) domain.EventStore { return old }
+	reopen := func(t *testing.T, old port.Store) port.Store { return old }
 	mem := memstore.New()
 	for _, c := range []struct {
 		name  string
 		f     Factory
-		store domain.EventStore
+		store port.Store
 		want  string // part of the message; "" for no complaint
 	}{
 		{"sqlite declared whole", Factory{Reopen: reopen, KeepsTree: true}, s, ""},
 		{"sqlite without Reopen", Factory{KeepsTree: true}, s, "declares only batch, Merkle log"},
-		{"sqlite without KeepsTree", Factory{Reopen: reopen}, s, "implements merkle.Log but its Factory does not set KeepsTree"},
+		{"sqlite without KeepsTree", Factory{Reopen: reopen}, s, "declares only durable, batch:"},
 		{"memstore declared whole", Factory{KeepsTree: true}, mem, ""},
-		{"memstore without KeepsTree", Factory{}, mem, "does not set KeepsTree"},
-		{"a type the docs do not list", Factory{}, wrapper{mem}, "not in storetest.Shipped"},
+		{"memstore without KeepsTree", Factory{}, mem, "offers Merkle log (docs/STORAGE.md) but its Factory declares only nothing more"},
+		{"a type the docs do not list", Factory{}, wrap(mem), "not in storetest.Shipped"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := checkOffers(c.f, c.store)
@@ -120,10 +125,10 @@ func TestDecoratorIsDurableAsItsInnerStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if msg := checkOffers(Factory{}, wrapper{s}); !strings.Contains(msg, "offers durable") {
+	if msg := checkOffers(Factory{}, wrap(s)); !strings.Contains(msg, "offers durable") {
 		t.Errorf("a wrapper of *sqlite.Store without Reopen: checkOffers = %q, want it refused as durable", msg)
 	}
-	if msg := checkOffers(Factory{}, wrapper{memstore.New()}); msg != "" {
+	if msg := checkOffers(Factory{}, wrap(memstore.New())); msg != "" {
 		t.Errorf("a wrapper of *memstore.Store without Reopen: checkOffers = %q, want no complaint", msg)
 	}
 }

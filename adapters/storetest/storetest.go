@@ -10,8 +10,8 @@
 // positive max and page through results. Each case is bounded in time.
 //
 // A store that is durable sets Factory.Reopen; the suite then checks that
-// closing and reopening keeps every event. A store that implements
-// domain.BatchAppender is also checked for atomic, independent requests.
+// closing and reopening keeps every event. A store whose Offers say Batch
+// is also checked for atomic, independent requests.
 // The cases of a capability are registered only for a store that has it
 // (none skips), and a store must declare at least what docs/STORAGE.md
 // says it offers (Shipped, checkOffers).
@@ -29,6 +29,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -36,12 +37,12 @@ import (
 type Factory struct {
 	// New returns a fresh store. The suite closes it at the end of the case
 	// (through the store it last holds, which may be a reopened one).
-	New func(t *testing.T) domain.EventStore
+	New func(t *testing.T) port.Store
 
 	// Reopen closes old and opens the same store again, so that a durable
 	// store can show it kept everything. Nil for a store that is not
 	// durable; the reopen cases are then skipped.
-	Reopen func(t *testing.T, old domain.EventStore) domain.EventStore
+	Reopen func(t *testing.T, old port.Store) port.Store
 
 	// ConcurrentWriters and AppendsPerWriter size the concurrent-appenders
 	// case; zero means 20 writers of 50 appends each.
@@ -52,7 +53,7 @@ type Factory struct {
 	LargeBatch int
 
 	// KeepsTree says the store keeps the Merkle log over its events
-	// (implements merkle.Log); the suite then checks the tree against the
+	// itself (every store has merkle.Tree's methods); the suite then checks the tree against the
 	// library's after every kind of append.
 	KeepsTree bool
 }
@@ -110,6 +111,7 @@ func Run(t *testing.T, f Factory) {
 		{"Subscribe/PrefixFilter", testSubscribePrefix, ""},
 		{"Subscribe/ResumeFromPosition", testSubscribeResume, ""},
 		{"Subscribe/NextReturnsOnCancel", testSubscribeCancel, ""},
+		{"Offers/NotOfferedSaysSo", testNotOfferedSaysSo, ""},
 		{"Reopen/KeepsEverything", testReopen, durable},
 		{"Batch/EachRequestAtomic", testBatchAtomic, batch},
 		{"Batch/FailingRequestDoesNotBlockOthers", testBatchFailingRequest, batch},
@@ -141,7 +143,7 @@ func Run(t *testing.T, f Factory) {
 // prefix of its streams.
 type harness struct {
 	f      Factory
-	store  domain.EventStore
+	store  port.Store
 	ctx    context.Context
 	prefix string
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -30,7 +31,7 @@ const (
 type fixture struct {
 	t     testing.TB
 	url   string
-	store domain.EventStore
+	store port.Store
 	svc   *command.Service
 	tok   map[string]string // funder, grantee, auditor, admin, otherGrantee
 	srv   *httptest.Server

@@ -41,7 +41,7 @@ func TestPageFooterCarriesTheSignedCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the footer's checkpoint does not open with the public key: %v\n%s", err, text)
 	}
-	log := f.store.(merkle.Log)
+	var log merkle.Log = f.store
 	size, _ := log.TreeSize(context.Background())
 	root, _ := merkle.Root(context.Background(), log, size)
 	c2, err := merkle.ParseCheckpoint(n.Text)

@@ -24,6 +24,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -37,12 +38,12 @@ var staticFS embed.FS
 
 // Config configures the web pages. Ledger, Store and Tokens are required.
 type Config struct {
-	Ledger httpapi.Ledger    // applies commands (actor: the signed-in principal)
-	Store  domain.EventStore // the read models fold its events
+	Ledger httpapi.Ledger // applies commands (actor: the signed-in principal)
+	Store  port.Store     // the read models fold its events
 	// Log is the Merkle log of the store's events (the store itself when
 	// it keeps one); every page that shows figures names the log state
 	// they were computed from in its footer. Nil: no footer.
-	Log merkle.Log
+	Log merkle.Tree
 	// Signer, when set with Log, signs the state in the footer as a
 	// checkpoint (C2SP tlog-checkpoint note) that whoever saved the page
 	// can check later with the public key alone.
@@ -186,9 +187,7 @@ func (h *Handler) withLedger(ctx context.Context, v *view, fn func(*projections.
 			v.State = fmt.Sprintf("%d · %s", size, root)
 			if h.cfg.Signer != nil {
 				c := merkle.Checkpoint{Size: size, Root: root, Time: h.cfg.Now().UTC().Truncate(time.Second)}
-				if s, ok := h.cfg.Log.(merkle.Sealer); ok {
-					c.Sealed, _ = s.Sealed(ctx)
-				}
+				c.Sealed, _ = h.cfg.Log.Sealed(ctx)
 				if b, err := merkle.Sign(c, h.cfg.Signer); err == nil {
 					v.SignedState = string(b)
 				}

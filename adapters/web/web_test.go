@@ -125,7 +125,7 @@ func TestPagesShowSeedFigures(t *testing.T) {
 		}
 		// The footer names the Merkle log state the figures come from:
 		// the size and root the library computes over the store's events.
-		log := f.store.(merkle.Log)
+		var log merkle.Log = f.store
 		n, err := log.TreeSize(context.Background())
 		if err != nil {
 			t.Fatal(err)

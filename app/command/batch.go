@@ -36,7 +36,7 @@ func (s *Service) HandleBatch(ctx context.Context, envs []domain.Envelope) []Bat
 // whose decoding failed gets its error and is not applied.
 func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope, cmds []domain.Command, errs []error) []BatchResult {
 	out := make([]BatchResult, len(envs))
-	_, ok := s.store.(domain.BatchAppender)
+	ok := s.store.Offers().Batch
 	if !ok || len(envs) == 1 {
 		for i, env := range envs {
 			if errs[i] != nil {
@@ -195,7 +195,7 @@ func (r *batchRun) write(ctx context.Context) {
 	if len(r.reqs) == 0 {
 		return
 	}
-	if ga, ok := r.s.store.(domain.GuardedAppender); ok {
+	if r.s.store.Offers().Guards {
 		cs := make([]claimed, len(r.pend))
 		for k, pd := range r.pend {
 			cs[k] = claimed{r.envs[pd.i], r.cmds[pd.i], pd.p.name}
@@ -203,10 +203,10 @@ func (r *batchRun) write(ctx context.Context) {
 		// A refusal by the guard fails the whole batch, writing
 		// nothing; every command then goes again on its own, and the
 		// one that breaks a rule is refused by name.
-		r.outcomes, r.werr = ga.AppendGuarded(ctx, r.reqs, r.s.guard(cs))
+		r.outcomes, r.werr = r.s.store.AppendGuarded(ctx, r.reqs, r.s.guard(cs))
 		return
 	}
-	r.outcomes, r.werr = r.s.store.(domain.BatchAppender).AppendBatch(ctx, r.reqs)
+	r.outcomes, r.werr = r.s.store.AppendBatch(ctx, r.reqs)
 }
 
 // finish takes the store's answer: the written commands are recorded in

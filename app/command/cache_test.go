@@ -13,6 +13,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -40,10 +41,10 @@ func smallAgreement(number string, n int) []domain.Envelope {
 func TestCachedStatesAreBounded(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		store func(t *testing.T) domain.EventStore
+		store func(t *testing.T) port.Store
 	}{
-		{"memstore", func(*testing.T) domain.EventStore { return memstore.New() }},
-		{"sqlite", func(t *testing.T) domain.EventStore {
+		{"memstore", func(*testing.T) port.Store { return memstore.New() }},
+		{"sqlite", func(t *testing.T) port.Store {
 			s, err := sqlite.Open(filepath.Join(t.TempDir(), "l.db"))
 			if err != nil {
 				t.Fatal(err)

@@ -199,7 +199,7 @@ func (s *Service) claim(ctx context.Context, env domain.Envelope, cmd domain.Com
 		x.loadSnapshot(ctx, s.store, s.warnf)
 	}
 	x.mu.Unlock()
-	if !built || !(s.guarded() || domain.KeepsLedgerRules(s.store)) {
+	if !built || !(s.guarded() || s.store.KeepsLedgerRules()) {
 		if err := x.catchUp(ctx, s.store); err != nil {
 			return nil, err
 		}
@@ -257,9 +257,9 @@ func (s *Service) applied(env domain.Envelope, cmd domain.Command, stream string
 }
 
 // guarded reports whether the store checks append guards under its write
-// lock (see domain.GuardsUnderLock); otherwise the index is caught up
+// lock (see domain.LockedGuards); otherwise the index is caught up
 // before every command.
-func (s *Service) guarded() bool { return domain.GuardsUnderLock(s.store) }
+func (s *Service) guarded() bool { return s.store.Offers().Guards && s.store.GuardsUnderLock() }
 
 // claimed is one command of an append, for its guard.
 type claimed struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -59,12 +60,6 @@ const IndexSaveEvery = 10_000
 // snapshot before it saves: a process that applied a handful of commands
 // does not write the index at its end.
 const indexSaveAtEnd = 1_000
-
-// indexSnapshots is what a store needs for the index snapshot.
-type indexSnapshots interface {
-	SaveSnapshot(ctx context.Context, name string, position domain.Position, blob []byte) error
-	LoadSnapshot(ctx context.Context, name string) (position domain.Position, blob []byte, ok bool, err error)
-}
 
 // encode writes the index's committed part (not the commands in flight).
 // x.mu is held.
@@ -230,10 +225,9 @@ func decodeIndex(body []byte, pos domain.Position) (*ledgerIndex, error) {
 // as it is (the caller folds every event) and, when a snapshot was there
 // but refused, says why through warn. Service.claim calls it once, with
 // x.mu held, before the first catch-up.
-func (x *ledgerIndex) loadSnapshot(ctx context.Context, store domain.EventStore, warn func(string)) {
-	snaps, ok := store.(indexSnapshots)
-	l, logged := store.(merkle.Log)
-	if !ok || !logged {
+func (x *ledgerIndex) loadSnapshot(ctx context.Context, store port.Store, warn func(string)) {
+	snaps, l := store, store
+	if !store.Offers().Snapshots {
 		return
 	}
 	pos, blob, ok, err := snaps.LoadSnapshot(ctx, IndexSnapshotName)
@@ -255,7 +249,7 @@ func (x *ledgerIndex) loadSnapshot(ctx context.Context, store domain.EventStore,
 // checkIndexSnapshot decodes an index snapshot saved at pos after checking
 // its version and that it was folded from this log; problem says why it
 // cannot be used.
-func checkIndexSnapshot(ctx context.Context, l merkle.Log, pos domain.Position, blob []byte) (*ledgerIndex, string) {
+func checkIndexSnapshot(ctx context.Context, l merkle.Tree, pos domain.Position, blob []byte) (*ledgerIndex, string) {
 	if len(blob) < indexHeader || string(blob[:len(indexMagic)]) != indexMagic {
 		return nil, "it is not an index snapshot this program wrote"
 	}
@@ -311,9 +305,8 @@ func (x *ledgerIndex) snapshot(min int64) (pos domain.Position, body []byte, ok 
 // outside every command's write; its failure fails no command.
 func (s *Service) saveIndex(ctx context.Context, min int64) error {
 	x := s.index
-	snaps, ok := s.store.(indexSnapshots)
-	l, logged := s.store.(merkle.Log)
-	if !ok || !logged || ctx.Err() != nil { // a stopped process saves nothing (and says nothing of it)
+	snaps, l := s.store, s.store
+	if !s.store.Offers().Snapshots || ctx.Err() != nil { // a stopped process saves nothing (and says nothing of it)
 		return nil
 	}
 	pos, body, ok := x.snapshot(min)

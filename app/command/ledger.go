@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -47,7 +48,7 @@ const DefaultMaxCachedEvents = 150_000
 // It caches each agreement's state and catches up from the store before
 // every decision, so writers in other processes are seen.
 type Service struct {
-	store   domain.EventStore
+	store   port.Store
 	reg     *domain.EventRegistry
 	clock   func() time.Time
 	retries int
@@ -130,7 +131,7 @@ type Result struct {
 }
 
 // New returns a Service over store.
-func New(store domain.EventStore, opts Options) *Service {
+func New(store port.Store, opts Options) *Service {
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
@@ -145,7 +146,7 @@ func New(store domain.EventStore, opts Options) *Service {
 }
 
 // Store returns the underlying store.
-func (s *Service) Store() domain.EventStore { return s.store }
+func (s *Service) Store() port.Store { return s.store }
 
 // Registry returns the event registry the service decodes with.
 func (s *Service) Registry() *domain.EventRegistry { return s.reg }
@@ -441,11 +442,10 @@ func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd do
 // append writes one prepared command: with the store's append guard when
 // it has one (see index.go), else with a plain append.
 func (s *Service) append(ctx context.Context, p *prepared, cs []claimed) (domain.AppendResult, error) {
-	ga, ok := s.store.(domain.GuardedAppender)
-	if !ok {
+	if !s.store.Offers().Guards {
 		return s.store.Append(ctx, p.name, p.expected, p.data)
 	}
-	outs, err := ga.AppendGuarded(ctx, []domain.AppendRequest{{Stream: p.name, Expected: p.expected, Events: p.data}}, s.guard(cs))
+	outs, err := s.store.AppendGuarded(ctx, []domain.AppendRequest{{Stream: p.name, Expected: p.expected, Events: p.data}}, s.guard(cs))
 	if err != nil {
 		return domain.AppendResult{}, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/legacytest"
 )
@@ -59,9 +60,9 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 // content it is a duplicate, answered with the first result.
 func TestCommandIDIsUsedOnceInTheLedger(t *testing.T) {
 	ctx := context.Background()
-	for name, open := range map[string]func(t *testing.T) domain.EventStore{
-		"memstore": func(*testing.T) domain.EventStore { return memstore.New() },
-		"sqlite": func(t *testing.T) domain.EventStore {
+	for name, open := range map[string]func(t *testing.T) port.Store{
+		"memstore": func(*testing.T) port.Store { return memstore.New() },
+		"sqlite": func(t *testing.T) port.Store {
 			s, err := sqlite.Open(filepath.Join(t.TempDir(), "l.db"))
 			if err != nil {
 				t.Fatal(err)

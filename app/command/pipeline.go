@@ -48,7 +48,7 @@ func (s *Service) NewPipeline(ctx context.Context) *Pipeline {
 // in its order (ok false on the first Push). The results of the last batch
 // come from Flush.
 func (p *Pipeline) Push(envs []domain.Envelope, cmds []domain.Command, errs []error) (prev []BatchResult, ok bool) {
-	_, batches := p.s.store.(domain.BatchAppender)
+	batches := p.s.store.Offers().Batch
 	if !batches || len(envs) == 1 {
 		prev, ok = p.Flush()
 		p.ready, p.has = p.s.HandleDecodedBatch(p.ctx, envs, cmds, errs), true

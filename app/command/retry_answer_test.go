@@ -12,6 +12,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -36,7 +37,7 @@ func TestRetryIsAnsweredWithTheFirstEvents(t *testing.T) {
 	})
 }
 
-func retryAnswers(t *testing.T, store domain.EventStore) {
+func retryAnswers(t *testing.T, store port.Store) {
 	ctx := context.Background()
 	svc := command.New(store, command.Options{Clock: fixedClock})
 	envs := seeds.Scenario004()

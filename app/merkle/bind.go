@@ -12,7 +12,7 @@ import (
 // or before pos) and the root of that tree. The read model's snapshots
 // (app/readmodel) and the ledger-wide index's (app/command) both
 // record it.
-func FoldedAt(ctx context.Context, l Log, pos domain.Position) (size int64, root Hash, err error) {
+func FoldedAt(ctx context.Context, l Tree, pos domain.Position) (size int64, root Hash, err error) {
 	size, err = SizeAt(ctx, l, pos)
 	if err != nil {
 		return 0, Hash{}, fmt.Errorf("the Merkle tree at %s: %w", pos, err)
@@ -28,7 +28,7 @@ func FoldedAt(ctx context.Context, l Log, pos domain.Position) (size int64, root
 // root (FoldedAt) was not folded from the log l: problem is empty when the
 // log has that many leaves up to pos, at least that many in all, and that
 // root there. err is a failure to read the log.
-func CheckFoldedAt(ctx context.Context, l Log, pos domain.Position, size int64, root Hash) (problem string, err error) {
+func CheckFoldedAt(ctx context.Context, l Tree, pos domain.Position, size int64, root Hash) (problem string, err error) {
 	at, err := SizeAt(ctx, l, pos)
 	if err != nil {
 		return "", err

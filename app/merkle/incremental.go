@@ -34,7 +34,7 @@ type Verified struct {
 // numbering positions from 1 in leaf order (the embedded store, memstore),
 // or on its Positioner (EventStoreDB).
 // A break comes back as a *Bad.
-func CheckFrom(ctx context.Context, store domain.EventStore, l Log, last Verified, pinned []Checkpoint) (Verified, *Bad, error) {
+func CheckFrom(ctx context.Context, store domain.EventStore, l Tree, last Verified, pinned []Checkpoint) (Verified, *Bad, error) {
 	c, bad, err := NewLeafCheck(ctx, l, last, pinned)
 	if err != nil || bad != nil {
 		return last, bad, err
@@ -63,9 +63,10 @@ func CheckFrom(ctx context.Context, store domain.EventStore, l Log, last Verifie
 	return now, nil, nil
 }
 
-// Positioner is implemented by a store whose positions do not count
-// events from 1 in leaf order (EventStoreDB's are $all byte positions): it
-// maps positions to tree sizes and back.
+// Positioner maps a store's positions to tree sizes and back. The
+// embedded store and memstore number positions from 1 in leaf order and
+// answer by that; EventStoreDB's are $all byte positions, which it maps
+// through its tree cache.
 type Positioner interface {
 	// TreeSizeAt is how many leaves are at or before position.
 	TreeSizeAt(ctx context.Context, position domain.Position) (int64, error)
@@ -75,21 +76,24 @@ type Positioner interface {
 
 // SizeAt is the tree size of the log l up to position: the leaves at or
 // before it.
-func SizeAt(ctx context.Context, l Log, position domain.Position) (int64, error) {
-	if p, ok := l.(Positioner); ok {
-		return p.TreeSizeAt(ctx, position)
-	}
-	return int64(position.Commit), nil // positions count events from 1
+func SizeAt(ctx context.Context, l Tree, position domain.Position) (int64, error) {
+	return l.TreeSizeAt(ctx, position)
 }
 
 // PositionOf is the position after which the events of the log l follow
 // its first size leaves (the zero position for size 0).
-func PositionOf(ctx context.Context, l Log, size int64) (domain.Position, error) {
+func PositionOf(ctx context.Context, l Tree, size int64) (domain.Position, error) {
 	if size == 0 {
 		return domain.Position{}, nil
 	}
-	if p, ok := l.(Positioner); ok {
-		return p.LeafPosition(ctx, size-1)
-	}
-	return domain.Position{Commit: uint64(size), Prepare: uint64(size)}, nil
+	return l.LeafPosition(ctx, size-1)
+}
+
+// CountedSizeAt is TreeSizeAt for a store whose positions count events
+// from 1 in leaf order (the embedded store, memstore).
+func CountedSizeAt(position domain.Position) int64 { return int64(position.Commit) }
+
+// CountedPosition is LeafPosition for such a store: leaf i is at i+1.
+func CountedPosition(i int64) domain.Position {
+	return domain.Position{Commit: uint64(i + 1), Prepare: uint64(i + 1)}
 }

@@ -23,7 +23,7 @@ func (h *LeafHasher) Hash(e *domain.RecordedEvent) Hash {
 	return sha256.Sum256(h.buf)
 }
 
-// RowReader is implemented by stores that keep the tree as one row per
+// RowReader reads a tree kept as one row per
 // leaf holding every stored hash that leaf completes, 32 bytes each, level
 // 0 (the leaf hash) first (the embedded store): ReadTreeRows calls fn with
 // the rows of leaves first to end-1 in order, stopping early when the
@@ -54,7 +54,7 @@ type RowReader interface {
 type LeafCheck struct {
 	ctx  context.Context
 	l    Log
-	rows RowReader // nil when the store has none
+	rows RowReader // nil when the store offers none (domain.Offers.TreeRows)
 
 	n    int64 // the stored tree's size as last read
 	i    int64 // the index of the next leaf
@@ -79,7 +79,7 @@ type stackNode struct {
 // pinned checkpoints. A break found already (the tree was rewritten below
 // the verified point or a checkpoint, or is smaller) comes back as a *Bad
 // and no LeafCheck.
-func NewLeafCheck(ctx context.Context, l Log, last Verified, pinned []Checkpoint) (*LeafCheck, *Bad, error) {
+func NewLeafCheck(ctx context.Context, l Tree, last Verified, pinned []Checkpoint) (*LeafCheck, *Bad, error) {
 	n, err := l.TreeSize(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -104,7 +104,9 @@ func NewLeafCheck(ctx context.Context, l Log, last Verified, pinned []Checkpoint
 		}
 	}
 	c := &LeafCheck{ctx: ctx, l: l, n: n, i: last.Size}
-	c.rows, _ = l.(RowReader)
+	if l.Offers().TreeRows {
+		c.rows = l
+	}
 	// The compact range of the verified point: its complete subtrees,
 	// largest first, whose hashes gave last.Root just above.
 	var idx []int64

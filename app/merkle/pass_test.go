@@ -62,7 +62,7 @@ func readAll(t *testing.T, s domain.EventStore) []domain.RecordedEvent {
 
 // check runs a LeafCheck from last over the events after it, in batches of
 // size batch, as the read model's catch-up hands them over.
-func check(t *testing.T, s domain.EventStore, l merkle.Log, last merkle.Verified, batch int) (merkle.Verified, *merkle.Bad) {
+func check(t *testing.T, s domain.EventStore, l merkle.Tree, last merkle.Verified, batch int) (merkle.Verified, *merkle.Bad) {
 	t.Helper()
 	ctx := context.Background()
 	c, bad, err := merkle.NewLeafCheck(ctx, l, last, nil)

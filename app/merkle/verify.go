@@ -9,15 +9,37 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-// RangeReader is implemented by stores that can stream their stored
-// hashes in index order (the embedded store); Verify then compares every
+// Tree is the Merkle log a store keeps over its events, as this package
+// reads it. Every store has all of it (app/port.Store embeds it); the
+// optional parts (RangeReader, RowReader) answer a *domain.NotOfferedError
+// when Offers says the store lacks them, and this package then reads the
+// stored hashes through Log instead.
+type Tree interface {
+	Log
+	Positioner
+	Sealer
+	Indexer
+	RangeReader
+	RowReader
+	Offers() domain.Offers
+}
+
+// Store is an event store with its tree: what Verify and LogOf read.
+type Store interface {
+	domain.EventStore
+	Tree
+}
+
+// RangeReader streams the stored hashes in index order (the embedded
+// store offers it: domain.Offers.TreeRange); Verify then compares every
 // stored hash, not only the leaves'.
 type RangeReader interface {
 	ReadTreeRange(ctx context.Context, from int64, fn func(idx int64, h Hash) bool) error
 }
 
-// Sealer is implemented by stores that got their tree after they had
-// events: Sealed is how many they had then.
+// Sealer says how many events a store had when it got its tree (the
+// embedded store's older files); 0 for a store that had it from the first
+// event.
 type Sealer interface {
 	Sealed(ctx context.Context) (int64, error)
 }
@@ -69,12 +91,12 @@ type Result struct {
 //     and in the same order.
 //
 // progress, if not nil, is told the number of events read so far.
-func Verify(ctx context.Context, store domain.EventStore, cps []Checkpoint, progress func(int64)) (Result, error) {
+func Verify(ctx context.Context, store Store, cps []Checkpoint, progress func(int64)) (Result, error) {
 	res := Result{}
 	for _, c := range cps {
 		res.Checkpoints = append(res.Checkpoints, CheckpointResult{Checkpoint: c})
 	}
-	log, _ := store.(Log)
+	var log Log = store // every store keeps its tree (EventStoreDB in a local cache)
 	var storedN int64 = -1
 	if log != nil {
 		n, err := log.TreeSize(ctx)
@@ -83,10 +105,8 @@ func Verify(ctx context.Context, store domain.EventStore, cps []Checkpoint, prog
 		}
 		storedN = n
 		res.StoredTree = true
-		if s, ok := store.(Sealer); ok {
-			if res.Sealed, err = s.Sealed(ctx); err != nil {
-				return res, fmt.Errorf("verify: %w", err)
-			}
+		if res.Sealed, err = store.Sealed(ctx); err != nil {
+			return res, fmt.Errorf("verify: %w", err)
 		}
 	}
 	// The stored hashes, streamed in index order beside the events.
@@ -97,8 +117,8 @@ func Verify(ctx context.Context, store domain.EventStore, cps []Checkpoint, prog
 	if log != nil {
 		go func() {
 			defer close(stored)
-			if rr, ok := store.(RangeReader); ok {
-				streamErr <- rr.ReadTreeRange(sctx, 0, func(_ int64, h Hash) bool {
+			if store.Offers().TreeRange {
+				streamErr <- store.ReadTreeRange(sctx, 0, func(_ int64, h Hash) bool {
 					select {
 					case stored <- h:
 						return true
@@ -236,70 +256,6 @@ func Verify(ctx context.Context, store domain.EventStore, cps []Checkpoint, prog
 	return res, nil
 }
 
-// MemLog is a tree kept in memory, for a store that keeps none (built by
-// reading every event, see Build).
-type MemLog struct {
-	hashes []Hash
-	b      *Builder
-	ids    map[[16]byte]int64
-}
-
-// Build reads every event of store in global order and returns the tree
-// over them, kept in memory. It is how a store that does not keep the tree
-// (EventStoreDB today) gets checkpoints and proofs: at the cost of one
-// read of the whole log per process.
-func Build(ctx context.Context, store domain.EventStore) (*MemLog, error) {
-	m := &MemLog{b: NewBuilder(0, nil), ids: map[[16]byte]int64{}}
-	var from domain.Position
-	for {
-		evs, err := store.ReadAll(ctx, from, 4096)
-		if err != nil {
-			return nil, fmt.Errorf("build the Merkle tree: read after %s: %w", from, err)
-		}
-		if len(evs) == 0 {
-			return m, nil
-		}
-		for _, e := range evs {
-			from = e.Position
-			m.ids[e.ID] = m.b.Size()
-			hs, err := m.b.Add(LeafHash(e))
-			if err != nil {
-				return nil, err
-			}
-			m.hashes = append(m.hashes, hs...)
-		}
-	}
-}
-
-// TreeSize implements Log.
-func (m *MemLog) TreeSize(context.Context) (int64, error) { return m.b.Size(), nil }
-
-// ReadTreeHashes implements Log.
-func (m *MemLog) ReadTreeHashes(_ context.Context, idx []int64) ([]Hash, error) {
-	out := make([]Hash, len(idx))
-	for i, x := range idx {
-		if x < 0 || x >= int64(len(m.hashes)) {
-			return nil, fmt.Errorf("tree hash %d is missing", x)
-		}
-		out[i] = m.hashes[x]
-	}
-	return out, nil
-}
-
-// LeafIndex implements Indexer.
-func (m *MemLog) LeafIndex(_ context.Context, id [16]byte) (int64, error) {
-	i, ok := m.ids[id]
-	if !ok {
-		return 0, fmt.Errorf("no event with id %x: %w", id, domain.ErrNotFound)
-	}
-	return i, nil
-}
-
-// LogOf returns the tree of store: the store itself when it keeps one,
-// else one built in memory by reading every event.
-func LogOf(ctx context.Context, store domain.EventStore) (Log, error) {
-	if l, ok := store.(Log); ok {
-		return l, nil
-	}
-	return Build(ctx, store)
-}
+// LogOf returns the tree of store: every store keeps one (EventStoreDB in
+// a local cache it rebuilds from the events when it must).
+func LogOf(_ context.Context, store Store) (Tree, error) { return store, nil }

@@ -38,7 +38,7 @@ type Report struct {
 // if not nil, is called after every append or skipped run with the number
 // of source events handled so far. Copy is safe to re-run after it was
 // interrupted or after it finished: it appends only what the target lacks.
-func Copy(ctx context.Context, from, to domain.EventStore, progress func(n int)) (Report, error) {
+func Copy(ctx context.Context, from domain.EventStore, to Target, progress func(n int)) (Report, error) {
 	var rep Report
 	target := map[string][]uuid.UUID{} // stream -> ids the target holds, by revision
 	var pos domain.Position
@@ -69,7 +69,7 @@ func Copy(ctx context.Context, from, to domain.EventStore, progress func(n int))
 }
 
 // copyRun copies consecutive events of one stream.
-func copyRun(ctx context.Context, to domain.EventStore, target map[string][]uuid.UUID, run []domain.RecordedEvent, rep *Report) error {
+func copyRun(ctx context.Context, to Target, target map[string][]uuid.UUID, run []domain.RecordedEvent, rep *Report) error {
 	stream := run[0].Stream
 	ids, known := target[stream]
 	if !known {
@@ -112,9 +112,12 @@ func copyRun(ctx context.Context, to domain.EventStore, target map[string][]uuid
 	return nil
 }
 
-// appendLimiter is a target store that refuses appends over a size: the
-// EventStoreDB store (MaxAppendSize, counted as eventSize does).
-type appendLimiter interface {
+// Target is the store a migration writes to: an event store that says
+// the largest append it takes (the EventStoreDB store: MaxAppendSize,
+// counted as eventSize does; 0 for a store without a limit). Every
+// app/port.Store is one.
+type Target interface {
+	domain.EventStore
 	MaxAppendBytes() int
 }
 
@@ -123,15 +126,14 @@ type appendLimiter interface {
 // command (events that share a command id were written together and stay
 // together). A command larger than the limit alone is left whole for the
 // target to refuse with its own error.
-func splitRun(to domain.EventStore, run []domain.EventData) [][]domain.EventData {
-	lim, ok := to.(appendLimiter)
-	if !ok || len(run) == 0 {
+func splitRun(to Target, run []domain.EventData) [][]domain.EventData {
+	limit := to.MaxAppendBytes()
+	if limit <= 0 || len(run) == 0 {
 		if len(run) == 0 {
 			return nil
 		}
 		return [][]domain.EventData{run}
 	}
-	limit := lim.MaxAppendBytes()
 	var parts [][]domain.EventData
 	start, size := 0, 0
 	for i := 0; i < len(run); {

@@ -15,34 +15,21 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
 
-// SnapshotStore is implemented by stores that keep a named blob with the
-// position it was built up to, both written in one transaction (the
-// embedded SQLite store does). LoadSnapshot reports ok false, with no error,
-// when nothing was saved under name.
-type SnapshotStore interface {
-	SaveSnapshot(ctx context.Context, name string, position domain.Position, blob []byte) error
-	LoadSnapshot(ctx context.Context, name string) (position domain.Position, blob []byte, ok bool, err error)
-}
-
-// pageReader is implemented by stores that can read a page of the global
-// order into memory the caller lends and reuses (the embedded SQLite store
-// does: sqlite.Store.ReadAllInto). Events read so are valid only until their
-// page is lent again.
-type pageReader interface {
-	ReadAllInto(ctx context.Context, from domain.Position, max int, evs []domain.RecordedEvent, buf []byte) ([]domain.RecordedEvent, []byte, error)
-}
-
-// snapshotReader is implemented by snapshot stores that can lend the
-// stored blob for the time of a call instead of returning a copy (the
-// embedded SQLite store does: sqlite.Store.ReadSnapshot), which spares one
-// copy of a blob of many megabytes.
-type snapshotReader interface {
-	ReadSnapshot(ctx context.Context, name string, fn func(position domain.Position, blob []byte) error) (ok bool, err error)
-}
+// SnapshotStore keeps a named blob with the position it was built up to,
+// both written in one transaction (the embedded SQLite store does; its
+// Offers say Snapshots). LoadSnapshot reports ok false, with no error,
+// when nothing was saved under name. A store that can lend the stored
+// blob for the time of a call instead of returning a copy
+// (Offers.LendsSnapshots: sqlite.Store.ReadSnapshot) spares one copy of a
+// blob of many megabytes; one that reads a page of the global order into
+// memory the caller lends and reuses (Offers.LendsPages:
+// sqlite.Store.ReadAllInto) spares the allocation of every event.
+type SnapshotStore = port.Snapshots
 
 // DefaultSnapshotName is the name the read model is saved under.
 const DefaultSnapshotName = "projections.ledger.v1"
@@ -91,7 +78,7 @@ type Options struct {
 // Runner feeds one projections.Ledger from a store. Its methods are safe for
 // concurrent use; View gives readers a consistent moment.
 type Runner struct {
-	store domain.EventStore
+	store port.Store
 	dec   *projections.Decoder
 	opts  Options
 	snaps SnapshotStore
@@ -128,7 +115,7 @@ func (r *Runner) SnapshotRefused() string {
 
 // New returns a runner with an empty read model. Call Load to resume from
 // a snapshot, then CatchUp (Open does both).
-func New(store domain.EventStore, opts Options) *Runner {
+func New(store port.Store, opts Options) *Runner {
 	if opts.SnapshotName == "" {
 		opts.SnapshotName = DefaultSnapshotName
 	}
@@ -145,8 +132,8 @@ func New(store domain.EventStore, opts Options) *Runner {
 	r := &Runner{store: store, dec: dec, opts: opts, ledger: projections.NewLedger(opts.AsOf)}
 	if opts.AsOf.IsZero() && !opts.NoSnapshots {
 		r.snaps = opts.Snapshots
-		if r.snaps == nil {
-			r.snaps, _ = store.(SnapshotStore)
+		if r.snaps == nil && store.Offers().Snapshots {
+			r.snaps = store
 		}
 	}
 	return r
@@ -154,7 +141,7 @@ func New(store domain.EventStore, opts Options) *Runner {
 
 // Open returns a runner whose read model is up to date with the store:
 // restored from the latest snapshot when there is one, then caught up.
-func Open(ctx context.Context, store domain.EventStore, opts Options) (*Runner, error) {
+func Open(ctx context.Context, store port.Store, opts Options) (*Runner, error) {
 	r := New(store, opts)
 	if err := r.Load(ctx); err != nil {
 		return nil, err
@@ -192,8 +179,8 @@ func (r *Runner) Load(ctx context.Context) error {
 	}
 	var ok, good bool
 	var err error
-	if sr, lends := r.snaps.(snapshotReader); lends {
-		ok, err = sr.ReadSnapshot(ctx, r.opts.SnapshotName, func(pos domain.Position, blob []byte) error {
+	if r.snaps.Offers().LendsSnapshots {
+		ok, err = r.snaps.ReadSnapshot(ctx, r.opts.SnapshotName, func(pos domain.Position, blob []byte) error {
 			good = restore(pos, blob)
 			return nil
 		})
@@ -314,7 +301,7 @@ func (r *Runner) catchUp(ctx context.Context, check func([]domain.RecordedEvent)
 	}
 	batches := make(chan batch, inFlight)
 	free := make(chan batch, pages)
-	pr, lends := r.store.(pageReader)
+	pr, lends := r.store, r.store.Offers().LendsPages
 	if lends {
 		for i := 0; i < pages; i++ {
 			free <- batch{}
@@ -409,12 +396,6 @@ func (r *Runner) catchUp(ctx context.Context, check func([]domain.RecordedEvent)
 	return r.read - start, err
 }
 
-// readOnlySnapshots is implemented by snapshot stores that can be open
-// read-only (sqlite.Store): ReadOnlyReason is "" when they can be written.
-type readOnlySnapshots interface {
-	ReadOnlyReason() string
-}
-
 // Save writes the read model with its checkpoint to the snapshot store in
 // one call (one transaction in the embedded store). Without a snapshot
 // store, or on one open read-only, it does nothing: a snapshot only spares
@@ -445,7 +426,7 @@ func (r *Runner) save(ctx context.Context) error {
 	if r.snaps == nil {
 		return nil
 	}
-	if ro, ok := r.snaps.(readOnlySnapshots); ok && ro.ReadOnlyReason() != "" {
+	if r.snaps.ReadOnlyReason() != "" { // open read-only (sqlite.Store)
 		return nil
 	}
 	r.mu.Lock()

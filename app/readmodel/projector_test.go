@@ -15,7 +15,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -29,6 +29,17 @@ type fakeSnapshots struct {
 	saved map[string]snap
 	saves int
 }
+
+// Offers: snapshots, copied.
+func (f *fakeSnapshots) Offers() domain.Offers { return domain.Offers{Snapshots: true} }
+
+// ReadSnapshot is not offered (Offers).
+func (f *fakeSnapshots) ReadSnapshot(context.Context, string, func(domain.Position, []byte) error) (bool, error) {
+	return false, domain.NotOffered("fakeSnapshots", "ReadSnapshot")
+}
+
+// ReadOnlyReason is "": it can always be written.
+func (f *fakeSnapshots) ReadOnlyReason() string { return "" }
 
 type snap struct {
 	pos  domain.Position
@@ -56,7 +67,7 @@ func (f *fakeSnapshots) LoadSnapshot(_ context.Context, name string) (domain.Pos
 // crashingStore fails every ReadAll after the first n, like a process that
 // dies part-way through a rebuild.
 type crashingStore struct {
-	domain.EventStore
+	port.Store
 	mu    sync.Mutex
 	reads int
 	n     int
@@ -65,14 +76,9 @@ type crashingStore struct {
 var errCrash = errors.New("simulated crash")
 
 // The crashing store passes the Merkle log of the store it wraps through,
-// as a process reading the same file would see it.
-func (c *crashingStore) TreeSize(ctx context.Context) (int64, error) {
-	return c.EventStore.(merkle.Log).TreeSize(ctx)
-}
-
-func (c *crashingStore) ReadTreeHashes(ctx context.Context, idx []int64) ([]merkle.Hash, error) {
-	return c.EventStore.(merkle.Log).ReadTreeHashes(ctx, idx)
-}
+// as a process reading the same file would see it, and offers nothing
+// optional: every read goes through ReadAll.
+func (c *crashingStore) Offers() domain.Offers { return domain.Offers{} }
 
 func (c *crashingStore) ReadAll(ctx context.Context, from domain.Position, max int) ([]domain.RecordedEvent, error) {
 	c.mu.Lock()
@@ -82,7 +88,7 @@ func (c *crashingStore) ReadAll(ctx context.Context, from domain.Position, max i
 	if crash {
 		return nil, errCrash
 	}
-	return c.EventStore.ReadAll(ctx, from, max)
+	return c.Store.ReadAll(ctx, from, max)
 }
 
 func randomStore(t testing.TB, seed uint64, agreements, commands int) (*memstore.Store, *command.Service) {
@@ -147,7 +153,7 @@ func TestCrashResumeAppliesEveryEventOnce(t *testing.T) {
 	all, _ := store.ReadAll(ctx, domain.Position{}, 0)
 	snaps := &fakeSnapshots{}
 
-	crashing := &crashingStore{EventStore: store, n: 9}
+	crashing := &crashingStore{Store: store, n: 9}
 	first := readmodel.New(crashing, readmodel.Options{Snapshots: snaps, SnapshotEvery: 100, BatchSize: 25})
 	if _, err := first.CatchUp(ctx); !errors.Is(err, errCrash) {
 		t.Fatalf("first run error = %v, want the simulated crash", err)
@@ -342,6 +348,11 @@ func TestRebuildLentPages(t *testing.T) {
 type lendingSnapshots struct {
 	fakeSnapshots
 	lent int
+}
+
+// Offers: snapshots, lent.
+func (f *lendingSnapshots) Offers() domain.Offers {
+	return domain.Offers{Snapshots: true, LendsSnapshots: true}
 }
 
 func (f *lendingSnapshots) ReadSnapshot(_ context.Context, name string, fn func(domain.Position, []byte) error) (bool, error) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -26,14 +27,10 @@ const treeTag = "GLTREE1\n"
 
 const treeHeader = len(treeTag) + 8 + 32
 
-// bindTree puts the tree's size and root at pos before blob, when the
-// store keeps the log.
-func bindTree(ctx context.Context, store domain.EventStore, pos domain.Position, blob []byte) ([]byte, error) {
-	l, ok := store.(merkle.Log)
-	if !ok {
-		return blob, nil
-	}
-	size, root, err := merkle.FoldedAt(ctx, l, pos)
+// bindTree puts the tree's size and root at pos before blob (every store
+// keeps the log).
+func bindTree(ctx context.Context, store port.Store, pos domain.Position, blob []byte) ([]byte, error) {
+	size, root, err := merkle.FoldedAt(ctx, store, pos)
 	if err != nil {
 		return nil, err
 	}
@@ -48,15 +45,9 @@ func bindTree(ctx context.Context, store domain.EventStore, pos domain.Position,
 // checking, when the store keeps the log, that the snapshot was folded
 // from this log: problem says why not (then the snapshot must not be
 // used).
-func checkTree(ctx context.Context, store domain.EventStore, pos domain.Position, blob []byte) (inner []byte, problem string, err error) {
-	l, ok := store.(merkle.Log)
+func checkTree(ctx context.Context, store port.Store, pos domain.Position, blob []byte) (inner []byte, problem string, err error) {
+	var l merkle.Tree = store // every store keeps the log
 	hasHeader := len(blob) >= treeHeader && string(blob[:len(treeTag)]) == treeTag
-	if !ok {
-		if hasHeader {
-			return blob[treeHeader:], "", nil
-		}
-		return blob, "", nil
-	}
 	if !hasHeader {
 		return nil, "it records no Merkle tree size and root (saved before the ledger kept the log, or written by hand)", nil
 	}
@@ -75,9 +66,9 @@ func checkTree(ctx context.Context, store domain.EventStore, pos domain.Position
 // refused (not folded from this log), and legacy that it only lacks the
 // tree header (saved before the ledger kept the log; it will be rebuilt,
 // which is no sign of tampering).
-func CheckSnapshot(ctx context.Context, store domain.EventStore, name string) (saved bool, problem string, legacy bool, err error) {
-	snaps, ok := store.(SnapshotStore)
-	if !ok {
+func CheckSnapshot(ctx context.Context, store port.Store, name string) (saved bool, problem string, legacy bool, err error) {
+	snaps := store
+	if !store.Offers().Snapshots {
 		return false, "", false, nil
 	}
 	if name == "" {
@@ -156,7 +147,7 @@ func checkFold(ctx context.Context, store domain.EventStore, pos domain.Position
 // copying the read model; ok is false when there is no snapshot or it has
 // no header. The caller checks the root against the log (it is what the
 // read model was folded from, and where a check of the log can resume).
-func SnapshotTree(ctx context.Context, store domain.EventStore, name string) (size int64, root merkle.Hash, ok bool, err error) {
+func SnapshotTree(ctx context.Context, store port.Store, name string) (size int64, root merkle.Hash, ok bool, err error) {
 	if name == "" {
 		name = DefaultSnapshotName
 	}
@@ -167,11 +158,11 @@ func SnapshotTree(ctx context.Context, store domain.EventStore, name string) (si
 			ok = true
 		}
 	}
-	if sr, lends := store.(snapshotReader); lends {
-		_, err = sr.ReadSnapshot(ctx, name, func(_ domain.Position, blob []byte) error { peek(blob); return nil })
+	if store.Offers().LendsSnapshots {
+		_, err = store.ReadSnapshot(ctx, name, func(_ domain.Position, blob []byte) error { peek(blob); return nil })
 		return size, root, ok, err
 	}
-	snaps, has := store.(SnapshotStore)
+	snaps, has := store, store.Offers().Snapshots
 	if !has {
 		return 0, root, false, nil
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/checkpoints"
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -27,7 +28,7 @@ type checkpointPolicy struct {
 
 // checkpointPolicy returns the policy, or nil when no key or no directory
 // is set.
-func (a *app) checkpointPolicy(store domain.EventStore) (*checkpointPolicy, error) {
+func (a *app) checkpointPolicy(store port.Store) (*checkpointPolicy, error) {
 	dir := a.getenv("GRANTLEDGER_CHECKPOINT_DIR")
 	if dir == "" || a.getenv("GRANTLEDGER_SIGNING_KEY") == "" {
 		return nil, nil

@@ -10,12 +10,6 @@ import (
 	"github.com/grantledger/grantledger/app/merkle"
 )
 
-// backupStore is a store that can write a consistent copy of itself to
-// one file (the embedded store: adapters/sqlite Backup).
-type backupStore interface {
-	Backup(ctx context.Context, path string) error
-}
-
 func cmdBackup(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("backup", "", `
 Writes a consistent copy of the embedded ledger to one new file: every
@@ -38,8 +32,10 @@ overwritten.`)
 	if err != nil {
 		return err
 	}
-	b, ok := store.(backupStore)
-	if !ok {
+	// Only the embedded store writes a copy of itself to one file
+	// (adapters/sqlite Backup).
+	b := store
+	if !store.Offers().Backup {
 		return usagef("backup copies the embedded ledger (sqlite:PATH); for EventStoreDB use the server's own backup, or 'grantledger migrate' into a new file")
 	}
 	if err := b.Backup(ctx, *out); err != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -108,7 +109,7 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 		return err
 	}
 	m := metrics.New()
-	var store = metrics.WrapStore(raw, m)
+	var store port.Store = metrics.WrapStore(raw, m)
 	if *group > 1 {
 		gc := groupcommit.New(store, *group)
 		store = gc

@@ -18,6 +18,7 @@ import (
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -88,7 +89,7 @@ type app struct {
 	lang           rpt.Lang // the language of the run's messages (argsLang)
 
 	storeSpec string
-	store     domain.EventStore
+	store     port.Store
 	// mayCreate lets open create an embedded ledger that does not exist;
 	// only commands that write set it (docs/cli.md).
 	mayCreate bool

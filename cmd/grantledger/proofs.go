@@ -17,7 +17,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/checkpoints"
 	"github.com/grantledger/grantledger/app/merkle"
-	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/app/port"
 )
 
 // treeProgress shows, on a terminal, how far building the tree of a ledger
@@ -141,7 +141,7 @@ checkpoint (no spaces or '+').`)
 }
 
 // currentCheckpoint is the checkpoint of the log as it is now.
-func currentCheckpoint(ctx context.Context, store domain.EventStore, now time.Time) (merkle.Checkpoint, merkle.Log, error) {
+func currentCheckpoint(ctx context.Context, store port.Store, now time.Time) (merkle.Checkpoint, merkle.Tree, error) {
 	l, err := merkle.LogOf(ctx, store)
 	if err != nil {
 		return merkle.Checkpoint{}, nil, err
@@ -155,10 +155,8 @@ func currentCheckpoint(ctx context.Context, store domain.EventStore, now time.Ti
 		return merkle.Checkpoint{}, nil, err
 	}
 	c := merkle.Checkpoint{Origin: "grantledger", Size: n, Root: root, Time: now.UTC().Truncate(time.Second)}
-	if s, ok := store.(merkle.Sealer); ok {
-		if c.Sealed, err = s.Sealed(ctx); err != nil {
-			return c, nil, err
-		}
+	if c.Sealed, err = store.Sealed(ctx); err != nil {
+		return c, nil, err
 	}
 	return c, l, nil
 }
@@ -187,7 +185,7 @@ func readCheckpointFile(path string, v note.Verifier) (merkle.Checkpoint, []byte
 // makeCheckpoint signs the log's current checkpoint with signer and, when
 // dir is set, first checks that the log extends the newest checkpoint
 // there, then adds it there. It returns the signed text.
-func makeCheckpoint(ctx context.Context, store domain.EventStore, signer note.Signer, dir string, now time.Time) ([]byte, merkle.Checkpoint, error) {
+func makeCheckpoint(ctx context.Context, store port.Store, signer note.Signer, dir string, now time.Time) ([]byte, merkle.Checkpoint, error) {
 	svc := &checkpoints.Service{Store: store, Signer: signer, Dir: dir, Now: func() time.Time { return now }}
 	var sc merkle.SignedCheckpoint
 	var err error

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -23,9 +24,9 @@ var errLogBroken = errors.New("the Merkle log is broken")
 // break stops the fold before the batch that holds it and is exit 3, as in
 // checkReads; nothing is shown and nothing saved. With --no-verify, or a
 // store without the log, it only folds and lets checkReads say so.
-func (a *app) foldAndCheck(ctx context.Context, store domain.EventStore, r *readmodel.Runner, from merkle.Verified) (*merkle.Checkpoint, error) {
-	l, ok := store.(merkle.Log)
-	twoPasses := !ok || a.noVerify
+func (a *app) foldAndCheck(ctx context.Context, store port.Store, r *readmodel.Runner, from merkle.Verified) (*merkle.Checkpoint, error) {
+	l := store
+	twoPasses := a.noVerify
 	if !twoPasses {
 		// One pass needs the fold to start at the check's first leaf; it
 		// does whenever the snapshot's header was checked against its

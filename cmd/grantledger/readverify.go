@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -61,11 +62,8 @@ func (a *app) pinnedCheckpoints() ([]merkle.Checkpoint, error) {
 // snapshot (checked against the tree first), a zero Verified for every
 // leaf, or a point already checked (the header of the snapshot the read
 // model was restored from).
-func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *merkle.Verified) (*merkle.Checkpoint, error) {
-	l, ok := store.(merkle.Log)
-	if !ok {
-		return nil, nil // a store without the Merkle log (docs/PROOFS.md)
-	}
+func (a *app) checkReads(ctx context.Context, store port.Store, from *merkle.Verified) (*merkle.Checkpoint, error) {
+	l := store // every store keeps the Merkle log (EventStoreDB in a local cache)
 	if a.noVerify {
 		if !a.warnedNoVerify {
 			fmt.Fprintln(a.stderr, tr(a.lang, "grantledger: --no-verify: the Merkle log was NOT checked; what follows may show a tampered ledger (forensic reading only)"))
@@ -110,9 +108,9 @@ func (a *app) checkReads(ctx context.Context, store domain.EventStore, from *mer
 
 // checkLeaves checks that each event (of a store that keeps the tree and
 // numbers positions from 1 in leaf order) hashes to its stored leaf.
-func (a *app) checkLeaves(ctx context.Context, store domain.EventStore, evs []domain.RecordedEvent) error {
-	l, ok := store.(merkle.Log)
-	if !ok || a.noVerify || len(evs) == 0 {
+func (a *app) checkLeaves(ctx context.Context, store port.Store, evs []domain.RecordedEvent) error {
+	l := store
+	if a.noVerify || len(evs) == 0 {
 		return nil
 	}
 	n, err := l.TreeSize(ctx)
@@ -121,15 +119,16 @@ func (a *app) checkLeaves(ctx context.Context, store domain.EventStore, evs []do
 	}
 	idx := make([]int64, len(evs))
 	for i, e := range evs {
-		k := int64(e.Position.Commit) // leaf index + 1: positions count events from 1
-		if p, ok := l.(merkle.Positioner); ok {
-			// EventStoreDB: the leaves at or before the event's $all
-			// position; the event must be the last of them.
-			if k, err = p.TreeSizeAt(ctx, e.Position); err != nil {
-				return err
-			}
+		// The leaves at or before the event's position (its leaf index
+		// + 1 where positions count events from 1; EventStoreDB maps its
+		// $all position); the event must be the last of them.
+		k, err := l.TreeSizeAt(ctx, e.Position)
+		if err != nil {
+			return err
+		}
+		{
 			if k > 0 {
-				if at, err := p.LeafPosition(ctx, k-1); err != nil || at != e.Position {
+				if at, err := l.LeafPosition(ctx, k-1); err != nil || at != e.Position {
 					k = 0
 				}
 			}

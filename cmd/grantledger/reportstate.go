@@ -7,8 +7,8 @@ import (
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/app/readmodel"
-	"github.com/grantledger/grantledger/domain"
 )
 
 // reportState is the state of the ledger a report was computed from: the
@@ -23,12 +23,9 @@ type reportState struct {
 }
 
 // computeState sets a.report to the state the runner's read model was
-// folded at (nothing for a store without a Merkle log).
-func (a *app) computeState(ctx context.Context, store domain.EventStore, r *readmodel.Runner) error {
-	l, ok := store.(merkle.Log)
-	if !ok {
-		return nil
-	}
+// folded at (every store keeps the Merkle log).
+func (a *app) computeState(ctx context.Context, store port.Store, r *readmodel.Runner) error {
+	l := store
 	size, err := merkle.SizeAt(ctx, l, r.Checkpoint()) // leaf count at the read model's position
 	if err != nil {
 		return errorf("the state of the report: %w", err)
@@ -44,9 +41,7 @@ func (a *app) computeState(ctx context.Context, store domain.EventStore, r *read
 	}
 	if signer != nil {
 		c := merkle.Checkpoint{Size: size, Root: root, Time: a.now().UTC()}
-		if s, ok := store.(merkle.Sealer); ok {
-			c.Sealed, _ = s.Sealed(ctx)
-		}
+		c.Sealed, _ = store.Sealed(ctx)
 		b, err := merkle.Sign(c, signer)
 		if err != nil {
 			return err

@@ -17,6 +17,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/web"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 )
 
 // defaultTokens is the token file of older versions when neither --tokens
@@ -95,7 +96,7 @@ acknowledged command is durable.`)
 		return err
 	}
 	m := metrics.New()
-	var store = metrics.WrapStore(raw, m)
+	var store port.Store = metrics.WrapStore(raw, m)
 	if *group > 1 {
 		gc := groupcommit.New(store, *group)
 		store = gc
@@ -117,7 +118,7 @@ acknowledged command is durable.`)
 	if len(tok.List()) == 0 {
 		log.Warn("no tokens: every request but /healthz, /readyz, /metrics and /openapi.json will be refused; create one with 'grantledger token create'", "ledger", a.spec())
 	}
-	reports.Log, _ = raw.(merkle.Log) // JSON reports name the log state they come from
+	reports.Log = raw // JSON reports name the log state they come from
 	v, err := reports.Verify(ctx)
 	if err != nil {
 		return errorf("serve: verify at start: %w", err)
@@ -138,7 +139,7 @@ acknowledged command is durable.`)
 		log.Error("serving a ledger whose Merkle log is broken because --allow-broken-chain was given", "problem", err.Error())
 	}
 	svc := metrics.WrapService(command.New(store, command.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }}), m)
-	rawLog, _ := raw.(merkle.Log) // every store keeps the log (EventStoreDB in a local cache)
+	rawLog := raw // every store keeps the log (EventStoreDB in a local cache)
 	signer, err := a.signingKey("")
 	if err != nil {
 		return err

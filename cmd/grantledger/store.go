@@ -11,7 +11,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/app/port"
 )
 
 // defaultDB is the embedded ledger's file when nothing else is said.
@@ -35,7 +35,7 @@ func (a *app) spec() string {
 // exist is refused (exit 1, naming the path) unless the command writes and
 // said so with a.mayCreate: a mistyped --db must not yield an empty ledger
 // that verifies clean.
-func (a *app) open(ctx context.Context) (domain.EventStore, error) {
+func (a *app) open(ctx context.Context) (port.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
@@ -63,10 +63,8 @@ func (a *app) service(ctx context.Context) (*command.Service, error) {
 	// A store that opened read-only (a read-only file system or folder, a
 	// full disk) refuses every append: say so once, before any line,
 	// rather than once per line.
-	if ro, ok := s.(interface{ ReadOnlyError() error }); ok {
-		if err := ro.ReadOnlyError(); err != nil {
-			return nil, errorf("%w (this command writes, so it stopped before reading any input)", err)
-		}
+	if err := s.ReadOnlyError(); err != nil {
+		return nil, errorf("%w (this command writes, so it stopped before reading any input)", err)
 	}
 	return command.New(s, command.Options{Clock: a.now, Warn: func(m string) { fmt.Fprintln(a.stderr, tr(a.lang, "grantledger: warning: %s", m)) }}), nil
 }
@@ -80,7 +78,7 @@ func (a *app) close() {
 
 // openStore opens a store from its spec: sqlite:PATH (or a bare path),
 // esdb://… or esdb+discover://…, or mem: (in memory, for tests).
-func openStore(ctx context.Context, spec string) (domain.EventStore, error) {
+func openStore(ctx context.Context, spec string) (port.Store, error) {
 	switch {
 	case strings.HasPrefix(spec, "sqlite:"):
 		return openSQLite(strings.TrimPrefix(spec, "sqlite:"))
@@ -111,7 +109,7 @@ func ledgerMustExist(spec string) error {
 	return nil
 }
 
-func openSQLite(path string) (domain.EventStore, error) {
+func openSQLite(path string) (port.Store, error) {
 	if path == "" {
 		return nil, usagef("store: empty path; use sqlite:PATH")
 	}
