@@ -148,7 +148,7 @@ const (
 // EventStore is the port every store implements: the embedded SQLite store
 // and the EventStoreDB adapter. It only appends and reads; there is no way to
 // change or remove an event once written. Every implementation passes the
-// contract suite in adapters/storetest.
+// contract suite in internal/testsupport/storetest.
 type EventStore interface {
 	// Append writes events to the end of stream if the stream's revision
 	// satisfies expected, all or none. On a mismatch it returns a

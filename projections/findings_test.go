@@ -8,8 +8,8 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
-	"github.com/grantledger/grantledger/projections/projtest"
 )
 
 // TestFindings records a year with an overspent line, an indicator behind

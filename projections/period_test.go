@@ -7,7 +7,7 @@ import (
 
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/projections/projtest"
+	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 )
 
 // TestSeed004PeriodSummary: the whole-period summary of seed 004 adds up

@@ -10,8 +10,8 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
-	"github.com/grantledger/grantledger/projections/projtest"
 )
 
 // catchUp folds into l every event of store after l's position.

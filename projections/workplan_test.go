@@ -13,8 +13,8 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
-	"github.com/grantledger/grantledger/projections/projtest"
 )
 
 // The organisations of seed 000's work plan ("Atbildīgā organizācija").

@@ -8,8 +8,8 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/esdb"
 	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
-	"github.com/grantledger/grantledger/adapters/storetest"
 	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/internal/testsupport/storetest"
 )
 
 // realServerEnv names the variable that points the suite at a real

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/storetest"
+	"github.com/grantledger/grantledger/internal/testsupport/storetest"
 )
 
 // The tests against a real EventStoreDB (docs/EVENTSTOREDB.md, "Running

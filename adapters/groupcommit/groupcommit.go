@@ -1,6 +1,6 @@
 // Package groupcommit is the server's group committer: an event store
 // decorator that makes concurrent appends share one durable commit. It
-// passes the store contract (adapters/storetest) like the stores it wraps,
+// passes the store contract (internal/testsupport/storetest) like the stores it wraps,
 // and sits beside them; grantledger serve and load put it in front of the
 // store (-group-commit).
 package groupcommit

@@ -6,8 +6,8 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/sqlite"
-	"github.com/grantledger/grantledger/adapters/storetest"
 	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/internal/testsupport/storetest"
 )
 
 // The group committer must keep the event store contract over a store that

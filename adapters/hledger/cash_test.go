@@ -9,7 +9,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/projections/projtest"
+	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 )
 
 // Issue 14, done when: "a seed-004-like agreement with an advance of 50 %

@@ -17,13 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/hledger/randomledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/randomledger"
 
-	"github.com/grantledger/grantledger/internal/envtest"
+	"github.com/grantledger/grantledger/internal/testsupport/envtest"
 )
 
 func TestSegment(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/projections/projtest"
+	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 )
 
 // docs/INTEROP.md, "Payments, refunds and the grantee's cash": the journal

@@ -9,7 +9,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/projections/projtest"
+	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 )
 
 // Issue 14: the hledger export's grantee cash equals the ledger's cash

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/internal/legacytest"
+	"github.com/grantledger/grantledger/internal/testsupport/legacytest"
 )
 
 // Issue 12 item 10 over HTTP: an envelope with a key twice is refused on

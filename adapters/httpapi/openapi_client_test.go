@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/internal/envtest"
+	"github.com/grantledger/grantledger/internal/testsupport/envtest"
 )
 
 // TestGeneratedClientCompiles generates a Go client from openapi.json with

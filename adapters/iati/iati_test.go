@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/hledger/randomledger"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/internal/envtest"
+	"github.com/grantledger/grantledger/internal/testsupport/envtest"
+	"github.com/grantledger/grantledger/internal/testsupport/randomledger"
 )
 
 // schemaPath finds the IATI 2.03 schema: $GRANTLEDGER_IATI_SCHEMA, or the

@@ -1,6 +1,6 @@
 // Package memstore is an in-memory event store for tests and throw-away
 // runs. It follows the same contract as the durable stores (see
-// adapters/storetest) but keeps nothing when the process ends.
+// internal/testsupport/storetest) but keeps nothing when the process ends.
 package memstore
 
 import (

@@ -15,7 +15,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/internal/tmpfstest"
+	"github.com/grantledger/grantledger/internal/testsupport/tmpfstest"
 )
 
 // jsonl returns envs as JSON lines, as 'grantledger apply' reads them.

@@ -12,7 +12,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/projections/projtest"
+	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 )
 
 // Issue 14: "Every report that shows an agreement shows its ceiling and

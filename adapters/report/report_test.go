@@ -14,8 +14,8 @@ import (
 	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
-	"github.com/grantledger/grantledger/projections/projtest"
 )
 
 var today = domain.MustDate("2025-11-23")

@@ -7,8 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
-	"github.com/grantledger/grantledger/projections/projtest"
 )
 
 // The text form fits 100 columns (docs/REPORTS.md "Text"): seed 004's year

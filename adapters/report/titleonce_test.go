@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/grantledger/grantledger/adapters/report"
-	"github.com/grantledger/grantledger/projections/projtest"
+	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 )
 
 // Issue 16: a table whose title is its section's heading says it once in

@@ -7,7 +7,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // registers "sqlite3" (cgo), for comparison only
 
-	"github.com/grantledger/grantledger/adapters/storetest"
+	"github.com/grantledger/grantledger/internal/testsupport/storetest"
 )
 
 func init() { benchDrivers = append(benchDrivers, "sqlite3") }

@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/internal/envtest"
+	"github.com/grantledger/grantledger/internal/testsupport/envtest"
 )
 
 // TestMain runs the child process of the tests below when

@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/internal/tmpfstest"
+	"github.com/grantledger/grantledger/internal/testsupport/tmpfstest"
 )
 
 // These tests put the store on a small tmpfs of its own (tmpfstest): a

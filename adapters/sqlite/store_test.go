@@ -12,9 +12,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/storetest"
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/storetest"
 )
 
 // MustOpen opens a store in a new file of a temp dir and closes it when the

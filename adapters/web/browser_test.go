@@ -16,7 +16,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/seeds"
 
-	"github.com/grantledger/grantledger/internal/envtest"
+	"github.com/grantledger/grantledger/internal/testsupport/envtest"
 )
 
 // Browser tests drive a real headless Chromium (Debian's package

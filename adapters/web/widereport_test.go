@@ -14,7 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/grantledger/grantledger/adapters/seeds"
-	"github.com/grantledger/grantledger/internal/envtest"
+	"github.com/grantledger/grantledger/internal/testsupport/envtest"
 )
 
 // Issue 16, item 1: the report pages are readable at 1280 px without

@@ -16,7 +16,7 @@ import (
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/internal/legacytest"
+	"github.com/grantledger/grantledger/internal/testsupport/legacytest"
 )
 
 func regEnv(id uuid.UUID, number string) domain.Envelope {

@@ -15,7 +15,7 @@
 // 0, one that had its tree from the first event Sealed 0, one that can
 // always be written ReadOnlyReason "" and ReadOnlyError nil.
 //
-// The contract suite (adapters/storetest) runs against every store, and
+// The contract suite (internal/testsupport/storetest) runs against every store, and
 // checks that what a store's Offers say matches what its methods do.
 package port
 

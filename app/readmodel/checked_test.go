@@ -15,8 +15,8 @@ import (
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
-	"github.com/grantledger/grantledger/projections/projtest"
 )
 
 // TestCatchUpCheckedSeesEveryEventOnceBeforeItIsFolded: the check of a

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/grantledger/grantledger/adapters/seeds"
-	"github.com/grantledger/grantledger/internal/envtest"
+	"github.com/grantledger/grantledger/internal/testsupport/envtest"
 )
 
 // Issue 16, item 4: the files a Latvian accountant opens in a spreadsheet

@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/grantledger/grantledger/internal/legacytest"
+	"github.com/grantledger/grantledger/internal/testsupport/legacytest"
 )
 
 // legacyRegister writes an agreement registration to the ledger file db

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/grantledger/grantledger/internal/tmpfstest"
+	"github.com/grantledger/grantledger/internal/testsupport/tmpfstest"
 )
 
 // readingCommands are commands an auditor runs on a copy of the ledger.

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/internal/legacytest"
+	"github.com/grantledger/grantledger/internal/testsupport/legacytest"
 )
 
 // Issue 12 items 2 and 8: a ledger written before numbers and command ids

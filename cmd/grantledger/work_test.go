@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/grantledger/grantledger/internal/envtest"
+	"github.com/grantledger/grantledger/internal/testsupport/envtest"
 )
 
 // Issue 15 from the command line: a memorandum's task overdue on a day,

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/grantledger/grantledger/adapters/memstore"
-	"github.com/grantledger/grantledger/adapters/storetest"
 	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/internal/testsupport/storetest"
 )
 
 func TestMemstore(t *testing.T) {

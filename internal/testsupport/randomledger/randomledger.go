@@ -16,7 +16,7 @@ import (
 
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/internal/legacytest"
+	"github.com/grantledger/grantledger/internal/testsupport/legacytest"
 )
 
 // Agreement describes one generated agreement.

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/grantledger/grantledger/internal/envtest"
+	"github.com/grantledger/grantledger/internal/testsupport/envtest"
 )
 
 // Mount mounts a tmpfs of size bytes on a fresh directory and returns it;

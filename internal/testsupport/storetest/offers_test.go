@@ -15,7 +15,7 @@ import (
 // shipped store must run, is the table of docs/STORAGE.md ("What each
 // store offers the contract suite"), row for row.
 func TestShippedMatchesDocs(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "STORAGE.md"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "STORAGE.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func Register(t testing.TB, store domain.EventStore, number, funder, grantee str
 // WriteRegistration appends ev as the first event of its agreement's
 // stream, as command commandID by actor, with the metadata and hash the
 // ledger service writes, and checks nothing of its number. For generators
-// of test ledgers (adapters/hledger/randomledger) as well as tests.
+// of test ledgers (internal/testsupport/randomledger) as well as tests.
 func WriteRegistration(ctx context.Context, store domain.EventStore, commandID uuid.UUID, actor string, ev domain.AgreementRegistered) error {
 	ev.AgreementID = domain.AgreementID(ev.Number)
 	data, err := json.Marshal(ev)
