@@ -23,9 +23,9 @@ type AppendGuard struct {
 // written since its index refuse the append.
 var ErrGuardRefused = errors.New("events written meanwhile refuse this append")
 
-// GuardedAppender is implemented by stores that can check an AppendGuard
-// atomically with a batch of appends (the embedded store, and the server's
-// group commit over it).
+// GuardedAppender is what a store offering guards (Offers.Guards) does: it
+// checks an AppendGuard atomically with a batch of appends (the embedded
+// store, and the server's group commit over it).
 // AppendGuarded is AppendBatch (see BatchAppender) with the guard checked
 // first, under the same lock. A store without a write lock may keep the
 // rules its own way and report GuardsUnderLock false (EventStoreDB:

@@ -200,9 +200,9 @@ type AppendOutcome struct {
 	Err    error
 }
 
-// BatchAppender is implemented by stores that can make many appends durable
-// in one commit (one fsync) while keeping each append atomic on its own: a
-// request that fails its expected revision writes nothing and does not stop
+// BatchAppender is what a store offering batches (Offers.Batch) does: it
+// makes many appends durable in one commit (one fsync) while keeping each
+// append atomic on its own: a request that fails its expected revision writes nothing and does not stop
 // the others. Requests to one stream form a chain, though: once one fails,
 // or is answered as a retry of events already there (Existing), every
 // later request to that stream in the batch fails too, with a

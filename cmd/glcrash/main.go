@@ -33,6 +33,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/readmodel"
+	"github.com/grantledger/grantledger/cmd/internal/wiring"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -82,9 +83,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	svc := command.New(store, command.Options{})
-	proj, err := readmodel.Open(ctx, store, readmodel.Options{SnapshotEvery: 50})
+	// No metrics and no group committer: glcrash groups commands into
+	// batches itself (commit, below).
+	wired := wiring.New(wiring.Config{Store: store})
+	defer wired.Close()
+	svc := wired.Service
+	proj, err := wired.OpenReadModel(ctx, readmodel.Options{SnapshotEvery: 50})
 	if err != nil {
 		return fmt.Errorf("projections: %w", err)
 	}

@@ -23,11 +23,10 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/groupcommit"
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/cmd/internal/wiring"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -109,13 +108,9 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 		return err
 	}
 	m := metrics.New()
-	var store port.Store = metrics.WrapStore(raw, m)
-	if *group > 1 {
-		gc := groupcommit.New(store, *group)
-		store = gc
-		a.store = gc
-	}
-	svc := command.New(store, command.Options{Clock: a.now})
+	wired := wiring.New(wiring.Config{Store: raw, Metrics: m, GroupCommit: *group, Command: command.Options{Clock: a.now}})
+	store, svc := wired.Store, wired.Service
+	a.store, a.wired = wired.Store, wired // closing the app stops the committer, then the store
 	stopRSS := func() *rssSummary { return nil }
 	if *rssEvery > 0 {
 		stop, err := startRSSSampler(*rssEvery, a.stderr)
@@ -135,7 +130,7 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 	if err != nil {
 		return err
 	}
-	srv, err := httpapi.New(httpapi.Config{Ledger: metrics.WrapService(svc, m), Reports: httpapi.NewLiveReports(store, m), Tokens: tokens,
+	srv, err := httpapi.New(httpapi.Config{Ledger: wired.Measured, Reports: httpapi.NewLiveReports(store, m), Tokens: tokens,
 		Store: store, Metrics: m.Handler(), Observer: m, Commands: m,
 		// JSON request logs as 'serve' writes them, thrown away: the load
 		// pays for encoding them but not for a terminal.

@@ -19,6 +19,7 @@ import (
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/cmd/internal/wiring"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -90,6 +91,9 @@ type app struct {
 
 	storeSpec string
 	store     port.Store
+	// wired is the application serve and load put together over store
+	// (cmd/internal/wiring); closing the app closes it.
+	wired *wiring.Main
 	// mayCreate lets open create an embedded ledger that does not exist;
 	// only commands that write set it (docs/cli.md).
 	mayCreate bool

@@ -11,13 +11,12 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/checkpoints"
-	"github.com/grantledger/grantledger/adapters/groupcommit"
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	"github.com/grantledger/grantledger/adapters/web"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/merkle"
-	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/cmd/internal/wiring"
 )
 
 // defaultTokens is the token file of older versions when neither --tokens
@@ -96,12 +95,10 @@ acknowledged command is durable.`)
 		return err
 	}
 	m := metrics.New()
-	var store port.Store = metrics.WrapStore(raw, m)
-	if *group > 1 {
-		gc := groupcommit.New(store, *group)
-		store = gc
-		a.store = gc // closing the app stops the committer, then the store
-	}
+	wired := wiring.New(wiring.Config{Store: raw, Metrics: m, GroupCommit: *group,
+		Command: command.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }}})
+	store := wired.Store
+	a.store, a.wired = wired.Store, wired // closing the app closes what is wired, the committer, then the store
 	reports := httpapi.NewLiveReports(store, m)
 	tok, err := httpapi.OpenTokenStore(ctx, store, httpapi.TokenOptions{Now: a.now, Orgs: reports.Organisations})
 	if err != nil {
@@ -138,7 +135,7 @@ acknowledged command is durable.`)
 		}
 		log.Error("serving a ledger whose Merkle log is broken because --allow-broken-chain was given", "problem", err.Error())
 	}
-	svc := metrics.WrapService(command.New(store, command.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }}), m)
+	svc := wired.Measured
 	rawLog := raw // every store keeps the log (EventStoreDB in a local cache)
 	signer, err := a.signingKey("")
 	if err != nil {
@@ -180,7 +177,7 @@ acknowledged command is durable.`)
 			// The API still serves; only the scrape address is missing.
 			log.Error("metrics: cannot listen; /metrics is not served on a separate address", "metrics_addr", *metricsAddr, "error", err.Error())
 		} else {
-			defer stop()
+			wired.OnClose(func() error { stop(); return nil })
 		}
 	}
 	return srv.Serve(ctx, ln)

@@ -70,6 +70,11 @@ func (a *app) service(ctx context.Context) (*command.Service, error) {
 }
 
 func (a *app) close() {
+	if a.wired != nil {
+		a.wired.Close() // what it wired, then its store chain (a.store)
+		a.wired, a.store = nil, nil
+		return
+	}
 	if a.store != nil {
 		a.store.Close()
 		a.store = nil

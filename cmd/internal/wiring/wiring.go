@@ -1,0 +1,111 @@
+// Package wiring is where grantledger's programs put the application
+// together, once: cmd/grantledger's serve and load, and cmd/glcrash (the
+// crash test's writer) build one Main each (the Main of
+// benbjohnson/wtf's cmd) instead of repeating the set-up. The end-to-end
+// tests (cmd/grantledger's serve tests, adapters/reliability's crash tests)
+// run those programs, so they run this wiring.
+//
+// Main owns what it wires and closes it in order: what was registered with
+// OnClose (servers, listeners, read models), newest first, then the group
+// committer (which lets the commit in progress finish and fails what is
+// still queued), then the store.
+package wiring
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/grantledger/grantledger/adapters/groupcommit"
+	"github.com/grantledger/grantledger/adapters/metrics"
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/app/readmodel"
+)
+
+// Config says what to wire.
+type Config struct {
+	// Store is the store as opened. Main owns it from New on and closes it.
+	Store port.Store
+	// Metrics, when not nil, measures the store (append and read latency,
+	// events appended) and the command service (Measured).
+	Metrics *metrics.Metrics
+	// GroupCommit, above 1, makes that many concurrent appends at most
+	// share one durable commit (adapters/groupcommit); 0 or 1: each
+	// append commits alone.
+	GroupCommit int
+	// Command configures the command service.
+	Command command.Options
+}
+
+// Main is the application wired over one store.
+type Main struct {
+	// Raw is the store as opened: what checks the Merkle log, makes
+	// checkpoints and keeps snapshots.
+	Raw port.Store
+	// Store is the store commands write through: Raw measured (with
+	// Metrics), then behind the group committer (with GroupCommit > 1).
+	Store port.Store
+	// Metrics is Config.Metrics (nil: nothing measured).
+	Metrics *metrics.Metrics
+	// Service is the command service over Store.
+	Service *command.Service
+	// Measured is Service measured by Metrics (nil without Metrics): what
+	// the HTTP API sends commands to.
+	Measured *metrics.Service
+
+	mu       sync.Mutex
+	closers  []func() error
+	closed   bool
+	closeErr error
+}
+
+// New wires cfg.
+func New(cfg Config) *Main {
+	m := &Main{Raw: cfg.Store, Store: cfg.Store, Metrics: cfg.Metrics}
+	if cfg.Metrics != nil {
+		m.Store = metrics.WrapStore(m.Store, cfg.Metrics)
+	}
+	if cfg.GroupCommit > 1 {
+		m.Store = groupcommit.New(m.Store, cfg.GroupCommit)
+	}
+	m.Service = command.New(m.Store, cfg.Command)
+	if cfg.Metrics != nil {
+		m.Measured = metrics.WrapService(m.Service, cfg.Metrics)
+	}
+	return m
+}
+
+// OpenReadModel opens a read model over the store as opened (Raw), so
+// that it keeps its snapshots there, restored and caught up; Close stops
+// using it.
+func (m *Main) OpenReadModel(ctx context.Context, opts readmodel.Options) (*readmodel.Runner, error) {
+	return readmodel.Open(ctx, m.Raw, opts)
+}
+
+// OnClose registers fn to run when Main closes, before the store closes:
+// later registrations run first.
+func (m *Main) OnClose(fn func() error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closers = append(m.closers, fn)
+}
+
+// Close runs what was registered with OnClose, newest first, then closes
+// the store chain (the group committer, then the store). It returns every
+// error joined; closing again returns the same.
+func (m *Main) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return m.closeErr
+	}
+	m.closed = true
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
+	}
+	errs = append(errs, m.Store.Close()) // each decorator closes what it wraps
+	m.closeErr = errors.Join(errs...)
+	return m.closeErr
+}
