@@ -15,6 +15,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -82,7 +83,7 @@ func TestRetryAfterTimeout(t *testing.T) {
 				store := &slowStore{EventStore: inner, lostAfter: lost, slowFirst: map[uuid.UUID]bool{}}
 				svc := command.New(store, command.Options{})
 				for _, env := range Setup() {
-					if _, err := svc.Handle(ctx, env); err != nil {
+					if _, err := commandtest.Handle(ctx, svc, env); err != nil {
 						t.Fatalf("setup: %v", err)
 					}
 				}
@@ -103,7 +104,7 @@ func TestRetryAfterTimeout(t *testing.T) {
 						for k := 0; k < per; k++ {
 							env := NewSpending(2, c, k).Envelope()
 							tctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
-							_, err := svc.Handle(tctx, env)
+							_, err := commandtest.Handle(tctx, svc, env)
 							cancel()
 							mu.Lock()
 							if !errors.Is(err, context.DeadlineExceeded) {
@@ -114,7 +115,7 @@ func TestRetryAfterTimeout(t *testing.T) {
 							// lost answer, was written) unless its deadline
 							// struck while it waited for the agreement.
 							landed := lost && store.slowed(command.EventID(env.CommandID, 0))
-							res, err := svc.Handle(ctx, env)
+							res, err := commandtest.Handle(ctx, svc, env)
 							mu.Lock()
 							switch {
 							case err != nil:
@@ -153,7 +154,7 @@ func TestRetryRandomDeadlines(t *testing.T) {
 	defer s.Close()
 	svc := command.New(s, command.Options{})
 	for _, env := range Setup() {
-		if _, err := svc.Handle(ctx, env); err != nil {
+		if _, err := commandtest.Handle(ctx, svc, env); err != nil {
 			t.Fatalf("setup: %v", err)
 		}
 	}
@@ -181,7 +182,7 @@ func TestRetryRandomDeadlines(t *testing.T) {
 						d = time.Minute // bounded: the last attempt gets time
 					}
 					tctx, cancel := context.WithTimeout(ctx, d)
-					res, err := svc.Handle(tctx, env)
+					res, err := commandtest.Handle(tctx, svc, env)
 					cancel()
 					if err == nil {
 						mu.Lock()

@@ -269,10 +269,11 @@ submits once (the command id is derived from them unless --command-id).`)
 	if err != nil {
 		return err
 	}
-	res, err := svc.Handle(ctx, domain.NewEnvelope(id, *actor, "", c))
-	if err != nil {
-		return err
+	out := handleEnvelopes(ctx, svc, []domain.Envelope{domain.NewEnvelope(id, *actor, "", c)})[0]
+	if out.Err != nil {
+		return out.Err
 	}
+	res := out.Result
 	note := ""
 	if res.Duplicate {
 		note = " (already submitted with this command id: nothing appended)"
