@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
-	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -194,20 +193,6 @@ func cmdPeriodSummary(ctx context.Context, a *app, rf *reportFlags, number strin
 		return err
 	}
 	return a.emit(rf, s, rpt.PeriodDocument(s, lang))
-}
-
-// overdueObligations counts the overdue obligations in scope.
-func overdueObligations(rm *readmodel.Runner, scope projections.Scope, today domain.Date) int {
-	n := 0
-	rm.View(func(l *projections.Ledger) error {
-		for _, r := range l.Obligations(scope, today).Rows {
-			if r.Overdue {
-				n++
-			}
-		}
-		return nil
-	})
-	return n
 }
 
 // sealNamespace derives seal's default command id, so that running the
