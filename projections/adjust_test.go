@@ -8,6 +8,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
@@ -21,7 +22,7 @@ func TestPostClosureIneligibleRestatesYear1(t *testing.T) {
 	store := memstore.New()
 	clock := projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC))
 	svc := command.New(store, command.Options{Clock: clock.Now})
-	for i, r := range svc.HandleBatch(ctx, seeds.Scenario004()) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, seeds.Scenario004()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}

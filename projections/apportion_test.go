@@ -8,6 +8,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
@@ -21,7 +22,7 @@ func TestCalendarYearApportionedPlans(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
-	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, seeds.All()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}
@@ -71,7 +72,7 @@ func TestReconciliationRowsShowCeilingAndIntensity(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
-	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, seeds.All()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}
@@ -101,7 +102,7 @@ func TestCalendarYearUsesTheFundersSplit(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
-	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, seeds.All()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}

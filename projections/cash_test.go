@@ -10,6 +10,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
@@ -27,7 +28,7 @@ func seed004Cash(t *testing.T) (*command.Service, *memstore.Store, []uuid.UUID) 
 	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
 	var returns []uuid.UUID
 	envs := seeds.Scenario004()
-	for i, r := range svc.HandleBatch(ctx, envs) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, envs) {
 		if r.Err != nil {
 			t.Fatalf("seed 004 command %d (%s): %v", i, envs[i].Type, r.Err)
 		}

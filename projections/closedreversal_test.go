@@ -11,6 +11,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
@@ -33,7 +34,7 @@ func TestFunderReversesSpendingIntoClosedYear(t *testing.T) {
 	svc := command.New(store, command.Options{Clock: clock.Now})
 	envs := seeds.Scenario004()
 	var wrong, open uuid.UUID
-	for i, r := range svc.HandleBatch(ctx, envs) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, envs) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}

@@ -405,7 +405,7 @@ func (s Summary) String() string {
 
 // Run records (or, with dryRun, only decides) the rows and returns one
 // Result per row and the summary.
-func Run(ctx context.Context, svc *command.Service, agr *Agreement, rows []Row, dryRun bool) ([]Result, Summary, error) {
+func Run(ctx context.Context, svc command.Handler, agr *Agreement, rows []Row, dryRun bool) ([]Result, Summary, error) {
 	out := make([]Result, len(rows))
 	sum := Summary{Rows: len(rows), DryRun: dryRun}
 	var envs []domain.Envelope
@@ -438,9 +438,26 @@ func Run(ctx context.Context, svc *command.Service, agr *Agreement, rows []Row, 
 			out[i].Status = WouldRecord
 		}
 	} else if len(envs) > 0 {
-		res := svc.HandleBatch(ctx, envs)
+		// Each row's command as the service takes it: decoded back from
+		// its envelope with the same strict decoding and validation as a
+		// line of 'apply'. A row that does not decode is rejected.
+		reqs := make([]command.Request, 0, len(envs))
+		sent := make([]int, 0, len(envs))
+		for k, env := range envs {
+			cmd, err := env.DecodeCommand()
+			if err != nil {
+				out[idx[k]].Status, out[idx[k]].Err = Rejected, rowErr(rows[idx[k]], err)
+				continue
+			}
+			reqs = append(reqs, command.Request{Envelope: env, Command: cmd})
+			sent = append(sent, idx[k])
+		}
+		var res []command.Outcome
+		if len(reqs) > 0 {
+			res = svc.Handle(ctx, reqs)
+		}
 		for k, r := range res {
-			i := idx[k]
+			i := sent[k]
 			switch {
 			case r.Err != nil:
 				if errors.Is(r.Err, context.Canceled) || domain.ErrorCode(r.Err) == domain.EUnavailable {

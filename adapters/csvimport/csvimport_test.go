@@ -12,6 +12,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -40,7 +41,7 @@ func newLedger(t *testing.T) (*memstore.Store, *command.Service) {
 		domain.PlanBudget{Ref: domain.Ref{Agreement: number}, Line: "civil", Year: 1, Amount: domain.MustMoney("30000")},
 	}
 	for _, c := range cmds {
-		if _, err := svc.Handle(context.Background(), domain.NewEnvelope(uuid.New(), "test", "", c)); err != nil {
+		if _, err := commandtest.Handle(context.Background(), svc, domain.NewEnvelope(uuid.New(), "test", "", c)); err != nil {
 			t.Fatal(err)
 		}
 	}

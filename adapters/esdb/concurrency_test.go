@@ -11,6 +11,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
 	"github.com/grantledger/grantledger/adapters/reliability"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -29,7 +30,7 @@ func concurrencyShape() (writers, perWriter int) {
 
 // TestConcurrentWritersTestServer runs many writers against one agreement
 // (one stream) on the EventStoreDB test server, spread over separate
-// ledger.Service instances each over its own esdb.Open connection (each
+// command.Service instances each over its own esdb.Open connection (each
 // standing for one process). A command whose bounded conflict retries ran
 // out is resent with the same id. Exactly writers x perWriter spendings
 // must be stored, each command once, every total exact to the cent, and
@@ -46,7 +47,7 @@ func TestConcurrentWritersTestServer(t *testing.T) {
 		svcs[i] = command.New(s, command.Options{})
 	}
 	for _, env := range reliability.Setup() {
-		if _, err := svcs[0].Handle(ctx, env); err != nil {
+		if _, err := commandtest.Handle(ctx, svcs[0], env); err != nil {
 			t.Fatalf("setup %s: %v", env.Type, err)
 		}
 	}
@@ -75,7 +76,7 @@ func TestConcurrentWritersTestServer(t *testing.T) {
 				for n < 200 {
 					n++
 					cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-					res, err = svc.Handle(cctx, env)
+					res, err = commandtest.Handle(cctx, svc, env)
 					cancel()
 					if err == nil || domain.ErrorCode(err) != domain.EConflict {
 						break

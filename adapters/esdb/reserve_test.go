@@ -15,6 +15,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
 	"github.com/grantledger/grantledger/adapters/reliability"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -116,28 +117,28 @@ func ledgerWideRules(t *testing.T, url string) {
 	stale := &staleReads{Store: storeB}
 	b := command.New(stale, command.Options{})
 	for _, n := range []string{ag1, ag2} {
-		if _, err := a.Handle(ctx, regEnv(uuid.New(), n)); err != nil {
+		if _, err := commandtest.Handle(ctx, a, regEnv(uuid.New(), n)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := b.Handle(ctx, spendEnv(uuid.New(), ag2, "1.00")); err != nil {
+	if _, err := commandtest.Handle(ctx, b, spendEnv(uuid.New(), ag2, "1.00")); err != nil {
 		t.Fatal(err)
 	}
 	stale.freeze(lastPosition(t, storeA))
 
 	id := uuid.New()
-	if _, err := a.Handle(ctx, spendEnv(id, ag1, "100.00")); err != nil {
+	if _, err := commandtest.Handle(ctx, a, spendEnv(id, ag1, "100.00")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Handle(ctx, regEnv(uuid.New(), knvoc)); err != nil {
+	if _, err := commandtest.Handle(ctx, a, regEnv(uuid.New(), knvoc)); err != nil {
 		t.Fatal(err)
 	}
-	_, err := b.Handle(ctx, spendEnv(id, ag2, "100.00"))
+	_, err := commandtest.Handle(ctx, b, spendEnv(id, ag2, "100.00"))
 	wantCode(t, err, domain.EConflict, "command_id", fmt.Sprintf("%q", ag1))
 	if n := commandEvents(t, storeA, id); n != 1 {
 		t.Fatalf("command %s recorded %d events, want 1", id, n)
 	}
-	_, err = b.Handle(ctx, regEnv(uuid.New(), strings.ToLower(knvoc)))
+	_, err = commandtest.Handle(ctx, b, regEnv(uuid.New(), strings.ToLower(knvoc)))
 	wantCode(t, err, domain.EDuplicate, "agreement", fmt.Sprintf("%q", knvoc))
 	if _, err := storeA.ReadStream(ctx, domain.StreamFor(strings.ToLower(knvoc)), 0, domain.Forwards, 0); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("the look-alike's stream: %v, want not found", err)
@@ -152,10 +153,10 @@ func ledgerWideRules(t *testing.T, url string) {
 		var wg sync.WaitGroup
 		errs := make([]error, 4)
 		wg.Add(4)
-		go func() { defer wg.Done(); _, errs[0] = a.Handle(ctx, spendEnv(id, ag1, "1.00")) }()
-		go func() { defer wg.Done(); _, errs[1] = b2.Handle(ctx, spendEnv(id, ag2, "1.00")) }()
-		go func() { defer wg.Done(); _, errs[2] = a.Handle(ctx, regEnv(uuid.New(), n1)) }()
-		go func() { defer wg.Done(); _, errs[3] = b2.Handle(ctx, regEnv(uuid.New(), n2)) }()
+		go func() { defer wg.Done(); _, errs[0] = commandtest.Handle(ctx, a, spendEnv(id, ag1, "1.00")) }()
+		go func() { defer wg.Done(); _, errs[1] = commandtest.Handle(ctx, b2, spendEnv(id, ag2, "1.00")) }()
+		go func() { defer wg.Done(); _, errs[2] = commandtest.Handle(ctx, a, regEnv(uuid.New(), n1)) }()
+		go func() { defer wg.Done(); _, errs[3] = commandtest.Handle(ctx, b2, regEnv(uuid.New(), n2)) }()
 		wg.Wait()
 		if (errs[0] == nil) == (errs[1] == nil) {
 			t.Fatalf("round %d: command id on two agreements: errors %v and %v, want exactly one applied", round, errs[0], errs[1])
@@ -182,7 +183,7 @@ func TestReservationWithoutEventsESDB(t *testing.T) {
 	t.Cleanup(func() { storeA.Close(); storeB.Close() })
 	a, b := command.New(storeA, command.Options{}), command.New(storeB, command.Options{})
 	for _, n := range []string{"AG-1", "AG-2"} {
-		if _, err := a.Handle(ctx, regEnv(uuid.New(), n)); err != nil {
+		if _, err := commandtest.Handle(ctx, a, regEnv(uuid.New(), n)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -190,7 +191,7 @@ func TestReservationWithoutEventsESDB(t *testing.T) {
 	id := uuid.New()
 	dropped := errors.New("connection dropped (test)")
 	undo := esdb.FailAfterReserve(func(string) error { return dropped })
-	_, err := a.Handle(ctx, spendEnv(id, "AG-1", "5.00"))
+	_, err := commandtest.Handle(ctx, a, spendEnv(id, "AG-1", "5.00"))
 	undo()
 	if !errors.Is(err, dropped) {
 		t.Fatalf("append after the reservation: %v, want the dropped connection", err)
@@ -198,11 +199,11 @@ func TestReservationWithoutEventsESDB(t *testing.T) {
 	if n := commandEvents(t, storeA, id); n != 0 {
 		t.Fatalf("the failed append wrote %d events", n)
 	}
-	res, err := b.Handle(ctx, spendEnv(id, "AG-1", "5.00"))
+	res, err := commandtest.Handle(ctx, b, spendEnv(id, "AG-1", "5.00"))
 	if err != nil || res.Duplicate {
 		t.Fatalf("retry by another process: %+v, %v; want applied", res, err)
 	}
-	res, err = a.Handle(ctx, spendEnv(id, "AG-1", "5.00"))
+	res, err = commandtest.Handle(ctx, a, spendEnv(id, "AG-1", "5.00"))
 	if err != nil || !res.Duplicate {
 		t.Fatalf("second retry: %+v, %v; want a duplicate", res, err)
 	}
@@ -213,13 +214,13 @@ func TestReservationWithoutEventsESDB(t *testing.T) {
 	// An orphaned reservation refuses other commands with its id.
 	id2 := uuid.New()
 	undo = esdb.FailAfterReserve(func(string) error { return dropped })
-	if _, err := a.Handle(ctx, spendEnv(id2, "AG-1", "7.00")); !errors.Is(err, dropped) {
+	if _, err := commandtest.Handle(ctx, a, spendEnv(id2, "AG-1", "7.00")); !errors.Is(err, dropped) {
 		t.Fatalf("append after the reservation: %v", err)
 	}
 	undo()
-	_, err = b.Handle(ctx, spendEnv(id2, "AG-2", "7.00"))
+	_, err = commandtest.Handle(ctx, b, spendEnv(id2, "AG-2", "7.00"))
 	wantCode(t, err, domain.EConflict, "command_id", `"AG-1"`)
-	_, err = b.Handle(ctx, spendEnv(id2, "AG-1", "8.00"))
+	_, err = commandtest.Handle(ctx, b, spendEnv(id2, "AG-1", "8.00"))
 	wantCode(t, err, domain.EConflict, "command_id", "")
 	if n := commandEvents(t, storeA, id2); n != 0 {
 		t.Fatalf("command %s recorded %d events, want 0", id2, n)
@@ -228,18 +229,18 @@ func TestReservationWithoutEventsESDB(t *testing.T) {
 	// Too large for the store: refused before anything is reserved.
 	id3 := uuid.New()
 	storeA.MaxAppendSize = 100
-	_, err = a.Handle(ctx, spendEnv(id3, "AG-1", "9.00"))
+	_, err = commandtest.Handle(ctx, a, spendEnv(id3, "AG-1", "9.00"))
 	storeA.MaxAppendSize = 0
 	wantCode(t, err, domain.EInvalid, "events", "")
-	if _, err := b.Handle(ctx, spendEnv(id3, "AG-2", "9.50")); err != nil {
+	if _, err := commandtest.Handle(ctx, b, spendEnv(id3, "AG-2", "9.50")); err != nil {
 		t.Fatalf("the id of an append refused for its size, on another agreement: %v; want applied", err)
 	}
 
 	// A registration refused for its number does not hold its command id.
 	id4 := uuid.New()
-	_, err = b.Handle(ctx, regEnv(id4, "ag-1"))
+	_, err = commandtest.Handle(ctx, b, regEnv(id4, "ag-1"))
 	wantCode(t, err, domain.EDuplicate, "agreement", `"AG-1"`)
-	if _, err := b.Handle(ctx, regEnv(id4, "AG-3")); err != nil {
+	if _, err := commandtest.Handle(ctx, b, regEnv(id4, "AG-3")); err != nil {
 		t.Fatalf("the registration with its number fixed, same command id: %v", err)
 	}
 
@@ -293,17 +294,17 @@ func TestLedgerWideRulesInBatchesESDB(t *testing.T) {
 	t.Cleanup(func() { storeA.Close(); storeB.Close() })
 	a := command.New(esdb.Concurrent{Store: storeA}, command.Options{})
 	b := command.New(esdb.Concurrent{Store: storeB}, command.Options{})
-	for _, r := range a.HandleBatch(ctx, []domain.Envelope{regEnv(uuid.New(), "AG-1"), regEnv(uuid.New(), "AG-2")}) {
+	for _, r := range commandtest.HandleBatch(ctx, a, []domain.Envelope{regEnv(uuid.New(), "AG-1"), regEnv(uuid.New(), "AG-2")}) {
 		if r.Err != nil {
 			t.Fatal(r.Err)
 		}
 	}
 	id := uuid.New()
-	if _, err := a.Handle(ctx, spendEnv(id, "AG-1", "100.00")); err != nil {
+	if _, err := commandtest.Handle(ctx, a, spendEnv(id, "AG-1", "100.00")); err != nil {
 		t.Fatal(err)
 	}
 	id2, id3 := uuid.New(), uuid.New()
-	rs := b.HandleBatch(ctx, []domain.Envelope{spendEnv(id, "AG-2", "1.00"), spendEnv(id2, "AG-1", "2.00"), spendEnv(id2, "AG-2", "2.00"), spendEnv(id3, "AG-2", "3.00")})
+	rs := commandtest.HandleBatch(ctx, b, []domain.Envelope{spendEnv(id, "AG-2", "1.00"), spendEnv(id2, "AG-1", "2.00"), spendEnv(id2, "AG-2", "2.00"), spendEnv(id3, "AG-2", "3.00")})
 	wantCode(t, rs[0].Err, domain.EConflict, "command_id", `"AG-1"`)
 	if rs[1].Err != nil || rs[3].Err != nil {
 		t.Fatalf("batch: the commands with fresh ids were refused: %v, %v", rs[1].Err, rs[3].Err)

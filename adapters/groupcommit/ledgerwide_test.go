@@ -10,6 +10,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -41,13 +42,13 @@ func TestGroupCommitKeepsCommandIDsLedgerWide(t *testing.T) {
 	}
 	a, b := open(), open()
 	for _, n := range []string{"AG-1", "AG-2"} {
-		if _, err := a.Handle(ctx, domain.NewEnvelope(uuid.New(), "setup", "", registerFor(n, funderA))); err != nil {
+		if _, err := commandtest.Handle(ctx, a, domain.NewEnvelope(uuid.New(), "setup", "", registerFor(n, funderA))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Both services read the ledger now: b's index is stale from here on.
 	for _, svc := range []*command.Service{a, b} {
-		if _, err := svc.Handle(ctx, domain.NewEnvelope(uuid.New(), "setup", "", domain.AddBudgetLine{Ref: domain.Ref{Agreement: "AG-2"}, LineSpec: domain.LineSpec{Line: "L" + uuid.NewString()[:6]}})); err != nil {
+		if _, err := commandtest.Handle(ctx, svc, domain.NewEnvelope(uuid.New(), "setup", "", domain.AddBudgetLine{Ref: domain.Ref{Agreement: "AG-2"}, LineSpec: domain.LineSpec{Line: "L" + uuid.NewString()[:6]}})); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -56,10 +57,10 @@ func TestGroupCommitKeepsCommandIDsLedgerWide(t *testing.T) {
 		return domain.NewEnvelope(id, "x", "", domain.RecordSpending{Ref: domain.Ref{Agreement: n}, Line: "L1", Year: 1, Amount: domain.MustMoney("1.00"), Date: d, Document: "d"})
 	}
 	for _, n := range []string{"AG-1", "AG-2"} {
-		if _, err := a.Handle(ctx, domain.NewEnvelope(uuid.New(), "setup", "", domain.AddBudgetLine{Ref: domain.Ref{Agreement: n}, LineSpec: domain.LineSpec{Line: "L1"}})); err != nil {
+		if _, err := commandtest.Handle(ctx, a, domain.NewEnvelope(uuid.New(), "setup", "", domain.AddBudgetLine{Ref: domain.Ref{Agreement: n}, LineSpec: domain.LineSpec{Line: "L1"}})); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.Handle(ctx, domain.NewEnvelope(uuid.New(), "setup", "", domain.PlanBudget{Ref: domain.Ref{Agreement: n}, Line: "L1", Year: 1, Amount: domain.MustMoney("1000.00")})); err != nil {
+		if _, err := commandtest.Handle(ctx, a, domain.NewEnvelope(uuid.New(), "setup", "", domain.PlanBudget{Ref: domain.Ref{Agreement: n}, Line: "L1", Year: 1, Amount: domain.MustMoney("1000.00")})); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -78,7 +79,7 @@ func TestGroupCommitKeepsCommandIDsLedgerWide(t *testing.T) {
 				if k < 2 {
 					cid = id
 				}
-				_, errs[k] = svc.Handle(ctx, spend(cid, n))
+				_, errs[k] = commandtest.Handle(ctx, svc, spend(cid, n))
 			}()
 		}
 		wg.Wait()

@@ -15,6 +15,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 )
@@ -22,13 +23,13 @@ import (
 // seed004Ledger records seed 004 and returns the store, the seed's
 // commands with their results, and a function that sends one more command
 // as the ministry and returns its first event's id.
-func seed004Ledger(t *testing.T) (*memstore.Store, []domain.Envelope, []command.BatchResult, func(reason string, c domain.Command) uuid.UUID) {
+func seed004Ledger(t *testing.T) (*memstore.Store, []domain.Envelope, []command.Outcome, func(reason string, c domain.Command) uuid.UUID) {
 	t.Helper()
 	ctx := context.Background()
 	store := memstore.New()
 	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
 	envs := seeds.Scenario004()
-	res := svc.HandleBatch(ctx, envs)
+	res := commandtest.HandleBatch(ctx, svc, envs)
 	for i, r := range res {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)

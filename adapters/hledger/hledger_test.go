@@ -24,6 +24,7 @@ import (
 	"github.com/grantledger/grantledger/internal/testsupport/randomledger"
 
 	"github.com/grantledger/grantledger/internal/testsupport/envtest"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 )
 
 func TestSegment(t *testing.T) {
@@ -60,7 +61,7 @@ func TestExportSeedJournal(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	svc := command.New(store, command.Options{})
-	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, seeds.All()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -26,7 +27,7 @@ func TestCashReportRoute(t *testing.T) {
 	before := time.Now().UTC()
 	time.Sleep(5 * time.Millisecond)
 	pay := domain.RecordDisbursement{Ref: domain.Ref{Agreement: agOwn}, Kind: domain.PayAdvance, Year: 1, Amount: domain.MustMoney("60,00"), Date: domain.MustDate("2024-01-20"), Reference: "MO-1"}
-	if _, err := f.svc.Handle(context.Background(), domain.NewEnvelope(uuid.New(), "setup", "", pay)); err != nil {
+	if _, err := commandtest.Handle(context.Background(), f.svc, domain.NewEnvelope(uuid.New(), "setup", "", pay)); err != nil {
 		t.Fatal(err)
 	}
 	type cash struct {

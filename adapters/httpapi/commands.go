@@ -110,19 +110,6 @@ func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.E
 	return cmd, nil
 }
 
-// commandHandler is a Ledger that can take a command already decoded and
-// validated (*ledger.Service and metrics.Service are), so that a command
-// is decoded once per request, not once to authorize and again to apply.
-type commandHandler interface {
-	HandleCommand(ctx context.Context, env domain.Envelope, cmd domain.Command) (command.Result, error)
-}
-
-// batchHandler is the batch twin of commandHandler (see
-// ledger.Service.HandleDecodedBatch).
-type batchHandler interface {
-	HandleDecodedBatch(ctx context.Context, envs []domain.Envelope, cmds []domain.Command, errs []error) []command.BatchResult
-}
-
 // authorizeAgreement checks that p may read the agreement (typ "") or
 // send a command of type typ on it, as package access decides.
 func (s *Server) authorizeAgreement(ctx context.Context, p Principal, number, typ string) error {
@@ -166,15 +153,11 @@ func (s *Server) postCommand(w http.ResponseWriter, r *http.Request, p Principal
 		s.refused(env.Type, err)
 		return err
 	}
-	var res command.Result
-	if h, ok := s.cfg.Ledger.(commandHandler); ok {
-		res, err = h.HandleCommand(r.Context(), env, cmd)
-	} else {
-		res, err = s.cfg.Ledger.Handle(r.Context(), env)
+	out := s.cfg.Ledger.Handle(r.Context(), []command.Request{{Envelope: env, Command: cmd}})[0]
+	if out.Err != nil {
+		return out.Err
 	}
-	if err != nil {
-		return err
-	}
+	res := out.Result
 	status := http.StatusCreated
 	if res.Duplicate {
 		status = http.StatusOK
@@ -218,8 +201,7 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request, p Principal) 
 		return errorf(codeTooLarge, fmt.Sprintf("batch of %d commands; at most %d are allowed", len(raws), s.cfg.MaxBatch))
 	}
 	out := BatchResponse{Results: make([]BatchItem, len(raws))}
-	var envs []domain.Envelope
-	var cmds []domain.Command
+	var reqs []command.Request
 	var idx []int
 	fail := func(i int, err error) {
 		pr := problemFor(err)
@@ -240,18 +222,11 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request, p Principal) 
 			fail(i, err)
 			continue
 		}
-		envs = append(envs, env)
-		cmds = append(cmds, cmd)
+		reqs = append(reqs, command.Request{Envelope: env, Command: cmd})
 		idx = append(idx, i)
 	}
-	if len(envs) > 0 {
-		var results []command.BatchResult
-		if h, ok := s.cfg.Ledger.(batchHandler); ok {
-			results = h.HandleDecodedBatch(r.Context(), envs, cmds, make([]error, len(envs)))
-		} else {
-			results = s.cfg.Ledger.HandleBatch(r.Context(), envs)
-		}
-		for k, br := range results {
+	if len(reqs) > 0 {
+		for k, br := range s.cfg.Ledger.Handle(r.Context(), reqs) {
 			i := idx[k]
 			if br.Err != nil {
 				fail(i, br.Err)

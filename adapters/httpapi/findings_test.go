@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -21,7 +22,7 @@ func TestAuditorRecordsFindingsOnly(t *testing.T) {
 		domain.ReturnUnspent{Ref: domain.Ref{Agreement: agOwn}, Line: "L1", Year: 1, Date: domain.MustDate("2024-12-31")},
 		domain.CloseYear{Ref: domain.Ref{Agreement: agOwn}, Year: 1, Date: domain.MustDate("2025-01-31")},
 	} {
-		if _, err := f.svc.Handle(ctx, domain.NewEnvelope(uuid.New(), "setup", "", c)); err != nil {
+		if _, err := commandtest.Handle(ctx, f.svc, domain.NewEnvelope(uuid.New(), "setup", "", c)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/metrics"
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
@@ -163,7 +164,7 @@ func (f *fixture) register(number, funder, grantee string) {
 		domain.RecordSpending{Ref: domain.Ref{Agreement: number}, Line: "L1", Year: 1, Amount: domain.MustMoney("10.00"), Date: y1 + 10, Document: "inv-0"},
 	}
 	for _, c := range cmds {
-		if _, err := f.svc.Handle(context.Background(), domain.NewEnvelope(uuid.New(), "setup", "", c)); err != nil {
+		if _, err := commandtest.Handle(context.Background(), f.svc, domain.NewEnvelope(uuid.New(), "setup", "", c)); err != nil {
 			f.t.Fatalf("setup %s %s: %v", number, c.CommandType(), err)
 		}
 	}

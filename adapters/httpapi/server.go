@@ -24,14 +24,6 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-// Ledger is what the server needs of the ledger service
-// (*ledger.Service, or a decorator around it such as metrics.Service).
-type Ledger interface {
-	Handle(ctx context.Context, env domain.Envelope) (command.Result, error)
-	HandleBatch(ctx context.Context, envs []domain.Envelope) []command.BatchResult
-	View(ctx context.Context, number string, fn func(*domain.Agreement) error) error
-}
-
 // Observer receives one observation per HTTP request; metrics.Metrics is one.
 type Observer interface {
 	ObserveHTTP(route, method string, status int, d time.Duration)
@@ -46,7 +38,7 @@ type CommandObserver interface {
 
 // Config configures a Server. Ledger, Reports and Tokens are required.
 type Config struct {
-	Ledger  Ledger
+	Ledger  command.Handler // the command service (*command.Service, or a decorator such as metrics.Service)
 	Reports Reports
 	Tokens  *Tokens
 	Store   domain.EventStore // for /readyz; nil skips the store check

@@ -11,6 +11,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -29,7 +30,7 @@ func TestExportGranteeSideIncomingFunds(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	svc := command.New(store, command.Options{Clock: func() time.Time { return time.Date(2025, 10, 1, 12, 0, 0, 0, time.UTC) }})
-	for i, r := range svc.HandleBatch(ctx, seeds.Scenario004()) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, seeds.Scenario004()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}
@@ -40,7 +41,7 @@ func TestExportGranteeSideIncomingFunds(t *testing.T) {
 	do := func(reason string, c domain.Command) command.Result {
 		t.Helper()
 		n++
-		res, err := svc.Handle(ctx, domain.NewEnvelope(domain.AgreementID("iati-grantee-test-"+string(rune('a'+n))), seeds.Ministry, reason, c))
+		res, err := commandtest.Handle(ctx, svc, domain.NewEnvelope(domain.AgreementID("iati-grantee-test-"+string(rune('a'+n))), seeds.Ministry, reason, c))
 		if err != nil {
 			t.Fatal(err)
 		}

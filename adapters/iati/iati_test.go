@@ -15,6 +15,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/envtest"
 	"github.com/grantledger/grantledger/internal/testsupport/randomledger"
@@ -69,7 +70,7 @@ func seedStore(t *testing.T) *memstore.Store {
 	store := memstore.New()
 	clock := time.Date(2025, 10, 1, 12, 0, 0, 0, time.UTC)
 	svc := command.New(store, command.Options{Clock: func() time.Time { return clock }})
-	for i, r := range svc.HandleBatch(context.Background(), seeds.All()) {
+	for i, r := range commandtest.HandleBatch(context.Background(), svc, seeds.All()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -45,7 +46,7 @@ func TestActivityKindFirstSpendingAndRecoveryRefund(t *testing.T) {
 	m, d := domain.MustMoney, domain.MustDate
 	do := func(c domain.Command) uuid.UUID {
 		t.Helper()
-		res, err := svc.Handle(ctx, domain.NewEnvelope(uuid.New(), "tester", "finding", c))
+		res, err := commandtest.Handle(ctx, svc, domain.NewEnvelope(uuid.New(), "tester", "finding", c))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +123,7 @@ func TestClosedActivityLatestAmendmentProgramme(t *testing.T) {
 	m, d := domain.MustMoney, domain.MustDate
 	do := func(c domain.Command) {
 		t.Helper()
-		if _, err := svc.Handle(ctx, domain.NewEnvelope(uuid.New(), "tester", "annex", c)); err != nil {
+		if _, err := commandtest.Handle(ctx, svc, domain.NewEnvelope(uuid.New(), "tester", "annex", c)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -22,7 +23,7 @@ func TestExportPartiesDocumentsBaseline(t *testing.T) {
 	store := memstore.New()
 	clock := time.Date(2025, 10, 1, 12, 0, 0, 0, time.UTC)
 	svc := command.New(store, command.Options{Clock: func() time.Time { return clock }})
-	for i, r := range svc.HandleBatch(ctx, seeds.Scenario004()) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, seeds.Scenario004()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}
@@ -32,7 +33,7 @@ func TestExportPartiesDocumentsBaseline(t *testing.T) {
 	do := func(c domain.Command) {
 		t.Helper()
 		n++
-		if _, err := svc.Handle(ctx, domain.NewEnvelope(domain.AgreementID("iati-work-test-"+string(rune('a'+n))), seeds.Ministry, "", c)); err != nil {
+		if _, err := commandtest.Handle(ctx, svc, domain.NewEnvelope(domain.AgreementID("iati-work-test-"+string(rune('a'+n))), seeds.Ministry, "", c)); err != nil {
 			t.Fatal(err)
 		}
 	}

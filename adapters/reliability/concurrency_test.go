@@ -12,6 +12,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -34,7 +35,7 @@ func concurrencyShape() (writers, perWriter int) {
 func handleUntilDone(ctx context.Context, svc *command.Service, env domain.Envelope) (int, error) {
 	var err error
 	for attempt := 1; attempt <= 200; attempt++ {
-		_, err = svc.Handle(ctx, env)
+		_, err = commandtest.Handle(ctx, svc, env)
 		if err == nil || domain.ErrorCode(err) != domain.EConflict {
 			return attempt, err
 		}
@@ -43,7 +44,7 @@ func handleUntilDone(ctx context.Context, svc *command.Service, env domain.Envel
 }
 
 // TestConcurrentWriters runs many writers against one agreement (one
-// stream), spread over separate ledger.Service instances that stand for
+// stream), spread over separate command.Service instances that stand for
 // separate processes (on SQLite each has its own handle on the file), and
 // checks that exactly writers x perWriter spendings were applied, none
 // twice, none lost, and every total exact to the cent.
@@ -76,7 +77,7 @@ func TestConcurrentWriters(t *testing.T) {
 				svcs[i] = command.New(open(), command.Options{})
 			}
 			for _, env := range Setup() {
-				if _, err := svcs[0].Handle(ctx, env); err != nil {
+				if _, err := commandtest.Handle(ctx, svcs[0], env); err != nil {
 					t.Fatalf("setup %s: %v", env.Type, err)
 				}
 			}

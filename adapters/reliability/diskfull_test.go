@@ -14,6 +14,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/tmpfstest"
 )
@@ -112,7 +113,7 @@ func TestDiskFullEndToEnd(t *testing.T) {
 		token := granteeToken(t, tokens)
 		api := startAPI(t, db, tokens, nil)
 		for _, env := range Setup() {
-			if _, err := api.svc.Handle(context.Background(), env); err != nil {
+			if _, err := commandtest.Handle(context.Background(), api.svc, env); err != nil {
 				t.Fatalf("setup %s: %v", env.Type, err)
 			}
 		}
@@ -174,7 +175,7 @@ func TestReadOnlyStoreEndToEnd(t *testing.T) {
 		svc := command.New(w, command.Options{})
 		first := NewSpending(8, 0, 0)
 		for _, env := range append(Setup(), first.Envelope()) {
-			if _, err := svc.Handle(context.Background(), env); err != nil {
+			if _, err := commandtest.Handle(context.Background(), svc, env); err != nil {
 				t.Fatalf("setup %s: %v", env.Type, err)
 			}
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -32,7 +33,7 @@ type apiServer struct {
 // startAPI starts an HTTP API server on 127.0.0.1 over the SQLite file at
 // path, opened with opts. wrap, when not nil, decorates the ledger the
 // server uses.
-func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(httpapi.Ledger) httpapi.Ledger, opts ...sqlite.Option) *apiServer {
+func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(command.Handler) command.Handler, opts ...sqlite.Option) *apiServer {
 	t.Helper()
 	store, err := sqlite.Open(path, opts...)
 	if err != nil {
@@ -40,7 +41,7 @@ func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(httpa
 	}
 	t.Cleanup(func() { store.Close() })
 	svc := command.New(store, command.Options{})
-	var l httpapi.Ledger = svc
+	var l command.Handler = svc
 	if wrap != nil {
 		l = wrap(svc)
 	}
@@ -124,7 +125,7 @@ func startServers(t *testing.T, n, writers int) ([]*apiServer, string, *http.Cli
 		api[i] = startAPI(t, path, tokens, nil)
 	}
 	for _, env := range Setup() {
-		if _, err := api[0].svc.Handle(context.Background(), env); err != nil {
+		if _, err := commandtest.Handle(context.Background(), api[0].svc, env); err != nil {
 			t.Fatalf("setup %s: %v", env.Type, err)
 		}
 	}
@@ -192,23 +193,30 @@ func TestConcurrentWritersHTTP(t *testing.T) {
 // anything is written) and half after it was applied (the write landed but
 // the answer comes too late). Later attempts pass straight through.
 type slowLedger struct {
-	httpapi.Ledger
+	next  command.Handler
 	delay time.Duration
 	seen  sync.Map // command id -> struct{}
 	n     atomic.Int64
 }
 
-func (s *slowLedger) Handle(ctx context.Context, env domain.Envelope) (command.Result, error) {
-	if _, again := s.seen.LoadOrStore(env.CommandID, struct{}{}); again {
-		return s.Ledger.Handle(ctx, env)
+// Handle delays as the type says, by the batch's first command: the API
+// hands each POST /v1/commands over as a batch of one.
+func (s *slowLedger) Handle(ctx context.Context, reqs []command.Request) []command.Outcome {
+	if _, again := s.seen.LoadOrStore(reqs[0].Envelope.CommandID, struct{}{}); again {
+		return s.next.Handle(ctx, reqs)
 	}
 	if s.n.Add(1)%2 == 0 {
 		time.Sleep(s.delay) // the client times out before the write
-		return s.Ledger.Handle(ctx, env)
+		return s.next.Handle(ctx, reqs)
 	}
-	res, err := s.Ledger.Handle(ctx, env)
+	out := s.next.Handle(ctx, reqs)
 	time.Sleep(s.delay) // the write landed; the answer is lost
-	return res, err
+	return out
+}
+
+// View is the service's, undelayed.
+func (s *slowLedger) View(ctx context.Context, number string, fn func(*domain.Agreement) error) error {
+	return s.next.View(ctx, number, fn)
 }
 
 // TestRetryAfterTimeoutHTTP: clients whose first attempt times out (before
@@ -224,9 +232,9 @@ func TestRetryAfterTimeoutHTTP(t *testing.T) {
 	}
 	token := granteeToken(t, tokens)
 	slow := &slowLedger{delay: 150 * time.Millisecond}
-	api := startAPI(t, path, tokens, func(l httpapi.Ledger) httpapi.Ledger { slow.Ledger = l; return slow })
+	api := startAPI(t, path, tokens, func(l command.Handler) command.Handler { slow.next = l; return slow })
 	for _, env := range Setup() {
-		if _, err := api.svc.Handle(context.Background(), env); err != nil {
+		if _, err := commandtest.Handle(context.Background(), api.svc, env); err != nil {
 			t.Fatalf("setup %s: %v", env.Type, err)
 		}
 	}

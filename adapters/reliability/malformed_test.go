@@ -11,6 +11,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -49,7 +50,7 @@ func spending(field, raw string) string {
 
 // TestMalformedInputIsRefused sends each malformed command line through
 // the same path as "grantledger apply" and the HTTP API (DecodeEnvelope,
-// then ledger.Service.Handle) and checks the exact error code, a fragment
+// the command's decoding, then command.Service.Handle) and checks the exact error code, a fragment
 // of the message that tells the person what was wrong, and that nothing
 // was appended to the store.
 func TestMalformedInputIsRefused(t *testing.T) {
@@ -141,12 +142,12 @@ func TestMalformedInputIsRefused(t *testing.T) {
 	store := memstore.New()
 	svc := command.New(store, command.Options{})
 	for _, env := range Setup() {
-		if _, err := svc.Handle(ctx, env); err != nil {
+		if _, err := commandtest.Handle(ctx, svc, env); err != nil {
 			t.Fatalf("setup: %v", err)
 		}
 	}
 	first := domain.NewEnvelope(reused, Actor, "", domain.RecordSpending{Ref: domain.Ref{Agreement: Agreement}, Line: "civil", Year: 1, Amount: 1234, Date: YearPeriod(1).From, Document: "INV-0"})
-	if _, err := svc.Handle(ctx, first); err != nil {
+	if _, err := commandtest.Handle(ctx, svc, first); err != nil {
 		t.Fatalf("setup: %v", err)
 	}
 	before := countEvents(t, store)
@@ -154,7 +155,7 @@ func TestMalformedInputIsRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			env, err := domain.DecodeEnvelope([]byte(tc.line))
 			if err == nil {
-				_, err = svc.Handle(ctx, env)
+				_, err = commandtest.Handle(ctx, svc, env)
 			}
 			if err == nil {
 				t.Fatalf("got no error, want %s error containing %q", tc.code, tc.fragment)

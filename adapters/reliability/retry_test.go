@@ -16,6 +16,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -87,7 +88,7 @@ func TestRetryAfterTimeout(t *testing.T) {
 				store := &slowStore{Store: inner, lostAfter: lost, slowFirst: map[uuid.UUID]bool{}}
 				svc := command.New(store, command.Options{})
 				for _, env := range Setup() {
-					if _, err := svc.Handle(ctx, env); err != nil {
+					if _, err := commandtest.Handle(ctx, svc, env); err != nil {
 						t.Fatalf("setup: %v", err)
 					}
 				}
@@ -108,7 +109,7 @@ func TestRetryAfterTimeout(t *testing.T) {
 						for k := 0; k < per; k++ {
 							env := NewSpending(2, c, k).Envelope()
 							tctx, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
-							_, err := svc.Handle(tctx, env)
+							_, err := commandtest.Handle(tctx, svc, env)
 							cancel()
 							mu.Lock()
 							if !errors.Is(err, context.DeadlineExceeded) {
@@ -119,7 +120,7 @@ func TestRetryAfterTimeout(t *testing.T) {
 							// lost answer, was written) unless its deadline
 							// struck while it waited for the agreement.
 							landed := lost && store.slowed(command.EventID(env.CommandID, 0))
-							res, err := svc.Handle(ctx, env)
+							res, err := commandtest.Handle(ctx, svc, env)
 							mu.Lock()
 							switch {
 							case err != nil:
@@ -158,7 +159,7 @@ func TestRetryRandomDeadlines(t *testing.T) {
 	defer s.Close()
 	svc := command.New(s, command.Options{})
 	for _, env := range Setup() {
-		if _, err := svc.Handle(ctx, env); err != nil {
+		if _, err := commandtest.Handle(ctx, svc, env); err != nil {
 			t.Fatalf("setup: %v", err)
 		}
 	}
@@ -186,7 +187,7 @@ func TestRetryRandomDeadlines(t *testing.T) {
 						d = time.Minute // bounded: the last attempt gets time
 					}
 					tctx, cancel := context.WithTimeout(ctx, d)
-					res, err := svc.Handle(tctx, env)
+					res, err := commandtest.Handle(tctx, svc, env)
 					cancel()
 					if err == nil {
 						mu.Lock()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -34,7 +35,7 @@ func tamperLedger(t *testing.T) (string, []Spending) {
 		envs = append(envs, sp[k].Envelope())
 	}
 	for _, env := range envs {
-		if _, err := svc.Handle(ctx, env); err != nil {
+		if _, err := commandtest.Handle(ctx, svc, env); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 )
@@ -23,7 +24,7 @@ func TestYearReportShowsCeilingIntensityAndCash(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
-	for i, r := range svc.HandleBatch(ctx, seeds.Scenario004()) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, seeds.Scenario004()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}
@@ -65,7 +66,7 @@ func TestYearReportShowsClosedAndRestated(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
-	for i, r := range svc.HandleBatch(ctx, seeds.Scenario004()) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, seeds.Scenario004()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
@@ -26,7 +27,7 @@ func TestReconciliationTablesShowCeilingAndIntensity(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
-	for i, r := range svc.HandleBatch(ctx, seeds.All()) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, seeds.All()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}
@@ -91,7 +92,7 @@ func TestCashDocumentWithoutPayments(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
 	svc := command.New(store, command.Options{Clock: projtest.NewClock(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)).Now})
-	for i, r := range svc.HandleBatch(ctx, seeds.Scenario004()) {
+	for i, r := range commandtest.HandleBatch(ctx, svc, seeds.Scenario004()) {
 		if r.Err != nil {
 			t.Fatalf("seed command %d: %v", i, r.Err)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -123,7 +124,7 @@ func TestAgreementPageShowsCash(t *testing.T) {
 	ref := domain.Ref{Agreement: seeds.Seed004}
 	for i, d := range []string{"2022-07-20", "2023-08-15"} {
 		env := domain.NewEnvelope(uuid.New(), seeds.Ministry, "", domain.RecordDisbursement{Ref: ref, Year: 1, Amount: domain.MustMoney("24 500,00"), Date: domain.MustDate(d), Reference: "MO-" + d, Kind: []string{domain.PayAdvance, domain.PayFinal}[i]})
-		if _, err := f.svc.Handle(context.Background(), env); err != nil {
+		if _, err := commandtest.Handle(context.Background(), f.svc, env); err != nil {
 			t.Fatal(err)
 		}
 	}

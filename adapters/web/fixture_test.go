@@ -16,6 +16,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -51,7 +52,7 @@ func newFixtureWith(t testing.TB, cfg func(*Config)) *fixture {
 	svc := command.New(store, command.Options{Clock: func() time.Time { clock = clock.Add(time.Second); return clock }})
 	ctx := context.Background()
 	for i, env := range seeds.All() {
-		if _, err := svc.Handle(ctx, env); err != nil {
+		if _, err := commandtest.Handle(ctx, svc, env); err != nil {
 			t.Fatalf("seed command %d (%s): %v", i, env.Type, err)
 		}
 	}

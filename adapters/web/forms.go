@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -261,10 +262,18 @@ func (h *Handler) command(w http.ResponseWriter, r *http.Request, v *view) {
 	cmd := parseForm(v, f, number, r.PostForm)
 	if cmd != nil {
 		env := domain.NewEnvelope(id, v.Who.Actor(), f.field("reason").Value, cmd)
-		res, err := h.cfg.Ledger.Handle(r.Context(), env)
+		// The command as the service takes it: decoded back from the
+		// envelope, so that the same strict decoding and validation apply
+		// as to a command sent to the API.
+		decoded, err := env.DecodeCommand()
+		var out command.Outcome
+		if err == nil {
+			out = h.cfg.Ledger.Handle(r.Context(), []command.Request{{Envelope: env, Command: decoded}})[0]
+			err = out.Err
+		}
 		if err == nil {
 			key := "saved"
-			if res.Duplicate {
+			if out.Result.Duplicate {
 				key = "dup"
 			}
 			http.Redirect(w, r, v.U("/agreement", "no", number, key, typ)+"#forms", http.StatusSeeOther)

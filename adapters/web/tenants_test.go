@@ -10,6 +10,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/legacytest"
 )
@@ -25,7 +26,7 @@ func TestAgreementPagesKeepTenantsApart(t *testing.T) {
 	const other, otherFunder = "knvoc-2022-2025", "Citas ministrija"
 	legacytest.Register(t, f.store, other, otherFunder, "Cita NVO")
 	env := domain.NewEnvelope(uuid.New(), "other", "", domain.PlanBudget{Ref: domain.Ref{Agreement: other}, Line: "a", Year: 1, Amount: domain.MustMoney("777 777,77")})
-	if _, err := f.svc.Handle(context.Background(), env); err != nil {
+	if _, err := commandtest.Handle(context.Background(), f.svc, env); err != nil {
 		t.Fatalf("plan on the look-alike: %v", err)
 	}
 	tok, _, err := f.web.cfg.Tokens.Create(httpapi.Principal{Name: "Other officer", Role: httpapi.RoleFunder, Funder: otherFunder})

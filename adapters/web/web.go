@@ -23,6 +23,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/app/readmodel"
@@ -38,8 +39,8 @@ var staticFS embed.FS
 
 // Config configures the web pages. Ledger, Store and Tokens are required.
 type Config struct {
-	Ledger httpapi.Ledger // applies commands (actor: the signed-in principal)
-	Store  port.Store     // the read models fold its events
+	Ledger command.Handler // applies commands (actor: the signed-in principal)
+	Store  port.Store       // the read models fold its events
 	// Log is the Merkle log of the store's events (the store itself when
 	// it keeps one); every page that shows figures names the log state
 	// they were computed from in its footer. Nil: no footer.

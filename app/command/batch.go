@@ -9,46 +9,22 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-// BatchResult is the outcome of one command of a batch.
-type BatchResult struct {
-	Result Result
-	Err    error
-}
-
-// HandleBatch applies commands in order, each atomically on its own: a
-// command that is refused appends nothing and does not stop the others.
-// When the store can commit many appends at once (domain.BatchAppender), the
-// whole batch costs one durable commit; otherwise each command is appended
-// by itself. The result has one entry per command, in order.
-func (s *Service) HandleBatch(ctx context.Context, envs []domain.Envelope) []BatchResult {
-	cmds := make([]domain.Command, len(envs))
-	errs := make([]error, len(envs))
-	for i, env := range envs {
-		cmds[i], errs[i] = env.DecodeCommand()
-	}
-	return s.HandleDecodedBatch(ctx, envs, cmds, errs)
-}
-
-// HandleDecodedBatch is HandleBatch for a caller that has already decoded
-// and validated each envelope's command (cmds[i] and errs[i] are what
-// envs[i].DecodeCommand() returned), so that decoding can run ahead, in
-// another goroutine, while the previous batch is being written. A command
-// whose decoding failed gets its error and is not applied.
-func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope, cmds []domain.Command, errs []error) []BatchResult {
-	out := make([]BatchResult, len(envs))
+// Handle is Handler.Handle. When the store can commit many appends at
+// once (domain.BatchAppender), a batch of many costs one durable commit;
+// otherwise, and for a batch of one, each command is appended by itself.
+func (s *Service) Handle(ctx context.Context, reqs []Request) []Outcome {
 	ok := s.store.Offers().Batch
-	if !ok || len(envs) == 1 {
-		for i, env := range envs {
-			if errs[i] != nil {
-				out[i].Err = errs[i]
-				continue
+	if !ok || len(reqs) == 1 {
+		out := make([]Outcome, len(reqs))
+		for i, req := range reqs {
+			if out[i].Err = req.check(); out[i].Err == nil {
+				out[i].Result, out[i].Err = s.handleOne(ctx, req)
 			}
-			out[i].Result, out[i].Err = s.HandleCommand(ctx, env, cmds[i])
 		}
 		return out
 	}
 
-	r := s.newBatchRun(envs, cmds, errs)
+	r := s.newBatchRun(reqs)
 	defer r.releaseClaims()
 	r.claim(ctx, false)
 	r.lock(nil, false)
@@ -60,12 +36,12 @@ func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope
 	// Commands that lost a race (or whose batch failed) go again one by one;
 	// their command ids make this safe even if part had been written.
 	for _, i := range retry {
-		r.out[i].Result, r.out[i].Err = s.HandleCommand(ctx, envs[i], cmds[i])
+		r.out[i].Result, r.out[i].Err = s.handleOne(ctx, reqs[i])
 	}
 	return r.out
 }
 
-// batchRun is one batch of HandleDecodedBatch, in the steps that a
+// batchRun is one batch of Handle, in the steps that a
 // Pipeline runs apart: claim the ledger-wide rules, lock the streams,
 // decide every command on the cached states (applying each tentatively so
 // later ones see it), write (the store's one durable commit, the only step
@@ -73,16 +49,15 @@ func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope
 // undo the tentative state of what was not).
 type batchRun struct {
 	s        *Service
-	envs     []domain.Envelope
-	cmds     []domain.Command
-	errs     []error
-	out      []BatchResult
+	in       []Request
+	errs     []error // a request's refusal before its decision (check, claim)
+	out      []Outcome
 	names    []string
 	touched  map[string]*streamState
 	order    []string // the names of touched, sorted
 	locked   []string // the streams this run locked itself
 	releases []func()
-	reqs     []domain.AppendRequest
+	appends  []domain.AppendRequest
 	pend     []pendingAppend
 	outcomes []domain.AppendOutcome
 	werr     error
@@ -93,9 +68,13 @@ type pendingAppend struct {
 	p *prepared
 }
 
-func (s *Service) newBatchRun(envs []domain.Envelope, cmds []domain.Command, errs []error) *batchRun {
-	return &batchRun{s: s, envs: envs, cmds: cmds, errs: append([]error(nil), errs...),
-		out: make([]BatchResult, len(envs)), names: make([]string, len(envs)), touched: map[string]*streamState{}}
+func (s *Service) newBatchRun(reqs []Request) *batchRun {
+	r := &batchRun{s: s, in: reqs, errs: make([]error, len(reqs)),
+		out: make([]Outcome, len(reqs)), names: make([]string, len(reqs)), touched: map[string]*streamState{}}
+	for i, req := range reqs {
+		r.errs[i] = req.check()
+	}
+	return r
 }
 
 // claim checks every command against the ledger-wide rules (index.go),
@@ -106,13 +85,13 @@ func (s *Service) newBatchRun(envs []domain.Envelope, cmds []domain.Command, err
 // flight: a refusal then may name that batch's commands as in flight
 // where, one batch after the other, it would name them as applied).
 func (r *batchRun) claim(ctx context.Context, stopAtRefusal bool) bool {
-	for i := range r.envs {
+	for i, req := range r.in {
 		if r.errs[i] != nil {
 			r.out[i].Err = r.errs[i]
 			continue
 		}
-		r.names[i] = domain.StreamFor(r.cmds[i].AgreementNumber())
-		release, err := r.s.claim(ctx, r.envs[i], r.cmds[i], r.names[i])
+		r.names[i] = domain.StreamFor(req.Command.AgreementNumber())
+		release, err := r.s.claim(ctx, req.Envelope, req.Command, r.names[i])
 		if err != nil {
 			if stopAtRefusal {
 				r.releaseClaims()
@@ -167,12 +146,12 @@ func (r *batchRun) lock(held map[string]*streamState, try bool) bool {
 // decide decides every claimed command and applies it tentatively to its
 // stream's cached state, so later commands of the batch see it.
 func (r *batchRun) decide(ctx context.Context) {
-	for i, env := range r.envs {
+	for i, req := range r.in {
 		if r.errs[i] != nil {
 			continue
 		}
 		st := r.touched[r.names[i]]
-		p, dup, err := r.s.decide(ctx, env, st, r.names[i], r.cmds[i], true)
+		p, dup, err := r.s.decide(ctx, req.Envelope, st, r.names[i], req.Command, true)
 		switch {
 		case err != nil:
 			r.out[i].Err = err
@@ -182,7 +161,7 @@ func (r *batchRun) decide(ctx context.Context) {
 			continue
 		}
 		r.out[i].Result = r.s.commit(st, p, domain.AppendResult{NextRevision: uint64(st.rev + int64(len(p.data)))})
-		r.reqs = append(r.reqs, domain.AppendRequest{Stream: p.name, Expected: p.expected, Events: p.data})
+		r.appends = append(r.appends, domain.AppendRequest{Stream: p.name, Expected: p.expected, Events: p.data})
 		r.pend = append(r.pend, pendingAppend{i, p})
 	}
 }
@@ -192,21 +171,21 @@ func (r *batchRun) decide(ctx context.Context) {
 // is decided; its guard must be built after the batch before has finished
 // (the guard reads from the index's position, which finish moves).
 func (r *batchRun) write(ctx context.Context) {
-	if len(r.reqs) == 0 {
+	if len(r.appends) == 0 {
 		return
 	}
 	if r.s.store.Offers().Guards {
 		cs := make([]claimed, len(r.pend))
 		for k, pd := range r.pend {
-			cs[k] = claimed{r.envs[pd.i], r.cmds[pd.i], pd.p.name}
+			cs[k] = claimed{r.in[pd.i].Envelope, r.in[pd.i].Command, pd.p.name}
 		}
 		// A refusal by the guard fails the whole batch, writing
 		// nothing; every command then goes again on its own, and the
 		// one that breaks a rule is refused by name.
-		r.outcomes, r.werr = r.s.store.AppendGuarded(ctx, r.reqs, r.s.guard(cs))
+		r.outcomes, r.werr = r.s.store.AppendGuarded(ctx, r.appends, r.s.guard(cs))
 		return
 	}
-	r.outcomes, r.werr = r.s.store.AppendBatch(ctx, r.reqs)
+	r.outcomes, r.werr = r.s.store.AppendBatch(ctx, r.appends)
 }
 
 // finish takes the store's answer: the written commands are recorded in
@@ -231,7 +210,7 @@ func (r *batchRun) finish() (retry []int, clean bool) {
 		if oerr == nil && !existing && !failed[pd.p.name] {
 			evs := r.out[pd.i].Result.Events
 			evs[len(evs)-1].Position = r.outcomes[k].Result.Position
-			s.applied(r.envs[pd.i], r.cmds[pd.i], pd.p.name, r.outcomes[k].Result.Position)
+			s.applied(r.in[pd.i].Envelope, r.in[pd.i].Command, pd.p.name, r.outcomes[k].Result.Position)
 			settled = append(settled, pd)
 			continue
 		}

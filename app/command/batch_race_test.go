@@ -9,6 +9,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -23,10 +24,10 @@ import (
 func TestBatchAfterAnotherWriter(t *testing.T) {
 	a, b, ref, spend, open := twoProcesses(t)
 	ctx := context.Background()
-	if _, err := b.Handle(ctx, spend("B-1")); err != nil { // a's cache is now one event behind
+	if _, err := commandtest.Handle(ctx, b, spend("B-1")); err != nil { // a's cache is now one event behind
 		t.Fatal(err)
 	}
-	for i, r := range a.HandleBatch(ctx, []domain.Envelope{spend("A-1"), spend("A-2")}) {
+	for i, r := range commandtest.HandleBatch(ctx, a, []domain.Envelope{spend("A-1"), spend("A-2")}) {
 		if r.Err != nil {
 			t.Fatalf("batch command %d: %v", i, r.Err)
 		}
@@ -45,12 +46,12 @@ func TestResentCommandToAnotherProcess(t *testing.T) {
 		a, b, ref, spend, open := twoProcesses(t)
 		ctx := context.Background()
 		x := spend("X")
-		if _, err := b.Handle(ctx, x); err != nil { // applied by b; a has not seen it
+		if _, err := commandtest.Handle(ctx, b, x); err != nil { // applied by b; a has not seen it
 			t.Fatal(err)
 		}
 		var res command.Result
 		if inBatch {
-			out := a.HandleBatch(ctx, []domain.Envelope{x, spend("Y")})
+			out := commandtest.HandleBatch(ctx, a, []domain.Envelope{x, spend("Y")})
 			for i, r := range out {
 				if r.Err != nil {
 					t.Fatalf("batch command %d: %v", i, r.Err)
@@ -62,7 +63,7 @@ func TestResentCommandToAnotherProcess(t *testing.T) {
 			res = out[0].Result
 		} else {
 			var err error
-			if res, err = a.Handle(ctx, x); err != nil {
+			if res, err = commandtest.Handle(ctx, a, x); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -104,7 +105,7 @@ func twoProcesses(t *testing.T) (a, b *command.Service, ref domain.Ref, spend fu
 			Years: []domain.YearSpec{{Year: 1, From: y.From, To: y.To}}, Lines: []domain.LineSpec{{Line: "l"}}}),
 		domain.NewEnvelope(uuid.New(), "t", "", domain.PlanBudget{Ref: ref, Line: "l", Year: 1, Amount: 100000}),
 	} {
-		if _, err := a.Handle(ctx, env); err != nil {
+		if _, err := commandtest.Handle(ctx, a, env); err != nil {
 			t.Fatal(err)
 		}
 	}

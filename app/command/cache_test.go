@@ -14,6 +14,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -67,7 +68,7 @@ func TestCachedStatesAreBounded(t *testing.T) {
 			mustApply(t, svc, others[:len(others)/2])
 			for rest := others[len(others)/2:]; len(rest) > 0; {
 				n := min(25, len(rest))
-				for i, r := range svc.HandleBatch(ctx, rest[:n]) {
+				for i, r := range commandtest.HandleBatch(ctx, svc, rest[:n]) {
 					if r.Err != nil {
 						t.Fatalf("batch command %d: %v", i, r.Err)
 					}
@@ -93,14 +94,14 @@ func TestCachedStatesAreBounded(t *testing.T) {
 			}
 			// Retries of commands whose states were dropped.
 			for _, env := range []domain.Envelope{seed[0], seed[len(seed)-1], others[0], others[len(others)-1]} {
-				res, err := svc.Handle(ctx, env)
+				res, err := commandtest.Handle(ctx, svc, env)
 				if err != nil || !res.Duplicate || len(res.Events) == 0 {
 					t.Errorf("retry of %s %s: duplicate=%v events=%d err=%v", env.Type, env.CommandID, res.Duplicate, len(res.Events), err)
 				}
 			}
 			reused := others[2] // a spending of CACHE/00 ...
 			reused.Data = []byte(`{"agreement":"CACHE/00","line":"civil","year":1,"amount":"5.00","date":"2025-03-01","document":"X"}`)
-			if _, err := svc.Handle(ctx, reused); domain.ErrorCode(err) != domain.EConflict {
+			if _, err := commandtest.Handle(ctx, svc, reused); domain.ErrorCode(err) != domain.EConflict {
 				t.Errorf("command id reused with other content after its state was dropped: %v, want a conflict", err)
 			}
 			if got := svc.CachedEvents(); got > bound {
@@ -130,7 +131,7 @@ func TestEvictionUnderConcurrentCommands(t *testing.T) {
 				n := (w + i) % agreements
 				env := domain.NewEnvelope(uuid.New(), "acc", "", domain.RecordSpending{Ref: domain.Ref{Agreement: fmt.Sprintf("RACE/%d", n)},
 					Line: "civil", Year: 1, Amount: 100, Date: domain.MustDate("2025-03-01"), Document: "R"})
-				if _, err := svc.Handle(ctx, env); err != nil {
+				if _, err := commandtest.Handle(ctx, svc, env); err != nil {
 					errs <- err
 				}
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -104,7 +105,7 @@ func runCashProperty(t *testing.T, seed uint64) {
 			mustReject, mustAccept, why = r, a, w
 		}
 		env := domain.NewEnvelope(g.id(), "prop", reason, cmd)
-		res, err := svc.Handle(ctx, env)
+		res, err := commandtest.Handle(ctx, svc, env)
 		what := fmt.Sprintf("command %d (%s %+v, reason %q)", i, env.Type, cmd, reason)
 		if err != nil {
 			if mustAccept {

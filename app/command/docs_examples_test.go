@@ -10,6 +10,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -60,7 +61,7 @@ func TestDocsCommandExamples(t *testing.T) {
 		if err != nil {
 			t.Fatalf("docs/commands.md:%d: %v", ex.line, err)
 		}
-		res, err := svc.Handle(ctx, env)
+		res, err := commandtest.Handle(ctx, svc, env)
 		if err != nil {
 			t.Fatalf("docs/commands.md:%d (%s): %v", ex.line, env.Type, err)
 		}

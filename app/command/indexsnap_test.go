@@ -13,6 +13,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -35,7 +36,7 @@ func batchApply(t *testing.T, svc *command.Service, envs []domain.Envelope) {
 	t.Helper()
 	for len(envs) > 0 {
 		n := min(500, len(envs))
-		for i, r := range svc.HandleBatch(context.Background(), envs[:n]) {
+		for i, r := range commandtest.HandleBatch(context.Background(), svc, envs[:n]) {
 			if r.Err != nil {
 				t.Fatalf("command %d (%s): %v", i, envs[i].Type, r.Err)
 			}
@@ -96,7 +97,7 @@ func TestOneCommandAfterSavedIndexReadsOnlyWhatCameAfter(t *testing.T) {
 	// Another process writes five commands after the snapshot, without saving it.
 	other := command.New(openSQLite(t, path), command.Options{Clock: fixedClock})
 	for i := range 5 {
-		if _, err := other.Handle(ctx, spendEnv(uuid.New(), fmt.Sprintf("AG-%d", 10+i), "2.00")); err != nil {
+		if _, err := commandtest.Handle(ctx, other, spendEnv(uuid.New(), fmt.Sprintf("AG-%d", 10+i), "2.00")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -104,7 +105,7 @@ func TestOneCommandAfterSavedIndexReadsOnlyWhatCameAfter(t *testing.T) {
 
 	c := &readCounter{Store: openSQLite(t, path)}
 	one := command.New(c, command.Options{Clock: fixedClock, Warn: func(m string) { t.Errorf("warning: %s", m) }})
-	if _, err := one.Handle(ctx, spendEnv(uuid.New(), "AG-7", "3.00")); err != nil {
+	if _, err := commandtest.Handle(ctx, one, spendEnv(uuid.New(), "AG-7", "3.00")); err != nil {
 		t.Fatal(err)
 	}
 	if got := c.read.Load(); got > int64(after) {
@@ -122,7 +123,7 @@ func TestOneCommandAfterSavedIndexReadsOnlyWhatCameAfter(t *testing.T) {
 	bare := filepath.Join(t.TempDir(), "bare.db")
 	indexLedger(t, command.New(openSQLite(t, bare), command.Options{Clock: fixedClock}), 300)
 	cb := &readCounter{Store: openSQLite(t, bare)}
-	if _, err := command.New(cb, command.Options{Clock: fixedClock}).Handle(ctx, spendEnv(uuid.New(), "AG-7", "3.00")); err != nil {
+	if _, err := commandtest.Handle(ctx, command.New(cb, command.Options{Clock: fixedClock}), spendEnv(uuid.New(), "AG-7", "3.00")); err != nil {
 		t.Fatal(err)
 	}
 	if got := cb.read.Load(); got < int64(atSnapshot) {
@@ -137,19 +138,19 @@ func TestOneCommandAfterSavedIndexReadsOnlyWhatCameAfter(t *testing.T) {
 func checkRules(t *testing.T, svc *command.Service, used, late uuid.UUID) {
 	t.Helper()
 	ctx := context.Background()
-	_, err := svc.Handle(ctx, spendEnv(used, "AG-2", "100.00"))
+	_, err := commandtest.Handle(ctx, svc, spendEnv(used, "AG-2", "100.00"))
 	wantCode(t, err, domain.EConflict, "command_id", `"AG-1"`)
-	res, err := svc.Handle(ctx, spendEnv(used, "AG-1", "100.00"))
+	res, err := commandtest.Handle(ctx, svc, spendEnv(used, "AG-1", "100.00"))
 	if err != nil || !res.Duplicate {
 		t.Fatalf("retry on the same agreement: %+v, %v; want a duplicate", res, err)
 	}
-	_, err = svc.Handle(ctx, spendEnv(late, "AG-4", "5.00"))
+	_, err = commandtest.Handle(ctx, svc, spendEnv(late, "AG-4", "5.00"))
 	wantCode(t, err, domain.EConflict, "command_id", `"AG-3"`)
 	for _, n := range []string{"knvoc-2022-2025", "KNV0C-2022-2025", "\u039aNVOC-2022-2025"} {
-		_, err := svc.Handle(ctx, regEnv(uuid.New(), n))
+		_, err := commandtest.Handle(ctx, svc, regEnv(uuid.New(), n))
 		wantCode(t, err, domain.EDuplicate, "agreement", "too like the registered")
 	}
-	_, err = svc.Handle(ctx, regEnv(uuid.New(), "kvnoc-late-2"))
+	_, err = commandtest.Handle(ctx, svc, regEnv(uuid.New(), "kvnoc-late-2"))
 	wantCode(t, err, domain.EDuplicate, "agreement", `"KVNOC-LATE-2"`)
 }
 
@@ -280,7 +281,7 @@ func TestForgedIndexSnapshotLetsAReuseInWhichLintReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := uuid.New()
-	if _, err := svc.Handle(ctx, spendEnv(id, "AG-1", "100.00")); err != nil {
+	if _, err := commandtest.Handle(ctx, svc, spendEnv(id, "AG-1", "100.00")); err != nil {
 		t.Fatal(err)
 	}
 	// The forger writes today's size, root and position in its header.
@@ -303,7 +304,7 @@ func TestForgedIndexSnapshotLetsAReuseInWhichLintReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := command.New(openSQLite(t, path), command.Options{Clock: fixedClock, Warn: func(m string) { t.Errorf("warning: %s", m) }})
-	if _, err := fresh.Handle(ctx, spendEnv(id, "AG-2", "100.00")); err != nil {
+	if _, err := commandtest.Handle(ctx, fresh, spendEnv(id, "AG-2", "100.00")); err != nil {
 		t.Fatalf("the forged index was refused (%v): then this attack needs another test", err)
 	}
 	findings, err := command.Lint(ctx, store)
@@ -330,7 +331,7 @@ func TestIndexSavedEveryNEvents(t *testing.T) {
 		t.Fatalf("index saved after %d events (%v, %v), want it saved only past %d", command.IndexSaveEvery-100, ok, err, command.IndexSaveEvery)
 	}
 	batchApply(t, svc, envs[command.IndexSaveEvery-100:])
-	if _, err := svc.Handle(ctx, spendEnv(uuid.New(), "N-3", "1.00")); err != nil {
+	if _, err := commandtest.Handle(ctx, svc, spendEnv(uuid.New(), "N-3", "1.00")); err != nil {
 		t.Fatal(err)
 	}
 	pos, _, ok, err := store.LoadSnapshot(ctx, command.IndexSnapshotName)

@@ -1,8 +1,10 @@
-// Package ledger is grantledger's application service: it takes a command
-// envelope, loads the agreement's state from the event store, lets the
+// Package command is grantledger's command service: it takes commands
+// (each its envelope and the command an adapter decoded from it, see
+// Request), loads the agreement's state from the event store, lets the
 // domain decide, and appends the resulting events with their metadata and
 // hash chain under optimistic concurrency. It is the one place that turns
-// commands into stored events, for the command line and the HTTP server alike.
+// commands into stored events, for the command line, the HTTP API and the
+// web pages alike, and its one way in is Handler.Handle.
 package command
 
 import (
@@ -369,24 +371,13 @@ func (st *streamState) settle(id uuid.UUID) {
 	}
 }
 
-// Handle applies one command: decode and validate it, decide against the
-// agreement's current state, append under optimistic concurrency (retrying
-// a bounded number of times when another writer got there first), and
-// return what was appended. A command id seen before returns the first
-// result and appends nothing.
-func (s *Service) Handle(ctx context.Context, env domain.Envelope) (Result, error) {
-	cmd, err := env.DecodeCommand()
-	if err != nil {
-		return Result{}, err
-	}
-	return s.HandleCommand(ctx, env, cmd)
-}
-
-// HandleCommand is Handle for a caller that has already decoded and
-// validated the envelope's command (cmd must be env.DecodeCommand()'s
-// result), so that a server which decodes a command to authorize it does
-// not decode and validate it a second time.
-func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd domain.Command) (Result, error) {
+// handleOne applies one command: decide against the agreement's current
+// state, append under optimistic concurrency (retrying a bounded number
+// of times when another writer got there first), and return what was
+// appended. A command id seen before returns the first result and appends
+// nothing. req has passed Request.check.
+func (s *Service) handleOne(ctx context.Context, req Request) (Result, error) {
+	env, cmd := req.Envelope, req.Command
 	name := domain.StreamFor(cmd.AgreementNumber())
 	release, err := s.claim(ctx, env, cmd, name)
 	if err != nil {
@@ -452,9 +443,7 @@ func (s *Service) append(ctx context.Context, p *prepared, cs []claimed) (domain
 	return outs[0].Result, outs[0].Err
 }
 
-// View calls fn with the current state of an agreement, read from the store
-// and checked against its hash chain. fn runs while commands on that
-// agreement wait, and must neither keep nor modify the state.
+// View is Handler.View.
 func (s *Service) View(ctx context.Context, number string, fn func(*domain.Agreement) error) error {
 	name := domain.StreamFor(number)
 	st := s.stream(name)

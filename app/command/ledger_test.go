@@ -12,6 +12,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -20,7 +21,7 @@ func fixedClock() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 func mustApply(t *testing.T, svc *command.Service, envs []domain.Envelope) {
 	t.Helper()
 	for i, env := range envs {
-		if _, err := svc.Handle(context.Background(), env); err != nil {
+		if _, err := commandtest.Handle(context.Background(), svc, env); err != nil {
 			t.Fatalf("command %d (%s): %v", i, env.Type, err)
 		}
 	}
@@ -82,7 +83,7 @@ func TestSeed004Figures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = svc.Handle(context.Background(), seeds.CloseYear2())
+	_, err = commandtest.Handle(context.Background(), svc, seeds.CloseYear2())
 	var re *domain.RuleError
 	if !errors.As(err, &re) || re.Rule != "remainder-not-zero" || re.Figures["remainder"] != domain.MustMoney("1213.47") {
 		t.Fatalf("closing year 2: got %v, want rule remainder-not-zero with remainder 1213.47", err)
@@ -95,13 +96,13 @@ func TestIdempotentCommandID(t *testing.T) {
 	envs := seeds.Scenario004()
 	mustApply(t, svc, envs[:8])
 	spend := domain.NewEnvelope(uuid.New(), seeds.Accountant, "", domain.RecordSpending{Ref: domain.Ref{Agreement: seeds.Seed004}, Line: "civil", Year: 1, Amount: 1234, Date: domain.MustDate("2022-08-01"), Document: "INV-1"})
-	first, err := svc.Handle(context.Background(), spend)
+	first, err := commandtest.Handle(context.Background(), svc, spend)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A second service (another process) sees the same history.
 	svc2 := command.New(store, command.Options{Clock: fixedClock})
-	again, err := svc2.Handle(context.Background(), spend)
+	again, err := commandtest.Handle(context.Background(), svc2, spend)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestIdempotentCommandID(t *testing.T) {
 	// The same id with different content is refused.
 	other := spend
 	other.Data = []byte(`{"agreement":"KNVOC-2022-2025","line":"civil","year":1,"amount":"99.00","date":"2022-08-01","document":"INV-1"}`)
-	if _, err := svc2.Handle(context.Background(), other); domain.ErrorCode(err) != domain.EConflict {
+	if _, err := commandtest.Handle(context.Background(), svc2, other); domain.ErrorCode(err) != domain.EConflict {
 		t.Fatalf("reused id: got %v, want a conflict", err)
 	}
 }
@@ -134,7 +135,7 @@ func TestConcurrentWritersOneAgreement(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
 				env := domain.NewEnvelope(uuid.New(), "w", "", domain.RecordSpending{Ref: domain.Ref{Agreement: seeds.Seed004}, Line: "civil", Year: 2, Amount: 100, Date: domain.MustDate("2023-08-01"), Document: "D"})
-				if _, err := svc.Handle(context.Background(), env); err != nil {
+				if _, err := commandtest.Handle(context.Background(), svc, env); err != nil {
 					errs <- err
 				}
 			}
@@ -157,7 +158,7 @@ func TestConcurrentWritersOneAgreement(t *testing.T) {
 func TestBatchKeepsLinesAtomic(t *testing.T) {
 	store := memstore.New()
 	svc := command.New(store, command.Options{})
-	res := svc.HandleBatch(context.Background(), seeds.Scenario004())
+	res := commandtest.HandleBatch(context.Background(), svc, seeds.Scenario004())
 	for i, r := range res {
 		if r.Err != nil {
 			t.Fatalf("line %d: %v", i, r.Err)

@@ -15,6 +15,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/legacytest"
 )
@@ -76,25 +77,25 @@ func TestCommandIDIsUsedOnceInTheLedger(t *testing.T) {
 			svc := command.New(store, command.Options{Clock: fixedClock})
 			mustApply(t, svc, []domain.Envelope{regEnv(uuid.New(), "AG-1"), regEnv(uuid.New(), "AG-2")})
 			id := uuid.New()
-			if _, err := svc.Handle(ctx, spendEnv(id, "AG-1", "100.00")); err != nil {
+			if _, err := commandtest.Handle(ctx, svc, spendEnv(id, "AG-1", "100.00")); err != nil {
 				t.Fatal(err)
 			}
 			before := eventsIn(t, store)
-			_, err := svc.Handle(ctx, spendEnv(id, "AG-2", "100.00"))
+			_, err := commandtest.Handle(ctx, svc, spendEnv(id, "AG-2", "100.00"))
 			wantCode(t, err, domain.EConflict, "command_id", `"AG-1"`)
 			if got := eventsIn(t, store); got != before {
 				t.Fatalf("%d events after the refused reuse, want %d", got, before)
 			}
-			res, err := svc.Handle(ctx, spendEnv(id, "AG-1", "100.00"))
+			res, err := commandtest.Handle(ctx, svc, spendEnv(id, "AG-1", "100.00"))
 			if err != nil || !res.Duplicate {
 				t.Fatalf("retry on the same agreement: %+v, %v; want a duplicate", res, err)
 			}
-			_, err = svc.Handle(ctx, spendEnv(id, "AG-1", "200.00"))
+			_, err = commandtest.Handle(ctx, svc, spendEnv(id, "AG-1", "200.00"))
 			wantCode(t, err, domain.EConflict, "command_id", "")
 			// The batch path: a batch that reuses the id on AG-2, and one
 			// that holds the same new id twice on two agreements.
 			id2 := uuid.New()
-			rs := svc.HandleBatch(ctx, []domain.Envelope{spendEnv(id, "AG-2", "1.00"), spendEnv(id2, "AG-1", "2.00"), spendEnv(id2, "AG-2", "2.00"), spendEnv(uuid.New(), "AG-2", "3.00")})
+			rs := commandtest.HandleBatch(ctx, svc, []domain.Envelope{spendEnv(id, "AG-2", "1.00"), spendEnv(id2, "AG-1", "2.00"), spendEnv(id2, "AG-2", "2.00"), spendEnv(uuid.New(), "AG-2", "3.00")})
 			wantCode(t, rs[0].Err, domain.EConflict, "command_id", `"AG-1"`)
 			if rs[1].Err != nil || rs[3].Err != nil {
 				t.Fatalf("batch: the commands with fresh ids were refused: %v, %v", rs[1].Err, rs[3].Err)
@@ -126,18 +127,18 @@ func TestLedgerWideRulesAcrossProcesses(t *testing.T) {
 	_, b := open()
 	mustApply(t, a, []domain.Envelope{regEnv(uuid.New(), "AG-1"), regEnv(uuid.New(), "AG-2")})
 	// b reads the ledger (and builds its index) now.
-	if _, err := b.Handle(ctx, spendEnv(uuid.New(), "AG-2", "1.00")); err != nil {
+	if _, err := commandtest.Handle(ctx, b, spendEnv(uuid.New(), "AG-2", "1.00")); err != nil {
 		t.Fatal(err)
 	}
 	id := uuid.New()
-	if _, err := a.Handle(ctx, spendEnv(id, "AG-1", "100.00")); err != nil {
+	if _, err := commandtest.Handle(ctx, a, spendEnv(id, "AG-1", "100.00")); err != nil {
 		t.Fatal(err)
 	}
 	mustApply(t, a, []domain.Envelope{regEnv(uuid.New(), "KNVOC-2022-2025")})
 	before := eventsIn(t, storeA)
-	_, err := b.Handle(ctx, spendEnv(id, "AG-2", "100.00"))
+	_, err := commandtest.Handle(ctx, b, spendEnv(id, "AG-2", "100.00"))
 	wantCode(t, err, domain.EConflict, "command_id", `"AG-1"`)
-	_, err = b.Handle(ctx, regEnv(uuid.New(), "knvoc-2022-2025"))
+	_, err = commandtest.Handle(ctx, b, regEnv(uuid.New(), "knvoc-2022-2025"))
 	wantCode(t, err, domain.EDuplicate, "agreement", `"KNVOC-2022-2025"`)
 	if got := eventsIn(t, storeA); got != before {
 		t.Fatalf("%d events after the refusals, want %d", got, before)
@@ -151,10 +152,10 @@ func TestLedgerWideRulesAcrossProcesses(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, 4)
 		wg.Add(4)
-		go func() { defer wg.Done(); _, errs[0] = a.Handle(ctx, spendEnv(id, "AG-1", "1.00")) }()
-		go func() { defer wg.Done(); _, errs[1] = b.Handle(ctx, spendEnv(id, "AG-2", "1.00")) }()
-		go func() { defer wg.Done(); _, errs[2] = a.Handle(ctx, regEnv(uuid.New(), n1)) }()
-		go func() { defer wg.Done(); _, errs[3] = b.Handle(ctx, regEnv(uuid.New(), n2)) }()
+		go func() { defer wg.Done(); _, errs[0] = commandtest.Handle(ctx, a, spendEnv(id, "AG-1", "1.00")) }()
+		go func() { defer wg.Done(); _, errs[1] = commandtest.Handle(ctx, b, spendEnv(id, "AG-2", "1.00")) }()
+		go func() { defer wg.Done(); _, errs[2] = commandtest.Handle(ctx, a, regEnv(uuid.New(), n1)) }()
+		go func() { defer wg.Done(); _, errs[3] = commandtest.Handle(ctx, b, regEnv(uuid.New(), n2)) }()
 		wg.Wait()
 		if (errs[0] == nil) == (errs[1] == nil) {
 			t.Fatalf("round %d: command id on two agreements: errors %v and %v, want exactly one applied", round, errs[0], errs[1])
@@ -175,7 +176,7 @@ func TestLookAlikeNumbersRefusedLegacyOnesLoad(t *testing.T) {
 	svc := command.New(store, command.Options{Clock: fixedClock})
 	mustApply(t, svc, []domain.Envelope{regEnv(uuid.New(), "KNVOC-2022-2025"), regEnv(uuid.New(), "AIF/2022/KAPAC2/104")})
 	for _, n := range []string{"knvoc-2022-2025", "KNV\u041eC-2022-2025", "KNV0C-2022-2025", "\u039aNVOC-2022-2025", "AlF/2022/KAPAC2/104", "aif/2022/kapac2/104"} {
-		_, err := svc.Handle(ctx, regEnv(uuid.New(), n))
+		_, err := commandtest.Handle(ctx, svc, regEnv(uuid.New(), n))
 		wantCode(t, err, domain.EDuplicate, "agreement", "too like the registered")
 	}
 	mustApply(t, svc, []domain.Envelope{regEnv(uuid.New(), "AIF/2022/KAPAC2/126")})
@@ -196,6 +197,6 @@ func TestLookAlikeNumbersRefusedLegacyOnesLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err := lsvc.Handle(ctx, regEnv(uuid.New(), "Knvoc-2022-2025"))
+	_, err := commandtest.Handle(ctx, lsvc, regEnv(uuid.New(), "Knvoc-2022-2025"))
 	wantCode(t, err, domain.EDuplicate, "agreement", "too like the registered")
 }

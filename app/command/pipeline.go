@@ -2,12 +2,10 @@ package command
 
 import (
 	"context"
-
-	"github.com/grantledger/grantledger/domain"
 )
 
-// Pipeline applies batches of commands in order, with the results
-// HandleDecodedBatch gives one batch after the other, but decides each
+// Pipeline applies batches of commands in order, with the outcomes
+// Handle gives one batch after the other, but decides each
 // batch while the batch before it is being written: on two cores the
 // store's durable commit (the larger part of a batch) and the next
 // batch's decisions run side by side (docs/PERFORMANCE.md).
@@ -19,14 +17,14 @@ import (
 // other). Otherwise nothing of batch k+1 has been written (its write
 // starts only after batch k's answer), its tentative states are dropped,
 // its reservations released, the commands of batch k go again one by one
-// as in HandleDecodedBatch, and batch k+1 is decided afresh. Batch k+1 is
+// as in Handle, and batch k+1 is decided afresh. Batch k+1 is
 // also decided afresh, after batch k, when one of its commands is refused
 // by the ledger-wide rules (the refusal would name batch k's command as in
 // flight, not as applied) or when a stream it needs is locked by another
 // command (it waits for no lock while holding batch k's).
 //
 // The streams of the batch in flight stay locked, from its decision to
-// the store's answer, as in HandleDecodedBatch; a stream in both batches
+// the store's answer, as in Handle; a stream in both batches
 // passes from one to the next still locked. A Pipeline is used by one
 // goroutine; the Service stays safe for other callers meanwhile.
 type Pipeline struct {
@@ -34,7 +32,7 @@ type Pipeline struct {
 	ctx    context.Context
 	flight *batchRun     // being written, or nil
 	done   chan struct{} // closed when flight's write has returned
-	ready  []BatchResult // a batch handled without the pipeline, not yet returned
+	ready  []Outcome     // a batch handled without the pipeline, not yet returned
 	has    bool          // ready holds a batch
 }
 
@@ -43,21 +41,22 @@ func (s *Service) NewPipeline(ctx context.Context) *Pipeline {
 	return &Pipeline{s: s, ctx: ctx}
 }
 
-// Push hands over the next batch (cmds[i] and errs[i] as for
-// HandleDecodedBatch) and returns the results of the batch pushed before,
-// in its order (ok false on the first Push). The results of the last batch
-// come from Flush.
-func (p *Pipeline) Push(envs []domain.Envelope, cmds []domain.Command, errs []error) (prev []BatchResult, ok bool) {
+// Push hands over the next batch (as for Handle) and returns the outcomes
+// of the batch pushed before, in its order (ok false on the first Push).
+// The outcomes of the last batch come from Flush. Pipeline is the command
+// line's fast path for long files, not a second way in for consumers: it
+// is a Handle whose batches overlap.
+func (p *Pipeline) Push(reqs []Request) (prev []Outcome, ok bool) {
 	batches := p.s.store.Offers().Batch
-	if !batches || len(envs) == 1 {
+	if !batches || len(reqs) == 1 {
 		prev, ok = p.Flush()
-		p.ready, p.has = p.s.HandleDecodedBatch(p.ctx, envs, cmds, errs), true
+		p.ready, p.has = p.s.Handle(p.ctx, reqs), true
 		return prev, ok
 	}
 	var ahead *batchRun
 	if p.flight != nil {
 		// Decide ahead, on the tentative states of the batch in flight.
-		ahead = p.s.newBatchRun(envs, cmds, errs)
+		ahead = p.s.newBatchRun(reqs)
 		if !ahead.claim(p.ctx, true) {
 			ahead = nil
 		} else if !ahead.lock(p.flight.touched, true) {
@@ -76,7 +75,7 @@ func (p *Pipeline) Push(envs []domain.Envelope, cmds []domain.Command, errs []er
 	r := ahead
 	if !kept {
 		// Not decided ahead, or dropped: decide it now, nothing in flight.
-		r = p.s.newBatchRun(envs, cmds, errs)
+		r = p.s.newBatchRun(reqs)
 		r.claim(p.ctx, false)
 		r.lock(nil, false)
 		r.decide(p.ctx)
@@ -88,7 +87,7 @@ func (p *Pipeline) Push(envs []domain.Envelope, cmds []domain.Command, errs []er
 // Flush waits for the batch in flight and returns its results (ok false
 // when there was none). The Pipeline holds no lock afterwards and may be
 // pushed to again.
-func (p *Pipeline) Flush() ([]BatchResult, bool) {
+func (p *Pipeline) Flush() ([]Outcome, bool) {
 	if p.has {
 		out := p.ready
 		p.ready, p.has = nil, false
@@ -114,7 +113,7 @@ func (p *Pipeline) start(r *batchRun) {
 // streams stay locked) only when the batch in flight was written exactly
 // as decided; otherwise next's states are dropped, its reservations
 // released and its locks undone, for the caller to decide it afresh.
-func (p *Pipeline) finishFlight(next *batchRun) (out []BatchResult, ok, kept bool) {
+func (p *Pipeline) finishFlight(next *batchRun) (out []Outcome, ok, kept bool) {
 	r := p.flight
 	if r == nil {
 		return nil, false, false
@@ -144,7 +143,7 @@ func (p *Pipeline) finishFlight(next *batchRun) (out []BatchResult, ok, kept boo
 	}
 	s.evictIfFull()
 	for _, i := range retry {
-		r.out[i].Result, r.out[i].Err = s.HandleCommand(p.ctx, r.envs[i], r.cmds[i])
+		r.out[i].Result, r.out[i].Err = s.handleOne(p.ctx, r.in[i])
 	}
 	r.releaseClaims()
 	return r.out, true, kept

@@ -14,6 +14,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -89,33 +90,45 @@ func pipeScenario() (lines []pipeLine, batches [][]int) {
 	return lines, [][]int{b1, b2, b3, b4}
 }
 
-// runBatches applies batches of envelopes and returns each batch's results.
-type runBatches func(ctx context.Context, svc *command.Service, batches [][]domain.Envelope) [][]command.BatchResult
+// runBatches applies batches of requests and returns each batch's outcomes.
+type runBatches func(ctx context.Context, svc *command.Service, batches [][]command.Request) [][]command.Outcome
 
-func decodeAll(envs []domain.Envelope) ([]domain.Command, []error) {
-	cmds, errs := make([]domain.Command, len(envs)), make([]error, len(envs))
+// decodeAll decodes the envelopes of a batch, as the command line does.
+func decodeAll(t testing.TB, envs []domain.Envelope) []command.Request {
+	t.Helper()
+	reqs := make([]command.Request, len(envs))
 	for i, env := range envs {
-		cmds[i], errs[i] = env.DecodeCommand()
+		var err error
+		if reqs[i], err = commandtest.Request(env); err != nil {
+			t.Fatalf("envelope %d (%s): %v", i, env.Type, err)
+		}
 	}
-	return cmds, errs
+	return reqs
+}
+
+func decodeBatches(t testing.TB, batches [][]domain.Envelope) [][]command.Request {
+	t.Helper()
+	out := make([][]command.Request, len(batches))
+	for k, envs := range batches {
+		out[k] = decodeAll(t, envs)
+	}
+	return out
 }
 
 var runners = map[string]runBatches{
 	// One batch after the other: the behaviour the pipeline must keep.
-	"one after the other": func(ctx context.Context, svc *command.Service, batches [][]domain.Envelope) [][]command.BatchResult {
-		var out [][]command.BatchResult
-		for _, envs := range batches {
-			cmds, errs := decodeAll(envs)
-			out = append(out, svc.HandleDecodedBatch(ctx, envs, cmds, errs))
+	"one after the other": func(ctx context.Context, svc *command.Service, batches [][]command.Request) [][]command.Outcome {
+		var out [][]command.Outcome
+		for _, reqs := range batches {
+			out = append(out, svc.Handle(ctx, reqs))
 		}
 		return out
 	},
-	"pipelined": func(ctx context.Context, svc *command.Service, batches [][]domain.Envelope) [][]command.BatchResult {
-		var out [][]command.BatchResult
+	"pipelined": func(ctx context.Context, svc *command.Service, batches [][]command.Request) [][]command.Outcome {
+		var out [][]command.Outcome
 		p := svc.NewPipeline(ctx)
-		for _, envs := range batches {
-			cmds, errs := decodeAll(envs)
-			if prev, ok := p.Push(envs, cmds, errs); ok {
+		for _, reqs := range batches {
+			if prev, ok := p.Push(reqs); ok {
 				out = append(out, prev)
 			}
 		}
@@ -179,7 +192,7 @@ func checkPipeline(t *testing.T, run runBatches, mode string, at int64) {
 				Years: []domain.YearSpec{{Year: 1, From: y.From, To: y.To}}, Lines: []domain.LineSpec{{Line: "l"}}}),
 			domain.NewEnvelope(uuid.New(), "t", "", domain.PlanBudget{Ref: ref, Line: "l", Year: 1, Amount: 1_000_000}),
 		} {
-			if _, err := a.Handle(ctx, env); err != nil {
+			if _, err := commandtest.Handle(ctx, a, env); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -192,7 +205,7 @@ func checkPipeline(t *testing.T, run runBatches, mode string, at int64) {
 		hs.hook = func() error { return errors.New("injected: the disk refused the write") }
 	case "concurrency":
 		hs.hook = func() error {
-			_, err := other.Handle(ctx, domain.NewEnvelope(uuid.New(), "t", "", domain.RecordSpending{Ref: domain.Ref{Agreement: "PIPE-A"}, Line: "l", Year: 1, Amount: 5, Date: d("2024-03-01"), Document: "other"}))
+			_, err := commandtest.Handle(ctx, other, domain.NewEnvelope(uuid.New(), "t", "", domain.RecordSpending{Ref: domain.Ref{Agreement: "PIPE-A"}, Line: "l", Year: 1, Amount: 5, Date: d("2024-03-01"), Document: "other"}))
 			return err
 		}
 		want["PIPE-A"] += 5
@@ -200,7 +213,7 @@ func checkPipeline(t *testing.T, run runBatches, mode string, at int64) {
 	case "guard":
 		stolen := batches[at-1][len(batches[at-1])-1]
 		hs.hook = func() error {
-			_, err := other.Handle(ctx, domain.NewEnvelope(lines[stolen].env.CommandID, "t", "", domain.RecordSpending{Ref: domain.Ref{Agreement: "PIPE-D"}, Line: "l", Year: 1, Amount: 7, Date: d("2024-03-01"), Document: "other"}))
+			_, err := commandtest.Handle(ctx, other, domain.NewEnvelope(lines[stolen].env.CommandID, "t", "", domain.RecordSpending{Ref: domain.Ref{Agreement: "PIPE-D"}, Line: "l", Year: 1, Amount: 7, Date: d("2024-03-01"), Document: "other"}))
 			return err
 		}
 		lines[stolen].wantCode, lines[stolen].delta = domain.EConflict, 0
@@ -222,14 +235,14 @@ func checkPipeline(t *testing.T, run runBatches, mode string, at int64) {
 		}
 		envBatches = append(envBatches, envs)
 	}
-	got := run(ctx, a, envBatches)
+	got := run(ctx, a, decodeBatches(t, envBatches))
 	if mode != "none" && hs.calls.Load() < at {
 		t.Fatalf("the store saw %d guarded appends; the hook at %d never ran", hs.calls.Load(), at)
 	}
 	if len(got) != len(batches) {
 		t.Fatalf("%d batches answered, want %d", len(got), len(batches))
 	}
-	results := make([]command.BatchResult, len(lines))
+	results := make([]command.Outcome, len(lines))
 	for k, b := range batches {
 		if len(got[k]) != len(b) {
 			t.Fatalf("batch %d: %d results, want %d", k+1, len(got[k]), len(b))
@@ -300,7 +313,7 @@ func TestPipelineWithConcurrentCommands(t *testing.T) {
 				Years: []domain.YearSpec{{Year: 1, From: y.From, To: y.To}}, Lines: []domain.LineSpec{{Line: "l"}}}),
 			domain.NewEnvelope(uuid.New(), "t", "", domain.PlanBudget{Ref: ref, Line: "l", Year: 1, Amount: 1_000_000}),
 		} {
-			if _, err := svc.Handle(ctx, env); err != nil {
+			if _, err := commandtest.Handle(ctx, svc, env); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -316,14 +329,14 @@ func TestPipelineWithConcurrentCommands(t *testing.T) {
 		go func(g int) {
 			defer wg.Done()
 			for k := 0; k < singles; k++ {
-				if _, err := svc.Handle(ctx, spend(ags[(g+k)%len(ags)])); err != nil {
+				if _, err := commandtest.Handle(ctx, svc, spend(ags[(g+k)%len(ags)])); err != nil {
 					errc <- err
 				}
 			}
 		}(g)
 	}
 	p := svc.NewPipeline(ctx)
-	check := func(res []command.BatchResult) {
+	check := func(res []command.Outcome) {
 		for i, r := range res {
 			if r.Err != nil || r.Result.Duplicate {
 				t.Errorf("batch line %d: %v (duplicate %v)", i, r.Err, r.Result.Duplicate)
@@ -335,8 +348,7 @@ func TestPipelineWithConcurrentCommands(t *testing.T) {
 		for j := 0; j < perBatch; j++ {
 			envs = append(envs, spend(ags[(k+j)%len(ags)]))
 		}
-		cmds, errs := decodeAll(envs)
-		if prev, ok := p.Push(envs, cmds, errs); ok {
+		if prev, ok := p.Push(decodeAll(t, envs)); ok {
 			check(prev)
 		}
 	}
@@ -365,7 +377,7 @@ func TestPipelineWithConcurrentCommands(t *testing.T) {
 }
 
 // TestPipelineAnswersEveryBatch: a batch of one command is applied on its
-// own (HandleDecodedBatch's one-command path) between pipelined batches;
+// own (Handle's one-command path) between pipelined batches;
 // Push and Flush must still hand back each batch's results once, in order.
 func TestPipelineAnswersEveryBatch(t *testing.T) {
 	ctx := context.Background()
@@ -383,7 +395,7 @@ func TestPipelineAnswersEveryBatch(t *testing.T) {
 			Years: []domain.YearSpec{{Year: 1, From: y.From, To: y.To}}, Lines: []domain.LineSpec{{Line: "l"}}}),
 		domain.NewEnvelope(uuid.New(), "t", "", domain.PlanBudget{Ref: ref, Line: "l", Year: 1, Amount: 1_000_000}),
 	} {
-		if _, err := svc.Handle(ctx, env); err != nil {
+		if _, err := commandtest.Handle(ctx, svc, env); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -395,7 +407,7 @@ func TestPipelineAnswersEveryBatch(t *testing.T) {
 		}
 		batches = append(batches, envs)
 	}
-	got := runners["pipelined"](ctx, svc, batches)
+	got := runners["pipelined"](ctx, svc, decodeBatches(t, batches))
 	if len(got) != len(batches) {
 		t.Fatalf("%d batches answered, want %d", len(got), len(batches))
 	}

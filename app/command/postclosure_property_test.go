@@ -11,6 +11,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -57,7 +58,7 @@ func runPostClosureProperty(t *testing.T, seed uint64) {
 			mustReject, mustAccept, why = r, a, w
 		}
 		env := domain.NewEnvelope(g.id(), "prop", reason, cmd)
-		res, err := svc.Handle(ctx, env)
+		res, err := commandtest.Handle(ctx, svc, env)
 		what := fmt.Sprintf("seed %d command %d (%s %+v, reason %q)", seed, i, env.Type, cmd, reason)
 		switch {
 		case err != nil && (mustAccept || setup):

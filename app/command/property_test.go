@@ -15,11 +15,12 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
 // The property test drives random command sequences, valid and invalid,
-// through ledger.Service on memstore and checks after every command:
+// through command.Service on memstore and checks after every command:
 //
 //   - for every line and year, planned + carried_in = actual + carried_over +
 //     returned + remainder, with the left side and the flows taken from an
@@ -542,7 +543,7 @@ func runProperty(t *testing.T, seed uint64) {
 		// Now and then resend an accepted command: it must append nothing.
 		if len(g.accepted) > 0 && g.r.IntN(20) == 0 {
 			env := g.accepted[g.r.IntN(len(g.accepted))]
-			res, err := svc.Handle(ctx, env)
+			res, err := commandtest.Handle(ctx, svc, env)
 			if err != nil || !res.Duplicate {
 				t.Fatalf("command %d: resending %s %s: duplicate=%v err=%v, want a duplicate", i, env.Type, env.CommandID, res.Duplicate, err)
 			}
@@ -555,7 +556,7 @@ func runProperty(t *testing.T, seed uint64) {
 		if g.r.IntN(30) == 0 {
 			env := domain.Envelope{Type: domain.CmdRecordSpending, CommandID: g.id(), Actor: "fuzz",
 				Data: []byte(`{"agreement":"` + number + `","line":"a","year":1,"amount":12.5,"date":"2022-08-01","document":"x"}`)}
-			if _, err := svc.Handle(ctx, env); domain.ErrorCode(err) != domain.EInvalid {
+			if _, err := commandtest.Handle(ctx, svc, env); domain.ErrorCode(err) != domain.EInvalid {
 				t.Fatalf("command %d: amount as a JSON number: %v, want invalid", i, err)
 			}
 			if after := countEvents(t, store); after != before {
@@ -567,7 +568,7 @@ func runProperty(t *testing.T, seed uint64) {
 		cmd, reason := g.next(pre, number)
 		mustReject, mustAccept, why := g.judge(pre, cmd, reason)
 		env := domain.NewEnvelope(g.id(), "prop", reason, cmd)
-		res, err := svc.Handle(ctx, env)
+		res, err := commandtest.Handle(ctx, svc, env)
 		after := countEvents(t, store)
 		post := view(t, svc, number)
 		st := stats[env.Type]

@@ -13,6 +13,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -66,7 +67,7 @@ func retryAnswers(t *testing.T, store port.Store) {
 
 	// The same service, every command of the seed again.
 	for _, env := range envs {
-		res, err := svc.Handle(ctx, env)
+		res, err := commandtest.Handle(ctx, svc, env)
 		if err != nil || !res.Duplicate {
 			t.Fatalf("%s %s again: duplicate=%v err=%v", env.Type, env.CommandID, res.Duplicate, err)
 		}
@@ -74,7 +75,7 @@ func retryAnswers(t *testing.T, store port.Store) {
 	}
 	// A new service over the same store.
 	fresh := command.New(store, command.Options{Clock: fixedClock})
-	res, err := fresh.Handle(ctx, envs[len(envs)-1])
+	res, err := commandtest.Handle(ctx, fresh, envs[len(envs)-1])
 	if err != nil || !res.Duplicate {
 		t.Fatalf("new service: duplicate=%v err=%v", res.Duplicate, err)
 	}
@@ -91,7 +92,7 @@ func retryAnswers(t *testing.T, store port.Store) {
 	})
 	spend := domain.NewEnvelope(uuid.New(), "acc", "", domain.RecordSpending{Ref: ref, Line: "civil",
 		Year: 1, Amount: 100, Date: domain.MustDate("2025-06-01"), Document: "RETRY-1"})
-	out := svc.HandleBatch(ctx, []domain.Envelope{spend, spend})
+	out := commandtest.HandleBatch(ctx, svc, []domain.Envelope{spend, spend})
 	if out[0].Err != nil || out[1].Err != nil || out[0].Result.Duplicate || !out[1].Result.Duplicate {
 		t.Fatalf("batch of one command twice: %+v", out)
 	}
@@ -100,7 +101,7 @@ func retryAnswers(t *testing.T, store port.Store) {
 	}
 	stored(out[0].Result)
 	// And after the batch, from the store.
-	again, err := svc.Handle(ctx, spend)
+	again, err := commandtest.Handle(ctx, svc, spend)
 	if err != nil || !again.Duplicate || !reflect.DeepEqual(ids(again), ids(out[0].Result)) {
 		t.Fatalf("after the batch: duplicate=%v err=%v ids %v, want %v", again.Duplicate, err, ids(again), ids(out[0].Result))
 	}
@@ -109,7 +110,7 @@ func retryAnswers(t *testing.T, store port.Store) {
 	// The same id with other content is still a conflict.
 	other := spend
 	other.Data = []byte(`{"agreement":"RETRY/2025/1","line":"civil","year":1,"amount":"2.00","date":"2025-06-01","document":"RETRY-1"}`)
-	if _, err := svc.Handle(ctx, other); domain.ErrorCode(err) != domain.EConflict {
+	if _, err := commandtest.Handle(ctx, svc, other); domain.ErrorCode(err) != domain.EConflict {
 		t.Errorf("same id, other content: %v, want a conflict", err)
 	}
 }

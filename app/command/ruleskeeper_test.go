@@ -9,6 +9,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -39,13 +40,13 @@ func TestIndexReadsTheLogOnceWhenTheStoreKeepsTheRules(t *testing.T) {
 	for _, keeps := range []bool{true, false} {
 		store := &countingStore{Store: memstore.New(), keeps: keeps}
 		svc := command.New(store, command.Options{})
-		if _, err := svc.Handle(ctx, regEnv(uuid.New(), "RK-1")); err != nil {
+		if _, err := commandtest.Handle(ctx, svc, regEnv(uuid.New(), "RK-1")); err != nil {
 			t.Fatal(err)
 		}
 		first := store.readAlls.Load()
 		const more = 20
 		for i := 0; i < more; i++ {
-			if _, err := svc.Handle(ctx, spendEnv(uuid.New(), "RK-1", "1,00")); err != nil {
+			if _, err := commandtest.Handle(ctx, svc, spendEnv(uuid.New(), "RK-1", "1,00")); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
@@ -81,7 +82,7 @@ func buildBenchLedger(path string, agreements, spendings int) error {
 	d := domain.MustDate
 	var envs []domain.Envelope
 	flush := func() error {
-		for _, r := range svc.HandleBatch(ctx, envs) {
+		for _, r := range commandtest.HandleBatch(ctx, svc, envs) {
 			if r.Err != nil {
 				return r.Err
 			}

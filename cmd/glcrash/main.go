@@ -2,7 +2,7 @@
 // (adapters/reliability). It opens the embedded store, listens on a
 // loopback TCP address and takes commands from any number of clients, one
 // JSON envelope per line (the same JSON as "grantledger apply"). Commands
-// that arrive together share one durable commit (ledger.HandleBatch); the
+// that arrive together share one durable commit (command.Service.Handle); the
 // answer line for a command is written only after that commit returned, so
 // an acknowledged command has reached the disk. A projector follows the
 // store and saves its read model with its checkpoint as it goes, so a kill
@@ -57,7 +57,7 @@ type Answer struct {
 }
 
 type request struct {
-	env   domain.Envelope
+	req   command.Request
 	reply chan Answer
 }
 
@@ -155,12 +155,12 @@ func commit(ctx context.Context, svc *command.Service, reqs <-chan request, max 
 				break drain
 			}
 		}
-		envs := make([]domain.Envelope, len(group))
+		batch := make([]command.Request, len(group))
 		for i, r := range group {
-			envs[i] = r.env
+			batch[i] = r.req
 		}
-		for i, res := range svc.HandleBatch(ctx, envs) {
-			a := Answer{CommandID: envs[i].CommandID.String()}
+		for i, res := range svc.Handle(ctx, batch) {
+			a := Answer{CommandID: batch[i].Envelope.CommandID.String()}
 			if res.Err != nil {
 				a.Code, a.Error = domain.ErrorCode(res.Err), res.Err.Error()
 			} else {
@@ -181,11 +181,17 @@ func serve(ctx context.Context, c net.Conn, reqs chan<- request) {
 	for in.Scan() {
 		env, err := domain.DecodeEnvelope(in.Bytes())
 		var a Answer
+		var cmd domain.Command
+		if err == nil {
+			if cmd, err = env.DecodeCommand(); err != nil {
+				a.CommandID = env.CommandID.String()
+			}
+		}
 		if err != nil {
-			a = Answer{Code: domain.ErrorCode(err), Error: err.Error()}
+			a.Code, a.Error = domain.ErrorCode(err), err.Error()
 		} else {
 			select {
-			case reqs <- request{env: env, reply: reply}:
+			case reqs <- request{req: command.Request{Envelope: env, Command: cmd}, reply: reply}:
 			case <-ctx.Done():
 				return
 			}

@@ -74,9 +74,9 @@ re-run a file). Command types and fields: docs/commands.md, or
 		})
 	}()
 	// Each batch is decided while the one before it is being written
-	// (ledger.Pipeline); results come back, and are reported, in line order.
+	// (command.Pipeline); results come back, and are reported, in line order.
 	pl := svc.NewPipeline(ctx)
-	report := func(b decodedBatch, results []command.BatchResult) {
+	report := func(b decodedBatch, results []command.Outcome) {
 		for k, r := range results {
 			if r.Err != nil {
 				b.results[b.idx[k]].err = r.Err
@@ -84,7 +84,7 @@ re-run a file). Command types and fields: docs/commands.md, or
 			}
 			res := r.Result
 			b.results[b.idx[k]].Result = &res
-			closedYear = closedYear || (!res.Duplicate && b.envs[k].Type == "close_year")
+			closedYear = closedYear || (!res.Duplicate && b.reqs[k].Envelope.Type == "close_year")
 		}
 		for _, r := range b.results {
 			switch {
@@ -117,7 +117,7 @@ re-run a file). Command types and fields: docs/commands.md, or
 			close(stop)
 			break
 		}
-		if prev, ok := pl.Push(b.envs, b.cmds, b.errs); ok {
+		if prev, ok := pl.Push(b.reqs); ok {
 			report(inFlight, prev)
 		}
 		inFlight = b
@@ -153,13 +153,11 @@ var errApplyStopped = errors.New("apply stopped")
 
 // decodedBatch is a batch of lines with their envelopes and commands
 // decoded: results[i] is line i's answer (with its error if it did not
-// decode), and envs, cmds and errs hold the lines that did, idx[k] being
-// the index in results of envs[k].
+// decode), and reqs holds the lines that did, idx[k] being the index in
+// results of reqs[k].
 type decodedBatch struct {
 	results []lineResult
-	envs    []domain.Envelope
-	cmds    []domain.Command
-	errs    []error
+	reqs    []command.Request
 	idx     []int
 }
 
@@ -172,17 +170,42 @@ func decodeLines(lines []jsonLine) decodedBatch {
 		if err == nil {
 			var env domain.Envelope
 			if env, err = domain.DecodeEnvelope(l.text); err == nil {
-				cmd, cerr := env.DecodeCommand()
-				b.envs = append(b.envs, env)
-				b.cmds = append(b.cmds, cmd)
-				b.errs = append(b.errs, cerr)
-				b.idx = append(b.idx, i)
-				continue
+				var cmd domain.Command
+				if cmd, err = env.DecodeCommand(); err == nil {
+					b.reqs = append(b.reqs, command.Request{Envelope: env, Command: cmd})
+					b.idx = append(b.idx, i)
+					continue
+				}
 			}
 		}
 		b.results[i].err = err
 	}
 	return b
+}
+
+// handleEnvelopes decodes the command of each envelope (the seeds', or
+// one the command line built), as apply decodes a line, and hands those
+// that decode to h in one batch. The result has one Outcome per envelope:
+// one that did not decode gets its decoding error and was not handed over.
+func handleEnvelopes(ctx context.Context, h command.Handler, envs []domain.Envelope) []command.Outcome {
+	out := make([]command.Outcome, len(envs))
+	reqs := make([]command.Request, 0, len(envs))
+	idx := make([]int, 0, len(envs))
+	for i, env := range envs {
+		cmd, err := env.DecodeCommand()
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		reqs = append(reqs, command.Request{Envelope: env, Command: cmd})
+		idx = append(idx, i)
+	}
+	if len(reqs) > 0 {
+		for k, o := range h.Handle(ctx, reqs) {
+			out[idx[k]] = o
+		}
+	}
+	return out
 }
 
 // lineResult is what --json prints for each line.

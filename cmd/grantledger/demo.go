@@ -70,7 +70,7 @@ the seed commands carry fixed command ids.`)
 
 	envs := seeds.All()
 	applied, dup, events := 0, 0, 0
-	for i, r := range svc.HandleBatch(ctx, envs) {
+	for i, r := range handleEnvelopes(ctx, svc, envs) {
 		if r.Err != nil {
 			return errorf("demo: seed command %d (%s): %w", i+1, envs[i].Type, r.Err)
 		}
@@ -90,7 +90,7 @@ the seed commands carry fixed command ids.`)
 	// The gap the summary of seed 004 leaves open must be shown, not hidden.
 	y2 := domain.Period{From: domain.MustDate("2023-07-15"), To: domain.MustDate("2024-07-14")}
 	fmt.Fprint(w, tr(lg, "Trying to close year 2 of KNVOC-2022-2025 (%s):\n", rpt.FormatPeriod(y2, lg)))
-	if _, err := svc.Handle(ctx, seeds.CloseYear2()); err != nil {
+	if err := handleEnvelopes(ctx, svc, []domain.Envelope{seeds.CloseYear2()})[0].Err; err != nil {
 		if lg == rpt.LV {
 			var text string
 			if svc.View(ctx, seeds.Seed004, func(a *domain.Agreement) error {

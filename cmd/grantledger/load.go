@@ -226,12 +226,12 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 }
 
 // loadSetup registers the agreements with a plan for line L1 in year 1.
-func loadSetup(ctx context.Context, svc *command.Service, run string, n int, funder, grantee string) ([]string, error) {
+func loadSetup(ctx context.Context, svc command.Handler, run string, n int, funder, grantee string) ([]string, error) {
 	y1 := domain.Period{From: domain.NewDate(2024, time.January, 1), To: domain.NewDate(2024, time.December, 31)}
 	var numbers []string
 	var envs []domain.Envelope
 	flush := func() error {
-		for i, r := range svc.HandleBatch(ctx, envs) {
+		for i, r := range handleEnvelopes(ctx, svc, envs) {
 			if r.Err != nil {
 				return fmt.Errorf("load setup: %s: %w", envs[i].Type, r.Err)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -38,7 +39,7 @@ func BenchmarkReadModelMemory(b *testing.B) {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	var envs []domain.Envelope
 	flush := func() {
-		for _, r := range svc.HandleBatch(ctx, envs) {
+		for _, r := range commandtest.HandleBatch(ctx, svc, envs) {
 			if r.Err != nil {
 				b.Fatal(r.Err)
 			}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -11,12 +9,11 @@ import (
 	"os"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/readmodel"
+	"github.com/grantledger/grantledger/app/summaries"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -203,7 +200,7 @@ func render(w io.Writer, format, dialect string, v any, doc rpt.Document, st *re
 }
 
 var allFormats = []string{"text", "json", "csv", "xlsx"}
-var yearFormats = []string{"text", "json", "csv", "xlsx", "md", "html"}
+var yearFormats = summaries.Formats
 
 func cmdReport(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("report", "", `
@@ -256,60 +253,4 @@ func scopeFlags(fs *flag.FlagSet) *projections.Scope {
 	fs.StringVar(&s.Grantee, "grantee", "", "only agreements of this grantee")
 	fs.StringVar(&s.Agreement, "agreement", "", "only this agreement")
 	return &s
-}
-
-// safeName turns an agreement number into a file name, one-to-one:
-// Unicode letters and digits, "-" and "." (not first) are kept, and every
-// other byte, "_" included, is written as "_" and two upper-case hex
-// digits ("LV/NVOF/MIC/031/10" is "LV_2FNVOF_2FMIC_2F031_2F10", and
-// "LV_NVOF" is "LV_5FNVOF"), so two numbers never share a name and a name
-// never holds a path separator, a control character or starts with a dot.
-// A name longer than 200 bytes is cut at 180 and ends in "~" and the first
-// 16 hex digits of the number's SHA-256.
-func safeName(number string) string {
-	var b strings.Builder
-	for i, r := range number {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || (r == '.' && i > 0) {
-			b.WriteRune(r)
-			continue
-		}
-		var buf [utf8.UTFMax]byte
-		n := utf8.EncodeRune(buf[:], r)
-		if r == utf8.RuneError {
-			buf[0], n = number[i], 1
-		}
-		for _, c := range buf[:n] {
-			fmt.Fprintf(&b, "_%02X", c)
-		}
-	}
-	name := b.String()
-	if len(name) > 200 {
-		cut := 180
-		for cut > 0 && !utf8.RuneStart(name[cut]) {
-			cut--
-		}
-		sum := sha256.Sum256([]byte(number))
-		name = name[:cut] + "~" + hex.EncodeToString(sum[:8])
-	}
-	return name
-}
-
-// fileNamer gives each agreement of one run its own file name, also on a
-// file system that ignores case (macOS, Windows): a number whose safeName
-// differs from an earlier one's only in case (possible only in ledgers
-// written before such numbers were refused) gets "~" and the first 16 hex
-// digits of its SHA-256 appended. Numbers are met in sorted order, so the
-// names are the same on every run.
-type fileNamer map[string]string // lower-cased name -> number
-
-func (f fileNamer) name(number string) string {
-	n := safeName(number)
-	key := strings.ToLower(n)
-	if owner, taken := f[key]; taken && owner != number {
-		sum := sha256.Sum256([]byte(number))
-		n += "~" + hex.EncodeToString(sum[:8])
-		key = strings.ToLower(n)
-	}
-	f[key] = number
-	return n
 }

@@ -3,29 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/summaries"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
-
-// summaryEntry is one line of the summaries index (index-yearN.json).
-type summaryEntry struct {
-	Agreement string        `json:"agreement"`
-	Year      int           `json:"year"`
-	Period    domain.Period `json:"period"`
-	Closed    bool          `json:"closed"`
-	Findings  []string      `json:"findings"`
-	Files     []string      `json:"files"`
-	// Checkpoint is the ledger state every report was computed from.
-	Checkpoint *reportState `json:"checkpoint,omitempty"`
-}
 
 func cmdSummaries(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("summaries", "", `
@@ -84,86 +71,70 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 	if err != nil {
 		return err
 	}
-	var reports []projections.YearReport
-	rm.View(func(led *projections.Ledger) error {
-		for _, v := range led.Agreements() {
-			if !scope.Matches(v.Agg) {
-				continue
-			}
-			n := *year
-			if at != 0 {
-				n = 0
-				for _, y := range v.Agg.Years {
-					if y.Period().Contains(at) {
-						n = y.Year
-					}
-				}
-			}
-			if r, err := v.YearReport(n, today); err == nil {
-				if !asOf.IsZero() {
-					t := asOf.UTC()
-					r.AsOf = &t
-				}
-				reports = append(reports, r)
-			}
-		}
-		return nil
-	})
-	sort.Slice(reports, func(i, j int) bool { return reports[i].Agreement < reports[j].Agreement })
+	opts := summaries.Options{Year: *year, Date: at, Scope: *scope, Today: today, AsOf: asOf, Formats: fmts}
+	if st := a.report; st != nil {
+		opts.Checkpoint = &summaries.Checkpoint{Size: st.Size, Root: st.Root, Verified: st.Verified, Signed: st.Signed}
+	}
 	tty := isTerminal(a.stderr)
-	var index []summaryEntry
-	names := fileNamer{}
-	written, withFindings := 0, 0
-	for i, r := range reports {
-		if tty {
-			fmt.Fprintf(a.stderr, "\rsummaries: %d/%d %s\033[K", i+1, len(reports), r.Agreement)
+	if tty {
+		opts.Progress = func(done, total int, agreement string) {
+			fmt.Fprintf(a.stderr, "\rsummaries: %d/%d %s\033[K", done, total, agreement)
 		}
-		e := summaryEntry{Agreement: r.Agreement, Year: r.Year, Period: r.Period, Closed: r.Closed, Findings: []string{}, Checkpoint: a.report}
-		for _, f := range r.Findings {
-			e.Findings = append(e.Findings, f.Code)
-		}
-		if len(r.Findings) > 0 {
-			withFindings++
-		}
-		doc := rpt.YearDocument(r, l)
-		base := names.name(r.Agreement)
-		for _, f := range fmts {
-			var b bytes.Buffer
-			if err := render(&b, f, rf.csv, r, doc, a.report); err != nil {
-				return err
-			}
-			ext := f
-			if f == "text" {
-				ext = "txt"
-			}
-			name := fmt.Sprintf("%s-year%d.%s", base, r.Year, ext)
-			changed, err := writeIfChanged(filepath.Join(*outDir, name), b.Bytes())
-			if err != nil {
-				return err
-			}
-			if changed {
-				written++
-			}
-			e.Files = append(e.Files, name)
-		}
-		index = append(index, e)
+	}
+	out := &dirSink{dir: *outDir}
+	res, err := summaries.Run(rm, opts, summaryRenderer{lang: l, csv: rf.csv, state: a.report}, out)
+	if err != nil {
+		return err
 	}
 	if tty {
 		fmt.Fprint(a.stderr, "\r\033[K")
 	}
-	if index == nil {
-		index = []summaryEntry{}
+	fmt.Fprint(a.stdout, tr(a.lang, "%d yearly reports in %s (%d files changed); %d with findings\n", res.Reports, *outDir, out.written, res.WithFindings))
+	if res.WithFindings > 0 {
+		return exitf(exitFindings, "%d of %d agreements have findings; see %s", res.WithFindings, res.Reports, filepath.Join(*outDir, res.Index+".md"))
 	}
-	ij, _ := json.MarshalIndent(index, "", "  ")
-	base := fmt.Sprintf("index-year%d", *year)
-	if at != 0 {
-		base = "index-" + at.String()
+	if res.Overdue > 0 { // of any year, not only the one written
+		return exitf(exitFindings, "%d reporting obligation(s) overdue; see grantledger obligations --overdue", res.Overdue)
 	}
-	if c, err := writeIfChanged(filepath.Join(*outDir, base+".json"), append(ij, '\n')); err != nil {
-		return err
-	} else if c {
-		written++
+	return nil
+}
+
+// dirSink writes the job's files into a directory, each only when it
+// changed (writeIfChanged), and counts those it wrote.
+type dirSink struct {
+	dir     string
+	written int
+}
+
+func (d *dirSink) Write(name string, data []byte) error {
+	changed, err := writeIfChanged(filepath.Join(d.dir, name), data)
+	if changed {
+		d.written++
 	}
+	return err
+}
+
+// summaryRenderer renders the job's files with the report adapter, as
+// 'report' renders one yearly report, in language lang.
+type summaryRenderer struct {
+	lang  rpt.Lang
+	csv   string // CSV dialect
+	state *reportState
+}
+
+func (s summaryRenderer) Year(r projections.YearReport) func(format string) ([]byte, error) {
+	doc := rpt.YearDocument(r, s.lang)
+	return func(format string) ([]byte, error) {
+		var b bytes.Buffer
+		if err := render(&b, format, s.csv, r, doc, s.state); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}
+}
+
+func (s summaryRenderer) IndexMarkdown(index []summaries.Entry, st *summaries.Checkpoint) []byte {
+	l := s.lang
 	var md bytes.Buffer
 	fmt.Fprintf(&md, "# %s\n\n| %s | %s | %s | %s | %s |\n| --- | ---: | --- | --- | --- |\n", rpt.L(l, "yearly.title"),
 		rpt.L(l, "agreement"), rpt.L(l, "year"), rpt.L(l, "window"), rpt.L(l, "findings"), rpt.L(l, "files"))
@@ -182,7 +153,7 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 		}
 		fmt.Fprintf(&md, "| %s | %d | %s | %s | %s |\n", e.Agreement, e.Year, rpt.FormatPeriod(e.Period, l), finds, strings.Join(links, " "))
 	}
-	if st := a.report; st != nil {
+	if st != nil {
 		fmt.Fprintf(&md, "\n%s: %s %d, %s `%s`", rpt.L(l, "state.heading"), rpt.L(l, "state.events"), st.Size, rpt.L(l, "state.root"), st.Root)
 		if !st.Verified {
 			fmt.Fprintf(&md, " (%s)", rpt.L(l, "state.unverified"))
@@ -192,19 +163,7 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 			fmt.Fprintf(&md, "\n```\n%s```\n", st.Signed)
 		}
 	}
-	if c, err := writeIfChanged(filepath.Join(*outDir, base+".md"), md.Bytes()); err != nil {
-		return err
-	} else if c {
-		written++
-	}
-	fmt.Fprint(a.stdout, tr(a.lang, "%d yearly reports in %s (%d files changed); %d with findings\n", len(reports), *outDir, written, withFindings))
-	if withFindings > 0 {
-		return exitf(exitFindings, "%d of %d agreements have findings; see %s", withFindings, len(reports), filepath.Join(*outDir, base+".md"))
-	}
-	if n := overdueObligations(rm, *scope, today); n > 0 { // of any year, not only the one written (work.go)
-		return exitf(exitFindings, "%d reporting obligation(s) overdue; see grantledger obligations --overdue", n)
-	}
-	return nil
+	return md.Bytes()
 }
 
 // writeIfChanged writes data to path unless the file already holds exactly

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/grantledger/grantledger/app/summaries"
 )
 
 // Issue 12 item 5: safeName mapped both 2021.LV/NVOF/MIC/031/10 and
@@ -29,7 +31,7 @@ func TestSummaryFileNamesAreOneToOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var index []summaryEntry
+	var index []summaries.Entry
 	if err := json.Unmarshal(b, &index); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
-	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -196,20 +195,6 @@ func cmdPeriodSummary(ctx context.Context, a *app, rf *reportFlags, number strin
 	return a.emit(rf, s, rpt.PeriodDocument(s, lang))
 }
 
-// overdueObligations counts the overdue obligations in scope.
-func overdueObligations(rm *readmodel.Runner, scope projections.Scope, today domain.Date) int {
-	n := 0
-	rm.View(func(l *projections.Ledger) error {
-		for _, r := range l.Obligations(scope, today).Rows {
-			if r.Overdue {
-				n++
-			}
-		}
-		return nil
-	})
-	return n
-}
-
 // sealNamespace derives seal's default command id, so that running the
 // same seal twice submits once.
 var sealNamespace = uuid.MustParse("3c1b6f0e-9a55-4e21-b0d2-5f15a6c1e015")
@@ -269,10 +254,11 @@ submits once (the command id is derived from them unless --command-id).`)
 	if err != nil {
 		return err
 	}
-	res, err := svc.Handle(ctx, domain.NewEnvelope(id, *actor, "", c))
-	if err != nil {
-		return err
+	out := handleEnvelopes(ctx, svc, []domain.Envelope{domain.NewEnvelope(id, *actor, "", c)})[0]
+	if out.Err != nil {
+		return out.Err
 	}
+	res := out.Result
 	note := ""
 	if res.Duplicate {
 		note = " (already submitted with this command id: nothing appended)"

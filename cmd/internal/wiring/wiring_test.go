@@ -11,6 +11,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -48,7 +49,7 @@ func TestMainWiresMeasuredGroupCommittedStore(t *testing.T) {
 	if m.Raw != raw || m.Service.Store() != m.Store || m.Measured == nil {
 		t.Fatalf("Raw %p (want %p), service over %T, Measured %v", m.Raw, raw, m.Service.Store(), m.Measured)
 	}
-	if _, err := m.Measured.Handle(context.Background(), register("AG-1")); err != nil {
+	if _, err := commandtest.Handle(context.Background(), m.Measured, register("AG-1")); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, raw); n == 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -49,7 +50,7 @@ const Seed004 = "KNVOC-2022-2025"
 
 // Cmd applies one command and fails on error.
 func Cmd(ctx context.Context, svc *command.Service, actor, reason string, c domain.Command) (command.Result, error) {
-	res, err := svc.Handle(ctx, domain.NewEnvelope(uuid.New(), actor, reason, c))
+	res, err := commandtest.Handle(ctx, svc, domain.NewEnvelope(uuid.New(), actor, reason, c))
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", c.CommandType(), err)
 	}
@@ -218,7 +219,7 @@ func Random(ctx context.Context, svc *command.Service, rng *rand.Rand, agreement
 		default:
 			c = domain.CloseYear{Ref: r, Year: yr.Year, Date: day}
 		}
-		res, err := svc.Handle(ctx, domain.NewEnvelope(uuid.New(), actors[rng.IntN(len(actors))], reason, c))
+		res, err := commandtest.Handle(ctx, svc, domain.NewEnvelope(uuid.New(), actors[rng.IntN(len(actors))], reason, c))
 		if err != nil {
 			continue
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/legacytest"
 )
@@ -61,7 +62,7 @@ type gen struct {
 func (g *gen) do(actor, reason string, cmd domain.Command) (command.Result, error) {
 	g.n++
 	id := uuid.NewSHA1(g.ns, fmt.Appendf(nil, "%d", g.n))
-	res, err := g.svc.Handle(g.ctx, domain.NewEnvelope(id, actor, reason, cmd))
+	res, err := commandtest.Handle(g.ctx, g.svc, domain.NewEnvelope(id, actor, reason, cmd))
 	if err != nil {
 		return res, fmt.Errorf("%s %+v: %w", cmd.CommandType(), cmd, err)
 	}

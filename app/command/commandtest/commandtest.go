@@ -1,0 +1,62 @@
+// Package commandtest is test support for the command service: it hands
+// command envelopes, as they arrive from outside, to a command.Handler the
+// way an adapter does (decode and validate each envelope's command, then
+// Handle), so that a test can send a seed or a hand-written envelope in one
+// call. Decoding errors are returned as the adapter would meet them;
+// nothing here decides or appends anything itself.
+package commandtest
+
+import (
+	"context"
+
+	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/domain"
+)
+
+// Request decodes and validates env's command and returns the request
+// that carries both.
+func Request(env domain.Envelope) (command.Request, error) {
+	cmd, err := env.DecodeCommand()
+	if err != nil {
+		return command.Request{}, err
+	}
+	return command.Request{Envelope: env, Command: cmd}, nil
+}
+
+// Handle decodes env's command and hands it to h alone (a batch of one).
+// A command that does not decode is not handed over: its error is
+// returned.
+func Handle(ctx context.Context, h command.Handler, env domain.Envelope) (command.Result, error) {
+	req, err := Request(env)
+	if err != nil {
+		return command.Result{}, err
+	}
+	out := h.Handle(ctx, []command.Request{req})[0]
+	return out.Result, out.Err
+}
+
+// HandleBatch decodes every envelope's command and hands those that decode
+// to h in one batch, in order. The result has one Outcome per envelope: an
+// envelope that did not decode gets its decoding error and was not handed
+// over.
+func HandleBatch(ctx context.Context, h command.Handler, envs []domain.Envelope) []command.Outcome {
+	out := make([]command.Outcome, len(envs))
+	reqs := make([]command.Request, 0, len(envs))
+	idx := make([]int, 0, len(envs))
+	for i, env := range envs {
+		req, err := Request(env)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		reqs = append(reqs, req)
+		idx = append(idx, i)
+	}
+	if len(reqs) == 0 {
+		return out
+	}
+	for k, o := range h.Handle(ctx, reqs) {
+		out[idx[k]] = o
+	}
+	return out
+}
