@@ -23,6 +23,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -326,7 +327,7 @@ func rowCommand(rec, header []string, cols map[string]int, agr *Agreement, m Map
 			return cmd, fail(dcol, "date %s lies in no implementation year of %s (%s)", d, agr.Number, yearList(agr.Years))
 		}
 	}
-	if err := domain.ValidateCommand(cmd); err != nil {
+	if err := wire.Validate(cmd); err != nil {
 		names := map[string]string{}
 		for f, i := range cols {
 			names[f] = header[i]

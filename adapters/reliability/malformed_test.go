@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -84,7 +85,7 @@ func TestMalformedInputIsRefused(t *testing.T) {
 		{"data an array", envelopeJSON(domain.CmdRecordSpending, uuid.NewString(), Actor, "", `[1]`), domain.EInvalid, "got JSON array"},
 		{"unknown envelope field", `{"type":"record_spending","command_id":"` + uuid.NewString() + `","actor":"a","admin":true,"data":{}}`, domain.EInvalid, `unknown field "admin"`},
 		{"deeply nested JSON", envelopeJSON(domain.CmdRecordSpending, uuid.NewString(), Actor, "", `{"description":`+nested+`}`), domain.EInvalid, "exceeded max depth"},
-		{"oversized command", envelopeJSON(domain.CmdRecordSpending, uuid.NewString(), Actor, "", spendingData("description", `"`+strings.Repeat("x", domain.MaxEnvelopeBytes)+`"`)), domain.EInvalid, "more than the 1048576 allowed"},
+		{"oversized command", envelopeJSON(domain.CmdRecordSpending, uuid.NewString(), Actor, "", spendingData("description", `"`+strings.Repeat("x", wire.MaxEnvelopeBytes)+`"`)), domain.EInvalid, "more than the 1048576 allowed"},
 		// The amount.
 		{"amount a JSON number", spending("amount", `12.34`), domain.EInvalid, "write amounts as strings"},
 		{"amount negative", spending("amount", `"-5.00"`), domain.EInvalid, "amount must be more than 0.00"},
@@ -152,7 +153,7 @@ func TestMalformedInputIsRefused(t *testing.T) {
 	before := countEvents(t, store)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env, err := domain.DecodeEnvelope([]byte(tc.line))
+			env, err := wire.DecodeEnvelope([]byte(tc.line))
 			if err == nil {
 				_, err = svc.Handle(ctx, env)
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -24,14 +25,14 @@ func (s *Service) HandleBatch(ctx context.Context, envs []domain.Envelope) []Bat
 	cmds := make([]domain.Command, len(envs))
 	errs := make([]error, len(envs))
 	for i, env := range envs {
-		cmds[i], errs[i] = env.DecodeCommand()
+		cmds[i], errs[i] = wire.DecodeCommand(env)
 	}
 	return s.HandleDecodedBatch(ctx, envs, cmds, errs)
 }
 
 // HandleDecodedBatch is HandleBatch for a caller that has already decoded
 // and validated each envelope's command (cmds[i] and errs[i] are what
-// envs[i].DecodeCommand() returned), so that decoding can run ahead, in
+// wire.DecodeCommand(envs[i]) returned), so that decoding can run ahead, in
 // another goroutine, while the previous batch is being written. A command
 // whose decoding failed gets its error and is not applied.
 func (s *Service) HandleDecodedBatch(ctx context.Context, envs []domain.Envelope, cmds []domain.Command, errs []error) []BatchResult {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 )
 
@@ -21,7 +22,7 @@ func TestHandleCommandMatchesHandle(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Handle command %d (%s): %v", i, env.Type, err)
 		}
-		cmd, err := env.DecodeCommand()
+		cmd, err := wire.DecodeCommand(env)
 		if err != nil {
 			t.Fatalf("decode command %d (%s): %v", i, env.Type, err)
 		}

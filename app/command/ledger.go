@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -374,7 +375,7 @@ func (st *streamState) settle(id uuid.UUID) {
 // return what was appended. A command id seen before returns the first
 // result and appends nothing.
 func (s *Service) Handle(ctx context.Context, env domain.Envelope) (Result, error) {
-	cmd, err := env.DecodeCommand()
+	cmd, err := wire.DecodeCommand(env)
 	if err != nil {
 		return Result{}, err
 	}
@@ -382,7 +383,7 @@ func (s *Service) Handle(ctx context.Context, env domain.Envelope) (Result, erro
 }
 
 // HandleCommand is Handle for a caller that has already decoded and
-// validated the envelope's command (cmd must be env.DecodeCommand()'s
+// validated the envelope's command (cmd must be wire.DecodeCommand(env)'s
 // result), so that a server which decodes a command to authorize it does
 // not decode and validate it a second time.
 func (s *Service) HandleCommand(ctx context.Context, env domain.Envelope, cmd domain.Command) (Result, error) {

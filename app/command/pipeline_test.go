@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -95,7 +96,7 @@ type runBatches func(ctx context.Context, svc *command.Service, batches [][]doma
 func decodeAll(envs []domain.Envelope) ([]domain.Command, []error) {
 	cmds, errs := make([]domain.Command, len(envs)), make([]error, len(envs))
 	for i, env := range envs {
-		cmds[i], errs[i] = env.DecodeCommand()
+		cmds[i], errs[i] = wire.DecodeCommand(env)
 	}
 	return cmds, errs
 }

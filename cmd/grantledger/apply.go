@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -171,8 +172,8 @@ func decodeLines(lines []jsonLine) decodedBatch {
 		err := l.err
 		if err == nil {
 			var env domain.Envelope
-			if env, err = domain.DecodeEnvelope(l.text); err == nil {
-				cmd, cerr := env.DecodeCommand()
+			if env, err = wire.DecodeEnvelope(l.text); err == nil {
+				cmd, cerr := wire.DecodeCommand(env)
 				b.envs = append(b.envs, env)
 				b.cmds = append(b.cmds, cmd)
 				b.errs = append(b.errs, cerr)
@@ -214,7 +215,7 @@ type jsonLine struct {
 }
 
 // readJSONL reads non-blank lines and hands them to fn in groups of up to
-// n. A line longer than domain.MaxEnvelopeBytes is passed with an error
+// n. A line longer than wire.MaxEnvelopeBytes is passed with an error
 // instead of its text; reading continues with the next line.
 func readJSONL(r io.Reader, n int, fn func([]jsonLine) error) error {
 	br := bufio.NewReaderSize(r, 64*1024)
@@ -222,13 +223,13 @@ func readJSONL(r io.Reader, n int, fn func([]jsonLine) error) error {
 	no := 0
 	for {
 		no++
-		text, tooLong, err := readLine(br, domain.MaxEnvelopeBytes)
+		text, tooLong, err := readLine(br, wire.MaxEnvelopeBytes)
 		if err != nil && err != io.EOF {
 			return fmt.Errorf("line %d: %w", no, err)
 		}
 		switch {
 		case tooLong:
-			batch = append(batch, jsonLine{no: no, err: domain.Errorf(domain.EInvalid, "line is longer than %d bytes", domain.MaxEnvelopeBytes)})
+			batch = append(batch, jsonLine{no: no, err: domain.Errorf(domain.EInvalid, "line is longer than %d bytes", wire.MaxEnvelopeBytes)})
 		case len(trimSpace(text)) > 0:
 			batch = append(batch, jsonLine{no: no, text: text})
 		}

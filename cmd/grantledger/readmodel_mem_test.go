@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -46,7 +47,7 @@ func BenchmarkReadModelMemory(b *testing.B) {
 		envs = envs[:0]
 	}
 	for sc.Scan() {
-		env, err := domain.DecodeEnvelope(sc.Bytes())
+		env, err := wire.DecodeEnvelope(sc.Bytes())
 		if err != nil {
 			b.Fatal(err)
 		}
