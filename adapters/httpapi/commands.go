@@ -79,11 +79,7 @@ func jsonProblem(err error) error {
 	if errors.As(err, &de) {
 		return de
 	}
-	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if m := unknownField.FindStringSubmatch(msg); m != nil {
-		return domain.FieldError(m[1], "unknown field; /openapi.json lists the fields this request takes")
-	}
-	return domain.Errorf(domain.EInvalid, "%s", msg)
+	return domain.Errorf(domain.EInvalid, "%s", strings.TrimPrefix(err.Error(), "json: "))
 }
 
 // authorizeCommand checks that p may send the command: its role may send

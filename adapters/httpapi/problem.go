@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
 
 	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/domain"
@@ -73,8 +72,6 @@ type FieldProblem struct {
 	Field  string `json:"field"`
 	Detail string `json:"detail"`
 }
-
-var unknownField = regexp.MustCompile(`unknown field "([^"]*)"`)
 
 // problemFor turns an error into a problem. Internal errors do not leak
 // their text.

@@ -64,18 +64,10 @@ func jsonError(err error, b []byte, t reflect.Type) error {
 	case err == io.ErrUnexpectedEOF:
 		return domain.Errorf(domain.EInvalid, "the JSON ends before the object is complete (a closing brace or quote is missing)")
 	}
-	// What is left is either a key t has no field for (encoding/json
-	// gives that error no type of its own, and goes on decoding after
-	// it) or an error of a field's own decoder (an amount, a date, a
-	// UUID), which stops decoding at once and so is the one returned.
-	// A field decoder failed if some key's value, decoded alone, fails
-	// with an error that is not a type error.
-	if f, _ := failingKey(b, t, true); f == "" {
-		if key, ok := unknownKey(b, t); ok {
-			e := domain.Errorf(domain.EInvalid, "unknown field %q", key)
-			e.Err = &UnknownFieldError{Field: key}
-			return e
-		}
+	if key, ok := unknownField(err, b, t); ok {
+		e := domain.Errorf(domain.EInvalid, "unknown field %q", key)
+		e.Err = &UnknownFieldError{Field: key}
+		return e
 	}
 	// The field decoder does not know the field's name: find it (the
 	// first failing key in sorted order, as before).
@@ -90,6 +82,40 @@ func jsonError(err error, b []byte, t reflect.Type) error {
 		return de
 	}
 	return domain.Errorf(domain.EInvalid, "%s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// UnknownField returns the key for which encoding/json's strict decoder
+// (Decoder.DisallowUnknownFields) refused b when decoding it into v, a
+// pointer to a struct, with err: the first key, in the order of the text
+// and depth first, that v's type has no field for. It reports false when
+// err is another error: a syntax or type error, the end of the input, or
+// a field's own decoder refusing its value. encoding/json gives an
+// unknown key no error type of its own; this finds the key without
+// reading the error's message.
+func UnknownField(err error, b []byte, v any) (string, bool) {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return "", false
+	}
+	return unknownField(err, b, t.Elem())
+}
+
+// unknownField is UnknownField for a value of struct type t.
+func unknownField(err error, b []byte, t reflect.Type) (string, bool) {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	if err == nil || errors.As(err, &te) || errors.As(err, &se) || err == io.EOF || err == io.ErrUnexpectedEOF {
+		return "", false
+	}
+	// What is left is either a key t has no field for (encoding/json goes
+	// on decoding after it) or an error of a field's own decoder (an
+	// amount, a date, a UUID), which stops decoding at once and so is the
+	// one returned. A field decoder failed if some key's value, decoded
+	// alone, fails with an error that is not a type error.
+	if f, _ := failingKey(b, t, true); f != "" {
+		return "", false
+	}
+	return unknownKey(b, t)
 }
 
 // failingKey returns the first key (in sorted order) of the JSON object b

@@ -46,6 +46,10 @@ func TestUnknownFieldAsEncodingJSONFindsIt(t *testing.T) {
 			if isUnknown != c.unknown {
 				t.Fatalf("encoding/json says %v; the case expects unknown=%v", oracle, c.unknown)
 			}
+			name, _ := strconv.Unquote(key)
+			if got, ok := wire.UnknownField(oracle, []byte(c.data), ptrTo(zero)); ok != c.unknown || got != name {
+				t.Errorf("UnknownField(%v) = %q, %v; want %q, %v", oracle, got, ok, name, c.unknown)
+			}
 			env, err := wire.DecodeEnvelope([]byte(line(c.typ, c.data)))
 			if err != nil {
 				t.Fatalf("envelope: %v", err)
@@ -60,7 +64,7 @@ func TestUnknownFieldAsEncodingJSONFindsIt(t *testing.T) {
 					t.Errorf("got %v, want \"data: unknown field %s\" as encoding/json finds it", err, key)
 				}
 				var uf *wire.UnknownFieldError
-				if name, _ := strconv.Unquote(key); !errors.As(err, &uf) || uf.Field != "data."+name {
+				if !errors.As(err, &uf) || uf.Field != "data."+name {
 					t.Errorf("got cause %v, want an UnknownFieldError for data.%s", uf, name)
 				}
 				return
