@@ -93,7 +93,7 @@ func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.E
 	}
 	cmd, err := wire.DecodeCommand(env)
 	if err != nil {
-		return nil, withSchemaHint(err, env.Type) // names the field (domain's failingKey)
+		return nil, withSchemaHint(err, env.Type) // names the field (package wire)
 	}
 	if reg, ok := cmd.(domain.RegisterAgreement); ok {
 		if !access.MayAct(p.access(), env.Type, access.Parties{Funder: reg.Funder, Grantee: reg.Grantee}) {

@@ -83,7 +83,7 @@ func TestValidateCommand(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			err := wire.Validate(tt.cmd)
 			if err == nil {
-				t.Fatalf("ValidateCommand(%+v) = nil, want an error", tt.cmd)
+				t.Fatalf("Validate(%+v) = nil, want an error", tt.cmd)
 			}
 			var de *domain.Error
 			if !errors.As(err, &de) {
@@ -117,7 +117,7 @@ func TestValidateCommand(t *testing.T) {
 			domain.AddBudgetLine{Ref: ref, LineSpec: domain.LineSpec{Line: "travel"}},
 		} {
 			if err := wire.Validate(c); err != nil {
-				t.Errorf("ValidateCommand(%s) = %v, want nil", c.CommandType(), err)
+				t.Errorf("Validate(%s) = %v, want nil", c.CommandType(), err)
 			}
 		}
 	})
