@@ -21,8 +21,8 @@ const (
 
 // CalendarPart is the part of a plan for one calendar year.
 type CalendarPart struct {
-	CalendarYear int   `json:"calendar_year" validate:"gte=1900,lte=2200"`
-	Amount       Money `json:"amount" validate:"gte=0,lte=10000000000000"`
+	CalendarYear int   `json:"calendar_year"`
+	Amount       Money `json:"amount"`
 }
 
 // PlanSplit records the funder's split of a line's plan in a year over
@@ -36,17 +36,13 @@ type PlanSplit struct {
 // SplitPlan is the command that records a PlanSplit.
 type SplitPlan struct {
 	Ref
-	Line  string         `json:"line" validate:"required,max=64"`
-	Year  int            `json:"year" validate:"gte=1,lte=50"`
-	Parts []CalendarPart `json:"parts" validate:"required,min=1,max=60,dive"`
+	Line  string         `json:"line"`
+	Year  int            `json:"year"`
+	Parts []CalendarPart `json:"parts"`
 }
 
 func (PlanSplit) EventType() string   { return TypePlanSplit }
 func (SplitPlan) CommandType() string { return CmdSplitPlan }
-
-func init() {
-	commandFactories[CmdSplitPlan] = func() Command { return &SplitPlan{} }
-}
 
 // Split returns the funder's split of a line's plan in year n, when one
 // was recorded and it adds up to the plan in force.

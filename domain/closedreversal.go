@@ -24,16 +24,12 @@ const CmdReverseClosedSpending = "reverse_closed_spending"
 // envelope's reason is required.
 type ReverseClosedSpending struct {
 	Ref
-	Spending uuid.UUID `json:"spending" validate:"required"`
-	Date     Date      `json:"date" validate:"required"`
+	Spending uuid.UUID `json:"spending"`
+	Date     Date      `json:"date"`
 }
 
 // CommandType implements Command.
 func (ReverseClosedSpending) CommandType() string { return CmdReverseClosedSpending }
-
-func init() {
-	commandFactories[CmdReverseClosedSpending] = func() Command { return &ReverseClosedSpending{} }
-}
 
 // decideClosedReversal decides a ReverseClosedSpending.
 func (a *Agreement) decideClosedReversal(c ReverseClosedSpending, reason string) ([]Event, error) {

@@ -34,7 +34,7 @@ const (
 
 // YearSpec is one implementation year: a numbered period with its own dates.
 type YearSpec struct {
-	Year int  `json:"year" validate:"gte=1,lte=50"`
+	Year int  `json:"year"`
 	From Date `json:"from"`
 	To   Date `json:"to"`
 }
@@ -44,8 +44,8 @@ func (y YearSpec) Period() Period { return Period{From: y.From, To: y.To} }
 
 // LineSpec is a budget line: a short code used in commands and a name.
 type LineSpec struct {
-	Line string `json:"line" validate:"required,max=64,printascii,excludesall= "`
-	Name string `json:"name" validate:"max=300"`
+	Line string `json:"line"`
+	Name string `json:"name"`
 	// OwnContribution marks a line the grantee funds itself
 	// (co-financing): it counts in the plan and the spending, not in the
 	// funder's ceiling or the grantee's grant cash (see cofinancing.go).
@@ -169,8 +169,8 @@ const (
 
 // IndicatorTarget is the target of an indicator in one year.
 type IndicatorTarget struct {
-	Year   int   `json:"year" validate:"gte=1,lte=50"`
-	Target int64 `json:"target" validate:"gte=0,lte=1000000000000"`
+	Year   int   `json:"year"`
+	Target int64 `json:"target"`
 	Due    *Date `json:"due,omitempty"`
 }
 

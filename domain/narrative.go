@@ -33,16 +33,12 @@ func (NarrativeRecorded) EventType() string { return TypeNarrativeRecorded }
 // RecordNarrative records a summary's text.
 type RecordNarrative struct {
 	Ref
-	Year  int    `json:"year" validate:"gte=0,lte=50"`
-	Field string `json:"field" validate:"required,oneof=description other"`
-	Text  string `json:"text" validate:"required,max=20000"`
+	Year  int    `json:"year"`
+	Field string `json:"field"`
+	Text  string `json:"text"`
 }
 
 func (RecordNarrative) CommandType() string { return CmdRecordNarrative }
-
-func init() {
-	commandFactories[CmdRecordNarrative] = func() Command { return &RecordNarrative{} }
-}
 
 // NarrativeKey addresses a narrative: a year (0: the whole period) and a field.
 type NarrativeKey struct {

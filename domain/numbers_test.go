@@ -103,3 +103,13 @@ func TestNumberKeyTellsLookAlikes(t *testing.T) {
 		}
 	}
 }
+
+// asError reports whether err is a *domain.Error itself (not wrapped),
+// and sets *de to it.
+func asError(err error, de **domain.Error) bool {
+	e, ok := err.(*domain.Error)
+	if ok {
+		*de = e
+	}
+	return ok
+}

@@ -57,8 +57,8 @@ const (
 // SealCheckpoint is a signed checkpoint of the Merkle log (docs/PROOFS.md)
 // the submitter held when submitting: its tree size and root hash.
 type SealCheckpoint struct {
-	TreeSize uint64 `json:"tree_size" validate:"gte=1"`
-	RootHash string `json:"root_hash" validate:"required,len=64,hexadecimal,lowercase"`
+	TreeSize uint64 `json:"tree_size"`
+	RootHash string `json:"root_hash"`
 }
 
 // SealedLine is a line's figures in the year as the report sealed them.
@@ -148,57 +148,57 @@ func (DocumentLinked) EventType() string     { return TypeDocumentLinked }
 // RequireReport adds a reporting obligation.
 type RequireReport struct {
 	Ref
-	Report string `json:"report" validate:"required,max=64,printascii,excludesall= "`
-	Kind   string `json:"kind" validate:"required,oneof=interim final other"`
-	Year   int    `json:"year" validate:"gte=1,lte=50"`
-	Due    Date   `json:"due" validate:"required"`
-	Name   string `json:"name,omitempty" validate:"max=300"`
+	Report string `json:"report"`
+	Kind   string `json:"kind"`
+	Year   int    `json:"year"`
+	Due    Date   `json:"due"`
+	Name   string `json:"name,omitempty"`
 }
 
 // SubmitReport submits (and seals) a report.
 type SubmitReport struct {
 	Ref
-	Report     string          `json:"report" validate:"required,max=64"`
-	Date       Date            `json:"date" validate:"required"`
-	SHA256     string          `json:"sha256" validate:"required,len=64,hexadecimal,lowercase"`
-	Size       int64           `json:"size" validate:"gte=0,lte=1000000000000"`
-	Document   string          `json:"document,omitempty" validate:"max=64"`
+	Report     string          `json:"report"`
+	Date       Date            `json:"date"`
+	SHA256     string          `json:"sha256"`
+	Size       int64           `json:"size"`
+	Document   string          `json:"document,omitempty"`
 	Checkpoint *SealCheckpoint `json:"checkpoint,omitempty"`
 }
 
 // AcceptReport accepts a submitted report.
 type AcceptReport struct {
 	Ref
-	Report string `json:"report" validate:"required,max=64"`
-	Date   Date   `json:"date" validate:"required"`
+	Report string `json:"report"`
+	Date   Date   `json:"date"`
 }
 
 // ReturnReport returns a submitted report; the envelope's reason is
 // required.
 type ReturnReport struct {
 	Ref
-	Report string `json:"report" validate:"required,max=64"`
-	Date   Date   `json:"date" validate:"required"`
+	Report string `json:"report"`
+	Date   Date   `json:"date"`
 }
 
 // RegisterDocument registers a document by its SHA-256.
 type RegisterDocument struct {
 	Ref
-	Document string `json:"document" validate:"required,max=64,printascii,excludesall= "`
-	Kind     string `json:"kind" validate:"required,oneof=agreement annex invoice payment_order result report"`
-	Name     string `json:"name" validate:"required,max=300"`
-	SHA256   string `json:"sha256" validate:"required,len=64,hexadecimal,lowercase"`
-	Size     int64  `json:"size" validate:"gte=0,lte=1000000000000"`
-	URI      string `json:"uri,omitempty" validate:"omitempty,max=2000,uri"`
+	Document string `json:"document"`
+	Kind     string `json:"kind"`
+	Name     string `json:"name"`
+	SHA256   string `json:"sha256"`
+	Size     int64  `json:"size"`
+	URI      string `json:"uri,omitempty"`
 }
 
 // LinkDocument ties a registered document to a spending, delivery or
 // disbursement (event) or a submitted report (report): exactly one.
 type LinkDocument struct {
 	Ref
-	Document string     `json:"document" validate:"required,max=64"`
+	Document string     `json:"document"`
 	Event    *uuid.UUID `json:"event,omitempty"`
-	Report   string     `json:"report,omitempty" validate:"max=64"`
+	Report   string     `json:"report,omitempty"`
 }
 
 func (RequireReport) CommandType() string    { return CmdRequireReport }
@@ -207,15 +207,6 @@ func (AcceptReport) CommandType() string     { return CmdAcceptReport }
 func (ReturnReport) CommandType() string     { return CmdReturnReport }
 func (RegisterDocument) CommandType() string { return CmdRegisterDocument }
 func (LinkDocument) CommandType() string     { return CmdLinkDocument }
-
-func init() {
-	commandFactories[CmdRequireReport] = func() Command { return &RequireReport{} }
-	commandFactories[CmdSubmitReport] = func() Command { return &SubmitReport{} }
-	commandFactories[CmdAcceptReport] = func() Command { return &AcceptReport{} }
-	commandFactories[CmdReturnReport] = func() Command { return &ReturnReport{} }
-	commandFactories[CmdRegisterDocument] = func() Command { return &RegisterDocument{} }
-	commandFactories[CmdLinkDocument] = func() Command { return &LinkDocument{} }
-}
 
 func registerObligationEvents(r *EventRegistry) {
 	r.Register(TypeReportRequired, 1, func() Event { return &ReportRequired{} })
@@ -239,18 +230,6 @@ func derefObligation(x any) any {
 	case *DocumentRegistered:
 		return *v
 	case *DocumentLinked:
-		return *v
-	case *RequireReport:
-		return *v
-	case *SubmitReport:
-		return *v
-	case *AcceptReport:
-		return *v
-	case *ReturnReport:
-		return *v
-	case *RegisterDocument:
-		return *v
-	case *LinkDocument:
 		return *v
 	}
 	return nil

@@ -31,23 +31,23 @@ const (
 
 // Baseline is an indicator's value before the agreement's work started.
 type Baseline struct {
-	Value   int64  `json:"value" validate:"gte=0,lte=1000000000000"`
-	Date    Date   `json:"date" validate:"required"`
-	Comment string `json:"comment,omitempty" validate:"max=500"`
+	Value   int64  `json:"value"`
+	Date    Date   `json:"date"`
+	Comment string `json:"comment,omitempty"`
 }
 
 // ScheduledTarget is one target of a year in an amend_target: what is to
 // be reached (counted from the start of the year) by when.
 type ScheduledTarget struct {
-	Target int64 `json:"target" validate:"gte=0,lte=1000000000000"`
+	Target int64 `json:"target"`
 	Due    *Date `json:"due,omitempty"`
 }
 
 // Contact is a contact person of a party.
 type Contact struct {
-	Name  string `json:"name" validate:"required,max=200"`
-	Email string `json:"email,omitempty" validate:"omitempty,max=254,email"`
-	Phone string `json:"phone,omitempty" validate:"max=50"`
+	Name  string `json:"name"`
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
 }
 
 // Party roles, as IATI's OrganisationRole code list names them (1
@@ -99,37 +99,31 @@ func (PartyAdded) EventType() string       { return TypePartyAdded }
 // required.
 type ReverseDelivery struct {
 	Ref
-	Delivery uuid.UUID `json:"delivery" validate:"required"`
-	Date     Date      `json:"date" validate:"required"`
+	Delivery uuid.UUID `json:"delivery"`
+	Date     Date      `json:"date"`
 }
 
 // AmendTarget replaces an indicator's targets in one year; the envelope's
 // reason is required.
 type AmendTarget struct {
 	Ref
-	Indicator string            `json:"indicator" validate:"required,max=64"`
-	Year      int               `json:"year" validate:"gte=1,lte=50"`
-	Targets   []ScheduledTarget `json:"targets" validate:"required,min=1,max=50,dive"`
-	Date      Date              `json:"date" validate:"required"`
+	Indicator string            `json:"indicator"`
+	Year      int               `json:"year"`
+	Targets   []ScheduledTarget `json:"targets"`
+	Date      Date              `json:"date"`
 }
 
 // AddParty adds an organisation to the agreement's parties.
 type AddParty struct {
 	Ref
-	Organisation string    `json:"organisation" validate:"required,max=300"`
-	Roles        []string  `json:"roles" validate:"required,min=1,max=5,dive,oneof=funding accountable extending implementing partner"`
-	Contacts     []Contact `json:"contacts,omitempty" validate:"max=20,dive"`
+	Organisation string    `json:"organisation"`
+	Roles        []string  `json:"roles"`
+	Contacts     []Contact `json:"contacts,omitempty"`
 }
 
 func (ReverseDelivery) CommandType() string { return CmdReverseDelivery }
 func (AmendTarget) CommandType() string     { return CmdAmendTarget }
 func (AddParty) CommandType() string        { return CmdAddParty }
-
-func init() {
-	commandFactories[CmdReverseDelivery] = func() Command { return &ReverseDelivery{} }
-	commandFactories[CmdAmendTarget] = func() Command { return &AmendTarget{} }
-	commandFactories[CmdAddParty] = func() Command { return &AddParty{} }
-}
 
 // registerWorkEvents adds the event types of work plans, obligations and
 // documents.
@@ -150,15 +144,7 @@ func derefWork(x any) any {
 		return *v
 	case *PartyAdded:
 		return *v
-	case *ReverseDelivery:
-		return *v
-	case *AmendTarget:
-		return *v
-	case *AddParty:
-		return *v
 	case *NarrativeRecorded:
-		return *v
-	case *RecordNarrative:
 		return *v
 	}
 	return derefObligation(x)

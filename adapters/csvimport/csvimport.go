@@ -23,6 +23,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -326,7 +327,7 @@ func rowCommand(rec, header []string, cols map[string]int, agr *Agreement, m Map
 			return cmd, fail(dcol, "date %s lies in no implementation year of %s (%s)", d, agr.Number, yearList(agr.Years))
 		}
 	}
-	if err := domain.ValidateCommand(cmd); err != nil {
+	if err := wire.Validate(cmd); err != nil {
 		names := map[string]string{}
 		for f, i := range cols {
 			names[f] = header[i]
@@ -444,7 +445,7 @@ func Run(ctx context.Context, svc command.Handler, agr *Agreement, rows []Row, d
 		reqs := make([]command.Request, 0, len(envs))
 		sent := make([]int, 0, len(envs))
 		for k, env := range envs {
-			cmd, err := env.DecodeCommand()
+			cmd, err := wire.DecodeCommand(env)
 			if err != nil {
 				out[idx[k]].Status, out[idx[k]].Err = Rejected, rowErr(rows[idx[k]], err)
 				continue

@@ -15,8 +15,8 @@ import (
 	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
 	"github.com/grantledger/grantledger/adapters/reliability"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 )
 
 func regEnv(id uuid.UUID, number string) domain.Envelope {

@@ -23,8 +23,8 @@ import (
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/randomledger"
 
+	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 	"github.com/grantledger/grantledger/internal/testsupport/envtest"
-	"github.com/grantledger/grantledger/app/command/commandtest"
 )
 
 func TestSegment(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
@@ -53,7 +54,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // trailing data are errors) and sets its actor to the principal: a name in
 // the body is never used.
 func decodeEnvelope(b []byte, p Principal) (domain.Envelope, error) {
-	return domain.DecodeEnvelopeAs(b, p.Actor())
+	return wire.DecodeEnvelopeAs(b, p.Actor())
 }
 
 // jsonProblem turns a JSON decoding error into a domain error naming the
@@ -78,11 +79,7 @@ func jsonProblem(err error) error {
 	if errors.As(err, &de) {
 		return de
 	}
-	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if m := unknownField.FindStringSubmatch(msg); m != nil {
-		return domain.FieldError(m[1], "unknown field; /openapi.json lists the fields this request takes")
-	}
-	return domain.Errorf(domain.EInvalid, "%s", msg)
+	return domain.Errorf(domain.EInvalid, "%s", strings.TrimPrefix(err.Error(), "json: "))
 }
 
 // authorizeCommand checks that p may send the command: its role may send
@@ -94,9 +91,9 @@ func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.E
 	if want, known := commandRoles[env.Type]; known && !RoleMaySend(p.Role, env.Type) {
 		return nil, errorf(codeForbidden, fmt.Sprintf("the %s role may not send %s; it is for the %s role", p.Role, env.Type, want))
 	}
-	cmd, err := env.DecodeCommand()
+	cmd, err := wire.DecodeCommand(env)
 	if err != nil {
-		return nil, withSchemaHint(err, env.Type) // names the field (domain's failingKey)
+		return nil, withSchemaHint(err, env.Type) // names the field (package wire)
 	}
 	if reg, ok := cmd.(domain.RegisterAgreement); ok {
 		if !access.MayAct(p.access(), env.Type, access.Parties{Funder: reg.Funder, Grantee: reg.Grantee}) {
@@ -285,7 +282,8 @@ func (s *Server) parties(ctx context.Context, number string) (funder, grantee st
 // which schema of /openapi.json lists the fields the command takes.
 func withSchemaHint(err error, typ string) error {
 	var de *domain.Error
-	if !errors.As(err, &de) || !strings.HasPrefix(de.Message, "data: unknown field ") {
+	var uf *wire.UnknownFieldError
+	if !errors.As(err, &de) || !errors.As(err, &uf) || !strings.HasPrefix(uf.Field, "data.") {
 		return err
 	}
 	if _, known := domain.NewCommand(typ); !known {

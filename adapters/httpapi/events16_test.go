@@ -14,6 +14,7 @@ import (
 	legacyrouter "github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -113,7 +114,7 @@ func TestCommandAnswersMatchEventSchemas(t *testing.T) {
 	seen := map[string]int{}
 	var spendingAnswer []byte
 	for i, env := range seeds.All() {
-		cmd, err := env.DecodeCommand()
+		cmd, err := wire.DecodeCommand(env)
 		if err != nil {
 			t.Fatalf("seed command %d: %v", i, err)
 		}

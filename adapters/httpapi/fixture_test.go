@@ -20,10 +20,10 @@ import (
 	"github.com/grantledger/grantledger/adapters/metrics"
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 )
 
 // Organisations and agreements of the fixture: AG-1 belongs to Ministry A

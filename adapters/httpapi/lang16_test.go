@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/grantledger/grantledger/adapters/seeds"
-	"github.com/grantledger/grantledger/app/command/commandtest"
+	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 )
 
 // Issue 16, item 3: every report route takes ?lang= (en or lv) for its

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -29,6 +30,9 @@ func strictJSON(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if key, ok := wire.UnknownField(err, b, v); ok {
+			return domain.FieldError(key, "unknown field; /openapi.json lists the fields this request takes")
+		}
 		return jsonProblem(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -56,8 +57,8 @@ func firstDiff(a, b []byte) int {
 // wireFields lists the JSON names encoding/json gives struct t, written
 // here apart from the generator: embedded structs without a name are
 // inlined, json:"-" and unexported fields are left out.
-func wireFields(t reflect.Type) map[string]reflect.StructField {
-	out := map[string]reflect.StructField{}
+func wireFields(t reflect.Type) map[string]ownedField {
+	out := map[string]ownedField{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -74,9 +75,16 @@ func wireFields(t reflect.Type) map[string]reflect.StructField {
 		if name == "" {
 			name = f.Name
 		}
-		out[name] = f
+		out[name] = ownedField{f, t}
 	}
 	return out
+}
+
+// ownedField is a struct field with the struct type that declares it,
+// whose entry in the wire format's table holds the field's rules.
+type ownedField struct {
+	reflect.StructField
+	owner reflect.Type
 }
 
 type schemaDoc struct {
@@ -103,7 +111,7 @@ func schemaMismatch(doc schemaDoc, name string, t reflect.Type, input bool) stri
 		if _, ok := s.Properties[n]; !ok {
 			msgs = append(msgs, "field "+n+" has no property")
 		}
-		rules, _, _ := strings.Cut(f.Tag.Get("validate"), "dive") // rules after dive are the items'
+		rules, _, _ := strings.Cut(strings.Join(wire.Rules(f.owner, f.Name), ","), "dive") // rules after dive are the items'
 		if input && strings.Contains(rules, "required") && !contains(s.Required, n) {
 			msgs = append(msgs, "field "+n+" is required by the validator but not by the schema")
 		}

@@ -4,9 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"regexp"
-	"strings"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -74,8 +73,6 @@ type FieldProblem struct {
 	Detail string `json:"detail"`
 }
 
-var unknownField = regexp.MustCompile(`unknown field "([^"]*)"`)
-
 // problemFor turns an error into a problem. Internal errors do not leak
 // their text.
 func problemFor(err error) Problem {
@@ -92,13 +89,9 @@ func problemFor(err error) Problem {
 	var de *domain.Error
 	if errors.As(err, &de) {
 		field := de.Field
-		if field == "" {
-			if m := unknownField.FindStringSubmatch(de.Message); m != nil {
-				field = m[1]
-				if strings.HasPrefix(de.Message, "data: ") {
-					field = "data." + field
-				}
-			}
+		var uf *wire.UnknownFieldError
+		if field == "" && errors.As(de, &uf) {
+			field = uf.Field // a key the command has no field for (package wire)
 		}
 		if field != "" {
 			p.Errors = append(p.Errors, FieldProblem{Field: field, Detail: de.Error()})

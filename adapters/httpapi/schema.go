@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
@@ -207,10 +208,21 @@ func jsonName(f reflect.StructField) (name string, omitempty, ok bool) {
 	return name, omitempty, true
 }
 
+// field is a JSON field of a struct, with the struct type that declares
+// it (an embedded struct's, for an inlined field): the wire format's rules
+// (wire.Rules) are that type's.
+type field struct {
+	reflect.StructField
+	owner reflect.Type
+}
+
+// rules returns the field's rules in the wire format (package wire).
+func (f field) rules() []string { return wire.Rules(f.owner, f.Name) }
+
 // jsonFields lists the JSON fields of struct t the way encoding/json does
 // for this code's types: embedded structs without a json name are inlined.
-func jsonFields(t reflect.Type) []reflect.StructField {
-	var out []reflect.StructField
+func jsonFields(t reflect.Type) []field {
+	var out []field
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if f.Anonymous && f.Tag.Get("json") == "" {
@@ -229,7 +241,7 @@ func jsonFields(t reflect.Type) []reflect.StructField {
 		if _, _, ok := jsonName(f); !ok {
 			continue
 		}
-		out = append(out, f)
+		out = append(out, field{f, t})
 	}
 	return out
 }
@@ -238,7 +250,7 @@ func jsonFields(t reflect.Type) []reflect.StructField {
 func JSONFieldNames(t reflect.Type) []string {
 	var out []string
 	for _, f := range jsonFields(t) {
-		n, _, _ := jsonName(f)
+		n, _, _ := jsonName(f.StructField)
 		out = append(out, n)
 	}
 	sort.Strings(out)
@@ -256,11 +268,11 @@ func (g *schemaGen) object(t reflect.Type) (obj, error) {
 	props := obj{}
 	var required []string
 	for _, f := range jsonFields(t) {
-		name, omitempty, _ := jsonName(f)
+		name, omitempty, _ := jsonName(f.StructField)
 		if _, dup := props[name]; dup {
 			return nil, fmt.Errorf("%s: two fields named %q", t, name)
 		}
-		rules := splitRules(f.Tag.Get("validate"))
+		rules := f.rules()
 		s, err := g.schema(f.Type, rules)
 		if err != nil {
 			return nil, fmt.Errorf("%s.%s: %w", t.Name(), f.Name, err)
@@ -282,20 +294,13 @@ func (g *schemaGen) object(t reflect.Type) (obj, error) {
 	return s, nil
 }
 
-// splitRules splits a validate tag at its commas (oneof values are space
-// separated, so a comma always ends a rule).
-func splitRules(tag string) []string {
-	if tag == "" {
-		return nil
-	}
-	return strings.Split(tag, ",")
-}
-
-// FieldRequired reports whether a command field must be sent: whether the
-// validator refuses its zero value (the rule the OpenAPI document's
-// "required" lists follow; 'grantledger commands' marks the same fields).
-func FieldRequired(f reflect.StructField) bool {
-	return mustGive(f.Type, splitRules(f.Tag.Get("validate")))
+// FieldRequired reports whether field f of struct type owner (the struct
+// that declares it, an embedded one's for an inlined field) must be sent:
+// whether the wire format's rules refuse its zero value (the rule the
+// OpenAPI document's "required" lists follow; 'grantledger commands' marks
+// the same fields).
+func FieldRequired(owner reflect.Type, f reflect.StructField) bool {
+	return mustGive(f.Type, wire.Rules(owner, f.Name))
 }
 
 // mustGive reports whether the validator refuses the field's zero value,

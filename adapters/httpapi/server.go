@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -51,7 +52,7 @@ type Config struct {
 	Commands CommandObserver // nil counts nothing
 	Logger   *slog.Logger    // nil discards
 
-	MaxBodyBytes   int64         // one command; default domain.MaxEnvelopeBytes
+	MaxBodyBytes   int64         // one command; default wire.MaxEnvelopeBytes
 	MaxBatchBytes  int64         // one batch; default 16 MiB
 	MaxBatch       int           // commands in one batch; default 1000
 	RequestTimeout time.Duration // per request; default 30s
@@ -92,7 +93,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("httpapi: Ledger, Reports and Tokens are required")
 	}
 	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = domain.MaxEnvelopeBytes
+		cfg.MaxBodyBytes = wire.MaxEnvelopeBytes
 	}
 	if cfg.MaxBatchBytes <= 0 {
 		cfg.MaxBatchBytes = 16 << 20

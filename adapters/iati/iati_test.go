@@ -15,8 +15,8 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 	"github.com/grantledger/grantledger/internal/testsupport/envtest"
 	"github.com/grantledger/grantledger/internal/testsupport/randomledger"
 )

@@ -10,8 +10,8 @@ import (
 	"github.com/grantledger/grantledger/adapters/metrics"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 )
 
 // The decorator is a whole command.Handler of its own: if the interface

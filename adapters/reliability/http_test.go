@@ -18,8 +18,8 @@ import (
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 )
 
 // apiServer is one HTTP API server on 127.0.0.1 over its own handle on a

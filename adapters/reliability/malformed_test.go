@@ -10,9 +10,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 )
 
 // envelopeJSON builds a command line from its parts; data is raw JSON.
@@ -85,7 +86,7 @@ func TestMalformedInputIsRefused(t *testing.T) {
 		{"data an array", envelopeJSON(domain.CmdRecordSpending, uuid.NewString(), Actor, "", `[1]`), domain.EInvalid, "got JSON array"},
 		{"unknown envelope field", `{"type":"record_spending","command_id":"` + uuid.NewString() + `","actor":"a","admin":true,"data":{}}`, domain.EInvalid, `unknown field "admin"`},
 		{"deeply nested JSON", envelopeJSON(domain.CmdRecordSpending, uuid.NewString(), Actor, "", `{"description":`+nested+`}`), domain.EInvalid, "exceeded max depth"},
-		{"oversized command", envelopeJSON(domain.CmdRecordSpending, uuid.NewString(), Actor, "", spendingData("description", `"`+strings.Repeat("x", domain.MaxEnvelopeBytes)+`"`)), domain.EInvalid, "more than the 1048576 allowed"},
+		{"oversized command", envelopeJSON(domain.CmdRecordSpending, uuid.NewString(), Actor, "", spendingData("description", `"`+strings.Repeat("x", wire.MaxEnvelopeBytes)+`"`)), domain.EInvalid, "more than the 1048576 allowed"},
 		// The amount.
 		{"amount a JSON number", spending("amount", `12.34`), domain.EInvalid, "write amounts as strings"},
 		{"amount negative", spending("amount", `"-5.00"`), domain.EInvalid, "amount must be more than 0.00"},
@@ -153,7 +154,7 @@ func TestMalformedInputIsRefused(t *testing.T) {
 	before := countEvents(t, store)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env, err := domain.DecodeEnvelope([]byte(tc.line))
+			env, err := wire.DecodeEnvelope([]byte(tc.line))
 			if err == nil {
 				_, err = commandtest.Handle(ctx, svc, env)
 			}

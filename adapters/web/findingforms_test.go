@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/adapters/seeds"
-	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 )
 
 // Issue 14: "The auditor role may record findings (ineligible, recovery

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -265,7 +266,7 @@ func (h *Handler) command(w http.ResponseWriter, r *http.Request, v *view) {
 		// The command as the service takes it: decoded back from the
 		// envelope, so that the same strict decoding and validation apply
 		// as to a command sent to the API.
-		decoded, err := env.DecodeCommand()
+		decoded, err := wire.DecodeCommand(env)
 		var out command.Outcome
 		if err == nil {
 			out = h.cfg.Ledger.Handle(r.Context(), []command.Request{{Envelope: env, Command: decoded}})[0]

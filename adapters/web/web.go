@@ -40,7 +40,7 @@ var staticFS embed.FS
 // Config configures the web pages. Ledger, Store and Tokens are required.
 type Config struct {
 	Ledger command.Handler // applies commands (actor: the signed-in principal)
-	Store  port.Store       // the read models fold its events
+	Store  port.Store      // the read models fold its events
 	// Log is the Merkle log of the store's events (the store itself when
 	// it keeps one); every page that shows figures names the log state
 	// they were computed from in its footer. Nil: no footer.

@@ -9,9 +9,10 @@ import (
 	"testing"
 
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 )
 
 type docExample struct {
@@ -57,7 +58,7 @@ func TestDocsCommandExamples(t *testing.T) {
 	svc := command.New(memstore.New(), command.Options{Clock: propClock})
 	seen := map[string]bool{}
 	for _, ex := range examples {
-		env, err := domain.DecodeEnvelope([]byte(ex.text))
+		env, err := wire.DecodeEnvelope([]byte(ex.text))
 		if err != nil {
 			t.Fatalf("docs/commands.md:%d: %v", ex.line, err)
 		}

@@ -23,9 +23,9 @@ import (
 	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
 )

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/cmd/internal/wiring"
@@ -175,15 +176,15 @@ func commit(ctx context.Context, svc *command.Service, reqs <-chan request, max 
 func serve(ctx context.Context, c net.Conn, reqs chan<- request) {
 	defer c.Close()
 	in := bufio.NewScanner(c)
-	in.Buffer(make([]byte, 64*1024), domain.MaxEnvelopeBytes+1)
+	in.Buffer(make([]byte, 64*1024), wire.MaxEnvelopeBytes+1)
 	out := json.NewEncoder(c)
 	reply := make(chan Answer, 1)
 	for in.Scan() {
-		env, err := domain.DecodeEnvelope(in.Bytes())
+		env, err := wire.DecodeEnvelope(in.Bytes())
 		var a Answer
 		var cmd domain.Command
 		if err == nil {
-			if cmd, err = env.DecodeCommand(); err != nil {
+			if cmd, err = wire.DecodeCommand(env); err != nil {
 				a.CommandID = env.CommandID.String()
 			}
 		}

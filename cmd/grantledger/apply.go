@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -169,9 +170,9 @@ func decodeLines(lines []jsonLine) decodedBatch {
 		err := l.err
 		if err == nil {
 			var env domain.Envelope
-			if env, err = domain.DecodeEnvelope(l.text); err == nil {
+			if env, err = wire.DecodeEnvelope(l.text); err == nil {
 				var cmd domain.Command
-				if cmd, err = env.DecodeCommand(); err == nil {
+				if cmd, err = wire.DecodeCommand(env); err == nil {
 					b.reqs = append(b.reqs, command.Request{Envelope: env, Command: cmd})
 					b.idx = append(b.idx, i)
 					continue
@@ -192,7 +193,7 @@ func handleEnvelopes(ctx context.Context, h command.Handler, envs []domain.Envel
 	reqs := make([]command.Request, 0, len(envs))
 	idx := make([]int, 0, len(envs))
 	for i, env := range envs {
-		cmd, err := env.DecodeCommand()
+		cmd, err := wire.DecodeCommand(env)
 		if err != nil {
 			out[i].Err = err
 			continue
@@ -237,7 +238,7 @@ type jsonLine struct {
 }
 
 // readJSONL reads non-blank lines and hands them to fn in groups of up to
-// n. A line longer than domain.MaxEnvelopeBytes is passed with an error
+// n. A line longer than wire.MaxEnvelopeBytes is passed with an error
 // instead of its text; reading continues with the next line.
 func readJSONL(r io.Reader, n int, fn func([]jsonLine) error) error {
 	br := bufio.NewReaderSize(r, 64*1024)
@@ -245,13 +246,13 @@ func readJSONL(r io.Reader, n int, fn func([]jsonLine) error) error {
 	no := 0
 	for {
 		no++
-		text, tooLong, err := readLine(br, domain.MaxEnvelopeBytes)
+		text, tooLong, err := readLine(br, wire.MaxEnvelopeBytes)
 		if err != nil && err != io.EOF {
 			return fmt.Errorf("line %d: %w", no, err)
 		}
 		switch {
 		case tooLong:
-			batch = append(batch, jsonLine{no: no, err: domain.Errorf(domain.EInvalid, "line is longer than %d bytes", domain.MaxEnvelopeBytes)})
+			batch = append(batch, jsonLine{no: no, err: domain.Errorf(domain.EInvalid, "line is longer than %d bytes", wire.MaxEnvelopeBytes)})
 		case len(trimSpace(text)) > 0:
 			batch = append(batch, jsonLine{no: no, text: text})
 		}

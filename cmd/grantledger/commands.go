@@ -44,7 +44,7 @@ func describeFields(a *app, t reflect.Type, indent string) {
 		}
 		name := strings.SplitN(f.Tag.Get("json"), ",", 2)[0]
 		req := " "
-		if httpapi.FieldRequired(f) {
+		if httpapi.FieldRequired(t, f) {
 			req = "*"
 		}
 		fmt.Fprintf(a.stdout, "%s%s %-16s %s\n", indent, req, name, typeName(a.lang, f.Type))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -87,7 +88,7 @@ func TestCommandsMarksWhatTheValidatorRequires(t *testing.T) {
 			b, _ := json.Marshal(less)
 			e := domain.Envelope{Type: typ, Actor: "a", Reason: "a reason", Data: b}
 			json.Unmarshal(env["command_id"], &e.CommandID)
-			_, err := e.DecodeCommand()
+			_, err := wire.DecodeCommand(e)
 			refused := err != nil && strings.Contains(err.Error(), field)
 			if refused != req {
 				t.Errorf("%s without %q: refused=%v (%v), but 'commands' marks it required=%v", typ, field, refused, err, req)

@@ -10,9 +10,10 @@ import (
 	"unsafe"
 
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/command/commandtest"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 	"github.com/grantledger/grantledger/projections"
 )
 
@@ -47,7 +48,7 @@ func BenchmarkReadModelMemory(b *testing.B) {
 		envs = envs[:0]
 	}
 	for sc.Scan() {
-		env, err := domain.DecodeEnvelope(sc.Bytes())
+		env, err := wire.DecodeEnvelope(sc.Bytes())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package domain_test
+package wire_test
 
 import (
 	"encoding/json"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -142,11 +143,11 @@ func decodeWith(t *testing.T, l limit, n int) (domain.Command, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := domain.DecodeEnvelope(b)
+	e, err := wire.DecodeEnvelope(b)
 	if err != nil {
 		return nil, err
 	}
-	return e.DecodeCommand()
+	return wire.DecodeCommand(e)
 }
 
 // TestEnvelopeSizeLimit: docs/commands.md, a command of more than 1 MiB is
@@ -155,10 +156,10 @@ func TestEnvelopeSizeLimit(t *testing.T) {
 	base := `{"type": "record_spending", "command_id": "0b5e1c1e-0000-4000-8000-000000000001", "actor": "a", "data": ` + docExamples["record_spending"] + `}`
 	const mib = 1 << 20
 	at := base + strings.Repeat(" ", mib-len(base))
-	if _, err := domain.DecodeEnvelope([]byte(at)); err != nil {
+	if _, err := wire.DecodeEnvelope([]byte(at)); err != nil {
 		t.Errorf("a command of exactly 1 MiB: %v", err)
 	}
-	_, err := domain.DecodeEnvelope([]byte(at + " "))
+	_, err := wire.DecodeEnvelope([]byte(at + " "))
 	if err == nil || !strings.Contains(err.Error(), "1048576") {
 		t.Errorf("a command of 1 MiB + 1 byte: %v, want a refusal naming the 1048576-byte limit", err)
 	}

@@ -1,4 +1,4 @@
-package domain_test
+package wire_test
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -21,14 +22,14 @@ func line(typ, data string) string {
 func TestDecodeEnvelopeAndCommand(t *testing.T) {
 	plan := `{"agreement":"A-1","line":"civil","year":1,"amount":"30 000,00"}`
 	t.Run("decodes a good line", func(t *testing.T) {
-		env, err := domain.DecodeEnvelope([]byte(line("plan_budget", plan)))
+		env, err := wire.DecodeEnvelope([]byte(line("plan_budget", plan)))
 		if err != nil {
 			t.Fatalf("DecodeEnvelope: %v", err)
 		}
 		if env.Type != "plan_budget" || env.CommandID != uuid.MustParse(testID) || env.Actor != "accountant" {
 			t.Errorf("envelope = %+v", env)
 		}
-		cmd, err := env.DecodeCommand()
+		cmd, err := wire.DecodeCommand(env)
 		if err != nil {
 			t.Fatalf("DecodeCommand: %v", err)
 		}
@@ -39,7 +40,7 @@ func TestDecodeEnvelopeAndCommand(t *testing.T) {
 	})
 	t.Run("invalid UTF-8 in a free-text field is refused, not repaired", func(t *testing.T) {
 		bad := line("record_spending", `{"agreement":"A-1","line":"civil","year":1,"amount":"1.00","date":"2023-01-05","document":"D","description":"caf`+"\xe9"+`"}`)
-		_, err := domain.DecodeEnvelope([]byte(bad))
+		_, err := wire.DecodeEnvelope([]byte(bad))
 		if domain.ErrorCode(err) != domain.EInvalid || err == nil || !strings.Contains(err.Error(), "not valid UTF-8 (first bad byte at offset") {
 			t.Fatalf("got %v, want an invalid-UTF-8 error with its offset", err)
 		}
@@ -53,7 +54,7 @@ func TestDecodeEnvelopeAndCommand(t *testing.T) {
 		}
 		cmd := spend(civil, 1, "47 786,53", "15.07.2022.")
 		env := domain.NewEnvelope(uuid.MustParse(testID), "a", "why", cmd)
-		got, err := env.DecodeCommand()
+		got, err := wire.DecodeCommand(env)
 		if err != nil {
 			t.Fatalf("DecodeCommand: %v", err)
 		}
@@ -102,9 +103,9 @@ func TestDecodeEnvelopeAndCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env, err := domain.DecodeEnvelope([]byte(tt.in))
+			env, err := wire.DecodeEnvelope([]byte(tt.in))
 			if err == nil {
-				_, err = env.DecodeCommand()
+				_, err = wire.DecodeCommand(env)
 			}
 			if err == nil {
 				t.Fatalf("decoding %s succeeded, want an error", tt.in)
@@ -129,14 +130,14 @@ func TestDecodeEnvelopeAndCommand(t *testing.T) {
 	}
 
 	t.Run("oversized", func(t *testing.T) {
-		big := line("plan_budget", `{"agreement":"`+strings.Repeat("x", domain.MaxEnvelopeBytes)+`"}`)
-		_, err := domain.DecodeEnvelope([]byte(big))
+		big := line("plan_budget", `{"agreement":"`+strings.Repeat("x", wire.MaxEnvelopeBytes)+`"}`)
+		_, err := wire.DecodeEnvelope([]byte(big))
 		if err == nil || !strings.Contains(err.Error(), "more than the") {
 			t.Errorf("DecodeEnvelope of %d bytes: %v, want a size error", len(big), err)
 		}
 	})
 	t.Run("DecodeCommand checks the envelope too", func(t *testing.T) {
-		_, err := domain.Envelope{Type: "plan_budget", Actor: "a", Data: []byte(plan)}.DecodeCommand()
+		_, err := wire.DecodeCommand(domain.Envelope{Type: "plan_budget", Actor: "a", Data: []byte(plan)})
 		var de *domain.Error
 		if !errors.As(err, &de) || de.Field != "command_id" {
 			t.Errorf("DecodeCommand without command id: %v, want a command_id error", err)

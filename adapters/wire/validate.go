@@ -1,4 +1,4 @@
-package domain
+package wire
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/grantledger/grantledger/domain"
 )
 
 var (
@@ -32,32 +34,38 @@ func theValidator() *validator.Validate {
 		// A support intensity as docs/commands.md writes it: 0 to 100 with
 		// at most two decimals after a point or a comma ("85,5").
 		_ = v.RegisterValidation("intensity", func(fl validator.FieldLevel) bool {
-			_, err := CheckIntensity(fl.Field().String())
+			_, err := domain.CheckIntensity(fl.Field().String())
 			return err == nil
 		})
+		for name, rule := range aliases {
+			v.RegisterAlias(name, rule)
+		}
+		for _, r := range rules {
+			v.RegisterStructValidationMapRules(r.fields, r.of)
+		}
 		validate = v
 	})
 	return validate
 }
 
-// ValidateCommand checks a command's shape (required fields, formats,
-// ranges) and returns an *Error naming the first bad field in words a person
-// understands, or nil.
-func ValidateCommand(cmd Command) error {
+// Validate checks a command's shape against the rules of this package's
+// table (required fields, formats, ranges) and returns a *domain.Error
+// naming the first bad field in words a person understands, or nil.
+func Validate(cmd domain.Command) error {
 	err := theValidator().Struct(cmd)
 	if err == nil {
 		return nil
 	}
 	var ves validator.ValidationErrors
 	if !errors.As(err, &ves) || len(ves) == 0 {
-		return Errorf(EInvalid, "%v", err)
+		return domain.Errorf(domain.EInvalid, "%v", err)
 	}
 	msgs := make([]string, 0, len(ves))
 	for _, fe := range ves {
 		msgs = append(msgs, describe(fe))
 	}
 	first := ves[0]
-	return &Error{Code: EInvalid, Field: fieldPath(first), Message: strings.Join(msgs, "; ")}
+	return &domain.Error{Code: domain.EInvalid, Field: fieldPath(first), Message: strings.Join(msgs, "; ")}
 }
 
 // fieldPath turns "RegisterAgreement.years[0].year" into "years[0].year".
@@ -75,16 +83,16 @@ func fieldPath(fe validator.FieldError) string {
 func describe(fe validator.FieldError) string {
 	f := fieldPath(fe)
 	p := fe.Param()
-	isMoney := fe.Type() == reflect.TypeOf(Money(0))
+	isMoney := fe.Type() == reflect.TypeOf(domain.Money(0))
 	num := func(s string) string {
 		if isMoney {
 			var c int64
 			fmt.Sscan(s, &c)
-			return Money(c).String()
+			return domain.Money(c).String()
 		}
 		return s
 	}
-	switch fe.Tag() {
+	switch fe.ActualTag() { // the rule that failed, also inside an alias (rules.go)
 	case "required":
 		return f + " is required"
 	case "oneof":
@@ -110,5 +118,5 @@ func describe(fe validator.FieldError) string {
 	case "printascii", "excludesall":
 		return fmt.Sprintf("%s must be a short code of plain letters, digits and punctuation, without spaces", f)
 	}
-	return fmt.Sprintf("%s fails the %q rule", f, fe.Tag())
+	return fmt.Sprintf("%s fails the %q rule", f, fe.ActualTag())
 }

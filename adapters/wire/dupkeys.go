@@ -1,4 +1,4 @@
-package domain
+package wire
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/grantledger/grantledger/domain"
 )
 
 // checkDuplicateKeys refuses a JSON text in which one object has the same
@@ -150,7 +152,7 @@ func (s *keyScanner) object() {
 		}
 		s.path = append(s.path, pathSeg{key: key, idx: -1})
 		if dup {
-			s.err = &Error{Code: EInvalid, Field: s.pathString(), Message: fmt.Sprintf("the key %q appears twice in one object (keys are compared ignoring case); send each field once", string(key))}
+			s.err = &domain.Error{Code: domain.EInvalid, Field: s.pathString(), Message: fmt.Sprintf("the key %q appears twice in one object (keys are compared ignoring case); send each field once", string(key))}
 			return
 		}
 		s.ws()

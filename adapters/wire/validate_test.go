@@ -1,4 +1,4 @@
-package domain_test
+package wire_test
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -80,9 +81,9 @@ func TestValidateCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := domain.ValidateCommand(tt.cmd)
+			err := wire.Validate(tt.cmd)
 			if err == nil {
-				t.Fatalf("ValidateCommand(%+v) = nil, want an error", tt.cmd)
+				t.Fatalf("Validate(%+v) = nil, want an error", tt.cmd)
 			}
 			var de *domain.Error
 			if !errors.As(err, &de) {
@@ -115,8 +116,8 @@ func TestValidateCommand(t *testing.T) {
 			indicator("ngos", "distinct", domain.IndicatorTarget{Year: 1, Target: 50}), deliver("ngos", 1, 0, "2023-01-01", "A"), closeYear(1),
 			domain.AddBudgetLine{Ref: ref, LineSpec: domain.LineSpec{Line: "travel"}},
 		} {
-			if err := domain.ValidateCommand(c); err != nil {
-				t.Errorf("ValidateCommand(%s) = %v, want nil", c.CommandType(), err)
+			if err := wire.Validate(c); err != nil {
+				t.Errorf("Validate(%s) = %v, want nil", c.CommandType(), err)
 			}
 		}
 	})
@@ -133,14 +134,14 @@ func TestSupportIntensityAsDocumented(t *testing.T) {
 	for _, ok := range []string{"100", "85,5", "85.5", "0", "62,50"} {
 		c := base
 		c.SupportIntensity = ok
-		if err := domain.ValidateCommand(c); err != nil {
+		if err := wire.Validate(c); err != nil {
 			t.Errorf("support_intensity %q refused: %v", ok, err)
 		}
 	}
 	for _, bad := range []string{"150", "all", "85,555", "-5", "1e2", "85,5,5", "85,", "85."} {
 		c := base
 		c.SupportIntensity = bad
-		err := domain.ValidateCommand(c)
+		err := wire.Validate(c)
 		var de *domain.Error
 		if !errors.As(err, &de) || de.Code != domain.EInvalid || de.Field != "support_intensity" {
 			t.Errorf("support_intensity %q: %v, want invalid naming support_intensity", bad, err)

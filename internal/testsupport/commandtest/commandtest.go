@@ -9,6 +9,7 @@ package commandtest
 import (
 	"context"
 
+	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -16,7 +17,7 @@ import (
 // Request decodes and validates env's command and returns the request
 // that carries both.
 func Request(env domain.Envelope) (command.Request, error) {
-	cmd, err := env.DecodeCommand()
+	cmd, err := wire.DecodeCommand(env)
 	if err != nil {
 		return command.Request{}, err
 	}
