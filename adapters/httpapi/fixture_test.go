@@ -21,6 +21,7 @@ import (
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -108,7 +109,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Ledger: metrics.WrapService(svc, m), Reports: NewLiveReports(store, m), Tokens: tokens, Store: store,
+	cfg := Config{Ledger: metrics.WrapService(svc, m), Reports: readmodel.NewLive(store, readmodel.ServiceOptions{Observer: m}), Tokens: tokens, Store: store,
 		Proofs:  &checkpoints.Service{Store: inner, Signer: signer, Dir: t.TempDir()},
 		Metrics: m.Handler(), Observer: m, Commands: m, Renderer: ReportRenderer{Lang: rpt.EN}, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
 	if o.cfg != nil {

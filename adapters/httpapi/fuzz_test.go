@@ -13,6 +13,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -69,7 +70,7 @@ func FuzzPostCommand(f *testing.F) {
 			}
 		}
 	}
-	srv, err := New(Config{Ledger: svc, Reports: NewLiveReports(store, nil), Tokens: tokens, Store: store})
+	srv, err := New(Config{Ledger: svc, Reports: readmodel.NewLive(store, readmodel.ServiceOptions{}), Tokens: tokens, Store: store})
 	if err != nil {
 		f.Fatal(err)
 	}

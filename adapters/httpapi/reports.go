@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"mime"
@@ -11,63 +10,28 @@ import (
 	"strings"
 	"time"
 
+	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/access"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
-
-// Reports answers the report queries. The server depends only on this
-// interface; LiveReports implements it over the projections package.
-// Each method returns a value that marshals to the report's JSON contract.
-type Reports interface {
-	YearReport(ctx context.Context, agreement string, year int, asOf time.Time) (any, error)
-	Reconciliation(ctx context.Context, q Query) (any, error)
-	Indicators(ctx context.Context, q Query) (any, error)
-	Audit(ctx context.Context, q AuditQuery) (any, error)
-	Verify(ctx context.Context) (any, error)
-	// Ready reports whether the read model is caught up with the store
-	// within its bound.
-	Ready(ctx context.Context) error
-}
-
-// Query selects agreements and a window for reconciliation and indicators.
-// Empty scope fields match every agreement.
-type Query struct {
-	Funder, Grantee, Programme, Agreement string
-	Year                                  int         // implementation year; 0: all (or the date range)
-	From, To                              domain.Date // a date range (reconciliation)
-	Today                                 domain.Date
-	AsOf                                  time.Time // zero: now
-	// Viewer is the principal the query is answered for (set by the
-	// report routes and Principal.ScopeQuery): every row is kept only
-	// when access.MaySee lets it see the row's agreement. nil: no
-	// principal (the CLI), every row.
-	Viewer *access.Principal
-}
-
-// AuditQuery filters the audit trail.
-type AuditQuery struct {
-	Agreement, Actor string
-	From, To         time.Time
-	Types            []string
-	AsOf             time.Time
-}
 
 // Renderer renders reports in formats other than JSON (CSV, XLSX, ...).
 type Renderer interface {
 	// ContentType returns the media type of format and whether the
 	// renderer can produce it.
 	ContentType(format string) (string, bool)
-	// Render writes report in format.
-	Render(w io.Writer, format string, report any) error
+	// Render writes the report doc builds in format, in o's language and
+	// CSV dialect (the renderer's own where o is empty); st, when not nil,
+	// is the Merkle log state the report was computed from, named in a
+	// last section.
+	Render(w io.Writer, format string, o RenderOptions, doc Document, st *LogState) error
 }
 
-// LangRenderer is a Renderer that also takes per-request options: a
-// report route's ?lang= (en or lv) picks the language of CSV, XLSX,
-// Markdown and HTML labels, amounts and dates, and ?csv= (machine or
-// excel) the CSV dialect.
-type LangRenderer interface {
-	RenderWith(w io.Writer, format string, o RenderOptions, report any) error
-}
+// Document builds a report's document in a language: one of package
+// report's constructors (report.YearDocument, ...) bound to the report.
+type Document func(rpt.Lang) rpt.Document
 
 // RenderOptions are a request's choices for a rendered report; empty
 // fields keep the renderer's own.
@@ -140,8 +104,10 @@ func (s *Server) canRender(f string) error {
 }
 
 // writeReport writes a report in the chosen format, rendering into memory
-// first so that a failure is still a clean problem.
-func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, format string, rep any) error {
+// first so that a failure is still a clean problem. JSON carries the
+// report's log state as "checkpoint"; Markdown, HTML and XLSX name it in a
+// last section (the XLSX summary sheet); CSV stays one table of figures.
+func writeReport[R any](s *Server, w http.ResponseWriter, r *http.Request, format string, rep readmodel.Stated[R], doc func(R, rpt.Lang) rpt.Document) error {
 	w.Header().Set("Cache-Control", "no-store") // ledger figures: no cache keeps them
 	if format == "json" {
 		writeJSON(w, http.StatusOK, rep)
@@ -149,27 +115,12 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, format stri
 	}
 	var buf bytes.Buffer
 	o := RenderOptions{Lang: r.URL.Query().Get("lang"), CSV: r.URL.Query().Get("csv")}
-	st, stated := rep.(Stated)
-	sr, canState := s.cfg.Renderer.(StateRenderer)
-	lr, canOpt := s.cfg.Renderer.(LangRenderer)
-	switch {
-	case stated && canState && format != "csv":
-		// Markdown, HTML and XLSX name the log state (a last section;
-		// the XLSX summary sheet). CSV stays one table of figures.
-		if err := sr.RenderWithState(&buf, format, o, st.Report, st.State); err != nil {
-			return fmt.Errorf("render %s: %w", format, err)
-		}
-	default:
-		if stated {
-			rep = st.Report
-		}
-		render := func() error { return s.cfg.Renderer.Render(&buf, format, rep) }
-		if canOpt && o != (RenderOptions{}) {
-			render = func() error { return lr.RenderWith(&buf, format, o, rep) }
-		}
-		if err := render(); err != nil {
-			return fmt.Errorf("render %s: %w", format, err)
-		}
+	st := rep.State
+	if format == "csv" {
+		st = nil
+	}
+	if err := s.cfg.Renderer.Render(&buf, format, o, func(l rpt.Lang) rpt.Document { return doc(rep.Report, l) }, st); err != nil {
+		return fmt.Errorf("render %s: %w", format, err)
 	}
 	ct, _ := s.cfg.Renderer.ContentType(format)
 	w.Header().Set("Content-Type", ct)
@@ -243,11 +194,6 @@ func timeParam(q map[string]string, name string) (time.Time, error) {
 		return t.Add(24*time.Hour - time.Nanosecond), nil
 	}
 	return time.Time{}, domain.FieldError(name, "%q is not a time (2024-07-15T12:00:00Z) or a date (2024-07-15)", v)
-}
-
-func (s *Server) today() domain.Date {
-	t := time.Now().UTC()
-	return domain.NewDate(t.Year(), t.Month(), t.Day())
 }
 
 // scopeFor restricts a query to the principal's organisation: a funder or
@@ -357,7 +303,7 @@ func (s *Server) getYearly(w http.ResponseWriter, r *http.Request, p Principal) 
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, r, f, rep)
+	return writeReport(s, w, r, f, rep, rpt.YearDocument)
 }
 
 func (s *Server) readQuery(r *http.Request, p Principal, allowed ...string) (Query, string, error) {
@@ -369,7 +315,7 @@ func (s *Server) readQuery(r *http.Request, p Principal, allowed ...string) (Que
 	if err != nil {
 		return Query{}, "", err
 	}
-	out := Query{Funder: q["funder"], Grantee: q["grantee"], Programme: q["programme"], Agreement: q["agreement"], Today: s.today()}
+	out := Query{Scope: projections.Scope{Funder: q["funder"], Grantee: q["grantee"], Programme: q["programme"], Agreement: q["agreement"]}}
 	if out.Year, err = intParam(q, "year", false); err != nil {
 		return out, f, err
 	}
@@ -393,11 +339,18 @@ func (s *Server) getReconciliation(w http.ResponseWriter, r *http.Request, p Pri
 	if err != nil {
 		return err
 	}
+	if q.Year == 0 && q.From == 0 && q.To == 0 {
+		rep, err := s.cfg.Reports.MultiYear(r.Context(), q)
+		if err != nil {
+			return err
+		}
+		return writeReport(s, w, r, f, rep, rpt.MultiYearDocument)
+	}
 	rep, err := s.cfg.Reports.Reconciliation(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, r, f, rep)
+	return writeReport(s, w, r, f, rep, rpt.ReconDocument)
 }
 
 func (s *Server) getIndicators(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -409,7 +362,7 @@ func (s *Server) getIndicators(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, r, f, rep)
+	return writeReport(s, w, r, f, rep, rpt.IndicatorsDocument)
 }
 
 func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p Principal) error {
@@ -421,7 +374,7 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p Principal) e
 	if err != nil {
 		return err
 	}
-	aq := AuditQuery{Agreement: q["agreement"], Actor: q["actor"]}
+	aq := AuditQuery{AuditFilter: projections.AuditFilter{Agreement: q["agreement"], Actor: q["actor"]}}
 	if q["type"] != "" {
 		aq.Types = strings.Split(q["type"], ",")
 	}
@@ -438,7 +391,7 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p Principal) e
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, r, f, rep)
+	return writeReport(s, w, r, f, rep, rpt.AuditDocument)
 }
 
 func (s *Server) getVerify(w http.ResponseWriter, r *http.Request, p Principal) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -44,7 +45,7 @@ func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(httpa
 	if wrap != nil {
 		l = wrap(svc)
 	}
-	srv, err := httpapi.New(httpapi.Config{Ledger: l, Reports: httpapi.NewLiveReports(store, nil), Tokens: tokens, Store: store})
+	srv, err := httpapi.New(httpapi.Config{Ledger: l, Reports: readmodel.NewLive(store, readmodel.ServiceOptions{}), Tokens: tokens, Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -42,8 +43,9 @@ func newFixture(t testing.TB) *fixture {
 	return newFixtureWith(t, nil)
 }
 
-// newFixtureWith is newFixture with cfg changing the pages' Config.
-func newFixtureWith(t testing.TB, cfg func(*Config)) *fixture {
+// newFixtureWith is newFixture with cfg changing the read model's options
+// (the pages and the API share the one read model, as under serve).
+func newFixtureWith(t testing.TB, cfg func(*readmodel.ServiceOptions)) *fixture {
 	t.Helper()
 	store := memstore.New()
 	clock := time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
@@ -69,16 +71,17 @@ func newFixtureWith(t testing.TB, cfg func(*Config)) *fixture {
 		}
 		f.tok[key] = tok
 	}
-	wc := Config{Ledger: svc, Store: store, Tokens: tokens, Log: store,
-		Now: func() time.Time { return time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC) }}
+	now := func() time.Time { return time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC) }
+	ro := readmodel.ServiceOptions{Log: store, Clock: now}
 	if cfg != nil {
-		cfg(&wc)
+		cfg(&ro)
 	}
-	web, err := New(wc)
+	reads := readmodel.NewLive(store, ro)
+	web, err := New(Config{Ledger: svc, Reads: reads, Tokens: tokens, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := httpapi.New(httpapi.Config{Ledger: svc, Reports: httpapi.NewLiveReports(store, nil), Tokens: tokens, Store: store, Web: web})
+	api, err := httpapi.New(httpapi.Config{Ledger: svc, Reports: reads, Tokens: tokens, Store: store, Web: web})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/readmodel"
 )
 
 // Issue 12, item 12: CSV and XLSX downloads carry Cache-Control: no-store.
@@ -41,7 +42,7 @@ func TestCookiesSecureBehindATLSProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Config{Ledger: f.svc, Store: f.store, Tokens: tokens, Secure: true})
+	h, err := New(Config{Ledger: f.svc, Reads: readmodel.NewLive(f.store, readmodel.ServiceOptions{}), Tokens: tokens, Secure: true})
 	if err != nil {
 		t.Fatal(err)
 	}

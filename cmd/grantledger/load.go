@@ -26,6 +26,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -133,7 +134,7 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 	if err != nil {
 		return err
 	}
-	srv, err := httpapi.New(httpapi.Config{Ledger: metrics.WrapService(svc, m), Reports: httpapi.NewLiveReports(store, m), Tokens: tokens,
+	srv, err := httpapi.New(httpapi.Config{Ledger: metrics.WrapService(svc, m), Reports: readmodel.NewLive(store, readmodel.ServiceOptions{Observer: m}), Tokens: tokens,
 		Store: store, Metrics: m.Handler(), Observer: m, Commands: m,
 		// JSON request logs as 'serve' writes them, thrown away: the load
 		// pays for encoding them but not for a terminal.

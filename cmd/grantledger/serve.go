@@ -16,6 +16,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/web"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 )
 
 // defaultTokens is the token file of older versions when neither --tokens
@@ -100,8 +101,19 @@ acknowledged command is durable.`)
 		store = gc
 		a.store = gc // closing the app stops the committer, then the store
 	}
-	reports := httpapi.NewLiveReports(store, m)
-	tok, err := httpapi.OpenTokenStore(ctx, store, httpapi.TokenOptions{Now: a.now, Orgs: reports.Organisations})
+	// The one read model of the process, with the one clock: the API, the
+	// web pages and the token store's organisation check read through it.
+	// JSON reports and the pages name the log state they come from, signed
+	// as a checkpoint when there is a key (docs/PROOFS.md).
+	rawLog, _ := raw.(merkle.Log)    // every store keeps the log (EventStoreDB in a local cache)
+	sealer, _ := raw.(merkle.Sealer) // the embedded store counts sealed leaves
+	signer, err := a.signingKey("")
+	if err != nil {
+		return err
+	}
+	reads := readmodel.NewService(readmodel.New(store, readmodel.Options{NoSnapshots: true, OnApply: testOnFold}),
+		readmodel.ServiceOptions{Clock: a.now, Log: rawLog, Sealer: sealer, Signer: signer, Observer: m})
+	tok, err := httpapi.OpenTokenStore(ctx, store, httpapi.TokenOptions{Now: a.now, Orgs: reads.Organisations})
 	if err != nil {
 		return err
 	}
@@ -116,12 +128,11 @@ acknowledged command is durable.`)
 	if len(tok.List()) == 0 {
 		log.Warn("no tokens: every request but /healthz, /readyz, /metrics and /openapi.json will be refused; create one with 'grantledger token create'", "ledger", a.spec())
 	}
-	reports.Log, _ = raw.(merkle.Log) // JSON reports name the log state they come from
-	v, err := reports.Verify(ctx)
+	ver, err := reads.Verify(ctx)
 	if err != nil {
 		return errorf("serve: verify at start: %w", err)
 	}
-	if ver := v.(httpapi.VerifyReport); !ver.OK {
+	if !ver.OK {
 		b := ver.Breaks[0]
 		msg := fmt.Sprintf("the ledger's hash chain is broken at %s revision %d (event %s): %s", b.Stream, b.Revision, b.EventID, b.Problem)
 		if !*allowBroken {
@@ -137,19 +148,10 @@ acknowledged command is durable.`)
 		log.Error("serving a ledger whose Merkle log is broken because --allow-broken-chain was given", "problem", err.Error())
 	}
 	svc := metrics.WrapService(command.New(store, command.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }}), m)
-	rawLog, _ := raw.(merkle.Log) // every store keeps the log (EventStoreDB in a local cache)
-	signer, err := a.signingKey("")
-	if err != nil {
-		return err
-	}
-	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now, Log: rawLog, Lang: l, Signer: signer,
+	pages, err := web.New(web.Config{Ledger: svc, Reads: reads, Tokens: tok, Logger: log, Now: a.now, Lang: l,
 		Secure: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
 	if err != nil {
 		return err
-	}
-	if signer != nil {
-		// Reports carry their state signed as a checkpoint (docs/PROOFS.md).
-		reports.Signer, reports.Now = signer, a.now
 	}
 	policy, err := a.checkpointPolicy(raw)
 	if err != nil {
@@ -159,7 +161,7 @@ acknowledged command is durable.`)
 		go policy.follow(ctx, log)
 	}
 	srv, err := httpapi.New(httpapi.Config{
-		Ledger: svc, Reports: reports, Tokens: tok, Store: store, Web: pages,
+		Ledger: svc, Reports: reads, Tokens: tok, Store: store, Web: pages,
 		Proofs:   &checkpoints.Service{Store: raw, Signer: signer, Dir: a.getenv("GRANTLEDGER_CHECKPOINT_DIR"), Now: a.now},
 		Renderer: httpapi.ReportRenderer{Lang: l}, Metrics: m.Handler(), Observer: m, Commands: m, Logger: log,
 		MaxBodyBytes: *maxBody, MaxBatch: *maxBatch, RequestTimeout: *timeout, ShutdownGrace: *grace,
