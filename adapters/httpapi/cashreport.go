@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -12,7 +13,7 @@ import (
 // or grantee only their own organisation's agreements, an auditor every
 // one). "Today", against which refunds are overdue, is the as_of date
 // when given, else the read model's clock (readmodel.Service.CashReport).
-func (s *Server) getCash(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getCash(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, err := queryParams(r, "agreement", "as_of")
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -16,7 +17,7 @@ import (
 //go:embed openapi.json
 var OpenAPI []byte
 
-func (s *Server) openapi(w http.ResponseWriter, r *http.Request, _ Principal) error {
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request, _ access.Principal) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	w.Write(OpenAPI)

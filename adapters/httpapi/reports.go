@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -196,26 +197,23 @@ func timeParam(q map[string]string, name string) (time.Time, error) {
 	return time.Time{}, domain.FieldError(name, "%q is not a time (2024-07-15T12:00:00Z) or a date (2024-07-15)", v)
 }
 
-// scopeFor restricts a query to the principal's organisation: a funder or
-// grantee may name only their own (or nothing, which means their own).
-func scopeFor(p Principal, q *Query) error {
-	q.Viewer = p.Access()
-	switch p.Role {
-	case RoleFunder:
-		if q.Funder != "" && !access.MaySee(*q.Viewer, access.Parties{Funder: q.Funder}) {
-			return &httpError{code: codeForbidden, field: "funder", msg: fmt.Sprintf("your token acts for funder %q only", p.Funder)}
+// scopeFor restricts a query to the principal's organisation
+// (access.Principal.Restrict): a funder or grantee may name only their own
+// (or nothing, which means their own); naming another is forbidden. Every
+// row is kept only when the principal may see its agreement (Viewer).
+func scopeFor(p access.Principal, q *Query) error {
+	q.Viewer = p.Viewer()
+	if err := p.Restrict(&q.Funder, &q.Grantee); err != nil {
+		var se *access.ScopeError
+		if errors.As(err, &se) {
+			return &httpError{code: codeForbidden, field: se.Field, msg: se.Msg}
 		}
-		q.Funder = p.Funder
-	case RoleGrantee:
-		if q.Grantee != "" && !access.MaySee(*q.Viewer, access.Parties{Grantee: q.Grantee}) {
-			return &httpError{code: codeForbidden, field: "grantee", msg: fmt.Sprintf("your token acts for grantee %q only", p.Grantee)}
-		}
-		q.Grantee = p.Grantee
+		return err
 	}
 	return nil
 }
 
-func (s *Server) getAgreement(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getAgreement(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	if _, err := queryParams(r); err != nil {
 		return err
 	}
@@ -275,7 +273,7 @@ func summarize(a *domain.Agreement) AgreementSummary {
 	return out
 }
 
-func (s *Server) getYearly(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getYearly(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, err := queryParams(r, "agreement", "year", "as_of")
 	if err != nil {
 		return err
@@ -306,7 +304,7 @@ func (s *Server) getYearly(w http.ResponseWriter, r *http.Request, p Principal) 
 	return writeReport(s, w, r, f, rep, rpt.YearDocument)
 }
 
-func (s *Server) readQuery(r *http.Request, p Principal, allowed ...string) (Query, string, error) {
+func (s *Server) readQuery(r *http.Request, p access.Principal, allowed ...string) (Query, string, error) {
 	q, err := queryParams(r, allowed...)
 	if err != nil {
 		return Query{}, "", err
@@ -334,7 +332,7 @@ func (s *Server) readQuery(r *http.Request, p Principal, allowed ...string) (Que
 	return out, f, nil
 }
 
-func (s *Server) getReconciliation(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getReconciliation(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, f, err := s.readQuery(r, p, "funder", "grantee", "programme", "agreement", "year", "from", "to", "as_of")
 	if err != nil {
 		return err
@@ -353,7 +351,7 @@ func (s *Server) getReconciliation(w http.ResponseWriter, r *http.Request, p Pri
 	return writeReport(s, w, r, f, rep, rpt.ReconDocument)
 }
 
-func (s *Server) getIndicators(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getIndicators(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, f, err := s.readQuery(r, p, "funder", "grantee", "programme", "agreement", "year", "as_of")
 	if err != nil {
 		return err
@@ -365,7 +363,7 @@ func (s *Server) getIndicators(w http.ResponseWriter, r *http.Request, p Princip
 	return writeReport(s, w, r, f, rep, rpt.IndicatorsDocument)
 }
 
-func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, err := queryParams(r, "agreement", "actor", "from", "to", "type", "as_of")
 	if err != nil {
 		return err
@@ -394,7 +392,7 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p Principal) e
 	return writeReport(s, w, r, f, rep, rpt.AuditDocument)
 }
 
-func (s *Server) getVerify(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getVerify(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	if _, err := queryParams(r); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -20,7 +21,7 @@ func (s *Server) workRoutes(readers []string) []route {
 	}
 }
 
-func (s *Server) getObligations(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getObligations(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, f, err := s.readQuery(r, p, "funder", "grantee", "programme", "agreement", "as_of")
 	if err != nil {
 		return err
@@ -34,7 +35,7 @@ func (s *Server) getObligations(w http.ResponseWriter, r *http.Request, p Princi
 
 // agreementReport reads the agreement (required), the named parameters and
 // as_of, and authorizes the principal on the agreement.
-func (s *Server) agreementReport(r *http.Request, p Principal, extra ...string) (map[string]string, string, time.Time, error) {
+func (s *Server) agreementReport(r *http.Request, p access.Principal, extra ...string) (map[string]string, string, time.Time, error) {
 	q, err := queryParams(r, append([]string{"agreement", "as_of"}, extra...)...)
 	if err != nil {
 		return nil, "", time.Time{}, err
@@ -61,7 +62,7 @@ func (s *Server) agreementReport(r *http.Request, p Principal, extra ...string) 
 	return q, f, asOf, nil
 }
 
-func (s *Server) getRestatement(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getRestatement(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, f, asOf, err := s.agreementReport(r, p, "report")
 	if err != nil {
 		return err
@@ -73,7 +74,7 @@ func (s *Server) getRestatement(w http.ResponseWriter, r *http.Request, p Princi
 	return writeReport(s, w, r, f, rep, rpt.RestatementDocument)
 }
 
-func (s *Server) getPeriod(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getPeriod(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, f, asOf, err := s.agreementReport(r, p)
 	if err != nil {
 		return err

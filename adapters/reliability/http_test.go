@@ -17,6 +17,8 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
@@ -33,7 +35,7 @@ type apiServer struct {
 // startAPI starts an HTTP API server on 127.0.0.1 over the SQLite file at
 // path, opened with opts. wrap, when not nil, decorates the ledger the
 // server uses.
-func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(httpapi.Ledger) httpapi.Ledger, opts ...sqlite.Option) *apiServer {
+func startAPI(t *testing.T, path string, tokens *toks.Tokens, wrap func(httpapi.Ledger) httpapi.Ledger, opts ...sqlite.Option) *apiServer {
 	t.Helper()
 	store, err := sqlite.Open(path, opts...)
 	if err != nil {
@@ -56,9 +58,9 @@ func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(httpa
 
 // granteeToken returns a token of the test agreement's grantee, who may
 // record spending on it.
-func granteeToken(t *testing.T, tokens *httpapi.Tokens) string {
+func granteeToken(t *testing.T, tokens *toks.Tokens) string {
 	t.Helper()
-	tok, _, err := tokens.Create(httpapi.Principal{Name: "accountant", Role: httpapi.RoleGrantee, Grantee: "Test NGO"})
+	tok, _, err := tokens.Create(access.Principal{Name: "accountant", Role: access.RoleGrantee, Grantee: "Test NGO"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +117,7 @@ func postUntilDone(client *http.Client, url, token string, env domain.Envelope) 
 func startServers(t *testing.T, n, writers int) ([]*apiServer, string, *http.Client) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "ledger.db")
-	tokens, err := httpapi.OpenTokens("")
+	tokens, err := toks.OpenTokens("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +221,7 @@ func (s *slowLedger) Handle(ctx context.Context, env domain.Envelope) (command.R
 func TestRetryAfterTimeoutHTTP(t *testing.T) {
 	const clients, per = 4, 10
 	path := filepath.Join(t.TempDir(), "ledger.db")
-	tokens, err := httpapi.OpenTokens("")
+	tokens, err := toks.OpenTokens("")
 	if err != nil {
 		t.Fatal(err)
 	}

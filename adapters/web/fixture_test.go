@@ -14,6 +14,8 @@ import (
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
@@ -36,6 +38,8 @@ type fixture struct {
 	tok   map[string]string // funder, grantee, auditor, admin, otherGrantee
 	srv   *httptest.Server
 	web   *Handler
+	// tokens is the token store the pages and the API share.
+	tokens *toks.Tokens
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -56,14 +60,14 @@ func newFixtureWith(t testing.TB, cfg func(*readmodel.ServiceOptions)) *fixture 
 			t.Fatalf("seed command %d (%s): %v", i, env.Type, err)
 		}
 	}
-	tokens, _ := httpapi.OpenTokens("")
+	tokens, _ := toks.OpenTokens("")
 	f := &fixture{t: t, store: store, svc: svc, tok: map[string]string{}}
-	for key, p := range map[string]httpapi.Principal{
-		"funder":       {Name: "Officer", Role: httpapi.RoleFunder, Funder: seedFunder},
-		"grantee":      {Name: "Accountant", Role: httpapi.RoleGrantee, Grantee: seedGrantee},
-		"otherGrantee": {Name: "Other", Role: httpapi.RoleGrantee, Grantee: "Some other NGO"},
-		"auditor":      {Name: "Auditor", Role: httpapi.RoleAuditor},
-		"admin":        {Name: "Admin", Role: httpapi.RoleAdmin},
+	for key, p := range map[string]access.Principal{
+		"funder":       {Name: "Officer", Role: access.RoleFunder, Funder: seedFunder},
+		"grantee":      {Name: "Accountant", Role: access.RoleGrantee, Grantee: seedGrantee},
+		"otherGrantee": {Name: "Other", Role: access.RoleGrantee, Grantee: "Some other NGO"},
+		"auditor":      {Name: "Auditor", Role: access.RoleAuditor},
+		"admin":        {Name: "Admin", Role: access.RoleAdmin},
 	} {
 		tok, _, err := tokens.Create(p)
 		if err != nil {
@@ -85,7 +89,7 @@ func newFixtureWith(t testing.TB, cfg func(*readmodel.ServiceOptions)) *fixture 
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.web = web
+	f.web, f.tokens = web, tokens
 	f.srv = httptest.NewServer(api.Handler())
 	t.Cleanup(f.srv.Close)
 	f.url = f.srv.URL

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/readmodel"
 )
 
@@ -37,8 +38,8 @@ func TestDownloadsAreNotStored(t *testing.T) {
 // them to this host and path /.
 func TestCookiesSecureBehindATLSProxy(t *testing.T) {
 	f := newFixture(t)
-	tokens, _ := httpapi.OpenTokens("")
-	tok, _, err := tokens.Create(httpapi.Principal{Name: "a", Role: httpapi.RoleAuditor})
+	tokens, _ := toks.OpenTokens("")
+	tok, _, err := tokens.Create(access.Principal{Name: "a", Role: access.RoleAuditor})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ type listPage struct {
 func (h *Handler) agreements(w http.ResponseWriter, r *http.Request, v *view) {
 	v.Title = v.T("agreements")
 	q := r.URL.Query()
-	scope := projections.Scope{Funder: q.Get("funder"), Grantee: q.Get("grantee"), Programme: q.Get("programme"), Viewer: v.Who.Access()}
+	scope := projections.Scope{Funder: q.Get("funder"), Grantee: q.Get("grantee"), Programme: q.Get("programme"), Viewer: v.Who.Viewer()}
 	year, _ := strconv.Atoi(q.Get("year"))
 	onlyFindings := q.Get("findings") == "1"
 	page := listPage{view: v}
@@ -177,13 +177,13 @@ func figureRows(v *view, cells []projections.Figures, total projections.Figures)
 // its exact number and, as the API's report routes do, within the
 // principal's organisation, so that no page filters by number alone.
 func agreementScope(v *view, number string) projections.Scope {
-	q := readmodel.Query{Scope: projections.Scope{Agreement: number}}
-	if err := v.Who.ScopeQuery(&q); err != nil {
-		// ScopeQuery refuses only a query naming another organisation;
+	sc := projections.Scope{Agreement: number, Viewer: v.Who.Viewer()}
+	if err := v.Who.Restrict(&sc.Funder, &sc.Grantee); err != nil {
+		// Restrict refuses only a query naming another organisation;
 		// this one names none. Match nothing rather than everything.
-		return projections.Scope{Agreement: number, Funder: "\x00", Grantee: "\x00", Viewer: v.Who.Access()}
+		return projections.Scope{Agreement: number, Funder: "\x00", Grantee: "\x00", Viewer: v.Who.Viewer()}
 	}
-	return q.Scope
+	return sc
 }
 
 // loadAgreement reads the agreement's page data; forms (for the principal)
@@ -433,7 +433,8 @@ func (h *Handler) reconDoc(r *http.Request, v *view) (rpt.Document, int, error) 
 	if !v.Who.MayReadReports() {
 		return rpt.Document{}, http.StatusForbidden, errors.New(v.T("forbidden_agreement"))
 	}
-	if err := v.Who.ScopeQuery(&q); err != nil {
+	q.Viewer = v.Who.Viewer()
+	if err := v.Who.Restrict(&q.Funder, &q.Grantee); err != nil {
 		return rpt.Document{}, http.StatusForbidden, err
 	}
 	scope := q.Scope

@@ -1,7 +1,8 @@
 // Package web serves grantledger's pages for accountants, ministry officers
 // and auditors: server-rendered HTML (html/template, no JavaScript needed)
-// over the same ledger service, token store and role rules as the HTTP API
-// (adapters/httpapi), which mounts it as Config.Web. A person signs in with
+// over the same ledger service, read model, token store and access policy
+// (app/access) as the HTTP API (adapters/httpapi), which mounts it as
+// Config.Web; it imports none of the API's code. A person signs in with
 // an API token, which is exchanged for a session cookie; every form carries
 // a CSRF token and a command id, so a double click or a reload never applies
 // a command twice. Figures come from the read models of package projections,
@@ -19,8 +20,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/httpapi"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
@@ -54,6 +55,14 @@ type ReadModel interface {
 
 var _ ReadModel = (*readmodel.Service)(nil)
 
+// Tokens is what sign-in and the sessions need of the token store
+// (*tokens.Tokens): a token's principal, and a session's token still
+// valid (not revoked, not expired) on every request.
+type Tokens interface {
+	Authenticate(token string) (access.Principal, bool)
+	Lookup(id string) (access.Principal, bool)
+}
+
 // Config configures the web pages. Ledger, Reads and Tokens are required.
 type Config struct {
 	Ledger Ledger // applies commands (actor: the signed-in principal)
@@ -62,7 +71,7 @@ type Config struct {
 	// computed from (signed as a checkpoint when the read model has a
 	// signing key) when the read model has a log.
 	Reads  ReadModel
-	Tokens *httpapi.Tokens  // sign-in verifies API tokens here
+	Tokens Tokens           // sign-in verifies API tokens here
 	Now    func() time.Time // sessions and sign-in limits; default time.Now
 	// Lang is the pages' language when neither ?lang= nor the reader's
 	// language cookie chooses one (serve --lang, GRANTLEDGER_LANG);

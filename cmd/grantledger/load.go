@@ -25,6 +25,8 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/metrics"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
@@ -129,8 +131,8 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 	if err != nil {
 		return err
 	}
-	tokens, _ := httpapi.OpenTokens("") // in memory: the load's token is thrown away
-	tok, _, err := tokens.Create(httpapi.Principal{Name: "load", Role: httpapi.RoleGrantee, Grantee: grantee})
+	tokens, _ := toks.OpenTokens("") // in memory: the load's token is thrown away
+	tok, _, err := tokens.Create(access.Principal{Name: "load", Role: access.RoleGrantee, Grantee: grantee})
 	if err != nil {
 		return err
 	}

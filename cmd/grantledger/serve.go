@@ -13,6 +13,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/checkpoints"
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/metrics"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
 	"github.com/grantledger/grantledger/adapters/web"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/merkle"
@@ -21,7 +22,7 @@ import (
 
 // defaultTokens is the token file of older versions when neither --tokens
 // nor GRANTLEDGER_TOKENS says otherwise. Tokens now live in the ledger;
-// such a file is moved in on first start (httpapi.Tokens.MoveIn).
+// such a file is moved in on first start (toks.Tokens.MoveIn).
 const defaultTokens = "./grantledger-tokens.json"
 
 // tokenFileWaiting reports whether a token file of an older version is
@@ -113,7 +114,7 @@ acknowledged command is durable.`)
 	}
 	reads := readmodel.NewService(readmodel.New(store, readmodel.Options{NoSnapshots: true, OnApply: testOnFold}),
 		readmodel.ServiceOptions{Clock: a.now, Log: rawLog, Sealer: sealer, Signer: signer, Observer: m})
-	tok, err := httpapi.OpenTokenStore(ctx, store, httpapi.TokenOptions{Now: a.now, Orgs: reads.Organisations})
+	tok, err := toks.OpenTokenStore(ctx, store, toks.TokenOptions{Now: a.now, Orgs: reads.Organisations})
 	if err != nil {
 		return err
 	}
@@ -121,7 +122,7 @@ acknowledged command is durable.`)
 	if n, err := tok.MoveIn(ctx, legacy, "grantledger serve (moved in)"); err != nil {
 		return errorf("serve: %w", err)
 	} else if n > 0 {
-		log.Warn("moved the tokens of the token file into the ledger; the file was renamed and is no longer read", "tokens", n, "file", legacy, "renamed", legacy+httpapi.MovedSuffix, "ledger", a.spec())
+		log.Warn("moved the tokens of the token file into the ledger; the file was renamed and is no longer read", "tokens", n, "file", legacy, "renamed", legacy+toks.MovedSuffix, "ledger", a.spec())
 	} else if waiting, _ := tokenFileWaiting(legacy); waiting {
 		log.Warn("the token file is ignored: the ledger already holds tokens (manage them with 'grantledger token')", "file", legacy)
 	}

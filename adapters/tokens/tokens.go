@@ -1,4 +1,11 @@
-package httpapi
+// Package tokens keeps grantledger's API tokens: created, listed and
+// revoked by the command line and the API's admin routes, checked by the
+// API and the web pages' sign-in. OpenTokenStore keeps them in the
+// ledger's own store (the token stream, hash-chained like every stream);
+// only a token's SHA-256 is kept, never the token. A token's holder is an
+// access.Principal: the role and organisation the access policy decides
+// on, and the name written as the actor of every event it causes.
+package tokens
 
 import (
 	"context"
@@ -16,36 +23,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/grantledger/grantledger/app/access"
 )
-
-// Roles a token can hold.
-const (
-	RoleFunder  = "funder"  // ministry officer: plans, amends, approves, closes, for one funder
-	RoleGrantee = "grantee" // NGO accountant: spending and deliveries, for one grantee
-	RoleAuditor = "auditor" // reads everything, the audit trail and verify; writes nothing
-	RoleAdmin   = "admin"   // tokens and configuration; no ledger data
-)
-
-// Roles lists every role, in the order the docs give them.
-var Roles = []string{RoleFunder, RoleGrantee, RoleAuditor, RoleAdmin}
-
-// Principal is who a request acts as: the holder of a token.
-type Principal struct {
-	TokenID string `json:"id"`
-	Name    string `json:"name"`
-	Role    string `json:"role"`
-	Funder  string `json:"funder,omitempty"`  // scope of a funder token
-	Grantee string `json:"grantee,omitempty"` // scope of a grantee token
-}
-
-// Actor is the name written into the metadata of every event the principal
-// causes: "name (role)".
-func (p Principal) Actor() string { return p.Name + " (" + p.Role + ")" }
 
 // TokenRecord is a token as the token file keeps it: its SHA-256, never the
 // token itself.
 type TokenRecord struct {
-	Principal
+	access.Principal
 	Hash    string    `json:"sha256"`
 	Created time.Time `json:"created"`
 	// Expires, when not zero, is when the token stops working.
@@ -113,20 +98,20 @@ func OpenTokens(path string) (*Tokens, error) {
 // checkPrincipal refuses a principal docs/SERVER.md does not allow. (A
 // chain of ifs rather than a switch: Go's coverage, and so the mutation
 // tool, does not count a case expression as a statement.)
-func checkPrincipal(p Principal) error {
+func checkPrincipal(p access.Principal) error {
 	if strings.TrimSpace(p.Name) == "" {
 		return errors.New("name is empty")
 	}
-	if p.Role == RoleFunder && strings.TrimSpace(p.Funder) == "" {
+	if p.Role == access.RoleFunder && strings.TrimSpace(p.Funder) == "" {
 		return errors.New("a funder token needs the funder it acts for (--funder)")
 	}
-	if p.Role == RoleGrantee && strings.TrimSpace(p.Grantee) == "" {
+	if p.Role == access.RoleGrantee && strings.TrimSpace(p.Grantee) == "" {
 		return errors.New("a grantee token needs the grantee it acts for (--grantee)")
 	}
-	if p.Role != RoleFunder && p.Role != RoleGrantee && p.Role != RoleAuditor && p.Role != RoleAdmin {
-		return fmt.Errorf("unknown role %q; one of %s", p.Role, strings.Join(Roles, ", "))
+	if p.Role != access.RoleFunder && p.Role != access.RoleGrantee && p.Role != access.RoleAuditor && p.Role != access.RoleAdmin {
+		return fmt.Errorf("unknown role %q; one of %s", p.Role, strings.Join(access.Roles, ", "))
 	}
-	if p.Role != RoleFunder && p.Funder != "" || p.Role != RoleGrantee && p.Grantee != "" {
+	if p.Role != access.RoleFunder && p.Funder != "" || p.Role != access.RoleGrantee && p.Grantee != "" {
 		return fmt.Errorf("a %s token is not scoped to a funder or grantee", p.Role)
 	}
 	return nil
@@ -139,14 +124,14 @@ func hashToken(token string) string {
 
 // Create makes a new token for p, saves its hash and returns the token.
 // The token is shown only this once.
-func (t *Tokens) Create(p Principal) (string, TokenRecord, error) {
+func (t *Tokens) Create(p access.Principal) (string, TokenRecord, error) {
 	return t.CreateWith(context.Background(), p, CreateOptions{})
 }
 
 // CreateWith makes a new token for p as Create does, with an expiry, the
 // actor recorded in the audit trail, and the check that its organisation
 // exists (see CreateOptions).
-func (t *Tokens) CreateWith(ctx context.Context, p Principal, o CreateOptions) (string, TokenRecord, error) {
+func (t *Tokens) CreateWith(ctx context.Context, p access.Principal, o CreateOptions) (string, TokenRecord, error) {
 	if err := checkPrincipal(p); err != nil {
 		return "", TokenRecord{}, err
 	}
@@ -201,7 +186,7 @@ func (t *Tokens) RevokeWith(ctx context.Context, id, actor string) error {
 		}
 	}
 	if len(next) == len(t.recs) {
-		return fmt.Errorf("token %q: %w", id, errNoToken)
+		return fmt.Errorf("token %q: %w", id, ErrNoToken)
 	}
 	if err := t.save(next); err != nil {
 		return err
@@ -210,7 +195,8 @@ func (t *Tokens) RevokeWith(ctx context.Context, id, actor string) error {
 	return nil
 }
 
-var errNoToken = errors.New("no such token")
+// ErrNoToken is returned (wrapped) for a token id that is not there.
+var ErrNoToken = errors.New("no such token")
 
 // List returns the tokens (hashes included; they are not secret enough to
 // log, but the HTTP API leaves them out).
@@ -233,9 +219,9 @@ func (t *Tokens) List() []TokenRecord {
 // token is valid: not revoked, not expired, and (for tokens in the
 // ledger's store) read from the store within the refresh interval. Web
 // sessions call it on every request, so a revocation ends them too.
-func (t *Tokens) Lookup(id string) (Principal, bool) {
+func (t *Tokens) Lookup(id string) (access.Principal, bool) {
 	if t.ts != nil && !t.ts.fresh() {
-		return Principal{}, false
+		return access.Principal{}, false
 	}
 	now := t.now()
 	t.mu.RLock()
@@ -243,28 +229,28 @@ func (t *Tokens) Lookup(id string) (Principal, bool) {
 	for _, r := range t.recs {
 		if r.TokenID == id {
 			if r.Revoked || (!r.Expires.IsZero() && !now.Before(r.Expires)) {
-				return Principal{}, false
+				return access.Principal{}, false
 			}
 			return r.Principal, true
 		}
 	}
-	return Principal{}, false
+	return access.Principal{}, false
 }
 
 // Authenticate returns the principal holding token. Every stored hash is
 // compared in constant time, and all of them are compared, so timing says
 // nothing about which hash (or how much of it) matched.
-func (t *Tokens) Authenticate(token string) (Principal, bool) {
+func (t *Tokens) Authenticate(token string) (access.Principal, bool) {
 	sum := sha256.Sum256([]byte(token))
 	want := make([]byte, 64)
 	hex.Encode(want, sum[:])
 	if t.ts != nil && !t.ts.fresh() {
-		return Principal{}, false // fail closed: a revocation might be unseen
+		return access.Principal{}, false // fail closed: a revocation might be unseen
 	}
 	now := t.now()
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	var found Principal
+	var found access.Principal
 	ok, refused := 0, 0
 	for _, r := range t.recs {
 		if subtle.ConstantTimeCompare([]byte(r.Hash), want) == 1 {

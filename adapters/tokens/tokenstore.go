@@ -1,4 +1,4 @@
-package httpapi
+package tokens
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -171,7 +172,7 @@ func (t *Tokens) fold(ev domain.Event) {
 				return // an id is created once; a second creation changes nothing
 			}
 		}
-		t.recs = append(t.recs, TokenRecord{Principal: Principal{TokenID: e.ID, Name: e.Name, Role: e.Role, Funder: e.Funder, Grantee: e.Grantee},
+		t.recs = append(t.recs, TokenRecord{Principal: access.Principal{TokenID: e.ID, Name: e.Name, Role: e.Role, Funder: e.Funder, Grantee: e.Grantee},
 			Hash: e.SHA256, Created: e.Created, Expires: e.Expires})
 	case domain.TokenRevoked:
 		for i := range t.recs {
@@ -233,13 +234,13 @@ func (ts *tokenStream) appendEvents(ctx context.Context, t *Tokens, actor, comma
 }
 
 func (ts *tokenStream) create(ctx context.Context, t *Tokens, rec TokenRecord, o CreateOptions) error {
-	if !o.AllowUnknown && ts.orgs != nil && (rec.Role == RoleFunder || rec.Role == RoleGrantee) {
+	if !o.AllowUnknown && ts.orgs != nil && (rec.Role == access.RoleFunder || rec.Role == access.RoleGrantee) {
 		funders, grantees, err := ts.orgs(ctx)
 		if err != nil {
 			return fmt.Errorf("tokens: list the organisations of the ledger: %w", err)
 		}
 		kind, name, known := "funder", rec.Funder, funders
-		if rec.Role == RoleGrantee {
+		if rec.Role == access.RoleGrantee {
 			kind, name, known = "grantee", rec.Grantee, grantees
 		}
 		if err := knownOrg(kind, name, known); err != nil {
@@ -277,7 +278,7 @@ func (ts *tokenStream) revoke(ctx context.Context, t *Tokens, id, actor string) 
 				return nil
 			}
 		}
-		return fmt.Errorf("token %q: %w", id, errNoToken)
+		return fmt.Errorf("token %q: %w", id, ErrNoToken)
 	}
 	return ts.appendEvents(ctx, t, actor, "revoke_token", check, domain.TokenRevoked{ID: id})
 }
