@@ -235,21 +235,23 @@ func (s *Server) getAgreement(w http.ResponseWriter, r *http.Request, p access.P
 
 // AgreementSummary is the answer of GET /v1/agreements/{agreement}.
 type AgreementSummary struct {
-	Agreement string             `json:"agreement"`
-	Kind      string             `json:"kind"`
-	Title     string             `json:"title"`
-	Funder    string             `json:"funder"`
-	Grantee   string             `json:"grantee"`
-	Programme string             `json:"programme,omitempty"`
-	Period    domain.Period      `json:"period"`
-	Years     []domain.YearSpec  `json:"years"`
-	Closed    []int              `json:"closed_years"`
-	Lines     []domain.LineSpec  `json:"lines"`
-	Totals    map[string]Figures `json:"totals_by_year"`
+	Agreement string                `json:"agreement"`
+	Kind      string                `json:"kind"`
+	Title     string                `json:"title"`
+	Funder    string                `json:"funder"`
+	Grantee   string                `json:"grantee"`
+	Programme string                `json:"programme,omitempty"`
+	Period    domain.Period         `json:"period"`
+	Years     []domain.YearSpec     `json:"years"`
+	Closed    []int                 `json:"closed_years"`
+	Lines     []domain.LineSpec     `json:"lines"`
+	Totals    map[string]YearTotals `json:"totals_by_year"`
 }
 
-// Figures are the amounts of a year, summed over its lines.
-type Figures struct {
+// YearTotals are the amounts of a year, summed over its lines: the few
+// figures GET /v1/agreements/{agreement} answers, not a report's row
+// (projections.Figures, the one type of a report's figures).
+type YearTotals struct {
 	Planned     domain.Money `json:"planned"`
 	CarriedIn   domain.Money `json:"carried_in"`
 	Actual      domain.Money `json:"actual"`
@@ -260,14 +262,14 @@ type Figures struct {
 
 func summarize(a *domain.Agreement) AgreementSummary {
 	out := AgreementSummary{Agreement: a.Number, Kind: a.Kind, Title: a.Title, Funder: a.Funder, Grantee: a.Grantee,
-		Programme: a.Programme, Period: a.Period, Lines: append([]domain.LineSpec{}, a.Lines...), Closed: []int{}, Totals: map[string]Figures{}}
+		Programme: a.Programme, Period: a.Period, Lines: append([]domain.LineSpec{}, a.Lines...), Closed: []int{}, Totals: map[string]YearTotals{}}
 	for _, y := range a.Years {
 		out.Years = append(out.Years, y.YearSpec)
 		if y.Closed {
 			out.Closed = append(out.Closed, y.Year)
 		}
 		c := a.YearTotal(y.Year)
-		out.Totals[strconv.Itoa(y.Year)] = Figures{Planned: c.Planned, CarriedIn: c.CarriedIn, Actual: c.Actual,
+		out.Totals[strconv.Itoa(y.Year)] = YearTotals{Planned: c.Planned, CarriedIn: c.CarriedIn, Actual: c.Actual,
 			CarriedOver: c.CarriedOver, Returned: c.Returned, Remainder: c.Remainder()}
 	}
 	return out

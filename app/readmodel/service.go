@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -41,6 +42,12 @@ type ServiceOptions struct {
 	// Observer, when set, is told the live read model's checkpoint after
 	// each catch-up.
 	Observer CheckpointObserver
+	// Fixed reads the runner as it stands, without catching it up before
+	// a query: its owner caught it up (the command line, which checks the
+	// Merkle log as it folds, so that no event is shown unchecked), and a
+	// query for a past moment is refused (the owner folds an as-of runner
+	// instead).
+	Fixed bool
 }
 
 // Service is the one read model of a process: a live Runner, caught up
@@ -81,11 +88,16 @@ func (s *Service) HasLog() bool { return s.opts.Log != nil }
 // returns the position fn saw.
 func (s *Service) Read(ctx context.Context, asOf time.Time, fn func(*projections.Ledger) error) (domain.Position, error) {
 	run := s.live
-	if !asOf.IsZero() {
+	switch {
+	case !asOf.IsZero() && s.opts.Fixed:
+		return domain.Position{}, errors.New("read model: a fixed read model answers no query for a past moment; fold one as of then")
+	case !asOf.IsZero():
 		run = New(s.live.store, Options{NoSnapshots: true, AsOf: asOf, Registry: s.live.opts.Registry, Decoder: s.live.opts.Decoder})
 	}
-	if _, err := run.CatchUp(ctx); err != nil {
-		return domain.Position{}, fmt.Errorf("read model: %w", err)
+	if !s.opts.Fixed {
+		if _, err := run.CatchUp(ctx); err != nil {
+			return domain.Position{}, fmt.Errorf("read model: %w", err)
+		}
 	}
 	if asOf.IsZero() && s.opts.Observer != nil {
 		s.opts.Observer.SetCheckpoint(run.Checkpoint().Commit)
