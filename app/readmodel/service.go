@@ -120,7 +120,9 @@ type LogState struct {
 }
 
 // State returns the log state at pos; ok is false when the service has no
-// log. When signing fails, the state is returned unsigned with the error.
+// log (or its size and root cannot be read). When signing fails, the
+// state is returned unsigned with the error; when the sealed count cannot
+// be read, signed without it, with the error.
 func (s *Service) State(ctx context.Context, pos domain.Position) (st LogState, ok bool, err error) {
 	if s.opts.Log == nil {
 		return st, false, nil
@@ -138,9 +140,12 @@ func (s *Service) State(ctx context.Context, pos domain.Position) (st LogState, 
 		return st, true, nil
 	}
 	c := merkle.Checkpoint{Size: size, Root: root, Time: s.opts.Clock().UTC().Truncate(time.Second)}
+	var sealErr error
 	if s.opts.Sealer != nil {
-		if c.Sealed, err = s.opts.Sealer.Sealed(ctx); err != nil {
-			return st, true, fmt.Errorf("the log state of the report: %w", err)
+		if c.Sealed, sealErr = s.opts.Sealer.Sealed(ctx); sealErr != nil {
+			// Signed without the sealed count, and the error returned:
+			// the API refuses the report, a page shows the footer.
+			c.Sealed, sealErr = 0, fmt.Errorf("the log state of the report: %w", sealErr)
 		}
 	}
 	b, err := merkle.Sign(c, s.opts.Signer)
@@ -148,7 +153,7 @@ func (s *Service) State(ctx context.Context, pos domain.Position) (st LogState, 
 		return st, true, fmt.Errorf("sign the log state of the report: %w", err)
 	}
 	st.Signed = string(b)
-	return st, true, nil
+	return st, true, sealErr
 }
 
 // Stated is a report with the Merkle log state it was computed from (nil
