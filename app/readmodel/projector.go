@@ -1,9 +1,13 @@
-// Package projector runs the read models of package projections against an
-// event store: it folds every event after its checkpoint (the global
-// position of the last event applied), follows new events as they are
-// appended, and, when the store can keep snapshots, saves the read model and
-// its checkpoint together so that a new process resumes where the last one
-// stopped instead of replaying everything.
+// Package readmodel is the read side of the application: a Runner folds
+// the read models of package projections from an event store (every event
+// after its checkpoint, the global position of the last event applied),
+// follows new events as they are appended, and, when the store can keep
+// snapshots, saves the read model and its checkpoint together so that a
+// new process resumes where the last one stopped instead of replaying
+// everything. A Service is the one read model of a process over a Runner:
+// typed report methods, the Merkle log state each report was computed
+// from, and one clock; the HTTP API, the web pages and the command line
+// read through it.
 package readmodel
 
 import (
