@@ -432,6 +432,8 @@ func (r readOnlySnapshots) SaveSnapshot(context.Context, string, domain.Position
 	return nil
 }
 
+func (r readOnlySnapshots) ReadOnlyReason() string { return "" } // saves are dropped above
+
 func (r readOnlySnapshots) LoadSnapshot(ctx context.Context, name string) (domain.Position, []byte, bool, error) {
 	return r.s.LoadSnapshot(ctx, name)
 }
@@ -440,6 +442,8 @@ func (r readOnlySnapshots) LoadSnapshot(ctx context.Context, name string) (domai
 type noSnapshots struct{}
 
 func (noSnapshots) SaveSnapshot(context.Context, string, domain.Position, []byte) error { return nil }
+
+func (noSnapshots) ReadOnlyReason() string { return "" }
 
 func (noSnapshots) LoadSnapshot(context.Context, string) (domain.Position, []byte, bool, error) {
 	return domain.Position{}, nil, false, nil

@@ -25,11 +25,15 @@ import (
 
 // SnapshotStore is implemented by stores that keep a named blob with the
 // position it was built up to, both written in one transaction (the
-// embedded SQLite store does). LoadSnapshot reports ok false, with no error,
-// when nothing was saved under name.
+// embedded SQLite store does; EventStoreDB's keeps them in a directory).
+// LoadSnapshot reports ok false, with no error, when nothing was saved
+// under name. ReadOnlyReason is "" when snapshots can be saved, and
+// otherwise why not (a store open read-only): the read model is then not
+// encoded for nothing.
 type SnapshotStore interface {
 	SaveSnapshot(ctx context.Context, name string, position domain.Position, blob []byte) error
 	LoadSnapshot(ctx context.Context, name string) (position domain.Position, blob []byte, ok bool, err error)
+	ReadOnlyReason() string
 }
 
 // pageReader is implemented by stores that can read a page of the global
@@ -413,12 +417,6 @@ func (r *Runner) catchUp(ctx context.Context, check func([]domain.RecordedEvent)
 	return r.read - start, err
 }
 
-// readOnlySnapshots is implemented by snapshot stores that can be open
-// read-only (sqlite.Store): ReadOnlyReason is "" when they can be written.
-type readOnlySnapshots interface {
-	ReadOnlyReason() string
-}
-
 // Save writes the read model with its checkpoint to the snapshot store in
 // one call (one transaction in the embedded store). Without a snapshot
 // store, or on one open read-only, it does nothing: a snapshot only spares
@@ -449,7 +447,7 @@ func (r *Runner) save(ctx context.Context) error {
 	if r.snaps == nil {
 		return nil
 	}
-	if ro, ok := r.snaps.(readOnlySnapshots); ok && ro.ReadOnlyReason() != "" {
+	if r.snaps.ReadOnlyReason() != "" {
 		return nil
 	}
 	r.mu.Lock()

@@ -46,6 +46,9 @@ func (f *fakeSnapshots) SaveSnapshot(_ context.Context, name string, pos domain.
 	return nil
 }
 
+// ReadOnlyReason implements readmodel.SnapshotStore: always writable.
+func (f *fakeSnapshots) ReadOnlyReason() string { return "" }
+
 func (f *fakeSnapshots) LoadSnapshot(_ context.Context, name string) (domain.Position, []byte, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
