@@ -27,7 +27,7 @@ func TestTokensSharedThroughEventStoreDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, rec, err := cli.CreateWith(ctx, access.Principal{Name: "auditor", Role: access.RoleAuditor}, toks.CreateOptions{Actor: "cli:test"})
+	tok, rec, err := cli.CreateWith(ctx, access.Principal{Name: "auditor", Role: access.RoleAuditor}, access.CreateOptions{Actor: "cli:test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,10 +10,19 @@ import (
 	"strings"
 	"time"
 
-	toks "github.com/grantledger/grantledger/adapters/tokens"
 	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
+
+// Tokens is what the server needs of the token store (adapters/tokens'
+// *Tokens): a bearer token's principal, and the admin routes' list,
+// create and revoke, in the access policy's types.
+type Tokens interface {
+	Authenticate(token string) (access.Principal, bool)
+	List() []access.TokenRecord
+	CreateWith(ctx context.Context, p access.Principal, o access.CreateOptions) (string, access.TokenRecord, error)
+	RevokeWith(ctx context.Context, id, actor string) error
+}
 
 // TokenInfo is a token as the API shows it: who holds it, never its hash.
 type TokenInfo struct {
@@ -63,7 +72,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p access.Pr
 	if len(req.Name) > 200 {
 		return domain.FieldError("name", "longer than 200 characters")
 	}
-	opts := toks.CreateOptions{Actor: p.Actor(), AllowUnknown: req.AllowUnknown}
+	opts := access.CreateOptions{Actor: p.Actor(), AllowUnknown: req.AllowUnknown}
 	if req.Expires != "" {
 		t, err := time.Parse(time.RFC3339, req.Expires)
 		if err != nil {
@@ -72,7 +81,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p access.Pr
 		opts.Expires = t
 	}
 	token, rec, err := s.cfg.Tokens.CreateWith(r.Context(), access.Principal{Name: req.Name, Role: req.Role, Funder: req.Funder, Grantee: req.Grantee}, opts)
-	if errors.Is(err, toks.ErrUnknownOrg) {
+	if errors.Is(err, access.ErrUnknownOrg) {
 		field := "funder"
 		if req.Role == access.RoleGrantee {
 			field = "grantee"
@@ -108,7 +117,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p access.Pr
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	id := r.PathValue("id")
 	if err := s.cfg.Tokens.RevokeWith(r.Context(), id, p.Actor()); err != nil {
-		if errors.Is(err, toks.ErrNoToken) {
+		if errors.Is(err, access.ErrNoToken) {
 			return &domain.Error{Code: domain.ENotFound, Field: "id", Message: fmt.Sprintf("no token with id %q", id), Err: domain.ErrNotFound}
 		}
 		return err

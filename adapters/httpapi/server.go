@@ -20,7 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	toks "github.com/grantledger/grantledger/adapters/tokens"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -49,7 +48,7 @@ type CommandObserver interface {
 type Config struct {
 	Ledger  Ledger
 	Reports Reports
-	Tokens  *toks.Tokens
+	Tokens  Tokens
 	Store   domain.EventStore // for /readyz; nil skips the store check
 	Proofs  Proofs            // checkpoints and proofs of the Merkle log; nil answers 503
 

@@ -28,15 +28,15 @@ func TestLookupEndsWithTheToken(t *testing.T) {
 	for name, tokens := range map[string]*Tokens{"memory": mem, "store": stored} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			_, a, err := tokens.CreateWith(ctx, access.Principal{Name: "auditor one", Role: access.RoleAuditor}, CreateOptions{Actor: "root (admin)"})
+			_, a, err := tokens.CreateWith(ctx, access.Principal{Name: "auditor one", Role: access.RoleAuditor}, access.CreateOptions{Actor: "root (admin)"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, b, err := tokens.CreateWith(ctx, access.Principal{Name: "root two", Role: access.RoleAdmin}, CreateOptions{Actor: "root (admin)", Expires: now.Add(time.Hour)})
+			_, b, err := tokens.CreateWith(ctx, access.Principal{Name: "root two", Role: access.RoleAdmin}, access.CreateOptions{Actor: "root (admin)", Expires: now.Add(time.Hour)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, rec := range []TokenRecord{a, b} {
+			for _, rec := range []access.TokenRecord{a, b} {
 				p, ok := tokens.Lookup(rec.TokenID)
 				if !ok || p.TokenID != rec.TokenID || p.Name != rec.Name || p.Role != rec.Role {
 					t.Errorf("Lookup(%s) = %+v, %v; want %s, %s", rec.TokenID, p, ok, rec.Name, rec.Role)

@@ -51,9 +51,9 @@ func TestTokenPrincipalsFromDocs(t *testing.T) {
 		})
 		t.Run("file/"+name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "tokens.json")
-			rec := TokenRecord{Principal: p, Hash: strings.Repeat("a", 64)}
+			rec := access.TokenRecord{Principal: p, Hash: strings.Repeat("a", 64)}
 			rec.TokenID = "abc123"
-			b, _ := json.Marshal(tokenFile{Tokens: []TokenRecord{rec}})
+			b, _ := json.Marshal(tokenFile{Tokens: []access.TokenRecord{rec}})
 			if err := os.WriteFile(path, b, 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -77,9 +77,9 @@ func TestTokenPrincipalsFromDocs(t *testing.T) {
 	}
 	t.Run("file with a short hash", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "tokens.json")
-		rec := TokenRecord{Principal: accepted["auditor"], Hash: strings.Repeat("a", 63)}
+		rec := access.TokenRecord{Principal: accepted["auditor"], Hash: strings.Repeat("a", 63)}
 		rec.TokenID = "abc124"
-		b, _ := json.Marshal(tokenFile{Tokens: []TokenRecord{rec}})
+		b, _ := json.Marshal(tokenFile{Tokens: []access.TokenRecord{rec}})
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -27,21 +27,8 @@ import (
 	"github.com/grantledger/grantledger/app/access"
 )
 
-// TokenRecord is a token as the token file keeps it: its SHA-256, never the
-// token itself.
-type TokenRecord struct {
-	access.Principal
-	Hash    string    `json:"sha256"`
-	Created time.Time `json:"created"`
-	// Expires, when not zero, is when the token stops working.
-	Expires time.Time `json:"expires,omitzero"`
-	// Revoked marks a token revoked in the ledger's token stream; it is
-	// kept so that nothing can bring it back.
-	Revoked bool `json:"-"`
-}
-
 type tokenFile struct {
-	Tokens []TokenRecord `json:"tokens"`
+	Tokens []access.TokenRecord `json:"tokens"`
 }
 
 // Tokens is the set of API tokens. OpenTokenStore keeps them in the
@@ -54,7 +41,7 @@ type Tokens struct {
 	now  func() time.Time
 
 	mu   sync.RWMutex
-	recs []TokenRecord
+	recs []access.TokenRecord
 
 	ts *tokenStream // nil unless the tokens live in the ledger's store
 }
@@ -124,43 +111,43 @@ func hashToken(token string) string {
 
 // Create makes a new token for p, saves its hash and returns the token.
 // The token is shown only this once.
-func (t *Tokens) Create(p access.Principal) (string, TokenRecord, error) {
-	return t.CreateWith(context.Background(), p, CreateOptions{})
+func (t *Tokens) Create(p access.Principal) (string, access.TokenRecord, error) {
+	return t.CreateWith(context.Background(), p, access.CreateOptions{})
 }
 
 // CreateWith makes a new token for p as Create does, with an expiry, the
 // actor recorded in the audit trail, and the check that its organisation
-// exists (see CreateOptions).
-func (t *Tokens) CreateWith(ctx context.Context, p access.Principal, o CreateOptions) (string, TokenRecord, error) {
+// exists (see access.CreateOptions).
+func (t *Tokens) CreateWith(ctx context.Context, p access.Principal, o access.CreateOptions) (string, access.TokenRecord, error) {
 	if err := checkPrincipal(p); err != nil {
-		return "", TokenRecord{}, err
+		return "", access.TokenRecord{}, err
 	}
 	if !o.Expires.IsZero() && !o.Expires.After(t.now()) {
-		return "", TokenRecord{}, fmt.Errorf("expires %s is not in the future", o.Expires.UTC().Format(time.RFC3339))
+		return "", access.TokenRecord{}, fmt.Errorf("expires %s is not in the future", o.Expires.UTC().Format(time.RFC3339))
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return "", TokenRecord{}, err
+		return "", access.TokenRecord{}, err
 	}
 	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	var id [6]byte
 	rand.Read(id[:])
 	p.TokenID = hex.EncodeToString(id[:])
-	rec := TokenRecord{Principal: p, Hash: hashToken(token), Created: t.now().UTC().Truncate(time.Second)}
+	rec := access.TokenRecord{Principal: p, Hash: hashToken(token), Created: t.now().UTC().Truncate(time.Second)}
 	if !o.Expires.IsZero() {
 		rec.Expires = o.Expires.UTC().Truncate(time.Second)
 	}
 	if t.ts != nil {
 		if err := t.ts.create(ctx, t, rec, o); err != nil {
-			return "", TokenRecord{}, err
+			return "", access.TokenRecord{}, err
 		}
 		return token, rec, nil
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	next := append(append([]TokenRecord(nil), t.recs...), rec)
+	next := append(append([]access.TokenRecord(nil), t.recs...), rec)
 	if err := t.save(next); err != nil {
-		return "", TokenRecord{}, err
+		return "", access.TokenRecord{}, err
 	}
 	t.recs = next
 	return token, rec, nil
@@ -179,14 +166,14 @@ func (t *Tokens) RevokeWith(ctx context.Context, id, actor string) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	next := make([]TokenRecord, 0, len(t.recs))
+	next := make([]access.TokenRecord, 0, len(t.recs))
 	for _, r := range t.recs {
 		if r.TokenID != id {
 			next = append(next, r)
 		}
 	}
 	if len(next) == len(t.recs) {
-		return fmt.Errorf("token %q: %w", id, ErrNoToken)
+		return fmt.Errorf("token %q: %w", id, access.ErrNoToken)
 	}
 	if err := t.save(next); err != nil {
 		return err
@@ -195,18 +182,15 @@ func (t *Tokens) RevokeWith(ctx context.Context, id, actor string) error {
 	return nil
 }
 
-// ErrNoToken is returned (wrapped) for a token id that is not there.
-var ErrNoToken = errors.New("no such token")
-
 // List returns the tokens (hashes included; they are not secret enough to
 // log, but the HTTP API leaves them out).
-func (t *Tokens) List() []TokenRecord {
+func (t *Tokens) List() []access.TokenRecord {
 	if t.ts != nil {
 		t.ts.fresh()
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	out := make([]TokenRecord, 0, len(t.recs))
+	out := make([]access.TokenRecord, 0, len(t.recs))
 	for _, r := range t.recs {
 		if !r.Revoked {
 			out = append(out, r)
@@ -267,7 +251,7 @@ func (t *Tokens) Authenticate(token string) (access.Principal, bool) {
 
 // save writes the records atomically: a temporary file with mode 0600 in
 // the same directory, synced, then renamed over the old one.
-func (t *Tokens) save(recs []TokenRecord) error {
+func (t *Tokens) save(recs []access.TokenRecord) error {
 	if t.path == "" {
 		return nil
 	}

@@ -61,8 +61,8 @@ func TestTokensFile(t *testing.T) {
 		if _, ok := again.Authenticate(tok); ok {
 			t.Error("a revoked token still authenticates")
 		}
-		if err := again.Revoke(rec.TokenID); !errors.Is(err, ErrNoToken) {
-			t.Errorf("second revoke: got %v, want ErrNoToken", err)
+		if err := again.Revoke(rec.TokenID); !errors.Is(err, access.ErrNoToken) {
+			t.Errorf("second revoke: got %v, want access.ErrNoToken", err)
 		}
 	})
 }

@@ -28,7 +28,7 @@ func TestTokenStoreSharedRevocationExpiryAndNoResurrection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, rec, err := cli.CreateWith(ctx, access.Principal{Name: "auditor", Role: access.RoleAuditor}, CreateOptions{Actor: "cli:root"})
+	tok, rec, err := cli.CreateWith(ctx, access.Principal{Name: "auditor", Role: access.RoleAuditor}, access.CreateOptions{Actor: "cli:root"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestTokenStoreSharedRevocationExpiryAndNoResurrection(t *testing.T) {
 	}
 	// Revoking twice is refused, and a second TokenCreated event with the
 	// revoked hash (written by hand) does not bring it back.
-	if err := server.Revoke(rec.TokenID); !errors.Is(err, ErrNoToken) {
+	if err := server.Revoke(rec.TokenID); !errors.Is(err, access.ErrNoToken) {
 		t.Errorf("revoking a revoked token: %v, want no such token", err)
 	}
 	if err := cli.ts.appendEvents(ctx, cli, "forger", "create_token", nil, domain.TokenCreated{ID: "again", Name: "x", Role: access.RoleAuditor, SHA256: rec.Hash}); err != nil {
@@ -66,7 +66,7 @@ func TestTokenStoreSharedRevocationExpiryAndNoResurrection(t *testing.T) {
 	}
 
 	// Expiry.
-	short, srec, err := cli.CreateWith(ctx, access.Principal{Name: "temp", Role: access.RoleAuditor}, CreateOptions{Expires: now.Add(90 * 24 * time.Hour)})
+	short, srec, err := cli.CreateWith(ctx, access.Principal{Name: "temp", Role: access.RoleAuditor}, access.CreateOptions{Expires: now.Add(90 * 24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestTokenStoreSharedRevocationExpiryAndNoResurrection(t *testing.T) {
 	if _, ok := server.Lookup(srec.TokenID); ok {
 		t.Error("Lookup finds an expired token")
 	}
-	if _, _, err := cli.CreateWith(ctx, access.Principal{Name: "past", Role: access.RoleAuditor}, CreateOptions{Expires: now.Add(-time.Hour)}); err == nil {
+	if _, _, err := cli.CreateWith(ctx, access.Principal{Name: "past", Role: access.RoleAuditor}, access.CreateOptions{Expires: now.Add(-time.Hour)}); err == nil {
 		t.Error("a token that expires in the past was created")
 	}
 	// The token stream is hash-chained like every other stream.
@@ -111,13 +111,13 @@ func TestTokenStoreRefusesUnknownOrganisation(t *testing.T) {
 		t.Errorf("known funder refused: %v", err)
 	}
 	_, _, err = tokens.Create(access.Principal{Name: "f", Role: access.RoleFunder, Funder: "ministry of culture "})
-	if !errors.Is(err, ErrUnknownOrg) || !strings.Contains(err.Error(), `did you mean "Ministry of Culture"`) {
+	if !errors.Is(err, access.ErrUnknownOrg) || !strings.Contains(err.Error(), `did you mean "Ministry of Culture"`) {
 		t.Errorf("funder differing by case: %v", err)
 	}
-	if _, _, err := tokens.Create(access.Principal{Name: "g", Role: access.RoleGrantee, Grantee: "Nobody"}); !errors.Is(err, ErrUnknownOrg) {
+	if _, _, err := tokens.Create(access.Principal{Name: "g", Role: access.RoleGrantee, Grantee: "Nobody"}); !errors.Is(err, access.ErrUnknownOrg) {
 		t.Errorf("unknown grantee: %v", err)
 	}
-	if _, _, err := tokens.CreateWith(ctx, access.Principal{Name: "g", Role: access.RoleGrantee, Grantee: "Nobody"}, CreateOptions{AllowUnknown: true}); err != nil {
+	if _, _, err := tokens.CreateWith(ctx, access.Principal{Name: "g", Role: access.RoleGrantee, Grantee: "Nobody"}, access.CreateOptions{AllowUnknown: true}); err != nil {
 		t.Errorf("unknown grantee with AllowUnknown: %v", err)
 	}
 }

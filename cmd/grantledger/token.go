@@ -113,8 +113,8 @@ actor and the time.` + common + `
 			}
 		}
 		t, rec, err := tok.CreateWith(ctx, access.Principal{Name: *name, Role: *role, Funder: *funder, Grantee: *grantee},
-			toks.CreateOptions{Actor: *actor, Expires: exp, AllowUnknown: *allowUnknown})
-		if errors.Is(err, toks.ErrUnknownOrg) {
+			access.CreateOptions{Actor: *actor, Expires: exp, AllowUnknown: *allowUnknown})
+		if errors.Is(err, access.ErrUnknownOrg) {
 			return errorf("token create: %v (--allow-unknown)", err)
 		}
 		if err != nil && strings.HasPrefix(err.Error(), "tokens:") {
