@@ -111,7 +111,11 @@ func (s *Server) canRender(f string) error {
 func writeReport[R any](s *Server, w http.ResponseWriter, r *http.Request, format string, rep readmodel.Stated[R], doc func(R, rpt.Lang) rpt.Document) error {
 	w.Header().Set("Cache-Control", "no-store") // ledger figures: no cache keeps them
 	if format == "json" {
-		writeJSON(w, http.StatusOK, rep)
+		if rep.State == nil {
+			writeJSON(w, http.StatusOK, rep.Report) // encoded once, not marshalled then re-read
+		} else {
+			writeJSON(w, http.StatusOK, rep)
+		}
 		return nil
 	}
 	var buf bytes.Buffer

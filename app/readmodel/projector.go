@@ -291,6 +291,45 @@ func (r *Runner) CatchUp(ctx context.Context) (int, error) {
 	return r.catchUp(ctx, nil)
 }
 
+// catchUpInline is CatchUp without the reading goroutine: it reads and
+// folds page after page in the caller's goroutine. The read model of a
+// server is caught up before every query, usually by a few events or
+// none, where starting the pipeline costs more than it overlaps.
+func (r *Runner) catchUpInline(ctx context.Context) (int, error) {
+	start, _ := r.counts()
+	var err error
+	for {
+		from := r.Checkpoint()
+		var evs []domain.RecordedEvent
+		if evs, err = r.store.ReadAll(ctx, from, r.opts.BatchSize); err != nil {
+			err = fmt.Errorf("read events after %s: %w", from, err)
+			break
+		}
+		if err = r.apply(evs); err != nil || len(evs) < r.opts.BatchSize {
+			break
+		}
+		if r.opts.Progress != nil {
+			read, _ := r.counts()
+			r.opts.Progress(read)
+		}
+	}
+	read, since := r.counts()
+	if since > 0 {
+		if saveErr := r.Save(context.WithoutCancel(ctx)); saveErr != nil {
+			err = errors.Join(err, saveErr)
+		}
+	}
+	return read - start, err
+}
+
+// counts returns how many events the runner read and how many it folded
+// since the last save; queries of a server call catchUpInline at once.
+func (r *Runner) counts() (read, sinceSave int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.read, r.sinceSave
+}
+
 // CatchUpChecked is CatchUp with every batch read given to check, in
 // order, before it is folded: the command line checks the Merkle log with
 // it (merkle.LeafCheck) as the events pass, instead of reading them a

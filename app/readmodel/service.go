@@ -95,7 +95,14 @@ func (s *Service) Read(ctx context.Context, asOf time.Time, fn func(*projections
 		run = New(s.live.store, Options{NoSnapshots: true, AsOf: asOf, Registry: s.live.opts.Registry, Decoder: s.live.opts.Decoder})
 	}
 	if !s.opts.Fixed {
-		if _, err := run.CatchUp(ctx); err != nil {
+		// The live read model is a few events behind at most: folded in
+		// this goroutine. An as-of one folds the whole ledger: reading and
+		// folding overlap (CatchUp).
+		catchUp := run.catchUpInline
+		if run != s.live {
+			catchUp = run.CatchUp
+		}
+		if _, err := catchUp(ctx); err != nil {
 			return domain.Position{}, fmt.Errorf("read model: %w", err)
 		}
 	}

@@ -129,3 +129,33 @@ func TestFixedServiceReadsAsItStands(t *testing.T) {
 		t.Error("a fixed service answered a query for a past moment")
 	}
 }
+
+// Queries of a server run at once: each catches the one read model up
+// and none folds an event twice (run with -race, as CI does for the
+// concurrent writers).
+func TestServiceConcurrentQueries(t *testing.T) {
+	ctx := context.Background()
+	store, _ := randomStore(t, 9, 3, 200)
+	var folded atomic.Int64
+	run := readmodel.New(store, readmodel.Options{NoSnapshots: true, BatchSize: 7, OnApply: func(projections.Event) { folded.Add(1) }})
+	svc := readmodel.NewService(run, readmodel.ServiceOptions{})
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			_, err := svc.MultiYear(ctx, readmodel.Query{})
+			errs <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := store.ReadAll(ctx, domain.Position{}, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := folded.Load(); n != int64(len(all)) {
+		t.Errorf("%d folds for %d events", n, len(all))
+	}
+}
