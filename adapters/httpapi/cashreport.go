@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -37,5 +36,5 @@ func (s *Server) getCash(w http.ResponseWriter, r *http.Request, p access.Princi
 	if err != nil {
 		return err
 	}
-	return writeReport(s, w, r, f, rep, rpt.CashDocument)
+	return writeReport(s, w, r, f, rep, Renderer.CashReport)
 }

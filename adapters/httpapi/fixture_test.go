@@ -113,7 +113,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	}
 	cfg := Config{Ledger: metrics.WrapService(svc, m), Reports: readmodel.NewLive(store, readmodel.ServiceOptions{Observer: m}), Tokens: tokens, Store: store,
 		Proofs:  &checkpoints.Service{Store: inner, Signer: signer, Dir: t.TempDir()},
-		Metrics: m.Handler(), Observer: m, Commands: m, Renderer: ReportRenderer{Lang: rpt.EN}, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
+		Metrics: m.Handler(), Observer: m, Commands: m, Renderer: rpt.Renderer{Lang: rpt.EN}, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
 	if o.cfg != nil {
 		o.cfg(&cfg)
 	}

@@ -11,34 +11,30 @@ import (
 	"strings"
 	"time"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
 
-// Renderer renders reports in formats other than JSON (CSV, XLSX, ...).
+// Renderer renders reports in formats other than JSON (CSV, XLSX, ...),
+// one method per report type (report.Renderer is one). Each takes the
+// format, the request's language and CSV dialect (?lang= and ?csv=; empty:
+// the renderer's own) and, when not nil, the Merkle log state the report
+// was computed from, which the rendering names in a last section.
 type Renderer interface {
 	// ContentType returns the media type of format and whether the
 	// renderer can produce it.
 	ContentType(format string) (string, bool)
-	// Render writes the report doc builds in format, in o's language and
-	// CSV dialect (the renderer's own where o is empty); st, when not nil,
-	// is the Merkle log state the report was computed from, named in a
-	// last section.
-	Render(w io.Writer, format string, o RenderOptions, doc Document, st *LogState) error
-}
-
-// Document builds a report's document in a language: one of package
-// report's constructors (report.YearDocument, ...) bound to the report.
-type Document func(rpt.Lang) rpt.Document
-
-// RenderOptions are a request's choices for a rendered report; empty
-// fields keep the renderer's own.
-type RenderOptions struct {
-	Lang string // en or lv
-	CSV  string // machine or excel
+	YearReport(w io.Writer, format, lang, csv string, r projections.YearReport, st *LogState) error
+	Reconciliation(w io.Writer, format, lang, csv string, r projections.Reconciliation, st *LogState) error
+	MultiYear(w io.Writer, format, lang, csv string, r projections.MultiYear, st *LogState) error
+	Indicators(w io.Writer, format, lang, csv string, r projections.IndicatorsReport, st *LogState) error
+	Audit(w io.Writer, format, lang, csv string, r projections.AuditReport, st *LogState) error
+	Obligations(w io.Writer, format, lang, csv string, r projections.ObligationsReport, st *LogState) error
+	Restatement(w io.Writer, format, lang, csv string, r projections.Restatement, st *LogState) error
+	PeriodSummary(w io.Writer, format, lang, csv string, r projections.PeriodSummary, st *LogState) error
+	CashReport(w io.Writer, format, lang, csv string, r projections.CashReport, st *LogState) error
 }
 
 // formatByMediaType maps Accept media types to format names.
@@ -108,7 +104,8 @@ func (s *Server) canRender(f string) error {
 // first so that a failure is still a clean problem. JSON carries the
 // report's log state as "checkpoint"; Markdown, HTML and XLSX name it in a
 // last section (the XLSX summary sheet); CSV stays one table of figures.
-func writeReport[R any](s *Server, w http.ResponseWriter, r *http.Request, format string, rep readmodel.Stated[R], doc func(R, rpt.Lang) rpt.Document) error {
+func writeReport[R any](s *Server, w http.ResponseWriter, r *http.Request, format string, rep readmodel.Stated[R],
+	render func(Renderer, io.Writer, string, string, string, R, *LogState) error) error {
 	w.Header().Set("Cache-Control", "no-store") // ledger figures: no cache keeps them
 	if format == "json" {
 		if rep.State == nil {
@@ -119,12 +116,11 @@ func writeReport[R any](s *Server, w http.ResponseWriter, r *http.Request, forma
 		return nil
 	}
 	var buf bytes.Buffer
-	o := RenderOptions{Lang: r.URL.Query().Get("lang"), CSV: r.URL.Query().Get("csv")}
 	st := rep.State
 	if format == "csv" {
 		st = nil
 	}
-	if err := s.cfg.Renderer.Render(&buf, format, o, func(l rpt.Lang) rpt.Document { return doc(rep.Report, l) }, st); err != nil {
+	if err := render(s.cfg.Renderer, &buf, format, r.URL.Query().Get("lang"), r.URL.Query().Get("csv"), rep.Report, st); err != nil {
 		return fmt.Errorf("render %s: %w", format, err)
 	}
 	ct, _ := s.cfg.Renderer.ContentType(format)
@@ -307,7 +303,7 @@ func (s *Server) getYearly(w http.ResponseWriter, r *http.Request, p access.Prin
 	if err != nil {
 		return err
 	}
-	return writeReport(s, w, r, f, rep, rpt.YearDocument)
+	return writeReport(s, w, r, f, rep, Renderer.YearReport)
 }
 
 func (s *Server) readQuery(r *http.Request, p access.Principal, allowed ...string) (Query, string, error) {
@@ -348,13 +344,13 @@ func (s *Server) getReconciliation(w http.ResponseWriter, r *http.Request, p acc
 		if err != nil {
 			return err
 		}
-		return writeReport(s, w, r, f, rep, rpt.MultiYearDocument)
+		return writeReport(s, w, r, f, rep, Renderer.MultiYear)
 	}
 	rep, err := s.cfg.Reports.Reconciliation(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	return writeReport(s, w, r, f, rep, rpt.ReconDocument)
+	return writeReport(s, w, r, f, rep, Renderer.Reconciliation)
 }
 
 func (s *Server) getIndicators(w http.ResponseWriter, r *http.Request, p access.Principal) error {
@@ -366,7 +362,7 @@ func (s *Server) getIndicators(w http.ResponseWriter, r *http.Request, p access.
 	if err != nil {
 		return err
 	}
-	return writeReport(s, w, r, f, rep, rpt.IndicatorsDocument)
+	return writeReport(s, w, r, f, rep, Renderer.Indicators)
 }
 
 func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p access.Principal) error {
@@ -395,7 +391,7 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p access.Princ
 	if err != nil {
 		return err
 	}
-	return writeReport(s, w, r, f, rep, rpt.AuditDocument)
+	return writeReport(s, w, r, f, rep, Renderer.Audit)
 }
 
 func (s *Server) getVerify(w http.ResponseWriter, r *http.Request, p access.Principal) error {

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -30,7 +29,7 @@ func (s *Server) getObligations(w http.ResponseWriter, r *http.Request, p access
 	if err != nil {
 		return err
 	}
-	return writeReport(s, w, r, f, rep, rpt.ObligationsDocument)
+	return writeReport(s, w, r, f, rep, Renderer.Obligations)
 }
 
 // agreementReport reads the agreement (required), the named parameters and
@@ -71,7 +70,7 @@ func (s *Server) getRestatement(w http.ResponseWriter, r *http.Request, p access
 	if err != nil {
 		return err
 	}
-	return writeReport(s, w, r, f, rep, rpt.RestatementDocument)
+	return writeReport(s, w, r, f, rep, Renderer.Restatement)
 }
 
 func (s *Server) getPeriod(w http.ResponseWriter, r *http.Request, p access.Principal) error {
@@ -83,5 +82,5 @@ func (s *Server) getPeriod(w http.ResponseWriter, r *http.Request, p access.Prin
 	if err != nil {
 		return err
 	}
-	return writeReport(s, w, r, f, rep, rpt.PeriodDocument)
+	return writeReport(s, w, r, f, rep, Renderer.PeriodSummary)
 }

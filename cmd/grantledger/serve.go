@@ -13,6 +13,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/checkpoints"
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/metrics"
+	rpt "github.com/grantledger/grantledger/adapters/report"
 	toks "github.com/grantledger/grantledger/adapters/tokens"
 	"github.com/grantledger/grantledger/adapters/web"
 	"github.com/grantledger/grantledger/app/command"
@@ -164,7 +165,7 @@ acknowledged command is durable.`)
 	srv, err := httpapi.New(httpapi.Config{
 		Ledger: svc, Reports: reads, Tokens: tok, Store: store, Web: pages,
 		Proofs:   &checkpoints.Service{Store: raw, Signer: signer, Dir: a.getenv("GRANTLEDGER_CHECKPOINT_DIR"), Now: a.now},
-		Renderer: httpapi.ReportRenderer{Lang: l}, Metrics: m.Handler(), Observer: m, Commands: m, Logger: log,
+		Renderer: rpt.Renderer{Lang: l}, Metrics: m.Handler(), Observer: m, Commands: m, Logger: log,
 		MaxBodyBytes: *maxBody, MaxBatch: *maxBatch, RequestTimeout: *timeout, ShutdownGrace: *grace,
 		TLSCertFile: *cert, TLSKeyFile: *key, MetricsToken: metricsToken, PublicURL: *publicURL,
 	})
