@@ -6,7 +6,8 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/esdb/internal/esdbtest"
-	"github.com/grantledger/grantledger/adapters/httpapi"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
 )
 
 // Issue 12, item 3, on EventStoreDB: the tokens are a stream of the store,
@@ -18,15 +19,15 @@ func TestTokensSharedThroughEventStoreDB(t *testing.T) {
 	cliStore, serverStore := mustOpen(t, srv.URL()), mustOpen(t, srv.URL())
 	defer cliStore.Close()
 	defer serverStore.Close()
-	cli, err := httpapi.OpenTokenStore(ctx, cliStore, httpapi.TokenOptions{})
+	cli, err := toks.OpenTokenStore(ctx, cliStore, toks.TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, err := httpapi.OpenTokenStore(ctx, serverStore, httpapi.TokenOptions{})
+	server, err := toks.OpenTokenStore(ctx, serverStore, toks.TokenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, rec, err := cli.CreateWith(ctx, httpapi.Principal{Name: "auditor", Role: httpapi.RoleAuditor}, httpapi.CreateOptions{Actor: "cli:test"})
+	tok, rec, err := cli.CreateWith(ctx, access.Principal{Name: "auditor", Role: access.RoleAuditor}, access.CreateOptions{Actor: "cli:test"})
 	if err != nil {
 		t.Fatal(err)
 	}

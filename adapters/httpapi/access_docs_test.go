@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/access"
 )
 
 // Expectations from docs/SERVER.md's route table, written out here: the
@@ -16,14 +14,14 @@ import (
 // MayReadReports and MayAudit.
 func TestReportAndAuditRolesFromDocs(t *testing.T) {
 	for _, c := range []struct {
-		p              Principal
+		p              access.Principal
 		reports, audit bool
 	}{
-		{Principal{Name: "n", Role: RoleFunder, Funder: "Ministry A"}, true, false},
-		{Principal{Name: "n", Role: RoleGrantee, Grantee: "NGO A"}, true, false},
-		{Principal{Name: "n", Role: RoleAuditor}, true, true},
-		{Principal{Name: "n", Role: RoleAdmin}, false, false},
-		{Principal{Name: "n", Role: "Auditor"}, false, false}, // roles are exact words
+		{access.Principal{Name: "n", Role: access.RoleFunder, Funder: "Ministry A"}, true, false},
+		{access.Principal{Name: "n", Role: access.RoleGrantee, Grantee: "NGO A"}, true, false},
+		{access.Principal{Name: "n", Role: access.RoleAuditor}, true, true},
+		{access.Principal{Name: "n", Role: access.RoleAdmin}, false, false},
+		{access.Principal{Name: "n", Role: "Auditor"}, false, false}, // roles are exact words
 	} {
 		if got := c.p.MayReadReports(); got != c.reports {
 			t.Errorf("%s: MayReadReports = %v, docs/SERVER.md says %v", c.p.Role, got, c.reports)
@@ -31,61 +29,6 @@ func TestReportAndAuditRolesFromDocs(t *testing.T) {
 		if got := c.p.MayAudit(); got != c.audit {
 			t.Errorf("%s: MayAudit = %v, docs/SERVER.md says %v", c.p.Role, got, c.audit)
 		}
-	}
-}
-
-// TestLookupEndsWithTheToken: docs/SERVER.md, "Tokens and roles": a web
-// session looks its token up on every request, so a revoked or expired
-// token ends it; each id gives its own principal and an unknown id none.
-// Both for tokens in memory and for tokens in the ledger's store.
-func TestLookupEndsWithTheToken(t *testing.T) {
-	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	mem, err := OpenTokens("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem.now = clock
-	stored, err := OpenTokenStore(context.Background(), memstore.New(), TokenOptions{Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, tokens := range map[string]*Tokens{"memory": mem, "store": stored} {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			_, a, err := tokens.CreateWith(ctx, Principal{Name: "auditor one", Role: RoleAuditor}, CreateOptions{Actor: "root (admin)"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, b, err := tokens.CreateWith(ctx, Principal{Name: "root two", Role: RoleAdmin}, CreateOptions{Actor: "root (admin)", Expires: now.Add(time.Hour)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, rec := range []TokenRecord{a, b} {
-				p, ok := tokens.Lookup(rec.TokenID)
-				if !ok || p.TokenID != rec.TokenID || p.Name != rec.Name || p.Role != rec.Role {
-					t.Errorf("Lookup(%s) = %+v, %v; want %s, %s", rec.TokenID, p, ok, rec.Name, rec.Role)
-				}
-			}
-			if p, ok := tokens.Lookup("000000000000"); ok {
-				t.Errorf("Lookup of an unknown id = %+v, want none", p)
-			}
-			if err := tokens.RevokeWith(ctx, a.TokenID, "root (admin)"); err != nil {
-				t.Fatal(err)
-			}
-			if p, ok := tokens.Lookup(a.TokenID); ok {
-				t.Errorf("Lookup of a revoked token = %+v, want none", p)
-			}
-			if _, ok := tokens.Lookup(b.TokenID); !ok {
-				t.Errorf("Lookup of the other token after a revocation: none")
-			}
-			saved := now
-			now = now.Add(time.Hour) // the expiry itself: no longer valid
-			if p, ok := tokens.Lookup(b.TokenID); ok {
-				t.Errorf("Lookup at the token's expiry = %+v, want none", p)
-			}
-			now = saved
-		})
 	}
 }
 

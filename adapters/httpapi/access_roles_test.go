@@ -7,19 +7,13 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-// The token roles are the strings package access decides on, and the
-// command routes' role table is access's: otherwise a principal handed to
-// access would be judged under another role than its token's.
-func TestRolesAreAccessRoles(t *testing.T) {
-	for api, acc := range map[string]string{RoleFunder: access.RoleFunder, RoleGrantee: access.RoleGrantee, RoleAuditor: access.RoleAuditor, RoleAdmin: access.RoleAdmin} {
-		if api != acc {
-			t.Errorf("token role %q, access role %q", api, acc)
-		}
-	}
+// Every command type has a role in package access's table, the one the
+// command routes apply: a type without one would be refused to everyone
+// by the routes (forbidden) but counted as unknown.
+func TestEveryCommandHasAnAccessRole(t *testing.T) {
 	for _, typ := range domain.CommandTypes() {
-		want, ok := access.CommandRole(typ)
-		if !ok || CommandRole(typ) != want {
-			t.Errorf("%s: route table says %q, access says %q (known %v)", typ, CommandRole(typ), want, ok)
+		if want, ok := access.CommandRole(typ); !ok || want == "" {
+			t.Errorf("%s: no role in access's table", typ)
 		}
 	}
 }

@@ -10,17 +10,28 @@ import (
 	"strings"
 	"time"
 
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
 
+// Tokens is what the server needs of the token store (adapters/tokens'
+// *Tokens): a bearer token's principal, and the admin routes' list,
+// create and revoke, in the access policy's types.
+type Tokens interface {
+	Authenticate(token string) (access.Principal, bool)
+	List() []access.TokenRecord
+	CreateWith(ctx context.Context, p access.Principal, o access.CreateOptions) (string, access.TokenRecord, error)
+	RevokeWith(ctx context.Context, id, actor string) error
+}
+
 // TokenInfo is a token as the API shows it: who holds it, never its hash.
 type TokenInfo struct {
-	Principal
+	access.Principal
 	Created string `json:"created"`
 	Expires string `json:"expires,omitempty"`
 }
 
-func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	if _, err := queryParams(r); err != nil {
 		return err
 	}
@@ -49,7 +60,7 @@ type TokenRequest struct {
 	AllowUnknown bool `json:"allow_unknown,omitempty"`
 }
 
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	b, err := readBody(w, r, 64<<10)
 	if err != nil {
 		return err
@@ -61,7 +72,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p Principal
 	if len(req.Name) > 200 {
 		return domain.FieldError("name", "longer than 200 characters")
 	}
-	opts := CreateOptions{Actor: p.Actor(), AllowUnknown: req.AllowUnknown}
+	opts := access.CreateOptions{Actor: p.Actor(), AllowUnknown: req.AllowUnknown}
 	if req.Expires != "" {
 		t, err := time.Parse(time.RFC3339, req.Expires)
 		if err != nil {
@@ -69,10 +80,10 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p Principal
 		}
 		opts.Expires = t
 	}
-	token, rec, err := s.cfg.Tokens.CreateWith(r.Context(), Principal{Name: req.Name, Role: req.Role, Funder: req.Funder, Grantee: req.Grantee}, opts)
-	if errors.Is(err, ErrUnknownOrg) {
+	token, rec, err := s.cfg.Tokens.CreateWith(r.Context(), access.Principal{Name: req.Name, Role: req.Role, Funder: req.Funder, Grantee: req.Grantee}, opts)
+	if errors.Is(err, access.ErrUnknownOrg) {
 		field := "funder"
-		if req.Role == RoleGrantee {
+		if req.Role == access.RoleGrantee {
 			field = "grantee"
 		}
 		return domain.FieldError(field, "%v (\"allow_unknown\": true)", err)
@@ -103,10 +114,10 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p Principal
 	return nil
 }
 
-func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	id := r.PathValue("id")
 	if err := s.cfg.Tokens.RevokeWith(r.Context(), id, p.Actor()); err != nil {
-		if errors.Is(err, errNoToken) {
+		if errors.Is(err, access.ErrNoToken) {
 			return &domain.Error{Code: domain.ENotFound, Field: "id", Message: fmt.Sprintf("no token with id %q", id), Err: domain.ErrNotFound}
 		}
 		return err
@@ -116,19 +127,19 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p Principal
 	return nil
 }
 
-func (s *Server) whoami(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) whoami(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	writeJSON(w, http.StatusOK, WhoAmI{Principal: p, Actor: p.Actor()})
 	return nil
 }
 
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ Principal) error {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ access.Principal) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "alive"})
 	return nil
 }
 
 // readyz answers 200 when the store answers a read and the read model has
 // caught up, both within ReadyTimeout; 503 otherwise or while shutting down.
-func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ Principal) error {
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ access.Principal) error {
 	if s.stopping.Load() {
 		return errorf(domain.EUnavailable, "shutting down")
 	}
@@ -146,7 +157,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request, _ Principal) err
 	return nil
 }
 
-func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ Principal) error {
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request, _ access.Principal) error {
 	if s.cfg.Metrics == nil {
 		return &domain.Error{Code: domain.ENotFound, Message: "metrics are not enabled"}
 	}
@@ -186,14 +197,14 @@ type TokenList struct {
 
 // TokenCreated is the answer of POST /v1/tokens: the token is shown once.
 type TokenCreated struct {
-	Token     string    `json:"token"`
-	ID        string    `json:"id"`
-	Principal Principal `json:"principal"`
-	Note      string    `json:"note"`
+	Token     string           `json:"token"`
+	ID        string           `json:"id"`
+	Principal access.Principal `json:"principal"`
+	Note      string           `json:"note"`
 }
 
 // WhoAmI is the answer of GET /v1/whoami.
 type WhoAmI struct {
-	Principal Principal `json:"principal"`
-	Actor     string    `json:"actor"`
+	Principal access.Principal `json:"principal"`
+	Actor     string           `json:"actor"`
 }

@@ -3,10 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/grantledger/grantledger/adapters/memstore"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -328,7 +326,7 @@ func TestHealthAndLogs(t *testing.T) {
 	f.stop()
 	logs := f.logs.String()
 	for key, tok := range f.tok {
-		if strings.Contains(logs, tok) || strings.Contains(logs, tok[len(TokenPrefix):]) {
+		if strings.Contains(logs, tok) || strings.Contains(logs, tok[len(toks.TokenPrefix):]) {
 			t.Errorf("the %s token appears in the logs", key)
 		}
 	}
@@ -406,63 +404,6 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 	}
 	t.Logf("%d commands acknowledged before/while shutting down, all in the store", len(acked))
-}
-
-func TestTokensFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "tokens.json")
-	tokens, err := OpenTokens(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, rec, err := tokens.Create(Principal{Name: "officer", Role: RoleFunder, Funder: "Ministry"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := st.Mode().Perm(); perm != 0o600 {
-		t.Errorf("token file mode: got %04o, want 0600", perm)
-	}
-	raw, _ := os.ReadFile(path)
-	if strings.Contains(string(raw), tok) || strings.Contains(string(raw), tok[len(TokenPrefix):]) {
-		t.Error("the token itself is in the file; only its hash may be")
-	}
-	again, err := OpenTokens(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, ok := again.Authenticate(tok)
-	if !ok || p.TokenID != rec.TokenID || p.Funder != "Ministry" {
-		t.Errorf("authenticate after reopening: got %+v %v, want %s", p, ok, rec.TokenID)
-	}
-	if _, ok := again.Authenticate(tok + "x"); ok {
-		t.Error("a wrong token authenticated")
-	}
-	t.Run("scope required", func(t *testing.T) {
-		if _, _, err := again.Create(Principal{Name: "x", Role: RoleGrantee}); err == nil {
-			t.Error("a grantee token without a grantee was created")
-		}
-	})
-	t.Run("world-readable file refused", func(t *testing.T) {
-		os.Chmod(path, 0o644)
-		if _, err := OpenTokens(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
-			t.Errorf("got %v, want a refusal naming chmod 600", err)
-		}
-	})
-	t.Run("revoke", func(t *testing.T) {
-		os.Chmod(path, 0o600)
-		if err := again.Revoke(rec.TokenID); err != nil {
-			t.Fatal(err)
-		}
-		if _, ok := again.Authenticate(tok); ok {
-			t.Error("a revoked token still authenticates")
-		}
-		if err := again.Revoke(rec.TokenID); !errors.Is(err, errNoToken) {
-			t.Errorf("second revoke: got %v, want errNoToken", err)
-		}
-	})
 }
 
 func TestReportsAsOfAndFormats(t *testing.T) {

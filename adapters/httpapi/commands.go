@@ -16,21 +16,6 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
-// commandRoles says which role may send each command type: the table of
-// package access, which decides (access.MayAct).
-var commandRoles = func() map[string]string {
-	m := map[string]string{}
-	for _, typ := range domain.CommandTypes() {
-		if r, ok := access.CommandRole(typ); ok {
-			m[typ] = r
-		}
-	}
-	return m
-}()
-
-// CommandRole returns the role allowed to send a command type.
-func CommandRole(typ string) string { return commandRoles[typ] }
-
 // readBody reads a JSON body of at most limit bytes.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
@@ -53,7 +38,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 // decodeEnvelope reads one command envelope strictly (unknown fields and
 // trailing data are errors) and sets its actor to the principal: a name in
 // the body is never used.
-func decodeEnvelope(b []byte, p Principal) (domain.Envelope, error) {
+func decodeEnvelope(b []byte, p access.Principal) (domain.Envelope, error) {
 	return wire.DecodeEnvelopeAs(b, p.Actor())
 }
 
@@ -87,8 +72,8 @@ func jsonProblem(err error) error {
 // agreement's funder and grantee are read from the ledger, never from the
 // request, except for register_agreement, whose funder must be p's.
 // It returns the decoded, validated command.
-func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.Envelope) (domain.Command, error) {
-	if want, known := commandRoles[env.Type]; known && !RoleMaySend(p.Role, env.Type) {
+func (s *Server) authorizeCommand(ctx context.Context, p access.Principal, env domain.Envelope) (domain.Command, error) {
+	if want, known := access.CommandRole(env.Type); known && !p.MaySend(env.Type) {
 		return nil, errorf(codeForbidden, fmt.Sprintf("the %s role may not send %s; it is for the %s role", p.Role, env.Type, want))
 	}
 	cmd, err := wire.DecodeCommand(env)
@@ -96,7 +81,7 @@ func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.E
 		return nil, withSchemaHint(err, env.Type) // names the field (package wire)
 	}
 	if reg, ok := cmd.(domain.RegisterAgreement); ok {
-		if !access.MayAct(p.access(), env.Type, access.Parties{Funder: reg.Funder, Grantee: reg.Grantee}) {
+		if !access.MayAct(p, env.Type, access.Parties{Funder: reg.Funder, Grantee: reg.Grantee}) {
 			return nil, &httpError{code: codeForbidden, field: "data.funder", msg: fmt.Sprintf("your token acts for funder %q, not %q", p.Funder, reg.Funder)}
 		}
 		return cmd, nil
@@ -109,8 +94,8 @@ func (s *Server) authorizeCommand(ctx context.Context, p Principal, env domain.E
 
 // authorizeAgreement checks that p may read the agreement (typ "") or
 // send a command of type typ on it, as package access decides.
-func (s *Server) authorizeAgreement(ctx context.Context, p Principal, number, typ string) error {
-	if typ == "" && p.Role == RoleAuditor {
+func (s *Server) authorizeAgreement(ctx context.Context, p access.Principal, number, typ string) error {
+	if typ == "" && p.Role == access.RoleAuditor {
 		return nil // an auditor reads every agreement: no need to look it up
 	}
 	funder, grantee, err := s.parties(ctx, number)
@@ -118,25 +103,15 @@ func (s *Server) authorizeAgreement(ctx context.Context, p Principal, number, ty
 		return err
 	}
 	parties := access.Parties{Funder: funder, Grantee: grantee}
-	if typ == "" && access.MaySee(p.access(), parties) || typ != "" && access.MayAct(p.access(), typ, parties) {
+	if typ == "" && access.MaySee(p, parties) || typ != "" && access.MayAct(p, typ, parties) {
 		return nil
 	}
-	return errorf(codeForbidden, fmt.Sprintf("agreement %s is not one of your organisation's (%s)", number, p.org()))
-}
-
-func (p Principal) org() string {
-	if p.Role == RoleFunder {
-		return "funder " + p.Funder
-	}
-	if p.Role == RoleGrantee {
-		return "grantee " + p.Grantee
-	}
-	return p.Role
+	return errorf(codeForbidden, fmt.Sprintf("agreement %s is not one of your organisation's (%s)", number, p.Org()))
 }
 
 // postCommand applies one command. 201 with the events appended, or 200
 // when the command id was applied before (nothing appended again).
-func (s *Server) postCommand(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) postCommand(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	b, err := readBody(w, r, s.cfg.MaxBodyBytes)
 	if err != nil {
 		return err
@@ -182,7 +157,7 @@ type BatchResponse struct {
 // postBatch applies a JSON array of command envelopes (each the same JSON
 // as one line of 'apply'). Each command is atomic on its own and is
 // authorized on its own; the accepted ones share one durable commit.
-func (s *Server) postBatch(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) postBatch(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	b, err := readBody(w, r, s.cfg.MaxBatchBytes)
 	if err != nil {
 		return err
@@ -252,7 +227,7 @@ func (s *Server) refused(typ string, err error) {
 	if errors.As(err, &he) {
 		code = he.code
 	}
-	if _, known := commandRoles[typ]; !known {
+	if _, known := access.CommandRole(typ); !known {
 		typ = "unknown"
 	}
 	s.cfg.Commands.CountCommand(typ, code)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -202,17 +203,17 @@ func TestOrganisationLookAlikes(t *testing.T) {
 	var refused []org
 	for _, n := range lookAlikes(funderA) {
 		if n != funderA {
-			refused = append(refused, org{RoleFunder, n, funderA})
+			refused = append(refused, org{access.RoleFunder, n, funderA})
 		}
 	}
 	for _, n := range lookAlikes(granteeA) {
 		if n != granteeA {
-			refused = append(refused, org{RoleGrantee, n, granteeA})
+			refused = append(refused, org{access.RoleGrantee, n, granteeA})
 		}
 	}
 	token := func(o org) string {
-		p := Principal{Name: "look-alike", Role: o.role}
-		if o.role == RoleFunder {
+		p := access.Principal{Name: "look-alike", Role: o.role}
+		if o.role == access.RoleFunder {
 			p.Funder = o.name
 		} else {
 			p.Grantee = o.name
@@ -224,13 +225,13 @@ func TestOrganisationLookAlikes(t *testing.T) {
 		return tok
 	}
 	write := func(o org) domain.Envelope {
-		if o.role == RoleFunder {
+		if o.role == access.RoleFunder {
 			return newLine(agOwn)
 		}
 		return spending(agOwn, "1.00")
 	}
 	scope := func(o org) string {
-		if o.role == RoleFunder {
+		if o.role == access.RoleFunder {
 			return "funder=" + url.QueryEscape(o.real)
 		}
 		return "grantee=" + url.QueryEscape(o.real)
@@ -263,9 +264,9 @@ func TestOrganisationLookAlikes(t *testing.T) {
 	// folding"): other white space around and inside, but never another
 	// case.
 	for _, o := range []org{
-		{RoleFunder, funderA, funderA}, {RoleFunder, "  Ministry A ", funderA}, {RoleFunder, "Ministry  A", funderA},
-		{RoleFunder, "Ministry\u00a0A", funderA}, {RoleFunder, "Ministry\tA", funderA},
-		{RoleGrantee, granteeA, granteeA}, {RoleGrantee, " NGO A\t", granteeA}, {RoleGrantee, "NGO\u00a0A", granteeA},
+		{access.RoleFunder, funderA, funderA}, {access.RoleFunder, "  Ministry A ", funderA}, {access.RoleFunder, "Ministry  A", funderA},
+		{access.RoleFunder, "Ministry\u00a0A", funderA}, {access.RoleFunder, "Ministry\tA", funderA},
+		{access.RoleGrantee, granteeA, granteeA}, {access.RoleGrantee, " NGO A\t", granteeA}, {access.RoleGrantee, "NGO\u00a0A", granteeA},
 	} {
 		t.Run(fmt.Sprintf("own %s %q", o.role, o.name), func(t *testing.T) {
 			tok := token(o)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/adapters/wire"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -99,7 +100,7 @@ func TestCommandAnswersMatchEventSchemas(t *testing.T) {
 	doc := loadServedDoc(t, f)
 	parties := map[string]domain.RegisterAgreement{}
 	tokens := map[string]string{}
-	token := func(p Principal) string {
+	token := func(p access.Principal) string {
 		key := p.Role + "|" + p.Funder + "|" + p.Grantee
 		if tok, ok := tokens[key]; ok {
 			return tok
@@ -125,14 +126,14 @@ func TestCommandAnswersMatchEventSchemas(t *testing.T) {
 			parties[ra.AgreementNumber()] = ra
 		}
 		ra := parties[cmd.AgreementNumber()]
-		var p Principal
+		var p access.Principal
 		switch {
-		case RoleMaySend(RoleFunder, env.Type):
-			p = Principal{Name: "officer", Role: RoleFunder, Funder: ra.Funder}
-		case RoleMaySend(RoleGrantee, env.Type):
-			p = Principal{Name: "accountant", Role: RoleGrantee, Grantee: ra.Grantee}
-		case RoleMaySend(RoleAuditor, env.Type):
-			p = Principal{Name: "auditor", Role: RoleAuditor}
+		case access.RoleMaySend(access.RoleFunder, env.Type):
+			p = access.Principal{Name: "officer", Role: access.RoleFunder, Funder: ra.Funder}
+		case access.RoleMaySend(access.RoleGrantee, env.Type):
+			p = access.Principal{Name: "accountant", Role: access.RoleGrantee, Grantee: ra.Grantee}
+		case access.RoleMaySend(access.RoleAuditor, env.Type):
+			p = access.Principal{Name: "auditor", Role: access.RoleAuditor}
 		default:
 			t.Fatalf("seed command %d: no role may send %s", i, env.Type)
 		}

@@ -19,9 +19,12 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 )
@@ -57,7 +60,7 @@ type fixture struct {
 	url     string
 	store   port.Store
 	svc     *command.Service
-	tokens  *Tokens
+	tokens  *toks.Tokens
 	tok     map[string]string // by key: funder, funderB, grantee, granteeB, auditor, admin
 	metrics *metrics.Metrics
 	srv     *Server
@@ -83,16 +86,16 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	}
 	store := metrics.WrapStore(inner, m)
 	svc := command.New(store, command.Options{})
-	tokens, err := OpenTokens("")
+	tokens, err := toks.OpenTokens("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, store: store, svc: svc, tokens: tokens, tok: map[string]string{}, metrics: m, logs: &syncBuffer{},
 		client: &http.Client{Timeout: 10 * time.Second}}
-	for key, p := range map[string]Principal{
-		"funder": {Name: "officer-a", Role: RoleFunder, Funder: funderA}, "funderB": {Name: "officer-b", Role: RoleFunder, Funder: funderB},
-		"grantee": {Name: "accountant-a", Role: RoleGrantee, Grantee: granteeA}, "granteeB": {Name: "accountant-b", Role: RoleGrantee, Grantee: granteeB},
-		"auditor": {Name: "auditor", Role: RoleAuditor}, "admin": {Name: "root", Role: RoleAdmin},
+	for key, p := range map[string]access.Principal{
+		"funder": {Name: "officer-a", Role: access.RoleFunder, Funder: funderA}, "funderB": {Name: "officer-b", Role: access.RoleFunder, Funder: funderB},
+		"grantee": {Name: "accountant-a", Role: access.RoleGrantee, Grantee: granteeA}, "granteeB": {Name: "accountant-b", Role: access.RoleGrantee, Grantee: granteeB},
+		"auditor": {Name: "auditor", Role: access.RoleAuditor}, "admin": {Name: "root", Role: access.RoleAdmin},
 	} {
 		tok, _, err := tokens.Create(p)
 		if err != nil {
@@ -110,9 +113,9 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Ledger: metrics.WrapService(svc, m), Reports: NewLiveReports(store, m), Tokens: tokens, Store: store,
+	cfg := Config{Ledger: metrics.WrapService(svc, m), Reports: readmodel.NewLive(store, readmodel.ServiceOptions{Observer: m}), Tokens: tokens, Store: store,
 		Proofs:  &checkpoints.Service{Store: inner, Signer: signer, Dir: t.TempDir()},
-		Metrics: m.Handler(), Observer: m, Commands: m, Renderer: ReportRenderer{Lang: rpt.EN}, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
+		Metrics: m.Handler(), Observer: m, Commands: m, Renderer: rpt.Renderer{Lang: rpt.EN}, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
 	if o.cfg != nil {
 		o.cfg(&cfg)
 	}

@@ -12,7 +12,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/adapters/memstore"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 )
@@ -45,15 +48,15 @@ func FuzzPostCommand(f *testing.F) {
 
 	store := memstore.New()
 	svc := command.New(store, command.Options{})
-	tokens, err := OpenTokens("")
+	tokens, err := toks.OpenTokens("")
 	if err != nil {
 		f.Fatal(err)
 	}
-	grantee, _, err := tokens.Create(Principal{Name: "accountant-a", Role: RoleGrantee, Grantee: granteeA})
+	grantee, _, err := tokens.Create(access.Principal{Name: "accountant-a", Role: access.RoleGrantee, Grantee: granteeA})
 	if err != nil {
 		f.Fatal(err)
 	}
-	funder, _, err := tokens.Create(Principal{Name: "officer-a", Role: RoleFunder, Funder: funderA})
+	funder, _, err := tokens.Create(access.Principal{Name: "officer-a", Role: access.RoleFunder, Funder: funderA})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -70,7 +73,7 @@ func FuzzPostCommand(f *testing.F) {
 			}
 		}
 	}
-	srv, err := New(Config{Ledger: svc, Reports: NewLiveReports(store, nil), Tokens: tokens, Store: store})
+	srv, err := New(Config{Ledger: svc, Reports: readmodel.NewLive(store, readmodel.ServiceOptions{}), Tokens: tokens, Store: store})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/grantledger/grantledger/app/readmodel"
 )
 
 // Issue 12, item 11: /metrics on the API's address needs a bearer token of
@@ -75,7 +77,7 @@ func TestReportDownloadsNoStoreAndHSTS(t *testing.T) {
 	if _, _, h := g.do("GET", "/healthz", "", nil); h.Get("Strict-Transport-Security") == "" {
 		t.Error("no Strict-Transport-Security with an https public URL")
 	}
-	if _, err := New(Config{Ledger: f.svc, Reports: NewLiveReports(f.store, nil), Tokens: f.tokens, PublicURL: "ledger.example"}); err == nil {
+	if _, err := New(Config{Ledger: f.svc, Reports: readmodel.NewLive(f.store, readmodel.ServiceOptions{}), Tokens: f.tokens, PublicURL: "ledger.example"}); err == nil {
 		t.Error("a public URL without scheme was accepted")
 	}
 }

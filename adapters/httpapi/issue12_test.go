@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/legacytest"
 )
@@ -105,7 +106,7 @@ func TestOrganisationsMatchExactly(t *testing.T) {
 		{"Kulturas ministrija", "AG-LV", false},      // without the macron
 	}
 	for _, c := range cases {
-		tok, _, err := f.tokens.Create(Principal{Name: "p", Role: RoleFunder, Funder: c.funder})
+		tok, _, err := f.tokens.Create(access.Principal{Name: "p", Role: access.RoleFunder, Funder: c.funder})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/grantledger/grantledger/app/access"
 )
 
 type ctxKey int
@@ -31,7 +33,7 @@ type recorder struct {
 	status int
 	bytes  int64
 	err    error
-	who    *Principal
+	who    *access.Principal
 }
 
 func (r *recorder) WriteHeader(status int) {
@@ -160,7 +162,7 @@ func (s *Server) allowedMethods(path string) string {
 // handler; an error from the handler becomes a problem.
 func (s *Server) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p Principal
+		var p access.Principal
 		if !rt.public {
 			var err error
 			p, err = s.authenticate(r)
@@ -186,18 +188,18 @@ func (s *Server) endpoint(rt route) http.Handler {
 }
 
 // authenticate reads the bearer token and finds its principal.
-func (s *Server) authenticate(r *http.Request) (Principal, error) {
+func (s *Server) authenticate(r *http.Request) (access.Principal, error) {
 	h := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")
 	if h == "" {
-		return Principal{}, errorf(codeUnauthenticated, "missing Authorization: Bearer <token>")
+		return access.Principal{}, errorf(codeUnauthenticated, "missing Authorization: Bearer <token>")
 	}
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return Principal{}, errorf(codeUnauthenticated, "Authorization must be 'Bearer <token>'")
+		return access.Principal{}, errorf(codeUnauthenticated, "Authorization must be 'Bearer <token>'")
 	}
 	p, found := s.cfg.Tokens.Authenticate(strings.TrimSpace(token))
 	if !found {
-		return Principal{}, errorf(codeUnauthenticated, "unknown or revoked token")
+		return access.Principal{}, errorf(codeUnauthenticated, "unknown or revoked token")
 	}
 	return p, nil
 }

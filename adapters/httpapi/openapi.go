@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/grantledger/grantledger/adapters/wire"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -17,7 +18,7 @@ import (
 //go:embed openapi.json
 var OpenAPI []byte
 
-func (s *Server) openapi(w http.ResponseWriter, r *http.Request, _ Principal) error {
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request, _ access.Principal) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	w.Write(OpenAPI)

@@ -20,6 +20,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/adapters/wire"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -503,9 +504,7 @@ func TestOpenAPICommandSchemaAcceptsDocsAndSeeds(t *testing.T) {
 func TestAPIAnswersWithCheckpointMatchOpenAPI(t *testing.T) {
 	store := memstore.New()
 	f := newFixture(t, fixtureOpts{store: store, cfg: func(c *Config) {
-		lr := NewLiveReports(c.Store, nil)
-		lr.Log = store
-		c.Reports = lr
+		c.Reports = readmodel.NewLive(store, readmodel.ServiceOptions{Log: store})
 	}})
 	doc := loadServedDoc(t, f)
 	for _, path := range []string{"/v1/reports/yearly?agreement=AG-1&year=1", "/v1/reports/reconciliation", "/v1/reports/reconciliation?year=2",

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -52,7 +53,7 @@ func sizeParam(q map[string]string, name string, def int64) (int64, error) {
 	return n, nil
 }
 
-func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	if _, err := queryParams(r); err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request, p Princip
 	return nil
 }
 
-func (s *Server) getCheckpoints(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getCheckpoints(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, err := queryParams(r, "since")
 	if err != nil {
 		return err
@@ -92,7 +93,7 @@ func (s *Server) getCheckpoints(w http.ResponseWriter, r *http.Request, p Princi
 	return nil
 }
 
-func (s *Server) getInclusion(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getInclusion(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, err := queryParams(r, "event", "size")
 	if err != nil {
 		return err
@@ -117,7 +118,7 @@ func (s *Server) getInclusion(w http.ResponseWriter, r *http.Request, p Principa
 	return nil
 }
 
-func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getConsistency(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, err := queryParams(r, "from", "to")
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/checkpoints"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -78,9 +79,7 @@ func TestProofRoutes(t *testing.T) {
 func TestJSONReportsCarryTheirCheckpoint(t *testing.T) {
 	store := memstore.New()
 	f := newFixture(t, fixtureOpts{store: store, cfg: func(c *Config) {
-		lr := NewLiveReports(c.Store, nil)
-		lr.Log = store
-		c.Reports = lr
+		c.Reports = readmodel.NewLive(store, readmodel.ServiceOptions{Log: store})
 	}})
 	status, b, _ := f.do("GET", "/v1/reports/yearly?year=1&agreement="+agOwn, f.tok["auditor"], nil)
 	if status != 200 {

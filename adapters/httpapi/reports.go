@@ -2,7 +2,7 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -12,68 +12,29 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/app/access"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
 
-// Reports answers the report queries. The server depends only on this
-// interface; LiveReports implements it over the projections package.
-// Each method returns a value that marshals to the report's JSON contract.
-type Reports interface {
-	YearReport(ctx context.Context, agreement string, year int, asOf time.Time) (any, error)
-	Reconciliation(ctx context.Context, q Query) (any, error)
-	Indicators(ctx context.Context, q Query) (any, error)
-	Audit(ctx context.Context, q AuditQuery) (any, error)
-	Verify(ctx context.Context) (any, error)
-	// Ready reports whether the read model is caught up with the store
-	// within its bound.
-	Ready(ctx context.Context) error
-}
-
-// Query selects agreements and a window for reconciliation and indicators.
-// Empty scope fields match every agreement.
-type Query struct {
-	Funder, Grantee, Programme, Agreement string
-	Year                                  int         // implementation year; 0: all (or the date range)
-	From, To                              domain.Date // a date range (reconciliation)
-	Today                                 domain.Date
-	AsOf                                  time.Time // zero: now
-	// Viewer is the principal the query is answered for (set by the
-	// report routes and Principal.ScopeQuery): every row is kept only
-	// when access.MaySee lets it see the row's agreement. nil: no
-	// principal (the CLI), every row.
-	Viewer *access.Principal
-}
-
-// AuditQuery filters the audit trail.
-type AuditQuery struct {
-	Agreement, Actor string
-	From, To         time.Time
-	Types            []string
-	AsOf             time.Time
-}
-
-// Renderer renders reports in formats other than JSON (CSV, XLSX, ...).
+// Renderer renders reports in formats other than JSON (CSV, XLSX, ...),
+// one method per report type (report.Renderer is one). Each takes the
+// format, the request's language and CSV dialect (?lang= and ?csv=; empty:
+// the renderer's own) and, when not nil, the Merkle log state the report
+// was computed from, which the rendering names in a last section.
 type Renderer interface {
 	// ContentType returns the media type of format and whether the
 	// renderer can produce it.
 	ContentType(format string) (string, bool)
-	// Render writes report in format.
-	Render(w io.Writer, format string, report any) error
-}
-
-// LangRenderer is a Renderer that also takes per-request options: a
-// report route's ?lang= (en or lv) picks the language of CSV, XLSX,
-// Markdown and HTML labels, amounts and dates, and ?csv= (machine or
-// excel) the CSV dialect.
-type LangRenderer interface {
-	RenderWith(w io.Writer, format string, o RenderOptions, report any) error
-}
-
-// RenderOptions are a request's choices for a rendered report; empty
-// fields keep the renderer's own.
-type RenderOptions struct {
-	Lang string // en or lv
-	CSV  string // machine or excel
+	YearReport(w io.Writer, format, lang, csv string, r projections.YearReport, st *LogState) error
+	Reconciliation(w io.Writer, format, lang, csv string, r projections.Reconciliation, st *LogState) error
+	MultiYear(w io.Writer, format, lang, csv string, r projections.MultiYear, st *LogState) error
+	Indicators(w io.Writer, format, lang, csv string, r projections.IndicatorsReport, st *LogState) error
+	Audit(w io.Writer, format, lang, csv string, r projections.AuditReport, st *LogState) error
+	Obligations(w io.Writer, format, lang, csv string, r projections.ObligationsReport, st *LogState) error
+	Restatement(w io.Writer, format, lang, csv string, r projections.Restatement, st *LogState) error
+	PeriodSummary(w io.Writer, format, lang, csv string, r projections.PeriodSummary, st *LogState) error
+	CashReport(w io.Writer, format, lang, csv string, r projections.CashReport, st *LogState) error
 }
 
 // formatByMediaType maps Accept media types to format names.
@@ -140,36 +101,27 @@ func (s *Server) canRender(f string) error {
 }
 
 // writeReport writes a report in the chosen format, rendering into memory
-// first so that a failure is still a clean problem.
-func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, format string, rep any) error {
+// first so that a failure is still a clean problem. JSON carries the
+// report's log state as "checkpoint"; Markdown, HTML and XLSX name it in a
+// last section (the XLSX summary sheet); CSV stays one table of figures.
+func writeReport[R any](s *Server, w http.ResponseWriter, r *http.Request, format string, rep readmodel.Stated[R],
+	render func(Renderer, io.Writer, string, string, string, R, *LogState) error) error {
 	w.Header().Set("Cache-Control", "no-store") // ledger figures: no cache keeps them
 	if format == "json" {
-		writeJSON(w, http.StatusOK, rep)
+		if rep.State == nil {
+			writeJSON(w, http.StatusOK, rep.Report) // encoded once, not marshalled then re-read
+		} else {
+			writeJSON(w, http.StatusOK, rep)
+		}
 		return nil
 	}
 	var buf bytes.Buffer
-	o := RenderOptions{Lang: r.URL.Query().Get("lang"), CSV: r.URL.Query().Get("csv")}
-	st, stated := rep.(Stated)
-	sr, canState := s.cfg.Renderer.(StateRenderer)
-	lr, canOpt := s.cfg.Renderer.(LangRenderer)
-	switch {
-	case stated && canState && format != "csv":
-		// Markdown, HTML and XLSX name the log state (a last section;
-		// the XLSX summary sheet). CSV stays one table of figures.
-		if err := sr.RenderWithState(&buf, format, o, st.Report, st.State); err != nil {
-			return fmt.Errorf("render %s: %w", format, err)
-		}
-	default:
-		if stated {
-			rep = st.Report
-		}
-		render := func() error { return s.cfg.Renderer.Render(&buf, format, rep) }
-		if canOpt && o != (RenderOptions{}) {
-			render = func() error { return lr.RenderWith(&buf, format, o, rep) }
-		}
-		if err := render(); err != nil {
-			return fmt.Errorf("render %s: %w", format, err)
-		}
+	st := rep.State
+	if format == "csv" {
+		st = nil
+	}
+	if err := render(s.cfg.Renderer, &buf, format, r.URL.Query().Get("lang"), r.URL.Query().Get("csv"), rep.Report, st); err != nil {
+		return fmt.Errorf("render %s: %w", format, err)
 	}
 	ct, _ := s.cfg.Renderer.ContentType(format)
 	w.Header().Set("Content-Type", ct)
@@ -245,31 +197,23 @@ func timeParam(q map[string]string, name string) (time.Time, error) {
 	return time.Time{}, domain.FieldError(name, "%q is not a time (2024-07-15T12:00:00Z) or a date (2024-07-15)", v)
 }
 
-func (s *Server) today() domain.Date {
-	t := time.Now().UTC()
-	return domain.NewDate(t.Year(), t.Month(), t.Day())
-}
-
-// scopeFor restricts a query to the principal's organisation: a funder or
-// grantee may name only their own (or nothing, which means their own).
-func scopeFor(p Principal, q *Query) error {
-	q.Viewer = p.Access()
-	switch p.Role {
-	case RoleFunder:
-		if q.Funder != "" && !access.MaySee(*q.Viewer, access.Parties{Funder: q.Funder}) {
-			return &httpError{code: codeForbidden, field: "funder", msg: fmt.Sprintf("your token acts for funder %q only", p.Funder)}
+// scopeFor restricts a query to the principal's organisation
+// (access.Principal.Restrict): a funder or grantee may name only their own
+// (or nothing, which means their own); naming another is forbidden. Every
+// row is kept only when the principal may see its agreement (Viewer).
+func scopeFor(p access.Principal, q *Query) error {
+	q.Viewer = p.Viewer()
+	if err := p.Restrict(&q.Funder, &q.Grantee); err != nil {
+		var se *access.ScopeError
+		if errors.As(err, &se) {
+			return &httpError{code: codeForbidden, field: se.Field, msg: se.Msg}
 		}
-		q.Funder = p.Funder
-	case RoleGrantee:
-		if q.Grantee != "" && !access.MaySee(*q.Viewer, access.Parties{Grantee: q.Grantee}) {
-			return &httpError{code: codeForbidden, field: "grantee", msg: fmt.Sprintf("your token acts for grantee %q only", p.Grantee)}
-		}
-		q.Grantee = p.Grantee
+		return err
 	}
 	return nil
 }
 
-func (s *Server) getAgreement(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getAgreement(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	if _, err := queryParams(r); err != nil {
 		return err
 	}
@@ -291,21 +235,23 @@ func (s *Server) getAgreement(w http.ResponseWriter, r *http.Request, p Principa
 
 // AgreementSummary is the answer of GET /v1/agreements/{agreement}.
 type AgreementSummary struct {
-	Agreement string             `json:"agreement"`
-	Kind      string             `json:"kind"`
-	Title     string             `json:"title"`
-	Funder    string             `json:"funder"`
-	Grantee   string             `json:"grantee"`
-	Programme string             `json:"programme,omitempty"`
-	Period    domain.Period      `json:"period"`
-	Years     []domain.YearSpec  `json:"years"`
-	Closed    []int              `json:"closed_years"`
-	Lines     []domain.LineSpec  `json:"lines"`
-	Totals    map[string]Figures `json:"totals_by_year"`
+	Agreement string                `json:"agreement"`
+	Kind      string                `json:"kind"`
+	Title     string                `json:"title"`
+	Funder    string                `json:"funder"`
+	Grantee   string                `json:"grantee"`
+	Programme string                `json:"programme,omitempty"`
+	Period    domain.Period         `json:"period"`
+	Years     []domain.YearSpec     `json:"years"`
+	Closed    []int                 `json:"closed_years"`
+	Lines     []domain.LineSpec     `json:"lines"`
+	Totals    map[string]YearTotals `json:"totals_by_year"`
 }
 
-// Figures are the amounts of a year, summed over its lines.
-type Figures struct {
+// YearTotals are the amounts of a year, summed over its lines: the few
+// figures GET /v1/agreements/{agreement} answers, not a report's row
+// (projections.Figures, the one type of a report's figures).
+type YearTotals struct {
 	Planned     domain.Money `json:"planned"`
 	CarriedIn   domain.Money `json:"carried_in"`
 	Actual      domain.Money `json:"actual"`
@@ -316,20 +262,20 @@ type Figures struct {
 
 func summarize(a *domain.Agreement) AgreementSummary {
 	out := AgreementSummary{Agreement: a.Number, Kind: a.Kind, Title: a.Title, Funder: a.Funder, Grantee: a.Grantee,
-		Programme: a.Programme, Period: a.Period, Lines: append([]domain.LineSpec{}, a.Lines...), Closed: []int{}, Totals: map[string]Figures{}}
+		Programme: a.Programme, Period: a.Period, Lines: append([]domain.LineSpec{}, a.Lines...), Closed: []int{}, Totals: map[string]YearTotals{}}
 	for _, y := range a.Years {
 		out.Years = append(out.Years, y.YearSpec)
 		if y.Closed {
 			out.Closed = append(out.Closed, y.Year)
 		}
 		c := a.YearTotal(y.Year)
-		out.Totals[strconv.Itoa(y.Year)] = Figures{Planned: c.Planned, CarriedIn: c.CarriedIn, Actual: c.Actual,
+		out.Totals[strconv.Itoa(y.Year)] = YearTotals{Planned: c.Planned, CarriedIn: c.CarriedIn, Actual: c.Actual,
 			CarriedOver: c.CarriedOver, Returned: c.Returned, Remainder: c.Remainder()}
 	}
 	return out
 }
 
-func (s *Server) getYearly(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getYearly(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, err := queryParams(r, "agreement", "year", "as_of")
 	if err != nil {
 		return err
@@ -357,10 +303,10 @@ func (s *Server) getYearly(w http.ResponseWriter, r *http.Request, p Principal) 
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, r, f, rep)
+	return writeReport(s, w, r, f, rep, Renderer.YearReport)
 }
 
-func (s *Server) readQuery(r *http.Request, p Principal, allowed ...string) (Query, string, error) {
+func (s *Server) readQuery(r *http.Request, p access.Principal, allowed ...string) (Query, string, error) {
 	q, err := queryParams(r, allowed...)
 	if err != nil {
 		return Query{}, "", err
@@ -369,7 +315,7 @@ func (s *Server) readQuery(r *http.Request, p Principal, allowed ...string) (Que
 	if err != nil {
 		return Query{}, "", err
 	}
-	out := Query{Funder: q["funder"], Grantee: q["grantee"], Programme: q["programme"], Agreement: q["agreement"], Today: s.today()}
+	out := Query{Scope: projections.Scope{Funder: q["funder"], Grantee: q["grantee"], Programme: q["programme"], Agreement: q["agreement"]}}
 	if out.Year, err = intParam(q, "year", false); err != nil {
 		return out, f, err
 	}
@@ -388,19 +334,26 @@ func (s *Server) readQuery(r *http.Request, p Principal, allowed ...string) (Que
 	return out, f, nil
 }
 
-func (s *Server) getReconciliation(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getReconciliation(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, f, err := s.readQuery(r, p, "funder", "grantee", "programme", "agreement", "year", "from", "to", "as_of")
 	if err != nil {
 		return err
+	}
+	if q.Year == 0 && q.From == 0 && q.To == 0 {
+		rep, err := s.cfg.Reports.MultiYear(r.Context(), q)
+		if err != nil {
+			return err
+		}
+		return writeReport(s, w, r, f, rep, Renderer.MultiYear)
 	}
 	rep, err := s.cfg.Reports.Reconciliation(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, r, f, rep)
+	return writeReport(s, w, r, f, rep, Renderer.Reconciliation)
 }
 
-func (s *Server) getIndicators(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getIndicators(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, f, err := s.readQuery(r, p, "funder", "grantee", "programme", "agreement", "year", "as_of")
 	if err != nil {
 		return err
@@ -409,10 +362,10 @@ func (s *Server) getIndicators(w http.ResponseWriter, r *http.Request, p Princip
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, r, f, rep)
+	return writeReport(s, w, r, f, rep, Renderer.Indicators)
 }
 
-func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	q, err := queryParams(r, "agreement", "actor", "from", "to", "type", "as_of")
 	if err != nil {
 		return err
@@ -421,7 +374,7 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p Principal) e
 	if err != nil {
 		return err
 	}
-	aq := AuditQuery{Agreement: q["agreement"], Actor: q["actor"]}
+	aq := AuditQuery{AuditFilter: projections.AuditFilter{Agreement: q["agreement"], Actor: q["actor"]}}
 	if q["type"] != "" {
 		aq.Types = strings.Split(q["type"], ",")
 	}
@@ -438,10 +391,10 @@ func (s *Server) getAudit(w http.ResponseWriter, r *http.Request, p Principal) e
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, r, f, rep)
+	return writeReport(s, w, r, f, rep, Renderer.Audit)
 }
 
-func (s *Server) getVerify(w http.ResponseWriter, r *http.Request, p Principal) error {
+func (s *Server) getVerify(w http.ResponseWriter, r *http.Request, p access.Principal) error {
 	if _, err := queryParams(r); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 )
 
 // Issue 11, item 4: "Every report names the state it was computed from:
@@ -31,10 +32,7 @@ func TestServerReportsOfEveryFormatNameTheirState(t *testing.T) {
 	verifier, _ := note.NewVerifier(vkey)
 	store := memstore.New()
 	f := newFixture(t, fixtureOpts{store: store, cfg: func(c *Config) {
-		lr := NewLiveReports(c.Store, nil)
-		lr.Log = store
-		lr.Signer = signer
-		c.Reports = lr
+		c.Reports = readmodel.NewLive(store, readmodel.ServiceOptions{Log: store, Signer: signer})
 	}})
 	n, _ := store.TreeSize(context.Background())
 	root, _ := merkle.Root(context.Background(), store, n)

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"slices"
+
+	"github.com/grantledger/grantledger/app/access"
 )
 
 // route is one entry of the route table: method, path pattern, which roles
@@ -12,7 +14,7 @@ type route struct {
 	path   string
 	public bool
 	roles  []string
-	h      func(w http.ResponseWriter, r *http.Request, p Principal) error
+	h      func(w http.ResponseWriter, r *http.Request, p access.Principal) error
 }
 
 func (rt route) allows(role string) bool { return slices.Contains(rt.roles, role) }
@@ -20,10 +22,10 @@ func (rt route) allows(role string) bool { return slices.Contains(rt.roles, role
 // routeTable is every route the server has. The OpenAPI document lists the
 // same routes; a test keeps the two equal.
 func (s *Server) routeTable() []route {
-	writers := []string{RoleFunder, RoleGrantee, RoleAuditor} // an auditor only findings (RoleMaySend)
-	readers := []string{RoleFunder, RoleGrantee, RoleAuditor}
-	auditor := []string{RoleAuditor}
-	admin := []string{RoleAdmin}
+	writers := []string{access.RoleFunder, access.RoleGrantee, access.RoleAuditor} // an auditor only findings (access.RoleMaySend)
+	readers := []string{access.RoleFunder, access.RoleGrantee, access.RoleAuditor}
+	auditor := []string{access.RoleAuditor}
+	admin := []string{access.RoleAdmin}
 	return append([]route{
 		{method: "POST", path: "/v1/commands", roles: writers, h: s.postCommand},
 		{method: "POST", path: "/v1/commands/batch", roles: writers, h: s.postBatch},
@@ -41,7 +43,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/v1/tokens", roles: admin, h: s.listTokens},
 		{method: "POST", path: "/v1/tokens", roles: admin, h: s.createToken},
 		{method: "DELETE", path: "/v1/tokens/{id}", roles: admin, h: s.revokeToken},
-		{method: "GET", path: "/v1/whoami", roles: []string{RoleFunder, RoleGrantee, RoleAuditor, RoleAdmin}, h: s.whoami},
+		{method: "GET", path: "/v1/whoami", roles: []string{access.RoleFunder, access.RoleGrantee, access.RoleAuditor, access.RoleAdmin}, h: s.whoami},
 		{method: "GET", path: "/healthz", public: true, h: s.healthz},
 		{method: "GET", path: "/readyz", public: true, h: s.readyz},
 		{method: "GET", path: "/metrics", public: true, h: s.metrics},

@@ -442,7 +442,7 @@ func goName(typ string) string {
 }
 
 // reportTypes are the Go types the report routes encode as JSON (see
-// LiveReports and the handlers in reports.go), by schema name.
+// readmodel.Service and the handlers in reports.go), by schema name.
 var reportTypes = map[string]reflect.Type{
 	"AgreementSummary": reflect.TypeOf(AgreementSummary{}),
 	"YearReport":       reflect.TypeOf(projections.YearReport{}),
@@ -468,7 +468,8 @@ var reportTypes = map[string]reflect.Type{
 	"Problem":       reflect.TypeOf(Problem{}),
 }
 
-// statedReports are wrapped in Stated by LiveReports when it has a log:
+// statedReports are wrapped in readmodel.Stated, with a log state when
+// the read model has a log:
 // their JSON gains "checkpoint".
 var statedReports = []string{"YearReport", "Reconciliation", "MultiYear", "IndicatorsReport", "AuditReport",
 	"CashReport", "ObligationsReport", "Restatement", "PeriodSummary"}

@@ -41,7 +41,7 @@ type CommandObserver interface {
 type Config struct {
 	Ledger  command.Handler // the command service (*command.Service, or a decorator such as metrics.Service)
 	Reports Reports
-	Tokens  *Tokens
+	Tokens  Tokens
 	Store   domain.EventStore // for /readyz; nil skips the store check
 	Proofs  Proofs            // checkpoints and proofs of the Merkle log; nil answers 503
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
@@ -106,7 +107,7 @@ func TestDiskFullEndToEnd(t *testing.T) {
 	t.Run("http", func(t *testing.T) {
 		dir := tmpfstest.Mount(t, 4<<20)
 		db := filepath.Join(dir, "ledger.db")
-		tokens, err := httpapi.OpenTokens("")
+		tokens, err := toks.OpenTokens("")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +183,7 @@ func TestReadOnlyStoreEndToEnd(t *testing.T) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		tokens, err := httpapi.OpenTokens("")
+		tokens, err := toks.OpenTokens("")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,10 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/sqlite"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 )
@@ -33,7 +36,7 @@ type apiServer struct {
 // startAPI starts an HTTP API server on 127.0.0.1 over the SQLite file at
 // path, opened with opts. wrap, when not nil, decorates the ledger the
 // server uses.
-func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(command.Handler) command.Handler, opts ...sqlite.Option) *apiServer {
+func startAPI(t *testing.T, path string, tokens *toks.Tokens, wrap func(command.Handler) command.Handler, opts ...sqlite.Option) *apiServer {
 	t.Helper()
 	store, err := sqlite.Open(path, opts...)
 	if err != nil {
@@ -45,7 +48,7 @@ func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(comma
 	if wrap != nil {
 		l = wrap(svc)
 	}
-	srv, err := httpapi.New(httpapi.Config{Ledger: l, Reports: httpapi.NewLiveReports(store, nil), Tokens: tokens, Store: store})
+	srv, err := httpapi.New(httpapi.Config{Ledger: l, Reports: readmodel.NewLive(store, readmodel.ServiceOptions{}), Tokens: tokens, Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,9 +59,9 @@ func startAPI(t *testing.T, path string, tokens *httpapi.Tokens, wrap func(comma
 
 // granteeToken returns a token of the test agreement's grantee, who may
 // record spending on it.
-func granteeToken(t *testing.T, tokens *httpapi.Tokens) string {
+func granteeToken(t *testing.T, tokens *toks.Tokens) string {
 	t.Helper()
-	tok, _, err := tokens.Create(httpapi.Principal{Name: "accountant", Role: httpapi.RoleGrantee, Grantee: "Test NGO"})
+	tok, _, err := tokens.Create(access.Principal{Name: "accountant", Role: access.RoleGrantee, Grantee: "Test NGO"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +118,7 @@ func postUntilDone(client *http.Client, url, token string, env domain.Envelope) 
 func startServers(t *testing.T, n, writers int) ([]*apiServer, string, *http.Client) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "ledger.db")
-	tokens, err := httpapi.OpenTokens("")
+	tokens, err := toks.OpenTokens("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +229,7 @@ func (s *slowLedger) View(ctx context.Context, number string, fn func(*domain.Ag
 func TestRetryAfterTimeoutHTTP(t *testing.T) {
 	const clients, per = 4, 10
 	path := filepath.Join(t.TempDir(), "ledger.db")
-	tokens, err := httpapi.OpenTokens("")
+	tokens, err := toks.OpenTokens("")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,11 @@ import (
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/port"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 	"github.com/grantledger/grantledger/projections"
@@ -37,6 +40,8 @@ type fixture struct {
 	tok   map[string]string // funder, grantee, auditor, admin, otherGrantee
 	srv   *httptest.Server
 	web   *Handler
+	// tokens is the token store the pages and the API share.
+	tokens *toks.Tokens
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -44,8 +49,9 @@ func newFixture(t testing.TB) *fixture {
 	return newFixtureWith(t, nil)
 }
 
-// newFixtureWith is newFixture with cfg changing the pages' Config.
-func newFixtureWith(t testing.TB, cfg func(*Config)) *fixture {
+// newFixtureWith is newFixture with cfg changing the read model's options
+// (the pages and the API share the one read model, as under serve).
+func newFixtureWith(t testing.TB, cfg func(*readmodel.ServiceOptions)) *fixture {
 	t.Helper()
 	store := memstore.New()
 	clock := time.Date(2025, 9, 1, 12, 0, 0, 0, time.UTC)
@@ -56,14 +62,14 @@ func newFixtureWith(t testing.TB, cfg func(*Config)) *fixture {
 			t.Fatalf("seed command %d (%s): %v", i, env.Type, err)
 		}
 	}
-	tokens, _ := httpapi.OpenTokens("")
+	tokens, _ := toks.OpenTokens("")
 	f := &fixture{t: t, store: store, svc: svc, tok: map[string]string{}}
-	for key, p := range map[string]httpapi.Principal{
-		"funder":       {Name: "Officer", Role: httpapi.RoleFunder, Funder: seedFunder},
-		"grantee":      {Name: "Accountant", Role: httpapi.RoleGrantee, Grantee: seedGrantee},
-		"otherGrantee": {Name: "Other", Role: httpapi.RoleGrantee, Grantee: "Some other NGO"},
-		"auditor":      {Name: "Auditor", Role: httpapi.RoleAuditor},
-		"admin":        {Name: "Admin", Role: httpapi.RoleAdmin},
+	for key, p := range map[string]access.Principal{
+		"funder":       {Name: "Officer", Role: access.RoleFunder, Funder: seedFunder},
+		"grantee":      {Name: "Accountant", Role: access.RoleGrantee, Grantee: seedGrantee},
+		"otherGrantee": {Name: "Other", Role: access.RoleGrantee, Grantee: "Some other NGO"},
+		"auditor":      {Name: "Auditor", Role: access.RoleAuditor},
+		"admin":        {Name: "Admin", Role: access.RoleAdmin},
 	} {
 		tok, _, err := tokens.Create(p)
 		if err != nil {
@@ -71,20 +77,21 @@ func newFixtureWith(t testing.TB, cfg func(*Config)) *fixture {
 		}
 		f.tok[key] = tok
 	}
-	wc := Config{Ledger: svc, Store: store, Tokens: tokens, Log: store,
-		Now: func() time.Time { return time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC) }}
+	now := func() time.Time { return time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC) }
+	ro := readmodel.ServiceOptions{Log: store, Clock: now}
 	if cfg != nil {
-		cfg(&wc)
+		cfg(&ro)
 	}
-	web, err := New(wc)
+	reads := readmodel.NewLive(store, ro)
+	web, err := New(Config{Ledger: svc, Reads: reads, Tokens: tokens, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := httpapi.New(httpapi.Config{Ledger: svc, Reports: httpapi.NewLiveReports(store, nil), Tokens: tokens, Store: store, Web: web})
+	api, err := httpapi.New(httpapi.Config{Ledger: svc, Reports: reads, Tokens: tokens, Store: store, Web: web})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.web = web
+	f.web, f.tokens = web, tokens
 	f.srv = httptest.NewServer(api.Handler())
 	t.Cleanup(f.srv.Close)
 	f.url = f.srv.URL

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
+	"github.com/grantledger/grantledger/app/readmodel"
 )
 
 // Issue 12, item 12: CSV and XLSX downloads carry Cache-Control: no-store.
@@ -36,12 +38,12 @@ func TestDownloadsAreNotStored(t *testing.T) {
 // them to this host and path /.
 func TestCookiesSecureBehindATLSProxy(t *testing.T) {
 	f := newFixture(t)
-	tokens, _ := httpapi.OpenTokens("")
-	tok, _, err := tokens.Create(httpapi.Principal{Name: "a", Role: httpapi.RoleAuditor})
+	tokens, _ := toks.OpenTokens("")
+	tok, _, err := tokens.Create(access.Principal{Name: "a", Role: access.RoleAuditor})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Config{Ledger: f.svc, Store: f.store, Tokens: tokens, Secure: true})
+	h, err := New(Config{Ledger: f.svc, Reads: readmodel.NewLive(f.store, readmodel.ServiceOptions{}), Tokens: tokens, Secure: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -28,7 +28,7 @@ func TestLookAlikeOrganisationRefusedOnEveryPath(t *testing.T) {
 	if lookAlike == seedFunder || !strings.HasPrefix(seedFunder, "K") {
 		t.Fatalf("look-alike %q of %q is not a look-alike", lookAlike, seedFunder)
 	}
-	tok, _, err := f.web.cfg.Tokens.Create(httpapi.Principal{Name: "Look-alike officer", Role: httpapi.RoleFunder, Funder: lookAlike})
+	tok, _, err := f.tokens.Create(access.Principal{Name: "Look-alike officer", Role: access.RoleFunder, Funder: lookAlike})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/grantledger/grantledger/adapters/httpapi"
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
@@ -47,7 +46,7 @@ type listPage struct {
 func (h *Handler) agreements(w http.ResponseWriter, r *http.Request, v *view) {
 	v.Title = v.T("agreements")
 	q := r.URL.Query()
-	scope := projections.Scope{Funder: q.Get("funder"), Grantee: q.Get("grantee"), Programme: q.Get("programme"), Viewer: v.Who.Access()}
+	scope := projections.Scope{Funder: q.Get("funder"), Grantee: q.Get("grantee"), Programme: q.Get("programme"), Viewer: v.Who.Viewer()}
 	year, _ := strconv.Atoi(q.Get("year"))
 	onlyFindings := q.Get("findings") == "1"
 	page := listPage{view: v}
@@ -178,13 +177,13 @@ func figureRows(v *view, cells []projections.Figures, total projections.Figures)
 // its exact number and, as the API's report routes do, within the
 // principal's organisation, so that no page filters by number alone.
 func agreementScope(v *view, number string) projections.Scope {
-	q := httpapi.Query{Agreement: number}
-	if err := v.Who.ScopeQuery(&q); err != nil {
-		// ScopeQuery refuses only a query naming another organisation;
+	sc := projections.Scope{Agreement: number, Viewer: v.Who.Viewer()}
+	if err := v.Who.Restrict(&sc.Funder, &sc.Grantee); err != nil {
+		// Restrict refuses only a query naming another organisation;
 		// this one names none. Match nothing rather than everything.
-		return projections.Scope{Agreement: number, Funder: "\x00", Grantee: "\x00", Viewer: v.Who.Access()}
+		return projections.Scope{Agreement: number, Funder: "\x00", Grantee: "\x00", Viewer: v.Who.Viewer()}
 	}
-	return projections.Scope{Funder: q.Funder, Grantee: q.Grantee, Agreement: number, Viewer: q.Viewer}
+	return sc
 }
 
 // loadAgreement reads the agreement's page data; forms (for the principal)
@@ -411,7 +410,7 @@ func fileSafe(s string) string {
 // principal's organisation with the API's rule.
 func (h *Handler) reconDoc(r *http.Request, v *view) (rpt.Document, int, error) {
 	qs := r.URL.Query()
-	q := httpapi.Query{Funder: qs.Get("funder"), Grantee: qs.Get("grantee"), Programme: qs.Get("programme"), Agreement: qs.Get("agreement")}
+	q := readmodel.Query{Scope: projections.Scope{Funder: qs.Get("funder"), Grantee: qs.Get("grantee"), Programme: qs.Get("programme"), Agreement: qs.Get("agreement")}}
 	if s := qs.Get("year"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 50 {
@@ -434,10 +433,11 @@ func (h *Handler) reconDoc(r *http.Request, v *view) (rpt.Document, int, error) 
 	if !v.Who.MayReadReports() {
 		return rpt.Document{}, http.StatusForbidden, errors.New(v.T("forbidden_agreement"))
 	}
-	if err := v.Who.ScopeQuery(&q); err != nil {
+	q.Viewer = v.Who.Viewer()
+	if err := v.Who.Restrict(&q.Funder, &q.Grantee); err != nil {
 		return rpt.Document{}, http.StatusForbidden, err
 	}
-	scope := projections.Scope{Funder: q.Funder, Grantee: q.Grantee, Programme: q.Programme, Agreement: q.Agreement, Viewer: q.Viewer}
+	scope := q.Scope
 	var doc rpt.Document
 	status := http.StatusOK
 	err := h.withLedger(r.Context(), v, func(l *projections.Ledger) error {
@@ -531,7 +531,7 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request, v *view) {
 			f.From = d.Time()
 		}
 	}
-	ver, verr := readmodel.VerifyChains(r.Context(), h.cfg.Store)
+	ver, verr := h.cfg.Reads.VerifyChains(r.Context())
 	var rep projections.AuditReport
 	err := h.withLedger(r.Context(), v, func(l *projections.Ledger) error {
 		rep = l.Audit(f)

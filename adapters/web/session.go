@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/httpapi"
+	"github.com/grantledger/grantledger/app/access"
 )
 
 // Cookie names.
@@ -149,20 +149,20 @@ func sameSecret(a, b string) bool {
 
 // principalFor finds the principal of the request's session, checking that
 // its token still exists.
-func (h *Handler) principalFor(r *http.Request) (*session, httpapi.Principal, bool) {
+func (h *Handler) principalFor(r *http.Request) (*session, access.Principal, bool) {
 	c, err := r.Cookie(h.cookieName(r, sessionCookie))
 	if err != nil {
-		return nil, httpapi.Principal{}, false
+		return nil, access.Principal{}, false
 	}
 	ss, ok := h.sessions.get(c.Value)
 	if !ok {
-		return nil, httpapi.Principal{}, false
+		return nil, access.Principal{}, false
 	}
 	if p, ok := h.cfg.Tokens.Lookup(ss.tokenID); ok {
 		return ss, p, true
 	}
 	h.sessions.drop(ss.id) // the token was revoked or has expired
-	return nil, httpapi.Principal{}, false
+	return nil, access.Principal{}, false
 }
 
 // signed wraps a page that needs a session: without one, GET goes to the
@@ -191,7 +191,7 @@ func (h *Handler) signed(fn func(w http.ResponseWriter, r *http.Request, v *view
 				return
 			}
 		}
-		if p.Role == httpapi.RoleAdmin && r.URL.Path != "/signout" {
+		if p.Role == access.RoleAdmin && r.URL.Path != "/signout" {
 			h.fail(w, r, v, http.StatusForbidden, v.T("admin_no_pages"))
 			return
 		}

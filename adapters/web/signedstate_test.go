@@ -12,6 +12,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 )
 
 // Issue 11, item 4: the checkpoint "and the signed checkpoint when there
@@ -25,7 +26,7 @@ func TestPageFooterCarriesTheSignedCheckpoint(t *testing.T) {
 	}
 	signer, _ := note.NewSigner(skey)
 	verifier, _ := note.NewVerifier(vkey)
-	f := newFixtureWith(t, func(c *Config) { c.Signer = signer })
+	f := newFixtureWith(t, func(o *readmodel.ServiceOptions) { o.Signer = signer })
 	c := f.client(true)
 	c.signIn(f, "grantee")
 	resp, body := c.get(agreementPath(seeds.Seed004))

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/httpapi"
+	"github.com/grantledger/grantledger/app/access"
 )
 
 // signinPage is the sign-in form.
@@ -74,7 +74,7 @@ func (h *Handler) signin(w http.ResponseWriter, r *http.Request) {
 		h.showSignin(w, r, v, http.StatusUnauthorized, next, v.T("token_unknown"))
 		return
 	}
-	if p.Role == httpapi.RoleAdmin {
+	if p.Role == access.RoleAdmin {
 		h.showSignin(w, r, v, http.StatusForbidden, next, v.T("admin_no_pages"))
 		return
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 	"github.com/grantledger/grantledger/internal/testsupport/legacytest"
@@ -29,7 +29,7 @@ func TestAgreementPagesKeepTenantsApart(t *testing.T) {
 	if _, err := commandtest.Handle(context.Background(), f.svc, env); err != nil {
 		t.Fatalf("plan on the look-alike: %v", err)
 	}
-	tok, _, err := f.web.cfg.Tokens.Create(httpapi.Principal{Name: "Other officer", Role: httpapi.RoleFunder, Funder: otherFunder})
+	tok, _, err := f.tokens.Create(access.Principal{Name: "Other officer", Role: access.RoleFunder, Funder: otherFunder})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/httpapi"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -20,7 +20,7 @@ import (
 // language, the "as recorded at" moment, the CSRF token for its forms.
 type view struct {
 	Lang      rpt.Lang
-	Who       *httpapi.Principal
+	Who       *access.Principal
 	CSRF      string
 	AsOf      time.Time // zero: now
 	AsOfDate  string    // the date picked, "2024-07-15"
@@ -61,7 +61,7 @@ func formatDateTime(t time.Time, l rpt.Lang) string {
 	return t.Format(rpt.DateTimeLayout(l) + " MST")
 }
 
-func (h *Handler) newView(r *http.Request, p *httpapi.Principal, ss *session) *view {
+func (h *Handler) newView(r *http.Request, p *access.Principal, ss *session) *view {
 	v := &view{Lang: rpt.EN, Who: p, Path: r.URL.Path, query: r.URL.Query()}
 	if h.cfg.Lang == rpt.LV {
 		v.Lang, v.defLang = rpt.LV, rpt.LV

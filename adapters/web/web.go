@@ -1,7 +1,8 @@
 // Package web serves grantledger's pages for accountants, ministry officers
 // and auditors: server-rendered HTML (html/template, no JavaScript needed)
-// over the same ledger service, token store and role rules as the HTTP API
-// (adapters/httpapi), which mounts it as Config.Web. A person signs in with
+// over the same ledger service, read model, token store and access policy
+// (app/access) as the HTTP API (adapters/httpapi), which mounts it as
+// Config.Web; it imports none of the API's code. A person signs in with
 // an API token, which is exchanged for a session cookie; every form carries
 // a CSRF token and a command id, so a double click or a reload never applies
 // a command twice. Figures come from the read models of package projections,
@@ -19,13 +20,9 @@ import (
 	"net/http"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
-	"github.com/grantledger/grantledger/adapters/httpapi"
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/merkle"
-	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -37,20 +34,45 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Config configures the web pages. Ledger, Store and Tokens are required.
+// Ledger is what the pages need of the command service: one command at a
+// time, the signed-in principal its actor (*command.Service, or a
+// decorator around it such as metrics.Service).
+type Ledger interface {
+	Handle(ctx context.Context, env domain.Envelope) (command.Result, error)
+}
+
+// ReadModel is what the pages need of the read model (*readmodel.Service,
+// the one serve also hands to the API): a read model caught up with the
+// store (or as recorded at a past moment), the Merkle log state at a
+// position, the hash chains' verification, and the one clock that decides
+// what is due or overdue.
+type ReadModel interface {
+	Read(ctx context.Context, asOf time.Time, fn func(*projections.Ledger) error) (domain.Position, error)
+	State(ctx context.Context, pos domain.Position) (readmodel.LogState, bool, error)
+	VerifyChains(ctx context.Context) (projections.Verification, error)
+	Today() domain.Date
+}
+
+var _ ReadModel = (*readmodel.Service)(nil)
+
+// Tokens is what sign-in and the sessions need of the token store
+// (*tokens.Tokens): a token's principal, and a session's token still
+// valid (not revoked, not expired) on every request.
+type Tokens interface {
+	Authenticate(token string) (access.Principal, bool)
+	Lookup(id string) (access.Principal, bool)
+}
+
+// Config configures the web pages. Ledger, Reads and Tokens are required.
 type Config struct {
 	Ledger command.Handler // applies commands (actor: the signed-in principal)
-	Store  port.Store      // the read models fold its events
-	// Log is the Merkle log of the store's events (the store itself when
-	// it keeps one); every page that shows figures names the log state
-	// they were computed from in its footer. Nil: no footer.
-	Log merkle.Tree
-	// Signer, when set with Log, signs the state in the footer as a
-	// checkpoint (C2SP tlog-checkpoint note) that whoever saved the page
-	// can check later with the public key alone.
-	Signer note.Signer
-	Tokens *httpapi.Tokens  // sign-in verifies API tokens here
-	Now    func() time.Time // default time.Now
+	// Reads is the read model the pages show: every page that shows
+	// figures names, in its footer, the Merkle log state they were
+	// computed from (signed as a checkpoint when the read model has a
+	// signing key) when the read model has a log.
+	Reads  ReadModel
+	Tokens Tokens           // sign-in verifies API tokens here
+	Now    func() time.Time // sessions and sign-in limits; default time.Now
 	// Lang is the pages' language when neither ?lang= nor the reader's
 	// language cookie chooses one (serve --lang, GRANTLEDGER_LANG);
 	// empty: English.
@@ -87,16 +109,14 @@ type Handler struct {
 	sessions *sessions
 	byClient *limiter // sign-in attempts per client address
 	byToken  *limiter // sign-ins per token
-
-	live *readmodel.Runner // the read model of now; safe for concurrent use
 }
 
 var _ http.Handler = (*Handler)(nil)
 
 // New returns the web pages' handler.
 func New(cfg Config) (*Handler, error) {
-	if cfg.Ledger == nil || cfg.Store == nil || cfg.Tokens == nil {
-		return nil, errors.New("web: Ledger, Store and Tokens are required")
+	if cfg.Ledger == nil || cfg.Reads == nil || cfg.Tokens == nil {
+		return nil, errors.New("web: Ledger, Reads and Tokens are required")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -130,8 +150,7 @@ func New(cfg Config) (*Handler, error) {
 	h := &Handler{cfg: cfg, log: log, mux: http.NewServeMux(), pages: pages,
 		sessions: newSessions(cfg.SessionTTL, cfg.MaxSessions, cfg.MaxSessionsPerToken, cfg.Now),
 		byClient: newLimiter(cfg.SigninPerClient, cfg.SigninEvery, cfg.Now),
-		byToken:  newLimiter(cfg.SigninPerToken, cfg.SigninEvery, cfg.Now),
-		live:     readmodel.New(cfg.Store, readmodel.Options{NoSnapshots: true})}
+		byToken:  newLimiter(cfg.SigninPerToken, cfg.SigninEvery, cfg.Now)}
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	h.mux.HandleFunc("GET /{$}", h.home)
@@ -169,34 +188,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // store, or, for a past moment (v.AsOf), one folded from scratch up to
 // then. It sets v.State to the Merkle log state the read model holds.
 func (h *Handler) withLedger(ctx context.Context, v *view, fn func(*projections.Ledger) error) error {
-	run := h.live
-	if !v.AsOf.IsZero() {
-		run = readmodel.New(h.cfg.Store, readmodel.Options{NoSnapshots: true, AsOf: v.AsOf})
+	pos, err := h.cfg.Reads.Read(ctx, v.AsOf, fn)
+	if err != nil {
+		return err
 	}
-	if _, err := run.CatchUp(ctx); err != nil {
-		return fmt.Errorf("read model: %w", err)
+	// Leaf count and root at the position; no footer when the log cannot
+	// say, no signature when it cannot be signed.
+	if st, ok, _ := h.cfg.Reads.State(ctx, pos); ok {
+		v.State = fmt.Sprintf("%d · %s", st.Size, st.Root)
+		v.SignedState = st.Signed
 	}
-	var pos domain.Position
-	err := run.View(func(l *projections.Ledger) error {
-		pos = l.Position()
-		return fn(l)
-	})
-	if err == nil && h.cfg.Log != nil {
-		// Leaf count at the position (merkle.SizeAt).
-		size, serr := merkle.SizeAt(ctx, h.cfg.Log, pos)
-		if root, rerr := merkle.Root(ctx, h.cfg.Log, size); serr == nil && rerr == nil {
-			v.State = fmt.Sprintf("%d · %s", size, root)
-			if h.cfg.Signer != nil {
-				c := merkle.Checkpoint{Size: size, Root: root, Time: h.cfg.Now().UTC().Truncate(time.Second)}
-				c.Sealed, _ = h.cfg.Log.Sealed(ctx)
-				if b, err := merkle.Sign(c, h.cfg.Signer); err == nil {
-					v.SignedState = string(b)
-				}
-			}
-		}
-	}
-	return err
+	return nil
 }
 
-// today is the date that decides what is overdue.
-func (h *Handler) today() domain.Date { return domain.DateOf(h.cfg.Now().UTC()) }
+// today is the date that decides what is overdue: the read model's clock,
+// the one the API's reports use too.
+func (h *Handler) today() domain.Date { return h.cfg.Reads.Today() }

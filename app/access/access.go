@@ -8,20 +8,25 @@ package access
 
 import "github.com/grantledger/grantledger/domain"
 
-// The roles. They are the strings of the API's token roles.
+// The roles a token can hold. They are the strings of the API's token
+// roles.
 const (
-	RoleFunder  = "funder"
-	RoleGrantee = "grantee"
-	RoleAuditor = "auditor"
-	RoleAdmin   = "admin"
+	RoleFunder  = "funder"  // ministry officer: plans, amends, approves, closes, for one funder
+	RoleGrantee = "grantee" // NGO accountant: spending and deliveries, for one grantee
+	RoleAuditor = "auditor" // reads everything, the audit trail and verify; writes nothing
+	RoleAdmin   = "admin"   // tokens and configuration; no ledger data
 )
 
-// Principal is who asks: a role and, for a funder or grantee, the one
-// organisation it acts for.
+// Principal is who asks: the holder of a token (its id and name, written
+// as the actor of every event it causes), a role and, for a funder or
+// grantee, the one organisation it acts for. The decisions use the role
+// and the organisation only.
 type Principal struct {
-	Role    string
-	Funder  string
-	Grantee string
+	TokenID string `json:"id"`
+	Name    string `json:"name"`
+	Role    string `json:"role"`
+	Funder  string `json:"funder,omitempty"`  // scope of a funder token
+	Grantee string `json:"grantee,omitempty"` // scope of a grantee token
 }
 
 // Parties are an agreement's organisations, as registered.

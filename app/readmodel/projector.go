@@ -1,9 +1,13 @@
-// Package projector runs the read models of package projections against an
-// event store: it folds every event after its checkpoint (the global
-// position of the last event applied), follows new events as they are
-// appended, and, when the store can keep snapshots, saves the read model and
-// its checkpoint together so that a new process resumes where the last one
-// stopped instead of replaying everything.
+// Package readmodel is the read side of the application: a Runner folds
+// the read models of package projections from an event store (every event
+// after its checkpoint, the global position of the last event applied),
+// follows new events as they are appended, and, when the store can keep
+// snapshots, saves the read model and its checkpoint together so that a
+// new process resumes where the last one stopped instead of replaying
+// everything. A Service is the one read model of a process over a Runner:
+// typed report methods, the Merkle log state each report was computed
+// from, and one clock; the HTTP API, the web pages and the command line
+// read through it.
 package readmodel
 
 import (
@@ -268,6 +272,45 @@ func (r *Runner) apply(evs []domain.RecordedEvent) error {
 // long as reading the events alone when there is a spare core.
 func (r *Runner) CatchUp(ctx context.Context) (int, error) {
 	return r.catchUp(ctx, nil)
+}
+
+// catchUpInline is CatchUp without the reading goroutine: it reads and
+// folds page after page in the caller's goroutine. The read model of a
+// server is caught up before every query, usually by a few events or
+// none, where starting the pipeline costs more than it overlaps.
+func (r *Runner) catchUpInline(ctx context.Context) (int, error) {
+	start, _ := r.counts()
+	var err error
+	for {
+		from := r.Checkpoint()
+		var evs []domain.RecordedEvent
+		if evs, err = r.store.ReadAll(ctx, from, r.opts.BatchSize); err != nil {
+			err = fmt.Errorf("read events after %s: %w", from, err)
+			break
+		}
+		if err = r.apply(evs); err != nil || len(evs) < r.opts.BatchSize {
+			break
+		}
+		if r.opts.Progress != nil {
+			read, _ := r.counts()
+			r.opts.Progress(read)
+		}
+	}
+	read, since := r.counts()
+	if since > 0 {
+		if saveErr := r.Save(context.WithoutCancel(ctx)); saveErr != nil {
+			err = errors.Join(err, saveErr)
+		}
+	}
+	return read - start, err
+}
+
+// counts returns how many events the runner read and how many it folded
+// since the last save; queries of a server call catchUpInline at once.
+func (r *Runner) counts() (read, sinceSave int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.read, r.sinceSave
 }
 
 // CatchUpChecked is CatchUp with every batch read given to check, in

@@ -47,8 +47,11 @@ recomputing the hash chains. Exits 3 when a chain is broken.`)
 	if err != nil {
 		return err
 	}
-	var r projections.AuditReport
-	rm.View(func(l *projections.Ledger) error { r = l.Audit(f); return nil })
+	st, err := reportsOf(rm, domain.DateOf(a.now())).Audit(ctx, readmodel.AuditQuery{AuditFilter: f})
+	if err != nil {
+		return err
+	}
+	r := st.Report
 	if *verify {
 		store, _ := a.open(ctx)
 		var streams []string

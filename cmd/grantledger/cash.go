@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"strings"
+	"time"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
-	"github.com/grantledger/grantledger/projections"
 )
 
 // cmdCash prints the grantee's cash position of one agreement (issue 14):
@@ -42,12 +42,9 @@ docs/REPORTS.md ("Cash position").`)
 	if err != nil {
 		return err
 	}
-	var r projections.CashReport
-	if err := rm.View(func(l *projections.Ledger) error {
-		r, err = l.CashReport(*number, today)
-		return err
-	}); err != nil {
+	r, err := reportsOf(rm, today).CashReport(ctx, *number, time.Time{})
+	if err != nil {
 		return err
 	}
-	return a.emit(&rf, r, rpt.CashDocument(r, lang))
+	return a.emit(&rf, r.Report, rpt.CashDocument(r.Report, lang))
 }

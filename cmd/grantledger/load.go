@@ -25,7 +25,10 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/metrics"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/cmd/internal/wiring"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -125,12 +128,12 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 	if err != nil {
 		return err
 	}
-	tokens, _ := httpapi.OpenTokens("") // in memory: the load's token is thrown away
-	tok, _, err := tokens.Create(httpapi.Principal{Name: "load", Role: httpapi.RoleGrantee, Grantee: grantee})
+	tokens, _ := toks.OpenTokens("") // in memory: the load's token is thrown away
+	tok, _, err := tokens.Create(access.Principal{Name: "load", Role: access.RoleGrantee, Grantee: grantee})
 	if err != nil {
 		return err
 	}
-	srv, err := httpapi.New(httpapi.Config{Ledger: wired.Measured, Reports: httpapi.NewLiveReports(store, m), Tokens: tokens,
+	srv, err := httpapi.New(httpapi.Config{Ledger: wired.Measured, Reports: readmodel.NewLive(store, readmodel.ServiceOptions{Observer: m}), Tokens: tokens,
 		Store: store, Metrics: m.Handler(), Observer: m, Commands: m,
 		// JSON request logs as 'serve' writes them, thrown away: the load
 		// pays for encoding them but not for a terminal.

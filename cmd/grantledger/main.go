@@ -21,6 +21,7 @@ import (
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/cmd/internal/wiring"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
 
 // Exit codes, documented in docs/cli.md.
@@ -108,6 +109,10 @@ type app struct {
 
 // testClock, when set (by tests only), is the clock of every command.
 var testClock func() time.Time
+
+// testOnFold, when set (by tests only), sees every event serve's read
+// model folds.
+var testOnFold func(projections.Event)
 
 // usageError marks an error in how the program was called (exit 2).
 type usageError struct {

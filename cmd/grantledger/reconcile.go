@@ -4,6 +4,7 @@ import (
 	"context"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -71,16 +72,18 @@ are those of the implementation years that overlap it (docs/REPORTS.md).
 	if err != nil {
 		return err
 	}
+	reads := reportsOf(rm, domain.DateOf(a.now()))
+	q := readmodel.Query{Scope: *scope, Year: w.Year, From: w.From, To: w.To}
 	if *multi {
-		var m projections.MultiYear
-		if err := rm.View(func(l *projections.Ledger) (err error) { m, err = l.MultiYearChecked(*scope); return err }); err != nil {
+		m, err := reads.MultiYear(ctx, q)
+		if err != nil {
 			return err
 		}
-		return a.emit(&rf, m, rpt.MultiYearDocument(m, lang))
+		return a.emit(&rf, m.Report, rpt.MultiYearDocument(m.Report, lang))
 	}
-	var r projections.Reconciliation
-	if err := rm.View(func(l *projections.Ledger) error { r, err = l.Reconcile(*scope, w); return err }); err != nil {
+	r, err := reads.Reconciliation(ctx, q)
+	if err != nil {
 		return err
 	}
-	return a.emit(&rf, r, rpt.ReconDocument(r, lang))
+	return a.emit(&rf, r.Report, rpt.ReconDocument(r.Report, lang))
 }

@@ -83,6 +83,15 @@ func (r *reportFlags) settings(a *app, formats ...string) (lang rpt.Lang, asOf t
 	return lang, asOf, today, nil
 }
 
+// reportsOf is the read-model service over rm, the command line's read
+// model (caught up, and its log checked, by readModel), read as it stands,
+// with today (the --today flag, else the --as-of date, else the clock) as
+// the date that decides what is due or overdue. The API and the web pages
+// read through the same service (serve.go).
+func reportsOf(rm *readmodel.Runner, today domain.Date) *readmodel.Service {
+	return readmodel.NewService(rm, readmodel.ServiceOptions{Fixed: true, Clock: today.Time})
+}
+
 // readModel opens the store and brings the read model up to date: from
 // its saved snapshot when the store keeps one, otherwise (and always for
 // --as-of) by folding the events. Progress goes to a terminal only.
@@ -235,14 +244,11 @@ documented in docs/REPORTS.md.`)
 	if err != nil {
 		return err
 	}
-	var r projections.YearReport
-	if err := rm.View(func(l *projections.Ledger) error {
-		r, err = l.YearReport(*number, *year, today)
-		return err
-	}); err != nil {
+	r, err := reportsOf(rm, today).YearReport(ctx, *number, *year, time.Time{})
+	if err != nil {
 		return err
 	}
-	return a.emit(&rf, r, rpt.YearDocument(r, lang))
+	return a.emit(&rf, r.Report, rpt.YearDocument(r.Report, lang))
 }
 
 // scopeFlags select agreements.

@@ -13,15 +13,18 @@ import (
 	"github.com/grantledger/grantledger/adapters/checkpoints"
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/metrics"
+	rpt "github.com/grantledger/grantledger/adapters/report"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
 	"github.com/grantledger/grantledger/adapters/web"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/cmd/internal/wiring"
 )
 
 // defaultTokens is the token file of older versions when neither --tokens
 // nor GRANTLEDGER_TOKENS says otherwise. Tokens now live in the ledger;
-// such a file is moved in on first start (httpapi.Tokens.MoveIn).
+// such a file is moved in on first start (toks.Tokens.MoveIn).
 const defaultTokens = "./grantledger-tokens.json"
 
 // tokenFileWaiting reports whether a token file of an older version is
@@ -99,8 +102,18 @@ acknowledged command is durable.`)
 		Command: command.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }}})
 	store := wired.Store
 	a.store, a.wired = wired.Store, wired // closing the app closes what is wired, the committer, then the store
-	reports := httpapi.NewLiveReports(store, m)
-	tok, err := httpapi.OpenTokenStore(ctx, store, httpapi.TokenOptions{Now: a.now, Orgs: reports.Organisations})
+	// The one read model of the process, with the one clock: the API, the
+	// web pages and the token store's organisation check read through it.
+	// JSON reports and the pages name the log state they come from, signed
+	// as a checkpoint when there is a key (docs/PROOFS.md). Every store
+	// keeps the log (EventStoreDB in a local cache).
+	signer, err := a.signingKey("")
+	if err != nil {
+		return err
+	}
+	reads := readmodel.NewService(readmodel.New(store, readmodel.Options{NoSnapshots: true, OnApply: testOnFold}),
+		readmodel.ServiceOptions{Clock: a.now, Log: raw, Sealer: raw, Signer: signer, Observer: m})
+	tok, err := toks.OpenTokenStore(ctx, store, toks.TokenOptions{Now: a.now, Orgs: reads.Organisations})
 	if err != nil {
 		return err
 	}
@@ -108,19 +121,18 @@ acknowledged command is durable.`)
 	if n, err := tok.MoveIn(ctx, legacy, "grantledger serve (moved in)"); err != nil {
 		return errorf("serve: %w", err)
 	} else if n > 0 {
-		log.Warn("moved the tokens of the token file into the ledger; the file was renamed and is no longer read", "tokens", n, "file", legacy, "renamed", legacy+httpapi.MovedSuffix, "ledger", a.spec())
+		log.Warn("moved the tokens of the token file into the ledger; the file was renamed and is no longer read", "tokens", n, "file", legacy, "renamed", legacy+toks.MovedSuffix, "ledger", a.spec())
 	} else if waiting, _ := tokenFileWaiting(legacy); waiting {
 		log.Warn("the token file is ignored: the ledger already holds tokens (manage them with 'grantledger token')", "file", legacy)
 	}
 	if len(tok.List()) == 0 {
 		log.Warn("no tokens: every request but /healthz, /readyz, /metrics and /openapi.json will be refused; create one with 'grantledger token create'", "ledger", a.spec())
 	}
-	reports.Log = raw // JSON reports name the log state they come from
-	v, err := reports.Verify(ctx)
+	ver, err := reads.Verify(ctx)
 	if err != nil {
 		return errorf("serve: verify at start: %w", err)
 	}
-	if ver := v.(httpapi.VerifyReport); !ver.OK {
+	if !ver.OK {
 		b := ver.Breaks[0]
 		msg := fmt.Sprintf("the ledger's hash chain is broken at %s revision %d (event %s): %s", b.Stream, b.Revision, b.EventID, b.Problem)
 		if !*allowBroken {
@@ -136,19 +148,10 @@ acknowledged command is durable.`)
 		log.Error("serving a ledger whose Merkle log is broken because --allow-broken-chain was given", "problem", err.Error())
 	}
 	svc := wired.Measured
-	rawLog := raw // every store keeps the log (EventStoreDB in a local cache)
-	signer, err := a.signingKey("")
-	if err != nil {
-		return err
-	}
-	pages, err := web.New(web.Config{Ledger: svc, Store: store, Tokens: tok, Logger: log, Now: a.now, Log: rawLog, Lang: l, Signer: signer,
+	pages, err := web.New(web.Config{Ledger: svc, Reads: reads, Tokens: tok, Logger: log, Now: a.now, Lang: l,
 		Secure: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
 	if err != nil {
 		return err
-	}
-	if signer != nil {
-		// Reports carry their state signed as a checkpoint (docs/PROOFS.md).
-		reports.Signer, reports.Now = signer, a.now
 	}
 	policy, err := a.checkpointPolicy(raw)
 	if err != nil {
@@ -158,9 +161,9 @@ acknowledged command is durable.`)
 		go policy.follow(ctx, log)
 	}
 	srv, err := httpapi.New(httpapi.Config{
-		Ledger: svc, Reports: reports, Tokens: tok, Store: store, Web: pages,
+		Ledger: svc, Reports: reads, Tokens: tok, Store: store, Web: pages,
 		Proofs:   &checkpoints.Service{Store: raw, Signer: signer, Dir: a.getenv("GRANTLEDGER_CHECKPOINT_DIR"), Now: a.now},
-		Renderer: httpapi.ReportRenderer{Lang: l}, Metrics: m.Handler(), Observer: m, Commands: m, Logger: log,
+		Renderer: rpt.Renderer{Lang: l}, Metrics: m.Handler(), Observer: m, Commands: m, Logger: log,
 		MaxBodyBytes: *maxBody, MaxBatch: *maxBatch, RequestTimeout: *timeout, ShutdownGrace: *grace,
 		TLSCertFile: *cert, TLSKeyFile: *key, MetricsToken: metricsToken, PublicURL: *publicURL,
 	})

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/httpapi"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -84,7 +85,7 @@ actor and the time.` + common + `
 	if err != nil {
 		return err
 	}
-	tok, err := httpapi.OpenTokenStore(ctx, store, httpapi.TokenOptions{Now: a.now, Orgs: func(ctx context.Context) ([]string, []string, error) {
+	tok, err := toks.OpenTokenStore(ctx, store, toks.TokenOptions{Now: a.now, Orgs: func(ctx context.Context) ([]string, []string, error) {
 		return a.organisations(ctx)
 	}})
 	if err != nil {
@@ -97,7 +98,7 @@ actor and the time.` + common + `
 			return err
 		}
 		if n > 0 {
-			fmt.Fprint(a.stderr, tr(a.lang, "moved %d tokens from %s into the ledger %s; the file was renamed %s%s and is no longer read\n", n, legacy, a.spec(), legacy, httpapi.MovedSuffix))
+			fmt.Fprint(a.stderr, tr(a.lang, "moved %d tokens from %s into the ledger %s; the file was renamed %s%s and is no longer read\n", n, legacy, a.spec(), legacy, toks.MovedSuffix))
 		}
 	}
 	switch sub {
@@ -111,9 +112,9 @@ actor and the time.` + common + `
 				return usagef("--expires: %v", err)
 			}
 		}
-		t, rec, err := tok.CreateWith(ctx, httpapi.Principal{Name: *name, Role: *role, Funder: *funder, Grantee: *grantee},
-			httpapi.CreateOptions{Actor: *actor, Expires: exp, AllowUnknown: *allowUnknown})
-		if errors.Is(err, httpapi.ErrUnknownOrg) {
+		t, rec, err := tok.CreateWith(ctx, access.Principal{Name: *name, Role: *role, Funder: *funder, Grantee: *grantee},
+			access.CreateOptions{Actor: *actor, Expires: exp, AllowUnknown: *allowUnknown})
+		if errors.Is(err, access.ErrUnknownOrg) {
 			return errorf("token create: %v (--allow-unknown)", err)
 		}
 		if err != nil && strings.HasPrefix(err.Error(), "tokens:") {

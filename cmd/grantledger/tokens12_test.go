@@ -17,7 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/httpapi"
+	toks "github.com/grantledger/grantledger/adapters/tokens"
+	"github.com/grantledger/grantledger/app/access"
 )
 
 // syncBuf is a bytes.Buffer safe for a writer and a reader at once.
@@ -316,11 +317,11 @@ func rawTokenEvents(t *testing.T, db string) string {
 func TestTokenFileIsMovedIntoTheLedgerOnce(t *testing.T) {
 	dir := t.TempDir()
 	legacy := filepath.Join(dir, "grantledger-tokens.json")
-	old, err := httpapi.OpenTokens(legacy)
+	old, err := toks.OpenTokens(legacy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	oldTok, _, err := old.Create(httpapi.Principal{Name: "old-auditor", Role: httpapi.RoleAuditor})
+	oldTok, _, err := old.Create(access.Principal{Name: "old-auditor", Role: access.RoleAuditor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +336,7 @@ func TestTokenFileIsMovedIntoTheLedgerOnce(t *testing.T) {
 	if _, err := os.Stat(legacy); err == nil {
 		t.Errorf("the old token file is still in place")
 	}
-	if _, err := os.Stat(legacy + httpapi.MovedSuffix); err != nil {
+	if _, err := os.Stat(legacy + toks.MovedSuffix); err != nil {
 		t.Errorf("the old token file was not kept under its new name: %v", err)
 	}
 	out, _, _ := runCLI(t, "", "token", "list", "--db", db)

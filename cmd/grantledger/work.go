@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -42,8 +43,11 @@ overdue, so a scheduled job can alert.`)
 	if err != nil {
 		return err
 	}
-	var r projections.ObligationsReport
-	rm.View(func(l *projections.Ledger) error { r = l.Obligations(*scope, today); return nil })
+	st, err := reportsOf(rm, today).Obligations(ctx, readmodel.Query{Scope: *scope})
+	if err != nil {
+		return err
+	}
+	r := st.Report
 	late := 0
 	kept := r.Rows[:0]
 	for _, row := range r.Rows {
@@ -89,11 +93,11 @@ every event recorded after the seal that changes them.`)
 	if err != nil {
 		return err
 	}
-	var r projections.Restatement
-	if err := rm.View(func(l *projections.Ledger) error { r, err = l.Restatement(*number, *report); return err }); err != nil {
+	r, err := reportsOf(rm, domain.DateOf(a.now())).Restatement(ctx, *number, *report, time.Time{})
+	if err != nil {
 		return err
 	}
-	return a.emit(&rf, r, rpt.RestatementDocument(r, lang))
+	return a.emit(&rf, r.Report, rpt.RestatementDocument(r.Report, lang))
 }
 
 // documentMatch is a registered document or a submitted report a file is.
@@ -188,11 +192,11 @@ func cmdPeriodSummary(ctx context.Context, a *app, rf *reportFlags, number strin
 	if err != nil {
 		return err
 	}
-	var s projections.PeriodSummary
-	if err := rm.View(func(l *projections.Ledger) error { s, err = l.PeriodSummary(number, today); return err }); err != nil {
+	s, err := reportsOf(rm, today).PeriodSummary(ctx, number, time.Time{})
+	if err != nil {
 		return err
 	}
-	return a.emit(rf, s, rpt.PeriodDocument(s, lang))
+	return a.emit(rf, s.Report, rpt.PeriodDocument(s.Report, lang))
 }
 
 // sealNamespace derives seal's default command id, so that running the

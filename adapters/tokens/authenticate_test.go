@@ -1,14 +1,16 @@
-package httpapi
+package tokens
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/grantledger/grantledger/app/access"
 )
 
 // TestAuthenticateComparesWholeHashes checks the token comparison that
 // Authenticate makes: it hashes the presented token and compares it with
 // every stored SHA-256 using crypto/subtle.ConstantTimeCompare (see
-// auth.go), so that neither the time taken nor a partial match tells an
+// tokens.go), so that neither the time taken nor a partial match tells an
 // attacker how close a guess was. Timing is not asserted here (no timed
 // assertions in unit tests); what is asserted is that only the exact
 // token matches: one differing in its last character, a prefix, the
@@ -22,7 +24,7 @@ func TestAuthenticateComparesWholeHashes(t *testing.T) {
 	const n = 50
 	toks := make([]string, n)
 	for i := range toks {
-		toks[i], _, err = tokens.Create(Principal{Name: "auditor-" + string(rune('a'+i%26)) + strings.Repeat("x", i/26), Role: RoleAuditor})
+		toks[i], _, err = tokens.Create(access.Principal{Name: "auditor-" + string(rune('a'+i%26)) + strings.Repeat("x", i/26), Role: access.RoleAuditor})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package httpapi
+package tokens
 
 import (
 	"context"
@@ -15,26 +15,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
-
-// CreateOptions are the choices of CreateWith.
-type CreateOptions struct {
-	// Actor is who creates the token, as the audit trail records it
-	// (default "unknown").
-	Actor string
-	// Expires, when not zero, is when the token stops working.
-	Expires time.Time
-	// AllowUnknown creates a funder or grantee token for an organisation
-	// that no agreement in the ledger names. Without it such a token is
-	// refused (ErrUnknownOrg), so a typo cannot make a token that sees
-	// nothing, or that waits for someone to register that name.
-	AllowUnknown bool
-}
-
-// ErrUnknownOrg is returned (wrapped) by CreateWith for a funder or grantee
-// token whose organisation no agreement names.
-var ErrUnknownOrg = errors.New("unknown organisation")
 
 // TokenOptions configure OpenTokenStore.
 type TokenOptions struct {
@@ -171,7 +154,7 @@ func (t *Tokens) fold(ev domain.Event) {
 				return // an id is created once; a second creation changes nothing
 			}
 		}
-		t.recs = append(t.recs, TokenRecord{Principal: Principal{TokenID: e.ID, Name: e.Name, Role: e.Role, Funder: e.Funder, Grantee: e.Grantee},
+		t.recs = append(t.recs, access.TokenRecord{Principal: access.Principal{TokenID: e.ID, Name: e.Name, Role: e.Role, Funder: e.Funder, Grantee: e.Grantee},
 			Hash: e.SHA256, Created: e.Created, Expires: e.Expires})
 	case domain.TokenRevoked:
 		for i := range t.recs {
@@ -232,14 +215,14 @@ func (ts *tokenStream) appendEvents(ctx context.Context, t *Tokens, actor, comma
 	}
 }
 
-func (ts *tokenStream) create(ctx context.Context, t *Tokens, rec TokenRecord, o CreateOptions) error {
-	if !o.AllowUnknown && ts.orgs != nil && (rec.Role == RoleFunder || rec.Role == RoleGrantee) {
+func (ts *tokenStream) create(ctx context.Context, t *Tokens, rec access.TokenRecord, o access.CreateOptions) error {
+	if !o.AllowUnknown && ts.orgs != nil && (rec.Role == access.RoleFunder || rec.Role == access.RoleGrantee) {
 		funders, grantees, err := ts.orgs(ctx)
 		if err != nil {
 			return fmt.Errorf("tokens: list the organisations of the ledger: %w", err)
 		}
 		kind, name, known := "funder", rec.Funder, funders
-		if rec.Role == RoleGrantee {
+		if rec.Role == access.RoleGrantee {
 			kind, name, known = "grantee", rec.Grantee, grantees
 		}
 		if err := knownOrg(kind, name, known); err != nil {
@@ -262,10 +245,10 @@ func knownOrg(kind, name string, known []string) error {
 	}
 	for _, k := range known {
 		if strings.EqualFold(strings.TrimSpace(k), strings.TrimSpace(name)) {
-			return fmt.Errorf("%w: no agreement has %s %q; did you mean %q? (allow unknown organisations to create it anyway)", ErrUnknownOrg, kind, name, k)
+			return fmt.Errorf("%w: no agreement has %s %q; did you mean %q? (allow unknown organisations to create it anyway)", access.ErrUnknownOrg, kind, name, k)
 		}
 	}
-	return fmt.Errorf("%w: no agreement has %s %q (%d %ss are known; allow unknown organisations to create it anyway)", ErrUnknownOrg, kind, name, len(known), kind)
+	return fmt.Errorf("%w: no agreement has %s %q (%d %ss are known; allow unknown organisations to create it anyway)", access.ErrUnknownOrg, kind, name, len(known), kind)
 }
 
 func (ts *tokenStream) revoke(ctx context.Context, t *Tokens, id, actor string) error {
@@ -277,7 +260,7 @@ func (ts *tokenStream) revoke(ctx context.Context, t *Tokens, id, actor string) 
 				return nil
 			}
 		}
-		return fmt.Errorf("token %q: %w", id, errNoToken)
+		return fmt.Errorf("token %q: %w", id, access.ErrNoToken)
 	}
 	return ts.appendEvents(ctx, t, actor, "revoke_token", check, domain.TokenRevoked{ID: id})
 }

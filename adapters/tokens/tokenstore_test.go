@@ -1,4 +1,4 @@
-package httpapi
+package tokens
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -27,7 +28,7 @@ func TestTokenStoreSharedRevocationExpiryAndNoResurrection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, rec, err := cli.CreateWith(ctx, Principal{Name: "auditor", Role: RoleAuditor}, CreateOptions{Actor: "cli:root"})
+	tok, rec, err := cli.CreateWith(ctx, access.Principal{Name: "auditor", Role: access.RoleAuditor}, access.CreateOptions{Actor: "cli:root"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestTokenStoreSharedRevocationExpiryAndNoResurrection(t *testing.T) {
 	}
 	// The server, whose copy was stale, creates another token: the revoked
 	// one stays revoked.
-	if _, _, err := server.Create(Principal{Name: "other", Role: RoleAuditor}); err != nil {
+	if _, _, err := server.Create(access.Principal{Name: "other", Role: access.RoleAuditor}); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := server.Authenticate(tok); ok {
@@ -53,10 +54,10 @@ func TestTokenStoreSharedRevocationExpiryAndNoResurrection(t *testing.T) {
 	}
 	// Revoking twice is refused, and a second TokenCreated event with the
 	// revoked hash (written by hand) does not bring it back.
-	if err := server.Revoke(rec.TokenID); !errors.Is(err, errNoToken) {
+	if err := server.Revoke(rec.TokenID); !errors.Is(err, access.ErrNoToken) {
 		t.Errorf("revoking a revoked token: %v, want no such token", err)
 	}
-	if err := cli.ts.appendEvents(ctx, cli, "forger", "create_token", nil, domain.TokenCreated{ID: "again", Name: "x", Role: RoleAuditor, SHA256: rec.Hash}); err != nil {
+	if err := cli.ts.appendEvents(ctx, cli, "forger", "create_token", nil, domain.TokenCreated{ID: "again", Name: "x", Role: access.RoleAuditor, SHA256: rec.Hash}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(60 * time.Millisecond)
@@ -65,7 +66,7 @@ func TestTokenStoreSharedRevocationExpiryAndNoResurrection(t *testing.T) {
 	}
 
 	// Expiry.
-	short, srec, err := cli.CreateWith(ctx, Principal{Name: "temp", Role: RoleAuditor}, CreateOptions{Expires: now.Add(90 * 24 * time.Hour)})
+	short, srec, err := cli.CreateWith(ctx, access.Principal{Name: "temp", Role: access.RoleAuditor}, access.CreateOptions{Expires: now.Add(90 * 24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestTokenStoreSharedRevocationExpiryAndNoResurrection(t *testing.T) {
 	if _, ok := server.Lookup(srec.TokenID); ok {
 		t.Error("Lookup finds an expired token")
 	}
-	if _, _, err := cli.CreateWith(ctx, Principal{Name: "past", Role: RoleAuditor}, CreateOptions{Expires: now.Add(-time.Hour)}); err == nil {
+	if _, _, err := cli.CreateWith(ctx, access.Principal{Name: "past", Role: access.RoleAuditor}, access.CreateOptions{Expires: now.Add(-time.Hour)}); err == nil {
 		t.Error("a token that expires in the past was created")
 	}
 	// The token stream is hash-chained like every other stream.
@@ -106,17 +107,17 @@ func TestTokenStoreRefusesUnknownOrganisation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := tokens.Create(Principal{Name: "f", Role: RoleFunder, Funder: "Ministry of Culture"}); err != nil {
+	if _, _, err := tokens.Create(access.Principal{Name: "f", Role: access.RoleFunder, Funder: "Ministry of Culture"}); err != nil {
 		t.Errorf("known funder refused: %v", err)
 	}
-	_, _, err = tokens.Create(Principal{Name: "f", Role: RoleFunder, Funder: "ministry of culture "})
-	if !errors.Is(err, ErrUnknownOrg) || !strings.Contains(err.Error(), `did you mean "Ministry of Culture"`) {
+	_, _, err = tokens.Create(access.Principal{Name: "f", Role: access.RoleFunder, Funder: "ministry of culture "})
+	if !errors.Is(err, access.ErrUnknownOrg) || !strings.Contains(err.Error(), `did you mean "Ministry of Culture"`) {
 		t.Errorf("funder differing by case: %v", err)
 	}
-	if _, _, err := tokens.Create(Principal{Name: "g", Role: RoleGrantee, Grantee: "Nobody"}); !errors.Is(err, ErrUnknownOrg) {
+	if _, _, err := tokens.Create(access.Principal{Name: "g", Role: access.RoleGrantee, Grantee: "Nobody"}); !errors.Is(err, access.ErrUnknownOrg) {
 		t.Errorf("unknown grantee: %v", err)
 	}
-	if _, _, err := tokens.CreateWith(ctx, Principal{Name: "g", Role: RoleGrantee, Grantee: "Nobody"}, CreateOptions{AllowUnknown: true}); err != nil {
+	if _, _, err := tokens.CreateWith(ctx, access.Principal{Name: "g", Role: access.RoleGrantee, Grantee: "Nobody"}, access.CreateOptions{AllowUnknown: true}); err != nil {
 		t.Errorf("unknown grantee with AllowUnknown: %v", err)
 	}
 }
@@ -130,7 +131,7 @@ func TestTokenStoreFailsClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := tokens.Create(Principal{Name: "a", Role: RoleAuditor})
+	tok, _, err := tokens.Create(access.Principal{Name: "a", Role: access.RoleAuditor})
 	if err != nil {
 		t.Fatal(err)
 	}

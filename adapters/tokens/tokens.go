@@ -1,4 +1,11 @@
-package httpapi
+// Package tokens keeps grantledger's API tokens: created, listed and
+// revoked by the command line and the API's admin routes, checked by the
+// API and the web pages' sign-in. OpenTokenStore keeps them in the
+// ledger's own store (the token stream, hash-chained like every stream);
+// only a token's SHA-256 is kept, never the token. A token's holder is an
+// access.Principal: the role and organisation the access policy decides
+// on, and the name written as the actor of every event it causes.
+package tokens
 
 import (
 	"context"
@@ -16,47 +23,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/grantledger/grantledger/app/access"
 )
-
-// Roles a token can hold.
-const (
-	RoleFunder  = "funder"  // ministry officer: plans, amends, approves, closes, for one funder
-	RoleGrantee = "grantee" // NGO accountant: spending and deliveries, for one grantee
-	RoleAuditor = "auditor" // reads everything, the audit trail and verify; writes nothing
-	RoleAdmin   = "admin"   // tokens and configuration; no ledger data
-)
-
-// Roles lists every role, in the order the docs give them.
-var Roles = []string{RoleFunder, RoleGrantee, RoleAuditor, RoleAdmin}
-
-// Principal is who a request acts as: the holder of a token.
-type Principal struct {
-	TokenID string `json:"id"`
-	Name    string `json:"name"`
-	Role    string `json:"role"`
-	Funder  string `json:"funder,omitempty"`  // scope of a funder token
-	Grantee string `json:"grantee,omitempty"` // scope of a grantee token
-}
-
-// Actor is the name written into the metadata of every event the principal
-// causes: "name (role)".
-func (p Principal) Actor() string { return p.Name + " (" + p.Role + ")" }
-
-// TokenRecord is a token as the token file keeps it: its SHA-256, never the
-// token itself.
-type TokenRecord struct {
-	Principal
-	Hash    string    `json:"sha256"`
-	Created time.Time `json:"created"`
-	// Expires, when not zero, is when the token stops working.
-	Expires time.Time `json:"expires,omitzero"`
-	// Revoked marks a token revoked in the ledger's token stream; it is
-	// kept so that nothing can bring it back.
-	Revoked bool `json:"-"`
-}
 
 type tokenFile struct {
-	Tokens []TokenRecord `json:"tokens"`
+	Tokens []access.TokenRecord `json:"tokens"`
 }
 
 // Tokens is the set of API tokens. OpenTokenStore keeps them in the
@@ -69,7 +41,7 @@ type Tokens struct {
 	now  func() time.Time
 
 	mu   sync.RWMutex
-	recs []TokenRecord
+	recs []access.TokenRecord
 
 	ts *tokenStream // nil unless the tokens live in the ledger's store
 }
@@ -113,20 +85,20 @@ func OpenTokens(path string) (*Tokens, error) {
 // checkPrincipal refuses a principal docs/SERVER.md does not allow. (A
 // chain of ifs rather than a switch: Go's coverage, and so the mutation
 // tool, does not count a case expression as a statement.)
-func checkPrincipal(p Principal) error {
+func checkPrincipal(p access.Principal) error {
 	if strings.TrimSpace(p.Name) == "" {
 		return errors.New("name is empty")
 	}
-	if p.Role == RoleFunder && strings.TrimSpace(p.Funder) == "" {
+	if p.Role == access.RoleFunder && strings.TrimSpace(p.Funder) == "" {
 		return errors.New("a funder token needs the funder it acts for (--funder)")
 	}
-	if p.Role == RoleGrantee && strings.TrimSpace(p.Grantee) == "" {
+	if p.Role == access.RoleGrantee && strings.TrimSpace(p.Grantee) == "" {
 		return errors.New("a grantee token needs the grantee it acts for (--grantee)")
 	}
-	if p.Role != RoleFunder && p.Role != RoleGrantee && p.Role != RoleAuditor && p.Role != RoleAdmin {
-		return fmt.Errorf("unknown role %q; one of %s", p.Role, strings.Join(Roles, ", "))
+	if p.Role != access.RoleFunder && p.Role != access.RoleGrantee && p.Role != access.RoleAuditor && p.Role != access.RoleAdmin {
+		return fmt.Errorf("unknown role %q; one of %s", p.Role, strings.Join(access.Roles, ", "))
 	}
-	if p.Role != RoleFunder && p.Funder != "" || p.Role != RoleGrantee && p.Grantee != "" {
+	if p.Role != access.RoleFunder && p.Funder != "" || p.Role != access.RoleGrantee && p.Grantee != "" {
 		return fmt.Errorf("a %s token is not scoped to a funder or grantee", p.Role)
 	}
 	return nil
@@ -139,43 +111,43 @@ func hashToken(token string) string {
 
 // Create makes a new token for p, saves its hash and returns the token.
 // The token is shown only this once.
-func (t *Tokens) Create(p Principal) (string, TokenRecord, error) {
-	return t.CreateWith(context.Background(), p, CreateOptions{})
+func (t *Tokens) Create(p access.Principal) (string, access.TokenRecord, error) {
+	return t.CreateWith(context.Background(), p, access.CreateOptions{})
 }
 
 // CreateWith makes a new token for p as Create does, with an expiry, the
 // actor recorded in the audit trail, and the check that its organisation
-// exists (see CreateOptions).
-func (t *Tokens) CreateWith(ctx context.Context, p Principal, o CreateOptions) (string, TokenRecord, error) {
+// exists (see access.CreateOptions).
+func (t *Tokens) CreateWith(ctx context.Context, p access.Principal, o access.CreateOptions) (string, access.TokenRecord, error) {
 	if err := checkPrincipal(p); err != nil {
-		return "", TokenRecord{}, err
+		return "", access.TokenRecord{}, err
 	}
 	if !o.Expires.IsZero() && !o.Expires.After(t.now()) {
-		return "", TokenRecord{}, fmt.Errorf("expires %s is not in the future", o.Expires.UTC().Format(time.RFC3339))
+		return "", access.TokenRecord{}, fmt.Errorf("expires %s is not in the future", o.Expires.UTC().Format(time.RFC3339))
 	}
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return "", TokenRecord{}, err
+		return "", access.TokenRecord{}, err
 	}
 	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
 	var id [6]byte
 	rand.Read(id[:])
 	p.TokenID = hex.EncodeToString(id[:])
-	rec := TokenRecord{Principal: p, Hash: hashToken(token), Created: t.now().UTC().Truncate(time.Second)}
+	rec := access.TokenRecord{Principal: p, Hash: hashToken(token), Created: t.now().UTC().Truncate(time.Second)}
 	if !o.Expires.IsZero() {
 		rec.Expires = o.Expires.UTC().Truncate(time.Second)
 	}
 	if t.ts != nil {
 		if err := t.ts.create(ctx, t, rec, o); err != nil {
-			return "", TokenRecord{}, err
+			return "", access.TokenRecord{}, err
 		}
 		return token, rec, nil
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	next := append(append([]TokenRecord(nil), t.recs...), rec)
+	next := append(append([]access.TokenRecord(nil), t.recs...), rec)
 	if err := t.save(next); err != nil {
-		return "", TokenRecord{}, err
+		return "", access.TokenRecord{}, err
 	}
 	t.recs = next
 	return token, rec, nil
@@ -194,14 +166,14 @@ func (t *Tokens) RevokeWith(ctx context.Context, id, actor string) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	next := make([]TokenRecord, 0, len(t.recs))
+	next := make([]access.TokenRecord, 0, len(t.recs))
 	for _, r := range t.recs {
 		if r.TokenID != id {
 			next = append(next, r)
 		}
 	}
 	if len(next) == len(t.recs) {
-		return fmt.Errorf("token %q: %w", id, errNoToken)
+		return fmt.Errorf("token %q: %w", id, access.ErrNoToken)
 	}
 	if err := t.save(next); err != nil {
 		return err
@@ -210,17 +182,15 @@ func (t *Tokens) RevokeWith(ctx context.Context, id, actor string) error {
 	return nil
 }
 
-var errNoToken = errors.New("no such token")
-
 // List returns the tokens (hashes included; they are not secret enough to
 // log, but the HTTP API leaves them out).
-func (t *Tokens) List() []TokenRecord {
+func (t *Tokens) List() []access.TokenRecord {
 	if t.ts != nil {
 		t.ts.fresh()
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	out := make([]TokenRecord, 0, len(t.recs))
+	out := make([]access.TokenRecord, 0, len(t.recs))
 	for _, r := range t.recs {
 		if !r.Revoked {
 			out = append(out, r)
@@ -233,9 +203,9 @@ func (t *Tokens) List() []TokenRecord {
 // token is valid: not revoked, not expired, and (for tokens in the
 // ledger's store) read from the store within the refresh interval. Web
 // sessions call it on every request, so a revocation ends them too.
-func (t *Tokens) Lookup(id string) (Principal, bool) {
+func (t *Tokens) Lookup(id string) (access.Principal, bool) {
 	if t.ts != nil && !t.ts.fresh() {
-		return Principal{}, false
+		return access.Principal{}, false
 	}
 	now := t.now()
 	t.mu.RLock()
@@ -243,28 +213,28 @@ func (t *Tokens) Lookup(id string) (Principal, bool) {
 	for _, r := range t.recs {
 		if r.TokenID == id {
 			if r.Revoked || (!r.Expires.IsZero() && !now.Before(r.Expires)) {
-				return Principal{}, false
+				return access.Principal{}, false
 			}
 			return r.Principal, true
 		}
 	}
-	return Principal{}, false
+	return access.Principal{}, false
 }
 
 // Authenticate returns the principal holding token. Every stored hash is
 // compared in constant time, and all of them are compared, so timing says
 // nothing about which hash (or how much of it) matched.
-func (t *Tokens) Authenticate(token string) (Principal, bool) {
+func (t *Tokens) Authenticate(token string) (access.Principal, bool) {
 	sum := sha256.Sum256([]byte(token))
 	want := make([]byte, 64)
 	hex.Encode(want, sum[:])
 	if t.ts != nil && !t.ts.fresh() {
-		return Principal{}, false // fail closed: a revocation might be unseen
+		return access.Principal{}, false // fail closed: a revocation might be unseen
 	}
 	now := t.now()
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	var found Principal
+	var found access.Principal
 	ok, refused := 0, 0
 	for _, r := range t.recs {
 		if subtle.ConstantTimeCompare([]byte(r.Hash), want) == 1 {
@@ -281,7 +251,7 @@ func (t *Tokens) Authenticate(token string) (Principal, bool) {
 
 // save writes the records atomically: a temporary file with mode 0600 in
 // the same directory, synced, then renamed over the old one.
-func (t *Tokens) save(recs []TokenRecord) error {
+func (t *Tokens) save(recs []access.TokenRecord) error {
 	if t.path == "" {
 		return nil
 	}

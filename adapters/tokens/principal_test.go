@@ -1,4 +1,4 @@
-package httpapi
+package tokens
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/grantledger/grantledger/app/access"
 )
 
 // TestTokenPrincipalsFromDocs: docs/SERVER.md, "Tokens and roles": a funder
@@ -16,26 +18,26 @@ import (
 // the token), so no principal without an organisation, or with one it
 // should not have, ever reaches the access checks.
 func TestTokenPrincipalsFromDocs(t *testing.T) {
-	refused := map[string]Principal{
-		"no name":                 {Name: "  ", Role: RoleAuditor},
-		"funder without funder":   {Name: "n", Role: RoleFunder},
-		"funder with blank":       {Name: "n", Role: RoleFunder, Funder: " \t"},
-		"grantee without grantee": {Name: "n", Role: RoleGrantee},
-		"grantee with blank":      {Name: "n", Role: RoleGrantee, Grantee: "  "},
+	refused := map[string]access.Principal{
+		"no name":                 {Name: "  ", Role: access.RoleAuditor},
+		"funder without funder":   {Name: "n", Role: access.RoleFunder},
+		"funder with blank":       {Name: "n", Role: access.RoleFunder, Funder: " \t"},
+		"grantee without grantee": {Name: "n", Role: access.RoleGrantee},
+		"grantee with blank":      {Name: "n", Role: access.RoleGrantee, Grantee: "  "},
 		"unknown role":            {Name: "n", Role: "owner"},
 		"empty role":              {Name: "n"},
 		"role in capitals":        {Name: "n", Role: "Auditor"},
-		"auditor with a funder":   {Name: "n", Role: RoleAuditor, Funder: "Ministry A"},
-		"auditor with a grantee":  {Name: "n", Role: RoleAuditor, Grantee: "NGO A"},
-		"admin with a funder":     {Name: "n", Role: RoleAdmin, Funder: "Ministry A"},
-		"funder with a grantee":   {Name: "n", Role: RoleFunder, Funder: "Ministry A", Grantee: "NGO A"},
-		"grantee with a funder":   {Name: "n", Role: RoleGrantee, Grantee: "NGO A", Funder: "Ministry A"},
+		"auditor with a funder":   {Name: "n", Role: access.RoleAuditor, Funder: "Ministry A"},
+		"auditor with a grantee":  {Name: "n", Role: access.RoleAuditor, Grantee: "NGO A"},
+		"admin with a funder":     {Name: "n", Role: access.RoleAdmin, Funder: "Ministry A"},
+		"funder with a grantee":   {Name: "n", Role: access.RoleFunder, Funder: "Ministry A", Grantee: "NGO A"},
+		"grantee with a funder":   {Name: "n", Role: access.RoleGrantee, Grantee: "NGO A", Funder: "Ministry A"},
 	}
-	accepted := map[string]Principal{
-		"funder":  {Name: "n", Role: RoleFunder, Funder: "Ministry A"},
-		"grantee": {Name: "n", Role: RoleGrantee, Grantee: "NGO A"},
-		"auditor": {Name: "n", Role: RoleAuditor},
-		"admin":   {Name: "n", Role: RoleAdmin},
+	accepted := map[string]access.Principal{
+		"funder":  {Name: "n", Role: access.RoleFunder, Funder: "Ministry A"},
+		"grantee": {Name: "n", Role: access.RoleGrantee, Grantee: "NGO A"},
+		"auditor": {Name: "n", Role: access.RoleAuditor},
+		"admin":   {Name: "n", Role: access.RoleAdmin},
 	}
 	tokens, err := OpenTokens("")
 	if err != nil {
@@ -49,9 +51,9 @@ func TestTokenPrincipalsFromDocs(t *testing.T) {
 		})
 		t.Run("file/"+name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "tokens.json")
-			rec := TokenRecord{Principal: p, Hash: strings.Repeat("a", 64)}
+			rec := access.TokenRecord{Principal: p, Hash: strings.Repeat("a", 64)}
 			rec.TokenID = "abc123"
-			b, _ := json.Marshal(tokenFile{Tokens: []TokenRecord{rec}})
+			b, _ := json.Marshal(tokenFile{Tokens: []access.TokenRecord{rec}})
 			if err := os.WriteFile(path, b, 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -75,9 +77,9 @@ func TestTokenPrincipalsFromDocs(t *testing.T) {
 	}
 	t.Run("file with a short hash", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "tokens.json")
-		rec := TokenRecord{Principal: accepted["auditor"], Hash: strings.Repeat("a", 63)}
+		rec := access.TokenRecord{Principal: accepted["auditor"], Hash: strings.Repeat("a", 63)}
 		rec.TokenID = "abc124"
-		b, _ := json.Marshal(tokenFile{Tokens: []TokenRecord{rec}})
+		b, _ := json.Marshal(tokenFile{Tokens: []access.TokenRecord{rec}})
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
