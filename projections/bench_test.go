@@ -8,7 +8,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
-	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 	"github.com/grantledger/grantledger/projections/projtest"
 )
 
@@ -35,7 +35,7 @@ func BenchmarkDecode(b *testing.B) {
 			name = "json"
 		}
 		b.Run(name, func(b *testing.B) {
-			d := projections.NewDecoder(nil)
+			d := codec.NewDecoder(nil)
 			d.Slow = slow
 			var e domain.RecordedEvent
 			for _, x := range evs {

@@ -15,6 +15,7 @@ import (
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 // CheckpointObserver is told the read model's checkpoint after each catch-up
@@ -42,7 +43,7 @@ type LiveReports struct {
 	Now func() time.Time
 
 	store    domain.EventStore
-	dec      *projections.Decoder
+	dec      *codec.Decoder
 	observer CheckpointObserver
 	page     int
 
@@ -54,7 +55,7 @@ var _ Reports = (*LiveReports)(nil)
 
 // NewLiveReports returns reports over store; observer may be nil.
 func NewLiveReports(store domain.EventStore, observer CheckpointObserver) *LiveReports {
-	return &LiveReports{store: store, dec: projections.NewDecoder(nil), observer: observer, page: 4096, live: projections.NewLedger(time.Time{})}
+	return &LiveReports{store: store, dec: codec.NewDecoder(nil), observer: observer, page: 4096, live: projections.NewLedger(time.Time{})}
 }
 
 // fold feeds l every event after its position, in pages.

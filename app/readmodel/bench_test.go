@@ -26,6 +26,7 @@ import (
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 	"github.com/grantledger/grantledger/projections/projtest"
 )
 
@@ -135,7 +136,7 @@ func BenchmarkRebuild(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer store.Close()
-			dec := projections.NewDecoder(nil)
+			dec := codec.NewDecoder(nil)
 			dec.Slow = variant == "json-decoder"
 			var readNs, buildNs, readCPU, buildCPU time.Duration
 			var events int

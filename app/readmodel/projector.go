@@ -17,6 +17,7 @@ import (
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 // SnapshotStore is implemented by stores that keep a named blob with the
@@ -76,9 +77,9 @@ type Options struct {
 	// NoSnapshots keeps the runner from loading or saving snapshots even
 	// when the store offers them (a rebuild from the events alone).
 	NoSnapshots bool
-	// Decoder overrides the event decoder (default projections.NewDecoder
-	// over Registry); benchmarks compare decoders with it.
-	Decoder *projections.Decoder
+	// Decoder overrides the event decoder (default codec.NewDecoder over
+	// Registry); benchmarks compare decoders with it.
+	Decoder *codec.Decoder
 	// NoSave loads snapshots but saves none on its own (not during or at
 	// the end of CatchUp): the caller saves with SaveNow once it has
 	// checked what was folded (the command line checks the Merkle log).
@@ -92,7 +93,7 @@ type Options struct {
 // concurrent use; View gives readers a consistent moment.
 type Runner struct {
 	store domain.EventStore
-	dec   *projections.Decoder
+	dec   *codec.Decoder
 	opts  Options
 	snaps SnapshotStore
 
@@ -140,7 +141,7 @@ func New(store domain.EventStore, opts Options) *Runner {
 	}
 	dec := opts.Decoder
 	if dec == nil {
-		dec = projections.NewDecoder(opts.Registry)
+		dec = codec.NewDecoder(opts.Registry)
 	}
 	r := &Runner{store: store, dec: dec, opts: opts, ledger: projections.NewLedger(opts.AsOf)}
 	if opts.AsOf.IsZero() && !opts.NoSnapshots {
@@ -172,7 +173,7 @@ func (r *Runner) Load(ctx context.Context) error {
 	if r.snaps == nil {
 		return nil
 	}
-	l := projections.NewLedger(time.Time{})
+	var l *projections.Ledger
 	var refused string
 	var terr error
 	var tree *treeAt
@@ -187,8 +188,13 @@ func (r *Runner) Load(ctx context.Context) error {
 			copy(root[:], blob[len(treeTag)+8:treeHeader])
 			tree = &treeAt{size: int64(binary.BigEndian.Uint64(blob[len(treeTag):])), root: root}
 		}
-		// UnmarshalBinary copies what it keeps of blob.
-		return l.UnmarshalBinary(inner) == nil && l.Position() == pos
+		// Restore copies what it keeps of blob.
+		restored, err := codec.Restore(inner)
+		if err != nil || restored.Position() != pos {
+			return false
+		}
+		l = restored
+		return true
 	}
 	var ok, good bool
 	var err error
@@ -449,7 +455,7 @@ func (r *Runner) save(ctx context.Context) error {
 		return nil
 	}
 	r.mu.Lock()
-	blob, err := r.ledger.MarshalBinary()
+	blob, err := codec.Encode(r.ledger)
 	pos := r.ledger.Position()
 	r.mu.Unlock()
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 // Clock is a settable clock for ledger.Options: every reading advances it
@@ -236,7 +237,7 @@ func Random(ctx context.Context, svc *command.Service, rng *rand.Rand, agreement
 // asOf (zero: everything).
 func Fold(ctx context.Context, store domain.EventStore, asOf time.Time) (*projections.Ledger, error) {
 	l := projections.NewLedger(asOf)
-	dec := projections.NewDecoder(nil)
+	dec := codec.NewDecoder(nil)
 	var from domain.Position
 	for {
 		evs, err := store.ReadAll(ctx, from, 1024)
