@@ -43,12 +43,12 @@ func Decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 
 func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 	if reg, ok := cmd.(RegisterAgreement); ok {
-		if a.Registered {
+		if a.registered {
 			return nil, &Error{Code: EDuplicate, Field: "agreement", Message: fmt.Sprintf("agreement %s is already registered", reg.Agreement), Err: ErrDuplicate}
 		}
 		return decideRegister(reg)
 	}
-	if !a.Registered {
+	if !a.registered {
 		return nil, &Error{Code: ENotFound, Field: "agreement", Message: fmt.Sprintf("agreement %q is not registered", cmd.AgreementNumber()), Err: ErrNotFound}
 	}
 	if evs, handled, err := a.decideWork(cmd, reason); handled {
@@ -92,7 +92,7 @@ func decide(a *Agreement, cmd Command, reason string) ([]Event, error) {
 
 func (a *Agreement) decideAddBudgetLine(c AddBudgetLine, reason string) ([]Event, error) {
 	if a.HasLine(c.Line) {
-		return nil, &Error{Code: EDuplicate, Field: "line", Message: fmt.Sprintf("budget line %q already exists in %s", c.Line, a.Number), Err: ErrDuplicate}
+		return nil, &Error{Code: EDuplicate, Field: "line", Message: fmt.Sprintf("budget line %q already exists in %s", c.Line, a.reg.Number), Err: ErrDuplicate}
 	}
 	return []Event{BudgetLineAdded{Line: c.Line, Name: c.Name, OwnContribution: c.OwnContribution}}, nil
 }
@@ -148,9 +148,9 @@ func (a *Agreement) decideReverseSpending(c ReverseSpending, reason string) ([]E
 	if err := requireReason(reason, "a reversal"); err != nil {
 		return nil, err
 	}
-	s := a.Spendings[c.Spending]
+	s := a.spendings[c.Spending]
 	if s == nil {
-		return nil, &Error{Code: ENotFound, Field: "spending", Message: fmt.Sprintf("no spending with event id %s in %s", c.Spending, a.Number), Err: ErrNotFound}
+		return nil, &Error{Code: ENotFound, Field: "spending", Message: fmt.Sprintf("no spending with event id %s in %s", c.Spending, a.reg.Number), Err: ErrNotFound}
 	}
 	if s.Reversed {
 		return nil, rule("already-reversed", fmt.Sprintf("spending %s of %s was already reversed", c.Spending, s.Amount), map[string]Money{"amount": s.Amount})
@@ -174,9 +174,9 @@ func (a *Agreement) decideCarryOver(c CarryOver, reason string) ([]Event, error)
 	}
 	to := c.FromYear + 1
 	if y := a.Year(to); y == nil {
-		return nil, rule("no-next-year", fmt.Sprintf("year %d is the last implementation year of %s: there is no year %d to carry over to; return the remainder instead", c.FromYear, a.Number, to), nil)
+		return nil, rule("no-next-year", fmt.Sprintf("year %d is the last implementation year of %s: there is no year %d to carry over to; return the remainder instead", c.FromYear, a.reg.Number, to), nil)
 	} else if y.Closed {
-		return nil, rule("year-closed", fmt.Sprintf("year %d of %s is closed: nothing can be carried into it", to, a.Number), nil)
+		return nil, rule("year-closed", fmt.Sprintf("year %d of %s is closed: nothing can be carried into it", to, a.reg.Number), nil)
 	}
 	amt, err := a.fromRemainder(c.Line, c.FromYear, c.Amount, "carry-over")
 	if err != nil {
@@ -199,7 +199,7 @@ func (a *Agreement) decideReturnUnspent(c ReturnUnspent, reason string) ([]Event
 	}
 	to := c.To
 	if to == "" {
-		to = a.Funder
+		to = a.reg.Funder
 	}
 	return []Event{UnspentReturned{Line: c.Line, Year: c.Year, Amount: amt, To: to, Date: c.Date, PostClosure: postClosure}}, nil
 }
@@ -215,7 +215,7 @@ func (a *Agreement) decideDeclareIneligible(c DeclareIneligible, reason string) 
 			map[string]Money{"amount": c.Amount, "actual": cell.Actual, "ineligible": cell.Ineligible})
 	}
 	if c.Spending != nil {
-		s := a.Spendings[*c.Spending]
+		s := a.spendings[*c.Spending]
 		if s == nil || s.Line != c.Line || s.Year != c.Year {
 			return nil, &Error{Code: ENotFound, Field: "spending", Message: fmt.Sprintf("no spending %s on line %s in year %d", *c.Spending, c.Line, c.Year), Err: ErrNotFound}
 		}
@@ -231,9 +231,9 @@ func (a *Agreement) decideDeclareIneligible(c DeclareIneligible, reason string) 
 }
 
 func (a *Agreement) decideRecordRecovery(c RecordRecovery, reason string) ([]Event, error) {
-	in := a.Ineligible[c.Ineligible]
+	in := a.ineligible[c.Ineligible]
 	if in == nil {
-		return nil, &Error{Code: ENotFound, Field: "ineligible", Message: fmt.Sprintf("no ineligible expenditure with event id %s in %s", c.Ineligible, a.Number), Err: ErrNotFound}
+		return nil, &Error{Code: ENotFound, Field: "ineligible", Message: fmt.Sprintf("no ineligible expenditure with event id %s in %s", c.Ineligible, a.reg.Number), Err: ErrNotFound}
 	}
 	postClosure, err := a.findingCell(in.Line, in.Year, "ineligible", reason)
 	if err != nil {
@@ -247,8 +247,8 @@ func (a *Agreement) decideRecordRecovery(c RecordRecovery, reason string) ([]Eve
 }
 
 func (a *Agreement) decideDefineIndicator(c DefineIndicator, reason string) ([]Event, error) {
-	if _, ok := a.Indicators[c.Indicator]; ok {
-		return nil, &Error{Code: EDuplicate, Field: "indicator", Message: fmt.Sprintf("indicator %q is already defined in %s", c.Indicator, a.Number), Err: ErrDuplicate}
+	if _, ok := a.indicators[c.Indicator]; ok {
+		return nil, &Error{Code: EDuplicate, Field: "indicator", Message: fmt.Sprintf("indicator %q is already defined in %s", c.Indicator, a.reg.Number), Err: ErrDuplicate}
 	}
 	if err := a.checkTargets(c.Targets, "targets"); err != nil {
 		return nil, err
@@ -258,9 +258,9 @@ func (a *Agreement) decideDefineIndicator(c DefineIndicator, reason string) ([]E
 }
 
 func (a *Agreement) decideRecordDelivery(c RecordDelivery, reason string) ([]Event, error) {
-	ind := a.Indicators[c.Indicator]
+	ind := a.indicators[c.Indicator]
 	if ind == nil {
-		return nil, &Error{Code: ENotFound, Field: "indicator", Message: fmt.Sprintf("indicator %q is not defined in %s", c.Indicator, a.Number), Err: ErrNotFound}
+		return nil, &Error{Code: ENotFound, Field: "indicator", Message: fmt.Sprintf("indicator %q is not defined in %s", c.Indicator, a.reg.Number), Err: ErrNotFound}
 	}
 	if err := a.openYear(c.Year, "year"); err != nil {
 		return nil, err
@@ -291,7 +291,7 @@ func (a *Agreement) decideCloseYear(c CloseYear, reason string) ([]Event, error)
 	var parts []string
 	figures := map[string]Money{}
 	var total Money
-	for _, l := range a.Lines {
+	for _, l := range a.lines {
 		cell := a.Cell(l.Line, c.Year)
 		if r := cell.Remainder(); r != 0 {
 			total += r
@@ -305,7 +305,7 @@ func (a *Agreement) decideCloseYear(c CloseYear, reason string) ([]Event, error)
 	}
 	if len(parts) > 0 {
 		figures["remainder"] = total
-		return nil, rule("remainder-not-zero", fmt.Sprintf("year %d of %s cannot be closed: its remainder is %s (%s); carry it over, return it, or correct the figures first", c.Year, a.Number, total, strings.Join(parts, "; ")), figures)
+		return nil, rule("remainder-not-zero", fmt.Sprintf("year %d of %s cannot be closed: its remainder is %s (%s); carry it over, return it, or correct the figures first", c.Year, a.reg.Number, total, strings.Join(parts, "; ")), figures)
 	}
 	return []Event{YearClosed{Year: c.Year, Date: c.Date}}, nil
 }
@@ -372,10 +372,10 @@ func requireReason(reason, what string) error {
 func (a *Agreement) openYear(n int, field string) error {
 	y := a.Year(n)
 	if y == nil {
-		return &Error{Code: ENotFound, Field: field, Message: fmt.Sprintf("%s has no implementation year %d (it has %d)", a.Number, n, len(a.Years)), Err: ErrNotFound}
+		return &Error{Code: ENotFound, Field: field, Message: fmt.Sprintf("%s has no implementation year %d (it has %d)", a.reg.Number, n, len(a.years)), Err: ErrNotFound}
 	}
 	if y.Closed {
-		return rule("year-closed", fmt.Sprintf("year %d of %s (%s) is closed: nothing more is recorded into it", n, a.Number, y.Period()), nil)
+		return rule("year-closed", fmt.Sprintf("year %d of %s (%s) is closed: nothing more is recorded into it", n, a.reg.Number, y.Period()), nil)
 	}
 	return nil
 }
@@ -383,11 +383,11 @@ func (a *Agreement) openYear(n int, field string) error {
 // openCell checks that the line exists and year n exists and is open.
 func (a *Agreement) openCell(line string, n int, field string) error {
 	if !a.HasLine(line) {
-		names := make([]string, len(a.Lines))
-		for i, l := range a.Lines {
+		names := make([]string, len(a.lines))
+		for i, l := range a.lines {
 			names[i] = l.Line
 		}
-		return &Error{Code: ENotFound, Field: "line", Message: fmt.Sprintf("%s has no budget line %q (it has: %s)", a.Number, line, strings.Join(names, ", ")), Err: ErrNotFound}
+		return &Error{Code: ENotFound, Field: "line", Message: fmt.Sprintf("%s has no budget line %q (it has: %s)", a.reg.Number, line, strings.Join(names, ", ")), Err: ErrNotFound}
 	}
 	return a.openYear(n, field)
 }
@@ -395,7 +395,7 @@ func (a *Agreement) openCell(line string, n int, field string) error {
 func (a *Agreement) inYear(n int, d Date, field string) error {
 	y := a.Year(n)
 	if !y.Period().Contains(d) {
-		return rule("date-outside-year", fmt.Sprintf("%s %s is outside year %d of %s (%s)", field, d, n, a.Number, y.Period()), nil)
+		return rule("date-outside-year", fmt.Sprintf("%s %s is outside year %d of %s (%s)", field, d, n, a.reg.Number, y.Period()), nil)
 	}
 	return nil
 }

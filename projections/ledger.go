@@ -189,7 +189,7 @@ func (l *Ledger) Apply(e Event) {
 	v.Events++
 	v.LastAt = e.Meta.RecordedAt
 	v.Agg.Apply(e.ID, e.Data)
-	row := AuditEntry{AuditRow: AuditRow{Position: e.Position, Stream: e.Stream, Agreement: v.Agg.Number, Revision: e.Revision, Type: e.Type,
+	row := AuditEntry{AuditRow: AuditRow{Position: e.Position, Stream: e.Stream, Agreement: v.Agg.AgreementNumber(), Revision: e.Revision, Type: e.Type,
 		RecordedAt: e.Meta.RecordedAt, Actor: e.Meta.Actor, CommandID: e.Meta.CommandID, Reason: e.Meta.Reason, Hash: e.Meta.Hash}}
 	switch ev := e.Data.(type) {
 	case domain.SpendingRecorded:

@@ -60,7 +60,7 @@ func RestoreLedger(s LedgerState) (*Ledger, error) {
 			return nil, fmt.Errorf("restore read model: stream %s has two views", v.Stream)
 		}
 		n.views[v.Stream] = v
-		n.byNumber[v.Agg.Number] = v
+		n.byNumber[v.Agg.AgreementNumber()] = v
 		n.order = append(n.order, v)
 	}
 	for i, blk := range s.Audit {

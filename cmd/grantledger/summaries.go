@@ -93,7 +93,7 @@ it freely. Exits 4 when any agreement has findings, so the job can alert.`)
 			n := *year
 			if at != 0 {
 				n = 0
-				for _, y := range v.Agg.Years {
+				for _, y := range v.Agg.Years() {
 					if y.Period().Contains(at) {
 						n = y.Year
 					}

@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -26,7 +24,7 @@ type snapshot struct {
 	Position domain.Position
 	Applied  int
 	Skipped  int
-	Views    []*projections.AgreementView
+	Views    []*viewGob
 	Audit    []projections.AuditRow
 }
 
@@ -42,7 +40,11 @@ func Encode(l *projections.Ledger) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	st := l.State(nil)
-	s := snapshot{Version: snapshotVersion, AsOf: st.AsOf, Position: st.Position, Applied: st.Applied, Skipped: st.Skipped, Views: st.Views, Audit: l.AuditRows()}
+	s := snapshot{Version: snapshotVersion, AsOf: st.AsOf, Position: st.Position, Applied: st.Applied, Skipped: st.Skipped, Audit: l.AuditRows()}
+	for _, v := range st.Views {
+		agg := v.Agg.State()
+		s.Views = append(s.Views, toGob(v, &agg, v.Spendings))
+	}
 	if err := gob.NewEncoder(&b).Encode(&s); err != nil {
 		return nil, fmt.Errorf("encode read model snapshot: %w", err)
 	}
@@ -75,48 +77,12 @@ func Restore(data []byte) (*projections.Ledger, error) {
 		audit.add(e)
 	}
 	st.Audit = audit.blocks
-	for _, v := range s.Views {
-		if v == nil || v.Agg == nil {
-			return nil, fmt.Errorf("decode read model snapshot: a view without its agreement")
-		}
-		fixAgreement(v.Agg)
-		if err := v.Agg.CashConsistent(); err != nil {
-			return nil, fmt.Errorf("read model snapshot: %w", err)
-		}
-		if err := v.Agg.WorkConsistent(); err != nil {
-			return nil, fmt.Errorf("read model snapshot: %w", err)
+	for _, g := range s.Views {
+		v, err := g.view()
+		if err != nil {
+			return nil, err
 		}
 		st.Views = append(st.Views, v)
 	}
 	return restore(st)
-}
-
-// fixAgreement restores the empty maps gob leaves nil, so the state equals
-// one built by Apply.
-func fixAgreement(a *domain.Agreement) {
-	if a.Cells == nil {
-		a.Cells = map[domain.CellKey]*domain.Cell{}
-	}
-	if a.Spendings == nil {
-		a.Spendings = map[uuid.UUID]*domain.Spending{}
-	}
-	if a.Ineligible == nil {
-		a.Ineligible = map[uuid.UUID]*domain.Ineligible{}
-	}
-	if a.Indicators == nil {
-		a.Indicators = map[string]*domain.Indicator{}
-	}
-	a.Cash.Init()
-	a.Work.Init()
-	a.FillClosedFigures()
-	for _, ind := range a.Indicators {
-		if ind.Delivered == nil {
-			ind.Delivered = map[int]*domain.IndicatorYear{}
-		}
-		for _, d := range ind.Delivered {
-			if d.Distinct == nil {
-				d.Distinct = map[string]struct{}{}
-			}
-		}
-	}
 }

@@ -54,9 +54,9 @@ type snapHead struct {
 	Position   domain.Position
 	Applied    int
 	Skipped    int
-	Views      []*projections.AgreementView // without Spendings and Agg.Spendings
-	Names      []string                     // spending lines
-	SpendCount []uint32                     // spending rows per view
+	Views      []*viewGob // without Spendings and Agg.Spendings
+	Names      []string   // spending lines
+	SpendCount []uint32   // spending rows per view
 	// Version 4: the lengths of the spending and audit sections that
 	// follow, in that order, and the audit section's CRC-32C, rows and
 	// chunks.
@@ -232,17 +232,18 @@ func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
 	}()
 	audit := func() auditResult { return <-auditDone }
 	names := nameTable{idx: map[string]uint32{}}
-	s.Views = make([]*projections.AgreementView, len(st.Views))
+	s.Views = make([]*viewGob, len(st.Views))
 	s.SpendCount = make([]uint32, len(st.Views))
 	var sp spendWriter
 	for i, v := range st.Views {
-		if len(v.Agg.Spendings) != len(v.Spendings) {
+		agg := v.Agg.State()
+		if len(agg.Spendings) != len(v.Spendings) {
 			audit()
 			return nil, false, nil
 		}
 		for k := range v.Spendings {
 			r := &v.Spendings[k]
-			if sp := v.Agg.Spendings[r.ID]; sp == nil || *sp != (domain.Spending{ID: r.ID, Line: r.Line, Year: r.Year, Amount: r.Amount, Reversed: r.Reversed}) {
+			if sp := agg.Spendings[r.ID]; sp == nil || *sp != (domain.Spending{ID: r.ID, Line: r.Line, Year: r.Year, Amount: r.Amount, Reversed: r.Reversed}) {
 				audit()
 				return nil, false, nil
 			}
@@ -252,11 +253,8 @@ func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
 			}
 		}
 		s.SpendCount[i] = uint32(len(v.Spendings))
-		agg := *v.Agg
 		agg.Spendings = nil
-		cp := *v
-		cp.Agg, cp.Spendings = &agg, nil
-		s.Views[i] = &cp
+		s.Views[i] = toGob(v, &agg, nil)
 	}
 	s.Names = names.list
 	s.spend = sp.section()
@@ -367,33 +365,30 @@ func (s *snapshotV2) ledger() (*projections.Ledger, error) {
 		}
 		rows = c
 	}
-	for vi, v := range s.Views {
-		if v == nil || v.Agg == nil {
+	for vi, g := range s.Views {
+		if g == nil || g.Agg == nil {
 			return nil, bad("the views")
 		}
 		cnt := int(s.SpendCount[vi])
 		if !rows.fits(cnt) {
 			return nil, bad("the spending counts and rows")
 		}
-		if v.Agg.Spendings == nil {
-			v.Agg.Spendings = make(map[uuid.UUID]*domain.Spending, cnt) // filled below: no growing
+		if g.Agg.Spendings == nil {
+			g.Agg.Spendings = make(map[uuid.UUID]*domain.Spending, cnt) // filled below: no growing
 		}
-		fixAgreement(v.Agg)
-		if err := v.Agg.CashConsistent(); err != nil {
-			return nil, fmt.Errorf("read model snapshot: %w", err)
-		}
-		if err := v.Agg.WorkConsistent(); err != nil {
-			return nil, fmt.Errorf("read model snapshot: %w", err)
-		}
-		v.Spendings = make([]projections.SpendingRow, cnt)
+		g.Spendings = make([]projections.SpendingRow, cnt)
 		sps := make([]domain.Spending, cnt) // one allocation for the aggregate's map values
 		for k := 0; k < cnt; k++ {
-			r := &v.Spendings[k]
+			r := &g.Spendings[k]
 			if err := rows.next(r); err != nil {
 				return nil, fmt.Errorf("decode read model snapshot: %w", err)
 			}
 			sps[k] = domain.Spending{ID: r.ID, Line: r.Line, Year: r.Year, Amount: r.Amount, Reversed: r.Reversed}
-			v.Agg.Spendings[r.ID] = &sps[k]
+			g.Agg.Spendings[r.ID] = &sps[k]
+		}
+		v, err := g.view()
+		if err != nil {
+			return nil, err
 		}
 		st.Views = append(st.Views, v)
 	}

@@ -87,7 +87,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			}
 			// The restored aggregate's spending map is rebuilt from the rows.
 			v, _ := back.Agreement("SNAP/0")
-			if n := len(v.Agg.Spendings); n != 2 {
+			if n := len(v.Agg.Spendings()); n != 2 {
 				t.Errorf("restored aggregate holds %d spendings, want 2", n)
 			}
 		})
@@ -245,8 +245,8 @@ func TestSnapshotVersion3WithAReturnIsRebuilt(t *testing.T) {
 	if !reflect.DeepEqual(back.AuditRows(), fresh.AuditRows()) || !reflect.DeepEqual(back.Agreements(), fresh.Agreements()) {
 		t.Error("version 5 written and read back differs")
 	}
-	if v, _ := back.Agreement("SNAP/1"); len(v.Agg.Cash.Dues) != 1 {
-		t.Errorf("SNAP/1 restored with %d dues, want its one return", len(v.Agg.Cash.Dues))
+	if v, _ := back.Agreement("SNAP/1"); len(v.Agg.Cash().Dues) != 1 {
+		t.Errorf("SNAP/1 restored with %d dues, want its one return", len(v.Agg.Cash().Dues))
 	}
 }
 

@@ -60,14 +60,14 @@ func TestSnapshotKeepsWorkAndRefusesOneWithoutDeliveries(t *testing.T) {
 		t.Error("the restored agreement differs from the folded one")
 	}
 	v, _ := back.Agreement("W/1")
-	if v.Agg.Indicators["i"].Value(1) != 2 || len(v.Agg.Work.Deliveries) != 2 || len(v.Seals) != 1 || v.Agg.Work.Obligations["r"].Status != domain.ObligationSubmitted {
-		t.Errorf("restored: value %d, %d deliveries, %d seals, obligation %+v", v.Agg.Indicators["i"].Value(1), len(v.Agg.Work.Deliveries), len(v.Seals), v.Agg.Work.Obligations["r"])
+	if v.Agg.Indicators()["i"].Value(1) != 2 || len(v.Agg.Work().Deliveries) != 2 || len(v.Seals) != 1 || v.Agg.Work().Obligations["r"].Status != domain.ObligationSubmitted {
+		t.Errorf("restored: value %d, %d deliveries, %d seals, obligation %+v", v.Agg.Indicators()["i"].Value(1), len(v.Agg.Work().Deliveries), len(v.Seals), v.Agg.Work().Obligations["r"])
 	}
 	// As an older program wrote it: the deliveries the aggregate counts,
 	// none of them by id.
 	old := workLedger()
 	o, _ := old.Agreement("W/1")
-	o.Agg.Work.Deliveries = nil
+	clear(o.Agg.Work().Deliveries) // the agreement's own map, emptied as that program left it
 	blob, err = Encode(old)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestSnapshotRefusesDeliveriesWithoutTheirRecordingOrder(t *testing.T) {
 	}
 	v, _ := back.Agreement("W/1")
 	seqs := map[int]bool{}
-	for _, d := range v.Agg.Work.Deliveries {
+	for _, d := range v.Agg.Work().Deliveries {
 		seqs[d.Seq] = true
 	}
 	if !seqs[1] || !seqs[2] || len(seqs) != 2 {
@@ -103,7 +103,7 @@ func TestSnapshotRefusesDeliveriesWithoutTheirRecordingOrder(t *testing.T) {
 	}
 	old := workLedger()
 	o, _ := old.Agreement("W/1")
-	for _, d := range o.Agg.Work.Deliveries {
+	for _, d := range o.Agg.Work().Deliveries {
 		d.Seq = 0 // as the program before this field wrote it
 	}
 	blob, err = Encode(old)

@@ -184,7 +184,7 @@ func Random(ctx context.Context, svc *command.Service, rng *rand.Rand, agreement
 		var yr domain.YearSpec
 		var closed bool
 		_ = svc.View(ctx, num, func(a *domain.Agreement) error {
-			y := a.Years[rng.IntN(len(a.Years))]
+			y := a.Years()[rng.IntN(len(a.Years()))]
 			yr, closed = y.YearSpec, y.Closed
 			return nil
 		})
@@ -265,7 +265,7 @@ func Canonical(l *projections.Ledger) string {
 	today := domain.MustDate("2030-01-01")
 	var parts []any
 	for _, v := range l.Agreements() {
-		for _, y := range v.Agg.Years {
+		for _, y := range v.Agg.Years() {
 			r, err := v.YearReport(y.Year, today)
 			parts = append(parts, r, err)
 		}
