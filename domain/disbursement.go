@@ -341,62 +341,79 @@ func (a *Agreement) decideCash(cmd Command, reason string) (events []Event, hand
 		evs, err := a.decideClosedReversal(c, reason)
 		return evs, true, err
 	case PlanDisbursement:
-		if a.Year(c.Year) == nil {
-			return nil, true, a.noYear(c.Year)
-		}
-		total, fits := addChecked(a.TotalScheduled(), c.Amount)
-		if !fits {
-			return nil, true, overflow("amount")
-		}
-		if ceiling, has := a.Ceiling(); has {
-			if total > ceiling {
-				return nil, true, rule("schedule-exceeds-ceiling", fmt.Sprintf("%s: scheduling %s more would bring the payment schedule to %s, above the agreement's total funding of %s", a.reg.Number, c.Amount, total, ceiling),
-					map[string]Money{"amount": c.Amount, "scheduled": a.TotalScheduled(), "ceiling": ceiling})
-			}
-		}
-		return []Event{DisbursementPlanned{Kind: c.Kind, Year: c.Year, Amount: c.Amount, Date: c.Date, Report: c.Report}}, true, nil
-
+		evs, err := a.decidePlanDisbursement(c, reason)
+		return evs, true, err
 	case RecordDisbursement:
-		// A year may be closed: the final payment often follows the final
-		// report and the year's closing.
-		if a.Year(c.Year) == nil {
-			return nil, true, a.noYear(c.Year)
-		}
-		total, fits := addChecked(a.TotalDisbursed(), c.Amount)
-		if !fits {
-			return nil, true, overflow("amount")
-		}
-		if ceiling, has := a.Ceiling(); has && total > ceiling {
-			return nil, true, rule("disbursement-exceeds-ceiling", fmt.Sprintf("%s: paying %s would bring the disbursements to %s (%s paid so far), above the agreement's total funding of %s", a.reg.Number, c.Amount, total, a.TotalDisbursed(), ceiling),
-				map[string]Money{"amount": c.Amount, "disbursed": a.TotalDisbursed(), "ceiling": ceiling})
-		}
-		return []Event{DisbursementRecorded{Kind: c.Kind, Year: c.Year, Amount: c.Amount, Date: c.Date, Reference: c.Reference}}, true, nil
-
+		evs, err := a.decideRecordDisbursement(c, reason)
+		return evs, true, err
 	case ReverseDisbursement:
-		if err := requireReason(reason, "a reversal"); err != nil {
-			return nil, true, err
-		}
-		d := a.cash.Disbursements[c.Disbursement]
-		if d == nil {
-			return nil, true, &Error{Code: ENotFound, Field: "disbursement", Message: fmt.Sprintf("no disbursement with event id %s in %s", c.Disbursement, a.reg.Number), Err: ErrNotFound}
-		}
-		if d.Reversed {
-			return nil, true, rule("disbursement-already-reversed", fmt.Sprintf("disbursement %s of %s (%s) was already reversed", d.ID, d.Amount, d.Reference), map[string]Money{"amount": d.Amount})
-		}
-		return []Event{DisbursementReversed{Disbursement: d.ID, Year: d.Year, Amount: d.Amount, Date: c.Date, Reason: reason}}, true, nil
-
+		evs, err := a.decideReverseDisbursement(c, reason)
+		return evs, true, err
 	case RecordRefund:
-		due := a.cash.Dues[c.For]
-		if due == nil {
-			return nil, true, &Error{Code: ENotFound, Field: "for", Message: fmt.Sprintf("no return of unspent funds or recovery with event id %s in %s", c.For, a.reg.Number), Err: ErrNotFound}
-		}
-		if out := due.Outstanding(); c.Amount > out {
-			return nil, true, rule("refund-exceeds-due", fmt.Sprintf("refund of %s exceeds the %s still due of %s %s (%s due, %s refunded)", c.Amount, out, due.Kind, due.ID, due.Amount, due.Refunded),
-				map[string]Money{"amount": c.Amount, "outstanding": out, "due": due.Amount, "refunded": due.Refunded})
-		}
-		return []Event{RefundRecorded{For: due.ID, Kind: due.Kind, Line: due.Line, Year: due.Year, Amount: c.Amount, Date: c.Date, Reference: c.Reference}}, true, nil
+		evs, err := a.decideRecordRefund(c, reason)
+		return evs, true, err
 	}
 	return nil, false, nil
+}
+
+func (a *Agreement) decidePlanDisbursement(c PlanDisbursement, reason string) ([]Event, error) {
+	if a.Year(c.Year) == nil {
+		return nil, a.noYear(c.Year)
+	}
+	total, fits := addChecked(a.TotalScheduled(), c.Amount)
+	if !fits {
+		return nil, overflow("amount")
+	}
+	if ceiling, has := a.Ceiling(); has {
+		if total > ceiling {
+			return nil, rule("schedule-exceeds-ceiling", fmt.Sprintf("%s: scheduling %s more would bring the payment schedule to %s, above the agreement's total funding of %s", a.reg.Number, c.Amount, total, ceiling),
+				map[string]Money{"amount": c.Amount, "scheduled": a.TotalScheduled(), "ceiling": ceiling})
+		}
+	}
+	return []Event{DisbursementPlanned{Kind: c.Kind, Year: c.Year, Amount: c.Amount, Date: c.Date, Report: c.Report}}, nil
+}
+
+func (a *Agreement) decideRecordDisbursement(c RecordDisbursement, reason string) ([]Event, error) {
+	// A year may be closed: the final payment often follows the final
+	// report and the year's closing.
+	if a.Year(c.Year) == nil {
+		return nil, a.noYear(c.Year)
+	}
+	total, fits := addChecked(a.TotalDisbursed(), c.Amount)
+	if !fits {
+		return nil, overflow("amount")
+	}
+	if ceiling, has := a.Ceiling(); has && total > ceiling {
+		return nil, rule("disbursement-exceeds-ceiling", fmt.Sprintf("%s: paying %s would bring the disbursements to %s (%s paid so far), above the agreement's total funding of %s", a.reg.Number, c.Amount, total, a.TotalDisbursed(), ceiling),
+			map[string]Money{"amount": c.Amount, "disbursed": a.TotalDisbursed(), "ceiling": ceiling})
+	}
+	return []Event{DisbursementRecorded{Kind: c.Kind, Year: c.Year, Amount: c.Amount, Date: c.Date, Reference: c.Reference}}, nil
+}
+
+func (a *Agreement) decideReverseDisbursement(c ReverseDisbursement, reason string) ([]Event, error) {
+	if err := requireReason(reason, "a reversal"); err != nil {
+		return nil, err
+	}
+	d := a.cash.Disbursements[c.Disbursement]
+	if d == nil {
+		return nil, &Error{Code: ENotFound, Field: "disbursement", Message: fmt.Sprintf("no disbursement with event id %s in %s", c.Disbursement, a.reg.Number), Err: ErrNotFound}
+	}
+	if d.Reversed {
+		return nil, rule("disbursement-already-reversed", fmt.Sprintf("disbursement %s of %s (%s) was already reversed", d.ID, d.Amount, d.Reference), map[string]Money{"amount": d.Amount})
+	}
+	return []Event{DisbursementReversed{Disbursement: d.ID, Year: d.Year, Amount: d.Amount, Date: c.Date, Reason: reason}}, nil
+}
+
+func (a *Agreement) decideRecordRefund(c RecordRefund, reason string) ([]Event, error) {
+	due := a.cash.Dues[c.For]
+	if due == nil {
+		return nil, &Error{Code: ENotFound, Field: "for", Message: fmt.Sprintf("no return of unspent funds or recovery with event id %s in %s", c.For, a.reg.Number), Err: ErrNotFound}
+	}
+	if out := due.Outstanding(); c.Amount > out {
+		return nil, rule("refund-exceeds-due", fmt.Sprintf("refund of %s exceeds the %s still due of %s %s (%s due, %s refunded)", c.Amount, out, due.Kind, due.ID, due.Amount, due.Refunded),
+			map[string]Money{"amount": c.Amount, "outstanding": out, "due": due.Amount, "refunded": due.Refunded})
+	}
+	return []Event{RefundRecorded{For: due.ID, Kind: due.Kind, Line: due.Line, Year: due.Year, Amount: c.Amount, Date: c.Date, Reference: c.Reference}}, nil
 }
 
 func (a *Agreement) noYear(n int) error {

@@ -373,67 +373,79 @@ func (a *Agreement) decideWork(cmd Command, reason string) (events []Event, hand
 	}
 	switch c := cmd.(type) {
 	case ReverseDelivery:
-		if err := requireReason(reason, "a reversal"); err != nil {
-			return nil, true, err
-		}
-		d := a.work.Deliveries[c.Delivery]
-		if d == nil {
-			return nil, true, &Error{Code: ENotFound, Field: "delivery", Message: fmt.Sprintf("no delivery with event id %s in %s", c.Delivery, a.reg.Number), Err: ErrNotFound}
-		}
-		if d.Reversed {
-			return nil, true, rule("delivery-already-reversed", fmt.Sprintf("delivery %s of indicator %s (%d on %s) was already reversed", d.ID, d.Indicator, d.Quantity, d.Date), nil)
-		}
-		if err := a.openYear(d.Year, "delivery"); err != nil {
-			return nil, true, err
-		}
-		return []Event{DeliveryReversed{Delivery: d.ID, Indicator: d.Indicator, Year: d.Year, Date: c.Date, Reason: reason}}, true, nil
-
+		evs, err := a.decideReverseDelivery(c, reason)
+		return evs, true, err
 	case AmendTarget:
-		if err := requireReason(reason, "an amendment"); err != nil {
-			return nil, true, err
-		}
-		ind := a.indicators[c.Indicator]
-		if ind == nil {
-			return nil, true, &Error{Code: ENotFound, Field: "indicator", Message: fmt.Sprintf("indicator %q is not defined in %s", c.Indicator, a.reg.Number), Err: ErrNotFound}
-		}
-		if err := a.openYear(c.Year, "year"); err != nil {
-			return nil, true, err
-		}
-		ts := make([]IndicatorTarget, len(c.Targets))
-		for i, t := range c.Targets {
-			ts[i] = IndicatorTarget{Year: c.Year, Target: t.Target, Due: t.Due}
-		}
-		if err := a.checkTargets(ts, "targets"); err != nil {
-			return nil, true, err
-		}
-		ts = sortTargets(ts)
-		var prev []IndicatorTarget
-		for _, t := range ind.Targets {
-			if t.Year == c.Year {
-				prev = append(prev, t)
-			}
-		}
-		if sameTargets(prev, ts) {
-			return nil, true, rule("targets-change-nothing", fmt.Sprintf("indicator %s year %d already has these targets", c.Indicator, c.Year), nil)
-		}
-		if prev == nil {
-			prev = []IndicatorTarget{}
-		}
-		return []Event{TargetAmended{Indicator: c.Indicator, Year: c.Year, Previous: prev, Targets: ts, Date: c.Date, Reason: reason}}, true, nil
-
+		evs, err := a.decideAmendTarget(c, reason)
+		return evs, true, err
 	case RecordNarrative:
 		evs, err := a.decideNarrative(c)
 		return evs, true, err
-
 	case AddParty:
-		for _, p := range a.work.Parties {
-			if SameOrganisation(p.Organisation, c.Organisation) {
-				return nil, true, &Error{Code: EDuplicate, Field: "organisation", Message: fmt.Sprintf("%s is already a party of %s (roles %s)", p.Organisation, a.reg.Number, strings.Join(p.Roles, ", ")), Err: ErrDuplicate}
-			}
-		}
-		return []Event{PartyAdded{Organisation: c.Organisation, Roles: c.Roles, Contacts: c.Contacts}}, true, nil
+		evs, err := a.decideAddParty(c, reason)
+		return evs, true, err
 	}
 	return a.decideObligation(cmd, reason)
+}
+
+func (a *Agreement) decideReverseDelivery(c ReverseDelivery, reason string) ([]Event, error) {
+	if err := requireReason(reason, "a reversal"); err != nil {
+		return nil, err
+	}
+	d := a.work.Deliveries[c.Delivery]
+	if d == nil {
+		return nil, &Error{Code: ENotFound, Field: "delivery", Message: fmt.Sprintf("no delivery with event id %s in %s", c.Delivery, a.reg.Number), Err: ErrNotFound}
+	}
+	if d.Reversed {
+		return nil, rule("delivery-already-reversed", fmt.Sprintf("delivery %s of indicator %s (%d on %s) was already reversed", d.ID, d.Indicator, d.Quantity, d.Date), nil)
+	}
+	if err := a.openYear(d.Year, "delivery"); err != nil {
+		return nil, err
+	}
+	return []Event{DeliveryReversed{Delivery: d.ID, Indicator: d.Indicator, Year: d.Year, Date: c.Date, Reason: reason}}, nil
+}
+
+func (a *Agreement) decideAmendTarget(c AmendTarget, reason string) ([]Event, error) {
+	if err := requireReason(reason, "an amendment"); err != nil {
+		return nil, err
+	}
+	ind := a.indicators[c.Indicator]
+	if ind == nil {
+		return nil, &Error{Code: ENotFound, Field: "indicator", Message: fmt.Sprintf("indicator %q is not defined in %s", c.Indicator, a.reg.Number), Err: ErrNotFound}
+	}
+	if err := a.openYear(c.Year, "year"); err != nil {
+		return nil, err
+	}
+	ts := make([]IndicatorTarget, len(c.Targets))
+	for i, t := range c.Targets {
+		ts[i] = IndicatorTarget{Year: c.Year, Target: t.Target, Due: t.Due}
+	}
+	if err := a.checkTargets(ts, "targets"); err != nil {
+		return nil, err
+	}
+	ts = sortTargets(ts)
+	var prev []IndicatorTarget
+	for _, t := range ind.Targets {
+		if t.Year == c.Year {
+			prev = append(prev, t)
+		}
+	}
+	if sameTargets(prev, ts) {
+		return nil, rule("targets-change-nothing", fmt.Sprintf("indicator %s year %d already has these targets", c.Indicator, c.Year), nil)
+	}
+	if prev == nil {
+		prev = []IndicatorTarget{}
+	}
+	return []Event{TargetAmended{Indicator: c.Indicator, Year: c.Year, Previous: prev, Targets: ts, Date: c.Date, Reason: reason}}, nil
+}
+
+func (a *Agreement) decideAddParty(c AddParty, reason string) ([]Event, error) {
+	for _, p := range a.work.Parties {
+		if SameOrganisation(p.Organisation, c.Organisation) {
+			return nil, &Error{Code: EDuplicate, Field: "organisation", Message: fmt.Sprintf("%s is already a party of %s (roles %s)", p.Organisation, a.reg.Number, strings.Join(p.Roles, ", ")), Err: ErrDuplicate}
+		}
+	}
+	return []Event{PartyAdded{Organisation: c.Organisation, Roles: c.Roles, Contacts: c.Contacts}}, nil
 }
 
 func sameTargets(a, b []IndicatorTarget) bool {
