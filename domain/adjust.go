@@ -23,7 +23,7 @@ type AdjustState struct {
 // ClosedFigures returns a line's figures of year n as they stood when the
 // year was closed, and false when the year is not closed.
 func (a *Agreement) ClosedFigures(line string, n int) (Cell, bool) {
-	cells, ok := a.Adjust.Closed[n]
+	cells, ok := a.adjust.Closed[n]
 	if !ok {
 		return Cell{}, false
 	}
@@ -31,17 +31,17 @@ func (a *Agreement) ClosedFigures(line string, n int) (Cell, bool) {
 }
 
 // Adjusted reports how many post-closure adjustments year n has.
-func (a *Agreement) Adjusted(n int) int { return a.Adjust.After[n] }
+func (a *Agreement) Adjusted(n int) int { return a.adjust.After[n] }
 
 func (a *Agreement) applyAdjust(e Event) {
-	s := &a.Adjust
+	s := &a.adjust
 	switch ev := e.(type) {
 	case YearClosed:
 		if s.Closed == nil {
 			s.Closed = map[int]map[string]Cell{}
 		}
 		cells := map[string]Cell{}
-		for _, l := range a.Lines {
+		for _, l := range a.lines {
 			cells[l.Line] = a.Cell(l.Line, ev.Year)
 		}
 		s.Closed[ev.Year] = cells
@@ -76,14 +76,14 @@ func (s *AdjustState) count(year int) {
 	s.After[year]++
 }
 
-// FillClosedFigures gives every closed year without figures as closed the
+// fillClosedFigures gives every closed year without figures as closed the
 // figures it has now. A read model restored from a snapshot written before
 // corrections after closing existed holds none; no adjustment could be
 // recorded then, so the figures now are the figures as closed.
-func (a *Agreement) FillClosedFigures() {
-	for _, y := range a.Years {
+func (a *Agreement) fillClosedFigures() {
+	for _, y := range a.years {
 		if y.Closed {
-			if _, ok := a.Adjust.Closed[y.Year]; !ok && a.Adjust.After[y.Year] == 0 {
+			if _, ok := a.adjust.Closed[y.Year]; !ok && a.adjust.After[y.Year] == 0 {
 				a.applyAdjust(YearClosed{Year: y.Year})
 			}
 		}

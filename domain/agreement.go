@@ -142,20 +142,23 @@ type CellKey struct {
 }
 
 // Agreement is the state of one agreement, rebuilt by applying its events
-// in order. Apply is the only code that changes it.
+// in order. Apply is the only code that changes it; RestoreAgreement
+// rebuilds one from stored state (a read model's snapshot). Its fields are
+// unexported: callers read them through the accessors below, whose maps
+// and slices are the agreement's own and must not be changed.
 type Agreement struct {
-	AgreementRegistered
-	Registered     bool
-	Lines          []LineSpec // in the order added
-	Years          []*Year    // ordered by number, Years[i].Year == i+1
-	Cells          map[CellKey]*Cell
-	Spendings      map[uuid.UUID]*Spending
-	Ineligible     map[uuid.UUID]*Ineligible
-	Indicators     map[string]*Indicator
-	IndicatorOrder []string
-	Cash           CashState   // money that moves: see disbursement.go
-	Adjust         AdjustState // figures as closed: see adjust.go
-	Work           WorkState   // deliveries by id, parties, obligations, documents: see work.go
+	reg            AgreementRegistered
+	registered     bool
+	lines          []LineSpec // in the order added
+	years          []*Year    // ordered by number, years[i].Year == i+1
+	cells          map[CellKey]*Cell
+	spendings      map[uuid.UUID]*Spending
+	ineligible     map[uuid.UUID]*Ineligible
+	indicators     map[string]*Indicator
+	indicatorOrder []string
+	cash           CashState   // money that moves: see disbursement.go
+	adjust         AdjustState // figures as closed: see adjust.go
+	work           WorkState   // deliveries by id, parties, obligations, documents: see work.go
 
 	tot *cellTotals // the overflow check's sums, nil until first needed
 }
@@ -163,19 +166,131 @@ type Agreement struct {
 // NewAgreement returns the empty state before the first event.
 func NewAgreement() *Agreement {
 	a := &Agreement{
-		Cells:      map[CellKey]*Cell{},
-		Spendings:  map[uuid.UUID]*Spending{},
-		Ineligible: map[uuid.UUID]*Ineligible{},
-		Indicators: map[string]*Indicator{},
+		cells:      map[CellKey]*Cell{},
+		spendings:  map[uuid.UUID]*Spending{},
+		ineligible: map[uuid.UUID]*Ineligible{},
+		indicators: map[string]*Indicator{},
 	}
-	a.Cash.Init()
-	a.Work.Init()
+	a.cash.Init()
+	a.work.Init()
 	return a
 }
 
+// AgreementState is an Agreement's state as plain data: what a snapshot of
+// the read model stores (package projections/codec), and what
+// RestoreAgreement rebuilds an Agreement from. Its field names are the
+// ones the snapshots were written with (gob matches fields by name): keep
+// them.
+type AgreementState struct {
+	AgreementRegistered
+	Registered     bool
+	Lines          []LineSpec
+	Years          []*Year
+	Cells          map[CellKey]*Cell
+	Spendings      map[uuid.UUID]*Spending
+	Ineligible     map[uuid.UUID]*Ineligible
+	Indicators     map[string]*Indicator
+	IndicatorOrder []string
+	Cash           CashState
+	Adjust         AdjustState
+	Work           WorkState
+}
+
+// RestoreAgreement rebuilds an Agreement from stored state, keeping s's
+// maps and slices (the caller must not use them after): it makes the empty
+// maps a decoder leaves nil, so the state equals one built by Apply, fills
+// in what older snapshots lack (FillClosedFigures), and refuses a state
+// that cannot name its dues or deliveries by event id (CashConsistent,
+// WorkConsistent), which the caller rebuilds from the events instead.
+func RestoreAgreement(s AgreementState) (*Agreement, error) {
+	a := &Agreement{reg: s.AgreementRegistered, registered: s.Registered, lines: s.Lines, years: s.Years, cells: s.Cells,
+		spendings: s.Spendings, ineligible: s.Ineligible, indicators: s.Indicators, indicatorOrder: s.IndicatorOrder,
+		cash: s.Cash, adjust: s.Adjust, work: s.Work}
+	if a.cells == nil {
+		a.cells = map[CellKey]*Cell{}
+	}
+	if a.spendings == nil {
+		a.spendings = map[uuid.UUID]*Spending{}
+	}
+	if a.ineligible == nil {
+		a.ineligible = map[uuid.UUID]*Ineligible{}
+	}
+	if a.indicators == nil {
+		a.indicators = map[string]*Indicator{}
+	}
+	a.cash.Init()
+	a.work.Init()
+	a.fillClosedFigures()
+	for _, ind := range a.indicators {
+		if ind.Delivered == nil {
+			ind.Delivered = map[int]*IndicatorYear{}
+		}
+		for _, d := range ind.Delivered {
+			if d.Distinct == nil {
+				d.Distinct = map[string]struct{}{}
+			}
+		}
+	}
+	if err := a.CashConsistent(); err != nil {
+		return nil, err
+	}
+	if err := a.WorkConsistent(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// State returns the agreement's state as plain data for a snapshot. It
+// shares the agreement's maps and slices: the caller only reads them.
+func (a *Agreement) State() AgreementState {
+	return AgreementState{AgreementRegistered: a.reg, Registered: a.registered, Lines: a.lines, Years: a.years, Cells: a.cells,
+		Spendings: a.spendings, Ineligible: a.ineligible, Indicators: a.indicators, IndicatorOrder: a.indicatorOrder,
+		Cash: a.cash, Adjust: a.adjust, Work: a.work}
+}
+
+// Registration returns the event that registered the agreement (zero
+// before it).
+func (a *Agreement) Registration() AgreementRegistered { return a.reg }
+
+// AgreementNumber returns the agreement's number ("" before it is
+// registered).
+func (a *Agreement) AgreementNumber() string { return a.reg.Number }
+
+// Registered reports whether the agreement was registered.
+func (a *Agreement) Registered() bool { return a.registered }
+
+// Lines returns the budget lines in the order added.
+func (a *Agreement) Lines() []LineSpec { return a.lines }
+
+// Years returns the implementation years, ordered by number
+// (Years()[i].Year == i+1).
+func (a *Agreement) Years() []*Year { return a.years }
+
+// Cells returns the figures of every line and year recorded.
+func (a *Agreement) Cells() map[CellKey]*Cell { return a.cells }
+
+// Spendings returns the recorded spendings by event id.
+func (a *Agreement) Spendings() map[uuid.UUID]*Spending { return a.spendings }
+
+// Ineligibles returns the declared ineligible expenditures by event id.
+func (a *Agreement) Ineligibles() map[uuid.UUID]*Ineligible { return a.ineligible }
+
+// Indicators returns the indicators by code.
+func (a *Agreement) Indicators() map[string]*Indicator { return a.indicators }
+
+// Cash returns the money that moves (disbursement.go).
+func (a *Agreement) Cash() CashState { return a.cash }
+
+// Adjust returns the figures as closed and the post-closure adjustments
+// (adjust.go).
+func (a *Agreement) Adjust() AdjustState { return a.adjust }
+
+// Work returns deliveries, parties, obligations and documents (work.go).
+func (a *Agreement) Work() WorkState { return a.work }
+
 // HasLine reports whether the agreement has the budget line.
 func (a *Agreement) HasLine(line string) bool {
-	for _, l := range a.Lines {
+	for _, l := range a.lines {
 		if l.Line == line {
 			return true
 		}
@@ -185,7 +300,7 @@ func (a *Agreement) HasLine(line string) bool {
 
 // LineName returns the line's name, or its code when it has none.
 func (a *Agreement) LineName(line string) string {
-	for _, l := range a.Lines {
+	for _, l := range a.lines {
 		if l.Line == line && l.Name != "" {
 			return l.Name
 		}
@@ -195,15 +310,15 @@ func (a *Agreement) LineName(line string) string {
 
 // Year returns implementation year n, or nil.
 func (a *Agreement) Year(n int) *Year {
-	if n < 1 || n > len(a.Years) {
+	if n < 1 || n > len(a.years) {
 		return nil
 	}
-	return a.Years[n-1]
+	return a.years[n-1]
 }
 
 // Cell returns the figures of a line in a year (zero if none recorded).
 func (a *Agreement) Cell(line string, year int) Cell {
-	if c := a.Cells[CellKey{line, year}]; c != nil {
+	if c := a.cells[CellKey{line, year}]; c != nil {
 		return *c
 	}
 	return Cell{}
@@ -212,7 +327,7 @@ func (a *Agreement) Cell(line string, year int) Cell {
 // YearTotal returns the sum of all lines' cells in a year.
 func (a *Agreement) YearTotal(year int) Cell {
 	var t Cell
-	for _, l := range a.Lines {
+	for _, l := range a.lines {
 		t = t.Add(a.Cell(l.Line, year))
 	}
 	return t
@@ -220,10 +335,10 @@ func (a *Agreement) YearTotal(year int) Cell {
 
 func (a *Agreement) cell(line string, year int) *Cell {
 	k := CellKey{line, year}
-	c := a.Cells[k]
+	c := a.cells[k]
 	if c == nil {
 		c = &Cell{}
-		a.Cells[k] = c
+		a.cells[k] = c
 	}
 	return c
 }
@@ -255,15 +370,15 @@ func (a *Agreement) apply(id uuid.UUID, e Event) {
 	a.applyAdjust(e)
 	switch ev := e.(type) {
 	case AgreementRegistered:
-		a.AgreementRegistered = ev
-		a.Registered = true
-		a.Lines = append([]LineSpec(nil), ev.Lines...)
-		a.Years = make([]*Year, len(ev.Years))
+		a.reg = ev
+		a.registered = true
+		a.lines = append([]LineSpec(nil), ev.Lines...)
+		a.years = make([]*Year, len(ev.Years))
 		for i, y := range ev.Years {
-			a.Years[i] = &Year{YearSpec: y}
+			a.years[i] = &Year{YearSpec: y}
 		}
 	case BudgetLineAdded:
-		a.Lines = append(a.Lines, LineSpec{Line: ev.Line, Name: ev.Name, OwnContribution: ev.OwnContribution})
+		a.lines = append(a.lines, LineSpec{Line: ev.Line, Name: ev.Name, OwnContribution: ev.OwnContribution})
 	case BudgetPlanned:
 		c := a.cell(ev.Line, ev.Year)
 		c.Planned, c.Original, c.IsPlanned = ev.Amount, ev.Amount, true
@@ -273,10 +388,10 @@ func (a *Agreement) apply(id uuid.UUID, e Event) {
 		c.Amendments++
 	case SpendingRecorded:
 		a.cell(ev.Line, ev.Year).Actual += ev.Amount
-		a.Spendings[id] = &Spending{ID: id, Line: ev.Line, Year: ev.Year, Amount: ev.Amount}
+		a.spendings[id] = &Spending{ID: id, Line: ev.Line, Year: ev.Year, Amount: ev.Amount}
 	case SpendingReversed:
 		a.cell(ev.Line, ev.Year).Actual -= ev.Amount
-		if s := a.Spendings[ev.Spending]; s != nil {
+		if s := a.spendings[ev.Spending]; s != nil {
 			s.Reversed = true
 		}
 	case RemainderCarriedOver:
@@ -286,19 +401,19 @@ func (a *Agreement) apply(id uuid.UUID, e Event) {
 		a.cell(ev.Line, ev.Year).Returned += ev.Amount
 	case IneligibleExpenditureDeclared:
 		a.cell(ev.Line, ev.Year).Ineligible += ev.Amount
-		a.Ineligible[id] = &Ineligible{ID: id, Line: ev.Line, Year: ev.Year, Amount: ev.Amount}
+		a.ineligible[id] = &Ineligible{ID: id, Line: ev.Line, Year: ev.Year, Amount: ev.Amount}
 	case IneligibleExpenditureRecovered:
 		a.cell(ev.Line, ev.Year).Recovered += ev.Amount
-		if in := a.Ineligible[ev.Ineligible]; in != nil {
+		if in := a.ineligible[ev.Ineligible]; in != nil {
 			in.Recovered += ev.Amount
 		}
 	case IndicatorDefined:
-		if _, ok := a.Indicators[ev.Indicator]; !ok {
-			a.IndicatorOrder = append(a.IndicatorOrder, ev.Indicator)
+		if _, ok := a.indicators[ev.Indicator]; !ok {
+			a.indicatorOrder = append(a.indicatorOrder, ev.Indicator)
 		}
-		a.Indicators[ev.Indicator] = &Indicator{IndicatorDefined: ev, Delivered: map[int]*IndicatorYear{}}
+		a.indicators[ev.Indicator] = &Indicator{IndicatorDefined: ev, Delivered: map[int]*IndicatorYear{}}
 	case IndicatorDelivered:
-		ind := a.Indicators[ev.Indicator]
+		ind := a.indicators[ev.Indicator]
 		if ind == nil {
 			return
 		}
@@ -323,12 +438,12 @@ func (a *Agreement) apply(id uuid.UUID, e Event) {
 }
 
 // SortedIndicatorIDs returns indicator codes in the order they were defined.
-func (a *Agreement) SortedIndicatorIDs() []string { return a.IndicatorOrder }
+func (a *Agreement) SortedIndicatorIDs() []string { return a.indicatorOrder }
 
 // SortedSpendings returns spendings ordered by id, for deterministic output.
 func (a *Agreement) SortedSpendings() []*Spending {
-	out := make([]*Spending, 0, len(a.Spendings))
-	for _, s := range a.Spendings {
+	out := make([]*Spending, 0, len(a.spendings))
+	for _, s := range a.spendings {
 		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID.String() < out[j].ID.String() })

@@ -47,7 +47,7 @@ func (SplitPlan) CommandType() string { return CmdSplitPlan }
 // Split returns the funder's split of a line's plan in year n, when one
 // was recorded and it adds up to the plan in force.
 func (a *Agreement) Split(line string, n int) ([]CalendarPart, bool) {
-	parts, ok := a.Adjust.Splits[CellKey{Line: line, Year: n}]
+	parts, ok := a.adjust.Splits[CellKey{Line: line, Year: n}]
 	if !ok {
 		return nil, false
 	}

@@ -36,15 +36,15 @@ func (a *Agreement) decideClosedReversal(c ReverseClosedSpending, reason string)
 	if err := requireReason(reason, "a reversal into a closed year (a post-closure adjustment)"); err != nil {
 		return nil, err
 	}
-	s := a.Spendings[c.Spending]
+	s := a.spendings[c.Spending]
 	if s == nil {
-		return nil, &Error{Code: ENotFound, Field: "spending", Message: fmt.Sprintf("no spending with event id %s in %s", c.Spending, a.Number), Err: ErrNotFound}
+		return nil, &Error{Code: ENotFound, Field: "spending", Message: fmt.Sprintf("no spending with event id %s in %s", c.Spending, a.reg.Number), Err: ErrNotFound}
 	}
 	if s.Reversed {
 		return nil, rule("already-reversed", fmt.Sprintf("spending %s of %s was already reversed", c.Spending, s.Amount), map[string]Money{"amount": s.Amount})
 	}
 	if y := a.Year(s.Year); y != nil && !y.Closed {
-		return nil, rule("year-open", fmt.Sprintf("year %d of %s is open: reverse spending %s with reverse_spending", s.Year, a.Number, s.ID), nil)
+		return nil, rule("year-open", fmt.Sprintf("year %d of %s is open: reverse spending %s with reverse_spending", s.Year, a.reg.Number, s.ID), nil)
 	}
 	if cell := a.Cell(s.Line, s.Year); cell.Actual-s.Amount < cell.Ineligible {
 		return nil, rule("reversal-below-ineligible", fmt.Sprintf("line %s year %d: reversing spending %s of %s would leave %s of spending, less than the %s declared ineligible",

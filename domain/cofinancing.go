@@ -8,7 +8,7 @@ package domain
 
 // IsOwn reports whether line is the grantee's own contribution.
 func (a *Agreement) IsOwn(line string) bool {
-	for _, l := range a.Lines {
+	for _, l := range a.lines {
 		if l.Line == line {
 			return l.OwnContribution
 		}
@@ -20,8 +20,8 @@ func (a *Agreement) IsOwn(line string) bool {
 // and the funded and total eligible spending (actual less ineligible), of
 // every year.
 func (a *Agreement) Shares() (fundedPlanned, planned, fundedSpent, spent Money) {
-	for _, l := range a.Lines {
-		for _, y := range a.Years {
+	for _, l := range a.lines {
+		for _, y := range a.years {
 			c := a.Cell(l.Line, y.Year)
 			e := c.Actual - c.Ineligible
 			planned += c.Planned

@@ -521,12 +521,12 @@ func checkError(t *testing.T, err error, tt rejection) {
 // snapshot renders the parts of the state a refused command must not touch.
 func snapshot(a *domain.Agreement) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "reg=%v lines=%v ", a.Registered, a.Lines)
-	for _, y := range a.Years {
+	fmt.Fprintf(&b, "reg=%v lines=%v ", a.Registered(), a.Lines())
+	for _, y := range a.Years() {
 		fmt.Fprintf(&b, "y%d closed=%v ", y.Year, y.Closed)
 	}
-	for _, l := range a.Lines {
-		for _, y := range a.Years {
+	for _, l := range a.Lines() {
+		for _, y := range a.Years() {
 			fmt.Fprintf(&b, "%s/%d=%+v ", l.Line, y.Year, a.Cell(l.Line, y.Year))
 		}
 	}
@@ -534,8 +534,8 @@ func snapshot(a *domain.Agreement) string {
 		fmt.Fprintf(&b, "s%v ", *s)
 	}
 	for _, id := range a.SortedIndicatorIDs() {
-		ind := a.Indicators[id]
-		for _, y := range a.Years {
+		ind := a.Indicators()[id]
+		for _, y := range a.Years() {
 			fmt.Fprintf(&b, "%s/%d=%d ", id, y.Year, ind.Value(y.Year))
 		}
 	}
@@ -553,8 +553,8 @@ func TestDecideAccepts(t *testing.T) {
 		if reg.AgreementID != domain.AgreementID(testNumber) || reg.Number != testNumber || len(reg.Years) != 3 || len(reg.Lines) != 2 {
 			t.Errorf("registered %+v", reg)
 		}
-		if !f.a.Registered || f.a.Year(3) == nil || f.a.Year(4) != nil || !f.a.HasLine(minority) {
-			t.Errorf("state after registration: registered=%v years=%d lines=%v", f.a.Registered, len(f.a.Years), f.a.Lines)
+		if !f.a.Registered() || f.a.Year(3) == nil || f.a.Year(4) != nil || !f.a.HasLine(minority) {
+			t.Errorf("state after registration: registered=%v years=%d lines=%v", f.a.Registered(), len(f.a.Years()), f.a.Lines())
 		}
 	})
 
@@ -608,7 +608,7 @@ func TestDecideAccepts(t *testing.T) {
 		if c := f.a.Cell(civil, 1); c.Actual != 0 || c.Remainder() != m("1000") {
 			t.Errorf("actual %s remainder %s, want 0.00 and 1000.00", c.Actual, c.Remainder())
 		}
-		if !f.a.Spendings[f.ids["s"]].Reversed {
+		if !f.a.Spendings()[f.ids["s"]].Reversed {
 			t.Error("spending not marked reversed")
 		}
 	})
@@ -675,7 +675,7 @@ func TestDecideAccepts(t *testing.T) {
 		if cell.Ineligible != m("300") || cell.Recovered != m("300") || cell.Unrecovered() != 0 || cell.Actual != m("400") {
 			t.Errorf("cell %+v, want 300.00 ineligible, all recovered, actual 400.00", cell)
 		}
-		if in := f.a.Ineligible[f.ids["in"]]; in.Recovered != m("300") {
+		if in := f.a.Ineligibles()[f.ids["in"]]; in.Recovered != m("300") {
 			t.Errorf("recovered on the declaration = %s, want 300.00", in.Recovered)
 		}
 	})
@@ -714,7 +714,7 @@ func TestDecideAccepts(t *testing.T) {
 		f.do(domain.AddBudgetLine{Ref: ref, LineSpec: domain.LineSpec{Line: "travel", Name: "Travel"}})
 		f.do(plan("travel", 2, "0"))
 		if !f.a.HasLine("travel") || f.a.LineName("travel") != "Travel" || !f.a.Cell("travel", 2).IsPlanned {
-			t.Errorf("lines %v, cell %+v", f.a.Lines, f.a.Cell("travel", 2))
+			t.Errorf("lines %v, cell %+v", f.a.Lines(), f.a.Cell("travel", 2))
 		}
 	})
 }
@@ -726,7 +726,7 @@ func TestIndicatorAggregation(t *testing.T) {
 		f.do(deliver("sessions", 1, 6, "2022-09-01"))
 		f.do(deliver("sessions", 1, 18, "2022-10-01"))
 		f.do(deliver("sessions", 2, 5, "2023-10-01"))
-		ind := f.a.Indicators["sessions"]
+		ind := f.a.Indicators()["sessions"]
 		if got := ind.Value(1); got != 24 {
 			t.Errorf("year 1 value = %d, want 24", got)
 		}
@@ -750,7 +750,7 @@ func TestIndicatorAggregation(t *testing.T) {
 		f.do(deliver("ngos", 1, 2, "2022-10-01", "B", "C"))
 		f.do(deliver("ngos", 1, 0, "2022-11-01", "A", "A"))
 		f.do(deliver("ngos", 2, 0, "2023-09-01", "A"))
-		ind := f.a.Indicators["ngos"]
+		ind := f.a.Indicators()["ngos"]
 		if got := ind.Value(1); got != 3 {
 			t.Errorf("year 1 value = %d, want 3 (A, B, C)", got)
 		}
@@ -763,7 +763,7 @@ func TestIndicatorAggregation(t *testing.T) {
 		f.do(indicator("followers", domain.AggLatest))
 		f.do(deliver("followers", 1, 120, "2023-03-01"))
 		f.do(deliver("followers", 1, 80, "2022-12-01")) // recorded later, dated earlier
-		ind := f.a.Indicators["followers"]
+		ind := f.a.Indicators()["followers"]
 		if got := ind.Value(1); got != 120 {
 			t.Errorf("after an older delivery value = %d, want 120", got)
 		}

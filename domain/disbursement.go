@@ -223,7 +223,7 @@ func (c *CashState) Init() {
 // applyCash folds the events that concern money that moves; Apply calls
 // it for every event.
 func (a *Agreement) applyCash(id uuid.UUID, e Event) {
-	c := &a.Cash
+	c := &a.cash
 	c.Init() // four nil checks; a state not made by NewAgreement still works
 	switch ev := e.(type) {
 	case UnspentReturned:
@@ -257,7 +257,7 @@ func overflow(field string) error {
 // TotalDisbursed is the net of all disbursements (reversals deducted).
 func (a *Agreement) TotalDisbursed() Money {
 	var t Money
-	for _, m := range a.Cash.Disbursed {
+	for _, m := range a.cash.Disbursed {
 		t += m
 	}
 	return t
@@ -269,7 +269,7 @@ func (a *Agreement) TotalDisbursed() Money {
 // by 50 years x 200 lines x 100 000 000 000,00 (about 10^17 cents).
 func (a *Agreement) TotalScheduled() Money {
 	var t Money
-	for _, p := range a.Cash.Schedule {
+	for _, p := range a.cash.Schedule {
 		t += p.Amount
 	}
 	return t
@@ -279,7 +279,7 @@ func (a *Agreement) TotalScheduled() Money {
 // the grantee's own contribution) in every year: what the ceiling limits.
 func (a *Agreement) TotalPlanned() Money {
 	var t Money
-	for k, c := range a.Cells {
+	for k, c := range a.cells {
 		if !a.IsOwn(k.Line) {
 			t += c.Planned
 		}
@@ -289,7 +289,7 @@ func (a *Agreement) TotalPlanned() Money {
 
 // Ceiling returns the agreement's total funding, and false when none was
 // registered (no ceiling applies).
-func (a *Agreement) Ceiling() (Money, bool) { return a.TotalFunding, a.TotalFunding > 0 }
+func (a *Agreement) Ceiling() (Money, bool) { return a.reg.TotalFunding, a.reg.TotalFunding > 0 }
 
 // checkPlanCeiling refuses a plan in force of a funded line that would
 // take the total planned above the ceiling. old is the cell's plan being
@@ -305,7 +305,7 @@ func (a *Agreement) checkPlanCeiling(line string, old, amount Money) error {
 	}
 	if total > ceiling {
 		others := a.TotalPlanned() - old
-		return rule("plan-exceeds-ceiling", fmt.Sprintf("%s: a plan of %s would bring the total planned to %s (%s planned on the other lines and years), above the agreement's total funding of %s", a.Number, amount, total, others, ceiling),
+		return rule("plan-exceeds-ceiling", fmt.Sprintf("%s: a plan of %s would bring the total planned to %s (%s planned on the other lines and years), above the agreement's total funding of %s", a.reg.Number, amount, total, others, ceiling),
 			map[string]Money{"amount": amount, "planned": others, "ceiling": ceiling})
 	}
 	return nil
@@ -322,76 +322,93 @@ func (a *Agreement) decideCash(cmd Command, reason string) (events []Event, hand
 		evs, err := a.decideClosedReversal(c, reason)
 		return evs, true, err
 	case PlanDisbursement:
-		if a.Year(c.Year) == nil {
-			return nil, true, a.noYear(c.Year)
-		}
-		total, fits := addChecked(a.TotalScheduled(), c.Amount)
-		if !fits {
-			return nil, true, overflow("amount")
-		}
-		if ceiling, has := a.Ceiling(); has {
-			if total > ceiling {
-				return nil, true, rule("schedule-exceeds-ceiling", fmt.Sprintf("%s: scheduling %s more would bring the payment schedule to %s, above the agreement's total funding of %s", a.Number, c.Amount, total, ceiling),
-					map[string]Money{"amount": c.Amount, "scheduled": a.TotalScheduled(), "ceiling": ceiling})
-			}
-		}
-		return []Event{DisbursementPlanned{Kind: c.Kind, Year: c.Year, Amount: c.Amount, Date: c.Date, Report: c.Report}}, true, nil
-
+		evs, err := a.decidePlanDisbursement(c, reason)
+		return evs, true, err
 	case RecordDisbursement:
-		// A year may be closed: the final payment often follows the final
-		// report and the year's closing.
-		if a.Year(c.Year) == nil {
-			return nil, true, a.noYear(c.Year)
-		}
-		total, fits := addChecked(a.TotalDisbursed(), c.Amount)
-		if !fits {
-			return nil, true, overflow("amount")
-		}
-		if ceiling, has := a.Ceiling(); has && total > ceiling {
-			return nil, true, rule("disbursement-exceeds-ceiling", fmt.Sprintf("%s: paying %s would bring the disbursements to %s (%s paid so far), above the agreement's total funding of %s", a.Number, c.Amount, total, a.TotalDisbursed(), ceiling),
-				map[string]Money{"amount": c.Amount, "disbursed": a.TotalDisbursed(), "ceiling": ceiling})
-		}
-		return []Event{DisbursementRecorded{Kind: c.Kind, Year: c.Year, Amount: c.Amount, Date: c.Date, Reference: c.Reference}}, true, nil
-
+		evs, err := a.decideRecordDisbursement(c, reason)
+		return evs, true, err
 	case ReverseDisbursement:
-		if err := requireReason(reason, "a reversal"); err != nil {
-			return nil, true, err
-		}
-		d := a.Cash.Disbursements[c.Disbursement]
-		if d == nil {
-			return nil, true, &Error{Code: ENotFound, Field: "disbursement", Message: fmt.Sprintf("no disbursement with event id %s in %s", c.Disbursement, a.Number), Err: ErrNotFound}
-		}
-		if d.Reversed {
-			return nil, true, rule("disbursement-already-reversed", fmt.Sprintf("disbursement %s of %s (%s) was already reversed", d.ID, d.Amount, d.Reference), map[string]Money{"amount": d.Amount})
-		}
-		return []Event{DisbursementReversed{Disbursement: d.ID, Year: d.Year, Amount: d.Amount, Date: c.Date, Reason: reason}}, true, nil
-
+		evs, err := a.decideReverseDisbursement(c, reason)
+		return evs, true, err
 	case RecordRefund:
-		due := a.Cash.Dues[c.For]
-		if due == nil {
-			return nil, true, &Error{Code: ENotFound, Field: "for", Message: fmt.Sprintf("no return of unspent funds or recovery with event id %s in %s", c.For, a.Number), Err: ErrNotFound}
-		}
-		if out := due.Outstanding(); c.Amount > out {
-			return nil, true, rule("refund-exceeds-due", fmt.Sprintf("refund of %s exceeds the %s still due of %s %s (%s due, %s refunded)", c.Amount, out, due.Kind, due.ID, due.Amount, due.Refunded),
-				map[string]Money{"amount": c.Amount, "outstanding": out, "due": due.Amount, "refunded": due.Refunded})
-		}
-		return []Event{RefundRecorded{For: due.ID, Kind: due.Kind, Line: due.Line, Year: due.Year, Amount: c.Amount, Date: c.Date, Reference: c.Reference}}, true, nil
+		evs, err := a.decideRecordRefund(c, reason)
+		return evs, true, err
 	}
 	return nil, false, nil
 }
 
+func (a *Agreement) decidePlanDisbursement(c PlanDisbursement, reason string) ([]Event, error) {
+	if a.Year(c.Year) == nil {
+		return nil, a.noYear(c.Year)
+	}
+	total, fits := addChecked(a.TotalScheduled(), c.Amount)
+	if !fits {
+		return nil, overflow("amount")
+	}
+	if ceiling, has := a.Ceiling(); has {
+		if total > ceiling {
+			return nil, rule("schedule-exceeds-ceiling", fmt.Sprintf("%s: scheduling %s more would bring the payment schedule to %s, above the agreement's total funding of %s", a.reg.Number, c.Amount, total, ceiling),
+				map[string]Money{"amount": c.Amount, "scheduled": a.TotalScheduled(), "ceiling": ceiling})
+		}
+	}
+	return []Event{DisbursementPlanned{Kind: c.Kind, Year: c.Year, Amount: c.Amount, Date: c.Date, Report: c.Report}}, nil
+}
+
+func (a *Agreement) decideRecordDisbursement(c RecordDisbursement, reason string) ([]Event, error) {
+	// A year may be closed: the final payment often follows the final
+	// report and the year's closing.
+	if a.Year(c.Year) == nil {
+		return nil, a.noYear(c.Year)
+	}
+	total, fits := addChecked(a.TotalDisbursed(), c.Amount)
+	if !fits {
+		return nil, overflow("amount")
+	}
+	if ceiling, has := a.Ceiling(); has && total > ceiling {
+		return nil, rule("disbursement-exceeds-ceiling", fmt.Sprintf("%s: paying %s would bring the disbursements to %s (%s paid so far), above the agreement's total funding of %s", a.reg.Number, c.Amount, total, a.TotalDisbursed(), ceiling),
+			map[string]Money{"amount": c.Amount, "disbursed": a.TotalDisbursed(), "ceiling": ceiling})
+	}
+	return []Event{DisbursementRecorded{Kind: c.Kind, Year: c.Year, Amount: c.Amount, Date: c.Date, Reference: c.Reference}}, nil
+}
+
+func (a *Agreement) decideReverseDisbursement(c ReverseDisbursement, reason string) ([]Event, error) {
+	if err := requireReason(reason, "a reversal"); err != nil {
+		return nil, err
+	}
+	d := a.cash.Disbursements[c.Disbursement]
+	if d == nil {
+		return nil, &Error{Code: ENotFound, Field: "disbursement", Message: fmt.Sprintf("no disbursement with event id %s in %s", c.Disbursement, a.reg.Number), Err: ErrNotFound}
+	}
+	if d.Reversed {
+		return nil, rule("disbursement-already-reversed", fmt.Sprintf("disbursement %s of %s (%s) was already reversed", d.ID, d.Amount, d.Reference), map[string]Money{"amount": d.Amount})
+	}
+	return []Event{DisbursementReversed{Disbursement: d.ID, Year: d.Year, Amount: d.Amount, Date: c.Date, Reason: reason}}, nil
+}
+
+func (a *Agreement) decideRecordRefund(c RecordRefund, reason string) ([]Event, error) {
+	due := a.cash.Dues[c.For]
+	if due == nil {
+		return nil, &Error{Code: ENotFound, Field: "for", Message: fmt.Sprintf("no return of unspent funds or recovery with event id %s in %s", c.For, a.reg.Number), Err: ErrNotFound}
+	}
+	if out := due.Outstanding(); c.Amount > out {
+		return nil, rule("refund-exceeds-due", fmt.Sprintf("refund of %s exceeds the %s still due of %s %s (%s due, %s refunded)", c.Amount, out, due.Kind, due.ID, due.Amount, due.Refunded),
+			map[string]Money{"amount": c.Amount, "outstanding": out, "due": due.Amount, "refunded": due.Refunded})
+	}
+	return []Event{RefundRecorded{For: due.ID, Kind: due.Kind, Line: due.Line, Year: due.Year, Amount: c.Amount, Date: c.Date, Reference: c.Reference}}, nil
+}
+
 func (a *Agreement) noYear(n int) error {
-	return &Error{Code: ENotFound, Field: "year", Message: fmt.Sprintf("%s has no implementation year %d (it has %d)", a.Number, n, len(a.Years)), Err: ErrNotFound}
+	return &Error{Code: ENotFound, Field: "year", Message: fmt.Sprintf("%s has no implementation year %d (it has %d)", a.reg.Number, n, len(a.years)), Err: ErrNotFound}
 }
 
 // SortedDues returns the dues by date, then id.
 func (a *Agreement) SortedDues() []*Due {
-	return sortedByDateID(a.Cash.Dues, func(d *Due) (Date, uuid.UUID) { return d.Date, d.ID })
+	return sortedByDateID(a.cash.Dues, func(d *Due) (Date, uuid.UUID) { return d.Date, d.ID })
 }
 
 // SortedDisbursements returns the disbursements by date, then id.
 func (a *Agreement) SortedDisbursements() []*Disbursement {
-	return sortedByDateID(a.Cash.Disbursements, func(d *Disbursement) (Date, uuid.UUID) { return d.Date, d.ID })
+	return sortedByDateID(a.cash.Disbursements, func(d *Disbursement) (Date, uuid.UUID) { return d.Date, d.ID })
 }
 
 // sortedByDateID returns m's values ordered by date, then id.
@@ -456,7 +473,7 @@ func ParseIntensity(s string) (int64, error) {
 // on the grantee's own contribution lines is paid from its own money.
 func (a *Agreement) EligibleSpent(year int) Money {
 	var t Money
-	for _, l := range a.Lines {
+	for _, l := range a.lines {
 		if !l.OwnContribution {
 			c := a.Cell(l.Line, year)
 			t += c.Actual - c.Ineligible
@@ -468,7 +485,7 @@ func (a *Agreement) EligibleSpent(year int) Money {
 // Held is the grantee's cash position of year n: disbursed − eligible
 // spent − refunded. Negative: the grantee pre-financed the difference.
 func (a *Agreement) Held(year int) Money {
-	return a.Cash.Disbursed[year] - a.EligibleSpent(year) - a.Cash.Refunded[year]
+	return a.cash.Disbursed[year] - a.EligibleSpent(year) - a.cash.Refunded[year]
 }
 
 // CashConsistent checks that the dues the state holds are the returns and
@@ -479,11 +496,11 @@ func (a *Agreement) Held(year int) Money {
 // must be rebuilt from the events, and this says so.
 func (a *Agreement) CashConsistent() error {
 	var returned, recovered, dueReturn, dueRecovery Money
-	for _, c := range a.Cells {
+	for _, c := range a.cells {
 		returned += c.Returned
 		recovered += c.Recovered
 	}
-	for _, d := range a.Cash.Dues {
+	for _, d := range a.cash.Dues {
 		if d.Kind == DueRecovery {
 			dueRecovery += d.Amount
 		} else {
@@ -492,7 +509,7 @@ func (a *Agreement) CashConsistent() error {
 	}
 	if returned != dueReturn || recovered != dueRecovery {
 		return fmt.Errorf("agreement %s holds %s returned and %s recovered but dues of %s and %s: the snapshot predates refunds (or is damaged); rebuild the read model from the events",
-			a.Number, returned, recovered, dueReturn, dueRecovery)
+			a.reg.Number, returned, recovered, dueReturn, dueRecovery)
 	}
 	return nil
 }

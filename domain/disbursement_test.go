@@ -44,7 +44,7 @@ func TestRefundPaysTheReturnOfSeed004(t *testing.T) {
 	f.do(spend(civil, 3, "29 871,72", "2025-06-30"))
 	f.do(spend(minority, 3, "19 000,00", "2025-06-30"))
 	f.named("return", domain.ReturnUnspent{Ref: ref, Line: civil, Year: 3, Date: d("2025-07-14")})
-	due := f.a.Cash.Dues[f.ids["return"]]
+	due := f.a.Cash().Dues[f.ids["return"]]
 	if due == nil || due.Amount != m("128,28") || due.Outstanding() != m("128,28") || due.Kind != domain.DueReturn {
 		t.Fatalf("the return should be due in full: %+v", due)
 	}
@@ -88,7 +88,7 @@ func TestRefundOfARecovery(t *testing.T) {
 	}
 	f.named("recovery", recovery(f.ids["inel"], "100"))
 	f.do(domain.RecordRefund{Ref: ref, For: f.ids["recovery"], Amount: m("60"), Date: d("2023-04-01"), Reference: "R-1"})
-	if due := f.a.Cash.Dues[f.ids["recovery"]]; due.Kind != domain.DueRecovery || due.Outstanding() != m("40") {
+	if due := f.a.Cash().Dues[f.ids["recovery"]]; due.Kind != domain.DueRecovery || due.Outstanding() != m("40") {
 		t.Errorf("recovery due: %+v", due)
 	}
 	if got := f.a.Held(1); got != m("40") {
@@ -206,14 +206,23 @@ func TestSupportIntensity(t *testing.T) {
 // would leave it).
 func TestCashTotalsOverflowChecked(t *testing.T) {
 	f := registered(t)
-	f.a.Cash.Schedule = append(f.a.Cash.Schedule, domain.DisbursementPlanned{Year: 1, Amount: domain.Money(1<<63 - 1 - 5)})
-	evs, err := domain.Decide(f.a, domain.PlanDisbursement{Ref: ref, Kind: domain.PayTranche, Year: 1, Amount: 10, Date: d("2022-08-01")}, "")
+	long := f.a.State()
+	long.Cash.Schedule = append(long.Cash.Schedule, domain.DisbursementPlanned{Year: 1, Amount: domain.Money(1<<63 - 1 - 5)})
+	a, err := domain.RestoreAgreement(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := domain.Decide(a, domain.PlanDisbursement{Ref: ref, Kind: domain.PayTranche, Year: 1, Amount: 10, Date: d("2022-08-01")}, "")
 	var re *domain.RuleError
 	if !errors.As(err, &re) || re.Rule != "amount-overflow" || len(evs) != 0 {
 		t.Errorf("schedule past int64: %v (%d events), want rule amount-overflow and no event", err, len(evs))
 	}
-	f.a.Cash.Disbursed[1] = domain.Money(1<<63 - 1 - 5)
-	evs, err = domain.Decide(f.a, disburse(2, "0,10", "2023-08-01"), "")
+	long = registered(t).a.State()
+	long.Cash.Disbursed[1] = domain.Money(1<<63 - 1 - 5)
+	if a, err = domain.RestoreAgreement(long); err != nil {
+		t.Fatal(err)
+	}
+	evs, err = domain.Decide(a, disburse(2, "0,10", "2023-08-01"), "")
 	if !errors.As(err, &re) || re.Rule != "amount-overflow" || len(evs) != 0 {
 		t.Errorf("payments past int64: %v (%d events), want rule amount-overflow and no event", err, len(evs))
 	}

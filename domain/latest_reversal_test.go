@@ -25,7 +25,7 @@ func TestLatestSurvivesTheReversalOfAnotherDelivery(t *testing.T) {
 		f.named("old", deliver("followers", 1, 40, "2023-01-10"))
 		f.do(deliver("followers", 1, 150, "2023-03-01"))
 		f.do(deliver("followers", 1, 170, "2023-03-01")) // same day, recorded later: the value
-		ind := f.a.Indicators["followers"]
+		ind := f.a.Indicators()["followers"]
 		if got := ind.Value(1); got != 170 {
 			t.Fatalf("offset %d: before the reversal value = %d, want 170", offset, got)
 		}

@@ -76,7 +76,7 @@ func TestDeliveriesCounted(t *testing.T) {
 	f.do(deliver("people", 1, 5, "2022-08-01"))
 	f.do(deliver("people", 1, 7, "2022-09-01"))
 	f.do(deliver("people", 1, 1, "2022-10-01"))
-	got := f.a.Indicators["people"].Delivered[1]
+	got := f.a.Indicators()["people"].Delivered[1]
 	if got == nil || got.Deliveries != 3 || got.Sum != 13 {
 		t.Fatalf("year 1 of people: %+v, want 3 deliveries summing to 13", got)
 	}

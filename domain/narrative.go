@@ -49,7 +49,7 @@ type NarrativeKey struct {
 // Narrative returns the text in force for a year (0: the whole period)
 // and field, "" when none was recorded.
 func (a *Agreement) Narrative(year int, field string) string {
-	return a.Work.Narratives[NarrativeKey{year, field}]
+	return a.work.Narratives[NarrativeKey{year, field}]
 }
 
 func (a *Agreement) decideNarrative(c RecordNarrative) ([]Event, error) {
@@ -57,7 +57,7 @@ func (a *Agreement) decideNarrative(c RecordNarrative) ([]Event, error) {
 		return nil, a.noYear(c.Year)
 	}
 	if a.Narrative(c.Year, c.Field) == c.Text {
-		return nil, rule("narrative-changes-nothing", fmt.Sprintf("the %s of year %d of %s already reads so", c.Field, c.Year, a.Number), nil)
+		return nil, rule("narrative-changes-nothing", fmt.Sprintf("the %s of year %d of %s already reads so", c.Field, c.Year, a.reg.Number), nil)
 	}
 	return []Event{NarrativeRecorded{Year: c.Year, Field: c.Field, Text: c.Text}}, nil
 }

@@ -255,7 +255,7 @@ type Document struct {
 }
 
 func (a *Agreement) applyObligation(id uuid.UUID, e Event) {
-	w := &a.Work
+	w := &a.work
 	switch ev := e.(type) {
 	case ReportRequired:
 		if _, ok := w.Obligations[ev.Report]; !ok {
@@ -296,32 +296,32 @@ func (a *Agreement) applyObligation(id uuid.UUID, e Event) {
 }
 
 func (a *Agreement) obligation(code string) (*Obligation, error) {
-	o := a.Work.Obligations[code]
+	o := a.work.Obligations[code]
 	if o == nil {
-		return nil, &Error{Code: ENotFound, Field: "report", Message: fmt.Sprintf("%s has no reporting obligation %q (it has: %v)", a.Number, code, a.Work.ObligOrder), Err: ErrNotFound}
+		return nil, &Error{Code: ENotFound, Field: "report", Message: fmt.Sprintf("%s has no reporting obligation %q (it has: %v)", a.reg.Number, code, a.work.ObligOrder), Err: ErrNotFound}
 	}
 	return o, nil
 }
 
 func (a *Agreement) document(code, field string) (*Document, error) {
-	d := a.Work.Documents[code]
+	d := a.work.Documents[code]
 	if d == nil {
-		return nil, &Error{Code: ENotFound, Field: field, Message: fmt.Sprintf("%s has no registered document %q", a.Number, code), Err: ErrNotFound}
+		return nil, &Error{Code: ENotFound, Field: field, Message: fmt.Sprintf("%s has no registered document %q", a.reg.Number, code), Err: ErrNotFound}
 	}
 	return d, nil
 }
 
 // Seal returns the figures of year n as a report submitted now seals them.
 func (a *Agreement) Seal(n int) ([]SealedLine, []SealedIndicator) {
-	lines := make([]SealedLine, 0, len(a.Lines))
-	for _, l := range a.Lines {
+	lines := make([]SealedLine, 0, len(a.lines))
+	for _, l := range a.lines {
 		c := a.Cell(l.Line, n)
 		lines = append(lines, SealedLine{Line: l.Line, Planned: c.Planned, CarriedIn: c.CarriedIn, Actual: c.Actual, CarriedOver: c.CarriedOver,
 			Returned: c.Returned, Ineligible: c.Ineligible, Recovered: c.Recovered})
 	}
 	inds := []SealedIndicator{}
-	for _, id := range a.IndicatorOrder {
-		ind := a.Indicators[id]
+	for _, id := range a.indicatorOrder {
+		ind := a.indicators[id]
 		_, hasTarget := ind.Target(n)
 		if hasTarget || ind.Delivered[n] != nil {
 			inds = append(inds, SealedIndicator{Indicator: id, Delivered: ind.Value(n)})
@@ -333,8 +333,8 @@ func (a *Agreement) Seal(n int) ([]SealedLine, []SealedIndicator) {
 func (a *Agreement) decideObligation(cmd Command, reason string) ([]Event, bool, error) {
 	switch c := cmd.(type) {
 	case RequireReport:
-		if _, ok := a.Work.Obligations[c.Report]; ok {
-			return nil, true, &Error{Code: EDuplicate, Field: "report", Message: fmt.Sprintf("reporting obligation %q is already defined in %s", c.Report, a.Number), Err: ErrDuplicate}
+		if _, ok := a.work.Obligations[c.Report]; ok {
+			return nil, true, &Error{Code: EDuplicate, Field: "report", Message: fmt.Sprintf("reporting obligation %q is already defined in %s", c.Report, a.reg.Number), Err: ErrDuplicate}
 		}
 		if a.Year(c.Year) == nil {
 			return nil, true, a.noYear(c.Year)
@@ -348,9 +348,9 @@ func (a *Agreement) decideObligation(cmd Command, reason string) ([]Event, bool,
 		}
 		switch o.Status {
 		case ObligationSubmitted:
-			return nil, true, rule("report-already-submitted", fmt.Sprintf("report %s of %s was submitted on %s (submission %d) and waits for the funder; it can be submitted again only after it is returned", c.Report, a.Number, o.Submitted.Date, o.Submissions), nil)
+			return nil, true, rule("report-already-submitted", fmt.Sprintf("report %s of %s was submitted on %s (submission %d) and waits for the funder; it can be submitted again only after it is returned", c.Report, a.reg.Number, o.Submitted.Date, o.Submissions), nil)
 		case ObligationAccepted:
-			return nil, true, rule("report-already-accepted", fmt.Sprintf("report %s of %s was accepted on %s", c.Report, a.Number, *o.AcceptedOn), nil)
+			return nil, true, rule("report-already-accepted", fmt.Sprintf("report %s of %s was accepted on %s", c.Report, a.reg.Number, *o.AcceptedOn), nil)
 		}
 		if c.Document != "" {
 			if _, err := a.document(c.Document, "document"); err != nil {
@@ -377,7 +377,7 @@ func (a *Agreement) decideObligation(cmd Command, reason string) ([]Event, bool,
 			return nil, true, err
 		}
 		if o.Status != ObligationSubmitted {
-			return nil, true, rule("report-not-submitted", fmt.Sprintf("report %s of %s is %s: only a submitted report can be accepted or returned", code, a.Number, o.Status), nil)
+			return nil, true, rule("report-not-submitted", fmt.Sprintf("report %s of %s is %s: only a submitted report can be accepted or returned", code, a.reg.Number, o.Status), nil)
 		}
 		if _, ok := c.(AcceptReport); ok {
 			return []Event{ReportAccepted{Report: code, Submission: o.Submissions, Date: date}}, true, nil
@@ -385,12 +385,12 @@ func (a *Agreement) decideObligation(cmd Command, reason string) ([]Event, bool,
 		return []Event{ReportReturned{Report: code, Submission: o.Submissions, Date: date, Reason: reason}}, true, nil
 
 	case RegisterDocument:
-		if d := a.Work.Documents[c.Document]; d != nil {
-			return nil, true, &Error{Code: EDuplicate, Field: "document", Message: fmt.Sprintf("document %q is already registered in %s (%s)", c.Document, a.Number, d.Name), Err: ErrDuplicate}
+		if d := a.work.Documents[c.Document]; d != nil {
+			return nil, true, &Error{Code: EDuplicate, Field: "document", Message: fmt.Sprintf("document %q is already registered in %s (%s)", c.Document, a.reg.Number, d.Name), Err: ErrDuplicate}
 		}
-		for _, code := range a.Work.DocOrder {
-			if d := a.Work.Documents[code]; d.SHA256 == c.SHA256 {
-				return nil, true, &Error{Code: EDuplicate, Field: "sha256", Message: fmt.Sprintf("the file with SHA-256 %s is already registered in %s as document %s (%s)", c.SHA256, a.Number, d.Document, d.Name), Err: ErrDuplicate}
+		for _, code := range a.work.DocOrder {
+			if d := a.work.Documents[code]; d.SHA256 == c.SHA256 {
+				return nil, true, &Error{Code: EDuplicate, Field: "sha256", Message: fmt.Sprintf("the file with SHA-256 %s is already registered in %s as document %s (%s)", c.SHA256, a.reg.Number, d.Document, d.Name), Err: ErrDuplicate}
 			}
 		}
 		return []Event{DocumentRegistered{Document: c.Document, Kind: c.Kind, Name: c.Name, SHA256: c.SHA256, Size: c.Size, URI: c.URI}}, true, nil
@@ -410,19 +410,19 @@ func (a *Agreement) decideObligation(cmd Command, reason string) ([]Event, bool,
 				return nil, true, err
 			}
 			if o.Submissions == 0 {
-				return nil, true, rule("report-not-submitted", fmt.Sprintf("report %s of %s has not been submitted: a document is linked to a submitted report", c.Report, a.Number), nil)
+				return nil, true, rule("report-not-submitted", fmt.Sprintf("report %s of %s has not been submitted: a document is linked to a submitted report", c.Report, a.reg.Number), nil)
 			}
 			ev.Target = "report"
 		} else {
 			switch id := *c.Event; {
-			case a.Spendings[id] != nil:
+			case a.spendings[id] != nil:
 				ev.Target = "spending"
-			case a.Work.Deliveries[id] != nil:
+			case a.work.Deliveries[id] != nil:
 				ev.Target = "delivery"
-			case a.Cash.Disbursements[id] != nil:
+			case a.cash.Disbursements[id] != nil:
 				ev.Target = "disbursement"
 			default:
-				return nil, true, &Error{Code: ENotFound, Field: "event", Message: fmt.Sprintf("no spending, delivery or disbursement with event id %s in %s", id, a.Number), Err: ErrNotFound}
+				return nil, true, &Error{Code: ENotFound, Field: "event", Message: fmt.Sprintf("no spending, delivery or disbursement with event id %s in %s", id, a.reg.Number), Err: ErrNotFound}
 			}
 		}
 		for _, l := range d.Links {
@@ -437,9 +437,9 @@ func (a *Agreement) decideObligation(cmd Command, reason string) ([]Event, bool,
 
 // SortedObligations returns the reporting obligations by due date, then code.
 func (a *Agreement) SortedObligations() []*Obligation {
-	out := make([]*Obligation, 0, len(a.Work.ObligOrder))
-	for _, code := range a.Work.ObligOrder {
-		out = append(out, a.Work.Obligations[code])
+	out := make([]*Obligation, 0, len(a.work.ObligOrder))
+	for _, code := range a.work.ObligOrder {
+		out = append(out, a.work.Obligations[code])
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Due != out[j].Due {

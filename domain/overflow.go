@@ -136,7 +136,7 @@ func (a *Agreement) checkOverflow(events []Event) error {
 		case IneligibleExpenditureRecovered:
 			err = add(&cell(ev.Line, ev.Year).Recovered, ev.Amount, "recovered", ev.Line, ev.Year)
 		case IndicatorDelivered:
-			if ind := a.Indicators[ev.Indicator]; ind != nil {
+			if ind := a.indicators[ev.Indicator]; ind != nil {
 				var sum int64
 				if d := ind.Delivered[ev.Year]; d != nil {
 					sum = d.Sum
@@ -201,7 +201,7 @@ func (a *Agreement) checkOverflow(events []Event) error {
 		}
 		return nil
 	}
-	for k, c := range a.Cells {
+	for k, c := range a.cells {
 		if _, ok := touched[k]; ok {
 			continue
 		}

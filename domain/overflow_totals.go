@@ -52,7 +52,7 @@ func (a *Agreement) totals() *cellTotals {
 		return a.tot
 	}
 	t := &cellTotals{years: map[int]*Cell{}, lines: map[string]*Cell{}}
-	for k, c := range a.Cells {
+	for k, c := range a.cells {
 		if !t.addAt(k, *c, 1) {
 			return nil
 		}

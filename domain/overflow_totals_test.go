@@ -12,7 +12,7 @@ import (
 // Cell.Add, as YearTotal and the reports add them.
 func sumCells(a *Agreement) (grand Cell, years map[int]Cell, lines map[string]Cell) {
 	years, lines = map[int]Cell{}, map[string]Cell{}
-	for k, c := range a.Cells {
+	for k, c := range a.cells {
 		grand = grand.Add(*c)
 		years[k.Year] = years[k.Year].Add(*c)
 		lines[k.Line] = lines[k.Line].Add(*c)

@@ -201,11 +201,11 @@ func (w *WorkState) Init() {
 // applyWork folds the events of work plans; Apply calls it for every
 // event, before its own switch.
 func (a *Agreement) applyWork(id uuid.UUID, e Event) {
-	w := &a.Work
+	w := &a.work
 	w.Init()
 	switch ev := e.(type) {
 	case IndicatorDelivered:
-		if a.Indicators[ev.Indicator] != nil {
+		if a.indicators[ev.Indicator] != nil {
 			w.Deliveries[id] = &Delivery{ID: id, Indicator: ev.Indicator, Year: ev.Year, Quantity: ev.Quantity, Identifiers: ev.Identifiers, Date: ev.Date,
 				Seq: len(w.Deliveries) + 1}
 		}
@@ -215,7 +215,7 @@ func (a *Agreement) applyWork(id uuid.UUID, e Event) {
 		}
 		a.recount(ev.Indicator, ev.Year)
 	case TargetAmended:
-		ind := a.Indicators[ev.Indicator]
+		ind := a.indicators[ev.Indicator]
 		if ind == nil {
 			return
 		}
@@ -250,12 +250,12 @@ func (i *Indicator) OriginalTargets() []IndicatorTarget {
 // recount folds an indicator's year again from the deliveries not
 // reversed, in the order they were recorded.
 func (a *Agreement) recount(indicator string, year int) {
-	ind := a.Indicators[indicator]
+	ind := a.indicators[indicator]
 	if ind == nil {
 		return
 	}
 	var ds []*Delivery
-	for _, d := range a.Work.Deliveries {
+	for _, d := range a.work.Deliveries {
 		if d.Indicator == indicator && d.Year == year && !d.Reversed {
 			ds = append(ds, d)
 		}
@@ -312,7 +312,7 @@ func (a *Agreement) checkTargets(ts []IndicatorTarget, field string) error {
 	for i, t := range ts {
 		f := fmt.Sprintf("%s[%d].year", field, i)
 		if a.Year(t.Year) == nil {
-			return FieldError(f, "%s has no implementation year %d (it has %d)", a.Number, t.Year, len(a.Years))
+			return FieldError(f, "%s has no implementation year %d (it has %d)", a.reg.Number, t.Year, len(a.years))
 		}
 		byYear[t.Year] = append(byYear[t.Year], i)
 	}
@@ -354,72 +354,84 @@ func moneyCommand(cmd Command) bool {
 // documents, and refuses money on a memorandum; handled is false for
 // other commands.
 func (a *Agreement) decideWork(cmd Command, reason string) (events []Event, handled bool, err error) {
-	if a.Kind == KindMemorandum && moneyCommand(cmd) {
-		return nil, true, rule("memorandum-without-money", fmt.Sprintf("%s is a memorandum: it records tasks and deadlines, not money; %s does not apply", a.Number, cmd.CommandType()), nil)
+	if a.reg.Kind == KindMemorandum && moneyCommand(cmd) {
+		return nil, true, rule("memorandum-without-money", fmt.Sprintf("%s is a memorandum: it records tasks and deadlines, not money; %s does not apply", a.reg.Number, cmd.CommandType()), nil)
 	}
 	switch c := cmd.(type) {
 	case ReverseDelivery:
-		if err := requireReason(reason, "a reversal"); err != nil {
-			return nil, true, err
-		}
-		d := a.Work.Deliveries[c.Delivery]
-		if d == nil {
-			return nil, true, &Error{Code: ENotFound, Field: "delivery", Message: fmt.Sprintf("no delivery with event id %s in %s", c.Delivery, a.Number), Err: ErrNotFound}
-		}
-		if d.Reversed {
-			return nil, true, rule("delivery-already-reversed", fmt.Sprintf("delivery %s of indicator %s (%d on %s) was already reversed", d.ID, d.Indicator, d.Quantity, d.Date), nil)
-		}
-		if err := a.openYear(d.Year, "delivery"); err != nil {
-			return nil, true, err
-		}
-		return []Event{DeliveryReversed{Delivery: d.ID, Indicator: d.Indicator, Year: d.Year, Date: c.Date, Reason: reason}}, true, nil
-
+		evs, err := a.decideReverseDelivery(c, reason)
+		return evs, true, err
 	case AmendTarget:
-		if err := requireReason(reason, "an amendment"); err != nil {
-			return nil, true, err
-		}
-		ind := a.Indicators[c.Indicator]
-		if ind == nil {
-			return nil, true, &Error{Code: ENotFound, Field: "indicator", Message: fmt.Sprintf("indicator %q is not defined in %s", c.Indicator, a.Number), Err: ErrNotFound}
-		}
-		if err := a.openYear(c.Year, "year"); err != nil {
-			return nil, true, err
-		}
-		ts := make([]IndicatorTarget, len(c.Targets))
-		for i, t := range c.Targets {
-			ts[i] = IndicatorTarget{Year: c.Year, Target: t.Target, Due: t.Due}
-		}
-		if err := a.checkTargets(ts, "targets"); err != nil {
-			return nil, true, err
-		}
-		ts = sortTargets(ts)
-		var prev []IndicatorTarget
-		for _, t := range ind.Targets {
-			if t.Year == c.Year {
-				prev = append(prev, t)
-			}
-		}
-		if sameTargets(prev, ts) {
-			return nil, true, rule("targets-change-nothing", fmt.Sprintf("indicator %s year %d already has these targets", c.Indicator, c.Year), nil)
-		}
-		if prev == nil {
-			prev = []IndicatorTarget{}
-		}
-		return []Event{TargetAmended{Indicator: c.Indicator, Year: c.Year, Previous: prev, Targets: ts, Date: c.Date, Reason: reason}}, true, nil
-
+		evs, err := a.decideAmendTarget(c, reason)
+		return evs, true, err
 	case RecordNarrative:
 		evs, err := a.decideNarrative(c)
 		return evs, true, err
-
 	case AddParty:
-		for _, p := range a.Work.Parties {
-			if SameOrganisation(p.Organisation, c.Organisation) {
-				return nil, true, &Error{Code: EDuplicate, Field: "organisation", Message: fmt.Sprintf("%s is already a party of %s (roles %s)", p.Organisation, a.Number, strings.Join(p.Roles, ", ")), Err: ErrDuplicate}
-			}
-		}
-		return []Event{PartyAdded{Organisation: c.Organisation, Roles: c.Roles, Contacts: c.Contacts}}, true, nil
+		evs, err := a.decideAddParty(c, reason)
+		return evs, true, err
 	}
 	return a.decideObligation(cmd, reason)
+}
+
+func (a *Agreement) decideReverseDelivery(c ReverseDelivery, reason string) ([]Event, error) {
+	if err := requireReason(reason, "a reversal"); err != nil {
+		return nil, err
+	}
+	d := a.work.Deliveries[c.Delivery]
+	if d == nil {
+		return nil, &Error{Code: ENotFound, Field: "delivery", Message: fmt.Sprintf("no delivery with event id %s in %s", c.Delivery, a.reg.Number), Err: ErrNotFound}
+	}
+	if d.Reversed {
+		return nil, rule("delivery-already-reversed", fmt.Sprintf("delivery %s of indicator %s (%d on %s) was already reversed", d.ID, d.Indicator, d.Quantity, d.Date), nil)
+	}
+	if err := a.openYear(d.Year, "delivery"); err != nil {
+		return nil, err
+	}
+	return []Event{DeliveryReversed{Delivery: d.ID, Indicator: d.Indicator, Year: d.Year, Date: c.Date, Reason: reason}}, nil
+}
+
+func (a *Agreement) decideAmendTarget(c AmendTarget, reason string) ([]Event, error) {
+	if err := requireReason(reason, "an amendment"); err != nil {
+		return nil, err
+	}
+	ind := a.indicators[c.Indicator]
+	if ind == nil {
+		return nil, &Error{Code: ENotFound, Field: "indicator", Message: fmt.Sprintf("indicator %q is not defined in %s", c.Indicator, a.reg.Number), Err: ErrNotFound}
+	}
+	if err := a.openYear(c.Year, "year"); err != nil {
+		return nil, err
+	}
+	ts := make([]IndicatorTarget, len(c.Targets))
+	for i, t := range c.Targets {
+		ts[i] = IndicatorTarget{Year: c.Year, Target: t.Target, Due: t.Due}
+	}
+	if err := a.checkTargets(ts, "targets"); err != nil {
+		return nil, err
+	}
+	ts = sortTargets(ts)
+	var prev []IndicatorTarget
+	for _, t := range ind.Targets {
+		if t.Year == c.Year {
+			prev = append(prev, t)
+		}
+	}
+	if sameTargets(prev, ts) {
+		return nil, rule("targets-change-nothing", fmt.Sprintf("indicator %s year %d already has these targets", c.Indicator, c.Year), nil)
+	}
+	if prev == nil {
+		prev = []IndicatorTarget{}
+	}
+	return []Event{TargetAmended{Indicator: c.Indicator, Year: c.Year, Previous: prev, Targets: ts, Date: c.Date, Reason: reason}}, nil
+}
+
+func (a *Agreement) decideAddParty(c AddParty, reason string) ([]Event, error) {
+	for _, p := range a.work.Parties {
+		if SameOrganisation(p.Organisation, c.Organisation) {
+			return nil, &Error{Code: EDuplicate, Field: "organisation", Message: fmt.Sprintf("%s is already a party of %s (roles %s)", p.Organisation, a.reg.Number, strings.Join(p.Roles, ", ")), Err: ErrDuplicate}
+		}
+	}
+	return []Event{PartyAdded{Organisation: c.Organisation, Roles: c.Roles, Contacts: c.Contacts}}, nil
 }
 
 func sameTargets(a, b []IndicatorTarget) bool {
@@ -450,7 +462,7 @@ func checkMemorandum(c RegisterAgreement) error {
 
 // SortedDeliveries returns the deliveries recorded, ordered by date and id.
 func (a *Agreement) SortedDeliveries() []*Delivery {
-	return sortedByDateID(a.Work.Deliveries, func(d *Delivery) (Date, uuid.UUID) { return d.Date, d.ID })
+	return sortedByDateID(a.work.Deliveries, func(d *Delivery) (Date, uuid.UUID) { return d.Date, d.ID })
 }
 
 // WorkConsistent checks that the deliveries the state holds are the ones
@@ -461,22 +473,22 @@ func (a *Agreement) SortedDeliveries() []*Delivery {
 // the events, and this says so.
 func (a *Agreement) WorkConsistent() error {
 	counted := 0
-	for _, ind := range a.Indicators {
+	for _, ind := range a.indicators {
 		for _, y := range ind.Delivered {
 			counted += y.Deliveries
 		}
 	}
 	held := 0
-	for _, d := range a.Work.Deliveries {
+	for _, d := range a.work.Deliveries {
 		if !d.Reversed {
 			held++
 		}
 		if d.Seq == 0 {
-			return fmt.Errorf("agreement %s holds delivery %s without its place in the recording order: the snapshot was written by an earlier version; rebuild the read model from the events", a.Number, d.ID)
+			return fmt.Errorf("agreement %s holds delivery %s without its place in the recording order: the snapshot was written by an earlier version; rebuild the read model from the events", a.reg.Number, d.ID)
 		}
 	}
 	if counted != held {
-		return fmt.Errorf("agreement %s counts %d indicator deliveries but holds %d: the snapshot predates delivery reversals (or is damaged); rebuild the read model from the events", a.Number, counted, held)
+		return fmt.Errorf("agreement %s counts %d indicator deliveries but holds %d: the snapshot predates delivery reversals (or is damaged); rebuild the read model from the events", a.reg.Number, counted, held)
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ func addAsClosed(r *YearReport, a *domain.Agreement, n int) {
 		return
 	}
 	c := &AsClosed{Lines: []Figures{}}
-	for _, ls := range a.Lines {
+	for _, ls := range a.Lines() {
 		cell, _ := a.ClosedFigures(ls.Line, n)
 		f := FiguresOf(cell)
 		f.Line, f.Name = ls.Line, a.LineName(ls.Line)

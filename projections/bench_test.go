@@ -9,7 +9,7 @@ import (
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
-	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 func spendingEvents(b *testing.B) []domain.RecordedEvent {
@@ -35,7 +35,7 @@ func BenchmarkDecode(b *testing.B) {
 			name = "json"
 		}
 		b.Run(name, func(b *testing.B) {
-			d := projections.NewDecoder(nil)
+			d := codec.NewDecoder(nil)
 			d.Slow = slow
 			var e domain.RecordedEvent
 			for _, x := range evs {

@@ -88,14 +88,14 @@ type CashReport struct {
 // cash, and no cash finding is made (every spending would read as
 // pre-financed).
 func TracksCash(a *domain.Agreement) bool {
-	return len(a.Cash.Disbursements) > 0 || len(a.Cash.Schedule) > 0
+	return len(a.Cash().Disbursements) > 0 || len(a.Cash().Schedule) > 0
 }
 
 // CashYear returns the cash figures of year n.
 func CashYear(a *domain.Agreement, n int) CashFigures {
-	f := CashFigures{Year: n, Disbursed: a.Cash.Disbursed[n], EligibleSpent: a.EligibleSpent(n), Refunded: a.Cash.Refunded[n]}
+	f := CashFigures{Year: n, Disbursed: a.Cash().Disbursed[n], EligibleSpent: a.EligibleSpent(n), Refunded: a.Cash().Refunded[n]}
 	f.Held = f.Disbursed - f.EligibleSpent - f.Refunded
-	for _, d := range a.Cash.Dues {
+	for _, d := range a.Cash().Dues {
 		if d.Year == n {
 			f.Outstanding += d.Outstanding()
 		}
@@ -121,9 +121,9 @@ func (l *Ledger) CashReport(number string, today domain.Date) (CashReport, error
 func (v *AgreementView) CashReport(today domain.Date) CashReport {
 	a := v.Agg
 	r := CashReport{
-		Agreement: a.Number, Performer: a.Grantee, Funder: a.Funder, SupportIntensity: a.SupportIntensity,
+		Agreement: a.AgreementNumber(), Performer: a.Registration().Grantee, Funder: a.Registration().Funder, SupportIntensity: a.Registration().SupportIntensity,
 		Planned: a.TotalPlanned(), Scheduled: a.TotalScheduled(), Today: today,
-		Schedule: append([]domain.DisbursementPlanned{}, a.Cash.Schedule...), Disbursements: []DisbursementRow{},
+		Schedule: append([]domain.DisbursementPlanned{}, a.Cash().Schedule...), Disbursements: []DisbursementRow{},
 		Dues: []DueRow{}, Years: []CashFigures{}, Findings: []Finding{},
 	}
 	if c, ok := a.Ceiling(); ok {
@@ -136,7 +136,7 @@ func (v *AgreementView) CashReport(today domain.Date) CashReport {
 		r.Dues = append(r.Dues, DueRow{ID: d.ID, Kind: d.Kind, Line: d.Line, Year: d.Year, Amount: d.Amount, Date: d.Date,
 			DueDate: d.Date.AddDays(RefundDays), Refunded: d.Refunded, Outstanding: d.Outstanding()})
 	}
-	for _, y := range a.Years {
+	for _, y := range a.Years() {
 		f := CashYear(a, y.Year)
 		r.Years = append(r.Years, f)
 		r.Total.Disbursed += f.Disbursed
@@ -167,7 +167,7 @@ func cashFindings(a *domain.Agreement, n int, today domain.Date) []Finding {
 	if !TracksCash(a) {
 		return out
 	}
-	if len(a.Cash.Schedule) > 0 {
+	if len(a.Cash().Schedule) > 0 {
 		if p, s := a.TotalDisbursed(), a.TotalScheduled(); p > s {
 			out = append(out, Finding{Code: FindingPaidAboveSchedule, Year: n, Amount: money(p - s),
 				Message: fmt.Sprintf("%s was paid, %s more than the %s scheduled", p, p-s, s)})
@@ -183,7 +183,7 @@ func cashFindings(a *domain.Agreement, n int, today domain.Date) []Finding {
 				Message: fmt.Sprintf("%s of the %s of %s (%s, year %d) is not refunded; it was due on %s", d.Outstanding(), d.Kind, d.Amount, d.Line, d.Year, due)})
 		}
 	}
-	for _, y := range a.Years {
+	for _, y := range a.Years() {
 		if n != 0 && y.Year != n {
 			continue
 		}
@@ -201,10 +201,10 @@ func addCash(r *YearReport, a *domain.Agreement, n int, today domain.Date) {
 	if c, ok := a.Ceiling(); ok {
 		r.Ceiling = &c
 	}
-	r.SupportIntensity = a.SupportIntensity
+	r.SupportIntensity = a.Registration().SupportIntensity
 	r.Cash = CashYear(a, n)
 	r.RecordsPayments = TracksCash(a)
-	for _, y := range a.Years {
+	for _, y := range a.Years() {
 		c := CashYear(a, y.Year)
 		r.CashToDate.Disbursed += c.Disbursed
 		r.CashToDate.EligibleSpent += c.EligibleSpent

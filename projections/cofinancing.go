@@ -23,10 +23,10 @@ func addShares(r *YearReport, a *domain.Agreement, n int) {
 	if v, ok := PercentOf(int64(fs), int64(s)); ok {
 		r.FunderShareSpent = &v
 	}
-	if a.SupportIntensity == "" || r.FunderShareSpent == nil {
+	if a.Registration().SupportIntensity == "" || r.FunderShareSpent == nil {
 		return
 	}
-	limit, err := domain.ParseIntensity(a.SupportIntensity)
+	limit, err := domain.ParseIntensity(a.Registration().SupportIntensity)
 	if err != nil || int64(*r.FunderShareSpent) <= limit {
 		return
 	}
@@ -37,5 +37,5 @@ func addShares(r *YearReport, a *domain.Agreement, n int) {
 	over := fs - domain.Money(q*limit+rem*limit/10000)
 	r.Findings = append(r.Findings, Finding{Code: FindingIntensityExceeded, Year: n, Amount: money(over),
 		Message: fmt.Sprintf("the funded lines carry %s %% of the eligible spending (%s of %s), above the support intensity of %s %%: %s more than the intensity allows",
-			r.FunderShareSpent, fs, s, a.SupportIntensity, over)})
+			r.FunderShareSpent, fs, s, a.Registration().SupportIntensity, over)})
 }

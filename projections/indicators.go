@@ -39,9 +39,9 @@ func (l *Ledger) Indicators(scope Scope, year int, today domain.Date) Indicators
 		if !scope.Matches(a) {
 			continue
 		}
-		for _, id := range a.IndicatorOrder {
-			ind := a.Indicators[id]
-			for _, y := range a.Years {
+		for _, id := range a.SortedIndicatorIDs() {
+			ind := a.Indicators()[id]
+			for _, y := range a.Years() {
 				if year > 0 && y.Year != year {
 					continue
 				}
@@ -49,7 +49,7 @@ func (l *Ledger) Indicators(scope Scope, year int, today domain.Date) Indicators
 				if !ok {
 					continue
 				}
-				row := IndicatorRow{Agreement: a.Number, IndicatorFigures: f, Overdue: f.Behind, YearEnd: y.To, DeliveriesList: []DeliveryRow{}}
+				row := IndicatorRow{Agreement: a.AgreementNumber(), IndicatorFigures: f, Overdue: f.Behind, YearEnd: y.To, DeliveriesList: []DeliveryRow{}}
 				for _, d := range v.Deliveries {
 					if d.Indicator == id && d.Year == y.Year && d.Date <= today {
 						row.DeliveriesList = append(row.DeliveriesList, d)

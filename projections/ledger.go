@@ -1,8 +1,6 @@
 package projections
 
 import (
-	"bytes"
-	"encoding/gob"
 	"fmt"
 	"time"
 
@@ -102,24 +100,29 @@ type AuditRow struct {
 	Amount     *domain.Money   `json:"amount,omitempty"`
 }
 
-// auditChunk is how many audit rows one block holds: the trail grows by
+// AuditBlock is how many audit rows one block holds: the trail grows by
 // blocks, so appending never copies the rows already held.
-const auditChunk = 4096
+const AuditBlock = 4096
 
-// auditEntry is an audit row as held: the amount by value, so folding an
-// event allocates nothing for it.
-type auditEntry struct {
+// auditChunk is AuditBlock, by its older name.
+const auditChunk = AuditBlock
+
+// AuditEntry is an audit row as a Ledger holds it: the amount by value in
+// Value (with HasValue), AuditRow.Amount nil, so folding an event
+// allocates nothing for it.
+type AuditEntry struct {
 	AuditRow
-	amount    domain.Money
-	hasAmount bool
+	Value    domain.Money
+	HasValue bool
 }
 
 // Ledger is the read model of the whole store: every agreement's view and
 // the audit trail. Apply folds one event; the runner keeps Position as its
 // checkpoint. A Ledger with AsOf set folds only events recorded at or before
 // that moment (by metadata recorded_at), so every report shows the ledger as
-// it stood then. Apply and UnmarshalBinary must not run concurrently with
-// any other method; the other methods may run concurrently with each other
+// it stood then. A Ledger is changed only by Apply; RestoreLedger builds one
+// from stored state (package projections/codec reads and writes
+// snapshots). Apply must not run concurrently with any other method; the other methods may run concurrently with each other
 // (a restored ledger decodes its audit trail on first need, once, under a
 // lock of its own).
 type Ledger struct {
@@ -130,11 +133,11 @@ type Ledger struct {
 	views    map[string]*AgreementView // by stream
 	byNumber map[string]*AgreementView
 	order    []*AgreementView // by registration
-	audit    [][]auditEntry   // blocks of auditChunk rows
+	audit    [][]AuditEntry   // blocks of auditChunk rows
 	rows     int              // rows in audit
 	// lazy, when not nil, holds the audit rows of the snapshot the ledger
-	// was restored from, still encoded until first needed; audit then holds
-	// only the rows folded since (see auditReady).
+	// was restored from, still in their stored form until first needed;
+	// audit then holds only the rows folded since (see auditReady).
 	lazy *lazyAudit
 }
 
@@ -186,13 +189,13 @@ func (l *Ledger) Apply(e Event) {
 	v.Events++
 	v.LastAt = e.Meta.RecordedAt
 	v.Agg.Apply(e.ID, e.Data)
-	row := auditEntry{AuditRow: AuditRow{Position: e.Position, Stream: e.Stream, Agreement: v.Agg.Number, Revision: e.Revision, Type: e.Type,
+	row := AuditEntry{AuditRow: AuditRow{Position: e.Position, Stream: e.Stream, Agreement: v.Agg.AgreementNumber(), Revision: e.Revision, Type: e.Type,
 		RecordedAt: e.Meta.RecordedAt, Actor: e.Meta.Actor, CommandID: e.Meta.CommandID, Reason: e.Meta.Reason, Hash: e.Meta.Hash}}
 	switch ev := e.Data.(type) {
 	case domain.SpendingRecorded:
 		v.Spendings = append(v.Spendings, SpendingRow{ID: e.ID, Line: ev.Line, Year: ev.Year, Amount: ev.Amount, Date: ev.Date,
 			Document: ev.Document, Description: ev.Description, RecordedAt: e.Meta.RecordedAt})
-		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
+		row.Line, row.Year, row.Value, row.HasValue = ev.Line, ev.Year, ev.Amount, true
 	case domain.SpendingReversed:
 		for i := len(v.Spendings) - 1; i >= 0; i-- { // reversals are rare: a scan is cheaper than an index
 			if v.Spendings[i].ID == ev.Spending {
@@ -200,22 +203,22 @@ func (l *Ledger) Apply(e Event) {
 				break
 			}
 		}
-		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
+		row.Line, row.Year, row.Value, row.HasValue = ev.Line, ev.Year, ev.Amount, true
 	case domain.UnspentReturned:
 		v.Returns = append(v.Returns, ReturnRow{Line: ev.Line, Year: ev.Year, Amount: ev.Amount, To: ev.To, Date: ev.Date})
-		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
+		row.Line, row.Year, row.Value, row.HasValue = ev.Line, ev.Year, ev.Amount, true
 	case domain.RemainderCarriedOver:
 		v.Carries = append(v.Carries, CarryRow(ev))
-		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.FromYear, ev.Amount, true
+		row.Line, row.Year, row.Value, row.HasValue = ev.Line, ev.FromYear, ev.Amount, true
 	case domain.BudgetPlanned:
-		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
+		row.Line, row.Year, row.Value, row.HasValue = ev.Line, ev.Year, ev.Amount, true
 	case domain.BudgetAmended:
 		v.Amendments = append(v.Amendments, AmendmentRow(ev))
-		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
+		row.Line, row.Year, row.Value, row.HasValue = ev.Line, ev.Year, ev.Amount, true
 	case domain.IneligibleExpenditureDeclared:
-		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
+		row.Line, row.Year, row.Value, row.HasValue = ev.Line, ev.Year, ev.Amount, true
 	case domain.IneligibleExpenditureRecovered:
-		row.Line, row.Year, row.amount, row.hasAmount = ev.Line, ev.Year, ev.Amount, true
+		row.Line, row.Year, row.Value, row.HasValue = ev.Line, ev.Year, ev.Amount, true
 	case domain.IndicatorDelivered:
 		v.Deliveries = append(v.Deliveries, DeliveryRow{ID: e.ID, Indicator: ev.Indicator, Year: ev.Year, Quantity: ev.Quantity,
 			Identifiers: ev.Identifiers, Date: ev.Date, Evidence: ev.Evidence})
@@ -226,7 +229,7 @@ func (l *Ledger) Apply(e Event) {
 		row.Year = ev.Year
 	}
 	if l.rows%auditChunk == 0 {
-		l.audit = append(l.audit, make([]auditEntry, 0, auditChunk))
+		l.audit = append(l.audit, make([]AuditEntry, 0, auditChunk))
 	}
 	blk := &l.audit[len(l.audit)-1]
 	*blk = append(*blk, row)
@@ -267,116 +270,11 @@ func (l *Ledger) eachAudit(fn func(AuditRow)) {
 	for _, blk := range l.audit {
 		for i := range blk {
 			r := blk[i].AuditRow
-			if blk[i].hasAmount {
-				m := blk[i].amount
+			if blk[i].HasValue {
+				m := blk[i].Value
 				r.Amount = &m
 			}
 			fn(r)
-		}
-	}
-}
-
-// snapshot is the gob form of a Ledger.
-type snapshot struct {
-	Version  int
-	AsOf     time.Time
-	Position domain.Position
-	Applied  int
-	Skipped  int
-	Views    []*AgreementView
-	Audit    []AuditRow
-}
-
-const snapshotVersion = 1
-
-// MarshalBinary encodes the whole read model, checkpoint included, for a
-// snapshot store: in the compact column form (see snapshotV2) when it holds
-// the read model exactly, else in version 1.
-func (l *Ledger) MarshalBinary() ([]byte, error) {
-	if b, ok, err := l.marshalV2(); ok || err != nil {
-		return b, err
-	}
-	var b bytes.Buffer
-	s := snapshot{Version: snapshotVersion, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped, Views: l.order, Audit: l.AuditRows()}
-	if err := gob.NewEncoder(&b).Encode(&s); err != nil {
-		return nil, fmt.Errorf("encode read model snapshot: %w", err)
-	}
-	return b.Bytes(), nil
-}
-
-// UnmarshalBinary replaces the read model with a snapshot written by
-// MarshalBinary.
-func (l *Ledger) UnmarshalBinary(data []byte) error {
-	if n, isV2, err := unmarshalV2(data); isV2 {
-		if err != nil {
-			return err
-		}
-		*l = *n
-		return nil
-	}
-	var s snapshot
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&s); err != nil {
-		return fmt.Errorf("decode read model snapshot: %w", err)
-	}
-	if s.Version != snapshotVersion {
-		return fmt.Errorf("read model snapshot has version %d, this program writes %d: rebuild it", s.Version, snapshotVersion)
-	}
-	n := NewLedger(s.AsOf)
-	n.position, n.applied, n.skipped = s.Position, s.Applied, s.Skipped
-	for _, r := range s.Audit {
-		e := auditEntry{AuditRow: r}
-		if r.Amount != nil {
-			e.amount, e.hasAmount, e.Amount = *r.Amount, true, nil
-		}
-		if n.rows%auditChunk == 0 {
-			n.audit = append(n.audit, make([]auditEntry, 0, auditChunk))
-		}
-		blk := &n.audit[len(n.audit)-1]
-		*blk = append(*blk, e)
-		n.rows++
-	}
-	for _, v := range s.Views {
-		fixAgreement(v.Agg)
-		if err := v.Agg.CashConsistent(); err != nil {
-			return fmt.Errorf("read model snapshot: %w", err)
-		}
-		if err := v.Agg.WorkConsistent(); err != nil {
-			return fmt.Errorf("read model snapshot: %w", err)
-		}
-		n.views[v.Stream] = v
-		n.byNumber[v.Agg.Number] = v
-		n.order = append(n.order, v)
-	}
-	*l = *n
-	return nil
-}
-
-// fixAgreement restores the empty maps gob leaves nil, so the state equals
-// one built by Apply.
-func fixAgreement(a *domain.Agreement) {
-	if a.Cells == nil {
-		a.Cells = map[domain.CellKey]*domain.Cell{}
-	}
-	if a.Spendings == nil {
-		a.Spendings = map[uuid.UUID]*domain.Spending{}
-	}
-	if a.Ineligible == nil {
-		a.Ineligible = map[uuid.UUID]*domain.Ineligible{}
-	}
-	if a.Indicators == nil {
-		a.Indicators = map[string]*domain.Indicator{}
-	}
-	a.Cash.Init()
-	a.Work.Init()
-	a.FillClosedFigures()
-	for _, ind := range a.Indicators {
-		if ind.Delivered == nil {
-			ind.Delivered = map[int]*domain.IndicatorYear{}
-		}
-		for _, d := range ind.Delivered {
-			if d.Distinct == nil {
-				d.Distinct = map[string]struct{}{}
-			}
 		}
 	}
 }

@@ -88,8 +88,8 @@ type ObligationsReport struct {
 // due date has passed and the report is neither submitted nor accepted
 // (a returned report is due again).
 func obligationRow(a *domain.Agreement, o *domain.Obligation, today domain.Date) ObligationRow {
-	r := ObligationRow{Agreement: a.Number, Report: o.Report, Name: o.Name, Kind: o.Kind, Year: o.Year, Due: o.Due, Status: o.Status,
-		Submissions: o.Submissions, AcceptedOn: o.AcceptedOn, ReturnedOn: o.ReturnedOn, Returned: o.Returned, Responsible: []string{a.Grantee}}
+	r := ObligationRow{Agreement: a.AgreementNumber(), Report: o.Report, Name: o.Name, Kind: o.Kind, Year: o.Year, Due: o.Due, Status: o.Status,
+		Submissions: o.Submissions, AcceptedOn: o.AcceptedOn, ReturnedOn: o.ReturnedOn, Returned: o.Returned, Responsible: []string{a.Registration().Grantee}}
 	if s := o.Submitted; s != nil {
 		d := s.Date
 		r.SubmittedOn, r.SHA256 = &d, s.SHA256
@@ -194,7 +194,7 @@ func (l *Ledger) Restatement(number, report string) (Restatement, error) {
 		return Restatement{}, err
 	}
 	a := v.Agg
-	o := a.Work.Obligations[report]
+	o := a.Work().Obligations[report]
 	if o == nil || o.Submitted == nil {
 		return Restatement{}, &domain.Error{Code: domain.ENotFound, Field: "report", Err: domain.ErrNotFound,
 			Message: fmt.Sprintf("%s has no submitted report %q", number, report)}

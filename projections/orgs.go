@@ -7,8 +7,8 @@ import "sort"
 func Organisations(l *Ledger) (funders, grantees []string) {
 	f, g := map[string]bool{}, map[string]bool{}
 	for _, v := range l.order {
-		f[v.Agg.Funder] = true
-		g[v.Agg.Grantee] = true
+		f[v.Agg.Registration().Funder] = true
+		g[v.Agg.Registration().Grantee] = true
 	}
 	for k := range f {
 		funders = append(funders, k)

@@ -54,14 +54,14 @@ func (l *Ledger) PeriodSummary(number string, today domain.Date) (PeriodSummary,
 		return PeriodSummary{}, err
 	}
 	a := v.Agg
-	s := PeriodSummary{Agreement: a.Number, Kind: a.Kind, Title: a.Title, Performer: a.Grantee, Funder: a.Funder, Programme: a.Programme,
-		DelegationPeriod: a.Period, Years: []PeriodYear{}, CarriedOver: []CarryRow{}, Returned: []ReturnRow{}, Findings: []Finding{},
+	s := PeriodSummary{Agreement: a.AgreementNumber(), Kind: a.Registration().Kind, Title: a.Registration().Title, Performer: a.Registration().Grantee, Funder: a.Registration().Funder, Programme: a.Registration().Programme,
+		DelegationPeriod: a.Registration().Period, Years: []PeriodYear{}, CarriedOver: []CarryRow{}, Returned: []ReturnRow{}, Findings: []Finding{},
 		Description: a.Narrative(0, domain.NarrativeDescription), Other: a.Narrative(0, domain.NarrativeOther), Today: today}
 	if !l.asOf.IsZero() {
 		t := l.asOf.UTC()
 		s.AsOf = &t
 	}
-	for _, y := range a.Years {
+	for _, y := range a.Years() {
 		r, err := v.YearReport(y.Year, today)
 		if err != nil {
 			return PeriodSummary{}, err

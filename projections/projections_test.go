@@ -15,6 +15,7 @@ import (
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 func seed004(t *testing.T) (*memstore.Store, *projections.Ledger) {
@@ -174,7 +175,7 @@ func TestDecoderFastEqualsSlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast, slow := projections.NewDecoder(nil), projections.NewDecoder(nil)
+	fast, slow := codec.NewDecoder(nil), codec.NewDecoder(nil)
 	slow.Slow = true
 	for _, e := range evs {
 		a, err1 := fast.Decode(e)
@@ -218,7 +219,7 @@ func TestUpcast(t *testing.T) {
 		return json.Marshal(m)
 	})
 	reg2 := reg
-	dec := projections.NewDecoder(reg2)
+	dec := codec.NewDecoder(reg2)
 	l := projections.NewLedger(time.Time{})
 	at := time.Date(2022, 8, 1, 10, 0, 0, 0, time.UTC)
 	meta := func(v int) []byte {

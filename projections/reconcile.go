@@ -25,14 +25,14 @@ type Scope struct {
 
 // Matches reports whether the agreement is in scope.
 func (s Scope) Matches(a *domain.Agreement) bool {
-	if s.Viewer != nil && !access.MaySee(*s.Viewer, access.Parties{Funder: a.Funder, Grantee: a.Grantee}) {
+	if s.Viewer != nil && !access.MaySee(*s.Viewer, access.Parties{Funder: a.Registration().Funder, Grantee: a.Registration().Grantee}) {
 		return false
 	}
 	eq := func(want, got string) bool {
 		return domain.CanonicalName(want) == "" || domain.SameOrganisation(want, got)
 	}
-	return eq(s.Funder, a.Funder) && eq(s.Programme, a.Programme) && eq(s.Grantee, a.Grantee) &&
-		(s.Agreement == "" || s.Agreement == a.Number)
+	return eq(s.Funder, a.Registration().Funder) && eq(s.Programme, a.Registration().Programme) && eq(s.Grantee, a.Registration().Grantee) &&
+		(s.Agreement == "" || s.Agreement == a.AgreementNumber())
 }
 
 // Window is what part of time a reconciliation covers: one implementation
@@ -150,7 +150,7 @@ func (l *Ledger) Reconcile(scope Scope, w Window) (Reconciliation, error) {
 		r.Agreements++
 		var actual map[string]domain.Money
 		if w.Year == 0 {
-			actual = make(map[string]domain.Money, len(a.Lines))
+			actual = make(map[string]domain.Money, len(a.Lines()))
 			for i := range v.Spendings {
 				s := &v.Spendings[i]
 				if !s.Reversed && s.Date >= w.From && s.Date <= w.To {
@@ -158,7 +158,7 @@ func (l *Ledger) Reconcile(scope Scope, w Window) (Reconciliation, error) {
 				}
 			}
 		}
-		for _, ls := range a.Lines {
+		for _, ls := range a.Lines() {
 			var f Figures
 			for _, y := range years {
 				f = f.Add(FiguresOf(a.Cell(ls.Line, y)))
@@ -169,11 +169,11 @@ func (l *Ledger) Reconcile(scope Scope, w Window) (Reconciliation, error) {
 				f.Overspend = max(0, -f.Remainder)
 			}
 			f.Line, f.Name = ls.Line, a.LineName(ls.Line)
-			row := ReconRow{Agreement: a.Number, Funder: a.Funder, Programme: a.Programme, Grantee: a.Grantee, Years: years, Figures: f}
+			row := ReconRow{Agreement: a.AgreementNumber(), Funder: a.Registration().Funder, Programme: a.Registration().Programme, Grantee: a.Registration().Grantee, Years: years, Figures: f}
 			if c, ok := a.Ceiling(); ok {
 				row.Ceiling = &c
 			}
-			row.SupportIntensity = a.SupportIntensity
+			row.SupportIntensity = a.Registration().SupportIntensity
 			row.Variance, row.Utilisation = withVariance(f)
 			if w.Year == 0 {
 				row.PlannedApportioned, row.ApportionedUtilisation = apportioned(a, ls.Line, years, w, f.Actual)
@@ -206,7 +206,7 @@ func windowYears(a *domain.Agreement, w Window) []int {
 	}
 	var out []int
 	rng := domain.Period{From: w.From, To: w.To}
-	for _, y := range a.Years {
+	for _, y := range a.Years() {
 		if y.Period().Overlaps(rng) {
 			out = append(out, y.Year)
 		}
@@ -262,7 +262,7 @@ func (l *Ledger) multiYear(scope Scope) (MultiYear, error) {
 	inScope := 0
 	for _, v := range l.order {
 		if scope.Matches(v.Agg) {
-			m.Years = max(m.Years, len(v.Agg.Years))
+			m.Years = max(m.Years, len(v.Agg.Years()))
 			inScope++
 		}
 	}
@@ -272,13 +272,13 @@ func (l *Ledger) multiYear(scope Scope) (MultiYear, error) {
 		if !scope.Matches(a) {
 			continue
 		}
-		for _, ls := range a.Lines {
-			row := MultiYearRow{Agreement: a.Number, Line: ls.Line, Name: a.LineName(ls.Line), Cells: make([]Figures, m.Years)}
+		for _, ls := range a.Lines() {
+			row := MultiYearRow{Agreement: a.AgreementNumber(), Line: ls.Line, Name: a.LineName(ls.Line), Cells: make([]Figures, m.Years)}
 			if c, ok := a.Ceiling(); ok {
 				row.Ceiling = &c
 			}
-			row.SupportIntensity = a.SupportIntensity
-			for y := 1; y <= len(a.Years); y++ {
+			row.SupportIntensity = a.Registration().SupportIntensity
+			for y := 1; y <= len(a.Years()); y++ {
 				f := FiguresOf(a.Cell(ls.Line, y))
 				row.Cells[y-1] = f
 				row.Total = row.Total.Add(f) // one agreement's line: within domain.MaxFigure

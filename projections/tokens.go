@@ -7,7 +7,7 @@ import "github.com/grantledger/grantledger/domain"
 // token by id, holder, role and scope; the token's hash is never copied
 // into it, so no report shows it.
 func (l *Ledger) applyToken(e Event) {
-	row := auditEntry{AuditRow: AuditRow{Position: e.Position, Stream: e.Stream, Revision: e.Revision, Type: e.Type,
+	row := AuditEntry{AuditRow: AuditRow{Position: e.Position, Stream: e.Stream, Revision: e.Revision, Type: e.Type,
 		RecordedAt: e.Meta.RecordedAt, Actor: e.Meta.Actor, CommandID: e.Meta.CommandID, Reason: e.Meta.Reason, Hash: e.Meta.Hash}}
 	switch ev := e.Data.(type) {
 	case domain.TokenCreated:
@@ -36,7 +36,7 @@ func (l *Ledger) applyToken(e Event) {
 	}
 	l.applied++
 	if l.rows%auditChunk == 0 {
-		l.audit = append(l.audit, make([]auditEntry, 0, auditChunk))
+		l.audit = append(l.audit, make([]AuditEntry, 0, auditChunk))
 	}
 	blk := &l.audit[len(l.audit)-1]
 	*blk = append(*blk, row)

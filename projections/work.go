@@ -179,7 +179,7 @@ func ByResponsible(rows []IndicatorRow, grantee func(agreement string) string) [
 // not registered), for ByResponsible.
 func (l *Ledger) Grantee(number string) string {
 	if v := l.byNumber[number]; v != nil {
-		return v.Agg.Grantee
+		return v.Agg.Registration().Grantee
 	}
 	return ""
 }

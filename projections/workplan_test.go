@@ -260,7 +260,7 @@ func TestDeliveryEnteredWrongIsReversed(t *testing.T) {
 			t.Errorf("t04 year 2 deliveries %+v: want the reversed 20 and the 2", row.DeliveriesList)
 		}
 		// The aggregate (what IATI exports) agrees.
-		if v := l.Agreements()[0].Agg.Indicators["t04"].Value(2); v != 2 {
+		if v := l.Agreements()[0].Agg.Indicators()["t04"].Value(2); v != 2 {
 			t.Errorf("aggregate value of t04 in year 2 = %d, want 2", v)
 		}
 		return

@@ -142,15 +142,15 @@ func (v *AgreementView) YearReport(n int, today domain.Date) (YearReport, error)
 	y := a.Year(n)
 	if y == nil {
 		return YearReport{}, &domain.Error{Code: domain.ENotFound, Field: "year", Err: domain.ErrNotFound,
-			Message: fmt.Sprintf("%s has no implementation year %d (it has %d)", a.Number, n, len(a.Years))}
+			Message: fmt.Sprintf("%s has no implementation year %d (it has %d)", a.AgreementNumber(), n, len(a.Years()))}
 	}
 	r := YearReport{
-		Agreement: a.Number, Kind: a.Kind, Title: a.Title, Performer: a.Grantee, Funder: a.Funder, Programme: a.Programme,
-		DelegationPeriod: a.Period, Years: len(a.Years), Year: n, Period: y.Period(), Closed: y.Closed, Today: today,
-		Lines: make([]Figures, 0, len(a.Lines)), CarriedInFrom: []CarryRow{}, CarriedOverTo: []CarryRow{},
+		Agreement: a.AgreementNumber(), Kind: a.Registration().Kind, Title: a.Registration().Title, Performer: a.Registration().Grantee, Funder: a.Registration().Funder, Programme: a.Registration().Programme,
+		DelegationPeriod: a.Registration().Period, Years: len(a.Years()), Year: n, Period: y.Period(), Closed: y.Closed, Today: today,
+		Lines: make([]Figures, 0, len(a.Lines())), CarriedInFrom: []CarryRow{}, CarriedOverTo: []CarryRow{},
 		ReturnedTo: []ReturnRow{}, Amendments: []AmendmentRow{}, Indicators: []IndicatorFigures{}, Findings: []Finding{},
 	}
-	for _, ls := range a.Lines {
+	for _, ls := range a.Lines() {
 		f := FiguresOf(a.Cell(ls.Line, n))
 		f.Line, f.Name = ls.Line, a.LineName(ls.Line)
 		r.Lines = append(r.Lines, f)
@@ -174,8 +174,8 @@ func (v *AgreementView) YearReport(n int, today domain.Date) (YearReport, error)
 			r.Amendments = append(r.Amendments, am)
 		}
 	}
-	for _, id := range a.IndicatorOrder {
-		if f, ok := indicatorFigures(v, a.Indicators[id], n, today); ok {
+	for _, id := range a.SortedIndicatorIDs() {
+		if f, ok := indicatorFigures(v, a.Indicators()[id], n, today); ok {
 			r.Indicators = append(r.Indicators, f)
 		}
 	}

@@ -102,7 +102,7 @@ func LoadAgreement(ctx context.Context, store domain.EventStore, number string) 
 		}
 		from = evs[len(evs)-1].Revision + 1
 	}
-	for _, y := range a.State.Years {
+	for _, y := range a.State.Years() {
 		a.Years = append(a.Years, y.YearSpec)
 	}
 	return a, nil

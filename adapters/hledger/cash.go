@@ -57,7 +57,7 @@ func escapeDots(s string) string {
 
 // tracksCash says whether the agreement records money that moves.
 func tracksCash(a *domain.Agreement) bool {
-	return len(a.Cash.Disbursements) > 0 || len(a.Cash.Schedule) > 0
+	return len(a.Cash().Disbursements) > 0 || len(a.Cash().Schedule) > 0
 }
 
 // cashTxn returns the cash transaction of one event, if it moves the

@@ -88,17 +88,17 @@ func checkCashBalances(t *testing.T, hl, file string, state map[string]*domain.A
 			continue
 		}
 		tracking++
-		acc := agreementAccounts{seg: Segment(a.Number)}
-		for _, y := range a.Years {
+		acc := agreementAccounts{seg: Segment(a.AgreementNumber())}
+		for _, y := range a.Years() {
 			name := acc.cash(y.Year)
 			bal, ok := got[name]
 			if !ok && a.Held(y.Year) != 0 {
-				t.Errorf("%s year %d: no account %s in hledger's balance, ledger holds %s", a.Number, y.Year, name, a.Held(y.Year))
+				t.Errorf("%s year %d: no account %s in hledger's balance, ledger holds %s", a.AgreementNumber(), y.Year, name, a.Held(y.Year))
 				continue
 			}
 			if bal != a.Held(y.Year) {
 				t.Errorf("%s year %d: hledger balance %s, the ledger's held %s (disbursed %s, eligible spent %s, refunded %s)",
-					a.Number, y.Year, bal, a.Held(y.Year), a.Cash.Disbursed[y.Year], a.EligibleSpent(y.Year), a.Cash.Refunded[y.Year])
+					a.AgreementNumber(), y.Year, bal, a.Held(y.Year), a.Cash().Disbursed[y.Year], a.EligibleSpent(y.Year), a.Cash().Refunded[y.Year])
 			}
 			delete(got, name)
 			checked++

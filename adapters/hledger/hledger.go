@@ -138,20 +138,20 @@ func write(w io.Writer, hs []*history) error {
 	var bodies [][]txn
 	for _, h := range hs {
 		a := h.Agg
-		if !a.Registered {
+		if !a.Registered() {
 			continue
 		}
-		seg := Segment(a.Number)
+		seg := Segment(a.AgreementNumber())
 		key := strings.ToLower(seg)
 		if other, ok := seen[key]; ok {
-			return fmt.Errorf("agreements %q and %q map to the same hledger account segment %q (hledger queries ignore case): export them separately", other, a.Number, seg)
+			return fmt.Errorf("agreements %q and %q map to the same hledger account segment %q (hledger queries ignore case): export them separately", other, a.AgreementNumber(), seg)
 		}
-		seen[key] = a.Number
+		seen[key] = a.AgreementNumber()
 		lineSegs := map[string]string{}
-		for _, l := range a.Lines {
+		for _, l := range a.Lines() {
 			ls := strings.ToLower(Segment(l.Line))
 			if other, ok := lineSegs[ls]; ok {
-				return fmt.Errorf("agreement %s: budget lines %q and %q map to the same account segment %q", a.Number, other, l.Line, Segment(l.Line))
+				return fmt.Errorf("agreement %s: budget lines %q and %q map to the same account segment %q", a.AgreementNumber(), other, l.Line, Segment(l.Line))
 			}
 			lineSegs[ls] = l.Line
 		}
@@ -214,14 +214,14 @@ func write(w io.Writer, hs []*history) error {
 // header is the comment block that opens an agreement's section.
 func header(a *domain.Agreement) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "; ==== agreement %s\n", clean(a.Number))
-	fmt.Fprintf(&b, "; %s\n", clean(a.Title))
-	fmt.Fprintf(&b, "; funder: %s; grantee: %s\n", clean(a.Funder), clean(a.Grantee))
-	for _, y := range a.Years {
-		fmt.Fprintf(&b, "; year %d %s: hledger -f FILE %s\n", y.Year, y.Period(), strings.Join(quoteArgs(BudgetArgs(a.Number, y.YearSpec)), " "))
+	fmt.Fprintf(&b, "; ==== agreement %s\n", clean(a.AgreementNumber()))
+	fmt.Fprintf(&b, "; %s\n", clean(a.Registration().Title))
+	fmt.Fprintf(&b, "; funder: %s; grantee: %s\n", clean(a.Registration().Funder), clean(a.Registration().Grantee))
+	for _, y := range a.Years() {
+		fmt.Fprintf(&b, "; year %d %s: hledger -f FILE %s\n", y.Year, y.Period(), strings.Join(quoteArgs(BudgetArgs(a.AgreementNumber(), y.YearSpec)), " "))
 	}
-	for _, l := range a.Lines {
-		fmt.Fprintf(&b, "; line %s = %s: %s\n", clean(l.Line), ExpenseAccount(a.Number, l.Line), clean(l.Name))
+	for _, l := range a.Lines() {
+		fmt.Fprintf(&b, "; line %s = %s: %s\n", clean(l.Line), ExpenseAccount(a.AgreementNumber(), l.Line), clean(l.Name))
 	}
 	return b.String()
 }
@@ -241,7 +241,7 @@ func quoteArgs(args []string) []string {
 // the dated transactions (by date, then stream order) of one agreement.
 func agreementTxns(h *history) []txn {
 	a := h.Agg
-	acc := agreementAccounts{seg: Segment(a.Number)}
+	acc := agreementAccounts{seg: Segment(a.AgreementNumber())}
 	var rules, dated []txn
 	year := func(n int) domain.YearSpec {
 		if y := a.Year(n); y != nil {
@@ -269,7 +269,7 @@ func agreementTxns(h *history) []txn {
 			y := year(ev.Year)
 			d, note := clamp(ev.EffectiveDate, y)
 			t := txn{date: d, periodic: true, seq: i,
-				desc: fmt.Sprintf("%s year %d %s amended %s -> %s: %s%s", a.Number, ev.Year, ev.Line, ev.Previous, ev.Amount, ev.Reason, note),
+				desc: fmt.Sprintf("%s year %d %s amended %s -> %s: %s%s", a.AgreementNumber(), ev.Year, ev.Line, ev.Previous, ev.Amount, ev.Reason, note),
 				tags: []string{tag, fmt.Sprintf("year:%d", ev.Year)},
 				postings: []posting{
 					{account: acc.expense(ev.Line), amount: ev.Amount - ev.Previous},
@@ -337,11 +337,11 @@ func agreementTxns(h *history) []txn {
 				}})
 		}
 	}
-	for _, y := range a.Years {
-		for _, l := range a.Lines {
+	for _, y := range a.Years() {
+		for _, l := range a.Lines() {
 			c := a.Cell(l.Line, y.Year)
 			t := txn{date: y.From, periodic: true,
-				desc: fmt.Sprintf("%s year %d %s planned", a.Number, y.Year, l.Line),
+				desc: fmt.Sprintf("%s year %d %s planned", a.AgreementNumber(), y.Year, l.Line),
 				tags: []string{fmt.Sprintf("year:%d", y.Year)},
 				postings: []posting{
 					{account: acc.expense(l.Line), amount: c.Original},
@@ -350,7 +350,7 @@ func agreementTxns(h *history) []txn {
 			if id := planID[domain.CellKey{Line: l.Line, Year: y.Year}]; id != "" {
 				t.tags = append([]string{id}, t.tags...)
 			} else {
-				t.desc = fmt.Sprintf("%s year %d %s not planned", a.Number, y.Year, l.Line)
+				t.desc = fmt.Sprintf("%s year %d %s not planned", a.AgreementNumber(), y.Year, l.Line)
 			}
 			rules = append(rules, t)
 		}

@@ -243,7 +243,7 @@ func TestRandomAgreementsAgainstHledger(t *testing.T) {
 	}
 	state := map[string]*domain.Agreement{}
 	for _, h := range hs {
-		state[h.Agg.Number] = h.Agg
+		state[h.Agg.AgreementNumber()] = h.Agg
 	}
 	dir := t.TempDir()
 
@@ -329,19 +329,19 @@ func TestRandomAgreementsAgainstHledger(t *testing.T) {
 	var jobs []job
 	compare := func(a *domain.Agreement, y domain.YearSpec, col int, rows map[string][][2]domain.Money) []string {
 		var errs []string
-		for _, l := range a.Lines {
+		for _, l := range a.Lines() {
 			c := a.Cell(l.Line, y.Year)
 			var got [2]domain.Money
-			if r, ok := rows[ExpenseAccount(a.Number, l.Line)]; ok {
+			if r, ok := rows[ExpenseAccount(a.AgreementNumber(), l.Line)]; ok {
 				if col >= len(r) {
-					errs = append(errs, fmt.Sprintf("%s year %d line %s: hledger gave %d periods, want column %d", a.Number, y.Year, l.Line, len(r), col))
+					errs = append(errs, fmt.Sprintf("%s year %d line %s: hledger gave %d periods, want column %d", a.AgreementNumber(), y.Year, l.Line, len(r), col))
 					continue
 				}
 				got = r[col]
 			}
 			if want := [2]domain.Money{c.Actual, c.Planned}; got != want {
 				errs = append(errs, fmt.Sprintf("%s year %d (%s) line %s: hledger actual, budget = %s, %s; ledger says %s, %s",
-					a.Number, y.Year, y.Period(), l.Line, got[0], got[1], want[0], want[1]))
+					a.AgreementNumber(), y.Year, y.Period(), l.Line, got[0], got[1], want[0], want[1]))
 			}
 		}
 		return errs
@@ -384,7 +384,7 @@ func TestRandomAgreementsAgainstHledger(t *testing.T) {
 					var errs []string
 					for _, nmb := range numbers {
 						a := state[nmb]
-						for _, y := range a.Years {
+						for _, y := range a.Years() {
 							col := y.From.Time().Year() - first.Time().Year()
 							errs = append(errs, compare(a, y.YearSpec, col, rows)...)
 						}
@@ -395,10 +395,10 @@ func TestRandomAgreementsAgainstHledger(t *testing.T) {
 	}
 	for _, g := range irregular {
 		a := state[g.Number]
-		for _, y := range a.Years {
+		for _, y := range a.Years() {
 			ys := y.YearSpec
-			jobs = append(jobs, job{name: fmt.Sprintf("%s year %d", a.Number, y.Year), numbers: []string{a.Number},
-				args:  append(BudgetArgs(a.Number, ys), "-O", "csv"),
+			jobs = append(jobs, job{name: fmt.Sprintf("%s year %d", a.AgreementNumber(), y.Year), numbers: []string{a.AgreementNumber()},
+				args:  append(BudgetArgs(a.AgreementNumber(), ys), "-O", "csv"),
 				check: func(rows map[string][][2]domain.Money) []string { return compare(a, ys, 0, rows) }})
 		}
 	}
@@ -474,11 +474,11 @@ func TestRandomAgreementsAgainstHledger(t *testing.T) {
 func familyBalances(state map[string]*domain.Agreement) map[string]domain.Money {
 	want := map[string]domain.Money{}
 	for _, a := range state {
-		ag := Segment(a.Number)
-		for _, l := range a.Lines {
+		ag := Segment(a.AgreementNumber())
+		for _, l := range a.Lines() {
 			ln := Segment(l.Line)
 			var actual, returned, ineligible, recovered domain.Money
-			for _, y := range a.Years {
+			for _, y := range a.Years() {
 				c := a.Cell(l.Line, y.Year)
 				actual += c.Actual
 				returned += c.Returned
@@ -498,11 +498,11 @@ func familyBalances(state map[string]*domain.Agreement) map[string]domain.Money 
 		if !tracksCash(a) {
 			continue
 		}
-		for _, y := range a.Years {
+		for _, y := range a.Years() {
 			want[fmt.Sprintf("assets:%s:grantee-cash:y%d", ag, y.Year)] = a.Held(y.Year)
-			want[fmt.Sprintf("income:%s:disbursed:y%d", ag, y.Year)] = -a.Cash.Disbursed[y.Year]
+			want[fmt.Sprintf("income:%s:disbursed:y%d", ag, y.Year)] = -a.Cash().Disbursed[y.Year]
 			want[fmt.Sprintf("equity:%s:grantee-cash-spent:y%d", ag, y.Year)] = a.EligibleSpent(y.Year)
-			want[fmt.Sprintf("equity:%s:refunded:y%d", ag, y.Year)] = a.Cash.Refunded[y.Year]
+			want[fmt.Sprintf("equity:%s:refunded:y%d", ag, y.Year)] = a.Cash().Refunded[y.Year]
 		}
 	}
 	return want

@@ -243,7 +243,7 @@ func (s *Server) parties(ctx context.Context, number string) (funder, grantee st
 		return p[0], p[1], nil
 	}
 	err = s.cfg.Ledger.View(ctx, number, func(a *domain.Agreement) error {
-		funder, grantee = a.Funder, a.Grantee
+		funder, grantee = a.Registration().Funder, a.Registration().Grantee
 		return nil
 	})
 	if err != nil {

@@ -39,7 +39,7 @@ func TestAuditorRecordsFindingsOnly(t *testing.T) {
 	}
 	var inelID uuid.UUID
 	err := f.svc.View(ctx, agOwn, func(a *domain.Agreement) error {
-		for id, in := range a.Ineligible {
+		for id, in := range a.Ineligibles() {
 			if in.Amount == domain.MustMoney("4") {
 				inelID = id
 			}

@@ -261,9 +261,9 @@ type YearTotals struct {
 }
 
 func summarize(a *domain.Agreement) AgreementSummary {
-	out := AgreementSummary{Agreement: a.Number, Kind: a.Kind, Title: a.Title, Funder: a.Funder, Grantee: a.Grantee,
-		Programme: a.Programme, Period: a.Period, Lines: append([]domain.LineSpec{}, a.Lines...), Closed: []int{}, Totals: map[string]YearTotals{}}
-	for _, y := range a.Years {
+	out := AgreementSummary{Agreement: a.AgreementNumber(), Kind: a.Registration().Kind, Title: a.Registration().Title, Funder: a.Registration().Funder, Grantee: a.Registration().Grantee,
+		Programme: a.Registration().Programme, Period: a.Registration().Period, Lines: append([]domain.LineSpec{}, a.Lines()...), Closed: []int{}, Totals: map[string]YearTotals{}}
+	for _, y := range a.Years() {
 		out.Years = append(out.Years, y.YearSpec)
 		if y.Closed {
 			out.Closed = append(out.Closed, y.Year)

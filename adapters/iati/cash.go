@@ -35,19 +35,19 @@ type plannedDisb struct {
 
 func addCash(act *iatiActivity, h *history, orgRef string) {
 	a := h.Agg
-	funder := &txOrg{Ref: orgRef, Narratives: []narrative{{Text: a.Funder}}}
-	grantee := &txOrg{Narratives: []narrative{{Text: a.Grantee}}}
+	funder := &txOrg{Ref: orgRef, Narratives: []narrative{{Text: a.Registration().Funder}}}
+	grantee := &txOrg{Narratives: []narrative{{Text: a.Registration().Grantee}}}
 	var txs []transaction
 	if c, ok := a.Ceiling(); ok {
-		txs = append(txs, transaction{Type: codeOf(txCommitment), Date: dateOf(a.Period.From),
-			Value: value{ValueDate: a.Period.From.String(), Amount: c.String()},
+		txs = append(txs, transaction{Type: codeOf(txCommitment), Date: dateOf(a.Registration().Period.From),
+			Value: value{ValueDate: a.Registration().Period.From.String(), Amount: c.String()},
 			Description: &text{Narratives: []narrative{
 				{Lang: "lv", Text: "Līguma kopējais finansējums"},
 				{Lang: "en", Text: "Total funding of the agreement"},
 			}},
 			Provider: funder, Receiver: grantee})
 	}
-	for _, p := range a.Cash.Schedule {
+	for _, p := range a.Cash().Schedule {
 		act.Planned = append(act.Planned, plannedDisb{Type: plannedOriginal, Start: dateOf(p.Date), End: dateOf(p.Date),
 			Value: value{ValueDate: p.Date.String(), Amount: p.Amount.String()}, Provider: funder, Receiver: grantee})
 	}

@@ -37,10 +37,10 @@ const (
 func granteeSide(act *iatiActivity, h *history, orgRef string) {
 	a := h.Agg
 	if orgRef == "" {
-		orgRef = OrgRef(a.Grantee)
+		orgRef = OrgRef(a.Registration().Grantee)
 	}
-	act.Identifier = Identifier(orgRef, a.Number)
-	act.ReportingOrg = org{Ref: orgRef, Type: orgTypeNationalNGO, Narratives: []narrative{{Text: a.Grantee}}}
+	act.Identifier = Identifier(orgRef, a.AgreementNumber())
+	act.ReportingOrg = org{Ref: orgRef, Type: orgTypeNationalNGO, Narratives: []narrative{{Text: a.Registration().Grantee}}}
 	for i := range act.Participating {
 		p := &act.Participating[i]
 		switch p.Role {
@@ -65,7 +65,7 @@ func granteeSide(act *iatiActivity, h *history, orgRef string) {
 			if o == nil {
 				continue
 			}
-			if len(o.Narratives) == 1 && o.Narratives[0].Text == a.Grantee {
+			if len(o.Narratives) == 1 && o.Narratives[0].Text == a.Registration().Grantee {
 				o.Ref = orgRef
 			} else {
 				o.Ref = ""

@@ -96,7 +96,7 @@ func Export(ctx context.Context, store domain.EventStore, w io.Writer, opts Opti
 	}
 	seen := map[string]string{}
 	for _, h := range hs {
-		if !h.Agg.Registered {
+		if !h.Agg.Registered() {
 			continue
 		}
 		var act iatiActivity
@@ -107,9 +107,9 @@ func Export(ctx context.Context, store domain.EventStore, w io.Writer, opts Opti
 			act = activity(h, opts.OrgRef, domain.DateOf(now))
 		}
 		if other, ok := seen[act.Identifier]; ok {
-			return fmt.Errorf("agreements %q and %q get the same IATI identifier %q", other, h.Agg.Number, act.Identifier)
+			return fmt.Errorf("agreements %q and %q get the same IATI identifier %q", other, h.Agg.AgreementNumber(), act.Identifier)
 		}
-		seen[act.Identifier] = h.Agg.Number
+		seen[act.Identifier] = h.Agg.AgreementNumber()
 		doc.Activities = append(doc.Activities, act)
 	}
 	if len(doc.Activities) == 0 {
@@ -163,13 +163,13 @@ func hash8(s string) string {
 func activity(h *history, orgRef string, today domain.Date) iatiActivity {
 	a := h.Agg
 	if orgRef == "" {
-		orgRef = OrgRef(a.Funder)
+		orgRef = OrgRef(a.Registration().Funder)
 	}
 	kindEN, kindLV := "Grant project", "Projekts"
-	if a.Kind == domain.KindDelegation {
+	if a.Registration().Kind == domain.KindDelegation {
 		kindEN, kindLV = "Delegation agreement", "Deleģēšanas līgums"
 	}
-	if a.Kind == domain.KindMemorandum {
+	if a.Registration().Kind == domain.KindMemorandum {
 		kindEN, kindLV = "Cooperation memorandum", "Sadarbības memorands"
 	}
 	var last time.Time
@@ -192,40 +192,40 @@ func activity(h *history, orgRef string, today domain.Date) iatiActivity {
 	act := iatiActivity{
 		Lang:       "lv",
 		Currency:   "EUR",
-		Identifier: Identifier(orgRef, a.Number),
+		Identifier: Identifier(orgRef, a.AgreementNumber()),
 		ReportingOrg: org{Ref: orgRef, Type: orgTypeGovernment,
-			Narratives: []narrative{{Text: a.Funder}}},
+			Narratives: []narrative{{Text: a.Registration().Funder}}},
 		Title: text{Narratives: []narrative{
-			{Lang: "lv", Text: a.Title},
-			{Lang: "en", Text: fmt.Sprintf("%s %s: %s", kindEN, a.Number, a.Title)},
+			{Lang: "lv", Text: a.Registration().Title},
+			{Lang: "en", Text: fmt.Sprintf("%s %s: %s", kindEN, a.AgreementNumber(), a.Registration().Title)},
 		}},
 		Descriptions: []description{{Type: "1", Narratives: []narrative{
-			{Lang: "lv", Text: fmt.Sprintf("%s %s. Finansētājs: %s. Īstenotājs: %s. Programma: %s. Periods: %s, %d īstenošanas gadi.", kindLV, a.Number, a.Funder, a.Grantee, dash(a.Programme), a.Period.Latvian(), len(a.Years))},
-			{Lang: "en", Text: fmt.Sprintf("%s %s. Funder: %s. Implemented by: %s. Programme: %s. Period: %s, %d implementation years.", kindEN, a.Number, a.Funder, a.Grantee, dash(a.Programme), a.Period, len(a.Years))},
+			{Lang: "lv", Text: fmt.Sprintf("%s %s. Finansētājs: %s. Īstenotājs: %s. Programma: %s. Periods: %s, %d īstenošanas gadi.", kindLV, a.AgreementNumber(), a.Registration().Funder, a.Registration().Grantee, dash(a.Registration().Programme), a.Registration().Period.Latvian(), len(a.Years()))},
+			{Lang: "en", Text: fmt.Sprintf("%s %s. Funder: %s. Implemented by: %s. Programme: %s. Period: %s, %d implementation years.", kindEN, a.AgreementNumber(), a.Registration().Funder, a.Registration().Grantee, dash(a.Registration().Programme), a.Registration().Period, len(a.Years()))},
 		}}},
 		Participating: []participatingOrg{
-			{Role: roleFunding, Type: orgTypeGovernment, Ref: orgRef, Narratives: []narrative{{Text: a.Funder}}},
-			{Role: roleImplementing, Type: orgTypeNationalNGO, Narratives: []narrative{{Text: a.Grantee}}},
+			{Role: roleFunding, Type: orgTypeGovernment, Ref: orgRef, Narratives: []narrative{{Text: a.Registration().Funder}}},
+			{Role: roleImplementing, Type: orgTypeNationalNGO, Narratives: []narrative{{Text: a.Registration().Grantee}}},
 		},
-		OtherIDs: []otherID{{Ref: a.Number, Type: otherIDReporting}},
+		OtherIDs: []otherID{{Ref: a.AgreementNumber(), Type: otherIDReporting}},
 		Dates: []activityDate{
-			{Type: datePlannedStart, Date: a.Period.From.String()},
-			{Type: datePlannedEnd, Date: a.Period.To.String()},
+			{Type: datePlannedStart, Date: a.Registration().Period.From.String()},
+			{Type: datePlannedEnd, Date: a.Registration().Period.To.String()},
 		},
 	}
 	if !last.IsZero() {
 		act.Updated = last.UTC().Format(time.RFC3339)
 	}
-	allClosed := len(a.Years) > 0
-	for _, y := range a.Years {
+	allClosed := len(a.Years()) > 0
+	for _, y := range a.Years() {
 		allClosed = allClosed && y.Closed
 	}
 	switch {
 	case allClosed:
 		act.Status = codeOf(statusClosed)
-	case today > a.Period.To:
+	case today > a.Registration().Period.To:
 		act.Status = codeOf(statusFinalisation)
-	case today < a.Period.From && firstSpend == 0:
+	case today < a.Registration().Period.From && firstSpend == 0:
 		act.Status = codeOf(statusPipeline)
 	default:
 		act.Status = codeOf(statusImplementing)
@@ -246,7 +246,7 @@ func activity(h *history, orgRef string, today domain.Date) iatiActivity {
 			lastAmend[ev.Year] = ev.EffectiveDate
 		}
 	}
-	for _, y := range a.Years {
+	for _, y := range a.Years() {
 		t := a.YearTotal(y.Year)
 		if !t.IsPlanned {
 			continue
@@ -262,7 +262,7 @@ func activity(h *history, orgRef string, today domain.Date) iatiActivity {
 
 	// Transactions: expenditure for spending, its reversal as a negative
 	// expenditure, unspent funds returned as a negative disbursement.
-	grantee := &txOrg{Narratives: []narrative{{Text: a.Grantee}}}
+	grantee := &txOrg{Narratives: []narrative{{Text: a.Registration().Grantee}}}
 	for _, e := range h.Events {
 		switch ev := e.Event.(type) {
 		case domain.SpendingRecorded:
@@ -285,7 +285,7 @@ func activity(h *history, orgRef string, today domain.Date) iatiActivity {
 					{Lang: "lv", Text: fmt.Sprintf("Neizlietotais atlikums atgriezts (gads %d, rinda %s): %s", ev.Year, ev.Line, ev.To)},
 					{Lang: "en", Text: fmt.Sprintf("Unspent funds returned (year %d, line %s) to %s", ev.Year, ev.Line, ev.To)},
 				}},
-				Provider: &txOrg{Ref: orgRef, Narratives: []narrative{{Text: a.Funder}}},
+				Provider: &txOrg{Ref: orgRef, Narratives: []narrative{{Text: a.Registration().Funder}}},
 				Receiver: grantee})
 		}
 	}
@@ -294,11 +294,11 @@ func activity(h *history, orgRef string, today domain.Date) iatiActivity {
 
 	// Results: one output result holding every indicator, a period per
 	// year that has a target or a delivery.
-	if len(a.IndicatorOrder) > 0 {
+	if len(a.SortedIndicatorIDs()) > 0 {
 		res := result{Type: resultOutput, AggregationStatus: "0",
 			Title: text{Narratives: []narrative{{Lang: "lv", Text: "Rezultatīvie rādītāji"}, {Lang: "en", Text: "Performance indicators"}}}}
-		for _, code := range a.IndicatorOrder {
-			ind := a.Indicators[code]
+		for _, code := range a.SortedIndicatorIDs() {
+			ind := a.Indicators()[code]
 			in := indicator{Measure: measureUnit, Ascending: "1",
 				Title: text{Narratives: []narrative{{Lang: "lv", Text: fmt.Sprintf("%s (%s)", ind.Name, ind.Unit)}}},
 				Description: &text{Narratives: []narrative{

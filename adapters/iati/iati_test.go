@@ -229,16 +229,16 @@ func TestExportRandomAgreements(t *testing.T) {
 	}
 	for i, h := range hs {
 		a, act := h.Agg, got.Activities[i]
-		t.Run(a.Number, func(t *testing.T) {
-			if act.OtherIDs[0].Ref != a.Number {
-				t.Errorf("other-identifier = %q, want %q", act.OtherIDs[0].Ref, a.Number)
+		t.Run(a.AgreementNumber(), func(t *testing.T) {
+			if act.OtherIDs[0].Ref != a.AgreementNumber() {
+				t.Errorf("other-identifier = %q, want %q", act.OtherIDs[0].Ref, a.AgreementNumber())
 			}
 			budgets := map[string]domain.Money{} // type/start -> value
 			for _, b := range act.Budgets {
 				budgets[b.Type+"/"+b.Start.Date] = mustAmount(t, b.Value.Amount)
 			}
 			var actual domain.Money
-			for _, y := range a.Years {
+			for _, y := range a.Years() {
 				tot := a.YearTotal(y.Year)
 				actual += tot.Actual
 				if !tot.IsPlanned {
@@ -271,7 +271,7 @@ func TestExportRandomAgreements(t *testing.T) {
 				}
 			}
 			want = a.TotalDisbursed()
-			for _, d := range a.Cash.Dues {
+			for _, d := range a.Cash().Dues {
 				if d.Kind == domain.DueReturn {
 					want -= d.Amount
 				} else {

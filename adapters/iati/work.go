@@ -49,7 +49,7 @@ var documentCategories = map[string]string{
 
 func addWork(act *iatiActivity, h *history) {
 	a := h.Agg
-	for _, p := range a.Work.Parties {
+	for _, p := range a.Work().Parties {
 		seen := map[string]bool{}
 		for _, r := range p.Roles {
 			c := partyRoles[r]
@@ -64,8 +64,8 @@ func addWork(act *iatiActivity, h *history) {
 				PersonName: &text{Narratives: []narrative{{Text: ct.Name}}}, Telephone: ct.Phone, Email: ct.Email})
 		}
 	}
-	for _, dc := range a.Work.DocOrder {
-		d := a.Work.Documents[dc]
+	for _, dc := range a.Work().DocOrder {
+		d := a.Work().Documents[dc]
 		if d == nil || d.URI == "" {
 			continue // IATI needs an address; the others stay in the ledger only
 		}
@@ -84,8 +84,8 @@ func addWork(act *iatiActivity, h *history) {
 		return
 	}
 	res := &act.Results[0]
-	for i, id := range a.IndicatorOrder {
-		ind := a.Indicators[id]
+	for i, id := range a.SortedIndicatorIDs() {
+		ind := a.Indicators()[id]
 		if ind == nil || ind.Baseline == nil || i >= len(res.Indicators) {
 			continue
 		}

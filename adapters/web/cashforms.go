@@ -32,7 +32,7 @@ func cashFields(v *view, a *domain.Agreement, typ string, sel func(string, strin
 		return []*field{sel("disbursement", "f_disbursement", pays), in("date", "f_date", "date", true)}
 	case domain.CmdSplitPlan:
 		var lines []option
-		for _, l := range a.Lines {
+		for _, l := range a.Lines() {
 			lines = append(lines, option{l.Line, l.Name})
 		}
 		return []*field{sel("line", "f_line", lines), sel("year", "f_year", years), in("parts", "f_parts", "textarea", true)}

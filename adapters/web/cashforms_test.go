@@ -55,10 +55,10 @@ func TestPaymentAndRefundForms(t *testing.T) {
 		t.Fatalf("refund: %d %s", resp.StatusCode, problemOf(body))
 	}
 	err := f.svc.View(context.Background(), seeds.Seed004, func(a *domain.Agreement) error {
-		if got := a.Cash.Disbursed[3]; got != domain.MustMoney("49000") {
+		if got := a.Cash().Disbursed[3]; got != domain.MustMoney("49000") {
 			t.Errorf("year 3 disbursed %s, want 49000.00", got)
 		}
-		if got := a.Cash.Refunded[3]; got != domain.MustMoney("80") {
+		if got := a.Cash().Refunded[3]; got != domain.MustMoney("80") {
 			t.Errorf("year 3 refunded %s, want 80.00", got)
 		}
 		return nil

@@ -33,12 +33,12 @@ func ceilingText(v *view, a *domain.Agreement) (ceiling, intensity string) {
 	if c, ok := a.Ceiling(); ok {
 		ceiling = rpt.FormatEuro(c, v.Lang)
 	}
-	if a.SupportIntensity != "" {
+	if a.Registration().SupportIntensity != "" {
 		mark := "."
 		if v.Lang == rpt.LV {
 			mark = ","
 		}
-		intensity = strings.Replace(a.SupportIntensity, ".", mark, 1) + " %"
+		intensity = strings.Replace(a.Registration().SupportIntensity, ".", mark, 1) + " %"
 	}
 	return ceiling, intensity
 }
@@ -51,8 +51,8 @@ func newCashView(v *view, av *projections.AgreementView, today domain.Date) *cas
 	if c.Ceiling == "" {
 		c.Ceiling = v.T("no_ceiling")
 	}
-	if len(a.Years) > 0 {
-		if yr, err := av.YearReport(a.Years[0].Year, today); err == nil && (yr.FunderSharePlanned != nil || yr.FunderShareSpent != nil) {
+	if len(a.Years()) > 0 {
+		if yr, err := av.YearReport(a.Years()[0].Year, today); err == nil && (yr.FunderSharePlanned != nil || yr.FunderShareSpent != nil) {
 			c.FunderShare = rpt.PercentText(yr.FunderSharePlanned, v.Lang) + " / " + rpt.PercentText(yr.FunderShareSpent, v.Lang)
 		}
 	}
@@ -61,8 +61,8 @@ func newCashView(v *view, av *projections.AgreementView, today domain.Date) *cas
 	}
 	for i, f := range rep.Years {
 		label := v.T("year") + " " + strconv.Itoa(f.Year)
-		if i < len(a.Years) {
-			label += " (" + v.Period(domain.Period{From: a.Years[i].From, To: a.Years[i].To}) + ")"
+		if i < len(a.Years()) {
+			label += " (" + v.Period(domain.Period{From: a.Years()[i].From, To: a.Years()[i].To}) + ")"
 		}
 		c.Rows = append(c.Rows, row(label, f))
 	}

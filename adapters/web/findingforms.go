@@ -20,7 +20,7 @@ func findingFields(v *view, a *domain.Agreement, typ string, sel func(string, st
 	switch typ {
 	case domain.CmdDeclareIneligible:
 		var lines []option
-		for _, l := range a.Lines {
+		for _, l := range a.Lines() {
 			lines = append(lines, option{l.Line, l.Name})
 		}
 		return []*field{sel("line", "f_line", lines), sel("year", "f_year", years), in("amount", "f_amount", "text", true),
@@ -70,8 +70,8 @@ func parseFindingForm(typ string, ref domain.Ref, get func(string) string, money
 }
 
 func sortedIneligible(a *domain.Agreement) []domain.Ineligible {
-	out := make([]domain.Ineligible, 0, len(a.Ineligible))
-	for _, in := range a.Ineligible {
+	out := make([]domain.Ineligible, 0, len(a.Ineligibles()))
+	for _, in := range a.Ineligibles() {
 		out = append(out, *in)
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -63,7 +63,7 @@ func TestAuditorFindingFormsIntoClosedYear(t *testing.T) {
 		if ag.Adjusted(1) != 1 || !ag.Year(1).Closed {
 			t.Errorf("year 1: %d post-closure adjustments, closed %v; want 1, closed", ag.Adjusted(1), ag.Year(1).Closed)
 		}
-		for id := range ag.Ineligible {
+		for id := range ag.Ineligibles() {
 			inel = id
 		}
 		return nil

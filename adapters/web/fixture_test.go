@@ -22,6 +22,7 @@ import (
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 // The organisations of seed 004.
@@ -204,7 +205,7 @@ func (f *fixture) documents(t testing.TB, doc string) int {
 func (f *fixture) spendingRows(t testing.TB) []projections.SpendingRow {
 	t.Helper()
 	l := projections.NewLedger(time.Time{})
-	dec := projections.NewDecoder(nil)
+	dec := codec.NewDecoder(nil)
 	evs, err := f.store.ReadAll(context.Background(), domain.Position{}, 100000)
 	if err != nil {
 		t.Fatal(err)

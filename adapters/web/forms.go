@@ -59,12 +59,12 @@ var commandForms = []string{
 // the past view, and only the commands of their role (the same table the
 // API applies: an auditor gets the findings forms and nothing else). typed, when set, refills one form.
 func (h *Handler) formsFor(v *view, a *domain.Agreement, typed *form) []*form {
-	if v.Past() || a == nil || !v.Who.MayAccess(a.Funder, a.Grantee) {
+	if v.Past() || a == nil || !v.Who.MayAccess(a.Registration().Funder, a.Registration().Grantee) {
 		return nil
 	}
 	var out []*form
 	for _, typ := range commandForms {
-		if !v.Who.MayAct(typ, a.Funder, a.Grantee) {
+		if !v.Who.MayAct(typ, a.Registration().Funder, a.Registration().Grantee) {
 			continue
 		}
 		if typed != nil && typed.Type == typ {
@@ -79,14 +79,14 @@ func (h *Handler) formsFor(v *view, a *domain.Agreement, typed *form) []*form {
 func newForm(v *view, a *domain.Agreement, typ string) *form {
 	f := &form{Type: typ, Title: v.T("cmd_" + typ), CommandID: uuid.NewString()}
 	var lines, years, indicators []option
-	for _, l := range a.Lines {
+	for _, l := range a.Lines() {
 		lines = append(lines, option{l.Line, l.Name})
 	}
-	for _, y := range a.Years {
+	for _, y := range a.Years() {
 		years = append(years, option{strconv.Itoa(y.Year), strconv.Itoa(y.Year) + " (" + v.Period(domain.Period{From: y.From, To: y.To}) + ")"})
 	}
-	for _, id := range a.IndicatorOrder {
-		if ind := a.Indicators[id]; ind != nil {
+	for _, id := range a.SortedIndicatorIDs() {
+		if ind := a.Indicators()[id]; ind != nil {
 			indicators = append(indicators, option{id, ind.Name})
 		}
 	}
@@ -249,7 +249,7 @@ func (h *Handler) command(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	v.Title = number
-	if !knownForm(typ) || !v.Who.MayAct(typ, page.A.Funder, page.A.Grantee) {
+	if !knownForm(typ) || !v.Who.MayAct(typ, page.A.Registration().Funder, page.A.Registration().Grantee) {
 		h.fail(w, r, v, http.StatusForbidden, "the "+v.Who.Role+" role may not send "+typ)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -56,10 +57,10 @@ func (h *Handler) agreements(w http.ResponseWriter, r *http.Request, v *view) {
 	err := h.withLedger(r.Context(), v, func(l *projections.Ledger) error {
 		for _, av := range l.Agreements() {
 			a := av.Agg
-			if !v.Who.MayAccess(a.Funder, a.Grantee) {
+			if !v.Who.MayAccess(a.Registration().Funder, a.Registration().Grantee) {
 				continue
 			}
-			for k, s := range map[string]string{"f": a.Funder, "g": a.Grantee, "p": a.Programme} {
+			for k, s := range map[string]string{"f": a.Registration().Funder, "g": a.Registration().Grantee, "p": a.Registration().Programme} {
 				if s != "" && !seen[k][s] {
 					seen[k][s] = true
 					switch k {
@@ -72,13 +73,13 @@ func (h *Handler) agreements(w http.ResponseWriter, r *http.Request, v *view) {
 					}
 				}
 			}
-			maxYears = max(maxYears, len(a.Years))
-			if !scope.Matches(a) || (year > 0 && year > len(a.Years)) {
+			maxYears = max(maxYears, len(a.Years()))
+			if !scope.Matches(a) || (year > 0 && year > len(a.Years())) {
 				continue
 			}
-			row := listRow{Number: a.Number, Title: a.Title, Funder: a.Funder, Grantee: a.Grantee, Programme: a.Programme, Years: len(a.Years)}
+			row := listRow{Number: a.AgreementNumber(), Title: a.Registration().Title, Funder: a.Registration().Funder, Grantee: a.Registration().Grantee, Programme: a.Registration().Programme, Years: len(a.Years())}
 			row.Ceiling, row.Intensity = ceilingText(v, a)
-			for _, y := range a.Years {
+			for _, y := range a.Years() {
 				if year > 0 && y.Year != year {
 					continue
 				}
@@ -199,23 +200,23 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 			return errors.New(v.T("not_found") + " " + number)
 		}
 		a := av.Agg
-		if !v.Who.MayAccess(a.Funder, a.Grantee) {
+		if !v.Who.MayAccess(a.Registration().Funder, a.Registration().Grantee) {
 			status = http.StatusForbidden
 			return errors.New(v.T("forbidden_agreement"))
 		}
 		page.A = cloneHeader(a)
-		for _, y := range a.Years {
+		for _, y := range a.Years() {
 			page.Years = append(page.Years, yearCol{N: y.Year, Period: domain.Period{From: y.From, To: y.To}, Closed: y.Closed})
 		}
 		scope := agreementScope(v, number)
 		my := l.MultiYear(scope)
-		yearTotals := make([]projections.Figures, len(a.Years))
+		yearTotals := make([]projections.Figures, len(a.Years()))
 		var grand projections.Figures
 		for _, row := range my.Rows {
-			if row.Agreement != a.Number {
+			if row.Agreement != a.AgreementNumber() {
 				continue
 			}
-			cells := padCells(row.Cells, len(a.Years))
+			cells := padCells(row.Cells, len(a.Years()))
 			page.Blocks = append(page.Blocks, lineBlock{Line: row.Line, Name: row.Name, Rows: figureRows(v, cells, row.Total)})
 			for i := range yearTotals {
 				yearTotals[i] = yearTotals[i].Add(cells[i])
@@ -236,10 +237,10 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 			page.Indicators = append(page.Indicators, row)
 		}
 		names := rpt.LineNames{}
-		for _, ls := range a.Lines {
+		for _, ls := range a.Lines() {
 			names[ls.Line] = ls.Name
 		}
-		for _, y := range a.Years {
+		for _, y := range a.Years() {
 			rep, err := av.YearReport(y.Year, today)
 			if err != nil {
 				continue
@@ -261,23 +262,54 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 // cloneHeader copies what the page shows of the agreement (the read model
 // must not be kept beyond View).
 func cloneHeader(a *domain.Agreement) *domain.Agreement {
-	c := &domain.Agreement{AgreementRegistered: a.AgreementRegistered}
-	c.Lines = append([]domain.LineSpec(nil), a.Lines...)
-	c.IndicatorOrder = append([]string(nil), a.IndicatorOrder...)
-	c.Indicators = map[string]*domain.Indicator{}
-	for k, ind := range a.Indicators {
+	s := domain.AgreementState{AgreementRegistered: a.Registration(), Registered: a.Registered()}
+	s.Lines = append([]domain.LineSpec(nil), a.Lines()...)
+	s.IndicatorOrder = append([]string(nil), a.SortedIndicatorIDs()...)
+	s.Indicators = map[string]*domain.Indicator{}
+	for k, ind := range a.Indicators() {
 		cp := *ind
-		c.Indicators[k] = &cp
+		s.Indicators[k] = &cp
 	}
-	for _, y := range a.Years {
+	for _, y := range a.Years() {
 		cp := *y
-		c.Years = append(c.Years, &cp)
+		s.Years = append(s.Years, &cp)
 	}
-	c.Cash = cloneCash(a.Cash)
-	c.Work = cloneWork(a.Work)
-	c.Ineligible = cloneIneligible(a.Ineligible)
-	c.Spendings = cloneSpendings(a.Spendings)
+	s.Cells = map[domain.CellKey]*domain.Cell{}
+	for k, c := range a.Cells() {
+		cp := *c
+		s.Cells[k] = &cp
+	}
+	s.Adjust = cloneAdjust(a.Adjust())
+	s.Cash = cloneCash(a.Cash())
+	s.Work = cloneWork(a.Work())
+	s.Ineligible = cloneIneligible(a.Ineligibles())
+	s.Spendings = cloneSpendings(a.Spendings())
+	c, err := domain.RestoreAgreement(s)
+	if err != nil {
+		// A copy of a state Apply built passes the checks a snapshot's
+		// state must pass.
+		panic(fmt.Sprintf("web: the copy of agreement %s is refused: %v", a.AgreementNumber(), err))
+	}
 	return c
+}
+
+// cloneAdjust copies the figures as closed (cloneHeader).
+func cloneAdjust(s domain.AdjustState) domain.AdjustState {
+	out := domain.AdjustState{}
+	if s.Closed != nil {
+		out.Closed = make(map[int]map[string]domain.Cell, len(s.Closed))
+		for y, cells := range s.Closed {
+			out.Closed[y] = maps.Clone(cells)
+		}
+	}
+	out.After = maps.Clone(s.After)
+	if s.Splits != nil {
+		out.Splits = make(map[domain.CellKey][]domain.CalendarPart, len(s.Splits))
+		for k, parts := range s.Splits {
+			out.Splits[k] = append([]domain.CalendarPart(nil), parts...)
+		}
+	}
+	return out
 }
 
 func padCells(cells []projections.Figures, n int) []projections.Figures {
@@ -334,7 +366,7 @@ func (h *Handler) yearReport(r *http.Request, v *view) (projections.YearReport, 
 			status = http.StatusNotFound
 			return errors.New(v.T("not_found") + " " + number)
 		}
-		if !v.Who.MayAccess(av.Agg.Funder, av.Agg.Grantee) || !v.Who.MayReadReports() {
+		if !v.Who.MayAccess(av.Agg.Registration().Funder, av.Agg.Registration().Grantee) || !v.Who.MayReadReports() {
 			status = http.StatusForbidden
 			return errors.New(v.T("forbidden_agreement"))
 		}

@@ -30,8 +30,8 @@ func init() {
 // workFields are the fields of the issue-15 forms.
 func workFields(v *view, a *domain.Agreement, typ string, sel func(string, string, []option) *field, in func(string, string, string, bool) *field, years []option) []*field {
 	var indicators, reports, submitted, docs []option
-	for _, id := range a.IndicatorOrder {
-		if ind := a.Indicators[id]; ind != nil {
+	for _, id := range a.SortedIndicatorIDs() {
+		if ind := a.Indicators()[id]; ind != nil {
 			indicators = append(indicators, option{id, ind.Name})
 		}
 	}
@@ -42,8 +42,8 @@ func workFields(v *view, a *domain.Agreement, typ string, sel func(string, strin
 			submitted = append(submitted, option{o.Report, label})
 		}
 	}
-	for _, code := range a.Work.DocOrder {
-		if d := a.Work.Documents[code]; d != nil {
+	for _, code := range a.Work().DocOrder {
+		if d := a.Work().Documents[code]; d != nil {
 			docs = append(docs, option{code, code + " · " + d.Name})
 		}
 	}

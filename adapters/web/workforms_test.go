@@ -56,7 +56,7 @@ func TestReportObligationForms(t *testing.T) {
 		t.Errorf("the agreement page does not list report final-3 as accepted")
 	}
 	err := f.svc.View(context.Background(), seeds.Seed004, func(a *domain.Agreement) error {
-		o := a.Work.Obligations["final-3"]
+		o := a.Work().Obligations["final-3"]
 		if o == nil || o.Status != domain.ObligationAccepted || o.Submissions != 2 || o.Returned != "Sign the summary" || o.Submitted.SHA256 != sum {
 			t.Errorf("obligation after the forms: %+v", o)
 		}

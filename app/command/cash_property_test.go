@@ -323,10 +323,10 @@ func eligibleOf(model map[domain.CellKey]*flows, year int) domain.Money {
 func checkCash(t *testing.T, what string, a *domain.Agreement, model map[domain.CellKey]*flows, cm *cashModel) {
 	t.Helper()
 	var held, eligible, refunded domain.Money
-	for _, y := range a.Years {
+	for _, y := range a.Years() {
 		n := y.Year
-		if a.Cash.Disbursed[n] != cm.disbursed[n] || a.Cash.Refunded[n] != cm.refunded[n] {
-			t.Fatalf("%s: year %d disbursed %s refunded %s, the model says %s and %s", what, n, a.Cash.Disbursed[n], a.Cash.Refunded[n], cm.disbursed[n], cm.refunded[n])
+		if a.Cash().Disbursed[n] != cm.disbursed[n] || a.Cash().Refunded[n] != cm.refunded[n] {
+			t.Fatalf("%s: year %d disbursed %s refunded %s, the model says %s and %s", what, n, a.Cash().Disbursed[n], a.Cash().Refunded[n], cm.disbursed[n], cm.refunded[n])
 		}
 		e := eligibleOf(model, n)
 		if cm.disbursed[n] != e+cm.refunded[n]+a.Held(n) {
@@ -342,11 +342,11 @@ func checkCash(t *testing.T, what string, a *domain.Agreement, model map[domain.
 	if c, ok := a.Ceiling(); ok && (a.TotalDisbursed() > c || a.TotalScheduled() > c || a.TotalPlanned() > c) {
 		t.Fatalf("%s: disbursed %s, scheduled %s, planned %s above the ceiling %s", what, a.TotalDisbursed(), a.TotalScheduled(), a.TotalPlanned(), c)
 	}
-	if len(a.Cash.Dues) != len(cm.dues) {
-		t.Fatalf("%s: %d dues, the model has %d", what, len(a.Cash.Dues), len(cm.dues))
+	if len(a.Cash().Dues) != len(cm.dues) {
+		t.Fatalf("%s: %d dues, the model has %d", what, len(a.Cash().Dues), len(cm.dues))
 	}
 	for id, d := range cm.dues {
-		got := a.Cash.Dues[id]
+		got := a.Cash().Dues[id]
 		if got == nil || got.Amount != d.amount || got.Refunded != d.refunded || got.Refunded > got.Amount {
 			t.Fatalf("%s: due %s is %+v, the model says %+v", what, id, got, *d)
 		}

@@ -101,24 +101,24 @@ func TestDocsCommandExamples(t *testing.T) {
 			t.Errorf("civil year 2 restated %+v (%d adjustments), as closed %+v; want as the page says", c2, a.Adjusted(2), closed2)
 		}
 		// "Year 1's cash then reads: 1 200,00 disbursed ... = 200,00 held".
-		if a.Cash.Disbursed[1] != m("1200") || a.EligibleSpent(1) != m("850") || a.Cash.Refunded[1] != m("150") || a.Held(1) != m("200") {
+		if a.Cash().Disbursed[1] != m("1200") || a.EligibleSpent(1) != m("850") || a.Cash().Refunded[1] != m("150") || a.Held(1) != m("200") {
 			t.Errorf("year 1 cash: disbursed %s, eligible spent %s, refunded %s, held %s; want 1200.00, 850.00, 150.00, 200.00 as the page says",
-				a.Cash.Disbursed[1], a.EligibleSpent(1), a.Cash.Refunded[1], a.Held(1))
+				a.Cash().Disbursed[1], a.EligibleSpent(1), a.Cash().Refunded[1], a.Held(1))
 		}
-		if v := a.Indicators["ngos-consulted"].Value(1); v != 3 {
+		if v := a.Indicators()["ngos-consulted"].Value(1); v != 3 {
 			t.Errorf("ngos-consulted year 1 = %d, want 3", v)
 		}
 		// "info-days of year 2 reads 2 delivered (the 20 reversed) ...;
 		// ngos-consulted has a target of 55 in year 2 (60 as first
 		// defined); the interim report of 2025 was submitted twice
 		// (returned once) and accepted."
-		if v := a.Indicators["info-days"].Value(2); v != 2 {
+		if v := a.Indicators()["info-days"].Value(2); v != 2 {
 			t.Errorf("info-days year 2 = %d, want 2 as the page says", v)
 		}
-		if tg, _ := a.Indicators["ngos-consulted"].Target(2); tg.Target != 55 || a.Indicators["ngos-consulted"].OriginalTargets()[1].Target != 60 {
-			t.Errorf("ngos-consulted year 2 target %d (first defined %+v), want 55 (60)", tg.Target, a.Indicators["ngos-consulted"].OriginalTargets())
+		if tg, _ := a.Indicators()["ngos-consulted"].Target(2); tg.Target != 55 || a.Indicators()["ngos-consulted"].OriginalTargets()[1].Target != 60 {
+			t.Errorf("ngos-consulted year 2 target %d (first defined %+v), want 55 (60)", tg.Target, a.Indicators()["ngos-consulted"].OriginalTargets())
 		}
-		if o := a.Work.Obligations["interim-2025"]; o == nil || o.Submissions != 2 || o.Status != domain.ObligationAccepted {
+		if o := a.Work().Obligations["interim-2025"]; o == nil || o.Submissions != 2 || o.Status != domain.ObligationAccepted {
 			t.Errorf("interim-2025: %+v, want submitted twice and accepted", o)
 		}
 		return nil

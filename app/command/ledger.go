@@ -358,7 +358,7 @@ func (s *Service) commit(st *streamState, p *prepared, res domain.AppendResult) 
 	st.commands[p.env.CommandID] = rec
 	st.rev = int64(res.NextRevision)
 	st.lastHash = p.hashes[len(p.hashes)-1]
-	out.Agreement = st.agg.Number
+	out.Agreement = st.agg.AgreementNumber()
 	return out
 }
 
@@ -454,7 +454,7 @@ func (s *Service) View(ctx context.Context, number string, fn func(*domain.Agree
 	if err := s.catchUp(ctx, name, st); err != nil {
 		return err
 	}
-	if !st.agg.Registered {
+	if !st.agg.Registered() {
 		return &domain.Error{Code: domain.ENotFound, Field: "agreement", Message: fmt.Sprintf("agreement %q is not registered", number), Err: domain.ErrNotFound}
 	}
 	return fn(st.agg)

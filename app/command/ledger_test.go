@@ -69,13 +69,13 @@ func TestSeed004Figures(t *testing.T) {
 		if !a.Year(1).Closed || a.Year(2).Closed || !a.Year(3).Closed {
 			t.Errorf("closed years: got %v %v %v, want true false true", a.Year(1).Closed, a.Year(2).Closed, a.Year(3).Closed)
 		}
-		if v := a.Indicators["ngos-consulted"].Value(1); v != 50 {
+		if v := a.Indicators()["ngos-consulted"].Value(1); v != 50 {
 			t.Errorf("distinct NGOs consulted: got %d, want 50", v)
 		}
-		if v := a.Indicators["consultations"].Value(1); v != 80 {
+		if v := a.Indicators()["consultations"].Value(1); v != 80 {
 			t.Errorf("consultations: got %d, want 80", v)
 		}
-		if v := a.Indicators["facebook-followers"].Value(3); v != 1657 {
+		if v := a.Indicators()["facebook-followers"].Value(3); v != 1657 {
 			t.Errorf("followers (latest): got %d, want 1657", v)
 		}
 		return nil

@@ -89,29 +89,29 @@ type snap struct {
 }
 
 func snapOf(a *domain.Agreement) snap {
-	s := snap{Registered: a.Registered, Cells: map[domain.CellKey]domain.Cell{}, Indicators: map[string][]int64{},
+	s := snap{Registered: a.Registered(), Cells: map[domain.CellKey]domain.Cell{}, Indicators: map[string][]int64{},
 		Reversed: map[uuid.UUID]bool{}, Recovered: map[uuid.UUID]domain.Money{}}
-	if !a.Registered {
+	if !a.Registered() {
 		return s
 	}
-	for _, l := range a.Lines {
+	for _, l := range a.Lines() {
 		s.Lines = append(s.Lines, l.Line)
-		for _, y := range a.Years {
+		for _, y := range a.Years() {
 			s.Cells[domain.CellKey{Line: l.Line, Year: y.Year}] = a.Cell(l.Line, y.Year)
 		}
 	}
-	for _, y := range a.Years {
+	for _, y := range a.Years() {
 		s.Closed = append(s.Closed, y.Closed)
 	}
 	for _, id := range a.SortedIndicatorIDs() {
-		for _, y := range a.Years {
-			s.Indicators[id] = append(s.Indicators[id], a.Indicators[id].Value(y.Year))
+		for _, y := range a.Years() {
+			s.Indicators[id] = append(s.Indicators[id], a.Indicators()[id].Value(y.Year))
 		}
 	}
-	for id, sp := range a.Spendings {
+	for id, sp := range a.Spendings() {
 		s.Reversed[id] = sp.Reversed
 	}
-	for id, in := range a.Ineligible {
+	for id, in := range a.Ineligibles() {
 		s.Recovered[id] = in.Recovered
 	}
 	return s

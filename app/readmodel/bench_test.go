@@ -28,6 +28,7 @@ import (
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 // The benchmarks share one embedded ledger of GL_BENCH_SPENDINGS spending
@@ -136,7 +137,7 @@ func BenchmarkRebuild(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer store.Close()
-			dec := projections.NewDecoder(nil)
+			dec := codec.NewDecoder(nil)
 			dec.Slow = variant == "json-decoder"
 			var readNs, buildNs, readCPU, buildCPU time.Duration
 			var events int

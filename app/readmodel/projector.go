@@ -22,6 +22,7 @@ import (
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 // SnapshotStore keeps a named blob with the position it was built up to,
@@ -67,9 +68,9 @@ type Options struct {
 	// NoSnapshots keeps the runner from loading or saving snapshots even
 	// when the store offers them (a rebuild from the events alone).
 	NoSnapshots bool
-	// Decoder overrides the event decoder (default projections.NewDecoder
-	// over Registry); benchmarks compare decoders with it.
-	Decoder *projections.Decoder
+	// Decoder overrides the event decoder (default codec.NewDecoder over
+	// Registry); benchmarks compare decoders with it.
+	Decoder *codec.Decoder
 	// NoSave loads snapshots but saves none on its own (not during or at
 	// the end of CatchUp): the caller saves with SaveNow once it has
 	// checked what was folded (the command line checks the Merkle log).
@@ -83,7 +84,7 @@ type Options struct {
 // concurrent use; View gives readers a consistent moment.
 type Runner struct {
 	store port.Store
-	dec   *projections.Decoder
+	dec   *codec.Decoder
 	opts  Options
 	snaps SnapshotStore
 
@@ -131,7 +132,7 @@ func New(store port.Store, opts Options) *Runner {
 	}
 	dec := opts.Decoder
 	if dec == nil {
-		dec = projections.NewDecoder(opts.Registry)
+		dec = codec.NewDecoder(opts.Registry)
 	}
 	r := &Runner{store: store, dec: dec, opts: opts, ledger: projections.NewLedger(opts.AsOf)}
 	if opts.AsOf.IsZero() && !opts.NoSnapshots {
@@ -163,7 +164,7 @@ func (r *Runner) Load(ctx context.Context) error {
 	if r.snaps == nil {
 		return nil
 	}
-	l := projections.NewLedger(time.Time{})
+	var l *projections.Ledger
 	var refused string
 	var terr error
 	var tree *treeAt
@@ -178,8 +179,13 @@ func (r *Runner) Load(ctx context.Context) error {
 			copy(root[:], blob[len(treeTag)+8:treeHeader])
 			tree = &treeAt{size: int64(binary.BigEndian.Uint64(blob[len(treeTag):])), root: root}
 		}
-		// UnmarshalBinary copies what it keeps of blob.
-		return l.UnmarshalBinary(inner) == nil && l.Position() == pos
+		// Restore copies what it keeps of blob.
+		restored, err := codec.Restore(inner)
+		if err != nil || restored.Position() != pos {
+			return false
+		}
+		l = restored
+		return true
 	}
 	var ok, good bool
 	var err error
@@ -473,7 +479,7 @@ func (r *Runner) save(ctx context.Context) error {
 		return nil
 	}
 	r.mu.Lock()
-	blob, err := r.ledger.MarshalBinary()
+	blob, err := codec.Encode(r.ledger)
 	pos := r.ledger.Position()
 	r.mu.Unlock()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 // A forger who has read the code folds a snapshot from a falsified copy of
@@ -45,7 +46,7 @@ func TestSnapshotWithTheRealRootButForgedFiguresRefusedByCheck(t *testing.T) {
 	}
 	// Fold every event but one spending, to the same position.
 	all, _ := s.ReadAll(ctx, domain.Position{}, 0)
-	dec := projections.NewDecoder(nil)
+	dec := codec.NewDecoder(nil)
 	forged := projections.NewLedger(time.Time{})
 	left := false
 	for _, e := range all {
@@ -62,7 +63,7 @@ func TestSnapshotWithTheRealRootButForgedFiguresRefusedByCheck(t *testing.T) {
 	if !left || forged.Position() != pos {
 		t.Fatalf("forgery: left out a spending %v, position %v want %v", left, forged.Position(), pos)
 	}
-	inner, err := forged.MarshalBinary()
+	inner, err := codec.Encode(forged)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 // A snapshot of a store that keeps the Merkle log starts with the size and
@@ -93,12 +94,12 @@ func CheckSnapshot(ctx context.Context, store port.Store, name string) (saved bo
 // why only verify runs it, not every read. A snapshot this program cannot
 // decode is no problem here: Load ignores it and rebuilds.
 func checkFold(ctx context.Context, store domain.EventStore, pos domain.Position, inner []byte) (string, error) {
-	var saved projections.Ledger
-	if saved.UnmarshalBinary(inner) != nil || saved.Position() != pos {
+	saved, err := codec.Restore(inner)
+	if err != nil || saved.Position() != pos {
 		return "", nil
 	}
 	fresh := projections.NewLedger(time.Time{})
-	dec := projections.NewDecoder(nil)
+	dec := codec.NewDecoder(nil)
 	from := domain.Position{}
 	for done := false; !done; {
 		evs, err := store.ReadAll(ctx, from, 4096)
@@ -127,12 +128,12 @@ func checkFold(ctx context.Context, store domain.EventStore, pos domain.Position
 	// trail, the counters (maps compared as sets: the encoding's order of
 	// map entries is not fixed). Not the internal encoding of the audit
 	// trail, which depends on how often the read model was saved.
-	b, err := fresh.MarshalBinary()
+	b, err := codec.Encode(fresh)
 	if err != nil {
 		return "", err
 	}
-	var want projections.Ledger
-	if err := want.UnmarshalBinary(b); err != nil {
+	want, err := codec.Restore(b)
+	if err != nil {
 		return "", fmt.Errorf("refold the snapshot's events: %w", err)
 	}
 	if saved.Position() != want.Position() || saved.Applied() != want.Applied() || !saved.AsOf().Equal(want.AsOf()) ||

@@ -173,7 +173,7 @@ func selectReports(rm ReadModel, opts Options) (reports []projections.YearReport
 			n := opts.Year
 			if opts.Date != 0 {
 				n = 0
-				for _, y := range v.Agg.Years {
+				for _, y := range v.Agg.Years() {
 					if y.Period().Contains(opts.Date) {
 						n = y.Year
 					}

@@ -15,6 +15,7 @@ import (
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 // BenchmarkReadModelMemory measures the read model's memory (issue 17:
@@ -68,7 +69,7 @@ func BenchmarkReadModelMemory(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		dec := projections.NewDecoder(nil)
+		dec := codec.NewDecoder(nil)
 		l := projections.NewLedger(time.Time{})
 		for _, e := range evs {
 			pe, err := dec.Decode(e)

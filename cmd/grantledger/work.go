@@ -146,15 +146,15 @@ the ledger. Exits 1 when it matches none.`)
 	matches := []documentMatch{}
 	rm.View(func(l *projections.Ledger) error {
 		for _, v := range l.Agreements() {
-			w := v.Agg.Work
+			w := v.Agg.Work()
 			for _, code := range w.DocOrder {
 				if d := w.Documents[code]; d.SHA256 == sum {
-					matches = append(matches, documentMatch{Agreement: v.Agg.Number, What: "document", Code: code, Kind: d.Kind, Name: d.Name, Size: d.Size})
+					matches = append(matches, documentMatch{Agreement: v.Agg.AgreementNumber(), What: "document", Code: code, Kind: d.Kind, Name: d.Name, Size: d.Size})
 				}
 			}
 			for _, o := range v.Agg.SortedObligations() {
 				if s := o.Submitted; s != nil && s.SHA256 == sum {
-					matches = append(matches, documentMatch{Agreement: v.Agg.Number, What: "submitted_report", Code: o.Report, Kind: o.Kind, Name: o.Name, Size: s.Size})
+					matches = append(matches, documentMatch{Agreement: v.Agg.AgreementNumber(), What: "submitted_report", Code: o.Report, Kind: o.Kind, Name: o.Name, Size: s.Size})
 				}
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 // Clock is a settable clock for ledger.Options: every reading advances it
@@ -184,7 +185,7 @@ func Random(ctx context.Context, svc *command.Service, rng *rand.Rand, agreement
 		var yr domain.YearSpec
 		var closed bool
 		_ = svc.View(ctx, num, func(a *domain.Agreement) error {
-			y := a.Years[rng.IntN(len(a.Years))]
+			y := a.Years()[rng.IntN(len(a.Years()))]
 			yr, closed = y.YearSpec, y.Closed
 			return nil
 		})
@@ -237,7 +238,7 @@ func Random(ctx context.Context, svc *command.Service, rng *rand.Rand, agreement
 // asOf (zero: everything).
 func Fold(ctx context.Context, store domain.EventStore, asOf time.Time) (*projections.Ledger, error) {
 	l := projections.NewLedger(asOf)
-	dec := projections.NewDecoder(nil)
+	dec := codec.NewDecoder(nil)
 	var from domain.Position
 	for {
 		evs, err := store.ReadAll(ctx, from, 1024)
@@ -265,7 +266,7 @@ func Canonical(l *projections.Ledger) string {
 	today := domain.MustDate("2030-01-01")
 	var parts []any
 	for _, v := range l.Agreements() {
-		for _, y := range v.Agg.Years {
+		for _, y := range v.Agg.Years() {
 			r, err := v.YearReport(y.Year, today)
 			parts = append(parts, r, err)
 		}

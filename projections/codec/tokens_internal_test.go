@@ -1,4 +1,4 @@
-package projections
+package codec
 
 import (
 	"reflect"
@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
 
 // Issue 12, item 3: token events are rows of the audit trail, with actor
@@ -24,10 +25,10 @@ func TestTokenEventsInTheAuditTrail(t *testing.T) {
 	} {
 		pos++
 		id := uuid.New()
-		l.Apply(Event{Position: domain.Position{Commit: pos, Prepare: pos}, Stream: domain.TokenStream, Revision: uint64(i), ID: id, Type: ev.EventType(),
-			Meta: Meta{EventID: id, CommandID: uuid.New(), Actor: "root (admin)", RecordedAt: at.Add(time.Duration(i) * time.Minute), Hash: strings.Repeat("a", 64)}, Data: ev})
+		l.Apply(projections.Event{Position: domain.Position{Commit: pos, Prepare: pos}, Stream: domain.TokenStream, Revision: uint64(i), ID: id, Type: ev.EventType(),
+			Meta: projections.Meta{EventID: id, CommandID: uuid.New(), Actor: "root (admin)", RecordedAt: at.Add(time.Duration(i) * time.Minute), Hash: strings.Repeat("a", 64)}, Data: ev})
 	}
-	rep := l.Audit(AuditFilter{Types: []string{"TokenCreated", "TokenRevoked"}})
+	rep := l.Audit(projections.AuditFilter{Types: []string{"TokenCreated", "TokenRevoked"}})
 	if len(rep.Rows) != 2 {
 		t.Fatalf("%d token rows, want 2", len(rep.Rows))
 	}
@@ -42,12 +43,12 @@ func TestTokenEventsInTheAuditTrail(t *testing.T) {
 	if len(l.Agreements()) != 3 {
 		t.Errorf("token events made %d agreements, want the 3 there were", len(l.Agreements()))
 	}
-	blob, err := l.MarshalBinary()
+	blob, err := Encode(l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back Ledger
-	if err := back.UnmarshalBinary(blob); err != nil {
+	var back *projections.Ledger
+	if err := restoreTo(&back, blob); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(back.AuditRows(), l.AuditRows()) {

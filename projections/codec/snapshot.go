@@ -1,4 +1,4 @@
-package projections
+package codec
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
 
 // snapshotV2 is the compact form of a Ledger (snapshot versions 3 and 4;
@@ -25,7 +26,7 @@ import (
 // documents, descriptions) back to back, so that reading a snapshot
 // allocates one string for all of them. The aggregates' own spending maps
 // are not stored: they hold nothing the spending rows do not, and are
-// rebuilt from them. MarshalBinary falls back to version 1 (plain gob) for
+// rebuilt from them. Encode falls back to version 1 (plain gob) for
 // a read model that this form cannot hold exactly (a time outside UTC).
 //
 // Version 4, the one written, is one gob value (snapHead: the views
@@ -53,9 +54,9 @@ type snapHead struct {
 	Position   domain.Position
 	Applied    int
 	Skipped    int
-	Views      []*AgreementView // without Spendings and Agg.Spendings
-	Names      []string         // spending lines
-	SpendCount []uint32         // spending rows per view
+	Views      []*viewGob // without Spendings and Agg.Spendings
+	Names      []string   // spending lines
+	SpendCount []uint32   // spending rows per view
 	// Version 4: the lengths of the spending and audit sections that
 	// follow, in that order, and the audit section's CRC-32C, rows and
 	// chunks.
@@ -206,14 +207,15 @@ func utcParts(t time.Time) (int64, int32, bool) {
 	return t.Unix(), int32(t.Nanosecond()), true
 }
 
-// marshalV2 encodes l in the compact form (version 4); ok is false when it
-// cannot hold l exactly and the caller must use version 1.
-func (l *Ledger) marshalV2() ([]byte, bool, error) {
-	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion6, AsOf: l.asOf, Position: l.position, Applied: l.applied, Skipped: l.skipped}}
+// encodeV2 encodes l in the compact form (version 4 layout); ok is false
+// when it cannot hold l exactly and the caller must use version 1.
+func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
+	st := l.State(keepStored)
+	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion6, AsOf: st.AsOf, Position: st.Position, Applied: st.Applied, Skipped: st.Skipped}}
 	// The audit trail (about half the encoding of a large read model) is
 	// encoded on another goroutine while the views and spendings are: the
-	// two read disjoint parts of the ledger (auditSection only l.audit,
-	// l.rows and l.lazy, the loop below only l.order and its views), and
+	// two read disjoint parts of the ledger state (auditSection only the
+	// audit trail, the loop below only the views), and
 	// the caller keeps the ledger from changing meanwhile (issue 17: the
 	// first report's save).
 	type auditResult struct {
@@ -225,22 +227,23 @@ func (l *Ledger) marshalV2() ([]byte, bool, error) {
 	auditDone := make(chan auditResult, 1)
 	go func() {
 		var a auditResult
-		a.loaded, a.tail, a.rows, a.chunks, a.crc, a.ok = l.auditSection()
+		a.loaded, a.tail, a.rows, a.chunks, a.crc, a.ok = auditSection(st)
 		auditDone <- a
 	}()
 	audit := func() auditResult { return <-auditDone }
 	names := nameTable{idx: map[string]uint32{}}
-	s.Views = make([]*AgreementView, len(l.order))
-	s.SpendCount = make([]uint32, len(l.order))
+	s.Views = make([]*viewGob, len(st.Views))
+	s.SpendCount = make([]uint32, len(st.Views))
 	var sp spendWriter
-	for i, v := range l.order {
-		if len(v.Agg.Spendings) != len(v.Spendings) {
+	for i, v := range st.Views {
+		agg := v.Agg.State()
+		if len(agg.Spendings) != len(v.Spendings) {
 			audit()
 			return nil, false, nil
 		}
 		for k := range v.Spendings {
 			r := &v.Spendings[k]
-			if sp := v.Agg.Spendings[r.ID]; sp == nil || *sp != (domain.Spending{ID: r.ID, Line: r.Line, Year: r.Year, Amount: r.Amount, Reversed: r.Reversed}) {
+			if sp := agg.Spendings[r.ID]; sp == nil || *sp != (domain.Spending{ID: r.ID, Line: r.Line, Year: r.Year, Amount: r.Amount, Reversed: r.Reversed}) {
 				audit()
 				return nil, false, nil
 			}
@@ -250,11 +253,8 @@ func (l *Ledger) marshalV2() ([]byte, bool, error) {
 			}
 		}
 		s.SpendCount[i] = uint32(len(v.Spendings))
-		agg := *v.Agg
 		agg.Spendings = nil
-		cp := *v
-		cp.Agg, cp.Spendings = &agg, nil
-		s.Views[i] = &cp
+		s.Views[i] = toGob(v, &agg, nil)
 	}
 	s.Names = names.list
 	s.spend = sp.section()
@@ -296,7 +296,7 @@ type spendWriter struct {
 const minSpendRowBytes = 16 + 9
 
 // add appends a row; ok is false when its time is outside UTC.
-func (w *spendWriter) add(r *SpendingRow, line uint32) (ok bool) {
+func (w *spendWriter) add(r *projections.SpendingRow, line uint32) (ok bool) {
 	sec, nsec, ok := utcParts(r.RecordedAt)
 	if !ok {
 		return false
@@ -326,9 +326,9 @@ func (w *spendWriter) section() []byte {
 	return append(append(out, w.strs...), w.rows...)
 }
 
-// unmarshalV2 decodes the compact form into a new Ledger. isV2 is false,
+// decodeV2 decodes the compact form into a new Ledger. isV2 is false,
 // with no error, when data holds another version.
-func unmarshalV2(data []byte) (l *Ledger, isV2 bool, err error) {
+func decodeV2(data []byte) (l *projections.Ledger, isV2 bool, err error) {
 	var s snapshotV2
 	if isV2, err := s.decode(data); !isV2 || err != nil {
 		if err != nil {
@@ -341,7 +341,7 @@ func unmarshalV2(data []byte) (l *Ledger, isV2 bool, err error) {
 }
 
 // ledger rebuilds the read model, checking that the parts fit together.
-func (s *snapshotV2) ledger() (*Ledger, error) {
+func (s *snapshotV2) ledger() (*projections.Ledger, error) {
 	bad := func(what string) error {
 		return fmt.Errorf("decode read model snapshot: %s do not fit together", what)
 	}
@@ -351,8 +351,7 @@ func (s *snapshotV2) ledger() (*Ledger, error) {
 		}
 		return s.Names[i], true
 	}
-	n := NewLedger(s.AsOf)
-	n.position, n.applied, n.skipped = s.Position, s.Applied, s.Skipped
+	st := projections.LedgerState{AsOf: s.AsOf, Position: s.Position, Applied: s.Applied, Skipped: s.Skipped}
 	if len(s.SpendCount) != len(s.Views) {
 		return nil, bad("the views and their spending counts")
 	}
@@ -366,37 +365,32 @@ func (s *snapshotV2) ledger() (*Ledger, error) {
 		}
 		rows = c
 	}
-	for vi, v := range s.Views {
-		if v == nil || v.Agg == nil {
+	for vi, g := range s.Views {
+		if g == nil || g.Agg == nil {
 			return nil, bad("the views")
 		}
 		cnt := int(s.SpendCount[vi])
 		if !rows.fits(cnt) {
 			return nil, bad("the spending counts and rows")
 		}
-		if v.Agg.Spendings == nil {
-			v.Agg.Spendings = make(map[uuid.UUID]*domain.Spending, cnt) // filled below: no growing
+		if g.Agg.Spendings == nil {
+			g.Agg.Spendings = make(map[uuid.UUID]*domain.Spending, cnt) // filled below: no growing
 		}
-		fixAgreement(v.Agg)
-		if err := v.Agg.CashConsistent(); err != nil {
-			return nil, fmt.Errorf("read model snapshot: %w", err)
-		}
-		if err := v.Agg.WorkConsistent(); err != nil {
-			return nil, fmt.Errorf("read model snapshot: %w", err)
-		}
-		v.Spendings = make([]SpendingRow, cnt)
+		g.Spendings = make([]projections.SpendingRow, cnt)
 		sps := make([]domain.Spending, cnt) // one allocation for the aggregate's map values
 		for k := 0; k < cnt; k++ {
-			r := &v.Spendings[k]
+			r := &g.Spendings[k]
 			if err := rows.next(r); err != nil {
 				return nil, fmt.Errorf("decode read model snapshot: %w", err)
 			}
 			sps[k] = domain.Spending{ID: r.ID, Line: r.Line, Year: r.Year, Amount: r.Amount, Reversed: r.Reversed}
-			v.Agg.Spendings[r.ID] = &sps[k]
+			g.Agg.Spendings[r.ID] = &sps[k]
 		}
-		n.views[v.Stream] = v
-		n.byNumber[v.Agg.Number] = v
-		n.order = append(n.order, v)
+		v, err := g.view()
+		if err != nil {
+			return nil, err
+		}
+		st.Views = append(st.Views, v)
 	}
 	if err := rows.end(); err != nil {
 		return nil, fmt.Errorf("decode read model snapshot: %w", err)
@@ -404,10 +398,10 @@ func (s *snapshotV2) ledger() (*Ledger, error) {
 
 	if s.Version >= snapshotVersion4 {
 		if s.AuditRows > 0 {
-			// UnmarshalBinary must not keep data: the section is copied.
-			n.lazy = &lazyAudit{data: bytes.Clone(s.audit), rows: s.AuditRows, chunks: s.AuditChunks, crc: s.AuditCRC}
+			// Restore must not keep data: the section is copied.
+			st.Stored = &storedAudit{data: bytes.Clone(s.audit), rows: s.AuditRows, chunks: s.AuditChunks, crc: s.AuditCRC}
 		}
-		return n, nil
+		return restore(st)
 	}
 	na := len(s.APos)
 	if len(s.APrep) != na || len(s.ARev) != na || len(s.ASec) != na || len(s.ANsec) != na || len(s.AStream) != na || len(s.AAgreement) != na ||
@@ -419,8 +413,9 @@ func (s *snapshotV2) ledger() (*Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode read model snapshot: hashes: %w", err)
 	}
+	var audit auditBlocks
 	for j := 0; j < na; j++ {
-		var e auditEntry
+		var e projections.AuditEntry
 		var ok [6]bool
 		e.Stream, ok[0] = name(s.AStream[j])
 		e.Agreement, ok[1] = name(s.AAgreement[j])
@@ -437,21 +432,41 @@ func (s *snapshotV2) ledger() (*Ledger, error) {
 		copy(e.CommandID[:], s.ACommand[16*j:16*j+16])
 		e.Hash = hashes[j]
 		e.Year = int(s.AYear[j])
-		e.amount, e.hasAmount = domain.Money(s.AAmount[j]), s.AHasAmount[j]
-		if n.rows%auditChunk == 0 {
-			n.audit = append(n.audit, make([]auditEntry, 0, auditChunk))
-		}
-		blk := &n.audit[len(n.audit)-1]
-		*blk = append(*blk, e)
-		n.rows++
+		e.Value, e.HasValue = domain.Money(s.AAmount[j]), s.AHasAmount[j]
+		audit.add(e)
 	}
-	return n, nil
+	st.Audit = audit.blocks
+	return restore(st)
+}
+
+// restore is projections.RestoreLedger with this package's error prefix.
+func restore(st projections.LedgerState) (*projections.Ledger, error) {
+	l, err := projections.RestoreLedger(st)
+	if err != nil {
+		return nil, fmt.Errorf("decode read model snapshot: %w", err)
+	}
+	return l, nil
+}
+
+// auditBlocks gathers audit rows in blocks of projections.AuditBlock.
+type auditBlocks struct {
+	blocks [][]projections.AuditEntry
+	n      int
+}
+
+func (a *auditBlocks) add(e projections.AuditEntry) {
+	if a.n%projections.AuditBlock == 0 {
+		a.blocks = append(a.blocks, make([]projections.AuditEntry, 0, projections.AuditBlock))
+	}
+	blk := &a.blocks[len(a.blocks)-1]
+	*blk = append(*blk, e)
+	a.n++
 }
 
 // spendRows gives the spending rows of a snapshot one by one.
 type spendRows interface {
 	fits(n int) bool // whether n more rows can be there
-	next(r *SpendingRow) error
+	next(r *projections.SpendingRow) error
 	end() error // after the last row: nothing may be left
 }
 
@@ -478,7 +493,7 @@ func (p *spendReader) fits(n int) bool {
 	return p.r.err == nil && n <= (len(p.r.b)-p.r.off)/minSpendRowBytes
 }
 
-func (p *spendReader) next(s *SpendingRow) error {
+func (p *spendReader) next(s *projections.SpendingRow) error {
 	r := &p.r
 	copy(s.ID[:], r.bytes(16, "an id"))
 	line := r.uvarint("a line")
@@ -562,7 +577,7 @@ func (c *spendCols) reader(name func(uint32) (string, bool)) (*colReader, error)
 
 func (r *colReader) fits(n int) bool { return r.j+n <= len(r.c.SLine) }
 
-func (r *colReader) next(s *SpendingRow) error {
+func (r *colReader) next(s *projections.SpendingRow) error {
 	c, j := r.c, r.j
 	line, ok := r.name(c.SLine[j])
 	if !ok {
@@ -570,7 +585,7 @@ func (r *colReader) next(s *SpendingRow) error {
 	}
 	var id uuid.UUID
 	copy(id[:], c.SID[16*j:16*j+16])
-	*s = SpendingRow{ID: id, Line: line, Year: int(c.SYear[j]), Amount: domain.Money(c.SAmount[j]), Date: domain.Date(c.SDate[j]),
+	*s = projections.SpendingRow{ID: id, Line: line, Year: int(c.SYear[j]), Amount: domain.Money(c.SAmount[j]), Date: domain.Date(c.SDate[j]),
 		Document: r.docs[j], Description: r.descs[j], RecordedAt: time.Unix(c.SSec[j], int64(c.SNsec[j])).UTC(), Reversed: c.SReversed[j]}
 	r.j++
 	return nil

@@ -1,4 +1,4 @@
-package projections
+package codec
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
 
 // TestAuditHashFormsSurviveSnapshot: a snapshot keeps a hash of 64
@@ -36,20 +37,20 @@ func TestAuditHashFormsSurviveSnapshot(t *testing.T) {
 	years := []domain.YearSpec{{Year: 1, From: domain.MustDate("2024-01-01"), To: domain.MustDate("2024-12-31")}}
 	for _, h := range hashes {
 		t.Run(fmt.Sprintf("%q", h), func(t *testing.T) {
-			l := NewLedger(time.Time{})
+			l := projections.NewLedger(time.Time{})
 			for i, hash := range []string{h} {
 				id := uuid.New()
 				e := domain.AgreementRegistered{Number: fmt.Sprintf("H/%d", i), Kind: domain.KindGrant, Title: "t", Grantee: "g", Funder: "f",
 					Period: domain.Period{From: years[0].From, To: years[0].To}, Years: years}
-				l.Apply(Event{Position: domain.Position{Commit: uint64(i + 1), Prepare: uint64(i + 1)}, Stream: fmt.Sprintf("s-%d", i), ID: id, Type: e.EventType(),
-					Meta: Meta{EventID: id, CommandID: uuid.New(), Actor: "a", RecordedAt: at.Add(time.Duration(i) * time.Second), Hash: hash}, Data: e})
+				l.Apply(projections.Event{Position: domain.Position{Commit: uint64(i + 1), Prepare: uint64(i + 1)}, Stream: fmt.Sprintf("s-%d", i), ID: id, Type: e.EventType(),
+					Meta: projections.Meta{EventID: id, CommandID: uuid.New(), Actor: "a", RecordedAt: at.Add(time.Duration(i) * time.Second), Hash: hash}, Data: e})
 			}
-			blob, err := l.MarshalBinary()
+			blob, err := Encode(l)
 			if err != nil {
 				t.Fatal(err)
 			}
-			n := NewLedger(time.Time{})
-			if err := n.UnmarshalBinary(blob); err != nil {
+			n := projections.NewLedger(time.Time{})
+			if err := restoreTo(&n, blob); err != nil {
 				t.Fatal(err)
 			}
 			got, want := n.AuditRows(), l.AuditRows()

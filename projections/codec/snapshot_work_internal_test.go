@@ -1,4 +1,4 @@
-package projections
+package codec
 
 import (
 	"fmt"
@@ -10,19 +10,20 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
 
 // workLedger is one agreement with an indicator, two deliveries (one
 // reversed), a target amendment and a sealed report.
-func workLedger() *Ledger {
-	l := NewLedger(time.Time{})
+func workLedger() *projections.Ledger {
+	l := projections.NewLedger(time.Time{})
 	d := domain.MustDate
 	pos := uint64(0)
 	at := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
 	apply := func(id uuid.UUID, e domain.Event) {
 		pos++
-		l.Apply(Event{Position: domain.Position{Commit: pos, Prepare: pos}, Stream: "agreement-w", Revision: pos - 1, ID: id, Type: e.EventType(),
-			Meta: Meta{EventID: id, CommandID: uuid.New(), Actor: "a", RecordedAt: at.Add(time.Duration(pos) * time.Second), Hash: fmt.Sprintf("%064x", pos)}, Data: e})
+		l.Apply(projections.Event{Position: domain.Position{Commit: pos, Prepare: pos}, Stream: "agreement-w", Revision: pos - 1, ID: id, Type: e.EventType(),
+			Meta: projections.Meta{EventID: id, CommandID: uuid.New(), Actor: "a", RecordedAt: at.Add(time.Duration(pos) * time.Second), Hash: fmt.Sprintf("%064x", pos)}, Data: e})
 	}
 	apply(uuid.New(), domain.AgreementRegistered{Number: "W/1", Kind: domain.KindMemorandum, Title: "t", Grantee: "g", Funder: "f",
 		Period: domain.Period{From: d("2024-01-01"), To: d("2024-12-31")}, Years: []domain.YearSpec{{Year: 1, From: d("2024-01-01"), To: d("2024-12-31")}}})
@@ -43,15 +44,15 @@ func workLedger() *Ledger {
 // "rebuild", so the projector folds the events again.
 func TestSnapshotKeepsWorkAndRefusesOneWithoutDeliveries(t *testing.T) {
 	l := workLedger()
-	blob, err := l.MarshalBinary()
+	blob, err := Encode(l)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v := snapshotVersionOf(t, blob); v != snapshotVersion6 {
 		t.Fatalf("written as version %d, want %d", v, snapshotVersion6)
 	}
-	var back Ledger
-	if err := back.UnmarshalBinary(blob); err != nil {
+	var back *projections.Ledger
+	if err := restoreTo(&back, blob); err != nil {
 		t.Fatal(err)
 	}
 	x, y := l.Agreements()[0], back.Agreements()[0]
@@ -59,20 +60,20 @@ func TestSnapshotKeepsWorkAndRefusesOneWithoutDeliveries(t *testing.T) {
 		t.Error("the restored agreement differs from the folded one")
 	}
 	v, _ := back.Agreement("W/1")
-	if v.Agg.Indicators["i"].Value(1) != 2 || len(v.Agg.Work.Deliveries) != 2 || len(v.Seals) != 1 || v.Agg.Work.Obligations["r"].Status != domain.ObligationSubmitted {
-		t.Errorf("restored: value %d, %d deliveries, %d seals, obligation %+v", v.Agg.Indicators["i"].Value(1), len(v.Agg.Work.Deliveries), len(v.Seals), v.Agg.Work.Obligations["r"])
+	if v.Agg.Indicators()["i"].Value(1) != 2 || len(v.Agg.Work().Deliveries) != 2 || len(v.Seals) != 1 || v.Agg.Work().Obligations["r"].Status != domain.ObligationSubmitted {
+		t.Errorf("restored: value %d, %d deliveries, %d seals, obligation %+v", v.Agg.Indicators()["i"].Value(1), len(v.Agg.Work().Deliveries), len(v.Seals), v.Agg.Work().Obligations["r"])
 	}
 	// As an older program wrote it: the deliveries the aggregate counts,
 	// none of them by id.
 	old := workLedger()
 	o, _ := old.Agreement("W/1")
-	o.Agg.Work.Deliveries = nil
-	blob, err = old.MarshalBinary()
+	clear(o.Agg.Work().Deliveries) // the agreement's own map, emptied as that program left it
+	blob, err = Encode(old)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var refused Ledger
-	if err := refused.UnmarshalBinary(blob); err == nil || !strings.Contains(err.Error(), "rebuild") || !strings.Contains(err.Error(), "counts 1 indicator deliveries but holds 0") {
+	var refused *projections.Ledger
+	if err := restoreTo(&refused, blob); err == nil || !strings.Contains(err.Error(), "rebuild") || !strings.Contains(err.Error(), "counts 1 indicator deliveries but holds 0") {
 		t.Errorf("a snapshot without deliveries by id: %v; want a refusal that says rebuild", err)
 	}
 }
@@ -84,17 +85,17 @@ func TestSnapshotKeepsWorkAndRefusesOneWithoutDeliveries(t *testing.T) {
 // again; one written now keeps the order through the round trip.
 func TestSnapshotRefusesDeliveriesWithoutTheirRecordingOrder(t *testing.T) {
 	l := workLedger()
-	blob, err := l.MarshalBinary()
+	blob, err := Encode(l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back Ledger
-	if err := back.UnmarshalBinary(blob); err != nil {
+	var back *projections.Ledger
+	if err := restoreTo(&back, blob); err != nil {
 		t.Fatal(err)
 	}
 	v, _ := back.Agreement("W/1")
 	seqs := map[int]bool{}
-	for _, d := range v.Agg.Work.Deliveries {
+	for _, d := range v.Agg.Work().Deliveries {
 		seqs[d.Seq] = true
 	}
 	if !seqs[1] || !seqs[2] || len(seqs) != 2 {
@@ -102,15 +103,15 @@ func TestSnapshotRefusesDeliveriesWithoutTheirRecordingOrder(t *testing.T) {
 	}
 	old := workLedger()
 	o, _ := old.Agreement("W/1")
-	for _, d := range o.Agg.Work.Deliveries {
+	for _, d := range o.Agg.Work().Deliveries {
 		d.Seq = 0 // as the program before this field wrote it
 	}
-	blob, err = old.MarshalBinary()
+	blob, err = Encode(old)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var refused Ledger
-	if err := refused.UnmarshalBinary(blob); err == nil || !strings.Contains(err.Error(), "rebuild") || !strings.Contains(err.Error(), "recording order") {
+	var refused *projections.Ledger
+	if err := restoreTo(&refused, blob); err == nil || !strings.Contains(err.Error(), "rebuild") || !strings.Contains(err.Error(), "recording order") {
 		t.Errorf("a snapshot without the recording order: %v; want a refusal that says rebuild", err)
 	}
 }

@@ -1,4 +1,4 @@
-package projections
+package codec
 
 import (
 	"encoding/binary"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
 
 // The audit trail in a snapshot (version 4). It is most of a read model
@@ -51,6 +52,9 @@ import (
 // before a new snapshot decodes them and writes them as one.
 const maxAuditChunks = 32
 
+// auditChunk is how many rows a block of a projections.Ledger holds.
+const auditChunk = projections.AuditBlock
+
 // auditChunkFlagRawHashes marks a chunk whose hashes are stored as 32 bytes.
 const auditChunkFlagRawHashes = 1
 
@@ -63,86 +67,51 @@ const minAuditRowBytes = 13 + 16 + 1
 // paid, reports or not (issue 17, start-up).
 var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
-// lazyAudit is the audit section of the snapshot a Ledger was restored
-// from, until it is decoded.
-type lazyAudit struct {
-	mu     sync.Mutex
-	data   []byte // nil once decoded
+// storedAudit is the audit section of a version 4 snapshot, kept by the
+// restored Ledger (as its projections.StoredAudit) until something reads
+// the rows; its checksum was checked when the snapshot was read.
+type storedAudit struct {
+	data   []byte
 	rows   int
 	chunks int
 	crc    uint32
 }
 
-// auditReady puts the rows still held as snapshot bytes, if any, into
-// l.audit in front of the rows folded since the restore. Read methods may
-// call it concurrently with each other (never with Apply): the first one
-// decodes, under the section's lock, and the others wait for it.
-func (l *Ledger) auditReady() {
-	z := l.lazy
-	if z == nil {
-		return
-	}
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	l.auditReadyLocked(z)
+func (z *storedAudit) Rows() int { return z.rows }
+
+func (z *storedAudit) Decode() ([][]projections.AuditEntry, error) {
+	return decodeAuditSection(z.data, z.rows)
 }
 
-func (l *Ledger) auditReadyLocked(z *lazyAudit) {
-	if z.data == nil {
-		return
-	}
-	blocks, err := decodeAuditSection(z.data, z.rows)
-	if err != nil {
-		// The section's checksum matched when the snapshot was read, so
-		// the bytes are the ones this package wrote.
-		panic(fmt.Sprintf("projections: the audit trail of the restored snapshot cannot be decoded although its checksum matched "+
-			"(a bug in projections/auditsnap.go; delete the snapshot to rebuild the read model from the events): %v", err))
-	}
-	n := z.rows
-	for _, blk := range l.audit {
-		for i := range blk {
-			if n%auditChunk == 0 {
-				blocks = append(blocks, make([]auditEntry, 0, auditChunk))
-			}
-			last := &blocks[len(blocks)-1]
-			*last = append(*last, blk[i])
-			n++
-		}
-	}
-	l.audit, l.rows = blocks, n
-	z.data = nil
+// keepStored says whether a new snapshot may write a restored ledger's
+// stored audit section again unchanged: when it is this package's and has
+// fewer than maxAuditChunks chunks.
+func keepStored(s projections.StoredAudit) bool {
+	z, ok := s.(*storedAudit)
+	return ok && z.chunks < maxAuditChunks
 }
 
-// auditSection returns the audit section for a new snapshot: the section
-// of the snapshot l was restored from, unchanged, when it has not been
-// decoded, followed by a chunk of the rows folded since (tail); else one
-// chunk of every row. ok is false when a row cannot be held exactly (a time
-// outside UTC). loaded is never modified and may be shared.
-func (l *Ledger) auditSection() (loaded, tail []byte, rows, chunks int, crc uint32, ok bool) {
-	if z := l.lazy; z != nil {
-		z.mu.Lock()
-		defer z.mu.Unlock()
-		if z.data != nil && z.chunks >= maxAuditChunks {
-			l.auditReadyLocked(z)
-		}
-		if z.data != nil {
-			if tail, ok = appendAuditChunk(nil, l.audit, l.rows); !ok {
-				return nil, nil, 0, 0, 0, false
-			}
-			rows, chunks = z.rows+l.rows, z.chunks
-			if l.rows > 0 {
-				chunks++
-			}
-			return z.data, tail, rows, chunks, crc32.Update(z.crc, castagnoli(), tail), true
-		}
+// auditSection returns the audit section for a new snapshot of st (from
+// Ledger.State(keepStored)): the stored section, unchanged, when the
+// ledger still holds it undecoded, followed by a chunk of the rows folded
+// since (tail); else one chunk of every row. ok is false when a row cannot
+// be held exactly (a time outside UTC). loaded is never modified and may
+// be shared.
+func auditSection(st projections.LedgerState) (loaded, tail []byte, rows, chunks int, crc uint32, ok bool) {
+	held := 0
+	for _, blk := range st.Audit {
+		held += len(blk)
 	}
-	if tail, ok = appendAuditChunk(nil, l.audit, l.rows); !ok {
+	if tail, ok = appendAuditChunk(nil, st.Audit, held); !ok {
 		return nil, nil, 0, 0, 0, false
 	}
-	if l.rows > 0 {
+	if held > 0 {
 		chunks = 1
 	}
-	return nil, tail, l.rows, chunks, crc32.Checksum(tail, castagnoli()), true
+	if z, _ := st.Stored.(*storedAudit); z != nil {
+		return z.data, tail, z.rows + held, z.chunks + chunks, crc32.Update(z.crc, castagnoli(), tail), true
+	}
+	return nil, tail, held, chunks, crc32.Checksum(tail, castagnoli()), true
 }
 
 // isLowerHex64 reports whether s is 64 lowercase hexadecimal digits, the
@@ -170,7 +139,7 @@ func nibble(c byte) byte {
 
 // appendAuditChunk appends one chunk holding the first n rows of blocks to
 // dst (nothing when n is 0); ok is false when a row's time is outside UTC.
-func appendAuditChunk(dst []byte, blocks [][]auditEntry, n int) ([]byte, bool) {
+func appendAuditChunk(dst []byte, blocks [][]projections.AuditEntry, n int) ([]byte, bool) {
 	if n == 0 {
 		return dst, true
 	}
@@ -190,7 +159,7 @@ func appendAuditChunk(dst []byte, blocks [][]auditEntry, n int) ([]byte, bool) {
 		}
 	}
 	if seen != n {
-		panic(fmt.Sprintf("projections: the audit trail holds %d rows, its count says %d", seen, n))
+		panic(fmt.Sprintf("codec: the audit trail holds %d rows, its count says %d", seen, n))
 	}
 	dst = binary.AppendUvarint(dst, uint64(n))
 	flags := uint64(0)
@@ -221,9 +190,9 @@ func appendAuditChunk(dst []byte, blocks [][]auditEntry, n int) ([]byte, bool) {
 			}
 			dst = append(dst, r.CommandID[:]...)
 			dst = binary.AppendVarint(dst, int64(r.Year))
-			if r.hasAmount {
+			if r.HasValue {
 				dst = append(dst, 1)
-				dst = binary.AppendVarint(dst, int64(r.amount))
+				dst = binary.AppendVarint(dst, int64(r.Value))
 			} else {
 				dst = append(dst, 0)
 			}
@@ -311,10 +280,10 @@ func (r *sectionReader) bytes(n int, what string) []byte {
 }
 
 // decodeAuditSection decodes every chunk of an audit section into blocks
-// of auditChunk rows; the section must hold exactly rows rows.
-func decodeAuditSection(data []byte, rows int) ([][]auditEntry, error) {
+// of projections.AuditBlock rows; the section must hold exactly rows rows.
+func decodeAuditSection(data []byte, rows int) ([][]projections.AuditEntry, error) {
 	r := &sectionReader{b: data}
-	blocks := make([][]auditEntry, 0, (rows+auditChunk-1)/auditChunk)
+	blocks := make([][]projections.AuditEntry, 0, (rows+auditChunk-1)/auditChunk)
 	total := 0
 	var hashLens []uint32
 	for r.err == nil && r.off < len(data) {
@@ -365,7 +334,7 @@ func decodeAuditSection(data []byte, rows int) ([][]auditEntry, error) {
 		var prevCommit uint64
 		var prevSec int64
 		for k := 0; k < n && r.err == nil; k++ {
-			var e auditEntry
+			var e projections.AuditEntry
 			e.Position.Commit = prevCommit + uint64(r.varint("a commit position"))
 			e.Position.Prepare = e.Position.Commit + uint64(r.varint("a prepare position"))
 			e.Revision = r.uvarint("a revision")
@@ -387,7 +356,7 @@ func decodeAuditSection(data []byte, rows int) ([][]auditEntry, error) {
 			switch has := r.bytes(1, "an amount flag"); {
 			case r.err != nil:
 			case has[0] == 1:
-				e.amount, e.hasAmount = domain.Money(r.varint("an amount")), true
+				e.Value, e.HasValue = domain.Money(r.varint("an amount")), true
 			case has[0] != 0:
 				r.fail(fmt.Sprintf("amount flag %d is neither 0 nor 1", has[0]))
 			}
@@ -402,7 +371,7 @@ func decodeAuditSection(data []byte, rows int) ([][]auditEntry, error) {
 				hashLens = append(hashLens, uint32(m))
 			}
 			if total%auditChunk == 0 { // a block for the rows left, at most auditChunk
-				blocks = append(blocks, make([]auditEntry, 0, min(auditChunk, rows-total)))
+				blocks = append(blocks, make([]projections.AuditEntry, 0, min(auditChunk, rows-total)))
 			}
 			last := &blocks[len(blocks)-1]
 			*last = append(*last, e)

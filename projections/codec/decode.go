@@ -1,4 +1,4 @@
-package projections
+package codec
 
 import (
 	"encoding/binary"
@@ -9,9 +9,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
 
-// Decoder turns stored events into Events. The events the ledger records
+// Decoder turns stored events into projections.Events. The events the ledger records
 // most (spending, reversals, plans, carry-overs, returns, closings) and the
 // metadata are flat JSON objects written by encoding/json; Decoder reads
 // those with a small scanner that allocates only the strings it keeps, and
@@ -59,8 +60,8 @@ func NewDecoder(reg *domain.EventRegistry) *Decoder {
 
 // Decode decodes one stored event: its metadata and its data, upcasting
 // older schema versions through the registry.
-func (d *Decoder) Decode(e domain.RecordedEvent) (Event, error) {
-	out := Event{Position: e.Position, Stream: e.Stream, Revision: e.Revision, ID: e.ID, Type: e.Type}
+func (d *Decoder) Decode(e domain.RecordedEvent) (projections.Event, error) {
+	out := projections.Event{Position: e.Position, Stream: e.Stream, Revision: e.Revision, ID: e.ID, Type: e.Type}
 	var ok bool
 	if !d.Slow {
 		out.Meta, ok = d.fastMeta(e.Metadata)
@@ -71,7 +72,7 @@ func (d *Decoder) Decode(e domain.RecordedEvent) (Event, error) {
 		if err != nil {
 			return out, fmt.Errorf("%s revision %d (position %s): %w", e.Stream, e.Revision, e.Position, err)
 		}
-		out.Meta = Meta{EventID: m.EventID, CommandID: m.CommandID, Actor: m.Actor, Reason: m.Reason, Hash: m.Hash, RecordedAt: m.RecordedAt, SchemaVersion: m.SchemaVersion}
+		out.Meta = projections.Meta{EventID: m.EventID, CommandID: m.CommandID, Actor: m.Actor, Reason: m.Reason, Hash: m.Hash, RecordedAt: m.RecordedAt, SchemaVersion: m.SchemaVersion}
 	}
 	v := out.Meta.SchemaVersion
 	if v == 0 {
@@ -345,13 +346,13 @@ func (f *field) uuid() (uuid.UUID, bool) {
 	return u, err == nil
 }
 
-func (d *Decoder) fastMeta(b []byte) (Meta, bool) {
+func (d *Decoder) fastMeta(b []byte) (projections.Meta, bool) {
 	var fs [maxFields]field
 	n, ok := scanFlat(b, &fs)
 	if !ok {
-		return Meta{}, false
+		return projections.Meta{}, false
 	}
-	var m Meta
+	var m projections.Meta
 	for k := 0; k < n; k++ {
 		f := &fs[k]
 		switch string(f.key) {
@@ -371,7 +372,7 @@ func (d *Decoder) fastMeta(b []byte) (Meta, bool) {
 			m.SchemaVersion = int(v)
 		case "recorded_at":
 			if !f.str || f.raw {
-				return Meta{}, false
+				return projections.Meta{}, false
 			}
 			if m.RecordedAt, ok = utcTime(f.val); !ok {
 				t, err := time.Parse(time.RFC3339Nano, string(f.val))
@@ -383,7 +384,7 @@ func (d *Decoder) fastMeta(b []byte) (Meta, bool) {
 			ok = false
 		}
 		if !ok {
-			return Meta{}, false
+			return projections.Meta{}, false
 		}
 	}
 	return m, true

@@ -1,4 +1,4 @@
-package projections
+package codec
 
 import (
 	"bytes"
@@ -13,12 +13,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/projections"
 )
 
 // snapshotLedger folds a few agreements with spendings, a reversal, a
 // return and names outside ASCII; at is the recorded_at of every event.
-func snapshotLedger(at time.Time) *Ledger {
-	l := NewLedger(time.Time{})
+func snapshotLedger(at time.Time) *projections.Ledger {
+	l := projections.NewLedger(time.Time{})
 	d := domain.MustDate
 	pos := uint64(0)
 	years := []domain.YearSpec{{Year: 1, From: d("2022-01-01"), To: d("2022-12-31")}, {Year: 2, From: d("2023-01-01"), To: d("2023-12-31")}}
@@ -27,8 +28,8 @@ func snapshotLedger(at time.Time) *Ledger {
 		rev := uint64(0)
 		apply := func(id uuid.UUID, e domain.Event, reason string) {
 			pos++
-			l.Apply(Event{Position: domain.Position{Commit: pos, Prepare: pos}, Stream: stream, Revision: rev, ID: id, Type: e.EventType(),
-				Meta: Meta{EventID: id, CommandID: uuid.New(), Actor: "grāmatvede", Reason: reason, RecordedAt: at.Add(time.Duration(pos) * time.Millisecond),
+			l.Apply(projections.Event{Position: domain.Position{Commit: pos, Prepare: pos}, Stream: stream, Revision: rev, ID: id, Type: e.EventType(),
+				Meta: projections.Meta{EventID: id, CommandID: uuid.New(), Actor: "grāmatvede", Reason: reason, RecordedAt: at.Add(time.Duration(pos) * time.Millisecond),
 					Hash: fmt.Sprintf("%064x", pos)}, Data: e})
 			rev++
 		}
@@ -64,15 +65,15 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			l := snapshotLedger(c.at)
-			blob, err := l.MarshalBinary()
+			blob, err := Encode(l)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := snapshotVersionOf(t, blob); got != c.version {
 				t.Errorf("snapshot version = %d, want %d", got, c.version)
 			}
-			var back Ledger
-			if err := back.UnmarshalBinary(blob); err != nil {
+			var back *projections.Ledger
+			if err := restoreTo(&back, blob); err != nil {
 				t.Fatal(err)
 			}
 			if back.Position() != l.Position() || back.Applied() != l.Applied() {
@@ -86,13 +87,13 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			}
 			// The restored aggregate's spending map is rebuilt from the rows.
 			v, _ := back.Agreement("SNAP/0")
-			if n := len(v.Agg.Spendings); n != 2 {
+			if n := len(v.Agg.Spendings()); n != 2 {
 				t.Errorf("restored aggregate holds %d spendings, want 2", n)
 			}
 		})
 	}
 	t.Run("spending rows that do not fit together are refused", func(t *testing.T) {
-		blob, err := snapshotLedger(time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)).MarshalBinary()
+		blob, err := Encode(snapshotLedger(time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,10 +119,10 @@ func TestSnapshotRoundTrip(t *testing.T) {
 				if err := h.encode(&b, s.audit, nil); err != nil {
 					t.Fatal(err)
 				}
-				var back Ledger
-				err := back.UnmarshalBinary(b.Bytes())
+				var back *projections.Ledger
+				err := restoreTo(&back, b.Bytes())
 				if err == nil || !strings.Contains(err.Error(), c.want) {
-					t.Errorf("UnmarshalBinary: %v, want an error saying %q", err, c.want)
+					t.Errorf("Restore: %v, want an error saying %q", err, c.want)
 				}
 			})
 		}
@@ -132,7 +133,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 // audit section is refused when the snapshot is read, not when the trail
 // is first needed.
 func TestSnapshotAuditSectionRefused(t *testing.T) {
-	blob, err := snapshotLedger(time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)).MarshalBinary()
+	blob, err := Encode(snapshotLedger(time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,10 +164,10 @@ func TestSnapshotAuditSectionRefused(t *testing.T) {
 		{"more chunks than rows", "cannot hold", reencode(func(h *snapshotV2, sec []byte) []byte { h.AuditChunks = 19; return sec })},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var back Ledger
-			err := back.UnmarshalBinary(c.blob)
+			var back *projections.Ledger
+			err := restoreTo(&back, c.blob)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("UnmarshalBinary: %v, want an error saying %q", err, c.want)
+				t.Errorf("Restore: %v, want an error saying %q", err, c.want)
 			}
 		})
 	}
@@ -177,26 +178,31 @@ func TestSnapshotAuditSectionRefused(t *testing.T) {
 // never panics or allocates past what the bytes can hold.
 func TestDecodeAuditSectionNeverPanics(t *testing.T) {
 	l := snapshotLedger(time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC))
+	audit := l.State(nil).Audit // the ledger's own blocks
+	rows := 0
+	for _, blk := range audit {
+		rows += len(blk)
+	}
 	for _, hash := range []string{"", "not hex"} { // raw and packed hashes
 		if hash != "" {
-			l.audit[0][3].Hash = hash
+			audit[0][3].Hash = hash
 		}
-		sec, ok := appendAuditChunk(nil, l.audit, l.rows)
+		sec, ok := appendAuditChunk(nil, audit, rows)
 		if !ok {
 			t.Fatal("appendAuditChunk refused a UTC ledger")
 		}
-		if blocks, err := decodeAuditSection(sec, l.rows); err != nil || !reflect.DeepEqual(blocks, l.audit) {
-			t.Fatalf("hash %q: decode of an undamaged chunk: %v, rows equal %v", hash, err, reflect.DeepEqual(blocks, l.audit))
+		if blocks, err := decodeAuditSection(sec, rows); err != nil || !reflect.DeepEqual(blocks, audit) {
+			t.Fatalf("hash %q: decode of an undamaged chunk: %v, rows equal %v", hash, err, reflect.DeepEqual(blocks, audit))
 		}
 		for i := range sec {
 			for _, v := range []byte{0, 1, 0x7f, 0x80, 0xff, sec[i] ^ 0x40} {
 				bad := bytes.Clone(sec)
 				bad[i] = v
-				decodeAuditSection(bad, l.rows)
+				decodeAuditSection(bad, rows)
 			}
-			decodeAuditSection(sec[:i], l.rows)
+			decodeAuditSection(sec[:i], rows)
 		}
-		if _, err := decodeAuditSection(sec, l.rows+1); err == nil {
+		if _, err := decodeAuditSection(sec, rows+1); err == nil {
 			t.Error("decode with one row more expected than held: no error")
 		}
 	}
@@ -218,29 +224,29 @@ func TestSnapshotVersion3WithAReturnIsRebuilt(t *testing.T) {
 	if v := snapshotVersionOf(t, blob); v != snapshotVersion3 {
 		t.Fatalf("fixture has version %d, want %d", v, snapshotVersion3)
 	}
-	var l Ledger
-	err = l.UnmarshalBinary(blob)
+	var l *projections.Ledger
+	err = restoreTo(&l, blob)
 	if err == nil || !strings.Contains(err.Error(), "rebuild") || !strings.Contains(err.Error(), "1.00 returned") {
 		t.Fatalf("a version 3 snapshot with a return: %v; want a refusal naming the 1.00 returned and the rebuild", err)
 	}
 	// The same ledger folded by this program round-trips, returns and all.
 	fresh := snapshotLedger(time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC))
-	again, err := fresh.MarshalBinary()
+	again, err := Encode(fresh)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v := snapshotVersionOf(t, again); v != snapshotVersion6 {
 		t.Errorf("written as version %d, want %d", v, snapshotVersion6)
 	}
-	var back Ledger
-	if err := back.UnmarshalBinary(again); err != nil {
+	var back *projections.Ledger
+	if err := restoreTo(&back, again); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(back.AuditRows(), fresh.AuditRows()) || !reflect.DeepEqual(back.Agreements(), fresh.Agreements()) {
 		t.Error("version 5 written and read back differs")
 	}
-	if v, _ := back.Agreement("SNAP/1"); len(v.Agg.Cash.Dues) != 1 {
-		t.Errorf("SNAP/1 restored with %d dues, want its one return", len(v.Agg.Cash.Dues))
+	if v, _ := back.Agreement("SNAP/1"); len(v.Agg.Cash().Dues) != 1 {
+		t.Errorf("SNAP/1 restored with %d dues, want its one return", len(v.Agg.Cash().Dues))
 	}
 }
 
@@ -248,7 +254,7 @@ func TestSnapshotVersion3WithAReturnIsRebuilt(t *testing.T) {
 // reading it either fails with an error or gives a ledger whose audit
 // trail can be read and written again, and nothing panics.
 func TestDamagedSnapshotNeverPanics(t *testing.T) {
-	blob, err := snapshotLedger(time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)).MarshalBinary()
+	blob, err := Encode(snapshotLedger(time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,13 +280,13 @@ func TestDamagedSnapshotNeverPanics(t *testing.T) {
 						t.Fatalf("byte %d set to %#x: panic %v", i, v, p)
 					}
 				}()
-				var l Ledger
-				if l.UnmarshalBinary(bad) != nil {
+				var l *projections.Ledger
+				if restoreTo(&l, bad) != nil {
 					return
 				}
 				loaded++
 				l.AuditRows()
-				if _, err := l.MarshalBinary(); err != nil {
+				if _, err := Encode(l); err != nil {
 					t.Errorf("byte %d set to %#x: read, then not written: %v", i, v, err)
 				}
 			}()

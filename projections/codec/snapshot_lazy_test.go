@@ -1,4 +1,4 @@
-package projections_test
+package codec_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
+	"github.com/grantledger/grantledger/projections/codec"
 )
 
 // catchUp folds into l every event of store after l's position.
@@ -21,7 +22,7 @@ func catchUp(t *testing.T, store *memstore.Store, l *projections.Ledger) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec := projections.NewDecoder(nil)
+	dec := codec.NewDecoder(nil)
 	for _, e := range evs {
 		pe, err := dec.Decode(e)
 		if err != nil {
@@ -34,8 +35,8 @@ func catchUp(t *testing.T, store *memstore.Store, l *projections.Ledger) int {
 
 func restore(t *testing.T, blob []byte) *projections.Ledger {
 	t.Helper()
-	l := projections.NewLedger(time.Time{})
-	if err := l.UnmarshalBinary(blob); err != nil {
+	l, err := codec.Restore(blob)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -43,7 +44,7 @@ func restore(t *testing.T, blob []byte) *projections.Ledger {
 
 func marshal(t *testing.T, l *projections.Ledger) []byte {
 	t.Helper()
-	blob, err := l.MarshalBinary()
+	blob, err := codec.Encode(l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,11 +84,11 @@ func TestLazyAuditEqualsEager(t *testing.T) {
 
 			t.Run("audit rows read first", func(t *testing.T) {
 				l := restore(t, blob)
-				if !projections.AuditUndecoded(l) {
+				if !codec.AuditUndecoded(l) {
 					t.Fatal("restored ledger decoded its audit trail before it was needed")
 				}
 				same(t, "restored", l, eager)
-				if projections.AuditUndecoded(l) {
+				if codec.AuditUndecoded(l) {
 					t.Error("audit trail still undecoded after AuditRows")
 				}
 			})
@@ -98,21 +99,21 @@ func TestLazyAuditEqualsEager(t *testing.T) {
 				t.Fatal("no new events to fold")
 			}
 			catchUp(t, store, eager)
-			if !projections.AuditUndecoded(lazy) {
+			if !codec.AuditUndecoded(lazy) {
 				t.Fatal("Apply decoded the restored audit trail")
 			}
 			again := marshal(t, lazy)
-			if !projections.AuditUndecoded(lazy) {
-				t.Error("MarshalBinary decoded the restored audit trail")
+			if !codec.AuditUndecoded(lazy) {
+				t.Error("Encode decoded the restored audit trail")
 			}
-			if v, chunks := projections.SnapshotAuditChunks(again); v != 6 || chunks != 2 {
+			if v, chunks := codec.SnapshotAuditChunks(again); v != 6 || chunks != 2 {
 				t.Errorf("snapshot after folding new events: version %d with %d audit chunks, want 6 with 2", v, chunks)
 			}
 			same(t, "events folded after the restore, before the rows were read", lazy, eager)
 			same(t, "restored from a snapshot of a restored ledger", restore(t, again), eager)
 			// The same snapshot of the decoded ledger, in one chunk.
 			decoded := marshal(t, lazy)
-			if v, chunks := projections.SnapshotAuditChunks(decoded); v != 6 || chunks != 1 {
+			if v, chunks := codec.SnapshotAuditChunks(decoded); v != 6 || chunks != 1 {
 				t.Errorf("snapshot after the rows were read: version %d with %d audit chunks, want 6 with 1", v, chunks)
 			}
 			// That snapshot restores to the same read model, and so does
@@ -128,7 +129,7 @@ func TestLazyAuditEqualsEager(t *testing.T) {
 			// Generations: restore, fold a few events, snapshot, until the
 			// chunks are merged.
 			blob, chunks, merged := again, 2, false
-			for gen := 0; gen < projections.MaxAuditChunks+2; gen++ {
+			for gen := 0; gen < codec.MaxAuditChunks+2; gen++ {
 				l := restore(t, blob)
 				for catchUp(t, store, l) == 0 { // some random commands are refused
 					projtest.Random(ctx, svc, rng, 1, 3)
@@ -136,10 +137,10 @@ func TestLazyAuditEqualsEager(t *testing.T) {
 				catchUp(t, store, eager)
 				blob = marshal(t, l)
 				want := chunks + 1
-				if chunks == projections.MaxAuditChunks {
+				if chunks == codec.MaxAuditChunks {
 					want, merged = 1, true
 				}
-				if _, chunks = projections.SnapshotAuditChunks(blob); chunks != want {
+				if _, chunks = codec.SnapshotAuditChunks(blob); chunks != want {
 					t.Fatalf("generation %d: %d audit chunks, want %d", gen, chunks, want)
 				}
 				if gen%8 == 0 || chunks == 1 {
@@ -194,7 +195,7 @@ func TestLazyAuditConcurrentReaders(t *testing.T) {
 func TestSnapshotChunkCounts(t *testing.T) {
 	empty := projections.NewLedger(time.Time{})
 	blob := marshal(t, empty)
-	if v, chunks := projections.SnapshotAuditChunks(blob); v != 6 || chunks != 0 {
+	if v, chunks := codec.SnapshotAuditChunks(blob); v != 6 || chunks != 0 {
 		t.Errorf("empty ledger: version %d with %d audit chunks, want 6 with 0", v, chunks)
 	}
 	same(t, "empty ledger restored", restore(t, blob), empty)
@@ -207,7 +208,7 @@ func TestSnapshotChunkCounts(t *testing.T) {
 	catchUp(t, store, eager)
 	blob = marshal(t, eager)
 	again := marshal(t, restore(t, blob)) // restored, nothing folded, rows not read
-	if v, chunks := projections.SnapshotAuditChunks(again); v != 6 || chunks != 1 {
+	if v, chunks := codec.SnapshotAuditChunks(again); v != 6 || chunks != 1 {
 		t.Errorf("restored ledger snapshotted again with no new event: version %d with %d audit chunks, want 6 with 1", v, chunks)
 	}
 	same(t, "restored from the second snapshot", restore(t, again), eager)

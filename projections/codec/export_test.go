@@ -1,20 +1,15 @@
-package projections
+package codec
 
 import (
 	"bytes"
 	"encoding/gob"
+
+	"github.com/grantledger/grantledger/projections"
 )
 
 // AuditUndecoded tells the tests whether l still holds the audit trail of
 // the snapshot it was restored from undecoded.
-func AuditUndecoded(l *Ledger) bool {
-	if l.lazy == nil {
-		return false
-	}
-	l.lazy.mu.Lock()
-	defer l.lazy.mu.Unlock()
-	return l.lazy.data != nil
-}
+func AuditUndecoded(l *projections.Ledger) bool { return l.AuditPending() }
 
 // SnapshotAuditChunks returns the version and the number of audit chunks
 // of a compact snapshot.
@@ -27,3 +22,14 @@ func SnapshotAuditChunks(blob []byte) (version, chunks int) {
 }
 
 const MaxAuditChunks = maxAuditChunks
+
+// restoreTo is Restore in the form of the UnmarshalBinary the tests were
+// written against: on success it replaces *dst, on failure it leaves it.
+func restoreTo(dst **projections.Ledger, data []byte) error {
+	l, err := Restore(data)
+	if err != nil {
+		return err
+	}
+	*dst = l
+	return nil
+}
