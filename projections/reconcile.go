@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -17,15 +16,22 @@ type Scope struct {
 	Programme string `json:"programme,omitempty"`
 	Grantee   string `json:"grantee,omitempty"`
 	Agreement string `json:"agreement,omitempty"`
-	// Viewer, when set, is the principal the rows are selected for: an
-	// agreement is in scope only when access.MaySee lets it see it (the
-	// one access decision, which the API and the web pages use too).
-	Viewer *access.Principal `json:"-"`
+	// Viewer, when set, is who the rows are selected for: an agreement is
+	// in scope only when the viewer may see it. app/access.Principal is
+	// the one viewer (its MaySeeParties is access.MaySee, the one access
+	// decision the API and the web pages use too); it is declared here so
+	// that the folds do not depend on the application floor above them.
+	Viewer Viewer `json:"-"`
+}
+
+// Viewer decides whether a reader may see an agreement with these parties.
+type Viewer interface {
+	MaySeeParties(funder, grantee string) bool
 }
 
 // Matches reports whether the agreement is in scope.
 func (s Scope) Matches(a *domain.Agreement) bool {
-	if s.Viewer != nil && !access.MaySee(*s.Viewer, access.Parties{Funder: a.Registration().Funder, Grantee: a.Registration().Grantee}) {
+	if s.Viewer != nil && !s.Viewer.MaySeeParties(a.Registration().Funder, a.Registration().Grantee) {
 		return false
 	}
 	eq := func(want, got string) bool {

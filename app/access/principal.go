@@ -15,6 +15,12 @@ func (p Principal) Viewer() *Principal {
 	return &Principal{Role: p.Role, Funder: p.Funder, Grantee: p.Grantee}
 }
 
+// MaySeeParties is MaySee(*p, the parties): p as a report's row filter
+// (projections.Viewer).
+func (p *Principal) MaySeeParties(funder, grantee string) bool {
+	return MaySee(*p, Parties{Funder: funder, Grantee: grantee})
+}
+
 // Org names the organisation p acts for, as an error message says it:
 // "funder X", "grantee Y", or p's role for a role without one.
 func (p Principal) Org() string {
