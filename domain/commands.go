@@ -11,7 +11,7 @@ import (
 
 // Command is a request to change one agreement. Each command type is a small
 // struct; the rules its fields must meet on the way in (required, lengths,
-// ranges) are the wire format's (package adapters/wire), and Decide turns
+// ranges) are the wire format's (package app/wire), and Decide turns
 // it into events or refuses it.
 type Command interface {
 	CommandType() string
@@ -192,7 +192,7 @@ func (CloseYear) CommandType() string         { return CmdCloseYear }
 // commands lists every command, as a zero value: the one list of the
 // command types there are (a new command is added here, beside its
 // constant, struct and CommandType method). The wire format (package
-// adapters/wire) decodes into these types and checks their fields.
+// app/wire) decodes into these types and checks their fields.
 var commands = []Command{
 	RegisterAgreement{}, AddBudgetLine{}, PlanBudget{}, AmendBudget{}, RecordSpending{}, ReverseSpending{},
 	CarryOver{}, ReturnUnspent{}, DeclareIneligible{}, RecordRecovery{}, DefineIndicator{}, RecordDelivery{}, CloseYear{},
@@ -231,7 +231,7 @@ func NewCommand(typ string) (Command, bool) {
 }
 
 // Envelope is a command as it arrives from outside: one line of a JSONL
-// file, or the body of an HTTP request. Package adapters/wire reads it
+// file, or the body of an HTTP request. Package app/wire reads it
 // from JSON (wire.DecodeEnvelope) and decodes and checks its command
 // (wire.DecodeCommand); NewEnvelope builds one from a command.
 type Envelope struct {

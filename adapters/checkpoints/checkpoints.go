@@ -23,6 +23,11 @@ import (
 	"github.com/grantledger/grantledger/domain"
 )
 
+// beforePublish, when set (by a test), runs after a checkpoint's bytes
+// are written and synced under a temporary name, before they get the
+// checkpoint's name.
+var beforePublish func()
+
 // Service makes checkpoints of one store's log.
 type Service struct {
 	Store  merkle.Store
@@ -131,13 +136,29 @@ func (s *Service) Keep(ctx context.Context) (merkle.SignedCheckpoint, error) {
 		return merkle.SignedCheckpoint{}, fmt.Errorf("checkpoint directory: %w", err)
 	}
 	name := filepath.Join(s.Dir, fmt.Sprintf("checkpoint-%012d-%s.txt", c.Size, c.Time.UTC().Format("20060102T150405Z")))
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if errors.Is(err, os.ErrExist) {
+	if _, err := os.Stat(name); err == nil {
 		return merkle.SignedCheckpoint{Checkpoint: c, Note: text}, nil
 	}
-	if err != nil {
-		return merkle.SignedCheckpoint{}, fmt.Errorf("write checkpoint: %w", err)
+	if err := publish(s.Dir, name, text); err != nil {
+		return merkle.SignedCheckpoint{}, err
 	}
+	return merkle.SignedCheckpoint{Checkpoint: c, Note: text}, nil
+}
+
+// publish writes text to a temporary file of dir (a name no reader of
+// checkpoint-*.txt lists), syncs it, and only then links it under name, so
+// that the checkpoint appears whole or not at all, to a reader listing the
+// directory and after a crash (a file system without hard links gets a
+// rename); the directory is synced after. A file
+// already under name (another process kept the same checkpoint in the
+// same second) is left as it is.
+func publish(dir, name, text string) error {
+	f, err := os.CreateTemp(dir, ".checkpoint-*.tmp")
+	if err != nil {
+		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
 	_, werr := f.WriteString(text)
 	if serr := f.Sync(); werr == nil {
 		werr = serr
@@ -145,10 +166,30 @@ func (s *Service) Keep(ctx context.Context) (merkle.SignedCheckpoint, error) {
 	if cerr := f.Close(); werr == nil {
 		werr = cerr
 	}
-	if werr != nil {
-		return merkle.SignedCheckpoint{}, fmt.Errorf("write checkpoint %s: %w", name, werr)
+	if werr == nil {
+		werr = os.Chmod(tmp, 0o644)
 	}
-	return merkle.SignedCheckpoint{Checkpoint: c, Note: text}, nil
+	if werr != nil {
+		return fmt.Errorf("write checkpoint %s: %w", name, werr)
+	}
+	if beforePublish != nil {
+		beforePublish()
+	}
+	if err := os.Link(tmp, name); err != nil && !errors.Is(err, os.ErrExist) {
+		// A file system without hard links: a rename is atomic too.
+		if rerr := os.Rename(tmp, name); rerr != nil {
+			return fmt.Errorf("write checkpoint %s: %w", name, rerr)
+		}
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync checkpoint directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync checkpoint directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 // Checkpoints lists the checkpoints of Dir of at least since events,

@@ -10,9 +10,9 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 

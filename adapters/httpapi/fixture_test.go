@@ -22,6 +22,7 @@ import (
 	toks "github.com/grantledger/grantledger/adapters/tokens"
 	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/app/readmodel"
@@ -115,7 +116,7 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	}
 	cfg := Config{Ledger: metrics.WrapService(svc, m), Reports: readmodel.NewLive(store, readmodel.ServiceOptions{Observer: m}), Tokens: tokens, Store: store,
 		Proofs:  &checkpoints.Service{Store: inner, Signer: signer, Dir: t.TempDir()},
-		Metrics: m.Handler(), Observer: m, Commands: m, Renderer: rpt.Renderer{Lang: rpt.EN}, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
+		Metrics: m.Handler(), Observer: m, Commands: m, Renderer: rpt.Renderer{Lang: document.EN}, Logger: slog.New(slog.NewJSONHandler(f.logs, nil))}
 	if o.cfg != nil {
 		o.cfg(&cfg)
 	}

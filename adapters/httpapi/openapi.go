@@ -7,8 +7,8 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/access"
+	"github.com/grantledger/grantledger/app/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 

@@ -19,8 +19,8 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/seeds"
-	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/readmodel"
+	"github.com/grantledger/grantledger/app/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/grantledger/grantledger/adapters/wire"
+	"github.com/grantledger/grantledger/app/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 

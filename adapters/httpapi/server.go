@@ -20,8 +20,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 

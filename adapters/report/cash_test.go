@@ -11,6 +11,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
@@ -41,14 +42,14 @@ func TestYearReportShowsCeilingIntensityAndCash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for lang, want := range map[report.Lang][]string{
-		report.LV: {"Maksimālais apmērs (kopējais finansējums): 147 000,00", "Atbalsta intensitāte: 100 %", "Saņemts no finansētāja: 24 500,00",
+	for lang, want := range map[document.Lang][]string{
+		document.LV: {"Maksimālais apmērs (kopējais finansējums): 147 000,00", "Atbalsta intensitāte: 100 %", "Saņemts no finansētāja: 24 500,00",
 			"Attiecināmie izdevumi: 48 871,72", "priekšfinansēts): -24 371,72", "priekšfinansēts) (kopā līdz šim): -121 158,25", "attiecināmie izdevumi par 24 371,72 euro pārsniedz saņemto finansējumu", "termiņš bija 28.09.2025. "},
-		report.EN: {"Ceiling (total funding): 147,000.00", "Support intensity: 100 %", "Received from the funder: 24,500.00",
+		document.EN: {"Ceiling (total funding): 147,000.00", "Support intensity: 100 %", "Received from the funder: 24,500.00",
 			"pre-financed): -24,371.72", "pre-financed) (to date): -121,158.25", "Year 3: eligible spending exceeds the funds received by 24,371.72"},
 	} {
 		var b bytes.Buffer
-		if err := report.WriteTextWidth(&b, report.YearDocument(r, lang), -1); err != nil {
+		if err := report.WriteTextWidth(&b, document.YearDocument(r, lang), -1); err != nil {
 			t.Fatal(err)
 		}
 		text := strings.Join(strings.Fields(strings.ReplaceAll(b.String(), "\u00a0", " ")), " ") // the columns' padding aside
@@ -84,7 +85,7 @@ func TestYearReportShowsClosedAndRestated(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := report.WriteTextWidth(&b, report.YearDocument(r, report.EN), -1); err != nil {
+	if err := report.WriteTextWidth(&b, document.YearDocument(r, document.EN), -1); err != nil {
 		t.Fatal(err)
 	}
 	text := strings.Join(strings.Fields(b.String()), " ")

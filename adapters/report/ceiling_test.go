@@ -12,6 +12,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
@@ -41,7 +42,7 @@ func TestReconciliationTablesShowCeilingAndIntensity(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := report.WriteCSV(&b, report.ReconDocument(rec, report.EN)); err != nil {
+	if err := report.WriteCSV(&b, document.ReconDocument(rec, document.EN)); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&b).ReadAll()
@@ -68,17 +69,17 @@ func TestReconciliationTablesShowCeilingAndIntensity(t *testing.T) {
 	// For people: the text and Latvian Markdown say it as amounts and a
 	// percentage; the multi-year table has the same two columns.
 	b.Reset()
-	report.WriteTextWidth(&b, report.ReconDocument(rec, report.EN), -1)
+	report.WriteTextWidth(&b, document.ReconDocument(rec, document.EN), -1)
 	if s := b.String(); !strings.Contains(s, "147,000.00") || !strings.Contains(s, "100.00 %") {
 		t.Errorf("reconciliation text lacks the ceiling 147,000.00 or the intensity 100.00 %%:\n%s", s)
 	}
 	b.Reset()
-	report.WriteMarkdown(&b, report.ReconDocument(rec, report.LV))
+	report.WriteMarkdown(&b, document.ReconDocument(rec, document.LV))
 	if s := b.String(); !strings.Contains(s, "147 000,00") || !strings.Contains(s, "Atbalsta intensitāte") || !strings.Contains(s, "100,00 %") {
 		t.Errorf("Latvian reconciliation Markdown lacks the ceiling or intensity:\n%s", s)
 	}
 	b.Reset()
-	report.WriteHTML(&b, report.MultiYearDocument(l.MultiYear(projections.Scope{Agreement: seeds.Seed004}), report.EN))
+	report.WriteHTML(&b, document.MultiYearDocument(l.MultiYear(projections.Scope{Agreement: seeds.Seed004}), document.EN))
 	if s := b.String(); !strings.Contains(s, "Ceiling (total funding)") || !strings.Contains(s, "147,000.00") {
 		t.Error("multi-year HTML lacks the ceiling")
 	}
@@ -106,7 +107,7 @@ func TestCashDocumentWithoutPayments(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	report.WriteTextWidth(&b, report.CashDocument(r, report.EN), -1)
+	report.WriteTextWidth(&b, document.CashDocument(r, document.EN), -1)
 	s := b.String()
 	if !strings.Contains(s, "No payments to the grantee are recorded") || strings.Contains(s, "-47,786.53") {
 		t.Errorf("cash report without payments shows a position:\n%s", s)

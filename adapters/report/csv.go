@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/csv"
+	"github.com/grantledger/grantledger/app/document"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -20,7 +21,7 @@ import (
 // percentage, count) that is a plain decimal: "-12.00" stays as it is, so
 // programs read negative amounts as numbers; a minus sign followed only by
 // digits and a point is a number to every spreadsheet, never a formula.
-func WriteCSV(w io.Writer, d Document) error {
+func WriteCSV(w io.Writer, d document.Document) error {
 	ts := d.Tables()
 	if len(ts) == 0 {
 		return nil
@@ -29,7 +30,7 @@ func WriteCSV(w io.Writer, d Document) error {
 }
 
 // WriteCSVTable writes one table as CSV.
-func WriteCSVTable(w io.Writer, t Table) error {
+func WriteCSVTable(w io.Writer, t document.Table) error {
 	cw := csv.NewWriter(w)
 	head := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
@@ -38,7 +39,7 @@ func WriteCSVTable(w io.Writer, t Table) error {
 	if err := cw.Write(head); err != nil {
 		return err
 	}
-	for _, r := range append(append([][]Cell{}, t.Rows...), t.Footer...) {
+	for _, r := range append(append([][]document.Cell{}, t.Rows...), t.Footer...) {
 		rec := make([]string, len(t.Columns))
 		for i := range rec {
 			if i < len(r) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -22,13 +23,13 @@ func TestCSVCellsCannotStartAFormula(t *testing.T) {
 		"@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "=1", "-", "+", "@",
 		"\uff1d1+1", // a full-width equals sign, which some spreadsheets read as "="
 	}
-	var rows [][]report.Cell
+	var rows [][]document.Cell
 	for _, s := range dangerous {
-		rows = append(rows, []report.Cell{report.Text(s), report.Money(-domain.MustMoney("12.00"))})
+		rows = append(rows, []document.Cell{document.Text(s), document.Money(-domain.MustMoney("12.00"))})
 	}
-	rows = append(rows, []report.Cell{report.Text("plain reason, -not at the start"), report.Money(domain.MustMoney("47786.53"))})
+	rows = append(rows, []document.Cell{document.Text("plain reason, -not at the start"), document.Money(domain.MustMoney("47786.53"))})
 	var b bytes.Buffer
-	if err := report.WriteCSVTable(&b, report.Table{Columns: []string{"=reason", "amount"}, Rows: rows}); err != nil {
+	if err := report.WriteCSVTable(&b, document.Table{Columns: []string{"=reason", "amount"}, Rows: rows}); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&b).ReadAll()

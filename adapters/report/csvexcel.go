@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/csv"
 	"fmt"
+	"github.com/grantledger/grantledger/app/document"
 	"io"
 	"strconv"
 	"strings"
@@ -31,7 +32,7 @@ func ParseCSVDialect(s string) (string, error) {
 
 // WriteCSVDialect writes the document's main table in the dialect asked
 // for (WriteCSV for machine).
-func WriteCSVDialect(w io.Writer, d Document, dialect string) error {
+func WriteCSVDialect(w io.Writer, d document.Document, dialect string) error {
 	if dialect == CSVExcel {
 		return WriteCSVExcel(w, d)
 	}
@@ -45,7 +46,7 @@ func WriteCSVDialect(w io.Writer, d Document, dialect string) error {
 // every locale). A yearly report's rows start with its agreement and
 // year, so a file names what it is of even when renamed or combined with
 // others. Cells that would start a formula are neutralised as in WriteCSV.
-func WriteCSVExcel(w io.Writer, d Document) error {
+func WriteCSVExcel(w io.Writer, d document.Document) error {
 	ts := d.Tables()
 	if len(ts) == 0 {
 		return nil
@@ -59,10 +60,10 @@ func WriteCSVExcel(w io.Writer, d Document) error {
 	cw.UseCRLF = true // as spreadsheets write it
 	var lead, leadHead []string
 	if d.Agreement != "" {
-		leadHead = append(leadHead, neutralise(L(d.Lang, "agreement")))
+		leadHead = append(leadHead, neutralise(document.L(d.Lang, "agreement")))
 		lead = append(lead, neutralise(d.Agreement))
 		if d.Year > 0 {
-			leadHead = append(leadHead, neutralise(L(d.Lang, "year")))
+			leadHead = append(leadHead, neutralise(document.L(d.Lang, "year")))
 			lead = append(lead, strconv.Itoa(d.Year))
 		}
 	}
@@ -73,14 +74,14 @@ func WriteCSVExcel(w io.Writer, d Document) error {
 	if err := cw.Write(head); err != nil {
 		return err
 	}
-	for _, r := range append(append([][]Cell{}, t.Rows...), t.Footer...) {
+	for _, r := range append(append([][]document.Cell{}, t.Rows...), t.Footer...) {
 		rec := append([]string(nil), lead...)
 		for i := range t.Columns {
 			s := ""
 			if i < len(r) {
 				s = r[i].Plain()
 				if r[i].Numeric() && plainDecimal(s) {
-					if d.Lang == LV {
+					if d.Lang == document.LV {
 						s = strings.Replace(s, ".", ",", 1)
 					}
 				} else {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"github.com/grantledger/grantledger/app/document"
 	"html/template"
 	"io"
 	"sync"
@@ -12,7 +13,7 @@ var page = sync.OnceValue(pageTemplate)
 
 func pageTemplate() *template.Template {
 	return template.Must(template.New("page").Funcs(template.FuncMap{
-		"fmt":     func(c Cell, l Lang) string { return c.Format(l) },
+		"fmt":     func(c document.Cell, l document.Lang) string { return c.Format(l) },
 		"numeric": numericColumns,
 	}).Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}">
@@ -51,4 +52,4 @@ tfoot td { font-weight: bold; }
 }
 
 // WriteHTML renders the document as a self-contained printable HTML page.
-func WriteHTML(w io.Writer, d Document) error { return page().Execute(w, d) }
+func WriteHTML(w io.Writer, d document.Document) error { return page().Execute(w, d) }

@@ -3,12 +3,13 @@ package report
 import (
 	"bufio"
 	"fmt"
+	"github.com/grantledger/grantledger/app/document"
 	"io"
 	"strings"
 )
 
 // WriteMarkdown renders the document as Markdown (GitHub tables).
-func WriteMarkdown(w io.Writer, d Document) error {
+func WriteMarkdown(w io.Writer, d document.Document) error {
 	b := bufio.NewWriter(w)
 	fmt.Fprintf(b, "# %s\n", mdEscape(d.Title))
 	for _, s := range d.Sections {
@@ -55,7 +56,7 @@ func WriteMarkdown(w io.Writer, d Document) error {
 	return b.Flush()
 }
 
-func mdRow(b *bufio.Writer, r []Cell, n int, l Lang, bold bool) {
+func mdRow(b *bufio.Writer, r []document.Cell, n int, l document.Lang, bold bool) {
 	b.WriteString("|")
 	for i := 0; i < n; i++ {
 		s := ""
@@ -70,9 +71,9 @@ func mdRow(b *bufio.Writer, r []Cell, n int, l Lang, bold bool) {
 	b.WriteString("\n")
 }
 
-func numericColumns(t Table) []bool {
+func numericColumns(t document.Table) []bool {
 	out := make([]bool, len(t.Columns))
-	for _, r := range append(append([][]Cell{}, t.Rows...), t.Footer...) {
+	for _, r := range append(append([][]document.Cell{}, t.Rows...), t.Footer...) {
 		for i, c := range r {
 			if i < len(out) && c.Numeric() {
 				out[i] = true

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -17,7 +18,7 @@ import (
 // size and root hash, and the signed checkpoint when the server has a key
 // (in XLSX on the summary sheet).
 type Renderer struct {
-	Lang Lang
+	Lang document.Lang
 	CSV  string // CSV dialect: "" or machine, or excel (CSVExcel)
 }
 
@@ -37,53 +38,53 @@ func (Renderer) ContentType(format string) (string, bool) {
 
 // YearReport writes a yearly report.
 func (r Renderer) YearReport(w io.Writer, format, lang, csv string, rep projections.YearReport, st *readmodel.LogState) error {
-	return r.render(w, format, lang, csv, st, func(l Lang) Document { return YearDocument(rep, l) })
+	return r.render(w, format, lang, csv, st, func(l document.Lang) document.Document { return document.YearDocument(rep, l) })
 }
 
 // Reconciliation writes a reconciliation.
 func (r Renderer) Reconciliation(w io.Writer, format, lang, csv string, rep projections.Reconciliation, st *readmodel.LogState) error {
-	return r.render(w, format, lang, csv, st, func(l Lang) Document { return ReconDocument(rep, l) })
+	return r.render(w, format, lang, csv, st, func(l document.Lang) document.Document { return document.ReconDocument(rep, l) })
 }
 
 // MultiYear writes a multi-year reconciliation.
 func (r Renderer) MultiYear(w io.Writer, format, lang, csv string, rep projections.MultiYear, st *readmodel.LogState) error {
-	return r.render(w, format, lang, csv, st, func(l Lang) Document { return MultiYearDocument(rep, l) })
+	return r.render(w, format, lang, csv, st, func(l document.Lang) document.Document { return document.MultiYearDocument(rep, l) })
 }
 
 // Indicators writes an indicators report.
 func (r Renderer) Indicators(w io.Writer, format, lang, csv string, rep projections.IndicatorsReport, st *readmodel.LogState) error {
-	return r.render(w, format, lang, csv, st, func(l Lang) Document { return IndicatorsDocument(rep, l) })
+	return r.render(w, format, lang, csv, st, func(l document.Lang) document.Document { return document.IndicatorsDocument(rep, l) })
 }
 
 // Audit writes an audit trail.
 func (r Renderer) Audit(w io.Writer, format, lang, csv string, rep projections.AuditReport, st *readmodel.LogState) error {
-	return r.render(w, format, lang, csv, st, func(l Lang) Document { return AuditDocument(rep, l) })
+	return r.render(w, format, lang, csv, st, func(l document.Lang) document.Document { return document.AuditDocument(rep, l) })
 }
 
 // Obligations writes the reporting obligations.
 func (r Renderer) Obligations(w io.Writer, format, lang, csv string, rep projections.ObligationsReport, st *readmodel.LogState) error {
-	return r.render(w, format, lang, csv, st, func(l Lang) Document { return ObligationsDocument(rep, l) })
+	return r.render(w, format, lang, csv, st, func(l document.Lang) document.Document { return document.ObligationsDocument(rep, l) })
 }
 
 // Restatement writes the restatement of a sealed report.
 func (r Renderer) Restatement(w io.Writer, format, lang, csv string, rep projections.Restatement, st *readmodel.LogState) error {
-	return r.render(w, format, lang, csv, st, func(l Lang) Document { return RestatementDocument(rep, l) })
+	return r.render(w, format, lang, csv, st, func(l document.Lang) document.Document { return document.RestatementDocument(rep, l) })
 }
 
 // PeriodSummary writes the summary of an agreement's whole period.
 func (r Renderer) PeriodSummary(w io.Writer, format, lang, csv string, rep projections.PeriodSummary, st *readmodel.LogState) error {
-	return r.render(w, format, lang, csv, st, func(l Lang) Document { return PeriodDocument(rep, l) })
+	return r.render(w, format, lang, csv, st, func(l document.Lang) document.Document { return document.PeriodDocument(rep, l) })
 }
 
 // CashReport writes a cash position.
 func (r Renderer) CashReport(w io.Writer, format, lang, csv string, rep projections.CashReport, st *readmodel.LogState) error {
-	return r.render(w, format, lang, csv, st, func(l Lang) Document { return CashDocument(rep, l) })
+	return r.render(w, format, lang, csv, st, func(l document.Lang) document.Document { return document.CashDocument(rep, l) })
 }
 
 // render writes the document doc builds in the request's language.
-func (r Renderer) render(w io.Writer, format, lang, csv string, st *readmodel.LogState, doc func(Lang) Document) error {
+func (r Renderer) render(w io.Writer, format, lang, csv string, st *readmodel.LogState, doc func(document.Lang) document.Document) error {
 	if lang != "" {
-		l, err := ParseLang(lang)
+		l, err := document.ParseLang(lang)
 		if err != nil {
 			return err
 		}
@@ -101,7 +102,7 @@ func (r Renderer) render(w io.Writer, format, lang, csv string, st *readmodel.Lo
 		// serve checks its log before serving and refuses a broken one
 		// unless --allow-broken-chain says otherwise (and logs it); its
 		// reports carry no "not verified" note.
-		d = WithState(d, st.Size, st.Root.String(), true, st.Signed)
+		d = document.WithState(d, st.Size, st.Root.String(), true, st.Signed)
 	}
 	switch format {
 	case "csv":

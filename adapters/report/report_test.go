@@ -13,6 +13,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
@@ -35,14 +36,14 @@ func seedLedger(t *testing.T) *projections.Ledger {
 	return l
 }
 
-func yearText(t *testing.T, l *projections.Ledger, year int, lang report.Lang) string {
+func yearText(t *testing.T, l *projections.Ledger, year int, lang document.Lang) string {
 	t.Helper()
 	r, err := l.YearReport(projtest.Seed004, year, today)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := report.WriteTextWidth(&b, report.YearDocument(r, lang), -1); err != nil {
+	if err := report.WriteTextWidth(&b, document.YearDocument(r, lang), -1); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -64,7 +65,7 @@ func fields(s string) []string { return strings.Fields(s) }
 
 func TestYearReportTextEnglish(t *testing.T) {
 	l := seedLedger(t)
-	y1 := yearText(t, l, 1, report.EN)
+	y1 := yearText(t, l, 1, document.EN)
 	for label, want := range map[string]string{
 		"Agreement:":                       "KNVOC-2022-2025",
 		"Performer:":                       "Biedrība „Kurzemes NVO centrs”",
@@ -100,7 +101,7 @@ func TestYearReportTextEnglish(t *testing.T) {
 		t.Errorf("indicator row = %q", ln)
 	}
 
-	y2 := yearText(t, l, 2, report.EN)
+	y2 := yearText(t, l, 2, document.EN)
 	if got := fields(strings.TrimPrefix(fieldLine(t, y2, "Total"), "Total")); strings.Join(got, " ") != "49,000.00 49,000.00 1,213.47 49,000.00 0.00 0.00 1,213.47 0.00" {
 		t.Errorf("year 2 total row = %q", got)
 	}
@@ -112,7 +113,7 @@ func TestYearReportTextEnglish(t *testing.T) {
 	if !strings.Contains(y2, "- Year 2 ended on 2024-07-14 and is still open.") {
 		t.Errorf("year 2 text lacks the open-year finding:\n%s", y2)
 	}
-	y3 := yearText(t, l, 3, report.EN)
+	y3 := yearText(t, l, 3, document.EN)
 	if ln := fieldLine(t, y3, "Returned to:"); !strings.Contains(ln, "Civil society development in Kurzeme: 128.28 EUR → ministry budget (2025-07-14)") {
 		t.Errorf("year 3 returned to = %q", ln)
 	}
@@ -120,7 +121,7 @@ func TestYearReportTextEnglish(t *testing.T) {
 
 func TestYearReportTextLatvian(t *testing.T) {
 	l := seedLedger(t)
-	y1 := yearText(t, l, 1, report.LV)
+	y1 := yearText(t, l, 1, document.LV)
 	for label, want := range map[string]string{
 		"Līgums:":                        "KNVOC-2022-2025",
 		"Uzdevuma veicējs:":              "Biedrība „Kurzemes NVO centrs”",
@@ -147,7 +148,7 @@ func TestYearReportTextLatvian(t *testing.T) {
 	if strings.Join(cols, "|") != strings.Join(want, "|") {
 		t.Errorf("year 1 Kopā = %q, want %q", cols, want)
 	}
-	y2 := yearText(t, l, 2, report.LV)
+	y2 := yearText(t, l, 2, document.LV)
 	if !strings.Contains(y2, "2. īstenošanas gads beidzās, bet 1 213,47 euro nav ne izlietoti, ne pārcelti uz nākamo periodu, ne atgriezti (Civil society development in Kurzeme 1 040,13 euro; Development of minority NGOs 173,34 euro); no 1. gada bija pārcelti 1 213,47 euro.") {
 		t.Errorf("year 2 Latvian finding missing:\n%s", y2)
 	}
@@ -170,7 +171,7 @@ func TestXLSXCellsAreTyped(t *testing.T) {
 	l := seedLedger(t)
 	r, _ := l.YearReport(projtest.Seed004, 1, today)
 	var b bytes.Buffer
-	if err := report.WriteXLSX(&b, report.YearDocument(r, report.LV)); err != nil {
+	if err := report.WriteXLSX(&b, document.YearDocument(r, document.LV)); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&b)
@@ -225,7 +226,7 @@ func TestXLSXCellsAreTyped(t *testing.T) {
 func TestCSVMarkdownHTML(t *testing.T) {
 	l := seedLedger(t)
 	r, _ := l.YearReport(projtest.Seed004, 2, today)
-	doc := report.YearDocument(r, report.LV)
+	doc := document.YearDocument(r, document.LV)
 	var b bytes.Buffer
 	if err := report.WriteCSV(&b, doc); err != nil {
 		t.Fatal(err)
@@ -263,23 +264,23 @@ func TestOtherDocuments(t *testing.T) {
 	l := seedLedger(t)
 	rec, _ := l.Reconcile(projections.Scope{}, projections.Window{Year: 1})
 	var b bytes.Buffer
-	report.WriteTextWidth(&b, report.ReconDocument(rec, report.EN), -1)
+	report.WriteTextWidth(&b, document.ReconDocument(rec, document.EN), -1)
 	if ln := fieldLine(t, b.String(), "Total"); !strings.Contains(ln, "47,786.53") || !strings.Contains(ln, "1,213.47") || !strings.Contains(ln, "97.52 %") {
 		t.Errorf("reconciliation total = %q, want actual 47,786.53, variance 1,213.47, 97.52 %%", ln)
 	}
 	b.Reset()
-	report.WriteCSV(&b, report.MultiYearDocument(l.MultiYear(projections.Scope{}), report.EN))
+	report.WriteCSV(&b, document.MultiYearDocument(l.MultiYear(projections.Scope{}), document.EN))
 	recs, _ := csv.NewReader(&b).ReadAll()
 	if len(recs) != 4 || len(recs[0]) != 2+9+2+2 || recs[3][9] != "48871.72" {
 		t.Errorf("multi-year CSV = %q", recs)
 	}
 	b.Reset()
-	report.WriteTextWidth(&b, report.AuditDocument(projections.AuditReport{Rows: l.AuditRows()[:3], Verification: &projections.Verification{OK: true, Events: 3, Streams: 1}}, report.EN), -1)
+	report.WriteTextWidth(&b, document.AuditDocument(projections.AuditReport{Rows: l.AuditRows()[:3], Verification: &projections.Verification{OK: true, Events: 3, Streams: 1}}, document.EN), -1)
 	if !strings.Contains(b.String(), "intact: 3 events in 1 streams verified") {
 		t.Errorf("audit text lacks the verification result:\n%s", b.String())
 	}
 	b.Reset()
-	report.WriteXLSX(&b, report.IndicatorsDocument(l.Indicators(projections.Scope{}, 0, today), report.EN))
+	report.WriteXLSX(&b, document.IndicatorsDocument(l.Indicators(projections.Scope{}, 0, today), document.EN))
 	f, err := excelize.OpenReader(&b)
 	if err != nil {
 		t.Fatal(err)
@@ -290,8 +291,8 @@ func TestOtherDocuments(t *testing.T) {
 }
 
 func TestEveryLabelHasLatvian(t *testing.T) {
-	for _, key := range report.LabelKeys() {
-		if report.L(report.LV, key) == report.L(report.EN, key) && key != "agreement.sheet" {
+	for _, key := range document.LabelKeys() {
+		if document.L(document.LV, key) == document.L(document.EN, key) && key != "agreement.sheet" {
 			t.Errorf("label %q has no Latvian text", key)
 		}
 	}
@@ -308,17 +309,17 @@ func TestFindingTextEveryCode(t *testing.T) {
 		{Code: projections.FindingUnrecovered, Year: 1, Amount: &m},
 	} {
 		for _, c := range []struct {
-			lang report.Lang
+			lang document.Lang
 			want string
-		}{{report.EN, "200.00 EUR"}, {report.LV, "200,00 euro"}} {
-			got := report.FindingText(f, c.lang)
+		}{{document.EN, "200.00 EUR"}, {document.LV, "200,00 euro"}} {
+			got := document.FindingText(f, c.lang)
 			if strings.Contains(got, "%!") || got == "" {
 				t.Errorf("%s in %s: %q", f.Code, c.lang, got)
 			}
 			if f.Amount != nil && !strings.Contains(got, c.want) {
 				t.Errorf("%s in %s: %q lacks %q", f.Code, c.lang, got, c.want)
 			}
-			if f.Date != nil && c.lang == report.LV && !strings.Contains(got, "30.06.2024.") {
+			if f.Date != nil && c.lang == document.LV && !strings.Contains(got, "30.06.2024.") {
 				t.Errorf("%s in lv: %q lacks the date 30.06.2024.", f.Code, got)
 			}
 		}

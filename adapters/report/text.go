@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"github.com/grantledger/grantledger/app/document"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -9,7 +10,7 @@ import (
 
 // WriteText renders the document for a terminal: aligned fields, tables
 // with right-aligned amounts, and findings as a list.
-func WriteText(w io.Writer, d Document) error {
+func WriteText(w io.Writer, d document.Document) error {
 	b := bufio.NewWriter(w)
 	width := d.Width
 	if width == 0 {
@@ -74,13 +75,13 @@ func pad(s string, n int) string {
 	return s + strings.Repeat(" ", n)
 }
 
-func writeTextTable(b *bufio.Writer, t Table, l Lang, width int) {
+func writeTextTable(b *bufio.Writer, t document.Table, l document.Lang, width int) {
 	widths := make([]int, len(t.Columns))
 	numeric := make([]bool, len(t.Columns))
 	for i, c := range t.Columns {
 		widths[i] = utf8.RuneCountInString(c)
 	}
-	all := append(append([][]Cell{}, t.Rows...), t.Footer...)
+	all := append(append([][]document.Cell{}, t.Rows...), t.Footer...)
 	for _, row := range all {
 		for i, c := range row {
 			if i < len(widths) {
@@ -128,7 +129,7 @@ func writeTextTable(b *bufio.Writer, t Table, l Lang, width int) {
 		rule[i] = strings.Repeat("-", w)
 	}
 	line(rule)
-	row := func(r []Cell) {
+	row := func(r []document.Cell) {
 		s := make([]string, len(t.Columns))
 		for i := range s {
 			if i < len(r) {
@@ -150,7 +151,7 @@ func writeTextTable(b *bufio.Writer, t Table, l Lang, width int) {
 
 // WriteTextWidth is WriteText with lines of at most width columns (a
 // negative width: no limit).
-func WriteTextWidth(w io.Writer, d Document, width int) error {
+func WriteTextWidth(w io.Writer, d document.Document, width int) error {
 	d.Width = width
 	return WriteText(w, d)
 }

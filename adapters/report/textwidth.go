@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/grantledger/grantledger/app/document"
 	"golang.org/x/text/width"
 )
 
@@ -156,7 +157,7 @@ func padTo(s string, w int, right bool) string {
 
 // writeWideTable writes a table wider than TextWidth (see TextWidth).
 // cells are the formatted rows then the footer rows.
-func writeWideTable(b *bufio.Writer, t Table, cells [][]string, numeric []bool, lineWidth int) {
+func writeWideTable(b *bufio.Writer, t document.Table, cells [][]string, numeric []bool, lineWidth int) {
 	n := len(t.Columns)
 	widths := make([]int, n)
 	for i, c := range t.Columns {

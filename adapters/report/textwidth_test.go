@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -22,15 +23,15 @@ func TestWideTableSplitsIntoBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		lang       report.Lang
+		lang       document.Lang
 		key, total string
 		want       []string
 	}{
-		{report.LV, "Budžeta pozīcija", "Kopā", []string{"49 000,00", "49 000,00", "0,00", "47 786,53", "1 213,47", "0,00", "0,00", "0,00"}},
-		{report.EN, "Budget line", "Total", []string{"49,000.00", "49,000.00", "0.00", "47,786.53", "1,213.47", "0.00", "0.00", "0.00"}},
+		{document.LV, "Budžeta pozīcija", "Kopā", []string{"49 000,00", "49 000,00", "0,00", "47 786,53", "1 213,47", "0,00", "0,00", "0,00"}},
+		{document.EN, "Budget line", "Total", []string{"49,000.00", "49,000.00", "0.00", "47,786.53", "1,213.47", "0.00", "0.00", "0.00"}},
 	} {
 		var b bytes.Buffer
-		if err := report.WriteText(&b, report.YearDocument(r, c.lang)); err != nil {
+		if err := report.WriteText(&b, document.YearDocument(r, c.lang)); err != nil {
 			t.Fatal(err)
 		}
 		text := b.String()
@@ -60,7 +61,7 @@ func TestWideTableSplitsIntoBlocks(t *testing.T) {
 		}
 		// Without a limit the table is one block, as before.
 		b.Reset()
-		report.WriteTextWidth(&b, report.YearDocument(r, c.lang), -1)
+		report.WriteTextWidth(&b, document.YearDocument(r, c.lang), -1)
 		if n := strings.Count(b.String(), "\n"+c.key+" "); n != 1 {
 			t.Errorf("%s: with no width limit the key heading appears %d times", c.lang, n)
 		}
@@ -99,7 +100,7 @@ func TestReconciliationBlocksRepeatTheLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := report.WriteText(&b, report.ReconDocument(rec, report.EN)); err != nil {
+	if err := report.WriteText(&b, document.ReconDocument(rec, document.EN)); err != nil {
 		t.Fatal(err)
 	}
 	rows, blocks := 0, 0

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
 )
 
@@ -17,13 +18,13 @@ func TestHTMLSaysEachTableTitleOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, lang := range []report.Lang{report.LV, report.EN} {
+	for _, lang := range []document.Lang{document.LV, document.EN} {
 		var b bytes.Buffer
-		doc := report.YearDocument(r, lang)
+		doc := document.YearDocument(r, lang)
 		if err := report.WriteHTML(&b, doc); err != nil {
 			t.Fatal(err)
 		}
-		title := report.L(lang, "planned_vs_actual")
+		title := document.L(lang, "planned_vs_actual")
 		if n := strings.Count(b.String(), ">"+title+"<"); n != 1 {
 			t.Errorf("%s: %q appears %d times, want once", lang, title, n)
 		}

@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"encoding/xml"
 	"fmt"
+	"github.com/grantledger/grantledger/app/document"
 	"io"
 	"strconv"
 	"strings"
@@ -85,17 +86,17 @@ type xbook struct {
 	index   map[string]int
 }
 
-func (b *xbook) cell(c Cell) (xcell, bool) {
+func (b *xbook) cell(c document.Cell) (xcell, bool) {
 	switch c.Kind {
-	case KMoney:
+	case document.KMoney:
 		return xcell{set: true, v: strconv.FormatFloat(float64(c.M)/100, 'f', -1, 64), style: styleMoney}, true
-	case KPercent:
+	case document.KPercent:
 		return xcell{set: true, v: strconv.FormatFloat(c.P.Float(), 'f', -1, 64), style: stylePct}, true
-	case KInt:
+	case document.KInt:
 		return xcell{set: true, v: strconv.FormatInt(int64(c.I), 10)}, true
-	case KDate:
+	case document.KDate:
 		return xcell{set: true, v: excelDate(c.D.Time()), style: styleDate}, true
-	case KEmpty:
+	case document.KEmpty:
 		return xcell{}, false
 	}
 	return b.text(c.Text, styleNone), true
@@ -127,16 +128,16 @@ func excelDate(t time.Time) string {
 // WriteXLSX writes the document as a workbook: a first sheet with the
 // title, fields and notes, then one sheet per table. Amounts are numbers
 // with a currency format, not text, so accountants can sum them.
-func WriteXLSX(w io.Writer, d Document) error {
+func WriteXLSX(w io.Writer, d document.Document) error {
 	b := &xbook{index: map[string]int{}}
 	created := d.Generated
 	if created.IsZero() {
 		created = time.Now()
 	}
-	summary := &xsheet{name: sheetName(L(d.Lang, "summary.sheet"), nil)}
+	summary := &xsheet{name: sheetName(document.L(d.Lang, "summary.sheet"), nil)}
 	b.sheets = append(b.sheets, summary)
 	used := map[string]bool{summary.name: true}
-	set := func(s *xsheet, col, row int, c Cell, bold bool) {
+	set := func(s *xsheet, col, row int, c document.Cell, bold bool) {
 		xc, ok := b.cell(c)
 		if !ok {
 			return
@@ -147,24 +148,24 @@ func WriteXLSX(w io.Writer, d Document) error {
 		s.put(col, row, xc)
 	}
 	row := 1
-	set(summary, 1, row, Text(d.Title), true)
+	set(summary, 1, row, document.Text(d.Title), true)
 	row += 2
 	for _, s := range d.Sections {
 		heading := s.Heading
 		if heading == "" && len(s.Fields) > 0 {
-			heading = L(d.Lang, "details") // fields are never under an empty heading
+			heading = document.L(d.Lang, "details") // fields are never under an empty heading
 		}
 		if heading != "" {
-			set(summary, 1, row, Text(heading), true)
+			set(summary, 1, row, document.Text(heading), true)
 			row++
 		}
 		for _, fl := range s.Fields {
-			set(summary, 1, row, Text(fl.Label), false)
+			set(summary, 1, row, document.Text(fl.Label), false)
 			set(summary, 2, row, fl.Value, false)
 			row++
 		}
 		for _, n := range s.Notes {
-			set(summary, 1, row, Text(n), false)
+			set(summary, 1, row, document.Text(n), false)
 			row++
 		}
 		row++
@@ -175,7 +176,7 @@ func WriteXLSX(w io.Writer, d Document) error {
 	summary.dimC, summary.dimR = 2, max(1, summary.lastRow())
 
 	for _, t := range d.Tables() {
-		label := L(d.Lang, "sheet."+t.Sheet)
+		label := document.L(d.Lang, "sheet."+t.Sheet)
 		if label == "sheet."+t.Sheet {
 			label = t.Sheet
 		}
@@ -183,10 +184,10 @@ func WriteXLSX(w io.Writer, d Document) error {
 		used[sh.name] = true
 		b.sheets = append(b.sheets, sh)
 		for i, c := range t.Columns {
-			set(sh, i+1, 1, Text(c), true)
+			set(sh, i+1, 1, document.Text(c), true)
 		}
 		r := 2
-		for _, cells := range append(append([][]Cell{}, t.Rows...), t.Footer...) {
+		for _, cells := range append(append([][]document.Cell{}, t.Rows...), t.Footer...) {
 			for i, c := range cells {
 				set(sh, i+1, r, c, false)
 			}
@@ -198,7 +199,7 @@ func WriteXLSX(w io.Writer, d Document) error {
 	return b.write(w, d, created)
 }
 
-func (b *xbook) write(w io.Writer, d Document, created time.Time) error {
+func (b *xbook) write(w io.Writer, d document.Document, created time.Time) error {
 	z := zip.NewWriter(w)
 	part := func(name string, fill func(w *bufio.Writer)) error {
 		f, err := z.Create(name)
@@ -245,7 +246,7 @@ func (b *xbook) write(w io.Writer, d Document, created time.Time) error {
 		{"docProps/core.xml", func(w *bufio.Writer) {
 			// Real document properties: who made it and when.
 			at := created.UTC().Format(time.RFC3339)
-			lang := map[Lang]string{LV: "lv-LV", EN: "en"}[d.Lang]
+			lang := map[document.Lang]string{document.LV: "lv-LV", document.EN: "en"}[d.Lang]
 			w.WriteString(`<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
 				`<dc:title>` + esc(d.Title) + `</dc:title><dc:creator>grantledger</dc:creator><cp:lastModifiedBy>grantledger</cp:lastModifiedBy>`)
 			if lang != "" {
@@ -275,7 +276,7 @@ func (b *xbook) write(w io.Writer, d Document, created time.Time) error {
 		}},
 		{"xl/styles.xml", func(w *bufio.Writer) {
 			df := "yyyy-mm-dd"
-			if d.Lang == LV {
+			if d.Lang == document.LV {
 				df = "dd.mm.yyyy."
 			}
 			w.WriteString(`<styleSheet ` + ns + `><numFmts count="3">` +

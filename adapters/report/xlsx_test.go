@@ -8,6 +8,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 )
 
 // TestXLSXTextRoundTrips: text with the characters XML gives meaning to,
@@ -17,15 +18,15 @@ import (
 // (32 767 characters, ECMA-376) is cut to that.
 func TestXLSXTextRoundTrips(t *testing.T) {
 	tricky := []string{`a<b>&"c"'d'`, "  spaced  ", "=1+2", "line\nbreak", "Rīga – Ķekava"}
-	var row []report.Cell
+	var row []document.Cell
 	for _, s := range tricky {
-		row = append(row, report.Text(s))
+		row = append(row, document.Text(s))
 	}
 	long := strings.Repeat("x", 40000)
-	d := report.Document{Lang: report.EN, Title: `Title <&>`, Sections: []report.Section{{
+	d := document.Document{Lang: document.EN, Title: `Title <&>`, Sections: []document.Section{{
 		Heading: "H & I",
-		Fields:  []report.Field{{Label: "long", Value: report.Text(long)}},
-		Tables:  []report.Table{{Title: "T", Sheet: "R&D <1>", Columns: []string{"a", "b", "c", "d", "e"}, Rows: [][]report.Cell{row}}},
+		Fields:  []document.Field{{Label: "long", Value: document.Text(long)}},
+		Tables:  []document.Table{{Title: "T", Sheet: "R&D <1>", Columns: []string{"a", "b", "c", "d", "e"}, Rows: [][]document.Cell{row}}},
 	}}}
 	var b bytes.Buffer
 	if err := report.WriteXLSX(&b, d); err != nil {

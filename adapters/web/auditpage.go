@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/projections"
 )
 
@@ -77,7 +77,7 @@ func (p *auditPage) paginate(rows []projections.AuditRow, s string) {
 		p.First, p.Last = lo+1, hi
 	}
 	for _, r := range rows[lo:hi] {
-		row := auditRow{Position: r.Position.String(), Agreement: r.Agreement, Type: rpt.CodeLabel(p.Lang, r.Type), TypeCode: r.Type,
+		row := auditRow{Position: r.Position.String(), Agreement: r.Agreement, Type: document.CodeLabel(p.Lang, r.Type), TypeCode: r.Type,
 			Line: r.Line, Actor: r.Actor, Reason: r.Reason, Year: r.Year,
 			RecordedAt: p.DateTime(r.RecordedAt), RecordedISO: r.RecordedAt.UTC().Format("2006-01-02T15:04:05Z"),
 			CommandID: r.CommandID.String(), Hash: r.Hash}
@@ -113,8 +113,8 @@ func short(s string, n int) string {
 func auditTypeChoices(v *view, asked string) []typeChoice {
 	var out []typeChoice
 	known := false
-	for _, t := range rpt.EventTypes() {
-		out = append(out, typeChoice{Value: t, Label: rpt.CodeLabel(v.Lang, t)})
+	for _, t := range document.EventTypes() {
+		out = append(out, typeChoice{Value: t, Label: document.CodeLabel(v.Lang, t)})
 		known = known || strings.EqualFold(t, asked)
 	}
 	if asked != "" && !known {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -139,7 +139,7 @@ func TestReconciliationExcelCSV(t *testing.T) {
 // reader who picks English keeps it on every link.
 func TestServerLanguageIsThePagesDefault(t *testing.T) {
 	f := newFixture(t)
-	f.web.cfg.Lang = rpt.LV
+	f.web.cfg.Lang = document.LV
 	c := f.client(true)
 	c.signIn(f, "auditor")
 	_, lv := c.get("/report?no=" + url.QueryEscape(seeds.Seed004) + "&year=2")

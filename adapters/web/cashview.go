@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -31,11 +31,11 @@ type cashRow struct {
 // intensity ("" when none) in the page's language.
 func ceilingText(v *view, a *domain.Agreement) (ceiling, intensity string) {
 	if c, ok := a.Ceiling(); ok {
-		ceiling = rpt.FormatEuro(c, v.Lang)
+		ceiling = document.FormatEuro(c, v.Lang)
 	}
 	if a.Registration().SupportIntensity != "" {
 		mark := "."
-		if v.Lang == rpt.LV {
+		if v.Lang == document.LV {
 			mark = ","
 		}
 		intensity = strings.Replace(a.Registration().SupportIntensity, ".", mark, 1) + " %"
@@ -53,7 +53,7 @@ func newCashView(v *view, av *projections.AgreementView, today domain.Date) *cas
 	}
 	if len(a.Years()) > 0 {
 		if yr, err := av.YearReport(a.Years()[0].Year, today); err == nil && (yr.FunderSharePlanned != nil || yr.FunderShareSpent != nil) {
-			c.FunderShare = rpt.PercentText(yr.FunderSharePlanned, v.Lang) + " / " + rpt.PercentText(yr.FunderShareSpent, v.Lang)
+			c.FunderShare = document.PercentText(yr.FunderSharePlanned, v.Lang) + " / " + document.PercentText(yr.FunderShareSpent, v.Lang)
 		}
 	}
 	row := func(label string, f projections.CashFigures) cashRow {

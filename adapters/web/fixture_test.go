@@ -13,6 +13,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/httpapi"
 	"github.com/grantledger/grantledger/adapters/memstore"
+	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	toks "github.com/grantledger/grantledger/adapters/tokens"
 	"github.com/grantledger/grantledger/app/access"
@@ -84,7 +85,7 @@ func newFixtureWith(t testing.TB, cfg func(*readmodel.ServiceOptions)) *fixture 
 		cfg(&ro)
 	}
 	reads := readmodel.NewLive(store, ro)
-	web, err := New(Config{Ledger: svc, Reads: reads, Tokens: tokens, Now: now})
+	web, err := New(Config{Ledger: svc, Reads: reads, Tokens: tokens, Files: report.Files{}, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package web
 
-import rpt "github.com/grantledger/grantledger/adapters/report"
+import (
+	"github.com/grantledger/grantledger/app/document"
+)
 
 // messages are the web pages' own words in English and Latvian; words the
 // reports share (planned, actual, remainder, ...) come from the report
@@ -107,12 +109,12 @@ var messages = map[string][2]string{
 
 // T returns the message key in the view's language (report labels when
 // the pages have no word of their own).
-func translate(l rpt.Lang, key string) string {
+func translate(l document.Lang, key string) string {
 	if m, ok := messages[key]; ok {
-		if l == rpt.LV && m[1] != "" {
+		if l == document.LV && m[1] != "" {
 			return m[1]
 		}
 		return m[0]
 	}
-	return rpt.L(l, key)
+	return document.L(l, key)
 }

@@ -9,17 +9,17 @@ import (
 	"strconv"
 	"strings"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
 
-func langOf(s string) rpt.Lang {
+func langOf(s string) document.Lang {
 	if s == "lv" {
-		return rpt.LV
+		return document.LV
 	}
-	return rpt.EN
+	return document.EN
 }
 
 // listRow is one agreement in the list, with its totals.
@@ -232,11 +232,11 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 				row.ProgressMax, row.ProgressValue = max(*ir.Target, 1), min(ir.Delivered, max(*ir.Target, 1))
 			}
 			if ir.Achievement != nil {
-				row.Achievement = rpt.Pct(ir.Achievement).Format(v.Lang)
+				row.Achievement = document.Pct(ir.Achievement).Format(v.Lang)
 			}
 			page.Indicators = append(page.Indicators, row)
 		}
-		names := rpt.LineNames{}
+		names := document.LineNames{}
 		for _, ls := range a.Lines() {
 			names[ls.Line] = ls.Name
 		}
@@ -246,7 +246,7 @@ func (h *Handler) loadAgreement(r *http.Request, v *view, number string) (*agree
 				continue
 			}
 			for _, f := range rep.Findings {
-				page.Findings = append(page.Findings, v.YearN(y.Year)+": "+rpt.FindingTextNamed(f, v.Lang, names))
+				page.Findings = append(page.Findings, v.YearN(y.Year)+": "+document.FindingTextNamed(f, v.Lang, names))
 			}
 			page.Obligations = append(page.Obligations, obligationLines(v, rep.Obligations)...)
 		}
@@ -340,7 +340,7 @@ func (h *Handler) agreement(w http.ResponseWriter, r *http.Request, v *view) {
 
 type docPage struct {
 	*view
-	Doc       rpt.Document
+	Doc       document.Document
 	Number    string
 	Year      int
 	Years     []int
@@ -389,7 +389,7 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, v *view) {
 		h.fail(w, r, v, status, err.Error())
 		return
 	}
-	doc := rpt.YearDocument(rep, v.Lang)
+	doc := document.YearDocument(rep, v.Lang)
 	v.Title = doc.Title
 	page := docPage{view: v, Doc: doc, Number: rep.Agreement, Year: rep.Year,
 		XLSX: v.U("/report.xlsx", "no", rep.Agreement, "year", rep.Year)}
@@ -405,19 +405,19 @@ func (h *Handler) reportXLSX(w http.ResponseWriter, r *http.Request, v *view) {
 		h.fail(w, r, v, status, err.Error())
 		return
 	}
-	h.download(w, v, rpt.YearDocument(rep, v.Lang), "xlsx", fmt.Sprintf("report-%s-year-%d", fileSafe(rep.Agreement), rep.Year))
+	h.download(w, v, document.YearDocument(rep, v.Lang), "xlsx", fmt.Sprintf("report-%s-year-%d", fileSafe(rep.Agreement), rep.Year))
 }
 
 // download writes a document as CSV (its main table) or XLSX.
-func (h *Handler) download(w http.ResponseWriter, v *view, doc rpt.Document, format, name string) {
+func (h *Handler) download(w http.ResponseWriter, v *view, doc document.Document, format, name string) {
 	var buf bytes.Buffer
 	var err error
 	ct := "text/csv; charset=utf-8"
 	if format == "xlsx" {
 		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		err = rpt.WriteXLSX(&buf, doc)
+		err = h.cfg.Files.WriteXLSX(&buf, doc)
 	} else {
-		err = rpt.WriteCSVDialect(&buf, doc, v.Q("csv"))
+		err = h.cfg.Files.WriteCSV(&buf, doc, v.Q("csv"))
 	}
 	if err != nil {
 		http.Error(w, "render "+format+": "+err.Error(), http.StatusInternalServerError)
@@ -440,13 +440,13 @@ func fileSafe(s string) string {
 
 // reconDoc builds the reconciliation the request asks for, scoped to the
 // principal's organisation with the API's rule.
-func (h *Handler) reconDoc(r *http.Request, v *view) (rpt.Document, int, error) {
+func (h *Handler) reconDoc(r *http.Request, v *view) (document.Document, int, error) {
 	qs := r.URL.Query()
 	q := readmodel.Query{Scope: projections.Scope{Funder: qs.Get("funder"), Grantee: qs.Get("grantee"), Programme: qs.Get("programme"), Agreement: qs.Get("agreement")}}
 	if s := qs.Get("year"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 50 {
-			return rpt.Document{}, http.StatusBadRequest, errors.New(v.T("f_year") + ": " + v.T("bad_number"))
+			return document.Document{}, http.StatusBadRequest, errors.New(v.T("f_year") + ": " + v.T("bad_number"))
 		}
 		q.Year = n
 	}
@@ -457,20 +457,20 @@ func (h *Handler) reconDoc(r *http.Request, v *view) (rpt.Document, int, error) 
 		if s := strings.TrimSpace(qs.Get(f.name)); s != "" {
 			d, err := domain.ParseDate(s)
 			if err != nil {
-				return rpt.Document{}, http.StatusBadRequest, errors.New(v.T(map[string]string{"from": "from", "to": "to_date"}[f.name]) + ": " + v.T("bad_date"))
+				return document.Document{}, http.StatusBadRequest, errors.New(v.T(map[string]string{"from": "from", "to": "to_date"}[f.name]) + ": " + v.T("bad_date"))
 			}
 			*f.dst = d
 		}
 	}
 	if !v.Who.MayReadReports() {
-		return rpt.Document{}, http.StatusForbidden, errors.New(v.T("forbidden_agreement"))
+		return document.Document{}, http.StatusForbidden, errors.New(v.T("forbidden_agreement"))
 	}
 	q.Viewer = v.Who.Viewer()
 	if err := v.Who.Restrict(&q.Funder, &q.Grantee); err != nil {
-		return rpt.Document{}, http.StatusForbidden, err
+		return document.Document{}, http.StatusForbidden, err
 	}
 	scope := q.Scope
-	var doc rpt.Document
+	var doc document.Document
 	status := http.StatusOK
 	err := h.withLedger(r.Context(), v, func(l *projections.Ledger) error {
 		if q.Year == 0 && q.From == 0 && q.To == 0 {
@@ -479,7 +479,7 @@ func (h *Handler) reconDoc(r *http.Request, v *view) (rpt.Document, int, error) 
 				status = http.StatusBadRequest
 				return err
 			}
-			doc = rpt.MultiYearDocument(my, v.Lang)
+			doc = document.MultiYearDocument(my, v.Lang)
 			return nil
 		}
 		rec, err := l.Reconcile(scope, projections.Window{Year: q.Year, From: q.From, To: q.To})
@@ -487,7 +487,7 @@ func (h *Handler) reconDoc(r *http.Request, v *view) (rpt.Document, int, error) 
 			status = http.StatusBadRequest
 			return err
 		}
-		doc = rpt.ReconDocument(rec, v.Lang)
+		doc = document.ReconDocument(rec, v.Lang)
 		return nil
 	})
 	if err != nil && status == http.StatusOK {
@@ -512,7 +512,7 @@ func (h *Handler) reconciliation(w http.ResponseWriter, r *http.Request, v *view
 		CSVExcel: v.U("/reconciliation.csv", append(reconParams(r), "csv", "excel")...)}
 	if err != nil {
 		v.Problem = err.Error()
-		page.Doc = rpt.Document{}
+		page.Doc = document.Document{}
 		page.CSV, page.XLSX, page.CSVExcel = "", "", ""
 	}
 	h.render(w, status, "reconciliation", page)

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -23,7 +23,7 @@ type refusal struct {
 // figures reads a rule's figures for a sentence in language l and notes
 // any the sentence needs that the rule did not carry.
 type figures struct {
-	l       rpt.Lang
+	l       document.Lang
 	m       map[string]domain.Money
 	missing []string
 }
@@ -40,13 +40,13 @@ func (f *figures) money(name string) domain.Money {
 // euro is figure name formatted as the page formats money.
 func (f *figures) euro(name string) string { return f.fmt(f.money(name)) }
 
-func (f *figures) fmt(m domain.Money) string { return rpt.FormatEuro(m, f.l) }
+func (f *figures) fmt(m domain.Money) string { return document.FormatEuro(m, f.l) }
 
 func (f *figures) has(name string) bool { _, ok := f.m[name]; return ok }
 
 // say picks the sentence of the page's language.
 func (f *figures) say(en, lv string, args ...any) string {
-	if f.l == rpt.LV {
+	if f.l == document.LV {
 		return fmt.Sprintf(lv, args...)
 	}
 	return fmt.Sprintf(en, args...)
@@ -228,7 +228,7 @@ var notFound = map[string]string{
 // the Latvian page gets a Latvian sentence or lead-in with the English
 // message under it. Nothing is ever empty: an error it cannot tell is the
 // English message (under "Nav saglabāts:" in Latvian).
-func explain(l rpt.Lang, err error, a *domain.Agreement) refusal {
+func explain(l document.Lang, err error, a *domain.Agreement) refusal {
 	lineName := func(code string) string { return code }
 	if a != nil {
 		lineName = a.LineName
@@ -250,7 +250,7 @@ func explain(l rpt.Lang, err error, a *domain.Agreement) refusal {
 			msg = de.Error()
 		}
 		field := formField(de.Field)
-		if l != rpt.LV {
+		if l != document.LV {
 			return refusal{Text: msg, Field: field}
 		}
 		if lead := notFound[de.Field]; lead != "" && de.Code == domain.ENotFound {
@@ -272,15 +272,15 @@ func explain(l rpt.Lang, err error, a *domain.Agreement) refusal {
 // detail the ledger's own English message when text does not already hold
 // it. a, when not nil, names budget lines. The command line uses it too,
 // so a refusal reads the same on a page and in a terminal.
-func Explain(l rpt.Lang, err error, a *domain.Agreement) (text, detail string) {
+func Explain(l document.Lang, err error, a *domain.Agreement) (text, detail string) {
 	r := explain(l, err, a)
 	return r.Text, r.Detail
 }
 
 // untold is an error the pages have no words of their own for: the
 // ledger's message, under a Latvian lead-in on a Latvian page.
-func untold(l rpt.Lang, msg, field string) refusal {
-	if l == rpt.LV {
+func untold(l document.Lang, msg, field string) refusal {
+	if l == document.LV {
 		return refusal{Text: translate(l, "refused_untold"), Detail: msg, Field: field}
 	}
 	return refusal{Text: msg, Field: field}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -208,8 +208,8 @@ func TestEveryLedgerRuleIsTranslated(t *testing.T) {
 					t.Fatalf("rule %q (%s) has no sentence in ruleTexts", name, s.pos)
 				}
 				const msg = "the ledger's English message"
-				said := map[rpt.Lang]string{}
-				for _, l := range []rpt.Lang{rpt.EN, rpt.LV} {
+				said := map[document.Lang]string{}
+				for _, l := range []document.Lang{document.EN, document.LV} {
 					r := explain(l, &domain.RuleError{Rule: name, Message: msg, Figures: figs}, nil)
 					said[l] = r.Text
 					if r.Text == "" || r.Text == msg || r.Text == translate(l, "refused_untold") || strings.Contains(r.Text, "%!") {
@@ -219,13 +219,13 @@ func TestEveryLedgerRuleIsTranslated(t *testing.T) {
 						t.Errorf("%s: detail %q, want the ledger's message", l, r.Detail)
 					}
 					for k, v := range figs {
-						if !strings.Contains(r.Text, rpt.FormatEuro(v, l)) {
-							t.Errorf("%s: %q does not state figure %s = %s", l, r.Text, k, rpt.FormatEuro(v, l))
+						if !strings.Contains(r.Text, document.FormatEuro(v, l)) {
+							t.Errorf("%s: %q does not state figure %s = %s", l, r.Text, k, document.FormatEuro(v, l))
 						}
 					}
 				}
-				if said[rpt.EN] == said[rpt.LV] {
-					t.Errorf("English and Latvian say the same: %q", said[rpt.EN])
+				if said[document.EN] == said[document.LV] {
+					t.Errorf("English and Latvian say the same: %q", said[document.EN])
 				}
 			})
 		}
@@ -247,30 +247,30 @@ func keys(m map[string]bool) []string {
 func TestExplainNeverLosesTheMessage(t *testing.T) {
 	cases := []struct {
 		name string
-		l    rpt.Lang
+		l    document.Lang
 		err  error
 		want refusal
 	}{
-		{"unknown rule, English", rpt.EN, &domain.RuleError{Rule: "made-up", Message: "made-up rule broken"},
+		{"unknown rule, English", document.EN, &domain.RuleError{Rule: "made-up", Message: "made-up rule broken"},
 			refusal{Text: "made-up rule broken"}},
-		{"unknown rule, Latvian", rpt.LV, &domain.RuleError{Rule: "made-up", Message: "made-up rule broken"},
+		{"unknown rule, Latvian", document.LV, &domain.RuleError{Rule: "made-up", Message: "made-up rule broken"},
 			refusal{Text: "Nav saglabāts:", Detail: "made-up rule broken"}},
-		{"known rule without its figure", rpt.LV, &domain.RuleError{Rule: "already-planned", Message: "line x year 2 is already planned"},
+		{"known rule without its figure", document.LV, &domain.RuleError{Rule: "already-planned", Message: "line x year 2 is already planned"},
 			refusal{Text: "Nav saglabāts:", Detail: "line x year 2 is already planned"}},
-		{"a rule wrapped in another error", rpt.LV, fmt.Errorf("decide: %w", &domain.RuleError{Rule: "nothing-to-return", Message: "m", Figures: map[string]domain.Money{"remainder": -150}}),
+		{"a rule wrapped in another error", document.LV, fmt.Errorf("decide: %w", &domain.RuleError{Rule: "nothing-to-return", Message: "m", Figures: map[string]domain.Money{"remainder": -150}}),
 			refusal{Text: "Nav atlikuma, ko atgriezt (atlikums ir -1,50 euro).", Detail: "m"}},
-		{"not found year", rpt.LV, &domain.Error{Code: domain.ENotFound, Field: "from_year", Message: "X has no implementation year 9 (it has 3)"},
+		{"not found year", document.LV, &domain.Error{Code: domain.ENotFound, Field: "from_year", Message: "X has no implementation year 9 (it has 3)"},
 			refusal{Text: "Īstenošanas gads nav atrasts.", Detail: "X has no implementation year 9 (it has 3)", Field: "from_year"}},
-		{"not found, other field", rpt.LV, &domain.Error{Code: domain.ENotFound, Field: "spending", Message: "no spending"},
+		{"not found, other field", document.LV, &domain.Error{Code: domain.ENotFound, Field: "spending", Message: "no spending"},
 			refusal{Text: "Nav atrasts.", Detail: "no spending", Field: "spending"}},
-		{"invalid field, English", rpt.EN, &domain.Error{Code: domain.EInvalid, Field: "data.to", Message: "to is longer than 200 characters"},
+		{"invalid field, English", document.EN, &domain.Error{Code: domain.EInvalid, Field: "data.to", Message: "to is longer than 200 characters"},
 			refusal{Text: "to is longer than 200 characters", Field: "to"}},
-		{"invalid field, Latvian", rpt.LV, &domain.Error{Code: domain.EInvalid, Field: "data.to", Message: "to is longer than 200 characters"},
+		{"invalid field, Latvian", document.LV, &domain.Error{Code: domain.EInvalid, Field: "data.to", Message: "to is longer than 200 characters"},
 			refusal{Text: "Nav saglabāts:", Detail: "to is longer than 200 characters", Field: "to"}},
-		{"concurrency", rpt.LV, fmt.Errorf("X: gave up: %w", &domain.ConcurrencyError{Stream: "s", Actual: 3}),
-			refusal{Text: translate(rpt.LV, "refused_conflict"), Detail: "X: gave up: append to s: expected revision " + domain.ExpectedRevision{}.String() + ", stream is at 3"}},
-		{"anything else, English", rpt.EN, errors.New("disk full"), refusal{Text: "disk full"}},
-		{"anything else, Latvian", rpt.LV, errors.New("disk full"), refusal{Text: "Nav saglabāts:", Detail: "disk full"}},
+		{"concurrency", document.LV, fmt.Errorf("X: gave up: %w", &domain.ConcurrencyError{Stream: "s", Actual: 3}),
+			refusal{Text: translate(document.LV, "refused_conflict"), Detail: "X: gave up: append to s: expected revision " + domain.ExpectedRevision{}.String() + ", stream is at 3"}},
+		{"anything else, English", document.EN, errors.New("disk full"), refusal{Text: "disk full"}},
+		{"anything else, Latvian", document.LV, errors.New("disk full"), refusal{Text: "Nav saglabāts:", Detail: "disk full"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -11,15 +11,15 @@ import (
 	"strings"
 	"time"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/access"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 )
 
 // view is what every page knows of its request: who is signed in, the
 // language, the "as recorded at" moment, the CSRF token for its forms.
 type view struct {
-	Lang      rpt.Lang
+	Lang      document.Lang
 	Who       *access.Principal
 	CSRF      string
 	AsOf      time.Time // zero: now
@@ -38,7 +38,7 @@ type view struct {
 	// SignedState is State signed as a checkpoint, when the server has a key.
 	SignedState string
 	query       url.Values
-	defLang     rpt.Lang // the server's language: links name another one
+	defLang     document.Lang // the server's language: links name another one
 }
 
 // pageView gives render the view inside a page's data.
@@ -57,33 +57,33 @@ func (v *view) PrintWide() bool { return printWide[v.Page] }
 // EEST" in English.
 func (v *view) DateTime(t time.Time) string { return formatDateTime(t.In(time.Local), v.Lang) }
 
-func formatDateTime(t time.Time, l rpt.Lang) string {
-	return t.Format(rpt.DateTimeLayout(l) + " MST")
+func formatDateTime(t time.Time, l document.Lang) string {
+	return t.Format(document.DateTimeLayout(l) + " MST")
 }
 
 func (h *Handler) newView(r *http.Request, p *access.Principal, ss *session) *view {
-	v := &view{Lang: rpt.EN, Who: p, Path: r.URL.Path, query: r.URL.Query()}
-	if h.cfg.Lang == rpt.LV {
-		v.Lang, v.defLang = rpt.LV, rpt.LV
+	v := &view{Lang: document.EN, Who: p, Path: r.URL.Path, query: r.URL.Query()}
+	if h.cfg.Lang == document.LV {
+		v.Lang, v.defLang = document.LV, document.LV
 	} else {
-		v.defLang = rpt.EN
+		v.defLang = document.EN
 	}
 	if ss != nil {
 		v.CSRF = ss.csrf
 	}
 	if c, err := r.Cookie(langCookie); err == nil {
 		switch c.Value {
-		case string(rpt.LV):
-			v.Lang = rpt.LV
-		case string(rpt.EN):
-			v.Lang = rpt.EN
+		case string(document.LV):
+			v.Lang = document.LV
+		case string(document.EN):
+			v.Lang = document.EN
 		}
 	}
 	switch r.URL.Query().Get("lang") {
 	case "lv":
-		v.Lang = rpt.LV
+		v.Lang = document.LV
 	case "en":
-		v.Lang = rpt.EN
+		v.Lang = document.EN
 	}
 	if d := strings.TrimSpace(r.URL.Query().Get("as_of")); d != "" {
 		day, err := domain.ParseDate(d)
@@ -173,30 +173,30 @@ func (v *view) Hidden(own ...string) [][2]string {
 
 // YearN names implementation year n: "1. gads" in Latvian, "Year 1" in
 // English.
-func (v *view) YearN(n int) string { return rpt.YearN(n, v.Lang) }
+func (v *view) YearN(n int) string { return document.YearN(n, v.Lang) }
 
 // Money formats an amount for tables.
-func (v *view) Money(m domain.Money) string { return rpt.FormatAmount(m, v.Lang) }
+func (v *view) Money(m domain.Money) string { return document.FormatAmount(m, v.Lang) }
 
 // Euro formats an amount with its currency.
-func (v *view) Euro(m domain.Money) string { return rpt.FormatEuro(m, v.Lang) }
+func (v *view) Euro(m domain.Money) string { return document.FormatEuro(m, v.Lang) }
 
 // Date formats a date.
-func (v *view) Date(d domain.Date) string { return rpt.FormatDate(d, v.Lang) }
+func (v *view) Date(d domain.Date) string { return document.FormatDate(d, v.Lang) }
 
 // Period formats a period.
-func (v *view) Period(p domain.Period) string { return rpt.FormatPeriod(p, v.Lang) }
+func (v *view) Period(p domain.Period) string { return document.FormatPeriod(p, v.Lang) }
 
 // Cell formats a report cell.
-func (v *view) Cell(c rpt.Cell) string { return c.Format(v.Lang) }
+func (v *view) Cell(c document.Cell) string { return c.Format(v.Lang) }
 
 // pageTemplate is one page: the layout plus the page's own templates.
 type pageTemplate = *template.Template
 
 var funcs = template.FuncMap{
-	"numeric": func(t rpt.Table) []bool {
+	"numeric": func(t document.Table) []bool {
 		out := make([]bool, len(t.Columns))
-		for _, rows := range [][][]rpt.Cell{t.Rows, t.Footer} {
+		for _, rows := range [][][]document.Cell{t.Rows, t.Footer} {
 			for _, row := range rows {
 				for i, c := range row {
 					if i < len(out) && c.Numeric() {

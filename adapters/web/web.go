@@ -15,14 +15,15 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -63,7 +64,17 @@ type Tokens interface {
 	Lookup(id string) (access.Principal, bool)
 }
 
-// Config configures the web pages. Ledger, Reads and Tokens are required.
+// Files writes a report document as a download: XLSX, or CSV in a
+// dialect ("" or machine, or excel). adapters/report.Files is the one the
+// server uses; the pages declare what they need and import no other
+// adapter.
+type Files interface {
+	WriteXLSX(w io.Writer, doc document.Document) error
+	WriteCSV(w io.Writer, doc document.Document, dialect string) error
+}
+
+// Config configures the web pages. Ledger, Reads, Tokens and Files are
+// required.
 type Config struct {
 	Ledger command.Handler // applies commands (actor: the signed-in principal)
 	// Reads is the read model the pages show: every page that shows
@@ -72,11 +83,12 @@ type Config struct {
 	// signing key) when the read model has a log.
 	Reads  ReadModel
 	Tokens Tokens           // sign-in verifies API tokens here
+	Files  Files            // the XLSX and CSV downloads
 	Now    func() time.Time // sessions and sign-in limits; default time.Now
 	// Lang is the pages' language when neither ?lang= nor the reader's
 	// language cookie chooses one (serve --lang, GRANTLEDGER_LANG);
 	// empty: English.
-	Lang   rpt.Lang
+	Lang   document.Lang
 	Logger *slog.Logger // nil discards
 	// SessionTTL is how long a session lasts after sign-in (default 8h).
 	SessionTTL time.Duration
@@ -115,8 +127,8 @@ var _ http.Handler = (*Handler)(nil)
 
 // New returns the web pages' handler.
 func New(cfg Config) (*Handler, error) {
-	if cfg.Ledger == nil || cfg.Reads == nil || cfg.Tokens == nil {
-		return nil, errors.New("web: Ledger, Reads and Tokens are required")
+	if cfg.Ledger == nil || cfg.Reads == nil || cfg.Tokens == nil || cfg.Files == nil {
+		return nil, errors.New("web: Ledger, Reads, Tokens and Files are required")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

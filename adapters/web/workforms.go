@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -276,7 +276,7 @@ func init() {
 }
 
 func pick(f *figures, en, lv string) string {
-	if f.l == rpt.LV {
+	if f.l == document.LV {
 		return lv
 	}
 	return en

@@ -30,7 +30,10 @@ func TestOneAccessDecision(t *testing.T) {
 		"adapters/httpapi Server.authorizeAgreement": "MayAct",
 		"adapters/httpapi Server.authorizeCommand":   "MayAct",
 		"adapters/httpapi scopeFor":                  "Restrict",
-		"projections Scope.Matches":                  "MaySee",
+		"app/access Principal.MaySeeParties":         "MaySee",
+		// The folds ask their Viewer (a Principal, above), declared by
+		// projections so that they do not import the floor above them.
+		"projections Scope.Matches": "MaySeeParties",
 		// The web pages ask through the principal's methods above.
 		"adapters/web Handler.agreements":    "MayAccess",
 		"adapters/web Handler.loadAgreement": "MayAccess",

@@ -23,6 +23,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
@@ -244,7 +245,7 @@ func newProcessReconcile(b *testing.B, path string, rebuild bool, w io.Writer) {
 		if err != nil {
 			return err
 		}
-		return report.WriteText(w, report.ReconDocument(rec, report.EN))
+		return report.WriteText(w, document.ReconDocument(rec, document.EN))
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -31,9 +31,9 @@ import (
 	"time"
 
 	"github.com/grantledger/grantledger/adapters/sqlite"
-	"github.com/grantledger/grantledger/adapters/wire"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/readmodel"
+	"github.com/grantledger/grantledger/app/wire"
 	"github.com/grantledger/grantledger/cmd/internal/wiring"
 	"github.com/grantledger/grantledger/domain"
 )

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -64,7 +64,7 @@ recomputing the hash chains. Exits 3 when a chain is broken.`)
 		}
 		r.Verification = &v
 	}
-	if err := a.emit(&rf, r, rpt.AuditDocument(r, lang)); err != nil {
+	if err := a.emit(&rf, r, document.AuditDocument(r, lang)); err != nil {
 		return err
 	}
 	if r.Verification != nil && !r.Verification.OK {

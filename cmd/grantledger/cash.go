@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 )
 
 // cmdCash prints the grantee's cash position of one agreement (issue 14):
@@ -46,5 +46,5 @@ docs/REPORTS.md ("Cash position").`)
 	if err != nil {
 		return err
 	}
-	return a.emit(&rf, r.Report, rpt.CashDocument(r.Report, lang))
+	return a.emit(&rf, r.Report, document.CashDocument(r.Report, lang))
 }

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"reflect"
 	"strings"
 
@@ -52,7 +52,7 @@ func describeFields(a *app, t reflect.Type, indent string) {
 }
 
 // typeName says what a field holds, in language l.
-func typeName(l rpt.Lang, t reflect.Type) string {
+func typeName(l document.Lang, t reflect.Type) string {
 	switch t {
 	case reflect.TypeOf(domain.Money(0)):
 		return tr(l, `amount, a string such as "47786.53" or "47 786,53"`)

@@ -12,6 +12,7 @@ import (
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -56,7 +57,7 @@ the seed commands carry fixed command ids.`)
 		defer signal.Stop(pipe)
 		a.storeSpec = "sqlite:" + filepath.Join(dir, "grantledger.db")
 	}
-	amt := func(s string) string { return rpt.FormatAmount(domain.MustMoney(s), lg) }
+	amt := func(s string) string { return document.FormatAmount(domain.MustMoney(s), lg) }
 	svc, err := a.service(ctx)
 	if err != nil {
 		return err
@@ -89,9 +90,9 @@ the seed commands carry fixed command ids.`)
 
 	// The gap the summary of seed 004 leaves open must be shown, not hidden.
 	y2 := domain.Period{From: domain.MustDate("2023-07-15"), To: domain.MustDate("2024-07-14")}
-	fmt.Fprint(w, tr(lg, "Trying to close year 2 of KNVOC-2022-2025 (%s):\n", rpt.FormatPeriod(y2, lg)))
+	fmt.Fprint(w, tr(lg, "Trying to close year 2 of KNVOC-2022-2025 (%s):\n", document.FormatPeriod(y2, lg)))
 	if err := handleEnvelopes(ctx, svc, []domain.Envelope{seeds.CloseYear2()})[0].Err; err != nil {
-		if lg == rpt.LV {
+		if lg == document.LV {
 			var text string
 			if svc.View(ctx, seeds.Seed004, func(a *domain.Agreement) error {
 				text = refusalIn(lg, err, a) // budget lines by name
@@ -101,7 +102,7 @@ the seed commands carry fixed command ids.`)
 			}
 			fmt.Fprint(w, rpt.WrapIndent(text, tr(lg, "  REFUSED: ")))
 		} else {
-			fmt.Fprint(w, rpt.WrapIndent(rpt.LocaliseAmounts(err.Error(), lg), tr(lg, "  REFUSED: ")))
+			fmt.Fprint(w, rpt.WrapIndent(document.LocaliseAmounts(err.Error(), lg), tr(lg, "  REFUSED: ")))
 		}
 		fmt.Fprint(w, tr(lg, "  Year 2 received %s carried in from year 1, spent exactly its planned %s,\n", amt("1213.47"), amt("49000.00")))
 		fmt.Fprint(w, tr(lg, "  and the summary says nothing of the %s: it is neither spent, carried over nor\n", amt("1213.47")))
@@ -129,7 +130,7 @@ the seed commands carry fixed command ids.`)
 				if err != nil {
 					return err
 				}
-				if err := rpt.WriteText(w, rpt.YearDocument(r, lg)); err != nil {
+				if err := rpt.WriteText(w, document.YearDocument(r, lg)); err != nil {
 					return err
 				}
 				fmt.Fprintln(w)

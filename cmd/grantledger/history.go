@@ -9,6 +9,7 @@ import (
 	"math"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -80,8 +81,8 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 		// revision, position, time, actor and type, then what it says and
 		// the reason, indented.
 		typ := e.Type
-		if a.lang == rpt.LV {
-			typ = rpt.CodeLabel(a.lang, e.Type) + " (" + e.Type + ")"
+		if a.lang == document.LV {
+			typ = document.CodeLabel(a.lang, e.Type) + " (" + e.Type + ")"
 		}
 		fmt.Fprint(tw, rpt.WrapIndent(fmt.Sprintf("%d  %s  %s UTC  %s  %s", e.Revision, e.Position, m.RecordedAt.UTC().Format("2006-01-02 15:04:05"), m.Actor, typ), ""))
 		fmt.Fprint(tw, rpt.WrapIndent(describeEvent(a.lang, e.ID.String(), ev), "    "))
@@ -103,7 +104,7 @@ reason given. Nothing is ever edited: corrections appear as their own events.`)
 // records; an event recorded into a closed year after closing says so.
 // English keeps the ledger's plain amounts and ISO dates; Latvian writes
 // them as its reports do (1 213,47; 15.07.2023.).
-func describeEvent(l rpt.Lang, id string, e domain.Event) string {
+func describeEvent(l document.Lang, id string, e domain.Event) string {
 	d := describeEventOnly(l, id, e)
 	if postClosure(e) {
 		d += tr(l, " [into the closed year: post-closure adjustment]")
@@ -125,24 +126,24 @@ func postClosure(e domain.Event) bool {
 	return false
 }
 
-func describeEventOnly(l rpt.Lang, id string, e domain.Event) string {
+func describeEventOnly(l document.Lang, id string, e domain.Event) string {
 	m := func(x domain.Money) string {
-		if l == rpt.LV {
-			return rpt.FormatAmount(x, l)
+		if l == document.LV {
+			return document.FormatAmount(x, l)
 		}
 		return x.String()
 	}
 	d := func(x domain.Date) string {
-		if l == rpt.LV {
-			return rpt.FormatDate(x, l)
+		if l == document.LV {
+			return document.FormatDate(x, l)
 		}
 		return x.String()
 	}
 	switch v := e.(type) {
 	case domain.AgreementRegistered:
 		p := v.Period.String()
-		if l == rpt.LV {
-			p = rpt.FormatPeriod(v.Period, l)
+		if l == document.LV {
+			p = document.FormatPeriod(v.Period, l)
 		}
 		return tr(l, "%s %q, %s → %s, %s, %d years, %d lines", v.Kind, v.Number, v.Funder, v.Grantee, p, len(v.Years), len(v.Lines))
 	case domain.BudgetLineAdded:

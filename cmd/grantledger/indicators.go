@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
 )
@@ -61,7 +61,7 @@ delivery with its evidence reference.`)
 			Today  domain.Date                    `json:"today"`
 			Groups []projections.ResponsibleGroup `json:"groups"`
 		}{r.Scope, r.Year, r.Today, groups}
-		return a.emit(&rf, out, rpt.IndicatorsByResponsibleDocument(r, groups, lang))
+		return a.emit(&rf, out, document.IndicatorsByResponsibleDocument(r, groups, lang))
 	}
-	return a.emit(&rf, r, rpt.IndicatorsDocument(r, lang))
+	return a.emit(&rf, r, document.IndicatorsDocument(r, lang))
 }

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"os"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/web"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -28,8 +28,8 @@ func defaultLang() string {
 }
 
 // parseLang checks a --lang value, saying where a bad one came from.
-func parseLang(s string) (rpt.Lang, error) {
-	l, err := rpt.ParseLang(s)
+func parseLang(s string) (document.Lang, error) {
+	l, err := document.ParseLang(s)
 	if err != nil {
 		if env := os.Getenv(langEnv); env != "" && env == s {
 			return l, usagef("%s=%s: %v", langEnv, env, err)
@@ -41,11 +41,11 @@ func parseLang(s string) (rpt.Lang, error) {
 
 // runLang is the language of a run's messages: $GRANTLEDGER_LANG when it
 // names one, else English.
-func runLang() rpt.Lang {
-	if l, err := rpt.ParseLang(defaultLang()); err == nil {
+func runLang() document.Lang {
+	if l, err := document.ParseLang(defaultLang()); err == nil {
 		return l
 	}
-	return rpt.EN
+	return document.EN
 }
 
 // refusalText says why the ledger refused a command, in the run's
@@ -59,12 +59,12 @@ func refusalText(err error) string { return refusalIn(runLang(), err, nil) }
 
 // refusalIn is refusalText in language l; a, when not nil, names the
 // agreement's budget lines.
-func refusalIn(l rpt.Lang, err error, a *domain.Agreement) string {
+func refusalIn(l document.Lang, err error, a *domain.Agreement) string {
 	var re *domain.RuleError
 	var de *domain.Error
-	if l != rpt.LV || !(errors.As(err, &re) || errors.As(err, &de)) {
+	if l != document.LV || !(errors.As(err, &re) || errors.As(err, &de)) {
 		return err.Error()
 	}
 	text, _ := web.Explain(l, err, a)
-	return text + " [" + rpt.LocaliseAmounts(err.Error(), l) + "]"
+	return text + " [" + document.LocaliseAmounts(err.Error(), l) + "]"
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/cmd/internal/wiring"
@@ -88,7 +89,7 @@ type app struct {
 	stdout, stderr io.Writer
 	now            func() time.Time
 	getenv         func(string) string
-	lang           rpt.Lang // the language of the run's messages (argsLang)
+	lang           document.Lang // the language of the run's messages (argsLang)
 
 	storeSpec string
 	store     port.Store
@@ -162,20 +163,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			if errors.Is(err, flag.ErrHelp) {
 				return nil
 			}
-			if err != nil && a.lang == rpt.LV {
+			if err != nil && a.lang == document.LV {
 				err = langErr{lang: a.lang, err: err}
 			}
 			return err
 		}
 	}
 	err := usagef("unknown command %q; run 'grantledger help' for the list", args[0])
-	if a.lang == rpt.LV {
+	if a.lang == document.LV {
 		err = langErr{lang: a.lang, err: err}
 	}
 	return err
 }
 
-func printHelp(w io.Writer, l rpt.Lang) {
+func printHelp(w io.Writer, l document.Lang) {
 	fmt.Fprint(w, trText(l, helpHead)+"\n")
 	cmds := commands()
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })

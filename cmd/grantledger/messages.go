@@ -14,7 +14,7 @@ import (
 	"golang.org/x/text/message"
 	"golang.org/x/text/message/catalog"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 )
 
 // The command line's messages, help texts and flag descriptions are said
@@ -61,9 +61,9 @@ type plainArg struct{ v any }
 func (p plainArg) Format(f fmt.State, verb rune) { fmt.Fprintf(f, fmt.FormatString(f, verb), p.v) }
 
 // tr is message key with args in language l.
-func tr(l rpt.Lang, key string, args ...any) string {
+func tr(l document.Lang, key string, args ...any) string {
 	key = strings.ReplaceAll(key, "%w", "%v")
-	if l != rpt.LV {
+	if l != document.LV {
 		return fmt.Sprintf(key, args...)
 	}
 	_, b := catalogue()
@@ -79,8 +79,8 @@ func tr(l rpt.Lang, key string, args ...any) string {
 
 // trText is a text without arguments (a help text, a flag's description)
 // in language l; a text with no Latvian stays as it is.
-func trText(l rpt.Lang, s string) string {
-	if l != rpt.LV {
+func trText(l document.Lang, s string) string {
+	if l != document.LV {
 		return s
 	}
 	m, _ := catalogue()
@@ -133,7 +133,7 @@ func exitf(code int, key string, args ...any) error {
 }
 
 // errText is err as the program says it in language l.
-func errText(l rpt.Lang, err error) string {
+func errText(l document.Lang, err error) string {
 	var le langErr
 	if errors.As(err, &le) {
 		err = le.err
@@ -168,7 +168,7 @@ func errText(l rpt.Lang, err error) string {
 // langErr carries the language of the run that returned err, so that
 // report says it in that language.
 type langErr struct {
-	lang rpt.Lang
+	lang document.Lang
 	err  error
 }
 
@@ -176,7 +176,7 @@ func (e langErr) Error() string { return e.err.Error() }
 func (e langErr) Unwrap() error { return e.err }
 
 // errLang is the language err is to be said in.
-func errLang(err error) rpt.Lang {
+func errLang(err error) document.Lang {
 	var le langErr
 	if errors.As(err, &le) {
 		return le.lang
@@ -186,7 +186,7 @@ func errLang(err error) rpt.Lang {
 
 // argsLang is the language of a run: the last valid --lang among args
 // (before "--"), else $GRANTLEDGER_LANG, else English.
-func argsLang(args []string) rpt.Lang {
+func argsLang(args []string) document.Lang {
 	l := runLang()
 	for i, s := range args {
 		if s == "--" {
@@ -203,7 +203,7 @@ func argsLang(args []string) rpt.Lang {
 		case strings.HasPrefix(s, "-lang="):
 			v, ok = s[len("-lang="):], true
 		}
-		if x, err := rpt.ParseLang(v); ok && err == nil {
+		if x, err := document.ParseLang(v); ok && err == nil {
 			l = x
 		}
 	}
@@ -231,11 +231,11 @@ type flagError struct {
 // flagOutput says the flag package's errors in the run's language.
 type flagOutput struct {
 	w    io.Writer
-	lang rpt.Lang
+	lang document.Lang
 }
 
 func (o flagOutput) Write(p []byte) (int, error) {
-	if o.lang != rpt.LV {
+	if o.lang != document.LV {
 		return o.w.Write(p)
 	}
 	line := strings.TrimSuffix(string(p), "\n")
@@ -256,7 +256,7 @@ func (o flagOutput) Write(p []byte) (int, error) {
 
 // printFlags is flag.PrintDefaults with the descriptions, the kinds of
 // value and "default" in language l.
-func printFlags(w io.Writer, fs *flag.FlagSet, l rpt.Lang) {
+func printFlags(w io.Writer, fs *flag.FlagSet, l document.Lang) {
 	fs.VisitAll(func(f *flag.Flag) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "  -%s", f.Name)

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -79,11 +79,11 @@ are those of the implementation years that overlap it (docs/REPORTS.md).
 		if err != nil {
 			return err
 		}
-		return a.emit(&rf, m.Report, rpt.MultiYearDocument(m.Report, lang))
+		return a.emit(&rf, m.Report, document.MultiYearDocument(m.Report, lang))
 	}
 	r, err := reads.Reconciliation(ctx, q)
 	if err != nil {
 		return err
 	}
-	return a.emit(&rf, r.Report, rpt.ReconDocument(r.Report, lang))
+	return a.emit(&rf, r.Report, document.ReconDocument(r.Report, lang))
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/app/summaries"
@@ -51,7 +52,7 @@ func textWidth(w int) int {
 const csvHelp = "CSV dialect with --format csv: machine (comma, decimal point, no BOM; for programs) or excel (UTF-8 BOM, ';', decimal comma in Latvian, agreement and year in every row of a yearly report; for spreadsheets)"
 
 // settings checks the shared flags.
-func (r *reportFlags) settings(a *app, formats ...string) (lang rpt.Lang, asOf time.Time, today domain.Date, err error) {
+func (r *reportFlags) settings(a *app, formats ...string) (lang document.Lang, asOf time.Time, today domain.Date, err error) {
 	if lang, err = parseLang(r.lang); err != nil {
 		return lang, asOf, today, err
 	}
@@ -159,7 +160,7 @@ func isTerminal(w io.Writer) bool {
 
 // emit writes a report in the chosen format: json writes v, the others
 // render doc.
-func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
+func (a *app) emit(rf *reportFlags, v any, doc document.Document) error {
 	w := a.stdout
 	var f *os.File
 	if rf.format == "xlsx" && rf.out == "" && isTerminal(a.stdout) {
@@ -182,7 +183,7 @@ func (a *app) emit(rf *reportFlags, v any, doc rpt.Document) error {
 	return err
 }
 
-func render(w io.Writer, format, dialect string, v any, doc rpt.Document, st *reportState) error {
+func render(w io.Writer, format, dialect string, v any, doc document.Document, st *reportState) error {
 	if format == "json" {
 		var err error
 		if v, err = withState(v, st); err != nil {
@@ -248,7 +249,7 @@ documented in docs/REPORTS.md.`)
 	if err != nil {
 		return err
 	}
-	return a.emit(&rf, r.Report, rpt.YearDocument(r.Report, lang))
+	return a.emit(&rf, r.Report, document.YearDocument(r.Report, lang))
 }
 
 // scopeFlags select agreements.

@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/app/readmodel"
@@ -83,9 +83,9 @@ func withState(v any, st *reportState) (any, error) {
 // that text, Markdown, HTML and the XLSX summary sheet carry it. CSV is
 // one table of figures and carries no state: keep the JSON or another
 // format beside it.
-func docWithState(doc rpt.Document, st *reportState, format string) rpt.Document {
+func docWithState(doc document.Document, st *reportState, format string) document.Document {
 	if st == nil {
 		return doc
 	}
-	return rpt.WithState(doc, st.Size, st.Root.String(), st.Verified, st.Signed)
+	return document.WithState(doc, st.Size, st.Root.String(), st.Verified, st.Signed)
 }

@@ -148,7 +148,7 @@ acknowledged command is durable.`)
 		log.Error("serving a ledger whose Merkle log is broken because --allow-broken-chain was given", "problem", err.Error())
 	}
 	svc := wired.Measured
-	pages, err := web.New(web.Config{Ledger: svc, Reads: reads, Tokens: tok, Logger: log, Now: a.now, Lang: l,
+	pages, err := web.New(web.Config{Ledger: svc, Reads: reads, Tokens: tok, Files: rpt.Files{}, Logger: log, Now: a.now, Lang: l,
 		Secure: strings.HasPrefix(strings.ToLower(*publicURL), "https://")})
 	if err != nil {
 		return err

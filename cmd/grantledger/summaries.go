@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/summaries"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -117,13 +118,13 @@ func (d *dirSink) Write(name string, data []byte) error {
 // summaryRenderer renders the job's files with the report adapter, as
 // 'report' renders one yearly report, in language lang.
 type summaryRenderer struct {
-	lang  rpt.Lang
+	lang  document.Lang
 	csv   string // CSV dialect
 	state *reportState
 }
 
 func (s summaryRenderer) Year(r projections.YearReport) func(format string) ([]byte, error) {
-	doc := rpt.YearDocument(r, s.lang)
+	doc := document.YearDocument(r, s.lang)
 	return func(format string) ([]byte, error) {
 		var b bytes.Buffer
 		if err := render(&b, format, s.csv, r, doc, s.state); err != nil {
@@ -136,8 +137,8 @@ func (s summaryRenderer) Year(r projections.YearReport) func(format string) ([]b
 func (s summaryRenderer) IndexMarkdown(index []summaries.Entry, st *summaries.Checkpoint) []byte {
 	l := s.lang
 	var md bytes.Buffer
-	fmt.Fprintf(&md, "# %s\n\n| %s | %s | %s | %s | %s |\n| --- | ---: | --- | --- | --- |\n", rpt.L(l, "yearly.title"),
-		rpt.L(l, "agreement"), rpt.L(l, "year"), rpt.L(l, "window"), rpt.L(l, "findings"), rpt.L(l, "files"))
+	fmt.Fprintf(&md, "# %s\n\n| %s | %s | %s | %s | %s |\n| --- | ---: | --- | --- | --- |\n", document.L(l, "yearly.title"),
+		document.L(l, "agreement"), document.L(l, "year"), document.L(l, "window"), document.L(l, "findings"), document.L(l, "files"))
 	for _, e := range index {
 		var links []string
 		for _, f := range e.Files {
@@ -145,18 +146,18 @@ func (s summaryRenderer) IndexMarkdown(index []summaries.Entry, st *summaries.Ch
 		}
 		var named []string
 		for _, c := range e.Findings {
-			named = append(named, rpt.CodeLabel(l, c))
+			named = append(named, document.CodeLabel(l, c))
 		}
 		finds := strings.Join(named, ", ")
 		if finds == "" {
-			finds = rpt.L(l, "none")
+			finds = document.L(l, "none")
 		}
-		fmt.Fprintf(&md, "| %s | %d | %s | %s | %s |\n", e.Agreement, e.Year, rpt.FormatPeriod(e.Period, l), finds, strings.Join(links, " "))
+		fmt.Fprintf(&md, "| %s | %d | %s | %s | %s |\n", e.Agreement, e.Year, document.FormatPeriod(e.Period, l), finds, strings.Join(links, " "))
 	}
 	if st != nil {
-		fmt.Fprintf(&md, "\n%s: %s %d, %s `%s`", rpt.L(l, "state.heading"), rpt.L(l, "state.events"), st.Size, rpt.L(l, "state.root"), st.Root)
+		fmt.Fprintf(&md, "\n%s: %s %d, %s `%s`", document.L(l, "state.heading"), document.L(l, "state.events"), st.Size, document.L(l, "state.root"), st.Root)
 		if !st.Verified {
-			fmt.Fprintf(&md, " (%s)", rpt.L(l, "state.unverified"))
+			fmt.Fprintf(&md, " (%s)", document.L(l, "state.unverified"))
 		}
 		fmt.Fprintln(&md)
 		if st.Signed != "" {

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/projections"
@@ -175,9 +176,9 @@ everything intact it exits 4.`)
 
 // countIn writes n with the noun in language l: in Latvian a number that
 // ends in 1 but not in 11 takes the singular (21 notikums, 11 notikumi).
-func countIn(l rpt.Lang, n int, one, many string) string {
+func countIn(l document.Lang, n int, one, many string) string {
 	one, many = tr(l, one), tr(l, many)
-	if l == rpt.LV && n%10 == 1 && n%100 != 11 {
+	if l == document.LV && n%10 == 1 && n%100 != 11 {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return count(n, one, many)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
-	rpt "github.com/grantledger/grantledger/adapters/report"
+	"github.com/grantledger/grantledger/app/document"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/projections"
@@ -59,7 +59,7 @@ overdue, so a scheduled job can alert.`)
 		}
 	}
 	r.Rows = kept
-	if err := a.emit(&rf, r, rpt.ObligationsDocument(r, lang)); err != nil {
+	if err := a.emit(&rf, r, document.ObligationsDocument(r, lang)); err != nil {
 		return err
 	}
 	if late > 0 {
@@ -97,7 +97,7 @@ every event recorded after the seal that changes them.`)
 	if err != nil {
 		return err
 	}
-	return a.emit(&rf, r.Report, rpt.RestatementDocument(r.Report, lang))
+	return a.emit(&rf, r.Report, document.RestatementDocument(r.Report, lang))
 }
 
 // documentMatch is a registered document or a submitted report a file is.
@@ -196,7 +196,7 @@ func cmdPeriodSummary(ctx context.Context, a *app, rf *reportFlags, number strin
 	if err != nil {
 		return err
 	}
-	return a.emit(rf, s.Report, rpt.PeriodDocument(s.Report, lang))
+	return a.emit(rf, s.Report, document.PeriodDocument(s.Report, lang))
 }
 
 // sealNamespace derives seal's default command id, so that running the

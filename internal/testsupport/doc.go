@@ -10,7 +10,7 @@
 //     command service (app/command), so it lives here and not under
 //     projections, which sit below the application.
 //   - commandtest: hands envelopes to a command.Handler as an adapter
-//     does (decode with adapters/wire, then Handle), in one call.
+//     does (decode with app/wire, then Handle), in one call.
 //   - randomledger: random but valid agreement histories for the
 //     interoperability tests (hledger, IATI).
 //   - legacytest: ledgers holding agreement numbers today's rules refuse,

@@ -1,6 +1,8 @@
-package report
+package document
 
-import "testing"
+import (
+	"testing"
+)
 
 // Issue 16: a refusal's plain amounts are written as the output's other
 // amounts are (seed 004's figures), and dates, versions and other numbers

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/grantledger/grantledger/adapters/wire"
+	"github.com/grantledger/grantledger/app/wire"
 	"github.com/grantledger/grantledger/domain"
 )
 

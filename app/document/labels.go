@@ -1,4 +1,4 @@
-package report
+package document
 
 // labels holds every label in both languages. A label missing in Latvian
 // falls back to English (a test checks that none is missing).

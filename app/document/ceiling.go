@@ -1,4 +1,4 @@
-package report
+package document
 
 import (
 	"github.com/grantledger/grantledger/domain"

@@ -4,7 +4,7 @@
 // numbers with a currency format. JSON is the report structs themselves
 // (documented in docs/REPORTS.md). Every format is rendered from one
 // Document, so they always say the same thing.
-package report
+package document
 
 import (
 	"fmt"
