@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/grantledger/grantledger/adapters/report"
 	"github.com/grantledger/grantledger/adapters/seeds"
 	toks "github.com/grantledger/grantledger/adapters/tokens"
 	"github.com/grantledger/grantledger/app/access"
@@ -43,7 +44,7 @@ func TestCookiesSecureBehindATLSProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Config{Ledger: f.svc, Reads: readmodel.NewLive(f.store, readmodel.ServiceOptions{}), Tokens: tokens, Secure: true})
+	h, err := New(Config{Ledger: f.svc, Reads: readmodel.NewLive(f.store, readmodel.ServiceOptions{}), Tokens: tokens, Files: report.Files{}, Secure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
