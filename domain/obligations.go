@@ -333,106 +333,132 @@ func (a *Agreement) Seal(n int) ([]SealedLine, []SealedIndicator) {
 func (a *Agreement) decideObligation(cmd Command, reason string) ([]Event, bool, error) {
 	switch c := cmd.(type) {
 	case RequireReport:
-		if _, ok := a.work.Obligations[c.Report]; ok {
-			return nil, true, &Error{Code: EDuplicate, Field: "report", Message: fmt.Sprintf("reporting obligation %q is already defined in %s", c.Report, a.reg.Number), Err: ErrDuplicate}
-		}
-		if a.Year(c.Year) == nil {
-			return nil, true, a.noYear(c.Year)
-		}
-		return []Event{ReportRequired{Report: c.Report, Kind: c.Kind, Year: c.Year, Due: c.Due, Name: c.Name}}, true, nil
-
+		evs, err := a.decideRequireReport(c)
+		return evs, true, err
 	case SubmitReport:
-		o, err := a.obligation(c.Report)
-		if err != nil {
-			return nil, true, err
-		}
-		switch o.Status {
-		case ObligationSubmitted:
-			return nil, true, rule("report-already-submitted", fmt.Sprintf("report %s of %s was submitted on %s (submission %d) and waits for the funder; it can be submitted again only after it is returned", c.Report, a.reg.Number, o.Submitted.Date, o.Submissions), nil)
-		case ObligationAccepted:
-			return nil, true, rule("report-already-accepted", fmt.Sprintf("report %s of %s was accepted on %s", c.Report, a.reg.Number, *o.AcceptedOn), nil)
-		}
-		if c.Document != "" {
-			if _, err := a.document(c.Document, "document"); err != nil {
-				return nil, true, err
-			}
-		}
-		lines, inds := a.Seal(o.Year)
-		return []Event{ReportSubmitted{Report: c.Report, Year: o.Year, Submission: o.Submissions + 1, Date: c.Date, SHA256: c.SHA256, Size: c.Size,
-			Document: c.Document, Checkpoint: c.Checkpoint, Lines: lines, Indicators: inds}}, true, nil
-
+		evs, err := a.decideSubmitReport(c)
+		return evs, true, err
 	case AcceptReport, ReturnReport:
-		code, date := "", Date(0)
-		if ac, ok := c.(AcceptReport); ok {
-			code, date = ac.Report, ac.Date
-		} else {
-			if err := requireReason(reason, "returning a report"); err != nil {
-				return nil, true, err
-			}
-			rr := c.(ReturnReport)
-			code, date = rr.Report, rr.Date
-		}
-		o, err := a.obligation(code)
-		if err != nil {
-			return nil, true, err
-		}
-		if o.Status != ObligationSubmitted {
-			return nil, true, rule("report-not-submitted", fmt.Sprintf("report %s of %s is %s: only a submitted report can be accepted or returned", code, a.reg.Number, o.Status), nil)
-		}
-		if _, ok := c.(AcceptReport); ok {
-			return []Event{ReportAccepted{Report: code, Submission: o.Submissions, Date: date}}, true, nil
-		}
-		return []Event{ReportReturned{Report: code, Submission: o.Submissions, Date: date, Reason: reason}}, true, nil
-
+		evs, err := a.decideSettleReport(cmd, reason)
+		return evs, true, err
 	case RegisterDocument:
-		if d := a.work.Documents[c.Document]; d != nil {
-			return nil, true, &Error{Code: EDuplicate, Field: "document", Message: fmt.Sprintf("document %q is already registered in %s (%s)", c.Document, a.reg.Number, d.Name), Err: ErrDuplicate}
-		}
-		for _, code := range a.work.DocOrder {
-			if d := a.work.Documents[code]; d.SHA256 == c.SHA256 {
-				return nil, true, &Error{Code: EDuplicate, Field: "sha256", Message: fmt.Sprintf("the file with SHA-256 %s is already registered in %s as document %s (%s)", c.SHA256, a.reg.Number, d.Document, d.Name), Err: ErrDuplicate}
-			}
-		}
-		return []Event{DocumentRegistered{Document: c.Document, Kind: c.Kind, Name: c.Name, SHA256: c.SHA256, Size: c.Size, URI: c.URI}}, true, nil
-
+		evs, err := a.decideRegisterDocument(c)
+		return evs, true, err
 	case LinkDocument:
-		d, err := a.document(c.Document, "document")
-		if err != nil {
-			return nil, true, err
-		}
-		if (c.Event == nil) == (c.Report == "") {
-			return nil, true, FieldError("event", "name exactly one of event (a spending, delivery or disbursement by its event id) or report (a submitted report by its code)")
-		}
-		ev := DocumentLinked{Document: c.Document, Event: c.Event, Report: c.Report}
-		if c.Report != "" {
-			o, err := a.obligation(c.Report)
-			if err != nil {
-				return nil, true, err
-			}
-			if o.Submissions == 0 {
-				return nil, true, rule("report-not-submitted", fmt.Sprintf("report %s of %s has not been submitted: a document is linked to a submitted report", c.Report, a.reg.Number), nil)
-			}
-			ev.Target = "report"
-		} else {
-			switch id := *c.Event; {
-			case a.spendings[id] != nil:
-				ev.Target = "spending"
-			case a.work.Deliveries[id] != nil:
-				ev.Target = "delivery"
-			case a.cash.Disbursements[id] != nil:
-				ev.Target = "disbursement"
-			default:
-				return nil, true, &Error{Code: ENotFound, Field: "event", Message: fmt.Sprintf("no spending, delivery or disbursement with event id %s in %s", id, a.reg.Number), Err: ErrNotFound}
-			}
-		}
-		for _, l := range d.Links {
-			if l.Target == ev.Target && l.Report == ev.Report && (l.Event == nil) == (ev.Event == nil) && (l.Event == nil || *l.Event == *ev.Event) {
-				return nil, true, rule("document-already-linked", fmt.Sprintf("document %s is already linked to that %s", c.Document, ev.Target), nil)
-			}
-		}
-		return []Event{ev}, true, nil
+		evs, err := a.decideLinkDocument(c)
+		return evs, true, err
 	}
 	return nil, false, nil
+}
+
+// decideRequireReport defines a reporting obligation of a year.
+func (a *Agreement) decideRequireReport(c RequireReport) ([]Event, error) {
+	if _, ok := a.work.Obligations[c.Report]; ok {
+		return nil, &Error{Code: EDuplicate, Field: "report", Message: fmt.Sprintf("reporting obligation %q is already defined in %s", c.Report, a.reg.Number), Err: ErrDuplicate}
+	}
+	if a.Year(c.Year) == nil {
+		return nil, a.noYear(c.Year)
+	}
+	return []Event{ReportRequired{Report: c.Report, Kind: c.Kind, Year: c.Year, Due: c.Due, Name: c.Name}}, nil
+}
+
+// decideSubmitReport submits a report, sealing its year's figures.
+func (a *Agreement) decideSubmitReport(c SubmitReport) ([]Event, error) {
+	o, err := a.obligation(c.Report)
+	if err != nil {
+		return nil, err
+	}
+	switch o.Status {
+	case ObligationSubmitted:
+		return nil, rule("report-already-submitted", fmt.Sprintf("report %s of %s was submitted on %s (submission %d) and waits for the funder; it can be submitted again only after it is returned", c.Report, a.reg.Number, o.Submitted.Date, o.Submissions), nil)
+	case ObligationAccepted:
+		return nil, rule("report-already-accepted", fmt.Sprintf("report %s of %s was accepted on %s", c.Report, a.reg.Number, *o.AcceptedOn), nil)
+	}
+	if c.Document != "" {
+		if _, err := a.document(c.Document, "document"); err != nil {
+			return nil, err
+		}
+	}
+	lines, inds := a.Seal(o.Year)
+	return []Event{ReportSubmitted{Report: c.Report, Year: o.Year, Submission: o.Submissions + 1, Date: c.Date, SHA256: c.SHA256, Size: c.Size,
+		Document: c.Document, Checkpoint: c.Checkpoint, Lines: lines, Indicators: inds}}, nil
+}
+
+// decideSettleReport accepts, or returns with a reason, a submitted report.
+func (a *Agreement) decideSettleReport(c Command, reason string) ([]Event, error) {
+	code, date := "", Date(0)
+	if ac, ok := c.(AcceptReport); ok {
+		code, date = ac.Report, ac.Date
+	} else {
+		if err := requireReason(reason, "returning a report"); err != nil {
+			return nil, err
+		}
+		rr := c.(ReturnReport)
+		code, date = rr.Report, rr.Date
+	}
+	o, err := a.obligation(code)
+	if err != nil {
+		return nil, err
+	}
+	if o.Status != ObligationSubmitted {
+		return nil, rule("report-not-submitted", fmt.Sprintf("report %s of %s is %s: only a submitted report can be accepted or returned", code, a.reg.Number, o.Status), nil)
+	}
+	if _, ok := c.(AcceptReport); ok {
+		return []Event{ReportAccepted{Report: code, Submission: o.Submissions, Date: date}}, nil
+	}
+	return []Event{ReportReturned{Report: code, Submission: o.Submissions, Date: date, Reason: reason}}, nil
+}
+
+// decideRegisterDocument registers a document by its SHA-256.
+func (a *Agreement) decideRegisterDocument(c RegisterDocument) ([]Event, error) {
+	if d := a.work.Documents[c.Document]; d != nil {
+		return nil, &Error{Code: EDuplicate, Field: "document", Message: fmt.Sprintf("document %q is already registered in %s (%s)", c.Document, a.reg.Number, d.Name), Err: ErrDuplicate}
+	}
+	for _, code := range a.work.DocOrder {
+		if d := a.work.Documents[code]; d.SHA256 == c.SHA256 {
+			return nil, &Error{Code: EDuplicate, Field: "sha256", Message: fmt.Sprintf("the file with SHA-256 %s is already registered in %s as document %s (%s)", c.SHA256, a.reg.Number, d.Document, d.Name), Err: ErrDuplicate}
+		}
+	}
+	return []Event{DocumentRegistered{Document: c.Document, Kind: c.Kind, Name: c.Name, SHA256: c.SHA256, Size: c.Size, URI: c.URI}}, nil
+}
+
+// decideLinkDocument links a document to a spending, delivery, disbursement or submitted report.
+func (a *Agreement) decideLinkDocument(c LinkDocument) ([]Event, error) {
+	d, err := a.document(c.Document, "document")
+	if err != nil {
+		return nil, err
+	}
+	if (c.Event == nil) == (c.Report == "") {
+		return nil, FieldError("event", "name exactly one of event (a spending, delivery or disbursement by its event id) or report (a submitted report by its code)")
+	}
+	ev := DocumentLinked{Document: c.Document, Event: c.Event, Report: c.Report}
+	if c.Report != "" {
+		o, err := a.obligation(c.Report)
+		if err != nil {
+			return nil, err
+		}
+		if o.Submissions == 0 {
+			return nil, rule("report-not-submitted", fmt.Sprintf("report %s of %s has not been submitted: a document is linked to a submitted report", c.Report, a.reg.Number), nil)
+		}
+		ev.Target = "report"
+	} else {
+		switch id := *c.Event; {
+		case a.spendings[id] != nil:
+			ev.Target = "spending"
+		case a.work.Deliveries[id] != nil:
+			ev.Target = "delivery"
+		case a.cash.Disbursements[id] != nil:
+			ev.Target = "disbursement"
+		default:
+			return nil, &Error{Code: ENotFound, Field: "event", Message: fmt.Sprintf("no spending, delivery or disbursement with event id %s in %s", id, a.reg.Number), Err: ErrNotFound}
+		}
+	}
+	for _, l := range d.Links {
+		if l.Target == ev.Target && l.Report == ev.Report && (l.Event == nil) == (ev.Event == nil) && (l.Event == nil || *l.Event == *ev.Event) {
+			return nil, rule("document-already-linked", fmt.Sprintf("document %s is already linked to that %s", c.Document, ev.Target), nil)
+		}
+	}
+	return []Event{ev}, nil
 }
 
 // SortedObligations returns the reporting obligations by due date, then code.
