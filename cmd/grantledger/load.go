@@ -28,7 +28,6 @@ import (
 	toks "github.com/grantledger/grantledger/adapters/tokens"
 	"github.com/grantledger/grantledger/app/access"
 	"github.com/grantledger/grantledger/app/command"
-	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/cmd/internal/wiring"
 	"github.com/grantledger/grantledger/domain"
 )
@@ -133,7 +132,7 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 	if err != nil {
 		return err
 	}
-	srv, err := httpapi.New(httpapi.Config{Ledger: wired.Measured, Reports: readmodel.NewLive(store, readmodel.ServiceOptions{Observer: m}), Tokens: tokens,
+	srv, err := httpapi.New(httpapi.Config{Ledger: wired.Measured, Reports: wired.Reads, Tokens: tokens,
 		Store: store, Metrics: m.Handler(), Observer: m, Commands: m,
 		// JSON request logs as 'serve' writes them, thrown away: the load
 		// pays for encoding them but not for a terminal.

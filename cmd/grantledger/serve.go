@@ -97,22 +97,23 @@ acknowledged command is durable.`)
 	if err != nil {
 		return err
 	}
-	m := metrics.New()
-	wired := wiring.New(wiring.Config{Store: raw, Metrics: m, GroupCommit: *group,
-		Command: command.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }}})
-	store := wired.Store
-	a.store, a.wired = wired.Store, wired // closing the app closes what is wired, the committer, then the store
-	// The one read model of the process, with the one clock: the API, the
-	// web pages and the token store's organisation check read through it.
-	// JSON reports and the pages name the log state they come from, signed
-	// as a checkpoint when there is a key (docs/PROOFS.md). Every store
-	// keeps the log (EventStoreDB in a local cache).
+	// The one read model of the process (wiring.Main.Reads), with the one
+	// clock: the API, the web pages and the token store's organisation
+	// check read through it. JSON reports and the pages name the log state
+	// they come from, signed as a checkpoint when there is a key
+	// (docs/PROOFS.md). Every store keeps the log (EventStoreDB in a local
+	// cache).
 	signer, err := a.signingKey("")
 	if err != nil {
-		return err
+		return err // the app closes raw
 	}
-	reads := readmodel.NewService(readmodel.New(store, readmodel.Options{NoSnapshots: true, OnApply: testOnFold}),
-		readmodel.ServiceOptions{Clock: a.now, Log: raw, Sealer: raw, Signer: signer, Observer: m})
+	m := metrics.New()
+	wired := wiring.New(wiring.Config{Store: raw, Metrics: m, GroupCommit: *group,
+		Command: command.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }},
+		Reads:   readmodel.ServiceOptions{Clock: a.now, Log: raw, Sealer: raw, Signer: signer},
+		OnFold:  testOnFold})
+	store, reads := wired.Store, wired.Reads
+	a.store, a.wired = wired.Store, wired // closing the app closes what is wired, the committer, then the store
 	tok, err := toks.OpenTokenStore(ctx, store, toks.TokenOptions{Now: a.now, Orgs: reads.Organisations})
 	if err != nil {
 		return err

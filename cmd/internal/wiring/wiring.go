@@ -21,6 +21,7 @@ import (
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/app/readmodel"
+	"github.com/grantledger/grantledger/projections"
 )
 
 // Config says what to wire.
@@ -36,6 +37,12 @@ type Config struct {
 	GroupCommit int
 	// Command configures the command service.
 	Command command.Options
+	// Reads configures the process's one read model (Main.Reads): its
+	// clock, the Merkle log its reports name, the signer of that state.
+	// Its Observer is Metrics when not set.
+	Reads readmodel.ServiceOptions
+	// OnFold, when set, sees every event the read model folds (tests).
+	OnFold func(projections.Event)
 }
 
 // Main is the application wired over one store.
@@ -53,6 +60,10 @@ type Main struct {
 	// Measured is Service measured by Metrics (nil without Metrics): what
 	// the HTTP API sends commands to.
 	Measured *metrics.Service
+	// Reads is the process's one read model over Store, live and without
+	// snapshots (built when first read, kept in memory): the HTTP API, the
+	// web pages and the token store's organisation check all read it.
+	Reads *readmodel.Service
 
 	mu       sync.Mutex
 	closers  []func() error
@@ -72,7 +83,11 @@ func New(cfg Config) *Main {
 	m.Service = command.New(m.Store, cfg.Command)
 	if cfg.Metrics != nil {
 		m.Measured = metrics.WrapService(m.Service, cfg.Metrics)
+		if cfg.Reads.Observer == nil {
+			cfg.Reads.Observer = cfg.Metrics
+		}
 	}
+	m.Reads = readmodel.NewService(readmodel.New(m.Store, readmodel.Options{NoSnapshots: true, OnApply: cfg.OnFold}), cfg.Reads)
 	return m
 }
 

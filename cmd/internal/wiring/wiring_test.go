@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -11,8 +12,10 @@ import (
 	"github.com/grantledger/grantledger/adapters/memstore"
 	"github.com/grantledger/grantledger/adapters/metrics"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
+	"github.com/grantledger/grantledger/projections"
 )
 
 func register(number string) domain.Envelope {
@@ -54,6 +57,30 @@ func TestMainWiresMeasuredGroupCommittedStore(t *testing.T) {
 	}
 	if n := count(t, raw); n == 0 {
 		t.Fatal("a command handled by Measured wrote nothing to the store opened")
+	}
+	// The one read model reads what was written, with the clock it was
+	// given: the registered agreement is there.
+	var seen []string
+	if _, err := m.Reads.Read(context.Background(), time.Time{}, func(l *projections.Ledger) error {
+		for _, v := range l.Agreements() {
+			seen = append(seen, v.Agg.AgreementNumber())
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 || seen[0] != "AG-1" {
+		t.Fatalf("Main.Reads sees agreements %v, want [AG-1]", seen)
+	}
+}
+
+// serve's one clock: Main.Reads judges "today" by Config.Reads.Clock.
+func TestMainReadsWithTheClockGiven(t *testing.T) {
+	at := time.Date(2021, 9, 1, 12, 0, 0, 0, time.UTC)
+	m := New(Config{Store: memstore.New(), Reads: readmodel.ServiceOptions{Clock: func() time.Time { return at }}})
+	defer m.Close()
+	if got, want := m.Reads.Today(), domain.NewDate(2021, time.September, 1); got != want {
+		t.Fatalf("Main.Reads.Today() = %v, want %v", got, want)
 	}
 }
 
