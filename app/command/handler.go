@@ -61,3 +61,29 @@ func (r Request) check() error {
 	}
 	return nil
 }
+
+// HandleEnvelopes decodes each envelope's command with decode (the wire
+// format's, app/wire.DecodeCommand: this package reads no wire format) and
+// hands those that decode to h in one batch, in order. The result has one
+// Outcome per envelope: one that did not decode gets its decoding error
+// and was not handed over.
+func HandleEnvelopes(ctx context.Context, h Handler, envs []domain.Envelope, decode func(domain.Envelope) (domain.Command, error)) []Outcome {
+	out := make([]Outcome, len(envs))
+	reqs := make([]Request, 0, len(envs))
+	idx := make([]int, 0, len(envs))
+	for i, env := range envs {
+		cmd, err := decode(env)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		reqs = append(reqs, Request{Envelope: env, Command: cmd})
+		idx = append(idx, i)
+	}
+	if len(reqs) > 0 {
+		for k, o := range h.Handle(ctx, reqs) {
+			out[idx[k]] = o
+		}
+	}
+	return out
+}

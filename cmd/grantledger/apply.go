@@ -189,24 +189,7 @@ func decodeLines(lines []jsonLine) decodedBatch {
 // that decode to h in one batch. The result has one Outcome per envelope:
 // one that did not decode gets its decoding error and was not handed over.
 func handleEnvelopes(ctx context.Context, h command.Handler, envs []domain.Envelope) []command.Outcome {
-	out := make([]command.Outcome, len(envs))
-	reqs := make([]command.Request, 0, len(envs))
-	idx := make([]int, 0, len(envs))
-	for i, env := range envs {
-		cmd, err := wire.DecodeCommand(env)
-		if err != nil {
-			out[i].Err = err
-			continue
-		}
-		reqs = append(reqs, command.Request{Envelope: env, Command: cmd})
-		idx = append(idx, i)
-	}
-	if len(reqs) > 0 {
-		for k, o := range h.Handle(ctx, reqs) {
-			out[idx[k]] = o
-		}
-	}
-	return out
+	return command.HandleEnvelopes(ctx, h, envs, wire.DecodeCommand)
 }
 
 // lineResult is what --json prints for each line.

@@ -37,27 +37,10 @@ func Handle(ctx context.Context, h command.Handler, env domain.Envelope) (comman
 }
 
 // HandleBatch decodes every envelope's command and hands those that decode
-// to h in one batch, in order. The result has one Outcome per envelope: an
-// envelope that did not decode gets its decoding error and was not handed
-// over.
+// to h in one batch, in order (command.HandleEnvelopes with wire's
+// decoding, as the command line does). The result has one Outcome per
+// envelope: an envelope that did not decode gets its decoding error and
+// was not handed over.
 func HandleBatch(ctx context.Context, h command.Handler, envs []domain.Envelope) []command.Outcome {
-	out := make([]command.Outcome, len(envs))
-	reqs := make([]command.Request, 0, len(envs))
-	idx := make([]int, 0, len(envs))
-	for i, env := range envs {
-		req, err := Request(env)
-		if err != nil {
-			out[i].Err = err
-			continue
-		}
-		reqs = append(reqs, req)
-		idx = append(idx, i)
-	}
-	if len(reqs) == 0 {
-		return out
-	}
-	for k, o := range h.Handle(ctx, reqs) {
-		out[idx[k]] = o
-	}
-	return out
+	return command.HandleEnvelopes(ctx, h, envs, wire.DecodeCommand)
 }
