@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,5 +140,49 @@ func TestEventHashCoversEveryField(t *testing.T) {
 	m.Actor, m.Reason = "accountant (grantee", ")"
 	if EventHash(e.stream, e.rev, e.typ, e.data, m) == base {
 		t.Error("moving a byte from actor to reason kept the hash: field boundaries are not in the input")
+	}
+}
+
+// TestEventHashLongFields hashes an event whose input is larger than any
+// small buffer (5 000 bytes of data, a 2 000-character reason, a negative
+// schema version) and expects the SHA-256 of the documented input format
+// (docs/STORAGE.md: each field its length as 8 bytes big-endian, then its
+// bytes), assembled here field by field.
+func TestEventHashLongFields(t *testing.T) {
+	e := katEvents(t)[1]
+	data := []byte(`{"note":"` + strings.Repeat("ā", 2495) + `"}`)
+	e.m.Reason = strings.Repeat("r", 2000)
+	e.m.SchemaVersion = -12
+	var want []byte
+	field := func(s string) {
+		n := len(s)
+		want = append(want, byte(n>>56), byte(n>>48), byte(n>>40), byte(n>>32), byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+		want = append(want, s...)
+	}
+	field(e.stream)
+	field("\x00\x00\x00\x00\x00\x00\x00\x01")
+	field(string(e.m.EventID[:]))
+	field(e.typ)
+	field("-12")
+	field(string(data))
+	field(string(e.m.CommandID[:]))
+	field(e.m.CommandType)
+	field(e.m.CommandHash)
+	field(string(e.m.CorrelationID[:]))
+	field(e.m.Actor)
+	field(e.m.Reason)
+	field("2024-03-16T10:00:00.5Z") // 12:00:00.5 EET in UTC, shortest fraction
+	field(e.m.PrevHash)
+	sum := sha256.Sum256(want)
+	if got := EventHash(e.stream, e.rev, e.typ, data, e.m); got != hex.EncodeToString(sum[:]) {
+		t.Fatalf("EventHash of a %d-byte input: got %s, want %s", len(want), got, hex.EncodeToString(sum[:]))
+	}
+}
+
+func BenchmarkEventHash(b *testing.B) {
+	e := katEvents(&testing.T{})[1]
+	b.ReportAllocs()
+	for b.Loop() {
+		EventHash(e.stream, e.rev, e.typ, e.data, e.m)
 	}
 }
