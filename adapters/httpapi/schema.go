@@ -188,70 +188,15 @@ func (g *schemaGen) base(t reflect.Type) (obj, error) {
 	return nil, fmt.Errorf("type %s (%s) has no JSON Schema mapping", t, t.Kind())
 }
 
-// jsonName returns a field's JSON name, whether it is omitted when empty,
-// and whether it is written at all.
-func jsonName(f reflect.StructField) (name string, omitempty, ok bool) {
-	tag := f.Tag.Get("json")
-	if tag == "-" {
-		return "", false, false
-	}
-	parts := strings.Split(tag, ",")
-	name = parts[0]
-	if name == "" {
-		name = f.Name
-	}
-	for _, p := range parts[1:] {
-		if p == "omitempty" || p == "omitzero" {
-			omitempty = true
-		}
-	}
-	return name, omitempty, true
-}
-
-// field is a JSON field of a struct, with the struct type that declares
-// it (an embedded struct's, for an inlined field): the wire format's rules
-// (wire.Rules) are that type's.
-type field struct {
-	reflect.StructField
-	owner reflect.Type
-}
-
-// rules returns the field's rules in the wire format (package wire).
-func (f field) rules() []string { return wire.Rules(f.owner, f.Name) }
-
-// jsonFields lists the JSON fields of struct t the way encoding/json does
-// for this code's types: embedded structs without a json name are inlined.
-func jsonFields(t reflect.Type) []field {
-	var out []field
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if f.Anonymous && f.Tag.Get("json") == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				out = append(out, jsonFields(ft)...)
-				continue
-			}
-		}
-		if !f.IsExported() {
-			continue
-		}
-		if _, _, ok := jsonName(f); !ok {
-			continue
-		}
-		out = append(out, field{f, t})
-	}
-	return out
-}
+// rulesOf returns a field's rules: its owner's entry in the wire format's
+// table.
+func rulesOf(f wire.Field) []string { return wire.Rules(f.Owner, f.Name) }
 
 // JSONFieldNames returns the JSON names of struct t's fields, sorted.
 func JSONFieldNames(t reflect.Type) []string {
 	var out []string
-	for _, f := range jsonFields(t) {
-		n, _, _ := jsonName(f.StructField)
-		out = append(out, n)
+	for _, f := range wire.Fields(t) {
+		out = append(out, f.JSONName)
 	}
 	sort.Strings(out)
 	return out
@@ -267,12 +212,12 @@ func (g *schemaGen) object(t reflect.Type) (obj, error) {
 	defer func() { g.stack = g.stack[:len(g.stack)-1] }()
 	props := obj{}
 	var required []string
-	for _, f := range jsonFields(t) {
-		name, omitempty, _ := jsonName(f.StructField)
+	for _, f := range wire.Fields(t) {
+		name, omitempty := f.JSONName, f.Omitempty
 		if _, dup := props[name]; dup {
 			return nil, fmt.Errorf("%s: two fields named %q", t, name)
 		}
-		rules := f.rules()
+		rules := rulesOf(f)
 		s, err := g.schema(f.Type, rules)
 		if err != nil {
 			return nil, fmt.Errorf("%s.%s: %w", t.Name(), f.Name, err)

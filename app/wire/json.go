@@ -216,32 +216,45 @@ func walkKeys(dec *json.Decoder, t reflect.Type) (string, bool, error) {
 // name are inlined, as encoding/json does for this code's types.
 func fieldByJSONName(t reflect.Type, key string) (reflect.Type, bool) {
 	var folded reflect.Type
-	for _, f := range jsonFields(t) {
-		if f.name == key {
-			return f.typ, true
+	for _, f := range Fields(t) {
+		if f.JSONName == key {
+			return f.Type, true
 		}
-		if folded == nil && foldKey(f.name) == foldKey(key) {
-			folded = f.typ
+		if folded == nil && foldKey(f.JSONName) == foldKey(key) {
+			folded = f.Type
 		}
 	}
 	return folded, folded != nil
 }
 
-type jsonField struct {
-	name string
-	typ  reflect.Type
+// Field is a JSON field of a struct, as encoding/json fills it.
+type Field struct {
+	reflect.StructField
+	JSONName  string       // the JSON name (Name is the Go one)
+	Omitempty bool         // omitempty or omitzero
+	Owner     reflect.Type // the struct that declares it (an embedded one's, for an inlined field): Rules(Owner, field) are its rules
 }
 
-// jsonFields lists the JSON names and types of struct t's fields.
-func jsonFields(t reflect.Type) []jsonField {
-	var out []jsonField
+// Fields lists the JSON fields of struct t the way encoding/json does for
+// this code's types: embedded structs (or pointers to them) without a JSON
+// name are inlined; unexported fields and `json:"-"` are left out. The
+// unknown-key search here and the OpenAPI schema (adapters/httpapi) both
+// read the command types through it.
+func Fields(t reflect.Type) []Field {
+	var out []Field
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
-		name, _, _ := strings.Cut(tag, ",")
-		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			out = append(out, jsonFields(f.Type)...)
-			continue
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				out = append(out, Fields(ft)...)
+				continue
+			}
 		}
 		if !f.IsExported() || tag == "-" {
 			continue
@@ -249,7 +262,11 @@ func jsonFields(t reflect.Type) []jsonField {
 		if name == "" {
 			name = f.Name
 		}
-		out = append(out, jsonField{name, f.Type})
+		omit := false
+		for _, o := range strings.Split(opts, ",") {
+			omit = omit || o == "omitempty" || o == "omitzero"
+		}
+		out = append(out, Field{StructField: f, JSONName: name, Omitempty: omit, Owner: t})
 	}
 	return out
 }
