@@ -49,6 +49,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, name string, position domain.P
 		s.wst.rollback.ExecContext(context.WithoutCancel(ctx))
 		return fmt.Errorf("save snapshot %s: commit: %w; the one before was kept", name, classify(err))
 	}
+	s.bg.committed()
 	return nil
 }
 

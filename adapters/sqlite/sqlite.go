@@ -133,6 +133,8 @@ type Store struct {
 	poll     time.Duration
 	now      func() time.Time
 	noCkpt   bool // NoCheckpointOnClose: Close leaves the WAL to the next process
+	bgCkpt   bool // CheckpointInBackground
+	bg       *bgCheckpointer
 
 	db *sql.DB // pool for reads; one connection of it is the writer
 
@@ -172,6 +174,7 @@ type options struct {
 	progress TreeProgress
 
 	noCkptOnClose bool // NoCheckpointOnClose
+	bgCkpt        bool // CheckpointInBackground
 }
 
 // ReadOnly opens the file for reading only: reads and subscriptions work,
@@ -279,7 +282,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 
 func newStore(abs string, o options) *Store {
 	return &Store{
-		path: abs, poll: o.poll, now: o.now, treeP: o.progress, noCkpt: o.noCkptOnClose,
+		path: abs, poll: o.poll, now: o.now, treeP: o.progress, noCkpt: o.noCkptOnClose, bgCkpt: o.bgCkpt,
 		revs: map[string]int64{}, changed: make(chan struct{}), done: make(chan struct{}),
 	}
 }
@@ -362,6 +365,11 @@ func (s *Store) openWritable(driverName string) error {
 		}
 	}
 	s.hasTree = true
+	if s.bgCkpt {
+		if err := s.startCheckpointer(ctx); err != nil {
+			return fmt.Errorf("turn off the writer's checkpoints: %w", err)
+		}
+	}
 	if err := s.wst.prepare(ctx, w); err != nil {
 		return err
 	}
@@ -382,6 +390,7 @@ func (s *Store) Close() error {
 	var err error
 	s.closeMu.Do(func() {
 		close(s.done)
+		s.stopCheckpointer()
 		s.wmu.Lock()
 		defer s.wmu.Unlock()
 		s.rst.close()
