@@ -232,14 +232,14 @@ func AppendEventJSON(b []byte, ev Event) ([]byte, error) {
 		out, err := json.Marshal(ev)
 		return append(b, out...), err
 	}
-	return c.appendFields(b, p), nil
+	return appendFields(b, c.Fields, p), nil
 }
 
-func (c *EventCodec) appendFields(b []byte, p any) []byte {
+func appendFields(b []byte, fields []JSONField, p any) []byte {
 	b = append(b, '{')
 	first := true
-	for i := range c.Fields {
-		f := &c.Fields[i]
+	for i := range fields {
+		f := &fields[i]
 		v := f.Ptr(p)
 		if f.OmitEmpty && isEmpty(v) {
 			continue
@@ -497,4 +497,114 @@ func AppendMetadataJSON(b []byte, m *Metadata) ([]byte, error) {
 	b = append(b, `,"hash":`...)
 	b = AppendJSONString(b, m.Hash)
 	return append(b, '}'), nil
+}
+
+// commandTable is the JSON field table of a command type: what
+// CommandHash hashes is written from it (the same bytes as encoding/json).
+type commandTable struct {
+	fields []JSONField
+	toPtr  func(c Command) (any, bool)
+}
+
+var commandTables = map[string]*commandTable{}
+
+func commandTableOf[T Command](fields ...JSONField) {
+	var zero T
+	agreement := fld("agreement", func(c *T) *string { return &any(c).(interface{ ref() *Ref }).ref().Agreement })
+	commandTables[zero.CommandType()] = &commandTable{
+		fields: append([]JSONField{agreement}, fields...),
+		toPtr: func(c Command) (any, bool) {
+			v, ok := c.(T)
+			return &v, ok
+		},
+	}
+}
+
+// ref gives a command table the embedded Ref (every command embeds one,
+// first: its "agreement" key comes first).
+func (r *Ref) ref() *Ref { return r }
+
+func init() {
+	commandTableOf[RegisterAgreement](
+		fld("kind", func(e *RegisterAgreement) *string { return &e.Kind }),
+		fld("title", func(e *RegisterAgreement) *string { return &e.Title }),
+		fld("grantee", func(e *RegisterAgreement) *string { return &e.Grantee }),
+		fld("funder", func(e *RegisterAgreement) *string { return &e.Funder }),
+		omit(fld("programme", func(e *RegisterAgreement) *string { return &e.Programme })),
+		omit(fld("support_intensity", func(e *RegisterAgreement) *string { return &e.SupportIntensity })),
+		omit(fld("total_funding", func(e *RegisterAgreement) *Money { return &e.TotalFunding })),
+		fld("period", func(e *RegisterAgreement) *Period { return &e.Period }),
+		fld("years", func(e *RegisterAgreement) *[]YearSpec { return &e.Years }),
+		omit(fld("lines", func(e *RegisterAgreement) *[]LineSpec { return &e.Lines })),
+	)
+	commandTableOf[AddBudgetLine](
+		fld("line", func(e *AddBudgetLine) *string { return &e.Line }),
+		fld("name", func(e *AddBudgetLine) *string { return &e.Name }),
+		omit(fld("own_contribution", func(e *AddBudgetLine) *bool { return &e.OwnContribution })),
+	)
+	commandTableOf[PlanBudget](
+		fld("line", func(e *PlanBudget) *string { return &e.Line }),
+		fld("year", func(e *PlanBudget) *int { return &e.Year }),
+		fld("amount", func(e *PlanBudget) *Money { return &e.Amount }),
+	)
+	commandTableOf[AmendBudget](
+		fld("line", func(e *AmendBudget) *string { return &e.Line }),
+		fld("year", func(e *AmendBudget) *int { return &e.Year }),
+		fld("amount", func(e *AmendBudget) *Money { return &e.Amount }),
+		fld("effective_date", func(e *AmendBudget) *Date { return &e.EffectiveDate }),
+	)
+	commandTableOf[RecordSpending](
+		fld("line", func(e *RecordSpending) *string { return &e.Line }),
+		fld("year", func(e *RecordSpending) *int { return &e.Year }),
+		fld("amount", func(e *RecordSpending) *Money { return &e.Amount }),
+		fld("date", func(e *RecordSpending) *Date { return &e.Date }),
+		fld("document", func(e *RecordSpending) *string { return &e.Document }),
+		omit(fld("description", func(e *RecordSpending) *string { return &e.Description })),
+	)
+	commandTableOf[ReverseSpending](
+		fld("spending", func(e *ReverseSpending) *uuid.UUID { return &e.Spending }),
+		fld("date", func(e *ReverseSpending) *Date { return &e.Date }),
+	)
+	commandTableOf[CarryOver](
+		fld("line", func(e *CarryOver) *string { return &e.Line }),
+		fld("from_year", func(e *CarryOver) *int { return &e.FromYear }),
+		omit(fld("amount", func(e *CarryOver) *Money { return &e.Amount })),
+		fld("date", func(e *CarryOver) *Date { return &e.Date }),
+	)
+	commandTableOf[ReturnUnspent](
+		fld("line", func(e *ReturnUnspent) *string { return &e.Line }),
+		fld("year", func(e *ReturnUnspent) *int { return &e.Year }),
+		omit(fld("amount", func(e *ReturnUnspent) *Money { return &e.Amount })),
+		omit(fld("to", func(e *ReturnUnspent) *string { return &e.To })),
+		fld("date", func(e *ReturnUnspent) *Date { return &e.Date }),
+	)
+	commandTableOf[DeclareIneligible](
+		fld("line", func(e *DeclareIneligible) *string { return &e.Line }),
+		fld("year", func(e *DeclareIneligible) *int { return &e.Year }),
+		fld("amount", func(e *DeclareIneligible) *Money { return &e.Amount }),
+		fld("date", func(e *DeclareIneligible) *Date { return &e.Date }),
+		fld("description", func(e *DeclareIneligible) *string { return &e.Description }),
+		omit(fld("spending", func(e *DeclareIneligible) **uuid.UUID { return &e.Spending })),
+	)
+	commandTableOf[RecordRecovery](
+		fld("ineligible", func(e *RecordRecovery) *uuid.UUID { return &e.Ineligible }),
+		fld("amount", func(e *RecordRecovery) *Money { return &e.Amount }),
+		fld("date", func(e *RecordRecovery) *Date { return &e.Date }),
+	)
+	commandTableOf[CloseYear](
+		fld("year", func(e *CloseYear) *int { return &e.Year }),
+		fld("date", func(e *CloseYear) *Date { return &e.Date }),
+	)
+}
+
+// AppendCommandJSON appends the JSON of cmd, byte for byte what
+// json.Marshal(cmd) writes.
+func AppendCommandJSON(b []byte, cmd Command) ([]byte, error) {
+	if t := commandTables[cmd.CommandType()]; t != nil {
+		if p, ok := t.toPtr(cmd); ok {
+			return appendFields(b, t.fields, p), nil
+		}
+	}
+	out, err := json.Marshal(cmd)
+	return append(b, out...), err
 }

@@ -2,6 +2,8 @@ package domain
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -250,4 +252,42 @@ func FuzzEventJSON(f *testing.F) {
 			t.Fatalf("got %s, %v; want %s, %v", got, gerr, want, werr)
 		}
 	})
+}
+
+// TestCommandJSONIsEncodingJSON: AppendCommandJSON, which CommandHash
+// hashes, writes every command type as encoding/json does.
+func TestCommandJSONIsEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 7))
+	tabled := 0
+	for _, typ := range CommandTypes() {
+		if commandTables[typ] != nil {
+			tabled++
+		}
+		zero, _ := NewCommand(typ)
+		for i := 0; i < 400; i++ {
+			p := reflect.New(reflect.TypeOf(zero))
+			fill(r, p.Elem())
+			cmd := p.Elem().Interface().(Command)
+			want, werr := json.Marshal(cmd)
+			got, gerr := AppendCommandJSON([]byte("x"), cmd)
+			if (werr != nil) != (gerr != nil) || werr == nil && !bytes.Equal(got, append([]byte("x"), want...)) {
+				t.Fatalf("%s: got %s, %v\nwant x%s, %v", typ, got, gerr, want, werr)
+			}
+			// The command hash stored in every event's metadata: SHA-256
+			// of the type, a zero byte and encoding/json's bytes.
+			sum := sha256.Sum256(append(append([]byte(typ), 0), want...))
+			if h := CommandHash(cmd); h != hex.EncodeToString(sum[:]) {
+				t.Fatalf("%s: CommandHash %s, SHA-256 of encoding/json's form %x", typ, h, sum)
+			}
+		}
+	}
+	if tabled < 11 {
+		t.Errorf("only %d command types have a table", tabled)
+	}
+	// A pointer is written as encoding/json writes it.
+	c := &RecordSpending{Ref: Ref{Agreement: "A/1"}, Line: "a", Year: 1, Amount: 5, Date: 3, Document: "d"}
+	want, _ := json.Marshal(c)
+	if got, err := AppendCommandJSON(nil, c); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("pointer: got %s, %v; want %s", got, err, want)
+	}
 }
