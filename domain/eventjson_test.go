@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -290,4 +291,23 @@ func TestCommandJSONIsEncodingJSON(t *testing.T) {
 	if got, err := AppendCommandJSON(nil, c); err != nil || !bytes.Equal(got, want) {
 		t.Errorf("pointer: got %s, %v; want %s", got, err, want)
 	}
+}
+
+// FuzzPlainJSONString: where Money's and Date's decoders take the text
+// between the quotes as the string, encoding/json reads the same string.
+func FuzzPlainJSONString(f *testing.F) {
+	for _, s := range []string{`"47786.53"`, `"47 786,53"`, `"2022-07-15"`, `"a\"b"`, `"a\u0041"`, `"`, `""`, `"\x7f"`, "\"\xc3\xa9\"", `"a"b"`, `12`, `null`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, ok := plainJSONString(b)
+		var want string
+		err := json.Unmarshal(b, &want)
+		if ok && (err != nil || got != want) {
+			t.Fatalf("%q: plain %q, encoding/json %q, %v", b, got, want, err)
+		}
+		if !ok && err == nil && want != "" && bytes.Equal(b, append(append([]byte{'"'}, want...), '"')) && strings.IndexFunc(want, func(r rune) bool { return r < 0x20 || r > 0x7e }) < 0 {
+			t.Fatalf("%q: a plain string declined", b)
+		}
+	})
 }
