@@ -368,11 +368,35 @@ func appendMoney(b []byte, m Money) []byte {
 	return append(b, '.', byte('0'+c/10), byte('0'+c%10), '"')
 }
 
-// appendDate writes Date.MarshalJSON's form.
+// appendDate writes Date.MarshalJSON's form, "YYYY-MM-DD" (the civil
+// date of the day count by H. Hinnant's algorithm; years outside 0–9999,
+// which time's formatting writes in other widths, through time itself).
 func appendDate(b []byte, d Date) []byte {
-	b = append(b, '"')
-	b = d.Time().AppendFormat(b, "2006-01-02")
-	return append(b, '"')
+	z := int64(d) + 719468
+	era := z / 146097
+	if z < 0 {
+		era = (z - 146096) / 146097
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	day := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	if y < 0 || y > 9999 {
+		b = append(b, '"')
+		b = d.Time().AppendFormat(b, "2006-01-02")
+		return append(b, '"')
+	}
+	return append(b, '"', byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+day/10), byte('0'+day%10), '"')
 }
 
 func appendUUID(b []byte, u uuid.UUID) []byte {
@@ -410,6 +434,15 @@ func appendTime(b []byte, t time.Time) ([]byte, bool) {
 	return append(b, out...), true
 }
 
+// jsonSafe marks the ASCII bytes encoding/json writes as they are (its
+// htmlSafeSet): not control characters, '"', '\\', '<', '>' or '&'.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // AppendJSONString appends s as encoding/json writes a string (with its
 // default HTML escaping).
 func AppendJSONString(b []byte, s string) []byte {
@@ -419,7 +452,7 @@ func AppendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if jsonSafe[c] {
 				i++
 				continue
 			}

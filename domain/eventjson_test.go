@@ -49,8 +49,13 @@ func fill(r *rand.Rand, v reflect.Value) {
 		return
 	case Date:
 		d := Date(r.Int32N(200000) - 100000)
-		if r.IntN(4) == 0 {
+		switch r.IntN(8) {
+		case 0:
 			d = 0
+		case 1:
+			d = Date(r.Int32()) // years far outside 0–9999
+		case 2:
+			d = Date(r.Int32N(8000000) - 1000000) // around years 0 and 9999
 		}
 		v.Set(reflect.ValueOf(d))
 		return
