@@ -47,6 +47,7 @@ type EventCodec struct {
 	Fields []JSONField
 	Flat   bool
 	New    func() any                // a pointer to a new zero event
+	Reset  func(p any)               // sets the event behind the pointer to zero
 	Value  func(p any) Event         // the event struct, by value, behind the pointer
 	toPtr  func(e Event) (any, bool) // a pointer to a copy of e
 }
@@ -60,6 +61,7 @@ func codecOf[T Event](fields ...JSONField) {
 		Fields: fields,
 		Flat:   true,
 		New:    func() any { return new(T) },
+		Reset:  func(p any) { var zero T; *p.(*T) = zero },
 		Value:  func(p any) Event { return *p.(*T) },
 		toPtr: func(e Event) (any, bool) {
 			v, ok := e.(T)

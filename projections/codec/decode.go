@@ -25,8 +25,9 @@ import (
 type Decoder struct {
 	reg *domain.EventRegistry
 	// Slow, when true, always uses the registry (for comparison).
-	Slow  bool
-	names map[string]string
+	Slow    bool
+	names   map[string]string
+	scratch map[*domain.EventCodec]any // a pointer to a value of each flat type, decoded into
 }
 
 // maxNames bounds the strings a Decoder keeps.
@@ -407,7 +408,17 @@ func (d *Decoder) fastEvent(typ string, b []byte) (domain.Event, bool) {
 	if !ok {
 		return nil, false
 	}
-	p := c.New()
+	// One scratch value per type, reused: Value copies it out.
+	p, ok := d.scratch[c]
+	if ok {
+		c.Reset(p)
+	} else {
+		p = c.New()
+		if d.scratch == nil {
+			d.scratch = map[*domain.EventCodec]any{}
+		}
+		d.scratch[c] = p
+	}
 	for k := 0; k < n; k++ {
 		f := &fs[k]
 		var spec *domain.JSONField
