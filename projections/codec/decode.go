@@ -27,7 +27,7 @@ type Decoder struct {
 	// Slow, when true, always uses the registry (for comparison).
 	Slow    bool
 	names   map[string]string
-	scratch map[*domain.EventCodec]any // a pointer to a value of each flat type, decoded into
+	scratch map[*domain.EventCodec]*scratch // a value of each flat type, decoded into
 }
 
 // maxNames bounds the strings a Decoder keeps.
@@ -408,30 +408,35 @@ func (d *Decoder) fastEvent(typ string, b []byte) (domain.Event, bool) {
 	if !ok {
 		return nil, false
 	}
-	// One scratch value per type, reused: Value copies it out.
-	p, ok := d.scratch[c]
-	if ok {
-		c.Reset(p)
-	} else {
-		p = c.New()
-		if d.scratch == nil {
-			d.scratch = map[*domain.EventCodec]any{}
+	// One scratch value per type, reused (Value copies it out), with the
+	// pointers to its fields taken once.
+	sc := d.scratch[c]
+	if sc == nil {
+		sc = &scratch{p: c.New()}
+		for _, f := range c.Fields {
+			sc.ptrs = append(sc.ptrs, f.Ptr(sc.p))
 		}
-		d.scratch[c] = p
+		if d.scratch == nil {
+			d.scratch = map[*domain.EventCodec]*scratch{}
+		}
+		d.scratch[c] = sc
+	} else {
+		c.Reset(sc.p)
 	}
+	next := 0 // keys stored by this code come in the table's order
 	for k := 0; k < n; k++ {
 		f := &fs[k]
-		var spec *domain.JSONField
-		for i := range c.Fields {
-			if c.Fields[i].Key == string(f.key) {
-				spec = &c.Fields[i]
-				break
+		i := next
+		if i >= len(c.Fields) || c.Fields[i].Key != string(f.key) {
+			for i = 0; i < len(c.Fields) && c.Fields[i].Key != string(f.key); i++ {
+			}
+			if i == len(c.Fields) {
+				return nil, false
 			}
 		}
-		if spec == nil {
-			return nil, false
-		}
-		switch v := spec.Ptr(p).(type) {
+		next = i + 1
+		spec := &c.Fields[i]
+		switch v := sc.ptrs[i].(type) {
 		case *string:
 			if spec.Repeats {
 				*v, ok = d.intern(f)
@@ -465,7 +470,14 @@ func (d *Decoder) fastEvent(typ string, b []byte) (domain.Event, bool) {
 			return nil, false
 		}
 	}
-	return c.Value(p), true
+	return c.Value(sc.p), true
+}
+
+// scratch is a value of one flat event type that the Decoder decodes
+// into, and pointers to its fields in the order of the type's table.
+type scratch struct {
+	p    any
+	ptrs []any
 }
 
 // utcTime reads the form time.Time.MarshalJSON writes for a UTC time,
