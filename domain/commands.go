@@ -249,15 +249,17 @@ type Envelope struct {
 // or "10000.00") hash alike, so a retry is recognised; any change of meaning
 // changes the hash.
 func CommandHash(cmd Command) string {
-	h := sha256.New()
-	h.Write([]byte(cmd.CommandType()))
-	h.Write([]byte{0})
-	b, err := json.Marshal(cmd)
+	// The type, a zero byte and the command's JSON as encoding/json writes
+	// it (AppendCommandJSON: the same bytes, without reflection for the
+	// tabled types), hashed once.
+	var stack [1024]byte
+	b := append(append(stack[:0], cmd.CommandType()...), 0)
+	b, err := AppendCommandJSON(b, cmd)
 	if err != nil {
 		panic(err) // command structs always marshal
 	}
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // NewEnvelope wraps a command for sending.

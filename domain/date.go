@@ -78,9 +78,11 @@ func (d Date) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `
 
 // UnmarshalJSON reads "2022-07-15" or "15.07.2022.".
 func (d *Date) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("date %s: write dates as strings, e.g. \"2022-07-15\"", truncate(string(b), 40))
+	s, ok := plainJSONString(b)
+	if !ok {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("date %s: write dates as strings, e.g. \"2022-07-15\"", truncate(string(b), 40))
+		}
 	}
 	v, err := ParseDate(s)
 	if err != nil {

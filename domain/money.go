@@ -192,9 +192,11 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	if len(b) == 0 || b[0] != '"' {
 		return fmt.Errorf("amount %s: write amounts as strings, e.g. \"47786.53\"", truncate(string(b), 40))
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
+	s, ok := plainJSONString(b)
+	if !ok {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
 	}
 	v, err := parseSignedMoney(s)
 	if err != nil {
@@ -219,4 +221,21 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// plainJSONString returns the string of the JSON string b when b is one
+// without escapes and of printable ASCII only, where the text between the
+// quotes is the string itself (what json.Unmarshal would give, without
+// its reflection); else false, and the caller asks encoding/json.
+func plainJSONString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	in := b[1 : len(b)-1]
+	for _, c := range in {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return string(in), true
 }

@@ -10,7 +10,6 @@ package command
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -314,11 +313,18 @@ func (s *Service) decide(ctx context.Context, env domain.Envelope, st *streamSta
 	}
 	now := s.clock().UTC()
 	prev := st.lastHash
+	// The events' data and metadata go into one buffer per command,
+	// written by domain's field tables: the same bytes as encoding/json.
+	buf := make([]byte, 0, 800*len(events))
+	p.data = make([]domain.EventData, 0, len(events))
+	p.hashes = make([]string, 0, len(events))
 	for i, ev := range events {
-		data, err := json.Marshal(ev)
+		start := len(buf)
+		buf, err = domain.AppendEventJSON(buf, ev)
 		if err != nil {
 			return nil, nil, fmt.Errorf("encode %s: %w", ev.EventType(), err)
 		}
+		data := buf[start:len(buf):len(buf)]
 		id := EventID(env.CommandID, i)
 		m := domain.Metadata{
 			EventID: id, CommandID: env.CommandID, CommandType: env.Type, CommandHash: hash,
@@ -327,7 +333,11 @@ func (s *Service) decide(ctx context.Context, env domain.Envelope, st *streamSta
 		}
 		m.Hash = domain.EventHash(name, uint64(st.rev+1+int64(i)), ev.EventType(), data, m)
 		prev = m.Hash
-		meta, _ := json.Marshal(m)
+		start = len(buf)
+		if buf, err = domain.AppendMetadataJSON(buf, &m); err != nil {
+			return nil, nil, fmt.Errorf("encode %s: %w", ev.EventType(), err)
+		}
+		meta := buf[start:len(buf):len(buf)]
 		p.data = append(p.data, domain.EventData{ID: id, Type: ev.EventType(), Data: data, Metadata: meta})
 		p.hashes = append(p.hashes, m.Hash)
 	}

@@ -25,8 +25,9 @@ import (
 type Decoder struct {
 	reg *domain.EventRegistry
 	// Slow, when true, always uses the registry (for comparison).
-	Slow  bool
-	names map[string]string
+	Slow    bool
+	names   map[string]string
+	scratch map[*domain.EventCodec]*scratch // a value of each flat type, decoded into
 }
 
 // maxNames bounds the strings a Decoder keeps.
@@ -390,158 +391,93 @@ func (d *Decoder) fastMeta(b []byte) (projections.Meta, bool) {
 	return m, true
 }
 
-// fastEvent decodes the flat event types. It reports false whenever the
-// input is not exactly what it knows, and the registry decodes instead.
+// fastEvent decodes the flat event types through their field tables in
+// domain (EventCodecFor: the same tables write them, so a key is named in
+// one place). It reports false whenever the input is not exactly what the
+// table knows: a key it does not name (encoding/json would also match
+// keys that differ in case), a value of another form (null, a number
+// written with an exponent, an amount in another form), nesting; the
+// registry decodes it instead.
 func (d *Decoder) fastEvent(typ string, b []byte) (domain.Event, bool) {
+	c := domain.EventCodecFor(typ)
+	if c == nil || !c.Flat {
+		return nil, false
+	}
 	var fs [maxFields]field
 	n, ok := scanFlat(b, &fs)
 	if !ok {
 		return nil, false
 	}
-	fields := fs[:n]
-	var year int64
-	switch typ {
-	case domain.TypeSpendingRecorded:
-		var e domain.SpendingRecorded
-		for k := range fields {
-			f := &fields[k]
-			switch string(f.key) {
-			case "line":
-				e.Line, ok = d.intern(f)
-			case "year":
-				year, ok = f.int()
-				e.Year = int(year)
-			case "amount":
-				e.Amount, ok = f.money()
-			case "date":
-				e.Date, ok = f.date()
-			case "document":
-				e.Document, ok = f.string()
-			case "description":
-				e.Description, ok = f.string()
-			default:
-				ok = false
-			}
-			if !ok {
-				return nil, false
-			}
+	// One scratch value per type, reused (Value copies it out), with the
+	// pointers to its fields taken once.
+	sc := d.scratch[c]
+	if sc == nil {
+		sc = &scratch{p: c.New()}
+		for _, f := range c.Fields {
+			sc.ptrs = append(sc.ptrs, f.Ptr(sc.p))
 		}
-		return e, true
-	case domain.TypeSpendingReversed:
-		var e domain.SpendingReversed
-		for k := range fields {
-			f := &fields[k]
-			switch string(f.key) {
-			case "spending":
-				e.Spending, ok = f.uuid()
-			case "line":
-				e.Line, ok = d.intern(f)
-			case "year":
-				year, ok = f.int()
-				e.Year = int(year)
-			case "amount":
-				e.Amount, ok = f.money()
-			case "date":
-				e.Date, ok = f.date()
-			case "reason":
-				e.Reason, ok = f.string()
-			default:
-				ok = false
-			}
-			if !ok {
-				return nil, false
-			}
+		if d.scratch == nil {
+			d.scratch = map[*domain.EventCodec]*scratch{}
 		}
-		return e, true
-	case domain.TypeBudgetPlanned:
-		var e domain.BudgetPlanned
-		for k := range fields {
-			f := &fields[k]
-			switch string(f.key) {
-			case "line":
-				e.Line, ok = d.intern(f)
-			case "year":
-				year, ok = f.int()
-				e.Year = int(year)
-			case "amount":
-				e.Amount, ok = f.money()
-			default:
-				ok = false
-			}
-			if !ok {
-				return nil, false
-			}
-		}
-		return e, true
-	case domain.TypeRemainderCarriedOver:
-		var e domain.RemainderCarriedOver
-		for k := range fields {
-			f := &fields[k]
-			switch string(f.key) {
-			case "line":
-				e.Line, ok = d.intern(f)
-			case "from_year":
-				year, ok = f.int()
-				e.FromYear = int(year)
-			case "to_year":
-				year, ok = f.int()
-				e.ToYear = int(year)
-			case "amount":
-				e.Amount, ok = f.money()
-			case "date":
-				e.Date, ok = f.date()
-			default:
-				ok = false
-			}
-			if !ok {
-				return nil, false
-			}
-		}
-		return e, true
-	case domain.TypeUnspentReturned:
-		var e domain.UnspentReturned
-		for k := range fields {
-			f := &fields[k]
-			switch string(f.key) {
-			case "line":
-				e.Line, ok = d.intern(f)
-			case "year":
-				year, ok = f.int()
-				e.Year = int(year)
-			case "amount":
-				e.Amount, ok = f.money()
-			case "to":
-				e.To, ok = d.intern(f)
-			case "date":
-				e.Date, ok = f.date()
-			default:
-				ok = false
-			}
-			if !ok {
-				return nil, false
-			}
-		}
-		return e, true
-	case domain.TypeYearClosed:
-		var e domain.YearClosed
-		for k := range fields {
-			f := &fields[k]
-			switch string(f.key) {
-			case "year":
-				year, ok = f.int()
-				e.Year = int(year)
-			case "date":
-				e.Date, ok = f.date()
-			default:
-				ok = false
-			}
-			if !ok {
-				return nil, false
-			}
-		}
-		return e, true
+		d.scratch[c] = sc
+	} else {
+		c.Reset(sc.p)
 	}
-	return nil, false
+	next := 0 // keys stored by this code come in the table's order
+	for k := 0; k < n; k++ {
+		f := &fs[k]
+		i := next
+		if i >= len(c.Fields) || c.Fields[i].Key != string(f.key) {
+			for i = 0; i < len(c.Fields) && c.Fields[i].Key != string(f.key); i++ {
+			}
+			if i == len(c.Fields) {
+				return nil, false
+			}
+		}
+		next = i + 1
+		spec := &c.Fields[i]
+		switch v := sc.ptrs[i].(type) {
+		case *string:
+			if spec.Repeats {
+				*v, ok = d.intern(f)
+			} else {
+				*v, ok = f.string()
+			}
+		case *int:
+			var i int64
+			i, ok = f.int()
+			*v = int(i)
+			ok = ok && int64(*v) == i
+		case *int64:
+			*v, ok = f.int()
+		case *bool:
+			ok = !f.str && (string(f.val) == "true" || string(f.val) == "false")
+			*v = string(f.val) == "true"
+		case *domain.Money:
+			*v, ok = f.money()
+		case *domain.Date:
+			*v, ok = f.date()
+		case *uuid.UUID:
+			*v, ok = f.uuid()
+		case **uuid.UUID:
+			var u uuid.UUID
+			u, ok = f.uuid()
+			*v = &u
+		default:
+			ok = false
+		}
+		if !ok {
+			return nil, false
+		}
+	}
+	return c.Value(sc.p), true
+}
+
+// scratch is a value of one flat event type that the Decoder decodes
+// into, and pointers to its fields in the order of the type's table.
+type scratch struct {
+	p    any
+	ptrs []any
 }
 
 // utcTime reads the form time.Time.MarshalJSON writes for a UTC time,
