@@ -41,14 +41,26 @@ type ledgerIndex struct {
 	mu      sync.Mutex
 	built   bool
 	pos     domain.Position
-	cmds    cmdIndex               // command id -> the stream it was used on (first, when more), as an index in streams (cmdindex.go)
+	cmds    cmdIndex               // command id -> stream number, of the commands folded since the saved index (cmdindex.go)
+	frozen  *cmdIndex              // while a save runs: what cmds held when it began, until the save is installed
 	more    map[uuid.UUID][]string // command id -> further streams (ledgers from before the rule)
-	streams []string               // the stream names cmds refers to
+	streams []string               // the stream names cmds and the saved blocks refer to
 	ids     map[string]uint32      // stream name -> its index in streams
 	numbers map[string]string      // stream -> agreement number
 	keys    map[string]string      // number key -> first number registered with it
 	pendCmd map[uuid.UUID]string   // command id -> stream, of commands in flight here
 	pendKey map[string]string      // number key -> number, of registrations in flight here
+
+	// The command ids up to the saved index's position, in blocks in the
+	// store (indexblocks.go), read on demand.
+	run        []blockRef         // the saved index's directory of blocks
+	gen        uint64             // changes whenever run is replaced
+	cache      blockCache         // the last blocks read
+	pins       map[uuid.UUID]*pin // what the blocks say of the ids of commands in flight
+	fp         []uint32           // the fingerprints of every id in the blocks, sorted, when fpOK
+	fpOK       bool
+	blockReads int   // blocks read for lookups
+	blockBytes int64 // bytes of ids read from blocks (for tests and docs)
 
 	// The saved snapshot (indexsnap.go): loaded once, at the first command.
 	loaded bool
@@ -60,7 +72,7 @@ type ledgerIndex struct {
 func newLedgerIndex() *ledgerIndex {
 	return &ledgerIndex{more: map[uuid.UUID][]string{}, ids: map[string]uint32{},
 		numbers: map[string]string{}, keys: map[string]string{},
-		pendCmd: map[uuid.UUID]string{}, pendKey: map[string]string{}}
+		pendCmd: map[uuid.UUID]string{}, pendKey: map[string]string{}, pins: map[uuid.UUID]*pin{}}
 }
 
 // fold adds one recorded event to the index, once: events at or before
@@ -90,12 +102,14 @@ func (x *ledgerIndex) fold(e domain.RecordedEvent) {
 	}
 }
 
-// use records that command id was used on stream. It is kept for every
-// command of the ledger, so it is small: at most 24 bytes a command, the
-// stream named by a number (issue 17: the index was the largest part of
-// an import's memory; see cmdindex.go).
+// use records that command id was used on stream, in the in-memory part
+// (the ids folded since the saved index). It reads no block: an id that
+// a block holds on another stream is told apart when looked up (conflict)
+// and when saved (its stream goes to more). The in-memory part is small:
+// at most 24 bytes a command (cmdindex.go), and only for the commands
+// folded since the last save.
 func (x *ledgerIndex) use(id uuid.UUID, stream string) {
-	first, ok := x.cmds.get(id)
+	first, ok := x.recentStream(id)
 	if !ok {
 		n, ok := x.ids[stream]
 		if !ok {
@@ -106,12 +120,45 @@ func (x *ledgerIndex) use(id uuid.UUID, stream string) {
 		x.cmds.put(id, n)
 		return
 	}
-	if x.streams[first] == stream {
+	if first == stream {
 		return
 	}
 	if !slices.Contains(x.more[id], stream) {
 		x.more[id] = append(x.more[id], stream)
 	}
+}
+
+// recentStream returns the stream of id in the in-memory part.
+func (x *ledgerIndex) recentStream(id uuid.UUID) (string, bool) {
+	if n, ok := x.cmds.get(id); ok {
+		return x.streams[n], true
+	}
+	if x.frozen != nil {
+		if n, ok := x.frozen.get(id); ok {
+			return x.streams[n], true
+		}
+	}
+	return "", false
+}
+
+// savedStream returns the stream the saved blocks give id ("" for none),
+// from its pin (resolve) or the blocks already in memory. x.mu is held.
+func (x *ledgerIndex) savedStream(id uuid.UUID) (string, error) {
+	if p, ok := x.pins[id]; ok {
+		return p.stream, nil
+	}
+	i := findBlock(x.run, id)
+	if i < 0 || x.fpOK && !mayHold(x.fp, id) {
+		return "", nil
+	}
+	if k := x.cache.get(x.run[i]); k != nil {
+		if n, ok := k.get(id); ok {
+			return x.streams[n], nil
+		}
+		return "", nil
+	}
+	return "", &domain.Error{Code: domain.EInternal, Field: "command_id",
+		Message: fmt.Sprintf("command id %s was not looked up in the saved command-id index before it was checked; it was not applied", id)}
 }
 
 func (x *ledgerIndex) register(stream, number string) {
@@ -162,9 +209,18 @@ func (x *ledgerIndex) numberOf(stream string) string {
 // conflict checks env/cmd against the index and the commands in flight.
 // x.mu is held.
 func (x *ledgerIndex) conflict(env domain.Envelope, cmd domain.Command, stream string) error {
-	if first, used := x.cmds.get(env.CommandID); used && x.streams[first] != stream && !slices.Contains(x.more[env.CommandID], stream) {
+	saved, err := x.savedStream(env.CommandID)
+	if err != nil {
+		return err
+	}
+	recent, _ := x.recentStream(env.CommandID)
+	first := saved
+	if first == "" {
+		first = recent
+	}
+	if first != "" && stream != saved && stream != recent && !slices.Contains(x.more[env.CommandID], stream) {
 		return &domain.Error{Code: domain.EConflict, Field: "command_id",
-			Message: fmt.Sprintf("command id %s was already used on agreement %s; a command id is used once in the whole ledger, so this %s on %q was not applied; use a new id", env.CommandID, x.numberOf(x.streams[first]), env.Type, cmd.AgreementNumber())}
+			Message: fmt.Sprintf("command id %s was already used on agreement %s; a command id is used once in the whole ledger, so this %s on %q was not applied; use a new id", env.CommandID, x.numberOf(first), env.Type, cmd.AgreementNumber())}
 	}
 	if p, ok := x.pendCmd[env.CommandID]; ok && p != stream {
 		return &domain.Error{Code: domain.EConflict, Field: "command_id",
@@ -205,9 +261,14 @@ func (s *Service) claim(ctx context.Context, env domain.Envelope, cmd domain.Com
 		}
 	}
 	s.maybeSaveIndex(ctx)
+	x.maybeFilter(ctx, s.store, s.warnf)
+	if err := x.resolve(ctx, s.store, env.CommandID, s.warnf); err != nil {
+		return nil, err
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if err := x.conflict(env, cmd, stream); err != nil {
+		x.unpin(env.CommandID)
 		return nil, err
 	}
 	var mine []string
@@ -234,6 +295,7 @@ func (s *Service) claim(ctx context.Context, env domain.Envelope, cmd domain.Com
 		if ownCmd {
 			delete(x.pendCmd, env.CommandID)
 		}
+		x.unpin(env.CommandID)
 	}, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 
 	"github.com/google/uuid"
 
@@ -42,9 +43,13 @@ const IndexSnapshotName = "ledger.index"
 
 // indexMagic and indexVersion begin every index snapshot; a snapshot of
 // another version is ignored and the index rebuilt from the events.
+// Version 1 held every command id; version 2 holds the directory of the
+// blocks that hold them (indexblocks.go). A version 1 snapshot is still
+// read (its ids kept in memory until the next save writes version 2).
 const (
-	indexMagic   = "GLINDEX\n"
-	indexVersion = 1
+	indexMagic     = "GLINDEX\n"
+	indexVersion   = 2
+	indexVersionV1 = 1
 )
 
 // indexHeader: magic, version, tree size (8 bytes), root (32 bytes),
@@ -61,34 +66,40 @@ const IndexSaveEvery = 10_000
 // does not write the index at its end.
 const indexSaveAtEnd = 1_000
 
-// encode writes the index's committed part (not the commands in flight).
-// x.mu is held.
-func (x *ledgerIndex) encode() []byte {
-	x.cmds.merge()
-	n := len(x.cmds.ids)
-	b := make([]byte, 0, 64+n*18+len(x.streams)*24)
+// encodeNames writes the names part of a version 2 index: the stream
+// names (the blocks give a command's stream by its number in them), the
+// agreement numbers and the number keys. x.mu is held.
+func (x *ledgerIndex) encodeNames() []byte {
+	b := make([]byte, 0, 64+len(x.streams)*64)
 	b = binary.AppendUvarint(b, uint64(len(x.streams)))
 	for _, s := range x.streams {
 		b = appendString(b, s)
 	}
-	b = binary.AppendUvarint(b, uint64(n))
-	for _, id := range x.cmds.ids {
-		b = append(b, id[:]...)
-	}
-	for _, s := range x.cmds.strm {
-		b = binary.AppendUvarint(b, uint64(s))
-	}
-	ids := slices.SortedFunc(maps.Keys(x.more), func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	b = appendMap(b, x.numbers)
+	b = appendMap(b, x.keys)
+	return b
+}
+
+// appendTail ends the body of a version 2 index after its names part:
+// the further streams of ids used on more than one, the directory of the
+// blocks, and the SHA-256 of the body.
+func appendTail(b []byte, more map[uuid.UUID][]string, run []blockRef) []byte {
+	ids := slices.SortedFunc(maps.Keys(more), cmpID)
 	b = binary.AppendUvarint(b, uint64(len(ids)))
 	for _, id := range ids {
 		b = append(b, id[:]...)
-		b = binary.AppendUvarint(b, uint64(len(x.more[id])))
-		for _, s := range x.more[id] {
+		b = binary.AppendUvarint(b, uint64(len(more[id])))
+		for _, s := range more[id] {
 			b = appendString(b, s)
 		}
 	}
-	b = appendMap(b, x.numbers)
-	b = appendMap(b, x.keys)
+	b = binary.AppendUvarint(b, uint64(len(run)))
+	for _, r := range run {
+		b = append(b, r.first[:]...)
+		b = binary.AppendUvarint(b, uint64(r.n))
+		b = binary.AppendUvarint(b, uint64(r.slot))
+		b = append(b, r.sum[:]...)
+	}
 	sum := sha256.Sum256(b)
 	return append(b, sum[:]...)
 }
@@ -158,9 +169,9 @@ func (r *indexReader) stringMap(what string) map[string]string {
 	return m
 }
 
-// decodeIndex decodes the body of an index snapshot into a new index at
-// pos, or says what is wrong with it.
-func decodeIndex(body []byte, pos domain.Position) (*ledgerIndex, error) {
+// decodeIndexV1 decodes the body of a version 1 index snapshot (every
+// command id in it) into a new index at pos, or says what is wrong with it.
+func decodeIndexV1(body []byte, pos domain.Position) (*ledgerIndex, error) {
 	if len(body) < sha256.Size {
 		return nil, errors.New("the index snapshot is damaged: too short")
 	}
@@ -220,30 +231,104 @@ func decodeIndex(body []byte, pos domain.Position) (*ledgerIndex, error) {
 	return x, nil
 }
 
+// decodeIndexV2 decodes the body of a version 2 index snapshot (names,
+// further streams, the directory of blocks) into a new index at pos.
+func decodeIndexV2(body []byte, pos domain.Position) (*ledgerIndex, error) {
+	if len(body) < sha256.Size {
+		return nil, errors.New("the index snapshot is damaged: too short")
+	}
+	data, sum := body[:len(body)-sha256.Size], body[len(body)-sha256.Size:]
+	if got := sha256.Sum256(data); !bytes.Equal(got[:], sum) {
+		return nil, errors.New("the index snapshot is damaged: its checksum does not match")
+	}
+	r := &indexReader{b: data}
+	x := newLedgerIndex()
+	ns := r.uvarint("stream count", uint64(len(r.b)))
+	x.streams = make([]string, 0, ns)
+	for i := uint64(0); i < ns && r.err == nil; i++ {
+		s := r.string("stream name")
+		if _, dup := x.ids[s]; dup {
+			r.fail("a stream named twice")
+		}
+		x.ids[s] = uint32(len(x.streams))
+		x.streams = append(x.streams, s)
+	}
+	x.numbers = r.stringMap("agreement numbers")
+	x.keys = r.stringMap("number keys")
+	nm := r.uvarint("count of ids on more streams", uint64(len(r.b))/17)
+	for i := uint64(0); i < nm && r.err == nil; i++ {
+		var id uuid.UUID
+		copy(id[:], r.bytes("command id", 16))
+		k := r.uvarint("stream count", uint64(len(r.b)))
+		for j := uint64(0); j < k && r.err == nil; j++ {
+			x.more[id] = append(x.more[id], r.string("stream name"))
+		}
+	}
+	nb := r.uvarint("block count", uint64(len(r.b))/(16+2+32))
+	x.run = make([]blockRef, 0, nb)
+	slots := map[int]bool{}
+	for i := uint64(0); i < nb && r.err == nil; i++ {
+		var ref blockRef
+		copy(ref.first[:], r.bytes("a block's first id", 16))
+		ref.n = int(r.uvarint("a block's count", 1<<24))
+		ref.slot = int(r.uvarint("a block's slot", 1<<30))
+		copy(ref.sum[:], r.bytes("a block's SHA-256", sha256.Size))
+		if r.err == nil && (ref.n == 0 || slots[ref.slot] || len(x.run) > 0 && cmpID(x.run[len(x.run)-1].first, ref.first) >= 0) {
+			r.fail("its directory of blocks is not in order")
+		}
+		slots[ref.slot] = true
+		x.run = append(x.run, ref)
+	}
+	if r.err == nil && len(x.run) > 0 && ns == 0 {
+		r.fail("commands without streams")
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.fail("bytes after its end")
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	x.pos = pos
+	return x, nil
+}
+
 // loadSnapshot replaces the empty index x with the saved snapshot, when
 // the store keeps one that is bound to this log; otherwise it leaves x
 // as it is (the caller folds every event) and, when a snapshot was there
 // but refused, says why through warn. Service.claim calls it once, with
-// x.mu held, before the first catch-up.
+// x.mu held, before the first catch-up. Of a version 2 snapshot only the
+// directory is read; the blocks are read when an id is looked up.
 func (x *ledgerIndex) loadSnapshot(ctx context.Context, store port.Store, warn func(string)) {
-	snaps, l := store, store
 	if !store.Offers().Snapshots {
 		return
 	}
-	pos, blob, ok, err := snaps.LoadSnapshot(ctx, IndexSnapshotName)
+	var y *ledgerIndex
+	var problem string
+	ok, err := readSnapshot(ctx, store, IndexSnapshotName, func(pos domain.Position, blob []byte) error {
+		y, problem = checkIndexSnapshot(ctx, store, pos, blob)
+		return nil
+	})
 	if err != nil || !ok {
 		if err != nil {
 			warn(fmt.Sprintf("the saved command-id index was not read (%v); it is rebuilt from the events", err))
 		}
 		return
 	}
-	y, problem := checkIndexSnapshot(ctx, l, pos, blob)
 	if problem != "" {
 		warn("the saved command-id index is ignored and rebuilt from the events: " + problem)
 		return
 	}
-	x.pos, x.cmds, x.more, x.streams, x.ids, x.numbers, x.keys = y.pos, y.cmds, y.more, y.streams, y.ids, y.numbers, y.keys
+	x.pos, x.cmds, x.more, x.streams, x.ids, x.numbers, x.keys, x.run = y.pos, y.cmds, y.more, y.streams, y.ids, y.numbers, y.keys, y.run
+	x.gen++
+	x.cache.clear()
+	x.fp, x.fpOK = nil, len(x.run) == 0
 	x.saved = y.pos
+	if len(x.cmds.ids) > 0 {
+		// A version 1 snapshot: its ids are in memory until the next
+		// save writes them to blocks, which SaveIndex does whatever
+		// their number.
+		x.since = indexSaveAtEnd + int64(len(x.cmds.ids))
+	}
 }
 
 // checkIndexSnapshot decodes an index snapshot saved at pos after checking
@@ -253,8 +338,9 @@ func checkIndexSnapshot(ctx context.Context, l merkle.Tree, pos domain.Position,
 	if len(blob) < indexHeader || string(blob[:len(indexMagic)]) != indexMagic {
 		return nil, "it is not an index snapshot this program wrote"
 	}
-	if v := blob[len(indexMagic)]; v != indexVersion {
-		return nil, fmt.Sprintf("it is of version %d; this program reads version %d", v, indexVersion)
+	v := blob[len(indexMagic)]
+	if v != indexVersion && v != indexVersionV1 {
+		return nil, fmt.Sprintf("it is of version %d; this program reads versions %d and %d", v, indexVersionV1, indexVersion)
 	}
 	h := blob[len(indexMagic)+1:]
 	size := int64(binary.BigEndian.Uint64(h))
@@ -279,53 +365,263 @@ func checkIndexSnapshot(ctx context.Context, l merkle.Tree, pos domain.Position,
 	} else if !pos.IsZero() {
 		return nil, fmt.Sprintf("it was folded from no events but is saved at position %s", pos)
 	}
-	y, err := decodeIndex(blob[indexHeader:], pos)
+	decode := decodeIndexV2
+	if v == indexVersionV1 {
+		decode = decodeIndexV1
+	}
+	y, err := decode(blob[indexHeader:], pos)
 	if err != nil {
 		return nil, err.Error()
 	}
 	return y, ""
 }
 
-// snapshot returns the index's position and encoding, or ok false when
-// it should not be saved now: not built, commands in flight (their
-// events may be written before the position the index has reached, but
-// not yet folded), or fewer than min events folded since the last save.
-func (x *ledgerIndex) snapshot(min int64) (pos domain.Position, body []byte, ok bool) {
+// headSlots returns the slots of the blocks the index snapshot in blob
+// lists (none when it lists none or cannot be read): a save does not
+// write over them, so that a process reading them keeps reading them.
+func headSlots(pos domain.Position, blob []byte) []int {
+	if len(blob) < indexHeader || string(blob[:len(indexMagic)]) != indexMagic || blob[len(indexMagic)] != indexVersion {
+		return nil
+	}
+	y, err := decodeIndexV2(blob[indexHeader:], pos)
+	if err != nil {
+		return nil
+	}
+	var slots []int
+	for _, r := range y.run {
+		slots = append(slots, r.slot)
+	}
+	return slots
+}
+
+// saveState is what a save takes from the index when it begins.
+type saveState struct {
+	pos     domain.Position
+	gen     uint64
+	run     []blockRef
+	frozen  *cmdIndex
+	streams []string
+	names   []byte
+	more    map[uuid.UUID][]string
+	fp      []uint32
+	fpOK    bool
+}
+
+// snapshot begins a save, or returns ok false when the index should not
+// be saved now: not built, a save running, fewer than min events folded
+// since the last save, or nothing new. With commands in flight it saves
+// only when the store checks guards under its lock (guarded): there the
+// index's position is moved only by a guard, which folds every event
+// written before it, or by a command's own append; elsewhere a command
+// in flight may have been written before the position the index reached
+// without being folded yet. What cmds held is frozen (the save writes
+// it to blocks); cmds starts empty.
+func (x *ledgerIndex) snapshot(min int64, guarded bool) (st saveState, ok bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if !x.built || x.saving || x.since < min || len(x.pendCmd) > 0 || len(x.pendKey) > 0 || x.pos == x.saved {
-		return pos, nil, false
+	if !x.built || x.saving || x.since < min || x.pos == x.saved || !guarded && (len(x.pendCmd) > 0 || len(x.pendKey) > 0) {
+		return st, false
 	}
 	x.saving = true
-	return x.pos, x.encode(), true
+	x.cmds.merge()
+	fr := x.cmds
+	x.frozen = &fr
+	x.cmds = cmdIndex{}
+	return saveState{pos: x.pos, gen: x.gen, run: x.run, frozen: x.frozen, streams: x.streams[:len(x.streams):len(x.streams)],
+		names: x.encodeNames(), more: maps.Clone(x.more), fp: x.fp, fpOK: x.fpOK}, true
+}
+
+// errBadBlock marks a block that could not be read or was refused.
+type errBadBlock struct{ err error }
+
+func (e errBadBlock) Error() string { return e.err.Error() }
+
+// writeBlocks merges the frozen ids into the saved blocks: a block whose
+// range gets no new id is kept as it is (not read, not written); one that
+// does is read, merged and written to a free slot (split when it grew
+// past twice blockIDs). It returns the new directory, the further streams
+// found (an id a block holds on another stream) and the fingerprints of
+// the new blocks when they can be had.
+func writeBlocks(ctx context.Context, store port.Store, st saveState, taken map[int]bool) (run []blockRef, more map[uuid.UUID][]string, fp []uint32, fpOK bool, err error) {
+	more = st.more
+	fz := st.frozen
+	slot := 0
+	write := func(ids []uuid.UUID, strm []uint32) error {
+		for taken[slot] {
+			slot++
+		}
+		taken[slot] = true
+		blob := encodeBlock(ids, strm)
+		if err := store.SaveSnapshot(ctx, blockName(slot), domain.Position{}, blob); err != nil {
+			return err
+		}
+		run = append(run, blockRef{first: ids[0], n: len(ids), slot: slot, sum: sha256.Sum256(blob)})
+		return nil
+	}
+	chunks := func(ids []uuid.UUID, strm []uint32) error {
+		parts := max(1, (len(ids)+blockIDs-1)/blockIDs)
+		if len(ids) <= 2*blockIDs && len(st.run) > 0 {
+			parts = 1
+		}
+		size := (len(ids) + parts - 1) / parts
+		for len(ids) > 0 {
+			n := min(size, len(ids))
+			if err := write(ids[:n], strm[:n]); err != nil {
+				return err
+			}
+			ids, strm = ids[n:], strm[n:]
+		}
+		return nil
+	}
+	allRead := true
+	var all []uint32
+	if len(st.run) == 0 {
+		if len(fz.ids) > 0 {
+			if err := chunks(fz.ids, fz.strm); err != nil {
+				return nil, nil, nil, false, err
+			}
+		}
+		return run, more, mergeFingerprints(nil, fz.ids), true, nil
+	}
+	j := 0
+	for i, ref := range st.run {
+		end := len(fz.ids)
+		if i+1 < len(st.run) {
+			end = j + sort.Search(len(fz.ids)-j, func(k int) bool { return cmpID(fz.ids[j+k], st.run[i+1].first) >= 0 })
+		}
+		if end == j {
+			run = append(run, ref)
+			allRead = false
+			continue
+		}
+		k, err := readBlock(ctx, store, st.run, i, len(st.streams))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, nil, false, err
+			}
+			return nil, nil, nil, false, errBadBlock{err}
+		}
+		ids := make([]uuid.UUID, 0, len(k.ids)+end-j)
+		strm := make([]uint32, 0, len(k.ids)+end-j)
+		a := 0
+		for a < len(k.ids) || j < end {
+			switch c := 0; {
+			case a < len(k.ids) && j < end:
+				c = cmpID(k.ids[a], fz.ids[j])
+				if c == 0 {
+					if k.strm[a] != fz.strm[j] {
+						s := st.streams[fz.strm[j]]
+						if !slices.Contains(more[fz.ids[j]], s) {
+							more[fz.ids[j]] = append(more[fz.ids[j]], s)
+						}
+					}
+					ids, strm = append(ids, k.ids[a]), append(strm, k.strm[a])
+					a++
+					j++
+				} else if c < 0 {
+					ids, strm = append(ids, k.ids[a]), append(strm, k.strm[a])
+					a++
+				} else {
+					ids, strm = append(ids, fz.ids[j]), append(strm, fz.strm[j])
+					j++
+				}
+			case a < len(k.ids):
+				ids, strm = append(ids, k.ids[a]), append(strm, k.strm[a])
+				a++
+			default:
+				ids, strm = append(ids, fz.ids[j]), append(strm, fz.strm[j])
+				j++
+			}
+		}
+		if allRead {
+			for _, id := range ids {
+				all = append(all, fingerprint(id))
+			}
+		}
+		if err := chunks(ids, strm); err != nil {
+			return nil, nil, nil, false, err
+		}
+	}
+	switch {
+	case st.fpOK:
+		return run, more, mergeFingerprints(st.fp, fz.ids), true, nil
+	case allRead:
+		slices.Sort(all)
+		return run, more, all, true, nil
+	}
+	return run, more, nil, false, nil
 }
 
 // saveIndex saves the index when at least min events were folded into it
-// since its saved snapshot, and there are no commands in flight. It runs
-// outside every command's write; its failure fails no command.
+// since its saved snapshot (and, on a store that does not check guards
+// under its lock, no commands are in flight): the ids folded since are
+// merged into the blocks, then the index snapshot naming them is written.
+// It runs outside every command's write; its failure fails no command. A
+// block found damaged makes the index rebuilt from the events, and saved
+// whole.
 func (s *Service) saveIndex(ctx context.Context, min int64) error {
-	x := s.index
-	snaps, l := s.store, s.store
-	if !s.store.Offers().Snapshots || ctx.Err() != nil { // a stopped process saves nothing (and says nothing of it)
-		return nil
-	}
-	pos, body, ok := x.snapshot(min)
-	if !ok {
-		return nil
-	}
-	err := func() error {
-		size, root, err := merkle.FoldedAt(ctx, l, pos)
+	err := s.saveIndexOnce(ctx, min)
+	var bad errBadBlock
+	if errors.As(err, &bad) {
+		x := s.index
+		s.warnf("the saved command-id index is ignored and rebuilt from the events: " + bad.Error())
+		x.mu.Lock()
+		err = x.rebuild(ctx, s.store)
+		x.mu.Unlock()
 		if err != nil {
 			return err
 		}
-		blob := make([]byte, 0, indexHeader+len(body))
+		return s.saveIndexOnce(ctx, 1)
+	}
+	return err
+}
+
+func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
+	x := s.index
+	if !s.store.Offers().Snapshots || ctx.Err() != nil { // a stopped process saves nothing (and says nothing of it)
+		return nil
+	}
+	st, ok := x.snapshot(min, s.guarded())
+	if !ok {
+		return nil
+	}
+	var run []blockRef
+	var more map[uuid.UUID][]string
+	var fp []uint32
+	var fpOK bool
+	err := func() error {
+		size, root, err := merkle.FoldedAt(ctx, s.store, st.pos)
+		if err != nil {
+			return err
+		}
+		// Slots of the blocks in use: ours, and those of the index
+		// snapshot in the store now (another process's save may have
+		// replaced ours, and processes may be reading its blocks).
+		taken := map[int]bool{}
+		for _, r := range st.run {
+			taken[r.slot] = true
+		}
+		if _, err := readSnapshot(ctx, s.store, IndexSnapshotName, func(pos domain.Position, blob []byte) error {
+			for _, sl := range headSlots(pos, blob) {
+				taken[sl] = true
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		run, more, fp, fpOK, err = writeBlocks(ctx, s.store, st, taken)
+		if err != nil {
+			return err
+		}
+		blob := make([]byte, 0, indexHeader+len(st.names)+64+len(run)*56)
 		blob = append(blob, indexMagic...)
 		blob = append(blob, indexVersion)
 		blob = binary.BigEndian.AppendUint64(blob, uint64(size))
 		blob = append(blob, root[:]...)
-		blob = binary.BigEndian.AppendUint64(blob, pos.Commit)
-		blob = binary.BigEndian.AppendUint64(blob, pos.Prepare)
-		return snaps.SaveSnapshot(ctx, IndexSnapshotName, pos, append(blob, body...))
+		blob = binary.BigEndian.AppendUint64(blob, st.pos.Commit)
+		blob = binary.BigEndian.AppendUint64(blob, st.pos.Prepare)
+		blob = append(blob, appendTail(st.names, more, run)...)
+		return s.store.SaveSnapshot(ctx, IndexSnapshotName, st.pos, blob)
 	}()
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -333,10 +629,32 @@ func (s *Service) saveIndex(ctx context.Context, min int64) error {
 	// Counted from here even when saving failed: a store that cannot
 	// save is not asked again at every command.
 	x.since = 0
-	if err != nil {
-		return fmt.Errorf("save the command-id index at %s: %w (the commands stay applied; the index is rebuilt from the events next time)", pos, err)
+	if x.gen != st.gen {
+		return err // rebuilt meanwhile: what was frozen is folded again
 	}
-	x.saved = pos
+	if err != nil {
+		// The frozen ids go back to the in-memory part.
+		fz := x.frozen
+		x.frozen = nil
+		for i, id := range fz.ids {
+			x.use(id, st.streams[fz.strm[i]])
+		}
+		var bad errBadBlock
+		if errors.As(err, &bad) {
+			return err
+		}
+		return fmt.Errorf("save the command-id index at %s: %w (the commands stay applied; the index is rebuilt from the events next time)", st.pos, err)
+	}
+	x.run, x.frozen, x.gen = run, nil, x.gen+1
+	for id, ss := range more {
+		for _, s := range ss {
+			if !slices.Contains(x.more[id], s) {
+				x.more[id] = append(x.more[id], s)
+			}
+		}
+	}
+	x.fp, x.fpOK = fp, fpOK
+	x.saved = st.pos
 	return nil
 }
 
