@@ -47,7 +47,9 @@ type ledgerIndex struct {
 	streams []string               // the stream names cmds and the saved blocks refer to
 	ids     map[string]uint32      // stream name -> its index in streams
 	numbers map[string]string      // stream -> agreement number
-	keys    map[string]string      // number key -> first number registered with it
+	keys    map[string]string      // number key -> first number registered with it (when keysOK; else those registered since the saved index)
+	keysOK  bool                   // keys holds every key (else the saved ones are in the snapshot keysRef names)
+	keysRef *blockRef              // the saved number keys, a snapshot of their own (indexblocks.go)
 	pendCmd map[uuid.UUID]string   // command id -> stream, of commands in flight here
 	pendKey map[string]string      // number key -> number, of registrations in flight here
 
@@ -72,7 +74,7 @@ type ledgerIndex struct {
 func newLedgerIndex() *ledgerIndex {
 	return &ledgerIndex{more: map[uuid.UUID][]string{}, ids: map[string]uint32{},
 		numbers: map[string]string{}, keys: map[string]string{},
-		pendCmd: map[uuid.UUID]string{}, pendKey: map[string]string{}, pins: map[uuid.UUID]*pin{}}
+		pendCmd: map[uuid.UUID]string{}, pendKey: map[string]string{}, pins: map[uuid.UUID]*pin{}, keysOK: true}
 }
 
 // fold adds one recorded event to the index, once: events at or before
@@ -262,6 +264,11 @@ func (s *Service) claim(ctx context.Context, env domain.Envelope, cmd domain.Com
 	}
 	s.maybeSaveIndex(ctx)
 	x.maybeFilter(ctx, s.store, s.warnf)
+	if _, isReg := cmd.(domain.RegisterAgreement); isReg {
+		if err := x.loadKeys(ctx, s.store, s.warnf); err != nil {
+			return nil, err
+		}
+	}
 	if err := x.resolve(ctx, s.store, env.CommandID, s.warnf); err != nil {
 		return nil, err
 	}

@@ -400,6 +400,7 @@ func (x *ledgerIndex) maybeFilter(ctx context.Context, store port.Store, warn fu
 func (x *ledgerIndex) rebuild(ctx context.Context, store domain.EventStore) error {
 	y := newLedgerIndex()
 	x.pos, x.cmds, x.frozen, x.more, x.streams, x.ids, x.numbers, x.keys = y.pos, y.cmds, nil, y.more, y.streams, y.ids, y.numbers, y.keys
+	x.keysOK, x.keysRef = true, nil
 	x.run, x.fp, x.fpOK = nil, nil, false
 	x.gen++
 	x.cache.clear()
@@ -418,4 +419,52 @@ func (x *ledgerIndex) rebuild(ctx context.Context, store domain.EventStore) erro
 			return nil
 		}
 	}
+}
+
+// loadKeys reads the saved number keys, when they are not in memory
+// yet: only a registration needs them (and a save that adds to them), so
+// a process that records a spending does not read them. x.mu is not held.
+func (x *ledgerIndex) loadKeys(ctx context.Context, store port.Store, warn func(string)) error {
+	x.mu.Lock()
+	if x.keysOK || x.keysRef == nil {
+		x.mu.Unlock()
+		return nil
+	}
+	ref, gen := *x.keysRef, x.gen
+	x.mu.Unlock()
+	var saved map[string]string
+	ok, err := readSnapshot(ctx, store, blockName(ref.slot), func(_ domain.Position, blob []byte) error {
+		if sha256.Sum256(blob) != ref.sum {
+			return fmt.Errorf("the number keys %s (%d bytes) do not match the SHA-256 the index gives", blockName(ref.slot), len(blob))
+		}
+		r := &indexReader{b: blob}
+		saved = r.stringMap("number keys")
+		if r.err == nil && (len(saved) != ref.n || len(r.b) != 0) {
+			r.fail("number keys of another count or with bytes after their end")
+		}
+		return r.err
+	})
+	if err == nil && !ok {
+		err = fmt.Errorf("the number keys %s of the saved command-id index are missing", blockName(ref.slot))
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.gen != gen || x.keysOK {
+		return nil // rebuilt, or loaded by another command meanwhile
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("read the saved command-id index: %w", err)
+		}
+		warn("the saved command-id index is ignored and rebuilt from the events: " + err.Error())
+		return x.rebuild(ctx, store)
+	}
+	// The saved keys are older than those folded since: theirs win.
+	for k, n := range x.keys {
+		if _, had := saved[k]; !had {
+			saved[k] = n
+		}
+	}
+	x.keys, x.keysOK = saved, true
+	return nil
 }

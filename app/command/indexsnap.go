@@ -67,8 +67,9 @@ const IndexSaveEvery = 10_000
 const indexSaveAtEnd = 1_000
 
 // encodeNames writes the names part of a version 2 index: the stream
-// names (the blocks give a command's stream by its number in them), the
-// agreement numbers and the number keys. x.mu is held.
+// names (the blocks give a command's stream by its number in them) and
+// the agreement numbers. The number keys are a snapshot of their own
+// (keysRef), read only by a registration. x.mu is held.
 func (x *ledgerIndex) encodeNames() []byte {
 	b := make([]byte, 0, 64+len(x.streams)*64)
 	b = binary.AppendUvarint(b, uint64(len(x.streams)))
@@ -76,14 +77,13 @@ func (x *ledgerIndex) encodeNames() []byte {
 		b = appendString(b, s)
 	}
 	b = appendMap(b, x.numbers)
-	b = appendMap(b, x.keys)
 	return b
 }
 
 // appendTail ends the body of a version 2 index after its names part:
 // the further streams of ids used on more than one, the directory of the
 // blocks, and the SHA-256 of the body.
-func appendTail(b []byte, more map[uuid.UUID][]string, run []blockRef) []byte {
+func appendTail(b []byte, more map[uuid.UUID][]string, keys *blockRef, run []blockRef) []byte {
 	ids := slices.SortedFunc(maps.Keys(more), cmpID)
 	b = binary.AppendUvarint(b, uint64(len(ids)))
 	for _, id := range ids {
@@ -92,6 +92,14 @@ func appendTail(b []byte, more map[uuid.UUID][]string, run []blockRef) []byte {
 		for _, s := range more[id] {
 			b = appendString(b, s)
 		}
+	}
+	if keys == nil {
+		b = append(b, 0)
+	} else {
+		b = append(b, 1)
+		b = binary.AppendUvarint(b, uint64(keys.n))
+		b = binary.AppendUvarint(b, uint64(keys.slot))
+		b = append(b, keys.sum[:]...)
 	}
 	b = binary.AppendUvarint(b, uint64(len(run)))
 	for _, r := range run {
@@ -254,7 +262,6 @@ func decodeIndexV2(body []byte, pos domain.Position) (*ledgerIndex, error) {
 		x.streams = append(x.streams, s)
 	}
 	x.numbers = r.stringMap("agreement numbers")
-	x.keys = r.stringMap("number keys")
 	nm := r.uvarint("count of ids on more streams", uint64(len(r.b))/17)
 	for i := uint64(0); i < nm && r.err == nil; i++ {
 		var id uuid.UUID
@@ -264,9 +271,21 @@ func decodeIndexV2(body []byte, pos domain.Position) (*ledgerIndex, error) {
 			x.more[id] = append(x.more[id], r.string("stream name"))
 		}
 	}
+	slots := map[int]bool{}
+	switch f := r.bytes("number keys", 1); {
+	case r.err != nil:
+	case f[0] == 1:
+		ref := &blockRef{}
+		ref.n = int(r.uvarint("number keys' count", 1<<30))
+		ref.slot = int(r.uvarint("number keys' slot", 1<<30))
+		copy(ref.sum[:], r.bytes("number keys' SHA-256", sha256.Size))
+		x.keysRef, x.keysOK = ref, false
+		slots[ref.slot] = true
+	case f[0] != 0:
+		r.fail("number keys")
+	}
 	nb := r.uvarint("block count", uint64(len(r.b))/(16+2+32))
 	x.run = make([]blockRef, 0, nb)
-	slots := map[int]bool{}
 	for i := uint64(0); i < nb && r.err == nil; i++ {
 		var ref blockRef
 		copy(ref.first[:], r.bytes("a block's first id", 16))
@@ -319,6 +338,7 @@ func (x *ledgerIndex) loadSnapshot(ctx context.Context, store port.Store, warn f
 		return
 	}
 	x.pos, x.cmds, x.more, x.streams, x.ids, x.numbers, x.keys, x.run = y.pos, y.cmds, y.more, y.streams, y.ids, y.numbers, y.keys, y.run
+	x.keysOK, x.keysRef = y.keysOK, y.keysRef
 	x.gen++
 	x.cache.clear()
 	x.fp, x.fpOK = nil, len(x.run) == 0
@@ -388,6 +408,9 @@ func headSlots(pos domain.Position, blob []byte) []int {
 		return nil
 	}
 	var slots []int
+	if y.keysRef != nil {
+		slots = append(slots, y.keysRef.slot)
+	}
 	for _, r := range y.run {
 		slots = append(slots, r.slot)
 	}
@@ -405,6 +428,9 @@ type saveState struct {
 	more    map[uuid.UUID][]string
 	fp      []uint32
 	fpOK    bool
+	keys    []byte    // the number keys to write, or nil to keep keysRef
+	keysN   int       // how many
+	keysRef *blockRef // the saved number keys, kept when keys is nil
 }
 
 // snapshot begins a save, or returns ok false when the index should not
@@ -422,13 +448,20 @@ func (x *ledgerIndex) snapshot(min int64, guarded bool) (st saveState, ok bool) 
 	if !x.built || x.saving || x.since < min || x.pos == x.saved || !guarded && (len(x.pendCmd) > 0 || len(x.pendKey) > 0) {
 		return st, false
 	}
+	if !x.keysOK && len(x.keys) > 0 {
+		return st, false // the saved keys are to be read first (saveIndexOnce)
+	}
 	x.saving = true
 	x.cmds.merge()
 	fr := x.cmds
 	x.frozen = &fr
 	x.cmds = cmdIndex{}
-	return saveState{pos: x.pos, gen: x.gen, run: x.run, frozen: x.frozen, streams: x.streams[:len(x.streams):len(x.streams)],
-		names: x.encodeNames(), more: maps.Clone(x.more), fp: x.fp, fpOK: x.fpOK}, true
+	st = saveState{pos: x.pos, gen: x.gen, run: x.run, frozen: x.frozen, streams: x.streams[:len(x.streams):len(x.streams)],
+		names: x.encodeNames(), more: maps.Clone(x.more), fp: x.fp, fpOK: x.fpOK, keysRef: x.keysRef}
+	if x.keysOK && len(x.keys) > 0 {
+		st.keys, st.keysN, st.keysRef = appendMap(nil, x.keys)[0:], len(x.keys), nil
+	}
+	return st, true
 }
 
 // errBadBlock marks a block that could not be read or was refused.
@@ -581,6 +614,14 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 	if !s.store.Offers().Snapshots || ctx.Err() != nil { // a stopped process saves nothing (and says nothing of it)
 		return nil
 	}
+	x.mu.Lock()
+	need := !x.keysOK && len(x.keys) > 0
+	x.mu.Unlock()
+	if need {
+		if err := x.loadKeys(ctx, s.store, s.warnf); err != nil {
+			return err
+		}
+	}
 	st, ok := x.snapshot(min, s.guarded())
 	if !ok {
 		return nil
@@ -589,6 +630,7 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 	var more map[uuid.UUID][]string
 	var fp []uint32
 	var fpOK bool
+	var keys *blockRef
 	err := func() error {
 		size, root, err := merkle.FoldedAt(ctx, s.store, st.pos)
 		if err != nil {
@@ -600,6 +642,9 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 		taken := map[int]bool{}
 		for _, r := range st.run {
 			taken[r.slot] = true
+		}
+		if st.keysRef != nil {
+			taken[st.keysRef.slot] = true
 		}
 		if _, err := readSnapshot(ctx, s.store, IndexSnapshotName, func(pos domain.Position, blob []byte) error {
 			for _, sl := range headSlots(pos, blob) {
@@ -613,6 +658,17 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 		if err != nil {
 			return err
 		}
+		keys = st.keysRef
+		if st.keys != nil {
+			slot := 0
+			for taken[slot] {
+				slot++
+			}
+			if err := s.store.SaveSnapshot(ctx, blockName(slot), domain.Position{}, st.keys); err != nil {
+				return err
+			}
+			keys = &blockRef{n: st.keysN, slot: slot, sum: sha256.Sum256(st.keys)}
+		}
 		blob := make([]byte, 0, indexHeader+len(st.names)+64+len(run)*56)
 		blob = append(blob, indexMagic...)
 		blob = append(blob, indexVersion)
@@ -620,7 +676,7 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 		blob = append(blob, root[:]...)
 		blob = binary.BigEndian.AppendUint64(blob, st.pos.Commit)
 		blob = binary.BigEndian.AppendUint64(blob, st.pos.Prepare)
-		blob = append(blob, appendTail(st.names, more, run)...)
+		blob = append(blob, appendTail(st.names, more, keys, run)...)
 		return s.store.SaveSnapshot(ctx, IndexSnapshotName, st.pos, blob)
 	}()
 	x.mu.Lock()
@@ -645,7 +701,7 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 		}
 		return fmt.Errorf("save the command-id index at %s: %w (the commands stay applied; the index is rebuilt from the events next time)", st.pos, err)
 	}
-	x.run, x.frozen, x.gen = run, nil, x.gen+1
+	x.run, x.frozen, x.gen, x.keysRef = run, nil, x.gen+1, keys
 	for id, ss := range more {
 		for _, s := range ss {
 			if !slices.Contains(x.more[id], s) {

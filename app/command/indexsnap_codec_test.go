@@ -107,12 +107,17 @@ func TestIndexCodecRoundTripsLikeAMap(t *testing.T) {
 
 	run := []blockRef{{first: uuid.UUID{1}, n: 3, slot: 4}, {first: uuid.UUID{9}, n: 4096, slot: 0}}
 	run[0].sum[0], run[1].sum[31] = 7, 8
-	v2 := appendTail(x.encodeNames(), x.more, run)
+	keysRef := &blockRef{n: 2, slot: 7}
+	v2 := appendTail(x.encodeNames(), x.more, keysRef, run)
 	z, err := decodeIndexV2(v2, x.pos)
 	if err != nil {
 		t.Fatal(err)
 	}
+	z.keys = x.keys // read from their own snapshot (TestIndexBlocksAnswerLikeAMap, checkRules)
 	check(z)
+	if z.keysOK || z.keysRef == nil || *z.keysRef != *keysRef {
+		t.Fatalf("number keys %+v (in memory %v), want them named by %+v", z.keysRef, z.keysOK, keysRef)
+	}
 	if !slices.Equal(z.run, run) || !slices.Equal(z.streams, x.streams) {
 		t.Fatalf("directory %+v, want %+v; %d streams, want %d", z.run, run, len(z.streams), len(x.streams))
 	}
