@@ -55,7 +55,7 @@ type ledgerIndex struct {
 
 	// The command ids up to the saved index's position, in blocks in the
 	// store (indexblocks.go), read on demand.
-	run        []blockRef         // the saved index's directory of blocks
+	runs       [2][]blockRef      // the saved index's directories of blocks: the base run, and the newer, smaller one
 	gen        uint64             // changes whenever run is replaced
 	cache      blockCache         // the last blocks read
 	pins       map[uuid.UUID]*pin // what the blocks say of the ids of commands in flight
@@ -74,7 +74,7 @@ type ledgerIndex struct {
 func newLedgerIndex() *ledgerIndex {
 	return &ledgerIndex{more: map[uuid.UUID][]string{}, ids: map[string]uint32{},
 		numbers: map[string]string{}, keys: map[string]string{},
-		pendCmd: map[uuid.UUID]string{}, pendKey: map[string]string{}, pins: map[uuid.UUID]*pin{}, keysOK: true}
+		pendCmd: map[uuid.UUID]string{}, pendKey: map[string]string{}, pins: map[uuid.UUID]*pin{}, keysOK: true, fpOK: true}
 }
 
 // fold adds one recorded event to the index, once: events at or before
@@ -143,23 +143,18 @@ func (x *ledgerIndex) recentStream(id uuid.UUID) (string, bool) {
 	return "", false
 }
 
-// savedStream returns the stream the saved blocks give id ("" for none),
-// from its pin (resolve) or the blocks already in memory. x.mu is held.
-func (x *ledgerIndex) savedStream(id uuid.UUID) (string, error) {
+// savedStreams returns the streams the saved blocks give id (of the base
+// run and the newer one; "" for none), from its pin (resolve) or the
+// blocks already in memory. x.mu is held.
+func (x *ledgerIndex) savedStreams(id uuid.UUID) ([2]string, error) {
 	if p, ok := x.pins[id]; ok {
-		return p.stream, nil
+		return p.streams, nil
 	}
-	i := findBlock(x.run, id)
-	if i < 0 || x.fpOK && !mayHold(x.fp, id) {
-		return "", nil
+	p, need := x.pinFromMemory(id)
+	if need == [2]int{-1, -1} {
+		return p.streams, nil
 	}
-	if k := x.cache.get(x.run[i]); k != nil {
-		if n, ok := k.get(id); ok {
-			return x.streams[n], nil
-		}
-		return "", nil
-	}
-	return "", &domain.Error{Code: domain.EInternal, Field: "command_id",
+	return p.streams, &domain.Error{Code: domain.EInternal, Field: "command_id",
 		Message: fmt.Sprintf("command id %s was not looked up in the saved command-id index before it was checked; it was not applied", id)}
 }
 
@@ -211,16 +206,19 @@ func (x *ledgerIndex) numberOf(stream string) string {
 // conflict checks env/cmd against the index and the commands in flight.
 // x.mu is held.
 func (x *ledgerIndex) conflict(env domain.Envelope, cmd domain.Command, stream string) error {
-	saved, err := x.savedStream(env.CommandID)
+	saved, err := x.savedStreams(env.CommandID)
 	if err != nil {
 		return err
 	}
 	recent, _ := x.recentStream(env.CommandID)
-	first := saved
+	first := saved[0] // the oldest first: base run, newer run, in memory
+	if first == "" {
+		first = saved[1]
+	}
 	if first == "" {
 		first = recent
 	}
-	if first != "" && stream != saved && stream != recent && !slices.Contains(x.more[env.CommandID], stream) {
+	if first != "" && stream != saved[0] && stream != saved[1] && stream != recent && !slices.Contains(x.more[env.CommandID], stream) {
 		return &domain.Error{Code: domain.EConflict, Field: "command_id",
 			Message: fmt.Sprintf("command id %s was already used on agreement %s; a command id is used once in the whole ledger, so this %s on %q was not applied; use a new id", env.CommandID, x.numberOf(first), env.Type, cmd.AgreementNumber())}
 	}

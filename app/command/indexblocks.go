@@ -247,14 +247,39 @@ func mergeFingerprints(fp []uint32, ids []uuid.UUID) []uint32 {
 // change while a command is in flight (a save only adds ids folded
 // before it, which the in-memory part holds until the save is installed).
 type pin struct {
-	stream string // "" when no block holds the id
-	refs   int
+	streams [2]string // the stream the base and the newer run give the id ("": none)
+	refs    int
 }
 
-// resolve pins what the saved blocks say of id, reading its block when
-// neither a pin, the cache nor the fingerprints answer. A block that
-// cannot be read or is refused makes the index rebuilt from the events
-// (warned). x.mu is not held.
+// pinFromMemory pins what the blocks in memory say of id, and returns in
+// need the block of each run that must be read first (-1: none).
+// x.mu is held.
+func (x *ledgerIndex) pinFromMemory(id uuid.UUID) (p *pin, need [2]int) {
+	p = &pin{refs: 1}
+	need = [2]int{-1, -1}
+	if x.fpOK && !mayHold(x.fp, id) {
+		return p, need
+	}
+	for r, run := range x.runs {
+		i := findBlock(run, id)
+		if i < 0 {
+			continue
+		}
+		if k := x.cache.get(run[i]); k != nil {
+			if n, ok := k.get(id); ok {
+				p.streams[r] = x.streams[n]
+			}
+			continue
+		}
+		need[r] = i
+	}
+	return p, need
+}
+
+// resolve pins what the saved blocks say of id, reading the block of each
+// run whose range holds id when neither a pin, the cache nor the
+// fingerprints answer. A block that cannot be read or is refused makes
+// the index rebuilt from the events (warned). x.mu is not held.
 func (x *ledgerIndex) resolve(ctx context.Context, store port.Store, id uuid.UUID, warn func(string)) error {
 	x.mu.Lock()
 	if p, ok := x.pins[id]; ok {
@@ -262,21 +287,22 @@ func (x *ledgerIndex) resolve(ctx context.Context, store port.Store, id uuid.UUI
 		x.mu.Unlock()
 		return nil
 	}
-	i := findBlock(x.run, id)
-	if i < 0 || x.fpOK && !mayHold(x.fp, id) {
-		x.pins[id] = &pin{refs: 1}
+	p, need := x.pinFromMemory(id)
+	if need == [2]int{-1, -1} {
+		x.pins[id] = p
 		x.mu.Unlock()
 		return nil
 	}
-	if k := x.cache.get(x.run[i]); k != nil {
-		x.pinFrom(k, id)
-		x.mu.Unlock()
-		return nil
-	}
-	run, gen, streams := x.run, x.gen, len(x.streams)
+	runs, gen, streams := x.runs, x.gen, len(x.streams)
 	x.mu.Unlock()
 
-	k, err := readBlock(ctx, store, run, i, streams)
+	var ks [2]*block
+	var err error
+	for r, i := range need {
+		if i >= 0 && err == nil {
+			ks[r], err = readBlock(ctx, store, runs[r], i, streams)
+		}
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if err != nil {
@@ -291,14 +317,26 @@ func (x *ledgerIndex) resolve(ctx context.Context, store port.Store, id uuid.UUI
 		}
 		return x.pinLocked(ctx, store, id)
 	}
-	x.blockReads++
-	x.blockBytes += int64(16 * len(k.ids))
 	if x.gen != gen {
-		// The blocks changed while this one was read: ask again (rare).
+		// The blocks changed while these were read: ask again (rare).
 		return x.pinLocked(ctx, store, id)
 	}
-	x.cache.put(run[i], k)
-	x.pinFrom(k, id)
+	for r, k := range ks {
+		if k == nil {
+			continue
+		}
+		x.blockReads++
+		x.blockBytes += int64(16 * len(k.ids))
+		x.cache.put(runs[r][need[r]], k)
+		if n, ok := k.get(id); ok {
+			p.streams[r] = x.streams[n]
+		}
+	}
+	if q, ok := x.pins[id]; ok { // pinned by another command meanwhile
+		q.refs++
+		return nil
+	}
+	x.pins[id] = p
 	return nil
 }
 
@@ -309,15 +347,13 @@ func (x *ledgerIndex) pinLocked(ctx context.Context, store port.Store, id uuid.U
 		p.refs++
 		return nil
 	}
-	i := findBlock(x.run, id)
-	if i < 0 || x.fpOK && !mayHold(x.fp, id) {
-		x.pins[id] = &pin{refs: 1}
-		return nil
-	}
-	k := x.cache.get(x.run[i])
-	if k == nil {
-		var err error
-		if k, err = readBlock(ctx, store, x.run, i, len(x.streams)); err != nil {
+	p, need := x.pinFromMemory(id)
+	for r, i := range need {
+		if i < 0 {
+			continue
+		}
+		k, err := readBlock(ctx, store, x.runs[r], i, len(x.streams))
+		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("read the saved command-id index: %w", err)
 			}
@@ -325,18 +361,13 @@ func (x *ledgerIndex) pinLocked(ctx context.Context, store port.Store, id uuid.U
 			return &domain.Error{Code: domain.EInternal, Field: "command_id",
 				Message: fmt.Sprintf("the saved command-id index could not be read (%v); command %s was not applied; run it again", err, id)}
 		}
-		x.cache.put(x.run[i], k)
-	}
-	x.pinFrom(k, id)
-	return nil
-}
-
-func (x *ledgerIndex) pinFrom(k *block, id uuid.UUID) {
-	p := &pin{refs: 1}
-	if n, ok := k.get(id); ok {
-		p.stream = x.streams[n]
+		x.cache.put(x.runs[r][i], k)
+		if n, ok := k.get(id); ok {
+			p.streams[r] = x.streams[n]
+		}
 	}
 	x.pins[id] = p
+	return nil
 }
 
 // unpin drops one reference to id's pin. x.mu is held.
@@ -352,19 +383,24 @@ func (x *ledgerIndex) unpin(id uuid.UUID) {
 // read blockReadsBeforeFilter blocks. x.mu is not held.
 func (x *ledgerIndex) maybeFilter(ctx context.Context, store port.Store, warn func(string)) {
 	x.mu.Lock()
-	due := !x.fpOK && x.blockReads >= blockReadsBeforeFilter && len(x.run) > 0
-	run, gen, streams := x.run, x.gen, len(x.streams)
+	due := !x.fpOK && x.blockReads >= blockReadsBeforeFilter
+	runs, gen, streams := x.runs, x.gen, len(x.streams)
 	x.mu.Unlock()
 	if !due {
 		return
 	}
 	total := 0
-	for _, r := range run {
-		total += r.n
+	type at struct{ r, i int }
+	var all []at
+	for r, run := range runs {
+		for i, b := range run {
+			total += b.n
+			all = append(all, at{r, i})
+		}
 	}
 	fp := make([]uint32, 0, total)
-	for i := range run {
-		k, err := readBlock(ctx, store, run, i, streams)
+	for _, a := range all {
+		k, err := readBlock(ctx, store, runs[a.r], a.i, streams)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -401,7 +437,7 @@ func (x *ledgerIndex) rebuild(ctx context.Context, store domain.EventStore) erro
 	y := newLedgerIndex()
 	x.pos, x.cmds, x.frozen, x.more, x.streams, x.ids, x.numbers, x.keys = y.pos, y.cmds, nil, y.more, y.streams, y.ids, y.numbers, y.keys
 	x.keysOK, x.keysRef = true, nil
-	x.run, x.fp, x.fpOK = nil, nil, false
+	x.runs, x.fp, x.fpOK = [2][]blockRef{}, nil, true // nothing saved
 	x.gen++
 	x.cache.clear()
 	x.saved = domain.Position{}

@@ -71,19 +71,36 @@ const indexSaveAtEnd = 1_000
 // the agreement numbers. The number keys are a snapshot of their own
 // (keysRef), read only by a registration. x.mu is held.
 func (x *ledgerIndex) encodeNames() []byte {
-	b := make([]byte, 0, 64+len(x.streams)*64)
+	// An agreement's number is written with its stream's number in the
+	// table (a registration without a command id names a stream no id
+	// refers to: it is added to the table).
+	nums := make([]uint32, 0, len(x.numbers))
+	for st := range x.numbers {
+		n, ok := x.ids[st]
+		if !ok {
+			n = uint32(len(x.streams))
+			x.streams = append(x.streams, st)
+			x.ids[st] = n
+		}
+		nums = append(nums, n)
+	}
+	slices.Sort(nums)
+	b := make([]byte, 0, 64+len(x.streams)*80)
 	b = binary.AppendUvarint(b, uint64(len(x.streams)))
 	for _, s := range x.streams {
 		b = appendString(b, s)
 	}
-	b = appendMap(b, x.numbers)
+	b = binary.AppendUvarint(b, uint64(len(nums)))
+	for _, n := range nums {
+		b = appendString(binary.AppendUvarint(b, uint64(n)), x.numbers[x.streams[n]])
+	}
 	return b
 }
 
 // appendTail ends the body of a version 2 index after its names part:
 // the further streams of ids used on more than one, the directory of the
 // blocks, and the SHA-256 of the body.
-func appendTail(b []byte, more map[uuid.UUID][]string, keys *blockRef, run []blockRef) []byte {
+func appendTail(b []byte, more map[uuid.UUID][]string, keys *blockRef, runs [2][]blockRef) []byte {
 	ids := slices.SortedFunc(maps.Keys(more), cmpID)
 	b = binary.AppendUvarint(b, uint64(len(ids)))
 	for _, id := range ids {
@@ -101,12 +118,14 @@ func appendTail(b []byte, more map[uuid.UUID][]string, keys *blockRef, run []blo
 		b = binary.AppendUvarint(b, uint64(keys.slot))
 		b = append(b, keys.sum[:]...)
 	}
-	b = binary.AppendUvarint(b, uint64(len(run)))
-	for _, r := range run {
-		b = append(b, r.first[:]...)
-		b = binary.AppendUvarint(b, uint64(r.n))
-		b = binary.AppendUvarint(b, uint64(r.slot))
-		b = append(b, r.sum[:]...)
+	for _, run := range runs {
+		b = binary.AppendUvarint(b, uint64(len(run)))
+		for _, r := range run {
+			b = append(b, r.first[:]...)
+			b = binary.AppendUvarint(b, uint64(r.n))
+			b = binary.AppendUvarint(b, uint64(r.slot))
+			b = append(b, r.sum[:]...)
+		}
 	}
 	sum := sha256.Sum256(b)
 	return append(b, sum[:]...)
@@ -261,7 +280,15 @@ func decodeIndexV2(body []byte, pos domain.Position) (*ledgerIndex, error) {
 		x.ids[s] = uint32(len(x.streams))
 		x.streams = append(x.streams, s)
 	}
-	x.numbers = r.stringMap("agreement numbers")
+	nn := r.uvarint("agreement numbers", ns)
+	x.numbers = make(map[string]string, nn)
+	for i := uint64(0); i < nn && r.err == nil; i++ {
+		st := r.uvarint("an agreement's stream", max(ns, 1)-1)
+		num := r.string("agreement number")
+		if r.err == nil {
+			x.numbers[x.streams[st]] = num
+		}
+	}
 	nm := r.uvarint("count of ids on more streams", uint64(len(r.b))/17)
 	for i := uint64(0); i < nm && r.err == nil; i++ {
 		var id uuid.UUID
@@ -284,21 +311,24 @@ func decodeIndexV2(body []byte, pos domain.Position) (*ledgerIndex, error) {
 	case f[0] != 0:
 		r.fail("number keys")
 	}
-	nb := r.uvarint("block count", uint64(len(r.b))/(16+2+32))
-	x.run = make([]blockRef, 0, nb)
-	for i := uint64(0); i < nb && r.err == nil; i++ {
-		var ref blockRef
-		copy(ref.first[:], r.bytes("a block's first id", 16))
-		ref.n = int(r.uvarint("a block's count", 1<<24))
-		ref.slot = int(r.uvarint("a block's slot", 1<<30))
-		copy(ref.sum[:], r.bytes("a block's SHA-256", sha256.Size))
-		if r.err == nil && (ref.n == 0 || slots[ref.slot] || len(x.run) > 0 && cmpID(x.run[len(x.run)-1].first, ref.first) >= 0) {
-			r.fail("its directory of blocks is not in order")
+	for ri := range x.runs {
+		nb := r.uvarint("block count", uint64(len(r.b))/(16+2+32))
+		run := make([]blockRef, 0, nb)
+		for i := uint64(0); i < nb && r.err == nil; i++ {
+			var ref blockRef
+			copy(ref.first[:], r.bytes("a block's first id", 16))
+			ref.n = int(r.uvarint("a block's count", 1<<24))
+			ref.slot = int(r.uvarint("a block's slot", 1<<30))
+			copy(ref.sum[:], r.bytes("a block's SHA-256", sha256.Size))
+			if r.err == nil && (ref.n == 0 || slots[ref.slot] || len(run) > 0 && cmpID(run[len(run)-1].first, ref.first) >= 0) {
+				r.fail("its directory of blocks is not in order")
+			}
+			slots[ref.slot] = true
+			run = append(run, ref)
 		}
-		slots[ref.slot] = true
-		x.run = append(x.run, ref)
+		x.runs[ri] = run
 	}
-	if r.err == nil && len(x.run) > 0 && ns == 0 {
+	if r.err == nil && len(x.runs[0])+len(x.runs[1]) > 0 && ns == 0 {
 		r.fail("commands without streams")
 	}
 	if r.err == nil && len(r.b) != 0 {
@@ -337,11 +367,11 @@ func (x *ledgerIndex) loadSnapshot(ctx context.Context, store port.Store, warn f
 		warn("the saved command-id index is ignored and rebuilt from the events: " + problem)
 		return
 	}
-	x.pos, x.cmds, x.more, x.streams, x.ids, x.numbers, x.keys, x.run = y.pos, y.cmds, y.more, y.streams, y.ids, y.numbers, y.keys, y.run
+	x.pos, x.cmds, x.more, x.streams, x.ids, x.numbers, x.keys, x.runs = y.pos, y.cmds, y.more, y.streams, y.ids, y.numbers, y.keys, y.runs
 	x.keysOK, x.keysRef = y.keysOK, y.keysRef
 	x.gen++
 	x.cache.clear()
-	x.fp, x.fpOK = nil, len(x.run) == 0
+	x.fp, x.fpOK = nil, len(x.runs[0])+len(x.runs[1]) == 0
 	x.saved = y.pos
 	if len(x.cmds.ids) > 0 {
 		// A version 1 snapshot: its ids are in memory until the next
@@ -411,8 +441,10 @@ func headSlots(pos domain.Position, blob []byte) []int {
 	if y.keysRef != nil {
 		slots = append(slots, y.keysRef.slot)
 	}
-	for _, r := range y.run {
-		slots = append(slots, r.slot)
+	for _, run := range y.runs {
+		for _, r := range run {
+			slots = append(slots, r.slot)
+		}
 	}
 	return slots
 }
@@ -421,7 +453,7 @@ func headSlots(pos domain.Position, blob []byte) []int {
 type saveState struct {
 	pos     domain.Position
 	gen     uint64
-	run     []blockRef
+	runs    [2][]blockRef
 	frozen  *cmdIndex
 	streams []string
 	names   []byte
@@ -456,8 +488,9 @@ func (x *ledgerIndex) snapshot(min int64, guarded bool) (st saveState, ok bool) 
 	fr := x.cmds
 	x.frozen = &fr
 	x.cmds = cmdIndex{}
-	st = saveState{pos: x.pos, gen: x.gen, run: x.run, frozen: x.frozen, streams: x.streams[:len(x.streams):len(x.streams)],
-		names: x.encodeNames(), more: maps.Clone(x.more), fp: x.fp, fpOK: x.fpOK, keysRef: x.keysRef}
+	names := x.encodeNames() // first: it may add streams to the table
+	st = saveState{pos: x.pos, gen: x.gen, runs: x.runs, frozen: x.frozen, streams: x.streams[:len(x.streams):len(x.streams)],
+		names: names, more: maps.Clone(x.more), fp: x.fp, fpOK: x.fpOK, keysRef: x.keysRef}
 	if x.keysOK && len(x.keys) > 0 {
 		st.keys, st.keysN, st.keysRef = appendMap(nil, x.keys)[0:], len(x.keys), nil
 	}
@@ -469,15 +502,21 @@ type errBadBlock struct{ err error }
 
 func (e errBadBlock) Error() string { return e.err.Error() }
 
-// writeBlocks merges the frozen ids into the saved blocks: a block whose
-// range gets no new id is kept as it is (not read, not written); one that
-// does is read, merged and written to a free slot (split when it grew
-// past twice blockIDs). It returns the new directory, the further streams
-// found (an id a block holds on another stream) and the fingerprints of
-// the new blocks when they can be had.
-func writeBlocks(ctx context.Context, store port.Store, st saveState, taken map[int]bool) (run []blockRef, more map[uuid.UUID][]string, fp []uint32, fpOK bool, err error) {
-	more = st.more
-	fz := st.frozen
+// deltaIDs is how many ids the newer run holds at most (16 blocks): a
+// save merges the ids folded since the last one into the newer run, and
+// into the base run (emptying the newer one) only when the newer run
+// would grow past this. With random ids every block of a run gets new
+// ids at every merge, so a run is rewritten whole: keeping the ids of
+// the last saves apart rewrites at most 16 blocks per save, and the
+// base run once every 64 000 ids or so (see docs/PERFORMANCE.md).
+func deltaIDs() int { return 16 * blockIDs }
+
+// writeBlocks merges the sorted ids (and their stream numbers) into run:
+// a block whose range gets no new id is kept as it is (not read, not
+// written); one that does is read, merged and written to a free slot
+// (split when it grew past twice blockIDs). An id a block holds on
+// another stream is added to more. It returns the new directory.
+func writeBlocks(ctx context.Context, store port.Store, st *saveState, run []blockRef, add []uuid.UUID, strm []uint32, taken map[int]bool) (out []blockRef, err error) {
 	slot := 0
 	write := func(ids []uuid.UUID, strm []uint32) error {
 		for taken[slot] {
@@ -488,12 +527,12 @@ func writeBlocks(ctx context.Context, store port.Store, st saveState, taken map[
 		if err := store.SaveSnapshot(ctx, blockName(slot), domain.Position{}, blob); err != nil {
 			return err
 		}
-		run = append(run, blockRef{first: ids[0], n: len(ids), slot: slot, sum: sha256.Sum256(blob)})
+		out = append(out, blockRef{first: ids[0], n: len(ids), slot: slot, sum: sha256.Sum256(blob)})
 		return nil
 	}
 	chunks := func(ids []uuid.UUID, strm []uint32) error {
 		parts := max(1, (len(ids)+blockIDs-1)/blockIDs)
-		if len(ids) <= 2*blockIDs && len(st.run) > 0 {
+		if len(ids) <= 2*blockIDs && len(run) > 0 {
 			parts = 1
 		}
 		size := (len(ids) + parts - 1) / parts
@@ -506,83 +545,115 @@ func writeBlocks(ctx context.Context, store port.Store, st saveState, taken map[
 		}
 		return nil
 	}
-	allRead := true
-	var all []uint32
-	if len(st.run) == 0 {
-		if len(fz.ids) > 0 {
-			if err := chunks(fz.ids, fz.strm); err != nil {
-				return nil, nil, nil, false, err
+	if len(run) == 0 {
+		if len(add) > 0 {
+			if err := chunks(add, strm); err != nil {
+				return nil, err
 			}
 		}
-		return run, more, mergeFingerprints(nil, fz.ids), true, nil
+		return out, nil
 	}
 	j := 0
-	for i, ref := range st.run {
-		end := len(fz.ids)
-		if i+1 < len(st.run) {
-			end = j + sort.Search(len(fz.ids)-j, func(k int) bool { return cmpID(fz.ids[j+k], st.run[i+1].first) >= 0 })
+	for i, ref := range run {
+		end := len(add)
+		if i+1 < len(run) {
+			end = j + sort.Search(len(add)-j, func(k int) bool { return cmpID(add[j+k], run[i+1].first) >= 0 })
 		}
 		if end == j {
-			run = append(run, ref)
-			allRead = false
+			out = append(out, ref)
 			continue
 		}
-		k, err := readBlock(ctx, store, st.run, i, len(st.streams))
+		k, err := readBlock(ctx, store, run, i, len(st.streams))
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, nil, nil, false, err
+				return nil, err
 			}
-			return nil, nil, nil, false, errBadBlock{err}
+			return nil, errBadBlock{err}
 		}
-		ids := make([]uuid.UUID, 0, len(k.ids)+end-j)
-		strm := make([]uint32, 0, len(k.ids)+end-j)
-		a := 0
-		for a < len(k.ids) || j < end {
-			switch c := 0; {
-			case a < len(k.ids) && j < end:
-				c = cmpID(k.ids[a], fz.ids[j])
-				if c == 0 {
-					if k.strm[a] != fz.strm[j] {
-						s := st.streams[fz.strm[j]]
-						if !slices.Contains(more[fz.ids[j]], s) {
-							more[fz.ids[j]] = append(more[fz.ids[j]], s)
-						}
-					}
-					ids, strm = append(ids, k.ids[a]), append(strm, k.strm[a])
-					a++
-					j++
-				} else if c < 0 {
-					ids, strm = append(ids, k.ids[a]), append(strm, k.strm[a])
-					a++
-				} else {
-					ids, strm = append(ids, fz.ids[j]), append(strm, fz.strm[j])
-					j++
+		ids, ss := mergeSorted(st, k.ids, k.strm, add[j:end], strm[j:end])
+		j = end
+		if err := chunks(ids, ss); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// mergeSorted merges the sorted ids b into a (both with their stream
+// numbers); an id in both keeps a's stream, and b's, when another, is
+// added to st.more.
+func mergeSorted(st *saveState, a []uuid.UUID, as []uint32, b []uuid.UUID, bs []uint32) ([]uuid.UUID, []uint32) {
+	ids := make([]uuid.UUID, 0, len(a)+len(b))
+	strm := make([]uint32, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		c := 0
+		switch {
+		case i == len(a):
+			c = 1
+		case j == len(b):
+			c = -1
+		default:
+			c = cmpID(a[i], b[j])
+		}
+		switch {
+		case c < 0:
+			ids, strm = append(ids, a[i]), append(strm, as[i])
+			i++
+		case c > 0:
+			ids, strm = append(ids, b[j]), append(strm, bs[j])
+			j++
+		default:
+			if as[i] != bs[j] {
+				s := st.streams[bs[j]]
+				if !slices.Contains(st.more[b[j]], s) {
+					st.more[b[j]] = append(st.more[b[j]], s)
 				}
-			case a < len(k.ids):
-				ids, strm = append(ids, k.ids[a]), append(strm, k.strm[a])
-				a++
-			default:
-				ids, strm = append(ids, fz.ids[j]), append(strm, fz.strm[j])
-				j++
 			}
-		}
-		if allRead {
-			for _, id := range ids {
-				all = append(all, fingerprint(id))
-			}
-		}
-		if err := chunks(ids, strm); err != nil {
-			return nil, nil, nil, false, err
+			ids, strm = append(ids, a[i]), append(strm, as[i])
+			i++
+			j++
 		}
 	}
-	switch {
-	case st.fpOK:
-		return run, more, mergeFingerprints(st.fp, fz.ids), true, nil
-	case allRead:
-		slices.Sort(all)
-		return run, more, all, true, nil
+	return ids, strm
+}
+
+// readRun reads every block of run, in order.
+func readRun(ctx context.Context, store port.Store, st *saveState, run []blockRef) ([]uuid.UUID, []uint32, error) {
+	var ids []uuid.UUID
+	var strm []uint32
+	for i := range run {
+		k, err := readBlock(ctx, store, run, i, len(st.streams))
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, err
+			}
+			return nil, nil, errBadBlock{err}
+		}
+		ids, strm = append(ids, k.ids...), append(strm, k.strm...)
 	}
-	return run, more, nil, false, nil
+	return ids, strm, nil
+}
+
+// mergeRuns writes the frozen ids into the newer run, or, when it would
+// grow past deltaIDs, the newer run and them into the base run.
+func mergeRuns(ctx context.Context, store port.Store, st *saveState, taken map[int]bool) ([2][]blockRef, error) {
+	fz := st.frozen
+	inDelta := 0
+	for _, r := range st.runs[1] {
+		inDelta += r.n
+	}
+	if inDelta+len(fz.ids) <= deltaIDs() {
+		delta, err := writeBlocks(ctx, store, st, st.runs[1], fz.ids, fz.strm, taken)
+		return [2][]blockRef{st.runs[0], delta}, err
+	}
+	ids, strm, err := readRun(ctx, store, st, st.runs[1])
+	if err != nil {
+		return [2][]blockRef{}, err
+	}
+	ids, strm = mergeSorted(st, ids, strm, fz.ids, fz.strm)
+	base, err := writeBlocks(ctx, store, st, st.runs[0], ids, strm, taken)
+	return [2][]blockRef{base, nil}, err
 }
 
 // saveIndex saves the index when at least min events were folded into it
@@ -626,10 +697,7 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 	if !ok {
 		return nil
 	}
-	var run []blockRef
-	var more map[uuid.UUID][]string
-	var fp []uint32
-	var fpOK bool
+	var runs [2][]blockRef
 	var keys *blockRef
 	err := func() error {
 		size, root, err := merkle.FoldedAt(ctx, s.store, st.pos)
@@ -640,8 +708,10 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 		// snapshot in the store now (another process's save may have
 		// replaced ours, and processes may be reading its blocks).
 		taken := map[int]bool{}
-		for _, r := range st.run {
-			taken[r.slot] = true
+		for _, run := range st.runs {
+			for _, r := range run {
+				taken[r.slot] = true
+			}
 		}
 		if st.keysRef != nil {
 			taken[st.keysRef.slot] = true
@@ -654,7 +724,7 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 		}); err != nil {
 			return err
 		}
-		run, more, fp, fpOK, err = writeBlocks(ctx, s.store, st, taken)
+		runs, err = mergeRuns(ctx, s.store, &st, taken)
 		if err != nil {
 			return err
 		}
@@ -669,14 +739,14 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 			}
 			keys = &blockRef{n: st.keysN, slot: slot, sum: sha256.Sum256(st.keys)}
 		}
-		blob := make([]byte, 0, indexHeader+len(st.names)+64+len(run)*56)
+		blob := make([]byte, 0, indexHeader+len(st.names)+64+(len(runs[0])+len(runs[1]))*56)
 		blob = append(blob, indexMagic...)
 		blob = append(blob, indexVersion)
 		blob = binary.BigEndian.AppendUint64(blob, uint64(size))
 		blob = append(blob, root[:]...)
 		blob = binary.BigEndian.AppendUint64(blob, st.pos.Commit)
 		blob = binary.BigEndian.AppendUint64(blob, st.pos.Prepare)
-		blob = append(blob, appendTail(st.names, more, keys, run)...)
+		blob = append(blob, appendTail(st.names, st.more, keys, runs)...)
 		return s.store.SaveSnapshot(ctx, IndexSnapshotName, st.pos, blob)
 	}()
 	x.mu.Lock()
@@ -701,15 +771,18 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 		}
 		return fmt.Errorf("save the command-id index at %s: %w (the commands stay applied; the index is rebuilt from the events next time)", st.pos, err)
 	}
-	x.run, x.frozen, x.gen, x.keysRef = run, nil, x.gen+1, keys
-	for id, ss := range more {
+	x.runs, x.gen, x.keysRef = runs, x.gen+1, keys
+	for id, ss := range st.more {
 		for _, s := range ss {
 			if !slices.Contains(x.more[id], s) {
 				x.more[id] = append(x.more[id], s)
 			}
 		}
 	}
-	x.fp, x.fpOK = fp, fpOK
+	if st.fpOK {
+		x.fp, x.fpOK = mergeFingerprints(st.fp, x.frozen.ids), true
+	}
+	x.frozen = nil
 	x.saved = st.pos
 	return nil
 }

@@ -108,7 +108,8 @@ func TestIndexCodecRoundTripsLikeAMap(t *testing.T) {
 	run := []blockRef{{first: uuid.UUID{1}, n: 3, slot: 4}, {first: uuid.UUID{9}, n: 4096, slot: 0}}
 	run[0].sum[0], run[1].sum[31] = 7, 8
 	keysRef := &blockRef{n: 2, slot: 7}
-	v2 := appendTail(x.encodeNames(), x.more, keysRef, run)
+	runs := [2][]blockRef{run, {{first: uuid.UUID{5}, n: 9, slot: 2}}}
+	v2 := appendTail(x.encodeNames(), x.more, keysRef, runs)
 	z, err := decodeIndexV2(v2, x.pos)
 	if err != nil {
 		t.Fatal(err)
@@ -118,8 +119,8 @@ func TestIndexCodecRoundTripsLikeAMap(t *testing.T) {
 	if z.keysOK || z.keysRef == nil || *z.keysRef != *keysRef {
 		t.Fatalf("number keys %+v (in memory %v), want them named by %+v", z.keysRef, z.keysOK, keysRef)
 	}
-	if !slices.Equal(z.run, run) || !slices.Equal(z.streams, x.streams) {
-		t.Fatalf("directory %+v, want %+v; %d streams, want %d", z.run, run, len(z.streams), len(x.streams))
+	if !slices.Equal(z.runs[0], run) || !slices.Equal(z.runs[1], runs[1]) || !slices.Equal(z.streams, x.streams) {
+		t.Fatalf("directories %+v, want %+v; %d streams, want %d", z.runs, runs, len(z.streams), len(x.streams))
 	}
 	for _, cut := range []int{0, 1, 10, len(v2) / 2, len(v2) - 33, len(v2) - 1} {
 		if _, err := decodeIndexV2(v2[:cut], x.pos); err == nil {
