@@ -59,3 +59,17 @@ func (s *Service) claimNothing(ctx context.Context) error {
 	defer x.mu.Unlock()
 	return x.rebuild(ctx, s.store)
 }
+
+// IndexInMemory returns how many command ids svc's index holds in memory
+// (folded since its last save, and being saved) and how many
+// fingerprints of saved ids.
+func IndexInMemory(svc *Service) (ids, fingerprints int) {
+	x := svc.index
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	ids = len(x.cmds.ids) + len(x.cmds.recent)
+	if x.frozen != nil {
+		ids += len(x.frozen.ids) + len(x.frozen.recent)
+	}
+	return ids, len(x.fp)
+}

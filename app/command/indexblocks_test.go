@@ -385,3 +385,56 @@ func TestIndexResidentMemoryBounded(t *testing.T) {
 	}
 	runtime.KeepAlive(one)
 }
+
+// Issue 17 item 1: a long-running process (an import, a server) holds in
+// memory only the command ids folded since its last save, which it makes
+// every IndexSaveEvery events, also with commands in flight (the
+// pipelined batches of apply: the index used to be saved only at the
+// end, every id in memory until then), and 4 bytes a saved id of
+// fingerprints (docs/PERFORMANCE.md).
+func TestLongRunHoldsOnlyIDsSinceTheLastSave(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "l.db")
+	svc := command.New(openSQLite(t, path), command.Options{Clock: fixedClock, Warn: func(m string) { t.Errorf("warning: %s", m) }})
+	var envs []domain.Envelope
+	for i := range 50 {
+		envs = append(envs, regEnv(uuid.New(), fmt.Sprintf("L-%d", i)))
+	}
+	for i := range 3*command.IndexSaveEvery + 500 {
+		envs = append(envs, spendEnv(uuid.New(), fmt.Sprintf("L-%d", i%50), "1.00"))
+	}
+	p := svc.NewPipeline(ctx)
+	check := func(out []command.Outcome) {
+		for i, r := range out {
+			if r.Err != nil {
+				t.Fatalf("command %d: %v", i, r.Err)
+			}
+		}
+	}
+	for len(envs) > 0 {
+		n := min(1000, len(envs))
+		reqs := make([]command.Request, n)
+		for i, e := range envs[:n] {
+			r, err := commandtest.Request(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reqs[i] = r
+		}
+		if out, ok := p.Push(reqs); ok {
+			check(out)
+		}
+		envs = envs[n:]
+	}
+	if out, ok := p.Flush(); ok {
+		check(out)
+	}
+	ids, fps := command.IndexInMemory(svc)
+	t.Logf("in memory after %d commands: %d ids, %d fingerprints", 3*command.IndexSaveEvery+550, ids, fps)
+	if ids > command.IndexSaveEvery+1000 {
+		t.Fatalf("after %d commands the index holds %d ids in memory, want at most the %d of a save interval (and a batch)", 3*command.IndexSaveEvery+550, ids, command.IndexSaveEvery+1000)
+	}
+	if fps > 3*command.IndexSaveEvery+550 {
+		t.Fatalf("%d fingerprints for %d saved ids", fps, 3*command.IndexSaveEvery+550)
+	}
+}
