@@ -438,3 +438,39 @@ func TestLongRunHoldsOnlyIDsSinceTheLastSave(t *testing.T) {
 		t.Fatalf("%d fingerprints for %d saved ids", fps, 3*command.IndexSaveEvery+550)
 	}
 }
+
+// noSnapshots is a store that offers snapshots but cannot keep them, as
+// EventStoreDB without a snapshot directory: SaveSnapshot writes nothing
+// and says nothing, ReadOnlyReason says why.
+type noSnapshots struct{ *sqlite.Store }
+
+func (noSnapshots) SaveSnapshot(context.Context, string, domain.Position, []byte) error { return nil }
+func (noSnapshots) LoadSnapshot(context.Context, string) (domain.Position, []byte, bool, error) {
+	return domain.Position{}, nil, false, nil
+}
+func (noSnapshots) ReadSnapshot(context.Context, string, func(domain.Position, []byte) error) (bool, error) {
+	return false, nil
+}
+func (noSnapshots) ReadOnlyReason() string { return "no snapshot directory" }
+
+// A store that cannot keep snapshots gets no blocks: the ids stay in
+// memory and every rule is kept, with no warning (the saved blocks would
+// be missing at the next lookup).
+func TestIndexWithoutSnapshotsKeepsIDsInMemory(t *testing.T) {
+	ctx := context.Background()
+	store := noSnapshots{openSQLite(t, filepath.Join(t.TempDir(), "l.db"))}
+	svc := command.New(store, command.Options{Clock: fixedClock, Warn: func(m string) { t.Errorf("warning: %s", m) }})
+	used := indexLedger(t, svc, 20)
+	if err := svc.SaveIndexNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	late := uuid.New()
+	mustApply(t, svc, []domain.Envelope{spendEnv(late, "AG-3", "4.00"), regEnv(uuid.New(), "KVNOC-LATE-2")})
+	if err := svc.SaveIndexNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkRules(t, svc, used, late)
+	if ids, _ := command.IndexInMemory(svc); ids < 80 {
+		t.Fatalf("%d ids in memory, want every one of the ledger's (about 84)", ids)
+	}
+}

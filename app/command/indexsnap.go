@@ -685,6 +685,12 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 	if !s.store.Offers().Snapshots || ctx.Err() != nil { // a stopped process saves nothing (and says nothing of it)
 		return nil
 	}
+	if s.store.ReadOnlyReason() != "" {
+		// Snapshots cannot be saved (a read-only file; EventStoreDB
+		// without a snapshot directory, whose SaveSnapshot writes
+		// nothing): the ids stay in memory, as they are not in blocks.
+		return nil
+	}
 	x.mu.Lock()
 	need := !x.keysOK && len(x.keys) > 0
 	x.mu.Unlock()
