@@ -18,11 +18,13 @@ import (
 // The saved command ids (issue 17, item 1): the ids of every command up
 // to the saved index's position are kept in the store, not in memory, as
 // blocks of sorted ids, each a snapshot of its own (IndexSnapshotName +
-// "/" + a slot number), listed by the index snapshot's directory with
-// each block's first id, count, slot and SHA-256. A lookup reads the one
-// block whose range holds the id (a small cache keeps the last few); the
-// ids folded since the save are in memory (ledgerIndex.cmds), at most
-// about IndexSaveEvery of them when the store can save.
+// "/" + a slot number), listed by the index snapshot's directories with
+// each block's first id, count, slot and SHA-256. There are two runs of
+// blocks: the base run and a newer one of at most deltaIDs ids, which
+// holds the ids of the last saves (mergeRuns). A lookup reads the block
+// of each run whose range holds the id (a small cache keeps the last
+// few); the ids folded since the save are in memory (ledgerIndex.cmds),
+// at most about IndexSaveEvery of them when the store can save.
 //
 // A process that looks up many ids (an import, a server) would read a
 // block per command; after blockReadsBeforeFilter reads it reads every
@@ -38,7 +40,8 @@ import (
 // rebuilt from the events, as a refused snapshot does.
 
 // blockIDs is how many ids a block holds when written: 4 096 ids, about
-// 73 KB. A block grown past twice that by a save is split.
+// 75 KB. A block grown past twice that by a save is split. A variable
+// only so that tests can make small ledgers have many blocks.
 var blockIDs = 4096
 
 // cachedBlocks is how many decoded blocks a process keeps.

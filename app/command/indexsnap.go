@@ -21,7 +21,9 @@ import (
 // The ledger-wide index (index.go) is saved as a named snapshot in the
 // store, so that a process that records one command does not read and
 // decode every event of the ledger to build it (issue 17, item 3): it
-// loads the snapshot and folds only the events after it.
+// loads the snapshot and folds only the events after it. The snapshot
+// holds the names and the directories of the blocks of command ids
+// (indexblocks.go), which are read on demand.
 //
 // The snapshot is bound to the log as the read model's are
 // (app/readmodel/treebind.go): it records the Merkle tree size and
@@ -57,8 +59,9 @@ const (
 const indexHeader = len(indexMagic) + 1 + 8 + 32 + 16
 
 // IndexSaveEvery is how many events (or commands applied here) the index
-// folds since its saved snapshot before a command saves it again
-// (a write of some 20 bytes a command, outside the command's own write).
+// folds since its saved snapshot before a command saves it again (a
+// merge of the ids folded since into the blocks, outside the command's
+// own write), and so about how many ids it holds in memory at most.
 const IndexSaveEvery = 10_000
 
 // indexSaveAtEnd is how many events SaveIndex wants folded since the
