@@ -357,9 +357,9 @@ func TestVersion1IndexSnapshotStillRead(t *testing.T) {
 
 // Issue 17 item 1: what a process holds of the command-id index does not
 // grow with the ledger. A new process that applies one command on a
-// ledger of 40 000 commands holds the agreement names, the directory and
+// ledger of 40 400 commands holds the agreement names, the directory and
 // a block; the version 1 index (and the design before it) held every id,
-// 22.5 bytes a command (900 KB here).
+// 22.5 bytes a command (about 900 KB here).
 func TestIndexResidentMemoryBounded(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "l.db")
@@ -379,9 +379,9 @@ func TestIndexResidentMemoryBounded(t *testing.T) {
 	// agreements' names (100 x 300 bytes), and 64 KB for the rest of the
 	// service (one agreement's state, caches' tables).
 	limit := int64(2*2*4096*20 + 100*300 + 64<<10)
-	t.Logf("a new process with one command on 40 100 commands holds %d bytes", grew)
+	t.Logf("a new process with one command on 40 400 commands holds %d bytes", grew)
 	if grew > limit {
-		t.Fatalf("a new process with one command on a ledger of 40 100 commands holds %d bytes (%.1f per command), want at most %d whatever the ledger's size", grew, float64(grew)/40_100, limit)
+		t.Fatalf("a new process with one command on a ledger of 40 400 commands holds %d bytes (%.1f per command), want at most %d whatever the ledger's size", grew, float64(grew)/40_400, limit)
 	}
 	runtime.KeepAlive(one)
 }
