@@ -439,6 +439,7 @@ func (x *ledgerIndex) maybeFilter(ctx context.Context, store port.Store, warn fu
 func (x *ledgerIndex) rebuild(ctx context.Context, store domain.EventStore) error {
 	y := newLedgerIndex()
 	x.pos, x.cmds, x.frozen, x.more, x.streams, x.ids, x.numbers, x.keys = y.pos, y.cmds, nil, y.more, y.streams, y.ids, y.numbers, y.keys
+	x.numsRaw, x.scans = nil, 0
 	x.keysOK, x.keysRef = true, nil
 	x.runs, x.fp, x.fpOK = [2][]blockRef{}, nil, true // nothing saved
 	x.gen++

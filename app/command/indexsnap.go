@@ -77,13 +77,12 @@ func (x *ledgerIndex) encodeNames() []byte {
 	// An agreement's number is written with its stream's number in the
 	// table (a registration without a command id names a stream no id
 	// refers to: it is added to the table).
-	nums := make([]uint32, 0, len(x.numbers))
-	for st := range x.numbers {
-		n, ok := x.ids[st]
+	numbers := x.nums()
+	nums := make([]uint32, 0, len(numbers))
+	for st := range numbers {
+		n, ok := x.streamNumber(st)
 		if !ok {
-			n = uint32(len(x.streams))
-			x.streams = append(x.streams, st)
-			x.ids[st] = n
+			n = x.addStream(st)
 		}
 		nums = append(nums, n)
 	}
@@ -148,8 +147,9 @@ func appendMap(b []byte, m map[string]string) []byte {
 
 // indexReader reads the body of an index snapshot; the first error stops it.
 type indexReader struct {
-	b   []byte
-	err error
+	b     []byte
+	err   error
+	whole string // when set, the bytes b is the end of, as a string
 }
 
 func (r *indexReader) fail(what string) {
@@ -186,6 +186,15 @@ func (r *indexReader) bytes(what string, n int) []byte {
 
 func (r *indexReader) string(what string) string {
 	n := r.uvarint(what, uint64(len(r.b)))
+	if r.whole != "" {
+		// A part of the one copy of the body: no allocation per name
+		// (10 000 agreements' names are decoded by every process).
+		at := len(r.whole) - len(r.b)
+		if r.bytes(what, int(n)); r.err != nil {
+			return ""
+		}
+		return r.whole[at : at+int(n)]
+	}
 	return string(r.bytes(what, int(n)))
 }
 
@@ -209,10 +218,11 @@ func decodeIndexV1(body []byte, pos domain.Position) (*ledgerIndex, error) {
 	if got := sha256.Sum256(data); !bytes.Equal(got[:], sum) {
 		return nil, errors.New("the index snapshot is damaged: its checksum does not match")
 	}
-	r := &indexReader{b: data}
+	r := &indexReader{b: data, whole: string(data)}
 	x := newLedgerIndex()
 	ns := r.uvarint("stream count", uint64(len(r.b)))
 	x.streams = make([]string, 0, ns)
+	x.ids = make(map[string]uint32, ns)
 	for i := uint64(0); i < ns && r.err == nil; i++ {
 		s := r.string("stream name")
 		if _, dup := x.ids[s]; dup {
@@ -271,26 +281,20 @@ func decodeIndexV2(body []byte, pos domain.Position) (*ledgerIndex, error) {
 	if got := sha256.Sum256(data); !bytes.Equal(got[:], sum) {
 		return nil, errors.New("the index snapshot is damaged: its checksum does not match")
 	}
-	r := &indexReader{b: data}
+	r := &indexReader{b: data, whole: string(data)}
 	x := newLedgerIndex()
 	ns := r.uvarint("stream count", uint64(len(r.b)))
 	x.streams = make([]string, 0, ns)
+	x.ids = nil // built when needed (streamNumber); a name twice is harmless (both numbers name it)
 	for i := uint64(0); i < ns && r.err == nil; i++ {
-		s := r.string("stream name")
-		if _, dup := x.ids[s]; dup {
-			r.fail("a stream named twice")
-		}
-		x.ids[s] = uint32(len(x.streams))
-		x.streams = append(x.streams, s)
+		x.streams = append(x.streams, r.string("stream name"))
 	}
 	nn := r.uvarint("agreement numbers", ns)
-	x.numbers = make(map[string]string, nn)
+	x.numsRaw = make([]numEntry, 0, nn)
 	for i := uint64(0); i < nn && r.err == nil; i++ {
 		st := r.uvarint("an agreement's stream", max(ns, 1)-1)
 		num := r.string("agreement number")
-		if r.err == nil {
-			x.numbers[x.streams[st]] = num
-		}
+		x.numsRaw = append(x.numsRaw, numEntry{uint32(st), num})
 	}
 	nm := r.uvarint("count of ids on more streams", uint64(len(r.b))/17)
 	for i := uint64(0); i < nm && r.err == nil; i++ {
@@ -371,6 +375,7 @@ func (x *ledgerIndex) loadSnapshot(ctx context.Context, store port.Store, warn f
 		return
 	}
 	x.pos, x.cmds, x.more, x.streams, x.ids, x.numbers, x.keys, x.runs = y.pos, y.cmds, y.more, y.streams, y.ids, y.numbers, y.keys, y.runs
+	x.numsRaw, x.scans = y.numsRaw, 0
 	x.keysOK, x.keysRef = y.keysOK, y.keysRef
 	x.gen++
 	x.cache.clear()

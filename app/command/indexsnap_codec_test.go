@@ -87,8 +87,8 @@ func TestIndexCodecRoundTripsLikeAMap(t *testing.T) {
 				t.Fatalf("number key %q: %q, want KNVOC-2022-2025", k, y.keys[k])
 			}
 		}
-		if y.numbers["agreement-M-1"] != "KNVOC-2022-2025" {
-			t.Fatalf("agreement-M-1's number: %q", y.numbers["agreement-M-1"])
+		if y.nums()["agreement-M-1"] != "KNVOC-2022-2025" {
+			t.Fatalf("agreement-M-1's number: %q", y.nums()["agreement-M-1"])
 		}
 	}
 	check(y)
