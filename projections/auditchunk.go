@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/grantledger/grantledger/domain"
 )
@@ -54,27 +55,39 @@ type AuditSection struct {
 	Summed bool
 }
 
-// isLowerHex64 reports whether s is 64 lowercase hexadecimal digits, the
-// form of a SHA-256 that a chunk can hold as 32 bytes and give back
-// exactly.
-func isLowerHex64(s string) bool {
-	if len(s) != 64 {
-		return false
+// hexVal is the value of each lowercase hexadecimal digit, 0xff for any
+// other byte.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
 	}
-	return true
-}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c-'a') + 10
+	}
+	return t
+}()
 
-// nibble is the value of a lowercase hexadecimal digit.
-func nibble(c byte) byte {
-	if c <= '9' {
-		return c - '0'
+// rawHash appends to dst the 32 bytes that s, 64 lowercase hexadecimal
+// digits (the form of a SHA-256), stands for; ok is false for any other
+// s (a chunk then keeps its hashes as text, to give them back exactly).
+func rawHash(dst []byte, s string) ([]byte, bool) {
+	if len(s) != 64 {
+		return dst, false
 	}
-	return c - 'a' + 10
+	var b [32]byte
+	bad := byte(0)
+	for j := 0; j < 32; j++ {
+		hi, lo := hexVal[s[2*j]], hexVal[s[2*j+1]]
+		bad |= hi | lo
+		b[j] = hi<<4 | lo
+	}
+	if bad&0xf0 != 0 {
+		return dst, false
+	}
+	return append(dst, b[:]...), true
 }
 
 // utcParts splits a UTC time into seconds and nanoseconds; ok is false for
@@ -89,9 +102,23 @@ func utcParts(t time.Time) (int64, int32, bool) {
 // chunkEncoder encodes chunks, keeping its name table and index buffer
 // from one chunk to the next.
 type chunkEncoder struct {
-	idx  map[string]uint32
-	list []string
-	ids  []uint32
+	idx    map[string]uint32
+	list   []string
+	ids    []uint32
+	hashes []byte    // the rows' hashes as 32 bytes each, while every one allows
+	last   [6]string // the last name of each of a row's six, and its id
+	lastID [6]uint32
+}
+
+// name is the id of a row's k-th name s: the one before it in that place
+// is the same most of the time (rows of one agreement follow each other).
+func (c *chunkEncoder) name(k int, s string) uint32 {
+	if s == c.last[k] && c.lastID[k] != ^uint32(0) {
+		return c.lastID[k]
+	}
+	i := c.id(s)
+	c.last[k], c.lastID[k] = s, i
+	return i
 }
 
 func (c *chunkEncoder) id(s string) uint32 {
@@ -123,7 +150,9 @@ func (c *chunkEncoder) append(dst []byte, rows []AuditEntry) (out []byte, minSec
 		c.idx = map[string]uint32{}
 	}
 	clear(c.idx)
-	c.list, c.ids = c.list[:0], c.ids[:0]
+	c.list, c.ids, c.hashes = c.list[:0], c.ids[:0], c.hashes[:0]
+	c.last = [6]string{}
+	c.lastID = [6]uint32{^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0)}
 	raw := true
 	for i := range rows {
 		r := &rows[i]
@@ -137,8 +166,10 @@ func (c *chunkEncoder) append(dst []byte, rows []AuditEntry) (out []byte, minSec
 		if i == 0 || sec > maxSec {
 			maxSec = sec
 		}
-		raw = raw && isLowerHex64(r.Hash)
-		c.ids = append(c.ids, c.id(r.Stream), c.id(r.Agreement), c.id(r.Type), c.id(r.Actor), c.id(r.Reason), c.id(r.Line))
+		if raw {
+			c.hashes, raw = rawHash(c.hashes, r.Hash)
+		}
+		c.ids = append(c.ids, c.name(0, r.Stream), c.name(1, r.Agreement), c.name(2, r.Type), c.name(3, r.Actor), c.name(4, r.Reason), c.name(5, r.Line))
 	}
 	dst = binary.AppendUvarint(dst, uint64(n))
 	flags := uint64(0)
@@ -174,15 +205,14 @@ func (c *chunkEncoder) append(dst []byte, rows []AuditEntry) (out []byte, minSec
 			dst = append(dst, 0)
 		}
 		if raw {
-			for j := 0; j < 64; j += 2 { // checked by isLowerHex64
-				dst = append(dst, nibble(r.Hash[j])<<4|nibble(r.Hash[j+1]))
-			}
+			dst = append(dst, c.hashes[32*k:32*k+32]...)
 		} else {
 			dst = binary.AppendUvarint(dst, uint64(len(r.Hash)))
 			dst = append(dst, r.Hash...)
 		}
 	}
 	clear(c.list) // let the names go
+	c.last = [6]string{}
 	return dst, minSec, maxSec, true
 }
 
@@ -304,6 +334,7 @@ type rowCursor struct {
 	prevCommit uint64
 	prevSec    int64
 	hash       []byte // the last row's hash as stored (32 raw bytes when c.raw)
+	hbuf       []byte // hashes made, see hashString
 }
 
 // next reads one row into e, all but its hash (which is left in cur.hash:
@@ -358,12 +389,34 @@ func (cur *rowCursor) name(what string) string {
 	return cur.c.names[i]
 }
 
-// hashString is the last row's hash as it was folded.
+// hashString is the last row's hash as it was folded. The hashes of a
+// chunk's rows are written into buffers of the cursor's, never changed
+// after: a new buffer (twice the last, up to the chunk's rows) when one is
+// full, so that rows read one after another do not cost an allocation
+// each.
 func (cur *rowCursor) hashString() string {
+	m := len(cur.hash)
 	if cur.c.raw {
-		return hex.EncodeToString(cur.hash)
+		m = 64
 	}
-	return string(cur.hash)
+	if m == 0 {
+		return ""
+	}
+	if cap(cur.hbuf)-len(cur.hbuf) < m {
+		n := max(16*64, 2*cap(cur.hbuf), m)
+		if limit := cur.c.rows * 64; n > limit && !(limit < m) {
+			n = limit
+		}
+		cur.hbuf = make([]byte, 0, n)
+	}
+	at := len(cur.hbuf)
+	if cur.c.raw {
+		cur.hbuf = cur.hbuf[:at+64]
+		hex.Encode(cur.hbuf[at:], cur.hash)
+	} else {
+		cur.hbuf = append(cur.hbuf, cur.hash...)
+	}
+	return unsafe.String(&cur.hbuf[at], m)
 }
 
 // walkChunks reads the chunks of data, which must hold rows rows in all.
