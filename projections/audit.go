@@ -44,7 +44,11 @@ type AuditReport struct {
 	AsOf         *time.Time    `json:"as_of,omitempty"`
 }
 
-// Audit returns the audit rows that pass the filter, in global order.
+// Audit returns the audit rows that pass the filter, in global order. The
+// trail is held encoded (audittrail.go): a chunk is decoded only when its
+// names can match the filter's agreement, actor and types and its times
+// can fall in the filter's period, and only the rows that pass get their
+// hash made; nothing decoded is kept.
 func (l *Ledger) Audit(f AuditFilter) AuditReport {
 	r := AuditReport{Filter: f, Rows: []AuditRow{}}
 	if !l.asOf.IsZero() {
@@ -55,7 +59,7 @@ func (l *Ledger) Audit(f AuditFilter) AuditReport {
 	for _, t := range f.Types {
 		types[strings.ToLower(strings.TrimSpace(t))] = true
 	}
-	l.eachAudit(func(row AuditRow) {
+	pass := func(row *AuditEntry) bool {
 		switch {
 		case f.Agreement != "" && row.Agreement != f.Agreement:
 		case !f.From.IsZero() && row.RecordedAt.Before(f.From):
@@ -63,8 +67,32 @@ func (l *Ledger) Audit(f AuditFilter) AuditReport {
 		case f.Actor != "" && !strings.EqualFold(row.Actor, f.Actor):
 		case len(types) > 0 && !types[strings.ToLower(row.Type)]:
 		default:
-			r.Rows = append(r.Rows, row)
+			return true
 		}
+		return false
+	}
+	q := auditScan{pick: pass}
+	if f.Agreement != "" || f.Actor != "" || len(types) > 0 {
+		// A row's agreement, actor and type are among its chunk's names.
+		q.names = func(names []string) bool {
+			agreement, actor, typ := f.Agreement == "", f.Actor == "", len(types) == 0
+			for _, n := range names {
+				agreement = agreement || n == f.Agreement
+				actor = actor || strings.EqualFold(n, f.Actor)
+				typ = typ || types[strings.ToLower(n)]
+			}
+			return agreement && actor && typ
+		}
+	}
+	if !f.From.IsZero() {
+		q.from, q.hasFrom = f.From.Unix(), true // a row before this second is before From
+	}
+	if !f.To.IsZero() {
+		q.to, q.hasTo = f.To.Unix(), true // a row after this second is after To
+	}
+	l.audit.scan(q, func(e *AuditEntry) bool {
+		r.Rows = append(r.Rows, entryRow(e))
+		return true
 	})
 	return r
 }

@@ -100,14 +100,13 @@ type AuditRow struct {
 	Amount     *domain.Money   `json:"amount,omitempty"`
 }
 
-// AuditBlock is how many audit rows one block holds: the trail grows by
-// blocks, so appending never copies the rows already held.
+// AuditBlock is how many audit rows one block holds: the trail holds the
+// rows of its open block as structs, and encodes the block into one chunk
+// of bytes when it is full (audittrail.go).
 const AuditBlock = 4096
 
-// auditChunk is AuditBlock, by its older name.
-const auditChunk = AuditBlock
-
-// AuditEntry is an audit row as a Ledger holds it: the amount by value in
+// AuditEntry is an audit row as a Ledger's open block holds it (and as a
+// query decodes it): the amount by value in
 // Value (with HasValue), AuditRow.Amount nil, so folding an event
 // allocates nothing for it.
 type AuditEntry struct {
@@ -123,8 +122,8 @@ type AuditEntry struct {
 // it stood then. A Ledger is changed only by Apply; RestoreLedger builds one
 // from stored state (package projections/codec reads and writes
 // snapshots). Apply must not run concurrently with any other method; the other methods may run concurrently with each other
-// (a restored ledger decodes its audit trail on first need, once, under a
-// lock of its own).
+// (a query decodes the audit chunks it reads into memory of its own; a
+// restored ledger finds its stored chunks once, under a sync.Once).
 type Ledger struct {
 	asOf     time.Time
 	position domain.Position
@@ -133,12 +132,7 @@ type Ledger struct {
 	views    map[string]*AgreementView // by stream
 	byNumber map[string]*AgreementView
 	order    []*AgreementView // by registration
-	audit    [][]AuditEntry   // blocks of auditChunk rows
-	rows     int              // rows in audit
-	// lazy, when not nil, holds the audit rows of the snapshot the ledger
-	// was restored from, still in their stored form until first needed;
-	// audit then holds only the rows folded since (see auditReady).
-	lazy *lazyAudit
+	audit    auditTrail       // encoded but for the open block (audittrail.go)
 }
 
 // NewLedger returns an empty read model. A non-zero asOf limits it to
@@ -228,12 +222,7 @@ func (l *Ledger) Apply(e Event) {
 	case domain.YearClosed:
 		row.Year = ev.Year
 	}
-	if l.rows%auditChunk == 0 {
-		l.audit = append(l.audit, make([]AuditEntry, 0, auditChunk))
-	}
-	blk := &l.audit[len(l.audit)-1]
-	*blk = append(*blk, row)
-	l.rows++
+	l.audit.add(row)
 }
 
 // Agreement returns the view of an agreement by its number.
@@ -256,25 +245,13 @@ func (l *Ledger) asOfNote() string {
 // Agreements returns every agreement's view in the order registered.
 func (l *Ledger) Agreements() []*AgreementView { return l.order }
 
-// AuditRows returns the audit trail rows in global order.
+// AuditRows returns the audit trail rows in global order, decoding the
+// whole trail (the ledger keeps none of it decoded).
 func (l *Ledger) AuditRows() []AuditRow {
-	l.auditReady()
-	out := make([]AuditRow, 0, l.rows)
-	l.eachAudit(func(r AuditRow) { out = append(out, r) })
+	out := make([]AuditRow, 0, l.audit.rows)
+	l.audit.scan(auditScan{}, func(e *AuditEntry) bool {
+		out = append(out, entryRow(e))
+		return true
+	})
 	return out
-}
-
-// eachAudit calls fn with every audit row in global order.
-func (l *Ledger) eachAudit(fn func(AuditRow)) {
-	l.auditReady()
-	for _, blk := range l.audit {
-		for i := range blk {
-			r := blk[i].AuditRow
-			if blk[i].HasValue {
-				m := blk[i].Value
-				r.Amount = &m
-			}
-			fn(r)
-		}
-	}
 }

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -234,16 +235,21 @@ func (l *Ledger) Restatement(number, report string) (Restatement, error) {
 		r.Restated = r.Restated || ri.Sealed != ri.Now
 		r.Indicators = append(r.Indicators, ri)
 	}
-	for _, row := range l.AuditRows() {
+	// The agreement's later events from the audit trail, decoding only
+	// the chunks that name its stream.
+	q := auditScan{names: func(names []string) bool { return slices.Contains(names, v.Stream) }}
+	q.pick = func(row *AuditEntry) bool {
 		if row.Stream != v.Stream || !r.Seal.Position.Less(row.Position) || !figureEvents[row.Type] {
-			continue
+			return false
 		}
 		// A carry-over is listed under its from-year and also changes the
 		// next year's carried in.
-		if row.Year == s.Year || (row.Type == domain.TypeRemainderCarriedOver && row.Year == s.Year-1) || row.Type == domain.TypeBudgetLineAdded {
-			r.Later = append(r.Later, row)
-		}
+		return row.Year == s.Year || (row.Type == domain.TypeRemainderCarriedOver && row.Year == s.Year-1) || row.Type == domain.TypeBudgetLineAdded
 	}
+	l.audit.scan(q, func(e *AuditEntry) bool {
+		r.Later = append(r.Later, entryRow(e))
+		return true
+	})
 	return r, nil
 }
 

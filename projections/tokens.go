@@ -35,10 +35,5 @@ func (l *Ledger) applyToken(e Event) {
 		return
 	}
 	l.applied++
-	if l.rows%auditChunk == 0 {
-		l.audit = append(l.audit, make([]AuditEntry, 0, auditChunk))
-	}
-	blk := &l.audit[len(l.audit)-1]
-	*blk = append(*blk, row)
-	l.rows++
+	l.audit.add(row)
 }

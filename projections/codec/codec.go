@@ -39,7 +39,7 @@ func Encode(l *projections.Ledger) ([]byte, error) {
 		return b, err
 	}
 	var b bytes.Buffer
-	st := l.State(nil)
+	st := l.State()
 	s := snapshot{Version: snapshotVersion, AsOf: st.AsOf, Position: st.Position, Applied: st.Applied, Skipped: st.Skipped, Audit: l.AuditRows()}
 	for _, v := range st.Views {
 		agg := v.Agg.State()
@@ -68,15 +68,14 @@ func Restore(data []byte) (*projections.Ledger, error) {
 		return nil, fmt.Errorf("read model snapshot has version %d, this program writes %d: rebuild it", s.Version, snapshotVersion)
 	}
 	st := projections.LedgerState{AsOf: s.AsOf, Position: s.Position, Applied: s.Applied, Skipped: s.Skipped}
-	var audit auditBlocks
+	st.AuditRows = make([]projections.AuditEntry, 0, len(s.Audit))
 	for _, r := range s.Audit {
 		e := projections.AuditEntry{AuditRow: r}
 		if r.Amount != nil {
 			e.Value, e.HasValue, e.Amount = *r.Amount, true, nil
 		}
-		audit.add(e)
+		st.AuditRows = append(st.AuditRows, e)
 	}
-	st.Audit = audit.blocks
 	for _, g := range s.Views {
 		v, err := g.view()
 		if err != nil {

@@ -7,9 +7,8 @@ import (
 	"github.com/grantledger/grantledger/projections"
 )
 
-// AuditUndecoded tells the tests whether l still holds the audit trail of
-// the snapshot it was restored from undecoded.
-func AuditUndecoded(l *projections.Ledger) bool { return l.AuditPending() }
+// AuditHeld is how many audit rows l holds decoded, as structs.
+func AuditHeld(l *projections.Ledger) int { return l.AuditHeldRows() }
 
 // SnapshotAuditChunks returns the version and the number of audit chunks
 // of a compact snapshot.
@@ -21,7 +20,7 @@ func SnapshotAuditChunks(blob []byte) (version, chunks int) {
 	return h.Version, h.AuditChunks
 }
 
-const MaxAuditChunks = maxAuditChunks
+const MaxAuditChunks = projections.MaxAuditChunks
 
 // restoreTo is Restore in the form of the UnmarshalBinary the tests were
 // written against: on success it replaces *dst, on failure it leaves it.
@@ -32,4 +31,13 @@ func restoreTo(dst **projections.Ledger, data []byte) error {
 	}
 	*dst = l
 	return nil
+}
+
+// SnapshotAuditSection returns the audit section of a compact snapshot.
+func SnapshotAuditSection(blob []byte) []byte {
+	var s snapshotV2
+	if ok, err := s.decode(blob); !ok || err != nil {
+		return nil
+	}
+	return s.audit
 }

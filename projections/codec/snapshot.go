@@ -113,15 +113,16 @@ const (
 
 // encode writes a version 4 snapshot: the head, which must already hold
 // the sections' lengths and the audit checksum, then the sections; the
-// audit section is written as loaded followed by tail.
-func (s *snapshotV2) encode(b *bytes.Buffer, loaded, tail []byte) error {
+// audit section is written as its parts back to back.
+func (s *snapshotV2) encode(b *bytes.Buffer, audit [][]byte) error {
 	if err := gob.NewEncoder(b).Encode(&s.snapHead); err != nil {
 		return err
 	}
-	b.Grow(len(s.spend) + len(loaded) + len(tail))
+	b.Grow(len(s.spend) + s.AuditLen)
 	b.Write(s.spend)
-	b.Write(loaded)
-	b.Write(tail)
+	for _, p := range audit {
+		b.Write(p)
+	}
 	return nil
 }
 
@@ -210,7 +211,7 @@ func utcParts(t time.Time) (int64, int32, bool) {
 // encodeV2 encodes l in the compact form (version 4 layout); ok is false
 // when it cannot hold l exactly and the caller must use version 1.
 func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
-	st := l.State(keepStored)
+	st := l.State()
 	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion6, AsOf: st.AsOf, Position: st.Position, Applied: st.Applied, Skipped: st.Skipped}}
 	// The audit trail (about half the encoding of a large read model) is
 	// encoded on another goroutine while the views and spendings are: the
@@ -219,7 +220,7 @@ func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
 	// the caller keeps the ledger from changing meanwhile (issue 17: the
 	// first report's save).
 	type auditResult struct {
-		loaded, tail []byte
+		parts        [][]byte
 		rows, chunks int
 		crc          uint32
 		ok           bool
@@ -227,7 +228,7 @@ func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
 	auditDone := make(chan auditResult, 1)
 	go func() {
 		var a auditResult
-		a.loaded, a.tail, a.rows, a.chunks, a.crc, a.ok = auditSection(st)
+		a.parts, a.rows, a.chunks, a.crc, a.ok = auditSection(st)
 		auditDone <- a
 	}()
 	audit := func() auditResult { return <-auditDone }
@@ -259,13 +260,16 @@ func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
 	s.Names = names.list
 	s.spend = sp.section()
 	a := audit()
-	loaded, tail, rows, chunks, crc, ok := a.loaded, a.tail, a.rows, a.chunks, a.crc, a.ok
-	if !ok {
+	if !a.ok {
 		return nil, false, nil
 	}
-	s.SpendLen, s.AuditLen, s.AuditCRC, s.AuditRows, s.AuditChunks = len(s.spend), len(loaded)+len(tail), crc, rows, chunks
+	auditLen := 0
+	for _, p := range a.parts {
+		auditLen += len(p)
+	}
+	s.SpendLen, s.AuditLen, s.AuditCRC, s.AuditRows, s.AuditChunks = len(s.spend), auditLen, a.crc, a.rows, a.chunks
 	var b bytes.Buffer
-	if err := s.encode(&b, loaded, tail); err != nil {
+	if err := s.encode(&b, a.parts); err != nil {
 		return nil, false, fmt.Errorf("encode read model snapshot: %w", err)
 	}
 	return b.Bytes(), true, nil
@@ -399,7 +403,7 @@ func (s *snapshotV2) ledger() (*projections.Ledger, error) {
 	if s.Version >= snapshotVersion4 {
 		if s.AuditRows > 0 {
 			// Restore must not keep data: the section is copied.
-			st.Stored = &storedAudit{data: bytes.Clone(s.audit), rows: s.AuditRows, chunks: s.AuditChunks, crc: s.AuditCRC}
+			st.Audit = []projections.AuditSection{{Data: bytes.Clone(s.audit), Rows: s.AuditRows, Chunks: s.AuditChunks, Sum: s.AuditCRC, Summed: true}}
 		}
 		return restore(st)
 	}
@@ -413,7 +417,7 @@ func (s *snapshotV2) ledger() (*projections.Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode read model snapshot: hashes: %w", err)
 	}
-	var audit auditBlocks
+	st.AuditRows = make([]projections.AuditEntry, 0, na)
 	for j := 0; j < na; j++ {
 		var e projections.AuditEntry
 		var ok [6]bool
@@ -433,9 +437,8 @@ func (s *snapshotV2) ledger() (*projections.Ledger, error) {
 		e.Hash = hashes[j]
 		e.Year = int(s.AYear[j])
 		e.Value, e.HasValue = domain.Money(s.AAmount[j]), s.AHasAmount[j]
-		audit.add(e)
+		st.AuditRows = append(st.AuditRows, e)
 	}
-	st.Audit = audit.blocks
 	return restore(st)
 }
 
@@ -446,21 +449,6 @@ func restore(st projections.LedgerState) (*projections.Ledger, error) {
 		return nil, fmt.Errorf("decode read model snapshot: %w", err)
 	}
 	return l, nil
-}
-
-// auditBlocks gathers audit rows in blocks of projections.AuditBlock.
-type auditBlocks struct {
-	blocks [][]projections.AuditEntry
-	n      int
-}
-
-func (a *auditBlocks) add(e projections.AuditEntry) {
-	if a.n%projections.AuditBlock == 0 {
-		a.blocks = append(a.blocks, make([]projections.AuditEntry, 0, projections.AuditBlock))
-	}
-	blk := &a.blocks[len(a.blocks)-1]
-	*blk = append(*blk, e)
-	a.n++
 }
 
 // spendRows gives the spending rows of a snapshot one by one.
