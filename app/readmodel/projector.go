@@ -479,13 +479,13 @@ func (r *Runner) save(ctx context.Context) error {
 		return nil
 	}
 	r.mu.Lock()
-	blob, err := codec.Encode(r.ledger)
+	blob, err := codec.EncodeAfter(r.ledger, treeHeader)
 	pos := r.ledger.Position()
 	r.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	if blob, err = bindTree(ctx, r.store, pos, blob); err != nil {
+	if err := bindTree(ctx, r.store, pos, blob); err != nil {
 		return fmt.Errorf("save read model at %s: %w", pos, err)
 	}
 	if err := r.snaps.SaveSnapshot(ctx, r.opts.SnapshotName, pos, blob); err != nil {

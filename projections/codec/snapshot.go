@@ -111,18 +111,26 @@ const (
 	snapshotVersion6 = 6
 )
 
-// encode writes a version 4 snapshot: the head, which must already hold
-// the sections' lengths and the audit checksum, then the sections; the
-// audit section is written as loaded followed by tail.
-func (s *snapshotV2) encode(b *bytes.Buffer, loaded, tail []byte) error {
-	if err := gob.NewEncoder(b).Encode(&s.snapHead); err != nil {
-		return err
+// encode returns a version 4 snapshot after room zero bytes, in one
+// allocation of its final size: the head, which must already hold the
+// sections' lengths and the audit checksum, then parts, back to back: the
+// spending section, then the audit section (as the stored part loaded
+// from the last snapshot followed by the rows encoded since).
+func (s *snapshotV2) encode(room int, parts ...[]byte) ([]byte, error) {
+	var head bytes.Buffer
+	if err := gob.NewEncoder(&head).Encode(&s.snapHead); err != nil {
+		return nil, err
 	}
-	b.Grow(len(s.spend) + len(loaded) + len(tail))
-	b.Write(s.spend)
-	b.Write(loaded)
-	b.Write(tail)
-	return nil
+	n := room + head.Len()
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, room, n)
+	out = append(out, head.Bytes()...)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out, nil
 }
 
 // decode reads the parts; isV2 is false, with no error, when the first
@@ -209,7 +217,7 @@ func utcParts(t time.Time) (int64, int32, bool) {
 
 // encodeV2 encodes l in the compact form (version 4 layout); ok is false
 // when it cannot hold l exactly and the caller must use version 1.
-func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
+func encodeV2(l *projections.Ledger, room int) ([]byte, bool, error) {
 	st := l.State(keepStored)
 	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion6, AsOf: st.AsOf, Position: st.Position, Applied: st.Applied, Skipped: st.Skipped}}
 	// The audit trail (about half the encoding of a large read model) is
@@ -235,6 +243,7 @@ func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
 	s.Views = make([]*viewGob, len(st.Views))
 	s.SpendCount = make([]uint32, len(st.Views))
 	var sp spendWriter
+	sp.reserve(st.Views)
 	for i, v := range st.Views {
 		agg := v.Agg.State()
 		if len(agg.Spendings) != len(v.Spendings) {
@@ -257,18 +266,17 @@ func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
 		s.Views[i] = toGob(v, &agg, nil)
 	}
 	s.Names = names.list
-	s.spend = sp.section()
 	a := audit()
 	loaded, tail, rows, chunks, crc, ok := a.loaded, a.tail, a.rows, a.chunks, a.crc, a.ok
 	if !ok {
 		return nil, false, nil
 	}
-	s.SpendLen, s.AuditLen, s.AuditCRC, s.AuditRows, s.AuditChunks = len(s.spend), len(loaded)+len(tail), crc, rows, chunks
-	var b bytes.Buffer
-	if err := s.encode(&b, loaded, tail); err != nil {
+	s.SpendLen, s.AuditLen, s.AuditCRC, s.AuditRows, s.AuditChunks = sp.sectionLen(), len(loaded)+len(tail), crc, rows, chunks
+	b, err := s.encode(room, sp.lenPrefix(), sp.strs, sp.rows, loaded, tail)
+	if err != nil {
 		return nil, false, fmt.Errorf("encode read model snapshot: %w", err)
 	}
-	return b.Bytes(), true, nil
+	return b, true, nil
 }
 
 // The spending section of a version 4 snapshot holds every spending row
@@ -320,10 +328,32 @@ func (w *spendWriter) add(r *projections.SpendingRow, line uint32) (ok bool) {
 	return true
 }
 
-func (w *spendWriter) section() []byte {
-	out := make([]byte, 0, binary.MaxVarintLen64+len(w.strs)+len(w.rows))
-	out = binary.AppendUvarint(out, uint64(len(w.strs)))
-	return append(append(out, w.strs...), w.rows...)
+// reserve sizes the writer's buffers for the spending rows of views: the
+// strings exactly, the rows at a typical size (a row of a few varints
+// takes about 40 bytes), so that a large read model's rows are not copied
+// again and again as the buffers grow.
+func (w *spendWriter) reserve(views []*projections.AgreementView) {
+	rows, strs := 0, 0
+	for i := range views {
+		rows += len(views[i].Spendings)
+		for k := range views[i].Spendings {
+			r := &views[i].Spendings[k]
+			strs += len(r.Document) + len(r.Description)
+		}
+	}
+	w.rows = make([]byte, 0, rows*40)
+	w.strs = make([]byte, 0, strs)
+}
+
+// lenPrefix is the start of the spending section: the strings' length
+// (an unsigned varint). The section is lenPrefix, strs, rows.
+func (w *spendWriter) lenPrefix() []byte {
+	return binary.AppendUvarint(nil, uint64(len(w.strs)))
+}
+
+// sectionLen is the length of the spending section.
+func (w *spendWriter) sectionLen() int {
+	return len(w.lenPrefix()) + len(w.strs) + len(w.rows)
 }
 
 // decodeV2 decodes the compact form into a new Ledger. isV2 is false,
