@@ -22,6 +22,13 @@ import (
 // A blob of more than snapshotPart bytes is stored in parts (see
 // snapshotParts), in the same transaction.
 func (s *Store) SaveSnapshot(ctx context.Context, name string, position domain.Position, blob []byte) error {
+	return s.SaveSnapshotParts(ctx, name, position, blob)
+}
+
+// SaveSnapshotParts is SaveSnapshot of the blob that parts hold back to
+// back, without putting them together in memory first
+// (codec.EncodeParts): the rows of a large snapshot are cut from them.
+func (s *Store) SaveSnapshotParts(ctx context.Context, name string, position domain.Position, parts ...[]byte) error {
 	if s.readOnly {
 		return fmt.Errorf("save snapshot %s: %w", name, s.readOnlyError())
 	}
@@ -32,9 +39,6 @@ func (s *Store) SaveSnapshot(ctx context.Context, name string, position domain.P
 	defer s.wmu.Unlock()
 	if s.isClosed() {
 		return fmt.Errorf("save snapshot %s: %w", name, errClosed())
-	}
-	if blob == nil {
-		blob = []byte{}
 	}
 	// The old snapshot (and its parts) is deleted before the new one is
 	// inserted, in one transaction, so the new one's overflow pages are
@@ -53,13 +57,30 @@ func (s *Store) SaveSnapshot(ctx context.Context, name string, position domain.P
 		return fail("remove the one before: ", err)
 	}
 	saved := s.now().UTC().UnixNano()
-	main, parts := snapshotRows(blob)
-	if _, err := s.wst.saveSnap.ExecContext(ctx, name, int64(position.Commit), int64(position.Prepare), main, saved); err != nil {
-		return fail("", err)
+	size := 0
+	for _, p := range parts {
+		size += len(p)
 	}
-	for i, part := range parts {
-		if _, err := s.wst.saveSnap.ExecContext(ctx, partName(name, i), int64(position.Commit), int64(position.Prepare), part, saved); err != nil {
-			return fail(fmt.Sprintf("part %d of %d: ", i+1, len(parts)), err)
+	var head [len(partsTag)]byte
+	copyParts(head[:], parts)
+	if size <= snapshotPart && string(head[:]) != partsTag {
+		if _, err := s.wst.saveSnap.ExecContext(ctx, name, int64(position.Commit), int64(position.Prepare), joinParts(parts, size), saved); err != nil {
+			return fail("", err)
+		}
+	} else {
+		n := (size + snapshotPart - 1) / snapshotPart
+		manifest := append([]byte(partsTag), make([]byte, 12)...)
+		binary.BigEndian.PutUint64(manifest[len(partsTag):], uint64(size))
+		binary.BigEndian.PutUint32(manifest[len(partsTag)+8:], uint32(n))
+		if _, err := s.wst.saveSnap.ExecContext(ctx, name, int64(position.Commit), int64(position.Prepare), manifest, saved); err != nil {
+			return fail("", err)
+		}
+		var buf []byte // a row that spans parts, put together
+		for i := 0; i < n; i++ {
+			row := cutRow(parts, i*snapshotPart, min(snapshotPart, size-i*snapshotPart), &buf)
+			if _, err := s.wst.saveSnap.ExecContext(ctx, partName(name, i), int64(position.Commit), int64(position.Prepare), row, saved); err != nil {
+				return fail(fmt.Sprintf("part %d of %d: ", i+1, n), err)
+			}
 		}
 	}
 	if _, err := s.wst.commit.ExecContext(context.WithoutCancel(ctx)); err != nil {
@@ -96,20 +117,49 @@ func partName(name string, i int) string {
 	return fmt.Sprintf("%s%s%08d", name, partSep, i)
 }
 
-// snapshotRows returns the row stored under a snapshot's name and its
-// parts: blob itself and none, or the manifest and the parts, which point
-// into blob.
-func snapshotRows(blob []byte) (main []byte, parts [][]byte) {
-	if len(blob) <= snapshotPart && !bytes.HasPrefix(blob, []byte(partsTag)) {
-		return blob, nil
+// copyParts copies into dst the first len(dst) bytes of the blob that
+// parts hold back to back (fewer when it is shorter).
+func copyParts(dst []byte, parts [][]byte) {
+	for _, p := range parts {
+		if len(dst) == 0 {
+			return
+		}
+		dst = dst[copy(dst, p):]
 	}
-	for at := 0; at < len(blob); at += snapshotPart {
-		parts = append(parts, blob[at:min(at+snapshotPart, len(blob))])
+}
+
+// joinParts returns the blob parts hold back to back, size bytes (never
+// nil: the column is NOT NULL).
+func joinParts(parts [][]byte, size int) []byte {
+	if len(parts) == 1 && parts[0] != nil {
+		return parts[0]
 	}
-	main = append([]byte(partsTag), make([]byte, 12)...)
-	binary.BigEndian.PutUint64(main[len(partsTag):], uint64(len(blob)))
-	binary.BigEndian.PutUint32(main[len(partsTag)+8:], uint32(len(parts)))
-	return main, parts
+	out := make([]byte, size)
+	copyParts(out, parts)
+	return out
+}
+
+// cutRow returns the n bytes at offset at of the blob parts hold back to
+// back: inside one part, a slice of it; across parts, put together in
+// *buf (reused from row to row).
+func cutRow(parts [][]byte, at, n int, buf *[]byte) []byte {
+	for i, p := range parts {
+		if at >= len(p) {
+			at -= len(p)
+			continue
+		}
+		if at+n <= len(p) {
+			return p[at : at+n]
+		}
+		if cap(*buf) < n {
+			*buf = make([]byte, n)
+		}
+		out := (*buf)[:n]
+		k := copy(out, p[at:])
+		copyParts(out[k:], parts[i+1:])
+		return out
+	}
+	return nil
 }
 
 // LoadSnapshot returns the position and blob last saved under name; ok is

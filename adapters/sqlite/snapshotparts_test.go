@@ -166,3 +166,48 @@ func readBack(t *testing.T, s *Store, name string, at domain.Position, want []by
 		t.Errorf("%s: ReadSnapshot ok %v, err %v, %d calls; want true, nil, 1", name, ok, err, calls)
 	}
 }
+
+// TestSaveSnapshotParts: a snapshot given in parts (codec.EncodeParts) is
+// stored as the blob they hold back to back, whatever their sizes and
+// wherever the rows' bounds fall among them.
+func TestSaveSnapshotParts(t *testing.T) {
+	ctx := context.Background()
+	s, raw := openWithRaw(t)
+	rng := rand.New(rand.NewPCG(17, 4))
+	bytesOf := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	at := domain.Position{Commit: 11, Prepare: 11}
+	for _, c := range []struct {
+		name  string
+		parts [][]byte
+	}{
+		{"small, in three parts", [][]byte{bytesOf(10), nil, bytesOf(5000)}},
+		{"large, rows across parts", [][]byte{bytesOf(48), bytesOf(3), bytesOf(snapshotPart - 20), {}, bytesOf(2*snapshotPart + 7), bytesOf(1), bytesOf(snapshotPart)}},
+		{"large, one part", [][]byte{bytesOf(3*snapshotPart + 1)}},
+		{"small, starts like a manifest across parts", [][]byte{[]byte(partsTag[:3]), []byte(partsTag[3:] + "x")}},
+		{"nothing", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			want := bytes.Join(c.parts, nil)
+			if want == nil {
+				want = []byte{}
+			}
+			if err := s.SaveSnapshotParts(ctx, "p", at, c.parts...); err != nil {
+				t.Fatal(err)
+			}
+			readBack(t, s, "p", at, want)
+			var largest int
+			if err := raw.QueryRow(`SELECT MAX(length(blob)) FROM snapshots WHERE name = 'p' OR name LIKE 'p#part-%'`).Scan(&largest); err != nil {
+				t.Fatal(err)
+			}
+			if largest > snapshotPart {
+				t.Errorf("a row of %d bytes, want at most %d", largest, snapshotPart)
+			}
+		})
+	}
+}

@@ -29,9 +29,9 @@ const treeTag = "GLTREE1\n"
 const treeHeader = len(treeTag) + 8 + 32
 
 // bindTree writes the tree's size and root at pos into the first
-// treeHeader bytes of blob, which hold no read model
-// (codec.EncodeAfter(l, treeHeader)): the snapshot is not copied behind
-// its header.
+// treeHeader bytes of blob, which hold no read model (the first part of
+// codec.EncodeParts(l, treeHeader)): the snapshot is not copied behind its
+// header.
 func bindTree(ctx context.Context, store port.Store, pos domain.Position, blob []byte) error {
 	if len(blob) < treeHeader {
 		return fmt.Errorf("a snapshot of %d bytes has no room for its tree header of %d", len(blob), treeHeader)

@@ -44,11 +44,26 @@ func Encode(l *projections.Ledger) ([]byte, error) {
 // into one allocation of its final size, instead of being copied behind
 // the header (issue 17: the first report's save).
 func EncodeAfter(l *projections.Ledger, room int) ([]byte, error) {
+	parts, err := EncodeParts(l, room)
+	if err != nil {
+		return nil, err
+	}
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	return join(parts), nil
+}
+
+// EncodeParts is EncodeAfter with the snapshot in parts, to be stored back
+// to back (the first holds the room, zero, and may be written in place): a
+// store that takes a snapshot in parts writes the 100 MB of a large read
+// model without putting them together in memory first.
+func EncodeParts(l *projections.Ledger, room int) ([][]byte, error) {
 	if room < 0 {
 		return nil, fmt.Errorf("encode read model snapshot: room for a header of %d bytes", room)
 	}
-	if b, ok, err := encodeV2(l, room); ok || err != nil {
-		return b, err
+	if parts, ok, err := encodeV2(l, room); ok || err != nil {
+		return parts, err
 	}
 	b := bytes.NewBuffer(make([]byte, room))
 	st := l.State(nil)
@@ -60,7 +75,7 @@ func EncodeAfter(l *projections.Ledger, room int) ([]byte, error) {
 	if err := gob.NewEncoder(b).Encode(&s); err != nil {
 		return nil, fmt.Errorf("encode read model snapshot: %w", err)
 	}
-	return b.Bytes(), nil
+	return [][]byte{b.Bytes()}, nil
 }
 
 // Restore rebuilds a read model from a snapshot written by Encode (any

@@ -111,26 +111,39 @@ const (
 	snapshotVersion6 = 6
 )
 
-// encode returns a version 4 snapshot after room zero bytes, in one
-// allocation of its final size: the head, which must already hold the
-// sections' lengths and the audit checksum, then parts, back to back: the
-// spending section, then the audit section (as the stored part loaded
-// from the last snapshot followed by the rows encoded since).
-func (s *snapshotV2) encode(room int, parts ...[]byte) ([]byte, error) {
-	var head bytes.Buffer
-	if err := gob.NewEncoder(&head).Encode(&s.snapHead); err != nil {
+// head returns room zero bytes followed by the gob head, which must
+// already hold the sections' lengths and the audit checksum.
+func (s *snapshotV2) head(room int) ([]byte, error) {
+	b := bytes.NewBuffer(make([]byte, room, room+4096))
+	if err := gob.NewEncoder(b).Encode(&s.snapHead); err != nil {
 		return nil, err
 	}
-	n := room + head.Len()
+	return b.Bytes(), nil
+}
+
+// encode returns a version 4 snapshot (without room before it): the head,
+// then parts, back to back: the spending section, then the audit section
+// (as the stored part loaded from the last snapshot followed by the rows
+// encoded since).
+func (s *snapshotV2) encode(parts ...[]byte) ([]byte, error) {
+	head, err := s.head(0)
+	if err != nil {
+		return nil, err
+	}
+	return join(append([][]byte{head}, parts...)), nil
+}
+
+// join returns parts back to back in one allocation of their size.
+func join(parts [][]byte) []byte {
+	n := 0
 	for _, p := range parts {
 		n += len(p)
 	}
-	out := make([]byte, room, n)
-	out = append(out, head.Bytes()...)
+	out := make([]byte, 0, n)
 	for _, p := range parts {
 		out = append(out, p...)
 	}
-	return out, nil
+	return out
 }
 
 // decode reads the parts; isV2 is false, with no error, when the first
@@ -217,7 +230,7 @@ func utcParts(t time.Time) (int64, int32, bool) {
 
 // encodeV2 encodes l in the compact form (version 4 layout); ok is false
 // when it cannot hold l exactly and the caller must use version 1.
-func encodeV2(l *projections.Ledger, room int) ([]byte, bool, error) {
+func encodeV2(l *projections.Ledger, room int) ([][]byte, bool, error) {
 	st := l.State(keepStored)
 	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion6, AsOf: st.AsOf, Position: st.Position, Applied: st.Applied, Skipped: st.Skipped}}
 	// The audit trail (about half the encoding of a large read model) is
@@ -272,11 +285,11 @@ func encodeV2(l *projections.Ledger, room int) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	s.SpendLen, s.AuditLen, s.AuditCRC, s.AuditRows, s.AuditChunks = sp.sectionLen(), len(loaded)+len(tail), crc, rows, chunks
-	b, err := s.encode(room, sp.lenPrefix(), sp.strs, sp.rows, loaded, tail)
+	head, err := s.head(room)
 	if err != nil {
 		return nil, false, fmt.Errorf("encode read model snapshot: %w", err)
 	}
-	return b, true, nil
+	return [][]byte{head, sp.lenPrefix(), sp.strs, sp.rows, loaded, tail}, true, nil
 }
 
 // The spending section of a version 4 snapshot holds every spending row

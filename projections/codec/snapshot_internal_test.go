@@ -63,12 +63,25 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		{"UTC times: compact columns", time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC), snapshotVersion6},
 		{"a time outside UTC: version 1", time.Date(2024, 1, 2, 3, 4, 5, 6, time.FixedZone("", 2*3600)), snapshotVersion},
 	} {
-		for _, room := range []int{0, 48} {
-			t.Run(fmt.Sprintf("%s, room for a header of %d bytes", c.name, room), func(t *testing.T) {
+		for _, m := range []struct {
+			room  int
+			parts bool
+		}{{0, false}, {48, false}, {48, true}} {
+			t.Run(fmt.Sprintf("%s, room for a header of %d bytes, in parts %v", c.name, m.room, m.parts), func(t *testing.T) {
+				room := m.room
 				l := snapshotLedger(c.at)
 				// EncodeAfter leaves room zero bytes before the snapshot, for
-				// the caller's header (the tree header of app/readmodel).
+				// the caller's header (the tree header of app/readmodel);
+				// EncodeParts gives the same in parts, stored back to back.
 				blob, err := EncodeAfter(l, room)
+				if m.parts {
+					var parts [][]byte
+					parts, err = EncodeParts(l, room)
+					if len(parts) > 0 && len(parts[0]) < room {
+						t.Fatalf("the first part holds %d bytes, less than the room of %d", len(parts[0]), room)
+					}
+					blob = bytes.Join(parts, nil)
+				}
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -123,7 +136,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 				h := s
 				c.change(&h)
 				h.SpendLen = len(h.spend)
-				b, err := h.encode(0, h.spend, s.audit)
+				b, err := h.encode(h.spend, s.audit)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -155,7 +168,7 @@ func TestSnapshotAuditSectionRefused(t *testing.T) {
 	reencode := func(change func(h *snapshotV2, sec []byte) []byte) []byte {
 		h := s
 		sec := change(&h, bytes.Clone(s.audit))
-		b, err := h.encode(0, h.spend, sec)
+		b, err := h.encode(h.spend, sec)
 		if err != nil {
 			t.Fatal(err)
 		}
