@@ -29,7 +29,7 @@ func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 		{&r.bwd, "SELECT " + cols + " FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?"},
 		{&r.all, "SELECT " + cols + " FROM events WHERE pos > ? ORDER BY pos LIMIT ?"},
 		{&r.exists, "SELECT 1 FROM events WHERE stream = ? LIMIT 1"},
-		{&r.loadSnap, "SELECT commit_pos, prepare_pos, blob FROM snapshots WHERE name = ?"},
+		{&r.loadSnap, "SELECT name, commit_pos, prepare_pos, blob FROM snapshots WHERE name >= ?1 AND name < ?2 ORDER BY name"},
 	} {
 		st, err := db.PrepareContext(ctx, p.q)
 		if err != nil {

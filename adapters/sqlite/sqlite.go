@@ -26,7 +26,8 @@
 //	       created INTEGER unix nanoseconds UTC,
 //	       UNIQUE(stream, revision))
 //	snapshots(name TEXT PRIMARY KEY, commit_pos INTEGER, prepare_pos INTEGER,
-//	          blob BLOB, saved INTEGER)
+//	          blob BLOB, saved INTEGER)   a large blob as a manifest row and
+//	          rows of its parts (snapshot.go)
 //	tree(idx INTEGER PRIMARY KEY, hash BLOB)   the Merkle log, one row per
 //	          event (see tree.go and docs/PROOFS.md), append-only
 //	log_info(sealed INTEGER)

@@ -28,18 +28,22 @@ const treeTag = "GLTREE1\n"
 
 const treeHeader = len(treeTag) + 8 + 32
 
-// bindTree puts the tree's size and root at pos before blob (every store
-// keeps the log).
-func bindTree(ctx context.Context, store port.Store, pos domain.Position, blob []byte) ([]byte, error) {
+// bindTree writes the tree's size and root at pos into the first
+// treeHeader bytes of blob, which hold no read model (the first part of
+// codec.EncodeParts(l, treeHeader)): the snapshot is not copied behind its
+// header.
+func bindTree(ctx context.Context, store port.Store, pos domain.Position, blob []byte) error {
+	if len(blob) < treeHeader {
+		return fmt.Errorf("a snapshot of %d bytes has no room for its tree header of %d", len(blob), treeHeader)
+	}
 	size, root, err := merkle.FoldedAt(ctx, store, pos)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := make([]byte, 0, treeHeader+len(blob))
-	out = append(out, treeTag...)
-	out = binary.BigEndian.AppendUint64(out, uint64(size))
-	out = append(out, root[:]...)
-	return append(out, blob...), nil
+	copy(blob, treeTag)
+	binary.BigEndian.PutUint64(blob[len(treeTag):], uint64(size))
+	copy(blob[len(treeTag)+8:treeHeader], root[:])
+	return nil
 }
 
 // checkTree returns the read model of a snapshot saved at pos, after

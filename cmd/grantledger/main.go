@@ -109,6 +109,10 @@ type app struct {
 	checkedFrom    int64              // where the last check of the log started
 	state          *merkle.Checkpoint // the log state the read model was computed from
 	report         *reportState       // the state reports name (see reportstate.go)
+	// saving holds the saves of read models still being written while the
+	// command computes and prints its report; run waits for them
+	// (finishSaves) before the process ends.
+	saving []chan error
 }
 
 // testClock, when set (by tests only), is the clock of every command.
@@ -162,7 +166,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			err := c.run(ctx, a, args[1:])
+			err := a.finishSaves(c.run(ctx, a, args[1:]))
 			if errors.Is(err, flag.ErrHelp) {
 				return nil
 			}

@@ -97,6 +97,11 @@ func reportsOf(rm *readmodel.Runner, today domain.Date) *readmodel.Service {
 // its saved snapshot when the store keeps one, otherwise (and always for
 // --as-of) by folding the events. Progress goes to a terminal only.
 func (a *app) readModel(ctx context.Context, asOf time.Time) (*readmodel.Runner, error) {
+	// A read model saved by an earlier call is written before this one
+	// loads it (and before this one's save could come first).
+	if err := a.finishSaves(nil); err != nil {
+		return nil, err
+	}
 	store, err := a.open(ctx)
 	if err != nil {
 		return nil, err
@@ -131,21 +136,44 @@ func (a *app) readModel(ctx context.Context, asOf time.Time) (*readmodel.Runner,
 		return nil, err
 	}
 	if !a.noVerify {
-		if err := r.SaveNow(ctx); err != nil {
-			// A snapshot only spares the next reader work (docs/STORAGE.md):
-			// a store that cannot take it (a full disk, a read-only file)
-			// does not stop the report.
-			if domain.ErrorCode(err) != domain.EUnavailable {
-				return nil, errorf("save the read model: %w", err)
-			}
-			fmt.Fprintln(a.stderr, tr(a.lang, "grantledger: warning: the read model was not saved (%v); the report is complete, the next one reads the ledger again", err))
-		}
+		// Saved while the report is computed and printed (issue 17: the
+		// first report after a large import saves about 100 MB); run
+		// waits for the save before the process ends (finishSaves). The
+		// save encodes the read model under the runner's lock, so the
+		// report reads it once encoded, and what the report shows is
+		// what is saved.
+		done := make(chan error, 1)
+		go func() { done <- r.SaveNow(ctx) }()
+		a.saving = append(a.saving, done)
 	}
 	a.state = state
 	if err := a.computeState(ctx, store, r); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// finishSaves waits for the read models being saved (readModel) and
+// returns err, the command's result, or the save's error when the
+// command succeeded. A snapshot only spares the next reader work
+// (docs/STORAGE.md): a store that cannot take it (a full disk, a read-only
+// file) does not fail the report, which is complete; another error of the
+// save fails the command (exit 1) after its report was printed.
+func (a *app) finishSaves(err error) error {
+	for _, done := range a.saving {
+		saveErr := <-done
+		switch {
+		case saveErr == nil:
+		case domain.ErrorCode(saveErr) == domain.EUnavailable:
+			fmt.Fprintln(a.stderr, tr(a.lang, "grantledger: warning: the read model was not saved (%v); the report is complete, the next one reads the ledger again", saveErr))
+		case err == nil:
+			err = errorf("save the read model: %w", saveErr)
+		default:
+			fmt.Fprintln(a.stderr, "grantledger: save the read model:", saveErr)
+		}
+	}
+	a.saving = nil
+	return err
 }
 
 // isTerminal reports whether w is a terminal (a character device).

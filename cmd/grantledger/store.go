@@ -76,6 +76,11 @@ func (a *app) service(ctx context.Context) (*command.Service, error) {
 }
 
 func (a *app) close() {
+	// A read model still being saved is written before its store closes;
+	// run has taken the saves' errors already when it returns normally.
+	if err := a.finishSaves(nil); err != nil {
+		fmt.Fprintln(a.stderr, "grantledger: warning:", err)
+	}
 	if a.wired != nil {
 		a.wired.Close() // what it wired, then its store chain (a.store)
 		a.wired, a.store = nil, nil

@@ -111,19 +111,39 @@ const (
 	snapshotVersion6 = 6
 )
 
-// encode writes a version 4 snapshot: the head, which must already hold
-// the sections' lengths and the audit checksum, then the sections; the
-// audit section is written as its parts back to back.
-func (s *snapshotV2) encode(b *bytes.Buffer, audit [][]byte) error {
+// head returns room zero bytes followed by the gob head, which must
+// already hold the sections' lengths and the audit checksum.
+func (s *snapshotV2) head(room int) ([]byte, error) {
+	b := bytes.NewBuffer(make([]byte, room, room+4096))
 	if err := gob.NewEncoder(b).Encode(&s.snapHead); err != nil {
-		return err
+		return nil, err
 	}
-	b.Grow(len(s.spend) + s.AuditLen)
-	b.Write(s.spend)
-	for _, p := range audit {
-		b.Write(p)
+	return b.Bytes(), nil
+}
+
+// encode returns a version 4 snapshot (without room before it): the head,
+// then parts, back to back: the spending section, then the audit section
+// (as the stored part loaded from the last snapshot followed by the rows
+// encoded since).
+func (s *snapshotV2) encode(parts ...[]byte) ([]byte, error) {
+	head, err := s.head(0)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return join(append([][]byte{head}, parts...)), nil
+}
+
+// join returns parts back to back in one allocation of their size.
+func join(parts [][]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, 0, n)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
 }
 
 // decode reads the parts; isV2 is false, with no error, when the first
@@ -210,7 +230,7 @@ func utcParts(t time.Time) (int64, int32, bool) {
 
 // encodeV2 encodes l in the compact form (version 4 layout); ok is false
 // when it cannot hold l exactly and the caller must use version 1.
-func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
+func encodeV2(l *projections.Ledger, room int) ([][]byte, bool, error) {
 	st := l.State()
 	s := snapshotV2{snapHead: snapHead{Version: snapshotVersion6, AsOf: st.AsOf, Position: st.Position, Applied: st.Applied, Skipped: st.Skipped}}
 	// The audit trail (about half the encoding of a large read model) is
@@ -236,6 +256,7 @@ func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
 	s.Views = make([]*viewGob, len(st.Views))
 	s.SpendCount = make([]uint32, len(st.Views))
 	var sp spendWriter
+	sp.reserve(st.Views)
 	for i, v := range st.Views {
 		agg := v.Agg.State()
 		if len(agg.Spendings) != len(v.Spendings) {
@@ -258,7 +279,6 @@ func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
 		s.Views[i] = toGob(v, &agg, nil)
 	}
 	s.Names = names.list
-	s.spend = sp.section()
 	a := audit()
 	if !a.ok {
 		return nil, false, nil
@@ -267,12 +287,12 @@ func encodeV2(l *projections.Ledger) ([]byte, bool, error) {
 	for _, p := range a.parts {
 		auditLen += len(p)
 	}
-	s.SpendLen, s.AuditLen, s.AuditCRC, s.AuditRows, s.AuditChunks = len(s.spend), auditLen, a.crc, a.rows, a.chunks
-	var b bytes.Buffer
-	if err := s.encode(&b, a.parts); err != nil {
+	s.SpendLen, s.AuditLen, s.AuditCRC, s.AuditRows, s.AuditChunks = sp.sectionLen(), auditLen, a.crc, a.rows, a.chunks
+	head, err := s.head(room)
+	if err != nil {
 		return nil, false, fmt.Errorf("encode read model snapshot: %w", err)
 	}
-	return b.Bytes(), true, nil
+	return append([][]byte{head, sp.lenPrefix(), sp.strs, sp.rows}, a.parts...), true, nil
 }
 
 // The spending section of a version 4 snapshot holds every spending row
@@ -324,10 +344,32 @@ func (w *spendWriter) add(r *projections.SpendingRow, line uint32) (ok bool) {
 	return true
 }
 
-func (w *spendWriter) section() []byte {
-	out := make([]byte, 0, binary.MaxVarintLen64+len(w.strs)+len(w.rows))
-	out = binary.AppendUvarint(out, uint64(len(w.strs)))
-	return append(append(out, w.strs...), w.rows...)
+// reserve sizes the writer's buffers for the spending rows of views: the
+// strings exactly, the rows at a typical size (a row of a few varints
+// takes about 40 bytes), so that a large read model's rows are not copied
+// again and again as the buffers grow.
+func (w *spendWriter) reserve(views []*projections.AgreementView) {
+	rows, strs := 0, 0
+	for i := range views {
+		rows += len(views[i].Spendings)
+		for k := range views[i].Spendings {
+			r := &views[i].Spendings[k]
+			strs += len(r.Document) + len(r.Description)
+		}
+	}
+	w.rows = make([]byte, 0, rows*40)
+	w.strs = make([]byte, 0, strs)
+}
+
+// lenPrefix is the start of the spending section: the strings' length
+// (an unsigned varint). The section is lenPrefix, strs, rows.
+func (w *spendWriter) lenPrefix() []byte {
+	return binary.AppendUvarint(nil, uint64(len(w.strs)))
+}
+
+// sectionLen is the length of the spending section.
+func (w *spendWriter) sectionLen() int {
+	return len(w.lenPrefix()) + len(w.strs) + len(w.rows)
 }
 
 // decodeV2 decodes the compact form into a new Ledger. isV2 is false,

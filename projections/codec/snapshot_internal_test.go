@@ -63,34 +63,55 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		{"UTC times: compact columns", time.Date(2024, 1, 2, 3, 4, 5, 6, time.UTC), snapshotVersion6},
 		{"a time outside UTC: version 1", time.Date(2024, 1, 2, 3, 4, 5, 6, time.FixedZone("", 2*3600)), snapshotVersion},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			l := snapshotLedger(c.at)
-			blob, err := Encode(l)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := snapshotVersionOf(t, blob); got != c.version {
-				t.Errorf("snapshot version = %d, want %d", got, c.version)
-			}
-			var back *projections.Ledger
-			if err := restoreTo(&back, blob); err != nil {
-				t.Fatal(err)
-			}
-			if back.Position() != l.Position() || back.Applied() != l.Applied() {
-				t.Errorf("position, applied = %v, %d; want %v, %d", back.Position(), back.Applied(), l.Position(), l.Applied())
-			}
-			if !reflect.DeepEqual(back.AuditRows(), l.AuditRows()) {
-				t.Errorf("audit rows differ after the round trip:\n got %+v\nwant %+v", back.AuditRows(), l.AuditRows())
-			}
-			if !reflect.DeepEqual(back.Agreements(), l.Agreements()) {
-				t.Errorf("agreements differ after the round trip:\n got %+v\nwant %+v", back.Agreements()[0], l.Agreements()[0])
-			}
-			// The restored aggregate's spending map is rebuilt from the rows.
-			v, _ := back.Agreement("SNAP/0")
-			if n := len(v.Agg.Spendings()); n != 2 {
-				t.Errorf("restored aggregate holds %d spendings, want 2", n)
-			}
-		})
+		for _, m := range []struct {
+			room  int
+			parts bool
+		}{{0, false}, {48, false}, {48, true}} {
+			t.Run(fmt.Sprintf("%s, room for a header of %d bytes, in parts %v", c.name, m.room, m.parts), func(t *testing.T) {
+				room := m.room
+				l := snapshotLedger(c.at)
+				// EncodeAfter leaves room zero bytes before the snapshot, for
+				// the caller's header (the tree header of app/readmodel);
+				// EncodeParts gives the same in parts, stored back to back.
+				blob, err := EncodeAfter(l, room)
+				if m.parts {
+					var parts [][]byte
+					parts, err = EncodeParts(l, room)
+					if len(parts) > 0 && len(parts[0]) < room {
+						t.Fatalf("the first part holds %d bytes, less than the room of %d", len(parts[0]), room)
+					}
+					blob = bytes.Join(parts, nil)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(blob) < room || !bytes.Equal(blob[:room], make([]byte, room)) {
+					t.Fatalf("the first %d bytes of %d are not zero: % x", room, len(blob), blob[:min(room, len(blob))])
+				}
+				blob = blob[room:]
+				if got := snapshotVersionOf(t, blob); got != c.version {
+					t.Errorf("snapshot version = %d, want %d", got, c.version)
+				}
+				var back *projections.Ledger
+				if err := restoreTo(&back, blob); err != nil {
+					t.Fatal(err)
+				}
+				if back.Position() != l.Position() || back.Applied() != l.Applied() {
+					t.Errorf("position, applied = %v, %d; want %v, %d", back.Position(), back.Applied(), l.Position(), l.Applied())
+				}
+				if !reflect.DeepEqual(back.AuditRows(), l.AuditRows()) {
+					t.Errorf("audit rows differ after the round trip:\n got %+v\nwant %+v", back.AuditRows(), l.AuditRows())
+				}
+				if !reflect.DeepEqual(back.Agreements(), l.Agreements()) {
+					t.Errorf("agreements differ after the round trip:\n got %+v\nwant %+v", back.Agreements()[0], l.Agreements()[0])
+				}
+				// The restored aggregate's spending map is rebuilt from the rows.
+				v, _ := back.Agreement("SNAP/0")
+				if n := len(v.Agg.Spendings()); n != 2 {
+					t.Errorf("restored aggregate holds %d spendings, want 2", n)
+				}
+			})
+		}
 	}
 	t.Run("spending rows that do not fit together are refused", func(t *testing.T) {
 		blob, err := Encode(snapshotLedger(time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)))
@@ -115,12 +136,12 @@ func TestSnapshotRoundTrip(t *testing.T) {
 				h := s
 				c.change(&h)
 				h.SpendLen = len(h.spend)
-				var b bytes.Buffer
-				if err := h.encode(&b, [][]byte{s.audit}); err != nil {
+				b, err := h.encode(h.spend, s.audit)
+				if err != nil {
 					t.Fatal(err)
 				}
 				var back *projections.Ledger
-				err := restoreTo(&back, b.Bytes())
+				err = restoreTo(&back, b)
 				if err == nil || !strings.Contains(err.Error(), c.want) {
 					t.Errorf("Restore: %v, want an error saying %q", err, c.want)
 				}
@@ -147,11 +168,11 @@ func TestSnapshotAuditSectionRefused(t *testing.T) {
 	reencode := func(change func(h *snapshotV2, sec []byte) []byte) []byte {
 		h := s
 		sec := change(&h, bytes.Clone(s.audit))
-		var b bytes.Buffer
-		if err := h.encode(&b, [][]byte{sec}); err != nil {
+		b, err := h.encode(h.spend, sec)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return b.Bytes()
+		return b
 	}
 	for _, c := range []struct {
 		name, want string
