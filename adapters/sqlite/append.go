@@ -189,7 +189,6 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 	if _, err := s.wst.commit.ExecContext(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	s.bg.committed()
 	if wrote {
 		s.notify()
 	}

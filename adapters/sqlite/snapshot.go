@@ -86,7 +86,6 @@ func (s *Store) SaveSnapshotParts(ctx context.Context, name string, position dom
 	if _, err := s.wst.commit.ExecContext(context.WithoutCancel(ctx)); err != nil {
 		return fail("commit: ", err)
 	}
-	s.bg.committed()
 	return nil
 }
 

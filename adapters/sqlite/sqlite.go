@@ -134,8 +134,6 @@ type Store struct {
 	poll     time.Duration
 	now      func() time.Time
 	noCkpt   bool // NoCheckpointOnClose: Close leaves the WAL to the next process
-	bgCkpt   bool // CheckpointInBackground
-	bg       *bgCheckpointer
 
 	db *sql.DB // pool for reads; one connection of it is the writer
 
@@ -175,7 +173,6 @@ type options struct {
 	progress TreeProgress
 
 	noCkptOnClose bool // NoCheckpointOnClose
-	bgCkpt        bool // CheckpointInBackground
 }
 
 // ReadOnly opens the file for reading only: reads and subscriptions work,
@@ -283,7 +280,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 
 func newStore(abs string, o options) *Store {
 	return &Store{
-		path: abs, poll: o.poll, now: o.now, treeP: o.progress, noCkpt: o.noCkptOnClose, bgCkpt: o.bgCkpt,
+		path: abs, poll: o.poll, now: o.now, treeP: o.progress, noCkpt: o.noCkptOnClose,
 		revs: map[string]int64{}, changed: make(chan struct{}), done: make(chan struct{}),
 	}
 }
@@ -366,11 +363,6 @@ func (s *Store) openWritable(driverName string) error {
 		}
 	}
 	s.hasTree = true
-	if s.bgCkpt {
-		if err := s.startCheckpointer(ctx); err != nil {
-			return fmt.Errorf("turn off the writer's checkpoints: %w", err)
-		}
-	}
 	if err := s.wst.prepare(ctx, w); err != nil {
 		return err
 	}
@@ -391,7 +383,6 @@ func (s *Store) Close() error {
 	var err error
 	s.closeMu.Do(func() {
 		close(s.done)
-		s.stopCheckpointer()
 		s.wmu.Lock()
 		defer s.wmu.Unlock()
 		s.rst.close()

@@ -29,10 +29,10 @@ func MustOpen(tb testing.TB, opts ...Option) *Store {
 	return s
 }
 
-func factory(driver string, opts ...Option) storetest.Factory {
+func factory(driver string) storetest.Factory {
 	return storetest.Factory{
 		New: func(t *testing.T) port.Store {
-			s, err := Open(filepath.Join(t.TempDir(), "events.db"), append([]Option{withDriver(driver), WithPollInterval(20 * time.Millisecond)}, opts...)...)
+			s, err := Open(filepath.Join(t.TempDir(), "events.db"), withDriver(driver), WithPollInterval(20*time.Millisecond))
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
@@ -43,7 +43,7 @@ func factory(driver string, opts ...Option) storetest.Factory {
 			if err := old.Close(); err != nil {
 				t.Fatalf("Close: %v", err)
 			}
-			s, err := Open(path, append([]Option{withDriver(driver)}, opts...)...)
+			s, err := Open(path, withDriver(driver))
 			if err != nil {
 				t.Fatalf("reopen: %v", err)
 			}

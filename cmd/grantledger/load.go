@@ -105,7 +105,6 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 		return usagef("--rss-every %s: 0 (off) or at least 1s", *rssEvery)
 	}
 	a.mayCreate = true // the load test appends
-	a.serving = true   // checkpoints in the background (docs/STORAGE.md)
 	raw, err := a.open(ctx)
 	if err != nil {
 		return err

@@ -99,9 +99,6 @@ type app struct {
 	// mayCreate lets open create an embedded ledger that does not exist;
 	// only commands that write set it (docs/cli.md).
 	mayCreate bool
-	// serving: the process runs long with many writers (serve, load); its
-	// embedded store checkpoints in the background (sqlite.CheckpointInBackground).
-	serving bool
 
 	noVerify       bool               // --no-verify: reads do not check the Merkle log
 	warnedNoVerify bool               // the --no-verify warning was printed

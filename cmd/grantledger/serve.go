@@ -93,7 +93,6 @@ acknowledged command is durable.`)
 	}
 	log := slog.New(handler)
 	a.mayCreate = true // serve appends the commands it is sent
-	a.serving = true   // checkpoints in the background (docs/STORAGE.md)
 	raw, err := a.open(ctx)
 	if err != nil {
 		return err

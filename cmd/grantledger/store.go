@@ -44,13 +44,7 @@ func (a *app) open(ctx context.Context) (port.Store, error) {
 			return nil, err
 		}
 	}
-	var s port.Store
-	var err error
-	if path, ok := strings.CutPrefix(a.spec(), "sqlite:"); ok && a.serving {
-		s, err = openSQLite(path, sqlite.CheckpointInBackground())
-	} else {
-		s, err = openStore(ctx, a.spec())
-	}
+	s, err := openStore(ctx, a.spec())
 	if err != nil {
 		return nil, err
 	}
@@ -125,14 +119,14 @@ func ledgerMustExist(spec string) error {
 	return nil
 }
 
-func openSQLite(path string, opts ...sqlite.Option) (port.Store, error) {
+func openSQLite(path string) (port.Store, error) {
 	if path == "" {
 		return nil, usagef("store: empty path; use sqlite:PATH")
 	}
 	// No checkpoint when the process closes the ledger (issue 17): a
 	// command's commit is its only fsync; SQLite checkpoints when the WAL
 	// is large, and the next process reads the WAL (docs/STORAGE.md).
-	s, err := sqlite.Open(path, append([]sqlite.Option{sqlite.WithTreeProgress(treeProgress), sqlite.NoCheckpointOnClose()}, opts...)...)
+	s, err := sqlite.Open(path, sqlite.WithTreeProgress(treeProgress), sqlite.NoCheckpointOnClose())
 	if err != nil {
 		return nil, errorf("open ledger %s: %w", path, err)
 	}
