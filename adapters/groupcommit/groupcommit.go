@@ -364,7 +364,10 @@ func (g *Store) Close() error {
 // by one, or checked on the events read first, when the wrapped store
 // cannot); no snapshots or lent memory (the server's read paths take the
 // store itself).
-func (g *Store) Offers() domain.Offers { return domain.Offers{Batch: true, Guards: true} }
+func (g *Store) Offers() domain.Offers {
+	o := g.Inner.Offers()
+	return domain.Offers{Batch: true, Guards: true, Snapshots: o.Snapshots, LendsSnapshots: o.LendsSnapshots}
+}
 
 // Reads, the Merkle log and the other answers go straight to the wrapped
 // store.
@@ -422,19 +425,32 @@ func (g *Store) ReadTreeRows(context.Context, int64, int64, func(int64, []byte) 
 	return domain.NotOffered(name, "ReadTreeRows")
 }
 
-// SaveSnapshot is not offered through the group committer.
-func (g *Store) SaveSnapshot(context.Context, string, domain.Position, []byte) error {
-	return domain.NotOffered(name, "SaveSnapshot")
+// Snapshots go straight to the wrapped store, when it keeps them: a save
+// is not an append, and the wrapped store orders it with the commits (the
+// command-id index of serve is saved in blocks through here, issue 17).
+
+// SaveSnapshot implements port.Snapshots.
+func (g *Store) SaveSnapshot(ctx context.Context, snap string, pos domain.Position, blob []byte) error {
+	if !g.Inner.Offers().Snapshots {
+		return domain.NotOffered(name, "SaveSnapshot")
+	}
+	return g.Inner.SaveSnapshot(ctx, snap, pos, blob)
 }
 
-// LoadSnapshot is not offered through the group committer.
-func (g *Store) LoadSnapshot(context.Context, string) (domain.Position, []byte, bool, error) {
-	return domain.Position{}, nil, false, domain.NotOffered(name, "LoadSnapshot")
+// LoadSnapshot implements port.Snapshots.
+func (g *Store) LoadSnapshot(ctx context.Context, snap string) (domain.Position, []byte, bool, error) {
+	if !g.Inner.Offers().Snapshots {
+		return domain.Position{}, nil, false, domain.NotOffered(name, "LoadSnapshot")
+	}
+	return g.Inner.LoadSnapshot(ctx, snap)
 }
 
-// ReadSnapshot is not offered through the group committer.
-func (g *Store) ReadSnapshot(context.Context, string, func(domain.Position, []byte) error) (bool, error) {
-	return false, domain.NotOffered(name, "ReadSnapshot")
+// ReadSnapshot implements port.Snapshots.
+func (g *Store) ReadSnapshot(ctx context.Context, snap string, fn func(domain.Position, []byte) error) (bool, error) {
+	if !g.Inner.Offers().LendsSnapshots {
+		return false, domain.NotOffered(name, "ReadSnapshot")
+	}
+	return g.Inner.ReadSnapshot(ctx, snap, fn)
 }
 
 // ReadOnlyReason is the wrapped store's.

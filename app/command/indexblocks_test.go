@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/grantledger/grantledger/adapters/groupcommit"
+	"github.com/grantledger/grantledger/adapters/metrics"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/domain"
@@ -472,5 +474,65 @@ func TestIndexWithoutSnapshotsKeepsIDsInMemory(t *testing.T) {
 	checkRules(t, svc, used, late)
 	if ids, _ := command.IndexInMemory(svc); ids < 80 {
 		t.Fatalf("%d ids in memory, want every one of the ledger's (about 84)", ids)
+	}
+}
+
+// Issue 17 item 1, in serve: the server's command service writes through
+// the measured store behind the group committer (cmd/internal/wiring).
+// Both used to answer NotOffered to snapshots, so the server's index was
+// never saved in blocks and held every command id of the ledger in
+// memory, growing without bound (docs/PERFORMANCE.md, the 10-minute
+// serve run). Through them, with 16 writers sharing commits, the index
+// must hold only the ids since its last save, as an import's does.
+func TestServerChainSavesTheIndexInBlocks(t *testing.T) {
+	ctx := context.Background()
+	raw := openSQLite(t, filepath.Join(t.TempDir(), "l.db"))
+	store := groupcommit.New(metrics.WrapStore(raw, metrics.New()), 64)
+	svc := command.New(store, command.Options{Clock: fixedClock, Warn: func(m string) { t.Errorf("warning: %s", m) }})
+	const agreements, writers = 50, 16
+	for i := range agreements {
+		if _, err := commandtest.Handle(ctx, svc, regEnv(uuid.New(), fmt.Sprintf("S-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := 2*command.IndexSaveEvery + 500
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < total; i += writers {
+				if _, err := commandtest.Handle(ctx, svc, spendEnv(uuid.New(), fmt.Sprintf("S-%d", i%agreements), "1.00")); err != nil {
+					errs <- fmt.Errorf("spending %d: %w", i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	ids, fps := command.IndexInMemory(svc)
+	t.Logf("in memory after %d commands: %d ids, %d fingerprints", total+agreements, ids, fps)
+	if ids > command.IndexSaveEvery+1000 {
+		t.Errorf("after %d commands through the group committer the index holds %d ids in memory, want at most the %d of a save interval (and the commands in flight)", total+agreements, ids, command.IndexSaveEvery+1000)
+	}
+	if _, _, ok, err := raw.LoadSnapshot(ctx, command.IndexSnapshotName); err != nil || !ok {
+		t.Errorf("no index snapshot in the store after %d commands through the group committer (found %v, error %v)", total+agreements, ok, err)
+	}
+	// What was saved answers a retry in a new process.
+	again := command.New(raw, command.Options{Clock: fixedClock})
+	first := spendEnv(uuid.New(), "S-1", "2.00")
+	if _, err := commandtest.Handle(ctx, svc, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := commandtest.Handle(ctx, again, first); err != nil {
+		t.Fatalf("a retry of a command applied through the server's chain, in a new service: %v", err)
+	}
+	if n := eventsIn(t, raw); n != agreements+total+1 {
+		t.Fatalf("%d events after the retry, want %d: the retry was applied twice", n, agreements+total+1)
 	}
 }
