@@ -806,21 +806,62 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 // the next process loads it instead of reading the whole ledger. apply
 // and import call it at their end. A failure is only worth a warning: the
 // index is rebuilt from the events when there is no snapshot.
-func (s *Service) SaveIndex(ctx context.Context) error { return s.saveIndex(ctx, indexSaveAtEnd) }
+// It first waits for a save running beside the commands
+// (Options.SaveIndexBeside).
+func (s *Service) SaveIndex(ctx context.Context) error {
+	s.WaitIndexSave()
+	return s.saveIndex(ctx, indexSaveAtEnd)
+}
+
+// WaitIndexSave waits for the save of the index that runs beside the
+// commands (Options.SaveIndexBeside), if one does. A server calls it
+// before it closes the store.
+func (s *Service) WaitIndexSave() {
+	s.besideMu.Lock()
+	on := s.besideOn
+	s.besideMu.Unlock()
+	if on != nil {
+		<-on
+	}
+}
 
 // maybeSaveIndex is called at the start of a command: it saves the index
-// when it has folded IndexSaveEvery events since its snapshot.
+// when it has folded IndexSaveEvery events since its snapshot, in line or
+// (Options.SaveIndexBeside) in a goroutine of its own, which outlives the
+// command and so does not take its context's end.
 func (s *Service) maybeSaveIndex(ctx context.Context) {
 	x := s.index
 	x.mu.Lock()
-	due := x.since >= IndexSaveEvery
+	due := x.since >= IndexSaveEvery && !x.saving
 	x.mu.Unlock()
 	if !due {
 		return
 	}
-	if err := s.saveIndex(ctx, IndexSaveEvery); err != nil {
-		s.warnf(err.Error())
+	if !s.beside {
+		if err := s.saveIndex(ctx, IndexSaveEvery); err != nil {
+			s.warnf(err.Error())
+		}
+		return
 	}
+	s.besideMu.Lock()
+	if s.besideOn != nil {
+		s.besideMu.Unlock()
+		return // one save at a time
+	}
+	on := make(chan struct{})
+	s.besideOn = on
+	s.besideMu.Unlock()
+	go func() {
+		defer close(on)
+		defer func() {
+			s.besideMu.Lock()
+			s.besideOn = nil
+			s.besideMu.Unlock()
+		}()
+		if err := s.saveIndex(context.WithoutCancel(ctx), IndexSaveEvery); err != nil {
+			s.warnf(err.Error())
+		}
+	}()
 }
 
 // warnf passes msg to Options.Warn, if set.

@@ -40,6 +40,16 @@ type Options struct {
 	// Warn, if set, is told what went wrong with the saved ledger-wide
 	// index (refused and rebuilt, or not saved); no command fails for it.
 	Warn func(msg string)
+	// SaveIndexBeside makes the periodic save of the ledger-wide index
+	// (every IndexSaveEvery events) run in a goroutine of its own instead
+	// of in the command that finds it due, which then goes on at once: a
+	// save that merges the index's runs rewrites every block, hundreds of
+	// snapshot writes on a large ledger, and in a server the command that
+	// made it waited for all of them (docs/PERFORMANCE.md, issue 17). One
+	// save runs at a time; WaitIndexSave waits for it. serve and load set
+	// it (cmd/internal/wiring); a short process saves in line, so that it
+	// never ends in the middle of a save.
+	SaveIndexBeside bool
 }
 
 // DefaultMaxCachedEvents is Options.MaxCachedEvents' default.
@@ -71,6 +81,12 @@ type Service struct {
 	evicting  sync.Mutex
 
 	warn func(msg string) // Options.Warn
+
+	// The save of the index running beside the commands
+	// (Options.SaveIndexBeside).
+	beside   bool
+	besideMu sync.Mutex
+	besideOn chan struct{} // closed when the running save ends; nil: none runs
 }
 
 // streamState is the cached state of one agreement stream. Its mutex
@@ -143,7 +159,7 @@ func New(store port.Store, opts Options) *Service {
 		opts.MaxCachedEvents = DefaultMaxCachedEvents
 	}
 	return &Service{store: store, reg: domain.NewEventRegistry(), clock: opts.Clock, retries: opts.MaxRetries, index: newLedgerIndex(),
-		maxCached: opts.MaxCachedEvents, warn: opts.Warn}
+		maxCached: opts.MaxCachedEvents, warn: opts.Warn, beside: opts.SaveIndexBeside}
 }
 
 // Store returns the underlying store.

@@ -80,6 +80,9 @@ func New(cfg Config) *Main {
 	if cfg.GroupCommit > 1 {
 		m.Store = groupcommit.New(m.Store, cfg.GroupCommit)
 	}
+	// A server's command never waits for the periodic save of the
+	// command-id index (issue 17); Close waits for it.
+	cfg.Command.SaveIndexBeside = true
 	m.Service = command.New(m.Store, cfg.Command)
 	if cfg.Metrics != nil {
 		m.Measured = metrics.WrapService(m.Service, cfg.Metrics)
@@ -120,6 +123,7 @@ func (m *Main) Close() error {
 	for i := len(m.closers) - 1; i >= 0; i-- {
 		errs = append(errs, m.closers[i]())
 	}
+	m.Service.WaitIndexSave()            // a save of the index running beside the commands
 	errs = append(errs, m.Store.Close()) // each decorator closes what it wraps
 	m.closeErr = errors.Join(errs...)
 	return m.closeErr
