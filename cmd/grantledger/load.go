@@ -80,6 +80,7 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 	duration := fs.Duration("duration", 10*time.Second, "time limit of each phase (at most 10m)")
 	requests := fs.Int("requests", 200000, "request limit of each phase (at most 5000000)")
 	group := fs.Int("group-commit", 256, "most appends that share one durable commit")
+	cacheEvents := cacheEventsFlag(fs)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server phase (client included) to this file")
 	openLoop := fs.String("open-loop", "", `comma-separated offered rates for open-loop phases, commands/s or "half", e.g. half,2000`)
@@ -104,13 +105,16 @@ the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").`)
 	case *rssEvery < 0 || (*rssEvery > 0 && *rssEvery < time.Second):
 		return usagef("--rss-every %s: 0 (off) or at least 1s", *rssEvery)
 	}
+	if err := checkCacheEvents(*cacheEvents); err != nil {
+		return err
+	}
 	a.mayCreate = true // the load test appends
 	raw, err := a.open(ctx)
 	if err != nil {
 		return err
 	}
 	m := metrics.New()
-	wired := wiring.New(wiring.Config{Store: raw, Metrics: m, GroupCommit: *group, Command: command.Options{Clock: a.now}})
+	wired := wiring.New(wiring.Config{Store: raw, Metrics: m, GroupCommit: *group, Command: command.Options{Clock: a.now, MaxCachedEvents: *cacheEvents}})
 	store, svc := wired.Store, wired.Service
 	a.store, a.wired = wired.Store, wired // closing the app stops the committer, then the store
 	stopRSS := func() *rssSummary { return nil }

@@ -154,3 +154,34 @@ func TestLoadSamplesResidentMemory(t *testing.T) {
 		t.Errorf("--rss-every 10ms: exit %d, want %d", code, exitUsage)
 	}
 }
+
+// TestCacheEventsFlag: --cache-events bounds the cached agreement states of
+// serve and load (docs/SERVER.md). A bound is positive or -1 (none); with a
+// bound of one event every command finds its agreement's state dropped
+// and reads it back from the ledger, and no command fails for it.
+func TestCacheEventsFlag(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--store", "mem:", "--cache-events", "0"},
+		{"serve", "--store", "mem:", "--cache-events", "-2"},
+		{"load", "--store", "mem:", "--cache-events", "0"},
+	} {
+		_, errs, code := runCLI(t, "", args...)
+		if code != exitUsage || !strings.Contains(errs, "--cache-events") {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d naming --cache-events", args, code, errs, exitUsage)
+		}
+	}
+	out, errs, code := runCLI(t, "", "load", "--store", "mem:", "--agreements", "3", "--clients", "2",
+		"--duration", "1s", "--requests", "300", "--baseline=false", "--cache-events", "1", "--json")
+	if code != 0 {
+		t.Fatalf("load --cache-events 1: exit %d: %s", code, errs)
+	}
+	var res struct {
+		Server loadPhase `json:"server"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if res.Server.Requests == 0 || res.Server.Errors != 0 {
+		t.Fatalf("load --cache-events 1: %d requests, %d failed; want some, none failed", res.Server.Requests, res.Server.Errors)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -61,6 +62,7 @@ acknowledged command is durable.`)
 	maxBody := fs.Int64("max-body", 1<<20, "largest command body in bytes")
 	maxBatch := fs.Int("max-batch", 1000, "most commands in one batch request")
 	group := fs.Int("group-commit", 256, "most concurrent appends that share one durable commit (1: each commits alone)")
+	cacheEvents := cacheEventsFlag(fs)
 	logFormat := fs.String("log", "json", "log format on stderr: json or text")
 	lang := fs.String("lang", defaultLang(), "default language of the web pages and of the API's CSV/XLSX/Markdown/HTML reports (?lang= chooses per request): en or lv (default: $"+langEnv+", else en)")
 	allowBroken := fs.Bool("allow-broken-chain", false, "start even when verify finds a broken hash chain (reads only what is intact)")
@@ -73,6 +75,9 @@ acknowledged command is durable.`)
 	}
 	if fs.NArg() != 0 {
 		return usagef("serve takes no arguments")
+	}
+	if err := checkCacheEvents(*cacheEvents); err != nil {
+		return err
 	}
 	l, err := parseLang(*lang)
 	if err != nil {
@@ -109,7 +114,7 @@ acknowledged command is durable.`)
 	}
 	m := metrics.New()
 	wired := wiring.New(wiring.Config{Store: raw, Metrics: m, GroupCommit: *group,
-		Command: command.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }},
+		Command: command.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }, MaxCachedEvents: *cacheEvents},
 		Reads:   readmodel.ServiceOptions{Clock: a.now, Log: raw, Sealer: raw, Signer: signer},
 		OnFold:  testOnFold})
 	store, reads := wired.Store, wired.Reads
@@ -228,4 +233,18 @@ func readMetricsToken(path string) (string, error) {
 		return "", errorf("--metrics-token-file %s: the secret must be at least 16 characters", path)
 	}
 	return tok, nil
+}
+
+// cacheEventsFlag is --cache-events of serve and load: the bound of the
+// command service's cached agreement states (command.Options.MaxCachedEvents).
+func cacheEventsFlag(fs *flag.FlagSet) *int64 {
+	return fs.Int64("cache-events", command.DefaultMaxCachedEvents, "most events held in the cached agreement states, the bound of their memory (about 300 bytes an event): past it the states used longest ago are dropped and read back from the ledger when next needed (-1: no bound)")
+}
+
+// checkCacheEvents refuses a --cache-events that is neither positive nor -1.
+func checkCacheEvents(n int64) error {
+	if n < 1 && n != -1 {
+		return usagef("--cache-events %d: at least 1, or -1 for no bound", n)
+	}
+	return nil
 }
