@@ -362,8 +362,8 @@ func (g *Store) Close() error {
 
 // Offers implements port.Store: batches and guards always (appended one
 // by one, or checked on the events read first, when the wrapped store
-// cannot); no snapshots or lent memory (the server's read paths take the
-// store itself).
+// cannot); snapshots as the wrapped store keeps them; no lent memory (the
+// server's read paths take the store itself).
 func (g *Store) Offers() domain.Offers {
 	o := g.Inner.Offers()
 	return domain.Offers{Batch: true, Guards: true, Snapshots: o.Snapshots, LendsSnapshots: o.LendsSnapshots}
