@@ -496,23 +496,9 @@ func TestServerChainSavesTheIndexInBlocks(t *testing.T) {
 		}
 	}
 	total := 2*command.IndexSaveEvery + 500
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < total; i += writers {
-				if _, err := commandtest.Handle(ctx, svc, spendEnv(uuid.New(), fmt.Sprintf("S-%d", i%agreements), "1.00")); err != nil {
-					errs <- fmt.Errorf("spending %d: %w", i, err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	if err := commandtest.HandleConcurrently(ctx, svc, writers, total, func(i int) domain.Envelope {
+		return spendEnv(uuid.New(), fmt.Sprintf("S-%d", i%agreements), "1.00")
+	}); err != nil {
 		t.Fatal(err)
 	}
 	ids, fps := command.IndexInMemory(svc)

@@ -62,25 +62,10 @@ func TestServerCommandsDoNotWaitForTheIndexSave(t *testing.T) {
 	total := command.IndexSaveEvery + 200
 	done := make(chan error, 1)
 	go func() {
-		var wg sync.WaitGroup
-		errs := make(chan error, writers)
-		for w := range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := w; i < total; i += writers {
-					spend := domain.NewEnvelope(uuid.New(), "accountant", "", domain.RecordSpending{Ref: domain.Ref{Agreement: fmt.Sprintf("AG-%d", w)}, Line: "a", Year: 1,
-						Amount: domain.MustMoney("1.00"), Date: domain.MustDate("2024-03-01"), Document: "inv"})
-					if _, err := commandtest.Handle(ctx, m.Measured, spend); err != nil {
-						errs <- fmt.Errorf("spending %d: %w", i, err)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		done <- <-errs // nil when no writer failed
+		done <- commandtest.HandleConcurrently(ctx, m.Measured, writers, total, func(i int) domain.Envelope {
+			return domain.NewEnvelope(uuid.New(), "accountant", "", domain.RecordSpending{Ref: domain.Ref{Agreement: fmt.Sprintf("AG-%d", i%writers)}, Line: "a", Year: 1,
+				Amount: domain.MustMoney("1.00"), Date: domain.MustDate("2024-03-01"), Document: "inv"})
+		})
 	}()
 	select {
 	case err := <-done:

@@ -8,6 +8,8 @@ package commandtest
 
 import (
 	"context"
+	"fmt"
+	"sync"
 
 	"github.com/grantledger/grantledger/app/command"
 	"github.com/grantledger/grantledger/app/wire"
@@ -43,4 +45,29 @@ func Handle(ctx context.Context, h command.Handler, env domain.Envelope) (comman
 // was not handed over.
 func HandleBatch(ctx context.Context, h command.Handler, envs []domain.Envelope) []command.Outcome {
 	return command.HandleEnvelopes(ctx, h, envs, wire.DecodeCommand)
+}
+
+// HandleConcurrently hands total commands to h from writers goroutines,
+// each with Handle: writer w sends commands w, w+writers, w+2*writers, …,
+// and env(i) is command i. A writer stops at its first failure; the
+// result is one of the failures (naming the command's number), or nil
+// when every command was applied.
+func HandleConcurrently(ctx context.Context, h command.Handler, writers, total int, env func(i int) domain.Envelope) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < total; i += writers {
+				if _, err := Handle(ctx, h, env(i)); err != nil {
+					errs <- fmt.Errorf("command %d: %w", i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs // nil when no writer failed
 }
