@@ -233,6 +233,8 @@ type Offers struct {
 	// LendsSnapshots: ReadSnapshot lends a saved blob for a call instead
 	// of copying it.
 	LendsSnapshots bool
+	// SnapshotBatches: SaveSnapshots writes many snapshots in one commit.
+	SnapshotBatches bool
 	// LendsPages: ReadAllInto reads a page of the global order into memory
 	// the caller lends.
 	LendsPages bool

@@ -34,6 +34,12 @@ func (s *Store) AppendBatch(context.Context, []domain.AppendRequest) ([]domain.A
 	return nil, domain.NotOffered(name, "AppendBatch")
 }
 
+// SaveSnapshots is not offered: each snapshot is a file of its own,
+// replaced by a rename, and files give no commit over many.
+func (s *Store) SaveSnapshots(context.Context, []port.NamedSnapshot) error {
+	return domain.NotOffered(name, "SaveSnapshots")
+}
+
 // Sealed is 0: the tree cache covers every event from the first.
 func (s *Store) Sealed(context.Context) (int64, error) { return 0, nil }
 

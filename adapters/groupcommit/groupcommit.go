@@ -366,7 +366,7 @@ func (g *Store) Close() error {
 // server's read paths take the store itself).
 func (g *Store) Offers() domain.Offers {
 	o := g.Inner.Offers()
-	return domain.Offers{Batch: true, Guards: true, Snapshots: o.Snapshots, LendsSnapshots: o.LendsSnapshots}
+	return domain.Offers{Batch: true, Guards: true, Snapshots: o.Snapshots, LendsSnapshots: o.LendsSnapshots, SnapshotBatches: o.SnapshotBatches}
 }
 
 // Reads, the Merkle log and the other answers go straight to the wrapped
@@ -435,6 +435,14 @@ func (g *Store) SaveSnapshot(ctx context.Context, snap string, pos domain.Positi
 		return domain.NotOffered(name, "SaveSnapshot")
 	}
 	return g.Inner.SaveSnapshot(ctx, snap, pos, blob)
+}
+
+// SaveSnapshots implements port.Snapshots.
+func (g *Store) SaveSnapshots(ctx context.Context, batch []port.NamedSnapshot) error {
+	if !g.Inner.Offers().SnapshotBatches {
+		return domain.NotOffered(name, "SaveSnapshots")
+	}
+	return g.Inner.SaveSnapshots(ctx, batch)
 }
 
 // LoadSnapshot implements port.Snapshots.

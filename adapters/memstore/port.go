@@ -62,6 +62,11 @@ func (s *Store) SaveSnapshot(context.Context, string, domain.Position, []byte) e
 	return domain.NotOffered(name, "SaveSnapshot")
 }
 
+// SaveSnapshots is not offered.
+func (s *Store) SaveSnapshots(context.Context, []port.NamedSnapshot) error {
+	return domain.NotOffered(name, "SaveSnapshots")
+}
+
 // LoadSnapshot is not offered.
 func (s *Store) LoadSnapshot(context.Context, string) (domain.Position, []byte, bool, error) {
 	return domain.Position{}, nil, false, domain.NotOffered(name, "LoadSnapshot")

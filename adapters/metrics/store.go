@@ -32,7 +32,7 @@ func WrapStore(store port.Store, m *Metrics) *Store {
 // snapshots.
 func (s *Store) Offers() domain.Offers {
 	o := s.inner.Offers()
-	return domain.Offers{Batch: o.Batch, Guards: o.Guards, Snapshots: o.Snapshots, LendsSnapshots: o.LendsSnapshots}
+	return domain.Offers{Batch: o.Batch, Guards: o.Guards, Snapshots: o.Snapshots, LendsSnapshots: o.LendsSnapshots, SnapshotBatches: o.SnapshotBatches}
 }
 
 // AppendGuarded measures a guarded batch as the batch it is.
@@ -185,6 +185,14 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap string, pos domain.Positi
 		return domain.NotOffered("the measured store", "SaveSnapshot")
 	}
 	return s.inner.SaveSnapshot(ctx, snap, pos, blob)
+}
+
+// SaveSnapshots implements port.Snapshots.
+func (s *Store) SaveSnapshots(ctx context.Context, batch []port.NamedSnapshot) error {
+	if !s.inner.Offers().SnapshotBatches {
+		return domain.NotOffered("the measured store", "SaveSnapshots")
+	}
+	return s.inner.SaveSnapshots(ctx, batch)
 }
 
 // LoadSnapshot implements port.Snapshots.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/app/readmodel"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/projtest"
@@ -436,6 +437,11 @@ func (r readOnlySnapshots) LoadSnapshot(ctx context.Context, name string) (domai
 	return r.s.LoadSnapshot(ctx, name)
 }
 
+// SaveSnapshots is not offered (Offers).
+func (r readOnlySnapshots) SaveSnapshots(context.Context, []port.NamedSnapshot) error {
+	return domain.NotOffered("readOnlySnapshots", "SaveSnapshots")
+}
+
 // Offers: snapshots, copied.
 func (r readOnlySnapshots) Offers() domain.Offers { return domain.Offers{Snapshots: true} }
 
@@ -457,6 +463,10 @@ func (noSnapshots) LoadSnapshot(context.Context, string) (domain.Position, []byt
 }
 
 func (noSnapshots) Offers() domain.Offers { return domain.Offers{Snapshots: true} }
+
+func (noSnapshots) SaveSnapshots(context.Context, []port.NamedSnapshot) error {
+	return domain.NotOffered("noSnapshots", "SaveSnapshots")
+}
 
 func (noSnapshots) ReadSnapshot(context.Context, string, func(domain.Position, []byte) error) (bool, error) {
 	return false, domain.NotOffered("noSnapshots", "ReadSnapshot")

@@ -14,7 +14,7 @@ var _ port.Store = (*Store)(nil)
 
 // Offers implements port.Store: everything.
 func (s *Store) Offers() domain.Offers {
-	return domain.Offers{Batch: true, Guards: true, Snapshots: true, LendsSnapshots: true,
+	return domain.Offers{Batch: true, Guards: true, Snapshots: true, LendsSnapshots: true, SnapshotBatches: true,
 		LendsPages: true, TreeRange: true, TreeRows: true, Backup: true}
 }
 

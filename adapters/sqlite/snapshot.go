@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -29,16 +30,70 @@ func (s *Store) SaveSnapshot(ctx context.Context, name string, position domain.P
 // back, without putting them together in memory first
 // (codec.EncodeParts): the rows of a large snapshot are cut from them.
 func (s *Store) SaveSnapshotParts(ctx context.Context, name string, position domain.Position, parts ...[]byte) error {
-	if s.readOnly {
-		return fmt.Errorf("save snapshot %s: %w", name, s.readOnlyError())
+	return s.saveSnapshots(ctx, name, "the one before was kept", func(save func(name string, position domain.Position, parts ...[]byte) error) error {
+		return save(name, position, parts...)
+	})
+}
+
+// SaveSnapshots implements port.Snapshots: every snapshot of batch, in
+// order, in one transaction, so one commit (and one fsync) serves them
+// all, and after a crash all are saved or none is. Each is saved as
+// SaveSnapshot saves it; when one cannot be, none is, and the ones
+// before were kept. The command-id index saves its blocks so (issue 17).
+func (s *Store) SaveSnapshots(ctx context.Context, batch []port.NamedSnapshot) error {
+	if len(batch) == 0 {
+		return nil
 	}
-	if strings.Contains(name, partSep) {
-		return fmt.Errorf("save snapshot %q: a snapshot's name may not hold %q, which names its parts; nothing was saved", name, partSep)
+	what := batch[0].Name
+	if len(batch) > 1 {
+		what = fmt.Sprintf("%s and %d more", what, len(batch)-1)
+	}
+	return s.saveSnapshots(ctx, what, "none of the batch was saved; the ones before were kept", func(save func(name string, position domain.Position, parts ...[]byte) error) error {
+		for _, sn := range batch {
+			if err := save(sn.Name, sn.Position, sn.Blob); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// saveSnapshots runs each, which saves snapshots with save, in one write
+// transaction under the write lock; what names them in errors, kept says
+// what a failure kept.
+func (s *Store) saveSnapshots(ctx context.Context, what, kept string, each func(save func(name string, position domain.Position, parts ...[]byte) error) error) error {
+	if s.readOnly {
+		return fmt.Errorf("save snapshot %s: %w", what, s.readOnlyError())
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if s.isClosed() {
-		return fmt.Errorf("save snapshot %s: %w", name, errClosed())
+		return fmt.Errorf("save snapshot %s: %w", what, errClosed())
+	}
+	if _, err := s.wst.begin.ExecContext(ctx); err != nil {
+		return fmt.Errorf("save snapshot %s: begin: %w", what, classify(err))
+	}
+	saved := s.now().UTC().UnixNano()
+	err := each(func(name string, position domain.Position, parts ...[]byte) error {
+		return s.saveSnapshotInTx(ctx, name, position, saved, parts)
+	})
+	if err == nil {
+		if _, cerr := s.wst.commit.ExecContext(context.WithoutCancel(ctx)); cerr != nil {
+			err = fmt.Errorf("save snapshot %s: commit: %w", what, classify(cerr))
+		}
+	}
+	if err != nil {
+		s.wst.rollback.ExecContext(context.WithoutCancel(ctx))
+		return fmt.Errorf("%w; %s", err, kept)
+	}
+	return nil
+}
+
+// saveSnapshotInTx replaces the snapshot name, inside the write
+// transaction.
+func (s *Store) saveSnapshotInTx(ctx context.Context, name string, position domain.Position, saved int64, parts [][]byte) error {
+	if strings.Contains(name, partSep) {
+		return fmt.Errorf("save snapshot %q: a snapshot's name may not hold %q, which names its parts", name, partSep)
 	}
 	// The old snapshot (and its parts) is deleted before the new one is
 	// inserted, in one transaction, so the new one's overflow pages are
@@ -46,17 +101,12 @@ func (s *Store) SaveSnapshotParts(ctx context.Context, name string, position dom
 	// another size writes the new pages before it frees the old, which
 	// left one snapshot's size of free pages in the file after every save
 	// (about 100 MB at 670 000 events; issue 17, docs/STORAGE.md).
-	if _, err := s.wst.begin.ExecContext(ctx); err != nil {
-		return fmt.Errorf("save snapshot %s: begin: %w", name, classify(err))
-	}
 	fail := func(what string, err error) error {
-		s.wst.rollback.ExecContext(context.WithoutCancel(ctx))
-		return fmt.Errorf("save snapshot %s: %s%w; the one before was kept", name, what, classify(err))
+		return fmt.Errorf("save snapshot %s: %s%w", name, what, classify(err))
 	}
 	if _, err := s.w.ExecContext(ctx, "DELETE FROM snapshots WHERE name = ?1 OR (name >= ?2 AND name < ?3)", name, name+partSep, name+partEnd); err != nil {
 		return fail("remove the one before: ", err)
 	}
-	saved := s.now().UTC().UnixNano()
 	size := 0
 	for _, p := range parts {
 		size += len(p)
@@ -67,24 +117,21 @@ func (s *Store) SaveSnapshotParts(ctx context.Context, name string, position dom
 		if _, err := s.wst.saveSnap.ExecContext(ctx, name, int64(position.Commit), int64(position.Prepare), joinParts(parts, size), saved); err != nil {
 			return fail("", err)
 		}
-	} else {
-		n := (size + snapshotPart - 1) / snapshotPart
-		manifest := append([]byte(partsTag), make([]byte, 12)...)
-		binary.BigEndian.PutUint64(manifest[len(partsTag):], uint64(size))
-		binary.BigEndian.PutUint32(manifest[len(partsTag)+8:], uint32(n))
-		if _, err := s.wst.saveSnap.ExecContext(ctx, name, int64(position.Commit), int64(position.Prepare), manifest, saved); err != nil {
-			return fail("", err)
-		}
-		var buf []byte // a row that spans parts, put together
-		for i := 0; i < n; i++ {
-			row := cutRow(parts, i*snapshotPart, min(snapshotPart, size-i*snapshotPart), &buf)
-			if _, err := s.wst.saveSnap.ExecContext(ctx, partName(name, i), int64(position.Commit), int64(position.Prepare), row, saved); err != nil {
-				return fail(fmt.Sprintf("part %d of %d: ", i+1, n), err)
-			}
-		}
+		return nil
 	}
-	if _, err := s.wst.commit.ExecContext(context.WithoutCancel(ctx)); err != nil {
-		return fail("commit: ", err)
+	n := (size + snapshotPart - 1) / snapshotPart
+	manifest := append([]byte(partsTag), make([]byte, 12)...)
+	binary.BigEndian.PutUint64(manifest[len(partsTag):], uint64(size))
+	binary.BigEndian.PutUint32(manifest[len(partsTag)+8:], uint32(n))
+	if _, err := s.wst.saveSnap.ExecContext(ctx, name, int64(position.Commit), int64(position.Prepare), manifest, saved); err != nil {
+		return fail("", err)
+	}
+	var buf []byte // a row that spans parts, put together
+	for i := 0; i < n; i++ {
+		row := cutRow(parts, i*snapshotPart, min(snapshotPart, size-i*snapshotPart), &buf)
+		if _, err := s.wst.saveSnap.ExecContext(ctx, partName(name, i), int64(position.Commit), int64(position.Prepare), row, saved); err != nil {
+			return fail(fmt.Sprintf("part %d of %d: ", i+1, n), err)
+		}
 	}
 	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -48,5 +50,41 @@ func TestReadSnapshot(t *testing.T) {
 	first[0] = 'X'
 	if _, second, _, _ := s.LoadSnapshot(ctx, "m"); !bytes.Equal(second, want) {
 		t.Error("changing one loaded blob changed the next one")
+	}
+}
+
+// TestSaveSnapshotsAllOrNone: a batch whose third snapshot cannot be
+// saved saves none of it: the snapshots the batch would have replaced
+// keep their blobs, the new names stay unsaved, and the error names the
+// snapshot refused and says what was kept (docs/STORAGE.md, the store
+// port: SaveSnapshots).
+func TestSaveSnapshotsAllOrNone(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	if err := s.SaveSnapshot(ctx, "kept", domain.Position{Commit: 1, Prepare: 1}, []byte("before")); err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat([]byte("b"), 3*snapshotPart) // saved in parts
+	err := s.SaveSnapshots(ctx, []port.NamedSnapshot{
+		{Name: "kept", Blob: []byte("after")},
+		{Name: "new", Blob: big},
+		{Name: "bad" + partSep + "1", Blob: []byte("x")},
+	})
+	if err == nil || !strings.Contains(err.Error(), `"bad`+partSep+`1"`) || !strings.Contains(err.Error(), "none of the batch was saved") {
+		t.Fatalf("SaveSnapshots with a refused name: %v; want an error naming it and saying none of the batch was saved", err)
+	}
+	pos, blob, ok, err := s.LoadSnapshot(ctx, "kept")
+	if err != nil || !ok || string(blob) != "before" || pos != (domain.Position{Commit: 1, Prepare: 1}) {
+		t.Fatalf("kept after the refused batch: %q at %v (ok %v, %v), want \"before\" at 1/1", blob, pos, ok, err)
+	}
+	if _, _, ok, err := s.LoadSnapshot(ctx, "new"); ok || err != nil {
+		t.Fatalf("new after the refused batch: ok %v, %v; want nothing saved", ok, err)
+	}
+	var rows int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM snapshots").Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 1 {
+		t.Fatalf("%d snapshot rows after the refused batch, want the 1 saved before", rows)
 	}
 }

@@ -524,7 +524,7 @@ func deltaIDs() int { return 16 * blockIDs }
 // written); one that does is read, merged and written to a free slot
 // (split when it grew past twice blockIDs). An id a block holds on
 // another stream is added to more. It returns the new directory.
-func writeBlocks(ctx context.Context, store port.Store, st *saveState, run []blockRef, add []uuid.UUID, strm []uint32, taken map[int]bool) (out []blockRef, err error) {
+func writeBlocks(ctx context.Context, store port.Store, w *snapWriter, st *saveState, run []blockRef, add []uuid.UUID, strm []uint32, taken map[int]bool) (out []blockRef, err error) {
 	slot := 0
 	write := func(ids []uuid.UUID, strm []uint32) error {
 		for taken[slot] {
@@ -532,7 +532,7 @@ func writeBlocks(ctx context.Context, store port.Store, st *saveState, run []blo
 		}
 		taken[slot] = true
 		blob := encodeBlock(ids, strm)
-		if err := store.SaveSnapshot(ctx, blockName(slot), domain.Position{}, blob); err != nil {
+		if err := w.save(ctx, blockName(slot), domain.Position{}, blob); err != nil {
 			return err
 		}
 		out = append(out, blockRef{first: ids[0], n: len(ids), slot: slot, sum: sha256.Sum256(blob)})
@@ -585,6 +585,50 @@ func writeBlocks(ctx context.Context, store port.Store, st *saveState, run []blo
 		}
 	}
 	return out, nil
+}
+
+// snapWriter writes the snapshots of one index save. On a store that
+// offers snapshot batches it gathers them and saves them in one commit,
+// the index snapshot last, after the blocks it names (flush); a save of
+// more than snapBatchBytes (a merge into the base run of a large ledger)
+// saves its blocks in commits of about that size as it goes, and the
+// index snapshot with the last of them. Elsewhere each is saved as it
+// comes. Either way a crash part-way leaves only blocks in slots that no
+// saved index snapshot names, as before the save.
+type snapWriter struct {
+	store   port.Store
+	batch   bool
+	pending []port.NamedSnapshot
+	bytes   int
+}
+
+// snapBatchBytes bounds the blobs a save holds for one commit (about
+// 400 000 ids in blocks): one commit per save but for the merges into
+// the base run of ledgers of more than that many commands, and a bound
+// on what a save holds besides the ids it merges.
+const snapBatchBytes = 8 << 20
+
+func (w *snapWriter) save(ctx context.Context, name string, pos domain.Position, blob []byte) error {
+	if !w.batch {
+		return w.store.SaveSnapshot(ctx, name, pos, blob)
+	}
+	w.pending = append(w.pending, port.NamedSnapshot{Name: name, Position: pos, Blob: blob})
+	w.bytes += len(blob)
+	if w.bytes >= snapBatchBytes && name != IndexSnapshotName {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// flush saves what save gathered, in one commit.
+func (w *snapWriter) flush(ctx context.Context) error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	err := w.store.SaveSnapshots(ctx, w.pending)
+	clear(w.pending)
+	w.pending, w.bytes = w.pending[:0], 0
+	return err
 }
 
 // mergeSorted merges the sorted ids b into a (both with their stream
@@ -645,14 +689,14 @@ func readRun(ctx context.Context, store port.Store, st *saveState, run []blockRe
 
 // mergeRuns writes the frozen ids into the newer run, or, when it would
 // grow past deltaIDs, the newer run and them into the base run.
-func mergeRuns(ctx context.Context, store port.Store, st *saveState, taken map[int]bool) ([2][]blockRef, error) {
+func mergeRuns(ctx context.Context, store port.Store, w *snapWriter, st *saveState, taken map[int]bool) ([2][]blockRef, error) {
 	fz := st.frozen
 	inDelta := 0
 	for _, r := range st.runs[1] {
 		inDelta += r.n
 	}
 	if inDelta+len(fz.ids) <= deltaIDs() {
-		delta, err := writeBlocks(ctx, store, st, st.runs[1], fz.ids, fz.strm, taken)
+		delta, err := writeBlocks(ctx, store, w, st, st.runs[1], fz.ids, fz.strm, taken)
 		return [2][]blockRef{st.runs[0], delta}, err
 	}
 	ids, strm, err := readRun(ctx, store, st, st.runs[1])
@@ -660,7 +704,7 @@ func mergeRuns(ctx context.Context, store port.Store, st *saveState, taken map[i
 		return [2][]blockRef{}, err
 	}
 	ids, strm = mergeSorted(st, ids, strm, fz.ids, fz.strm)
-	base, err := writeBlocks(ctx, store, st, st.runs[0], ids, strm, taken)
+	base, err := writeBlocks(ctx, store, w, st, st.runs[0], ids, strm, taken)
 	return [2][]blockRef{base, nil}, err
 }
 
@@ -738,7 +782,8 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 		}); err != nil {
 			return err
 		}
-		runs, err = mergeRuns(ctx, s.store, &st, taken)
+		w := &snapWriter{store: s.store, batch: s.store.Offers().SnapshotBatches}
+		runs, err = mergeRuns(ctx, s.store, w, &st, taken)
 		if err != nil {
 			return err
 		}
@@ -748,7 +793,7 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 			for taken[slot] {
 				slot++
 			}
-			if err := s.store.SaveSnapshot(ctx, blockName(slot), domain.Position{}, st.keys); err != nil {
+			if err := w.save(ctx, blockName(slot), domain.Position{}, st.keys); err != nil {
 				return err
 			}
 			keys = &blockRef{n: st.keysN, slot: slot, sum: sha256.Sum256(st.keys)}
@@ -761,7 +806,10 @@ func (s *Service) saveIndexOnce(ctx context.Context, min int64) error {
 		blob = binary.BigEndian.AppendUint64(blob, st.pos.Commit)
 		blob = binary.BigEndian.AppendUint64(blob, st.pos.Prepare)
 		blob = append(blob, appendTail(st.names, st.more, keys, runs)...)
-		return s.store.SaveSnapshot(ctx, IndexSnapshotName, st.pos, blob)
+		if err := w.save(ctx, IndexSnapshotName, st.pos, blob); err != nil {
+			return err
+		}
+		return w.flush(ctx)
 	}()
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -65,6 +65,14 @@ type Store interface {
 	Backup(ctx context.Context, path string) error
 }
 
+// NamedSnapshot is one snapshot of a SaveSnapshots batch: what
+// SaveSnapshot takes.
+type NamedSnapshot struct {
+	Name     string
+	Position domain.Position
+	Blob     []byte
+}
+
 // Snapshots keeps named blobs with the position they were built up to,
 // both written in one call (Offers.Snapshots).
 type Snapshots interface {
@@ -76,6 +84,11 @@ type Snapshots interface {
 	// ReadSnapshot lends the saved blob to fn for the time of the call
 	// instead of copying it (Offers.LendsSnapshots).
 	ReadSnapshot(ctx context.Context, name string, fn func(position domain.Position, blob []byte) error) (ok bool, err error)
+	// SaveSnapshots writes every snapshot of batch, in order, in one
+	// commit (Offers.SnapshotBatches): after a crash all of them are
+	// saved or none is, and one durable write serves them all. A name
+	// given twice keeps its last blob.
+	SaveSnapshots(ctx context.Context, batch []NamedSnapshot) error
 	// ReadOnlyReason says why snapshots cannot be saved ("" when they can).
 	ReadOnlyReason() string
 	// Offers says which of these the store has.

@@ -57,6 +57,11 @@ func (f *fakeSnapshots) SaveSnapshot(_ context.Context, name string, pos domain.
 	return nil
 }
 
+// SaveSnapshots is not offered (Offers).
+func (f *fakeSnapshots) SaveSnapshots(context.Context, []port.NamedSnapshot) error {
+	return domain.NotOffered("fakeSnapshots", "SaveSnapshots")
+}
+
 func (f *fakeSnapshots) LoadSnapshot(_ context.Context, name string) (domain.Position, []byte, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"github.com/grantledger/grantledger/adapters/metrics"
 	"github.com/grantledger/grantledger/adapters/sqlite"
 	"github.com/grantledger/grantledger/app/command"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 	"github.com/grantledger/grantledger/internal/testsupport/commandtest"
 )
@@ -30,6 +31,12 @@ func (h *heldSaves) SaveSnapshot(ctx context.Context, name string, pos domain.Po
 	h.once.Do(func() { close(h.started) })
 	<-h.release
 	return h.Store.SaveSnapshot(ctx, name, pos, blob)
+}
+
+func (h *heldSaves) SaveSnapshots(ctx context.Context, batch []port.NamedSnapshot) error {
+	h.once.Do(func() { close(h.started) })
+	<-h.release
+	return h.Store.SaveSnapshots(ctx, batch)
 }
 
 // The 10-minute serve run (docs/PERFORMANCE.md, issue 17) had 6 commands

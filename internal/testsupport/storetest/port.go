@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
 )
 
@@ -43,6 +44,14 @@ func testNotOfferedSaysSo(t *testing.T, h *harness) {
 		notOffered("SaveSnapshot", h.store.SaveSnapshot(h.ctx, h.prefix+"snap", domain.Position{}, []byte("x")))
 		_, _, _, err := h.store.LoadSnapshot(h.ctx, h.prefix+"snap")
 		notOffered("LoadSnapshot", err)
+	}
+	if !o.SnapshotBatches {
+		notOffered("SaveSnapshots", h.store.SaveSnapshots(h.ctx, []port.NamedSnapshot{{Name: h.prefix + "batch", Blob: []byte("x")}}))
+		if o.Snapshots {
+			if _, _, ok, err := h.store.LoadSnapshot(h.ctx, h.prefix+"batch"); ok || err != nil {
+				t.Errorf("a snapshot batch the store does not offer saved %sbatch (LoadSnapshot: ok %v, %v)", h.prefix, ok, err)
+			}
+		}
 	}
 	if !o.LendsSnapshots {
 		_, err := h.store.ReadSnapshot(h.ctx, h.prefix+"snap", func(domain.Position, []byte) error { return nil })

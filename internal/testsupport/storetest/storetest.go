@@ -80,8 +80,8 @@ func Run(t *testing.T, f Factory) {
 	if err := probe.Close(); err != nil {
 		t.Fatalf("storetest: Close: %v", err)
 	}
-	const durable, batch, tree = "durable", "batch", "tree"
-	has := map[string]bool{"": true, durable: offers.Durable, batch: offers.Batch, tree: offers.Tree}
+	const durable, batch, tree, snapBatch = "durable", "batch", "tree", "snapshot batches"
+	has := map[string]bool{"": true, durable: offers.Durable, batch: offers.Batch, tree: offers.Tree, snapBatch: probe.Offers().SnapshotBatches}
 	cases := []struct {
 		name  string
 		fn    func(t *testing.T, h *harness)
@@ -117,6 +117,7 @@ func Run(t *testing.T, f Factory) {
 		{"Batch/FailingRequestDoesNotBlockOthers", testBatchFailingRequest, batch},
 		{"Batch/SameStreamTwice", testBatchSameStreamTwice, batch},
 		{"Tree/MatchesLibraryOverEveryEvent", testKeepsTree, tree},
+		{"Snapshots/BatchSavesEach", testSnapshotBatch, snapBatch},
 	}
 	for _, c := range cases {
 		if !has[c.needs] {
