@@ -535,9 +535,13 @@ func AppendMetadataJSON(b []byte, m *Metadata) ([]byte, error) {
 }
 
 // commandTable is the JSON field table of a command type: what
-// CommandHash hashes is written from it (the same bytes as encoding/json).
+// CommandHash hashes is written from it (the same bytes as encoding/json),
+// and app/wire reads the flat ones through it (CommandFieldsFor).
 type commandTable struct {
 	fields []JSONField
+	flat   bool
+	new    func() any
+	value  func(p any) Command
 	toPtr  func(c Command) (any, bool)
 }
 
@@ -546,13 +550,37 @@ var commandTables = map[string]*commandTable{}
 func commandTableOf[T Command](fields ...JSONField) {
 	var zero T
 	agreement := fld("agreement", func(c *T) *string { return &any(c).(interface{ ref() *Ref }).ref().Agreement })
-	commandTables[zero.CommandType()] = &commandTable{
+	t := &commandTable{
 		fields: append([]JSONField{agreement}, fields...),
+		flat:   true,
+		new:    func() any { return new(T) },
+		value:  func(p any) Command { return *p.(*T) },
 		toPtr: func(c Command) (any, bool) {
 			v, ok := c.(T)
 			return &v, ok
 		},
 	}
+	for _, f := range t.fields {
+		switch f.Ptr(new(T)).(type) {
+		case *Period, *[]YearSpec, *[]LineSpec:
+			t.flat = false
+		}
+	}
+	commandTables[zero.CommandType()] = t
+}
+
+// CommandFieldsFor returns the JSON field table of the command type typ
+// when every value of it is a string, number or literal (no nested
+// objects or lists): its fields in encoding/json's order, a function
+// that returns a pointer to a new zero command, and one that returns the
+// command behind such a pointer, by value. ok is false for the other
+// types, which encoding/json reads.
+func CommandFieldsFor(typ string) (fields []JSONField, newCmd func() any, value func(p any) Command, ok bool) {
+	t := commandTables[typ]
+	if t == nil || !t.flat {
+		return nil, nil, nil, false
+	}
+	return t.fields, t.new, t.value, true
 }
 
 // ref gives a command table the embedded Ref (every command embeds one,

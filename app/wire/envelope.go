@@ -29,7 +29,7 @@ const MaxEnvelopeBytes = 1 << 20
 // errors, as are missing envelope fields (type, command_id, actor, data).
 // The data is not decoded: DecodeCommand does that.
 func DecodeEnvelope(b []byte) (domain.Envelope, error) {
-	return decodeEnvelope(b, nil)
+	return decodeEnvelope(b, nil, true)
 }
 
 // DecodeEnvelopeAs is DecodeEnvelope for a caller that knows who acts (a
@@ -37,10 +37,12 @@ func DecodeEnvelope(b []byte) (domain.Envelope, error) {
 // replaced by actor before the envelope is checked. Every other rule is
 // DecodeEnvelope's: size, valid UTF-8, strict JSON, the required fields.
 func DecodeEnvelopeAs(b []byte, actor string) (domain.Envelope, error) {
-	return decodeEnvelope(b, &actor)
+	return decodeEnvelope(b, &actor, true)
 }
 
-func decodeEnvelope(b []byte, actor *string) (domain.Envelope, error) {
+// decodeEnvelope is DecodeEnvelope(As); fast: through the fast path when
+// it takes b (fast.go), else always with encoding/json.
+func decodeEnvelope(b []byte, actor *string, fast bool) (domain.Envelope, error) {
 	var e domain.Envelope
 	if len(b) > MaxEnvelopeBytes {
 		return e, domain.Errorf(domain.EInvalid, "command is %d bytes, more than the %d allowed", len(b), MaxEnvelopeBytes)
@@ -48,11 +50,18 @@ func decodeEnvelope(b []byte, actor *string) (domain.Envelope, error) {
 	if !utf8.Valid(b) {
 		return e, domain.Errorf(domain.EInvalid, "command is not valid UTF-8 (first bad byte at offset %d); nothing was recorded", firstInvalidUTF8(b))
 	}
-	if err := strictUnmarshal(b, &e); err != nil {
-		return e, err
+	ok := false
+	if fast {
+		e, ok = fastEnvelope(b)
 	}
-	if err := checkDuplicateKeys(b); err != nil {
-		return e, err
+	if !ok {
+		e = domain.Envelope{}
+		if err := strictUnmarshal(b, &e); err != nil {
+			return e, err
+		}
+		if err := checkDuplicateKeys(b); err != nil {
+			return e, err
+		}
 	}
 	if actor != nil {
 		e.Actor = *actor
@@ -92,11 +101,15 @@ func check(e domain.Envelope) error {
 // so an envelope built by hand is held to DecodeEnvelope's rules too, and
 // the data is scanned for a key given twice whoever built it.
 func DecodeCommand(env domain.Envelope) (domain.Command, error) {
+	return decodeCommand(env, true)
+}
+
+func decodeCommand(env domain.Envelope, fast bool) (domain.Command, error) {
 	if err := check(env); err != nil {
 		return nil, err
 	}
 	zero, _ := domain.NewCommand(env.Type) // check found it
-	cmd, err := decodeData(env.Data, zero)
+	cmd, err := decodeData(env.Data, zero, fast)
 	if err != nil {
 		return nil, err
 	}

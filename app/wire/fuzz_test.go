@@ -13,7 +13,8 @@ import (
 // DecodeCommand, the front door of "apply" and of the HTTP API. It must
 // never panic; every refusal is an EInvalid *Error with a bounded message;
 // an accepted command re-encodes to an envelope that decodes to the same
-// command with the same hash.
+// command with the same hash; and the fast path (fast.go) decodes it as
+// encoding/json alone does, or refuses it with the same error.
 func FuzzDecodeCommand(f *testing.F) {
 	seeds := []string{
 		`{"type":"record_spending","command_id":"0b0e4a1c-7b0a-4c51-9a49-0d8e8b8c5d01","actor":"a","data":{"agreement":"KNVOC-2022-2025","line":"civil","year":1,"amount":"28 959,87","date":"15.08.2022.","document":"INV-1"}}`,
@@ -26,10 +27,11 @@ func FuzzDecodeCommand(f *testing.F) {
 		`{"type":"carry_over","command_id":"0b0e4a1c-7b0a-4c51-9a49-0d8e8b8c5d07","actor":"a","data":{"agreement":"X","line":"l","from_year":1,"date":"2021-01-01","amount":"-1"}}`,
 		`[[[[[[[[[[]]]]]]]]]]`, `null`, ``, "{\"type\":\"\xff\"}",
 	}
-	for _, s := range seeds {
+	for _, s := range append(seeds, fastLines...) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		same(t, b) // the fast path decodes as encoding/json alone (fast.go)
 		env, err := wire.DecodeEnvelope(b)
 		var cmd domain.Command
 		if err == nil {

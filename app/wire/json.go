@@ -19,7 +19,12 @@ import (
 // decodeData decodes a command's data strictly into a new value of zero's
 // type and returns it as a struct value; errors name the field under
 // "data".
-func decodeData(data []byte, zero domain.Command) (domain.Command, error) {
+func decodeData(data []byte, zero domain.Command, fast bool) (domain.Command, error) {
+	if fast {
+		if cmd, ok := fastData(zero.CommandType(), data); ok {
+			return cmd, nil
+		}
+	}
 	p := reflect.New(reflect.TypeOf(zero))
 	if err := strictUnmarshal(data, p.Interface()); err != nil {
 		return nil, prefixField("data", err)

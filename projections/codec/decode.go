@@ -1,14 +1,13 @@
 package codec
 
 import (
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/domain/flatjson"
 	"github.com/grantledger/grantledger/projections"
 )
 
@@ -35,13 +34,13 @@ const maxNames = 1 << 14
 
 // intern returns the string of f, shared with earlier equal values.
 func (d *Decoder) intern(f *field) (string, bool) {
-	if !f.str || f.raw || len(f.val) > 64 {
-		return f.string()
+	if !f.Plain() || len(f.Val) > 64 {
+		return f.String()
 	}
-	if s, ok := d.names[string(f.val)]; ok {
+	if s, ok := d.names[string(f.Val)]; ok {
 		return s, true
 	}
-	s := string(f.val)
+	s := string(f.Val)
 	if len(d.names) < maxNames {
 		if d.names == nil {
 			d.names = map[string]string{}
@@ -93,294 +92,44 @@ func (d *Decoder) Decode(e domain.RecordedEvent) (projections.Event, error) {
 	return out, nil
 }
 
-// field is one key and value of a flat JSON object.
-type field struct {
-	key []byte
-	val []byte
-	str bool // val is the inside of a JSON string
-	raw bool // the string has escapes or non-ASCII: decode with encoding/json
-}
-
-const maxFields = 16
-
-// scanFlat splits a JSON object whose values are all strings, numbers or
-// literals. It reports false for anything else (nesting, bad syntax, more
-// than len(out) fields), and the caller falls back to encoding/json.
-func scanFlat(b []byte, out *[maxFields]field) (int, bool) {
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return 0, false
-	}
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return 0, skipWS(b, i+1) == len(b)
-	}
-	n := 0
-	for {
-		if i >= len(b) || b[i] != '"' || n == maxFields {
-			return 0, false
-		}
-		ks, ke, raw, j := scanString(b, i)
-		if j < 0 || raw {
-			return 0, false
-		}
-		i = skipWS(b, j)
-		if i >= len(b) || b[i] != ':' {
-			return 0, false
-		}
-		i = skipWS(b, i+1)
-		if i >= len(b) {
-			return 0, false
-		}
-		f := field{key: b[ks:ke]}
-		switch b[i] {
-		case '"':
-			vs, ve, raw, j := scanString(b, i)
-			if j < 0 {
-				return 0, false
-			}
-			f.val, f.str, f.raw, i = b[vs:ve], true, raw, j
-		case '{', '[':
-			return 0, false
-		default:
-			j := i
-			for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ' ' && b[j] != '\n' && b[j] != '\t' && b[j] != '\r' {
-				j++
-			}
-			f.val, i = b[i:j], j
-		}
-		out[n] = f
-		n++
-		i = skipWS(b, i)
-		if i >= len(b) {
-			return 0, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case '}':
-			return n, skipWS(b, i+1) == len(b)
-		default:
-			return 0, false
-		}
-	}
-}
-
-func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// scanString reads the JSON string starting at b[i] == '"'. It returns the
-// bounds of its inside, whether it needs full decoding (escapes or bytes
-// outside ASCII), and the index after the closing quote (-1 on error).
-func scanString(b []byte, i int) (int, int, bool, int) {
-	raw := false
-	j := i + 1
-	// Eight bytes at a time while none of them is a quote, a backslash, a
-	// control character or outside ASCII (the common case: ids, hashes,
-	// times, names), then byte by byte.
-	for j+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[j:])) {
-		j += 8
-	}
-	for ; j < len(b); j++ {
-		c := b[j]
-		switch {
-		case c == '"':
-			return i + 1, j, raw, j + 1
-		case c == '\\':
-			raw = true
-			j++
-		case c < 0x20:
-			return 0, 0, false, -1
-		case c >= 0x80:
-			raw = true
-		}
-	}
-	return 0, 0, false, -1
-}
-
-const (
-	lsb8 = 0x0101010101010101
-	msb8 = 0x8080808080808080
-)
-
-// plain8 reports whether none of the 8 bytes of x is '"', '\\', below
-// 0x20 or at or above 0x80 (the classic "has zero byte" test).
-func plain8(x uint64) bool {
-	hasZero := func(v uint64) uint64 { return (v - lsb8) &^ v & msb8 }
-	return (x&msb8)|hasZero(x^(lsb8*'"'))|hasZero(x^(lsb8*'\\'))|((x-lsb8*0x20)&^x&msb8) == 0
-}
-
-func (f *field) string() (string, bool) {
-	if !f.str {
-		return "", false
-	}
-	if !f.raw {
-		return string(f.val), true
-	}
-	// Re-read the quoted form with encoding/json for escapes and UTF-8.
-	q := make([]byte, 0, len(f.val)+2)
-	q = append(append(append(q, '"'), f.val...), '"')
-	var s string
-	if err := json.Unmarshal(q, &s); err != nil {
-		return "", false
-	}
-	return s, true
-}
-
-func (f *field) int() (int64, bool) {
-	if f.str || len(f.val) == 0 || len(f.val) > 18 {
-		return 0, false
-	}
-	v, neg, s := int64(0), false, f.val
-	if s[0] == '-' {
-		neg, s = true, s[1:]
-		if len(s) == 0 {
-			return 0, false
-		}
-	}
-	if len(s) > 1 && s[0] == '0' {
-		return 0, false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int64(c-'0')
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
-// money reads the form Money.MarshalJSON writes: "-?digits.dd".
-func (f *field) money() (domain.Money, bool) {
-	s := f.val
-	if !f.str || f.raw || len(s) < 4 || len(s) > 20 {
-		return 0, false
-	}
-	neg := s[0] == '-'
-	if neg {
-		s = s[1:]
-	}
-	n := len(s)
-	if n < 4 || n > 15 || s[n-3] != '.' || (n > 4 && s[0] == '0') {
-		return 0, false
-	}
-	var v int64
-	for k, c := range s {
-		if k == n-3 {
-			continue
-		}
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + int64(c-'0')
-	}
-	if domain.Money(v) > domain.MaxMoney {
-		return 0, false
-	}
-	if neg {
-		v = -v
-	}
-	return domain.Money(v), true
-}
-
-// date reads "YYYY-MM-DD" within the years domain.ParseDate accepts.
-func (f *field) date() (domain.Date, bool) {
-	s := f.val
-	if !f.str || len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return 0, false
-	}
-	num := func(b []byte) int {
-		v := 0
-		for _, c := range b {
-			if c < '0' || c > '9' {
-				return -1
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	y, m, d := num(s[:4]), num(s[5:7]), num(s[8:])
-	if y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
-		return 0, false
-	}
-	return domain.Date(daysFromCivil(y, m, d)), true
-}
-
-func daysIn(y, m int) int {
-	switch m {
-	case 2:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case 4, 6, 9, 11:
-		return 30
-	}
-	return 31
-}
-
-// daysFromCivil counts days since 1970-01-01 (H. Hinnant's algorithm).
-func daysFromCivil(y, m, d int) int {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return era*146097 + doe - 719468
-}
-
-func (f *field) uuid() (uuid.UUID, bool) {
-	if !f.str || f.raw || len(f.val) != 36 {
-		return uuid.UUID{}, false
-	}
-	u, err := uuid.ParseBytes(f.val)
-	return u, err == nil
-}
+// field is one key and value of a flat JSON object (the scanner and the
+// value readers are domain/flatjson's, shared with the commands' decoder).
+type field = flatjson.Field
 
 func (d *Decoder) fastMeta(b []byte) (projections.Meta, bool) {
-	var fs [maxFields]field
-	n, ok := scanFlat(b, &fs)
+	var fs [flatjson.MaxFields]field
+	n, ok := flatjson.Scan(b, fs[:], false)
 	if !ok {
 		return projections.Meta{}, false
 	}
 	var m projections.Meta
 	for k := 0; k < n; k++ {
 		f := &fs[k]
-		switch string(f.key) {
+		switch string(f.Key) {
 		case "event_id":
-			ok = f.str
+			ok = f.Str
 		case "command_id":
-			m.CommandID, ok = f.uuid()
+			m.CommandID, ok = f.UUID()
 		case "actor":
 			m.Actor, ok = d.intern(f)
 		case "reason":
-			m.Reason, ok = f.string()
+			m.Reason, ok = f.String()
 		case "hash":
-			m.Hash, ok = f.string()
+			m.Hash, ok = f.String()
 		case "schema_version":
 			var v int64
-			v, ok = f.int()
+			v, ok = f.Int()
 			m.SchemaVersion = int(v)
 		case "recorded_at":
-			if !f.str || f.raw {
+			if !f.Str || f.Esc || f.NonASCII {
 				return projections.Meta{}, false
 			}
-			if m.RecordedAt, ok = utcTime(f.val); !ok {
-				t, err := time.Parse(time.RFC3339Nano, string(f.val))
+			if m.RecordedAt, ok = utcTime(f.Val); !ok {
+				t, err := time.Parse(time.RFC3339Nano, string(f.Val))
 				m.RecordedAt, ok = t, err == nil
 			}
 		case "command_type", "command_hash", "correlation_id", "prev_hash":
-			ok = f.str
+			ok = f.Str
 		default:
 			ok = false
 		}
@@ -403,8 +152,8 @@ func (d *Decoder) fastEvent(typ string, b []byte) (domain.Event, bool) {
 	if c == nil || !c.Flat {
 		return nil, false
 	}
-	var fs [maxFields]field
-	n, ok := scanFlat(b, &fs)
+	var fs [flatjson.MaxFields]field
+	n, ok := flatjson.Scan(b, fs[:], false)
 	if !ok {
 		return nil, false
 	}
@@ -427,8 +176,8 @@ func (d *Decoder) fastEvent(typ string, b []byte) (domain.Event, bool) {
 	for k := 0; k < n; k++ {
 		f := &fs[k]
 		i := next
-		if i >= len(c.Fields) || c.Fields[i].Key != string(f.key) {
-			for i = 0; i < len(c.Fields) && c.Fields[i].Key != string(f.key); i++ {
+		if i >= len(c.Fields) || c.Fields[i].Key != string(f.Key) {
+			for i = 0; i < len(c.Fields) && c.Fields[i].Key != string(f.Key); i++ {
 			}
 			if i == len(c.Fields) {
 				return nil, false
@@ -441,27 +190,27 @@ func (d *Decoder) fastEvent(typ string, b []byte) (domain.Event, bool) {
 			if spec.Repeats {
 				*v, ok = d.intern(f)
 			} else {
-				*v, ok = f.string()
+				*v, ok = f.String()
 			}
 		case *int:
 			var i int64
-			i, ok = f.int()
+			i, ok = f.Int()
 			*v = int(i)
 			ok = ok && int64(*v) == i
 		case *int64:
-			*v, ok = f.int()
+			*v, ok = f.Int()
 		case *bool:
-			ok = !f.str && (string(f.val) == "true" || string(f.val) == "false")
-			*v = string(f.val) == "true"
+			ok = !f.Str && (string(f.Val) == "true" || string(f.Val) == "false")
+			*v = string(f.Val) == "true"
 		case *domain.Money:
-			*v, ok = f.money()
+			*v, ok = f.CanonicalMoney()
 		case *domain.Date:
-			*v, ok = f.date()
+			*v, ok = f.Date()
 		case *uuid.UUID:
-			*v, ok = f.uuid()
+			*v, ok = f.UUID()
 		case **uuid.UUID:
 			var u uuid.UUID
-			u, ok = f.uuid()
+			u, ok = f.UUID()
 			*v = &u
 		default:
 			ok = false
@@ -498,7 +247,7 @@ func utcTime(b []byte) (time.Time, bool) {
 		return v
 	}
 	y, mo, d, h, mi, sec := num(b[:4]), num(b[5:7]), num(b[8:10]), num(b[11:13]), num(b[14:16]), num(b[17:19])
-	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > flatjson.DaysIn(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
 		return time.Time{}, false
 	}
 	ns := 0

@@ -1,4 +1,4 @@
-package codec
+package flatjson
 
 import (
 	"encoding/binary"
