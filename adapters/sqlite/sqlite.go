@@ -346,6 +346,9 @@ func (s *Store) openWritable(driverName string) error {
 	if jm != "wal" {
 		return fmt.Errorf("set WAL mode: the file stays in journal mode %q", jm)
 	}
+	if _, err := w.ExecContext(ctx, writerTempStore); err != nil {
+		return fmt.Errorf("%s: %w", writerTempStore, err)
+	}
 	var v int
 	if err := w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
@@ -458,3 +461,15 @@ func execConn(ctx context.Context, conn driver.Conn, q string) error {
 	_, err = st.Exec(nil) //nolint:staticcheck // fallback for drivers without ExecerContext
 	return err
 }
+
+// writerTempStore keeps the writer connection's statement journals in
+// memory. A multi-row INSERT (insertRun, the tree rows) may abort halfway
+// on a constraint, so SQLite copies every page it touches into a
+// statement journal first, to undo that statement alone. By default
+// (temp_store DEFAULT) the journal spills to a temporary file past 64 KiB,
+// which a group commit of a dozen events on random streams passes: a file
+// created, written page by page and removed in every commit. In memory, it
+// is a copy of the same pages, freed when the statement ends. Nothing
+// durable changes: the statement journal is never read after a commit or a
+// crash. Only the writer: the readers' sorts keep SQLite's default.
+const writerTempStore = "PRAGMA temp_store = MEMORY"
