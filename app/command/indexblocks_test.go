@@ -611,3 +611,65 @@ func TestIndexSaveIsOneCommit(t *testing.T) {
 	again := command.New(store.Store, command.Options{Clock: fixedClock, Warn: func(m string) { t.Errorf("warning: %s", m) }})
 	checkRules(t, again, used, late)
 }
+
+// Options.IndexSaveEvery sets how many events the index folds before it
+// is saved (ledger.go): with 3 000, 7 600 commands applied as apply
+// applies them make two saves, and the index holds at most the ids of
+// one interval (and a batch in flight) in memory; the default saves
+// every IndexSaveEvery (10 000), so none of them.
+func TestIndexSaveEveryOption(t *testing.T) {
+	for _, tc := range []struct {
+		every      int64
+		saves, max int
+	}{{3000, 2, 3000 + 1000}, {0, 0, 7650}} {
+		t.Run(fmt.Sprint(tc.every), func(t *testing.T) {
+			store := &saveCounter{Store: openSQLite(t, filepath.Join(t.TempDir(), "l.db"))}
+			svc := command.New(store, command.Options{Clock: fixedClock, IndexSaveEvery: tc.every, Warn: func(m string) { t.Errorf("warning: %s", m) }})
+			var envs []domain.Envelope
+			for i := range 50 {
+				envs = append(envs, regEnv(uuid.New(), fmt.Sprintf("E-%d", i)))
+			}
+			for i := range 7600 {
+				envs = append(envs, spendEnv(uuid.New(), fmt.Sprintf("E-%d", i%50), "1.00"))
+			}
+			p := svc.NewPipeline(context.Background())
+			for len(envs) > 0 {
+				n := min(1000, len(envs))
+				reqs := make([]command.Request, n)
+				for i, e := range envs[:n] {
+					r, err := commandtest.Request(e)
+					if err != nil {
+						t.Fatal(err)
+					}
+					reqs[i] = r
+				}
+				if out, ok := p.Push(reqs); ok {
+					for i, r := range out {
+						if r.Err != nil {
+							t.Fatalf("command %d: %v", i, r.Err)
+						}
+					}
+				}
+				envs = envs[n:]
+			}
+			if out, ok := p.Flush(); ok {
+				for i, r := range out {
+					if r.Err != nil {
+						t.Fatalf("command %d: %v", i, r.Err)
+					}
+				}
+			}
+			store.mu.Lock()
+			saves := len(store.batches)
+			store.mu.Unlock()
+			ids, _ := command.IndexInMemory(svc)
+			t.Logf("every %d: %d saves, %d ids in memory", tc.every, saves, ids)
+			if saves != tc.saves {
+				t.Errorf("%d saves of the index over 7 650 events, want %d", saves, tc.saves)
+			}
+			if ids > tc.max {
+				t.Errorf("%d ids in memory, want at most %d", ids, tc.max)
+			}
+		})
+	}
+}

@@ -61,7 +61,8 @@ const indexHeader = len(indexMagic) + 1 + 8 + 32 + 16
 // IndexSaveEvery is how many events (or commands applied here) the index
 // folds since its saved snapshot before a command saves it again (a
 // merge of the ids folded since into the blocks, outside the command's
-// own write), and so about how many ids it holds in memory at most.
+// own write), and so about how many ids it holds in memory at most; the
+// default of Options.IndexSaveEvery.
 const IndexSaveEvery = 10_000
 
 // indexSaveAtEnd is how many events SaveIndex wants folded since the
@@ -880,13 +881,13 @@ func (s *Service) WaitIndexSave() {
 func (s *Service) maybeSaveIndex(ctx context.Context) {
 	x := s.index
 	x.mu.Lock()
-	due := x.since >= IndexSaveEvery && !x.saving
+	due := x.since >= s.saveEvery && !x.saving
 	x.mu.Unlock()
 	if !due {
 		return
 	}
 	if !s.beside {
-		if err := s.saveIndex(ctx, IndexSaveEvery); err != nil {
+		if err := s.saveIndex(ctx, s.saveEvery); err != nil {
 			s.warnf(err.Error())
 		}
 		return
@@ -906,7 +907,7 @@ func (s *Service) maybeSaveIndex(ctx context.Context) {
 			s.besideOn = nil
 			s.besideMu.Unlock()
 		}()
-		if err := s.saveIndex(context.WithoutCancel(ctx), IndexSaveEvery); err != nil {
+		if err := s.saveIndex(context.WithoutCancel(ctx), s.saveEvery); err != nil {
 			s.warnf(err.Error())
 		}
 	}()

@@ -50,6 +50,13 @@ type Options struct {
 	// it (cmd/internal/wiring); a short process saves in line, so that it
 	// never ends in the middle of a save.
 	SaveIndexBeside bool
+	// IndexSaveEvery is how many events the ledger-wide index folds
+	// before it is saved again (0: the constant IndexSaveEvery, 10 000),
+	// and so about how many command ids it holds in memory at most. Each
+	// save rewrites the newer run of the saved index whole (random ids
+	// reach every block), so a long import saves less often to rewrite
+	// less: apply and import set 50 000 (docs/PERFORMANCE.md, issue 17).
+	IndexSaveEvery int64
 }
 
 // DefaultMaxCachedEvents is Options.MaxCachedEvents' default.
@@ -84,9 +91,10 @@ type Service struct {
 
 	// The save of the index running beside the commands
 	// (Options.SaveIndexBeside).
-	beside   bool
-	besideMu sync.Mutex
-	besideOn chan struct{} // closed when the running save ends; nil: none runs
+	beside    bool
+	saveEvery int64 // Options.IndexSaveEvery
+	besideMu  sync.Mutex
+	besideOn  chan struct{} // closed when the running save ends; nil: none runs
 }
 
 // streamState is the cached state of one agreement stream. Its mutex
@@ -158,8 +166,11 @@ func New(store port.Store, opts Options) *Service {
 	if opts.MaxCachedEvents == 0 {
 		opts.MaxCachedEvents = DefaultMaxCachedEvents
 	}
+	if opts.IndexSaveEvery <= 0 {
+		opts.IndexSaveEvery = IndexSaveEvery
+	}
 	return &Service{store: store, reg: domain.NewEventRegistry(), clock: opts.Clock, retries: opts.MaxRetries, index: newLedgerIndex(),
-		maxCached: opts.MaxCachedEvents, warn: opts.Warn, beside: opts.SaveIndexBeside}
+		maxCached: opts.MaxCachedEvents, warn: opts.Warn, beside: opts.SaveIndexBeside, saveEvery: opts.IndexSaveEvery}
 }
 
 // Store returns the underlying store.
