@@ -20,37 +20,51 @@ func BenchmarkSmallBatch(b *testing.B) {
 	for _, bs := range []int{8, 32} {
 		b.Run(fmt.Sprint(bs), func(b *testing.B) {
 			s := MustOpen(b)
-			next := make([]int64, 1000)
-			for i := range next {
-				next[i] = -1
-			}
-			mk := func(n int, rng *rand.Rand) []domain.AppendRequest {
-				evs := benchEvents(n)
-				reqs := make([]domain.AppendRequest, n)
-				for i := range reqs {
-					st := rng.IntN(len(next))
-					exp := domain.NoStream
-					if next[st] >= 0 {
-						exp = domain.Exact(uint64(next[st]))
-					}
-					reqs[i] = domain.AppendRequest{Stream: fmt.Sprintf("agreement-LOAD-%05d", st), Expected: exp, Events: evs[i : i+1]}
-					next[st]++
-				}
-				return reqs
-			}
-			rng := rand.New(rand.NewPCG(1, 2))
+			mk := newRandomAppends()
 			for range 50 {
 				// 50 000 events, 1 000 per commit.
-				reqs := mk(1000, rng)
+				reqs := mk.next(1000)
 				mustAppendBatch(b, s, reqs)
 			}
 			b.ResetTimer()
 			for b.Loop() {
 				b.StopTimer()
-				reqs := mk(bs, rng)
+				reqs := mk.next(bs)
 				b.StartTimer()
 				mustAppendBatch(b, s, reqs)
 			}
 		})
 	}
+}
+
+// randomAppends makes one-event appends to random streams of 1 000, each
+// expecting its stream's last revision, as the server's group commits
+// are (the same seed every time).
+type randomAppends struct {
+	last []int64 // last revision of each stream; -1: none yet
+	rng  *rand.Rand
+}
+
+func newRandomAppends() *randomAppends {
+	r := &randomAppends{last: make([]int64, 1000), rng: rand.New(rand.NewPCG(1, 2))}
+	for i := range r.last {
+		r.last[i] = -1
+	}
+	return r
+}
+
+// next returns n appends, each of one new event.
+func (r *randomAppends) next(n int) []domain.AppendRequest {
+	evs := benchEvents(n)
+	reqs := make([]domain.AppendRequest, n)
+	for i := range reqs {
+		st := r.rng.IntN(len(r.last))
+		exp := domain.NoStream
+		if r.last[st] >= 0 {
+			exp = domain.Exact(uint64(r.last[st]))
+		}
+		reqs[i] = domain.AppendRequest{Stream: fmt.Sprintf("agreement-LOAD-%05d", st), Expected: exp, Events: evs[i : i+1]}
+		r.last[st]++
+	}
+	return reqs
 }

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
-	"math/rand/v2"
 	"syscall"
 	"testing"
 	"time"
@@ -23,29 +21,11 @@ import (
 func BenchmarkGroupCommitCPU(b *testing.B) {
 	const batch = 14
 	s := MustOpen(b)
-	next := make([]int64, 1000)
-	for i := range next {
-		next[i] = -1
-	}
-	mk := func(n int, rng *rand.Rand) []domain.AppendRequest {
-		evs := benchEvents(n)
-		reqs := make([]domain.AppendRequest, n)
-		for i := range reqs {
-			st := rng.IntN(len(next))
-			exp := domain.NoStream
-			if next[st] >= 0 {
-				exp = domain.Exact(uint64(next[st]))
-			}
-			reqs[i] = domain.AppendRequest{Stream: fmt.Sprintf("agreement-LOAD-%05d", st), Expected: exp, Events: evs[i : i+1]}
-			next[st]++
-		}
-		return reqs
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
+	mk := newRandomAppends()
 	ctx := context.Background()
 	var after domain.Position // the guard reads what came after: nothing but the previous commit's
 	for range 50 {
-		out, err := s.AppendBatch(ctx, mk(1000, rng))
+		out, err := s.AppendBatch(ctx, mk.next(1000))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -61,7 +41,7 @@ func BenchmarkGroupCommitCPU(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
-		reqs := mk(batch, rng)
+		reqs := mk.next(batch)
 		guard.After = after
 		c0 := cpu()
 		b.StartTimer()
