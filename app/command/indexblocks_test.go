@@ -396,7 +396,6 @@ func TestIndexResidentMemoryBounded(t *testing.T) {
 // end, every id in memory until then), and 4 bytes a saved id of
 // fingerprints (docs/PERFORMANCE.md).
 func TestLongRunHoldsOnlyIDsSinceTheLastSave(t *testing.T) {
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "l.db")
 	svc := command.New(openSQLite(t, path), command.Options{Clock: fixedClock, Warn: func(m string) { t.Errorf("warning: %s", m) }})
 	var envs []domain.Envelope
@@ -406,32 +405,7 @@ func TestLongRunHoldsOnlyIDsSinceTheLastSave(t *testing.T) {
 	for i := range 3*command.IndexSaveEvery + 500 {
 		envs = append(envs, spendEnv(uuid.New(), fmt.Sprintf("L-%d", i%50), "1.00"))
 	}
-	p := svc.NewPipeline(ctx)
-	check := func(out []command.Outcome) {
-		for i, r := range out {
-			if r.Err != nil {
-				t.Fatalf("command %d: %v", i, r.Err)
-			}
-		}
-	}
-	for len(envs) > 0 {
-		n := min(1000, len(envs))
-		reqs := make([]command.Request, n)
-		for i, e := range envs[:n] {
-			r, err := commandtest.Request(e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			reqs[i] = r
-		}
-		if out, ok := p.Push(reqs); ok {
-			check(out)
-		}
-		envs = envs[n:]
-	}
-	if out, ok := p.Flush(); ok {
-		check(out)
-	}
+	pipelineApply(t, svc, envs)
 	ids, fps := command.IndexInMemory(svc)
 	t.Logf("in memory after %d commands: %d ids, %d fingerprints", 3*command.IndexSaveEvery+550, ids, fps)
 	if ids > command.IndexSaveEvery+1000 {
@@ -439,6 +413,32 @@ func TestLongRunHoldsOnlyIDsSinceTheLastSave(t *testing.T) {
 	}
 	if fps > 3*command.IndexSaveEvery+550 {
 		t.Fatalf("%d fingerprints for %d saved ids", fps, 3*command.IndexSaveEvery+550)
+	}
+}
+
+// pipelineApply applies envs as apply does, in batches of 1 000 through
+// one Pipeline (the next batch decided while the one before is written),
+// and fails the test on any refused command.
+func pipelineApply(t *testing.T, svc *command.Service, envs []domain.Envelope) {
+	t.Helper()
+	check := func(out []command.Outcome) {
+		t.Helper()
+		for i, r := range out {
+			if r.Err != nil {
+				t.Fatalf("command %d: %v", i, r.Err)
+			}
+		}
+	}
+	p := svc.NewPipeline(context.Background())
+	for len(envs) > 0 {
+		n := min(1000, len(envs))
+		if out, ok := p.Push(decodeAll(t, envs[:n])); ok {
+			check(out)
+		}
+		envs = envs[n:]
+	}
+	if out, ok := p.Flush(); ok {
+		check(out)
 	}
 }
 
@@ -632,33 +632,7 @@ func TestIndexSaveEveryOption(t *testing.T) {
 			for i := range 7600 {
 				envs = append(envs, spendEnv(uuid.New(), fmt.Sprintf("E-%d", i%50), "1.00"))
 			}
-			p := svc.NewPipeline(context.Background())
-			for len(envs) > 0 {
-				n := min(1000, len(envs))
-				reqs := make([]command.Request, n)
-				for i, e := range envs[:n] {
-					r, err := commandtest.Request(e)
-					if err != nil {
-						t.Fatal(err)
-					}
-					reqs[i] = r
-				}
-				if out, ok := p.Push(reqs); ok {
-					for i, r := range out {
-						if r.Err != nil {
-							t.Fatalf("command %d: %v", i, r.Err)
-						}
-					}
-				}
-				envs = envs[n:]
-			}
-			if out, ok := p.Flush(); ok {
-				for i, r := range out {
-					if r.Err != nil {
-						t.Fatalf("command %d: %v", i, r.Err)
-					}
-				}
-			}
+			pipelineApply(t, svc, envs)
 			store.mu.Lock()
 			saves := len(store.batches)
 			store.mu.Unlock()
