@@ -16,6 +16,7 @@ package flatjson
 import (
 	"encoding/binary"
 	"encoding/json"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -343,25 +344,56 @@ func (f *Field) Date() (domain.Date, bool) {
 	if !f.Str || len(s) != 10 || s[4] != '-' || s[7] != '-' {
 		return 0, false
 	}
-	num := func(b []byte) int {
-		v := 0
-		for _, c := range b {
-			if c < '0' || c > '9' {
-				return -1
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	y, m, d := num(s[:4]), num(s[5:7]), num(s[8:])
-	if y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > DaysIn(y, m) {
+	y, m, d := digits(s[:4]), digits(s[5:7]), digits(s[8:])
+	if y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
 		return 0, false
 	}
 	return domain.Date(daysFromCivil(y, m, d)), true
 }
 
-// DaysIn is the number of days of month m of year y.
-func DaysIn(y, m int) int {
+// UTCTime reads a string in the form time.Time.MarshalJSON writes for a
+// UTC time, "2006-01-02T15:04:05Z" with an optional fraction of up to 9
+// digits, without the general parser. Anything else reports false.
+func (f *Field) UTCTime() (time.Time, bool) {
+	b := f.Val
+	if !f.Str || f.Esc || f.NonASCII || len(b) < 20 || b[len(b)-1] != 'Z' || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	y, mo, d, h, mi, sec := digits(b[:4]), digits(b[5:7]), digits(b[8:10]), digits(b[11:13]), digits(b[14:16]), digits(b[17:19])
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	ns := 0
+	if rest := b[19 : len(b)-1]; len(rest) > 0 {
+		if rest[0] != '.' || len(rest) < 2 || len(rest) > 10 {
+			return time.Time{}, false
+		}
+		frac := digits(rest[1:])
+		if frac < 0 {
+			return time.Time{}, false
+		}
+		for k := len(rest) - 1; k < 9; k++ {
+			frac *= 10
+		}
+		ns = frac
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC), true
+}
+
+// digits reads b, decimal digits only, as a number; -1 for anything else.
+func digits(b []byte) int {
+	v := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v
+}
+
+// daysIn is the number of days of month m of year y.
+func daysIn(y, m int) int {
 	switch m {
 	case 2:
 		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {

@@ -124,7 +124,7 @@ func (d *Decoder) fastMeta(b []byte) (projections.Meta, bool) {
 			if !f.Str || f.Esc || f.NonASCII {
 				return projections.Meta{}, false
 			}
-			if m.RecordedAt, ok = utcTime(f.Val); !ok {
+			if m.RecordedAt, ok = f.UTCTime(); !ok {
 				t, err := time.Parse(time.RFC3339Nano, string(f.Val))
 				m.RecordedAt, ok = t, err == nil
 			}
@@ -227,42 +227,4 @@ func (d *Decoder) fastEvent(typ string, b []byte) (domain.Event, bool) {
 type scratch struct {
 	p    any
 	ptrs []any
-}
-
-// utcTime reads the form time.Time.MarshalJSON writes for a UTC time,
-// "2006-01-02T15:04:05Z" with an optional fraction of up to 9 digits,
-// without the general parser. Anything else reports false.
-func utcTime(b []byte) (time.Time, bool) {
-	if len(b) < 20 || b[len(b)-1] != 'Z' || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
-		return time.Time{}, false
-	}
-	num := func(s []byte) int {
-		v := 0
-		for _, c := range s {
-			if c < '0' || c > '9' {
-				return -1
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v
-	}
-	y, mo, d, h, mi, sec := num(b[:4]), num(b[5:7]), num(b[8:10]), num(b[11:13]), num(b[14:16]), num(b[17:19])
-	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > flatjson.DaysIn(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
-		return time.Time{}, false
-	}
-	ns := 0
-	if rest := b[19 : len(b)-1]; len(rest) > 0 {
-		if rest[0] != '.' || len(rest) < 2 || len(rest) > 10 {
-			return time.Time{}, false
-		}
-		frac := num(rest[1:])
-		if frac < 0 {
-			return time.Time{}, false
-		}
-		for k := len(rest) - 1; k < 9; k++ {
-			frac *= 10
-		}
-		ns = frac
-	}
-	return time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC), true
 }
