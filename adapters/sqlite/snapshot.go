@@ -21,7 +21,7 @@ import (
 // as an append does.
 //
 // A blob of more than snapshotPart bytes is stored in parts (see
-// snapshotParts), in the same transaction.
+// snapshotPart), in the same transaction.
 func (s *Store) SaveSnapshot(ctx context.Context, name string, position domain.Position, blob []byte) error {
 	return s.SaveSnapshotParts(ctx, name, position, blob)
 }
@@ -30,9 +30,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, name string, position domain.P
 // back, without putting them together in memory first
 // (codec.EncodeParts): the rows of a large snapshot are cut from them.
 func (s *Store) SaveSnapshotParts(ctx context.Context, name string, position domain.Position, parts ...[]byte) error {
-	return s.saveSnapshots(ctx, name, "the one before was kept", func(save func(name string, position domain.Position, parts ...[]byte) error) error {
-		return save(name, position, parts...)
-	})
+	return s.saveSnapshots(ctx, name, "the one before was kept", []pendingSnapshot{{name, position, parts}})
 }
 
 // SaveSnapshots implements port.Snapshots: every snapshot of batch, in
@@ -48,20 +46,24 @@ func (s *Store) SaveSnapshots(ctx context.Context, batch []port.NamedSnapshot) e
 	if len(batch) > 1 {
 		what = fmt.Sprintf("%s and %d more", what, len(batch)-1)
 	}
-	return s.saveSnapshots(ctx, what, "none of the batch was saved; the ones before were kept", func(save func(name string, position domain.Position, parts ...[]byte) error) error {
-		for _, sn := range batch {
-			if err := save(sn.Name, sn.Position, sn.Blob); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	snaps := make([]pendingSnapshot, len(batch))
+	for i, sn := range batch {
+		snaps[i] = pendingSnapshot{sn.Name, sn.Position, [][]byte{sn.Blob}}
+	}
+	return s.saveSnapshots(ctx, what, "none of the batch was saved; the ones before were kept", snaps)
 }
 
-// saveSnapshots runs each, which saves snapshots with save, in one write
-// transaction under the write lock; what names them in errors, kept says
-// what a failure kept.
-func (s *Store) saveSnapshots(ctx context.Context, what, kept string, each func(save func(name string, position domain.Position, parts ...[]byte) error) error) error {
+// pendingSnapshot is one snapshot to save: its blob is its parts back to
+// back.
+type pendingSnapshot struct {
+	name     string
+	position domain.Position
+	parts    [][]byte
+}
+
+// saveSnapshots saves snaps, in order, in one write transaction under the
+// write lock; what names them in errors, kept says what a failure kept.
+func (s *Store) saveSnapshots(ctx context.Context, what, kept string, snaps []pendingSnapshot) error {
 	if s.readOnly {
 		return fmt.Errorf("save snapshot %s: %w", what, s.readOnlyError())
 	}
@@ -74,9 +76,12 @@ func (s *Store) saveSnapshots(ctx context.Context, what, kept string, each func(
 		return fmt.Errorf("save snapshot %s: begin: %w", what, classify(err))
 	}
 	saved := s.now().UTC().UnixNano()
-	err := each(func(name string, position domain.Position, parts ...[]byte) error {
-		return s.saveSnapshotInTx(ctx, name, position, saved, parts)
-	})
+	var err error
+	for _, sn := range snaps {
+		if err = s.saveSnapshotInTx(ctx, sn.name, sn.position, saved, sn.parts); err != nil {
+			break
+		}
+	}
 	if err == nil {
 		if _, cerr := s.wst.commit.ExecContext(context.WithoutCancel(ctx)); cerr != nil {
 			err = fmt.Errorf("save snapshot %s: commit: %w", what, classify(cerr))
