@@ -103,28 +103,41 @@ type ChainVerifier struct {
 // match the content, a link to a different previous event, a gap or a
 // reordering of revisions, or an event id that differs from its metadata.
 func (v *ChainVerifier) Check(e RecordedEvent) error {
+	_, err := v.CheckWith(e, nil)
+	return err
+}
+
+// CheckWith is Check with the event's metadata read by decode, which must
+// give what DecodeMetadata gives (nil: DecodeMetadata itself, which uses
+// encoding/json; domain/flatjson.DecodeMetadata reads the ledger's own
+// form without reflection). It returns the metadata it checked, so that a
+// caller that folds the event need not decode it again.
+func (v *ChainVerifier) CheckWith(e RecordedEvent, decode func([]byte) (Metadata, error)) (Metadata, error) {
 	fail := func(format string, args ...any) error {
 		return &TamperError{Stream: v.Stream, Revision: e.Revision, Position: e.Position, EventID: e.ID, Problem: fmt.Sprintf(format, args...)}
 	}
 	if e.Revision != v.next {
-		return fail("expected revision %d here: an event was removed, inserted or moved", v.next)
+		return Metadata{}, fail("expected revision %d here: an event was removed, inserted or moved", v.next)
 	}
-	m, err := DecodeMetadata(e.Metadata)
+	if decode == nil {
+		decode = DecodeMetadata
+	}
+	m, err := decode(e.Metadata)
 	if err != nil {
-		return fail("metadata unreadable: %v", err)
+		return Metadata{}, fail("metadata unreadable: %v", err)
 	}
 	if m.EventID != e.ID {
-		return fail("event id %s in metadata differs from stored id", m.EventID)
+		return Metadata{}, fail("event id %s in metadata differs from stored id", m.EventID)
 	}
 	if m.PrevHash != v.prevHash {
-		return fail("previous-hash link %.12s… does not match the previous event's hash %.12s…", m.PrevHash, v.prevHash)
+		return Metadata{}, fail("previous-hash link %.12s… does not match the previous event's hash %.12s…", m.PrevHash, v.prevHash)
 	}
 	if got := EventHash(e.Stream, e.Revision, e.Type, e.Data, m); got != m.Hash {
-		return fail("content hash %.12s… does not match the stored hash %.12s…: the event was edited", got, m.Hash)
+		return Metadata{}, fail("content hash %.12s… does not match the stored hash %.12s…: the event was edited", got, m.Hash)
 	}
 	v.next++
 	v.prevHash = m.Hash
-	return nil
+	return m, nil
 }
 
 // Resume sets the verifier to continue a chain whose next revision is next

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/domain/flatjson"
 )
 
 const chainStream = domain.StreamPrefix + "chain-test"
@@ -174,6 +175,19 @@ func TestChainDetectsTampering(t *testing.T) {
 			evs[1].Metadata = bytes.Replace(evs[1].Metadata, []byte("2023-01-02"), []byte("2023-01-03"), 1)
 			return evs
 		}, 1, "the event was edited"},
+		{"edit the actor under a key in another case", func(t *testing.T, evs []domain.RecordedEvent) []domain.RecordedEvent {
+			// encoding/json matches keys in any case; the fast path hands
+			// such metadata to it rather than miss the edit.
+			evs[3].Metadata = bytes.Replace(evs[3].Metadata, []byte(`"actor":"anna@`), []byte(`"Actor":"anno@`), 1)
+			return evs
+		}, 3, "the event was edited"},
+		{"add a second hash key that matches edited data", func(t *testing.T, evs []domain.RecordedEvent) []domain.RecordedEvent {
+			evs[2].Data = []byte(`{"line":"civil","year":1,"amount":"1.00"}`)
+			md, _ := domain.DecodeMetadata(evs[2].Metadata)
+			forged := domain.EventHash(chainStream, 2, evs[2].Type, evs[2].Data, md)
+			evs[2].Metadata = append(evs[2].Metadata[:len(evs[2].Metadata)-1], []byte(`,"hash":"`+forged+`"}`)...)
+			return evs // the last "hash" wins in both readers; the next event's link names the old one
+		}, 3, "previous-hash link"},
 		{"break the metadata JSON", func(t *testing.T, evs []domain.RecordedEvent) []domain.RecordedEvent {
 			evs[4].Metadata[0] = 'x'
 			return evs
@@ -250,39 +264,53 @@ func TestChainDetectsTampering(t *testing.T) {
 			return evs
 		}, 0, "the event was edited"},
 	}
+	// Each case under both metadata readers: encoding/json (Check) and
+	// the fast path the ledger's catch-up and verify use (CheckWith with
+	// flatjson.DecodeMetadata).
+	decoders := []struct {
+		name string
+		f    func([]byte) (domain.Metadata, error)
+	}{{"encoding-json", nil}, {"flatjson", flatjson.DecodeMetadata}}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			evs := tt.tamper(t, clone(chain(t, 6)))
-			v := &domain.ChainVerifier{Stream: chainStream}
-			var err error
-			for _, e := range evs {
-				// The verifier hashes with the stream it was given; a moved
-				// stream is verified under its new name.
-				v.Stream = e.Stream
-				if err = v.Check(e); err != nil {
-					break
+		for _, dec := range decoders {
+			t.Run(tt.name+"/"+dec.name, func(t *testing.T) {
+				evs := tt.tamper(t, clone(chain(t, 6)))
+				v := &domain.ChainVerifier{Stream: chainStream}
+				var err error
+				for _, e := range evs {
+					// The verifier hashes with the stream it was given; a moved
+					// stream is verified under its new name.
+					v.Stream = e.Stream
+					if dec.f == nil {
+						err = v.Check(e)
+					} else {
+						_, err = v.CheckWith(e, dec.f)
+					}
+					if err != nil {
+						break
+					}
 				}
-			}
-			if err == nil {
-				t.Fatal("tampering was not detected")
-			}
-			var te *domain.TamperError
-			if !errors.As(err, &te) {
-				t.Fatalf("error %v (%T) is not a *TamperError", err, err)
-			}
-			if te.Revision != tt.revision {
-				t.Errorf("revision = %d, want %d (error: %v)", te.Revision, tt.revision, err)
-			}
-			if !strings.Contains(te.Problem, tt.says) {
-				t.Errorf("problem %q does not say %q", te.Problem, tt.says)
-			}
-			if got := domain.ErrorCode(err); got != domain.ETampered {
-				t.Errorf("ErrorCode = %q, want %q", got, domain.ETampered)
-			}
-			if !strings.Contains(err.Error(), fmt.Sprintf("revision %d", tt.revision)) {
-				t.Errorf("message %q does not name revision %d", err, tt.revision)
-			}
-		})
+				if err == nil {
+					t.Fatal("tampering was not detected")
+				}
+				var te *domain.TamperError
+				if !errors.As(err, &te) {
+					t.Fatalf("error %v (%T) is not a *TamperError", err, err)
+				}
+				if te.Revision != tt.revision {
+					t.Errorf("revision = %d, want %d (error: %v)", te.Revision, tt.revision, err)
+				}
+				if !strings.Contains(te.Problem, tt.says) {
+					t.Errorf("problem %q does not say %q", te.Problem, tt.says)
+				}
+				if got := domain.ErrorCode(err); got != domain.ETampered {
+					t.Errorf("ErrorCode = %q, want %q", got, domain.ETampered)
+				}
+				if !strings.Contains(err.Error(), fmt.Sprintf("revision %d", tt.revision)) {
+					t.Errorf("message %q does not name revision %d", err, tt.revision)
+				}
+			})
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/domain/flatjson"
 )
 
 // Options configure a Service.
@@ -228,12 +229,13 @@ func (s *Service) catchUp(ctx context.Context, name string, st *streamState) err
 func (s *Service) applyRecorded(name string, st *streamState, e domain.RecordedEvent) error {
 	v := domain.ChainVerifier{Stream: name}
 	v.Resume(uint64(st.rev+1), st.lastHash)
-	if err := v.Check(e); err != nil {
-		return err
-	}
-	m, ev, err := s.decode(name, e)
+	m, err := v.CheckWith(e, flatjson.DecodeMetadata) // the metadata, read once
 	if err != nil {
 		return err
+	}
+	ev, err := s.reg.Decode(e.Type, m.SchemaVersion, e.Data)
+	if err != nil {
+		return fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
 	}
 	st.agg.Apply(e.ID, ev)
 	st.rev = int64(e.Revision)

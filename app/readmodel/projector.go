@@ -22,6 +22,7 @@ import (
 	"github.com/grantledger/grantledger/app/merkle"
 	"github.com/grantledger/grantledger/app/port"
 	"github.com/grantledger/grantledger/domain"
+	"github.com/grantledger/grantledger/domain/flatjson"
 	"github.com/grantledger/grantledger/projections"
 	"github.com/grantledger/grantledger/projections/codec"
 )
@@ -577,7 +578,7 @@ func VerifyChains(ctx context.Context, store domain.EventStore, streams ...strin
 				ver[e.Stream] = v
 			}
 			out.Events++
-			if err := v.Check(e); err != nil {
+			if _, err := v.CheckWith(e, flatjson.DecodeMetadata); err != nil {
 				var te *domain.TamperError
 				problem := err.Error()
 				if errors.As(err, &te) {
