@@ -9,8 +9,9 @@
 // it report false, and the caller decodes the input with encoding/json
 // instead, which gives the result and the error. What it does take, it
 // takes only when it is valid JSON, so that the two paths never differ on
-// what is accepted. projections/codec (stored events) and app/wire
-// (commands) share it; their tests compare both paths.
+// what is accepted. projections/codec (stored events), app/wire
+// (commands) and DecodeMetadata (events' metadata, for the hash-chain
+// checks) share it; their tests compare both paths.
 package flatjson
 
 import (
