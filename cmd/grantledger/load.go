@@ -72,9 +72,11 @@ so time spent waiting behind a slow answer is counted, not hidden
 (coordinated omission). Each phase lasts --duration.
 
 --rss-every samples the memory of this process (the server and the load's
-own clients, which keep every latency: 8 bytes a request) while it runs;
-with --baseline=false and a --db holding a large ledger it shows whether
-the server's memory stays bounded (docs/PERFORMANCE.md, "Scale").
+own clients, which keep every latency: 8 bytes a request) while it runs,
+with the commands the API has answered so far and the rate since the
+sample before; with --baseline=false and a --db holding a large ledger
+it shows whether the server's memory stays bounded and its rate steady
+(docs/PERFORMANCE.md, "Scale").
 
 The Go collector runs in every phase as in serve: GOGC 400 under a memory
 limit of 180 MiB, or 1.5 times the live heap when that is more; GOGC or
@@ -88,7 +90,7 @@ GOMEMLIMIT in the environment overrides both.`)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server phase (client included) to this file")
 	openLoop := fs.String("open-loop", "", `comma-separated offered rates for open-loop phases, commands/s or "half", e.g. half,2000`)
-	rssEvery := fs.Duration("rss-every", 0, "sample this process's resident memory (server and clients) at this interval, from before the set-up to the end, and report the series (Linux; 0: off)")
+	rssEvery := fs.Duration("rss-every", 0, "sample this process's resident memory (server and clients) and the commands answered at this interval, from before the set-up to the end, and report the series (Linux; 0: off)")
 	baseline := fs.Bool("baseline", true, "run the bare handler phase first (false: only the server phases, e.g. for a long memory run)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -126,9 +128,10 @@ GOMEMLIMIT in the environment overrides both.`)
 	wired := wiring.New(wiring.Config{Store: raw, Metrics: m, GroupCommit: *group, Command: command.Options{Clock: a.now, MaxCachedEvents: *cacheEvents}})
 	store, svc := wired.Store, wired.Service
 	a.store, a.wired = wired.Store, wired // closing the app stops the committer, then the store
+	answered := &countingHandler{}        // what --rss-every's samples count
 	stopRSS := func() *rssSummary { return nil }
 	if *rssEvery > 0 {
-		stop, err := startRSSSampler(*rssEvery, a.stderr)
+		stop, err := startRSSSampler(*rssEvery, a.stderr, answered.n.Load)
 		if err != nil {
 			return err
 		}
@@ -145,7 +148,7 @@ GOMEMLIMIT in the environment overrides both.`)
 	if err != nil {
 		return err
 	}
-	srv, err := httpapi.New(httpapi.Config{Ledger: wired.Measured, Reports: wired.Reads, Tokens: tokens,
+	srv, err := httpapi.New(httpapi.Config{Ledger: answered.wrap(wired.Measured), Reports: wired.Reads, Tokens: tokens,
 		Store: store, Metrics: m.Handler(), Observer: m, Commands: m,
 		// JSON request logs as 'serve' writes them, thrown away: the load
 		// pays for encoding them but not for a terminal.
@@ -566,5 +569,29 @@ func driveOpen(ctx context.Context, name, url, token string, clients int, rate f
 	}
 	out := summarise(name, all, errs, firstErr, time.Since(start), processCPU()-cpu0)
 	out.OfferedPerSecond = rate
+	return out
+}
+
+// countingHandler counts the commands a handler answered without an
+// error (applied, or a duplicate's first answer), for the samples of
+// --rss-every.
+type countingHandler struct {
+	command.Handler
+	n atomic.Int64
+}
+
+// wrap makes c count what h answers, and returns c.
+func (c *countingHandler) wrap(h command.Handler) command.Handler {
+	c.Handler = h
+	return c
+}
+
+func (c *countingHandler) Handle(ctx context.Context, reqs []command.Request) []command.Outcome {
+	out := c.Handler.Handle(ctx, reqs)
+	for _, o := range out {
+		if o.Err == nil {
+			c.n.Add(1)
+		}
+	}
 	return out
 }

@@ -13,11 +13,14 @@ import (
 )
 
 // rssSample is one reading of the load process's memory: its resident
-// set (VmRSS of /proc/self/status) and the Go heap's live objects.
+// set (VmRSS of /proc/self/status) and the Go heap's live objects, with
+// the commands the API had answered by then, so that the rate over the
+// run shows too (a long run's total hides a rate that falls).
 type rssSample struct {
-	At     time.Duration `json:"at_ns"` // since the sampler started
-	RSSKB  int64         `json:"rss_kb"`
-	HeapKB int64         `json:"heap_objects_kb"`
+	At       time.Duration `json:"at_ns"` // since the sampler started
+	RSSKB    int64         `json:"rss_kb"`
+	HeapKB   int64         `json:"heap_objects_kb"`
+	Commands int64         `json:"commands"` // answered by the API so far
 }
 
 // rssSummary is what --rss-every reports at the end: every sample, and
@@ -55,11 +58,12 @@ func vmRSS() (int64, error) {
 	return 0, fmt.Errorf("--rss-every: no VmRSS line in /proc/self/status")
 }
 
-// startRSSSampler reads the process's memory every interval, writing
-// each sample to w as it is taken, until the returned stop is called;
-// stop returns the summary. One reading is taken at once, to fail early
-// where /proc is missing.
-func startRSSSampler(every time.Duration, w io.Writer) (stop func() rssSummary, err error) {
+// startRSSSampler reads the process's memory, and answered (the commands
+// answered so far; nil: none counted), every interval, writing each
+// sample to w as it is taken with the rate since the one before, until
+// the returned stop is called; stop returns the summary. One reading is
+// taken at once, to fail early where /proc is missing.
+func startRSSSampler(every time.Duration, w io.Writer, answered func() int64) (stop func() rssSummary, err error) {
 	if _, err := vmRSS(); err != nil {
 		return nil, err
 	}
@@ -67,17 +71,27 @@ func startRSSSampler(every time.Duration, w io.Writer) (stop func() rssSummary, 
 	start := time.Now()
 	var mu sync.Mutex
 	var samples []rssSample
+	var lastAt time.Duration // of the sample before, unrounded
 	take := func() {
 		rss, err := vmRSS()
 		if err != nil {
 			return
 		}
 		metrics.Read(heap)
-		s := rssSample{At: time.Since(start).Round(time.Second), RSSKB: rss, HeapKB: int64(heap[0].Value.Uint64() / 1024)}
+		now := time.Since(start)
+		s := rssSample{At: now.Round(time.Second), RSSKB: rss, HeapKB: int64(heap[0].Value.Uint64() / 1024)}
+		if answered != nil {
+			s.Commands = answered()
+		}
 		mu.Lock()
+		rate := 0.0
+		if len(samples) > 0 && now > lastAt {
+			rate = float64(s.Commands-samples[len(samples)-1].Commands) / (now - lastAt).Seconds()
+		}
+		lastAt = now
 		samples = append(samples, s)
 		mu.Unlock()
-		fmt.Fprintf(w, "rss %6.0f s %8d KB  heap objects %8d KB\n", s.At.Seconds(), s.RSSKB, s.HeapKB)
+		fmt.Fprintf(w, "rss %6.0f s %8d KB  heap objects %8d KB  commands %9d  %7.0f commands/s\n", s.At.Seconds(), s.RSSKB, s.HeapKB, s.Commands, rate)
 	}
 	take()
 	done := make(chan struct{})

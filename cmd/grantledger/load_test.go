@@ -150,6 +150,25 @@ func TestLoadSamplesResidentMemory(t *testing.T) {
 	if !strings.Contains(errs, "rss ") {
 		t.Errorf("the samples are not written to standard error as they are taken: %q", errs)
 	}
+	// Each sample also counts the commands the API has answered so far
+	// (issue 17: a 10-minute run's rate fell tenfold, which its total
+	// hid): never falling, and at the end the server phase's requests as
+	// its clients counted them, plus at most one a client: a request
+	// still in flight when the phase's time ran out is answered by the
+	// server but no longer counted by its client.
+	prev := int64(-1)
+	for _, s := range res.RSS.Samples {
+		if s.Commands < prev {
+			t.Fatalf("samples %+v: the count of answered commands fell", res.RSS.Samples)
+		}
+		prev = s.Commands
+	}
+	if got, want := prev, int64(res.Server.Requests); res.Server.Errors != 0 || got < want || got > want+2 {
+		t.Errorf("last sample counts %d commands answered; the server phase's 2 clients had %d answered (%d errors)", got, want, res.Server.Errors)
+	}
+	if !strings.Contains(errs, "commands/s") {
+		t.Errorf("the samples written as they are taken do not give the rate: %q", errs)
+	}
 	if _, _, code := runCLI(t, "", "load", "--store", "mem:", "--rss-every", "10ms"); code != exitUsage {
 		t.Errorf("--rss-every 10ms: exit %d, want %d", code, exitUsage)
 	}
