@@ -103,6 +103,16 @@ func (t *gcTuner) keepAdjusting(every time.Duration) (stop func()) {
 	return func() { once.Do(func() { close(done); <-ended }) }
 }
 
+// tuneGCWhileRunning sets the collector for a process that runs until it
+// is stopped and has no batches to adjust after (serve, load): the tuner,
+// adjusted every second. undo stops the adjusting and puts the collector
+// back.
+func tuneGCWhileRunning() (undo func()) {
+	t := newGCTuner()
+	stop := t.keepAdjusting(time.Second)
+	return func() { stop(); t.restore() }
+}
+
 // restore puts the collector back as it was.
 func (t *gcTuner) restore() {
 	t.mu.Lock()

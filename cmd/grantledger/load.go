@@ -116,9 +116,7 @@ GOMEMLIMIT in the environment overrides both.`)
 	}
 	// The collector as serve sets it (gctune.go), for every phase: the
 	// bare handler's runs in this process too.
-	gc := newGCTuner()
-	stopGC := gc.keepAdjusting(time.Second)
-	defer func() { stopGC(); gc.restore() }()
+	defer tuneGCWhileRunning()()
 	a.mayCreate = true // the load test appends
 	raw, err := a.open(ctx)
 	if err != nil {

@@ -97,10 +97,8 @@ acknowledged command is durable.`)
 		return usagef("--log %q: json or text", *logFormat)
 	}
 	log := slog.New(handler)
-	gc := newGCTuner() // gctune.go: fewer collections while the heap is small
-	stopGC := gc.keepAdjusting(time.Second)
-	defer func() { stopGC(); gc.restore() }()
-	a.mayCreate = true // serve appends the commands it is sent
+	defer tuneGCWhileRunning()() // gctune.go: fewer collections while the heap is small
+	a.mayCreate = true           // serve appends the commands it is sent
 	raw, err := a.open(ctx)
 	if err != nil {
 		return err
