@@ -233,9 +233,9 @@ func (s *Service) applyRecorded(name string, st *streamState, e domain.RecordedE
 	if err != nil {
 		return err
 	}
-	ev, err := s.reg.Decode(e.Type, m.SchemaVersion, e.Data)
+	ev, err := s.decodeData(name, e, m)
 	if err != nil {
-		return fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
+		return err
 	}
 	st.agg.Apply(e.ID, ev)
 	st.rev = int64(e.Revision)
@@ -251,15 +251,22 @@ func (s *Service) applyRecorded(name string, st *streamState, e domain.RecordedE
 
 // decode reads a recorded event's metadata and data.
 func (s *Service) decode(name string, e domain.RecordedEvent) (domain.Metadata, domain.Event, error) {
-	m, err := domain.DecodeMetadata(e.Metadata)
+	m, err := flatjson.DecodeMetadata(e.Metadata)
 	if err != nil {
 		return m, nil, fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
 	}
+	ev, err := s.decodeData(name, e, m)
+	return m, ev, err
+}
+
+// decodeData reads a recorded event's data, of the schema version its
+// metadata m names.
+func (s *Service) decodeData(name string, e domain.RecordedEvent, m domain.Metadata) (domain.Event, error) {
 	ev, err := s.reg.Decode(e.Type, m.SchemaVersion, e.Data)
 	if err != nil {
-		return m, nil, fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
+		return nil, fmt.Errorf("%s revision %d: %w", name, e.Revision, err)
 	}
-	return m, ev, nil
+	return ev, nil
 }
 
 // replay reads back the events of an applied command, for the answer to
