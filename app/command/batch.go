@@ -160,7 +160,7 @@ func (r *batchRun) decide(ctx context.Context) {
 			r.out[i].Result = *dup
 			continue
 		}
-		r.out[i].Result = r.s.commit(st, p, domain.AppendResult{NextRevision: uint64(st.rev + int64(len(p.data)))})
+		r.out[i].Result = r.s.commit(st, p, domain.AppendResult{NextRevision: uint64(st.rev + int64(len(p.data)))}, true)
 		r.appends = append(r.appends, domain.AppendRequest{Stream: p.name, Expected: p.expected, Events: p.data})
 		r.pend = append(r.pend, pendingAppend{i, p})
 	}

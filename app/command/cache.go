@@ -65,6 +65,7 @@ func (s *Service) evictIfFull() {
 		if c.st.used.Load() == c.used { // not used since it was picked
 			c.st.agg = nil // catchUp reloads it
 			c.st.commands = nil
+			c.st.pending = nil
 			c.st.rev = -1
 			c.st.lastHash = ""
 			s.account(c.st)

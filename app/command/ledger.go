@@ -33,10 +33,10 @@ type Options struct {
 	// MaxCachedEvents bounds the agreement states kept in memory, counted
 	// in the events folded into them (a state's size grows with its
 	// events). Past it, the states used longest ago are dropped and read
-	// again from the store when next needed. Default 150 000 (about
-	// 45 MB on the data set of 'grantledger generate': some 300 bytes an
-	// event, measured by heap profile; docs/PERFORMANCE.md); negative: no
-	// bound.
+	// again from the store when next needed. Default 200 000 (about
+	// 48 MB on the data set of 'grantledger generate': at most 250 bytes
+	// an event, 239 measured by TestCachedStateMemoryPerEvent;
+	// docs/PERFORMANCE.md, "Scale"); negative: no bound.
 	MaxCachedEvents int64
 	// Warn, if set, is told what went wrong with the saved ledger-wide
 	// index (refused and rebuilt, or not saved); no command fails for it.
@@ -61,7 +61,7 @@ type Options struct {
 }
 
 // DefaultMaxCachedEvents is Options.MaxCachedEvents' default.
-const DefaultMaxCachedEvents = 150_000
+const DefaultMaxCachedEvents = 200_000
 
 // Service handles commands against one store. It is safe for concurrent use.
 // It caches each agreement's state and catches up from the store before
@@ -105,21 +105,28 @@ type streamState struct {
 	agg      *domain.Agreement
 	rev      int64 // last revision applied; -1 before the first event
 	lastHash string
-	commands map[uuid.UUID]commandRecord
+	commands map[uuid.UUID]commandSpan
+	pending  map[uuid.UUID]pendingCommand
 	counted  int64        // this state's part of Service.cached
 	used     atomic.Int64 // Service.tick when last looked up
 }
 
-// commandRecord is what the state keeps of each command applied to its
-// stream, to answer a retry as a duplicate: the command's hash and where
-// its events are. The events themselves are read back from the store when
-// a retry comes (rare), not kept in memory for every command (issue 17);
-// only a command appended tentatively in a batch still being written keeps
-// them, as the store does not have them yet.
-type commandRecord struct {
-	hash   string // hashKey of the command hash
-	first  uint64 // revision of its first event
-	n      int    // number of its events
+// commandSpan is what the state keeps of each command applied to its
+// stream, to answer a retry as a duplicate: where its events are. The
+// events, and the command's hash in their metadata, are read back from
+// the store when a retry comes (rare), not kept in memory for every
+// command (issue 17): 32 bytes of map slot a command, where its hash and
+// events had cost about 170 bytes an event (docs/PERFORMANCE.md, "Scale").
+type commandSpan struct {
+	first uint64 // revision of its first event
+	n     uint32 // number of its events
+}
+
+// pendingCommand is a command appended tentatively in a batch still being
+// written: the store does not have its events yet, so a duplicate of it
+// in the same batch is answered from here (see settle).
+type pendingCommand struct {
+	hash   string
 	events []Appended
 }
 
@@ -194,7 +201,8 @@ func (st *streamState) reset() {
 	st.agg = domain.NewAgreement()
 	st.rev = -1
 	st.lastHash = ""
-	st.commands = map[uuid.UUID]commandRecord{}
+	st.commands = map[uuid.UUID]commandSpan{}
+	st.pending = nil
 }
 
 // catchUp folds every event of the stream after st.rev into st, verifying
@@ -242,7 +250,7 @@ func (s *Service) applyRecorded(name string, st *streamState, e domain.RecordedE
 	st.lastHash = m.Hash
 	rec, ok := st.commands[m.CommandID]
 	if !ok {
-		rec = commandRecord{hash: hashKey(m.CommandHash), first: e.Revision}
+		rec = commandSpan{first: e.Revision}
 	}
 	rec.n++
 	st.commands[m.CommandID] = rec
@@ -270,27 +278,34 @@ func (s *Service) decodeData(name string, e domain.RecordedEvent, m domain.Metad
 }
 
 // replay reads back the events of an applied command, for the answer to
-// its retry.
-func (s *Service) replay(ctx context.Context, name string, rec commandRecord) ([]Appended, error) {
-	if rec.events != nil {
-		return rec.events, nil
+// its retry, and the command hash they were recorded with.
+func (s *Service) replay(ctx context.Context, name string, st *streamState, id uuid.UUID, rec commandSpan) ([]Appended, string, error) {
+	if p, ok := st.pending[id]; ok {
+		return p.events, p.hash, nil
 	}
-	evs, err := s.store.ReadStream(ctx, name, rec.first, domain.Forwards, rec.n)
+	evs, err := s.store.ReadStream(ctx, name, rec.first, domain.Forwards, int(rec.n))
 	if err != nil {
-		return nil, fmt.Errorf("read back %s from revision %d: %w", name, rec.first, err)
+		return nil, "", fmt.Errorf("read back %s from revision %d: %w", name, rec.first, err)
 	}
-	if len(evs) != rec.n {
-		return nil, fmt.Errorf("read back %s from revision %d: %d events, want %d", name, rec.first, len(evs), rec.n)
+	if len(evs) != int(rec.n) {
+		return nil, "", fmt.Errorf("read back %s from revision %d: %d events, want %d", name, rec.first, len(evs), rec.n)
 	}
 	out := make([]Appended, len(evs))
+	hash := ""
 	for i, e := range evs {
 		m, ev, err := s.decode(name, e)
 		if err != nil {
-			return nil, err
+			return nil, "", err
+		}
+		if m.CommandID != id {
+			return nil, "", fmt.Errorf("read back %s revision %d: an event of command %s, want %s", name, e.Revision, m.CommandID, id)
+		}
+		if i == 0 {
+			hash = m.CommandHash
 		}
 		out[i] = Appended{ID: e.ID, Type: e.Type, Stream: name, Revision: e.Revision, Position: e.Position, Hash: m.Hash, Event: ev}
 	}
-	return out, nil
+	return out, hash, nil
 }
 
 // Prepared is a command decided against the current state, ready to append.
@@ -318,13 +333,13 @@ func (s *Service) decide(ctx context.Context, env domain.Envelope, st *streamSta
 		}
 	}
 	if rec, ok := st.commands[env.CommandID]; ok {
-		if rec.hash != hashKey(hash) {
-			return nil, nil, &domain.Error{Code: domain.EConflict, Field: "command_id",
-				Message: fmt.Sprintf("command id %s was already used for a different command on %s; use a new id", env.CommandID, cmd.AgreementNumber())}
-		}
-		events, err := s.replay(ctx, name, rec)
+		events, was, err := s.replay(ctx, name, st, env.CommandID, rec)
 		if err != nil {
 			return nil, nil, err
+		}
+		if hashKey(was) != hashKey(hash) {
+			return nil, nil, &domain.Error{Code: domain.EConflict, Field: "command_id",
+				Message: fmt.Sprintf("command id %s was already used for a different command on %s; use a new id", env.CommandID, cmd.AgreementNumber())}
 		}
 		return nil, &Result{CommandID: env.CommandID, Agreement: cmd.AgreementNumber(), Events: events, Duplicate: true}, nil
 	}
@@ -387,11 +402,13 @@ func EventID(commandID uuid.UUID, i int) uuid.UUID {
 	return uuid.NewSHA1(commandID, []byte{byte(i >> 8), byte(i)})
 }
 
-// commit applies appended events to the cached state and builds the result.
-func (s *Service) commit(st *streamState, p *prepared, res domain.AppendResult) Result {
+// commit applies appended events to the cached state and builds the
+// result. tentative marks events the store does not have yet (a batch
+// still being written): they are kept, to answer a duplicate in the same
+// batch, until settle.
+func (s *Service) commit(st *streamState, p *prepared, res domain.AppendResult, tentative bool) Result {
 	out := Result{CommandID: p.env.CommandID, Events: make([]Appended, len(p.events))}
 	first := res.NextRevision + 1 - uint64(len(p.events))
-	rec := commandRecord{hash: hashKey(p.hash), first: first, n: len(p.events)}
 	for i, ev := range p.events {
 		st.agg.Apply(p.data[i].ID, ev)
 		a := Appended{ID: p.data[i].ID, Type: p.data[i].Type, Stream: p.name, Revision: first + uint64(i), Hash: p.hashes[i], Event: ev}
@@ -400,20 +417,25 @@ func (s *Service) commit(st *streamState, p *prepared, res domain.AppendResult) 
 		}
 		out.Events[i] = a
 	}
-	rec.events = out.Events // until written: see settle
-	st.commands[p.env.CommandID] = rec
+	st.commands[p.env.CommandID] = commandSpan{first: first, n: uint32(len(p.events))}
+	if tentative {
+		if st.pending == nil {
+			st.pending = map[uuid.UUID]pendingCommand{}
+		}
+		st.pending[p.env.CommandID] = pendingCommand{hash: p.hash, events: out.Events}
+	}
 	st.rev = int64(res.NextRevision)
 	st.lastHash = p.hashes[len(p.hashes)-1]
 	out.Agreement = st.agg.AgreementNumber()
 	return out
 }
 
-// settle drops the events kept with a command's record once the store has
+// settle drops the events kept of a tentative command once the store has
 // them: a retry reads them back (replay).
 func (st *streamState) settle(id uuid.UUID) {
-	if rec, ok := st.commands[id]; ok && rec.events != nil {
-		rec.events = nil
-		st.commands[id] = rec
+	delete(st.pending, id)
+	if len(st.pending) == 0 {
+		st.pending = nil
 	}
 }
 
@@ -462,9 +484,7 @@ func (s *Service) handleOne(ctx context.Context, req Request) (Result, error) {
 		}
 		if err == nil {
 			s.applied(env, cmd, name, res.Position)
-			out := s.commit(st, p, res)
-			st.settle(env.CommandID)
-			return out, nil
+			return s.commit(st, p, res, false), nil
 		}
 		if !errors.Is(err, domain.ErrConcurrency) {
 			st.agg = nil // state unknown after a failed append: reload
