@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/grantledger/grantledger/app/command"
 )
 
 // Metrics holds every collector on its own registry, so that tests and
@@ -114,6 +116,39 @@ func (m *Metrics) storeObserver(op string) prometheus.Observer {
 	}
 	v, _ := m.storeSeries.LoadOrStore(op, m.storeSeconds.WithLabelValues(op))
 	return v.(prometheus.Observer)
+}
+
+// StateCache is what WatchStateCache reads: the command service
+// (command.Service.CacheStats).
+type StateCache interface {
+	CacheStats() command.CacheStats
+}
+
+// WatchStateCache exports the figures of the command service's cache of
+// agreement states, read at every scrape: the events held and the bound
+// (--cache-events), and the states read back from the store whole and
+// dropped to keep the bound. A read count that grows nearly as fast as
+// grantledger_commands_total says the agreements written to do not fit
+// (docs/SERVER.md, "Memory"). Call it once per Metrics.
+func (m *Metrics) WatchStateCache(c StateCache) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "grantledger_agreement_states_events",
+			Help: "Events folded into the agreement states the command service keeps in memory.",
+		}, func() float64 { return float64(c.CacheStats().Events) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "grantledger_agreement_states_limit_events",
+			Help: "The bound of grantledger_agreement_states_events (--cache-events; -1: none).",
+		}, func() float64 { return float64(c.CacheStats().Limit) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "grantledger_agreement_state_reads_total",
+			Help: "Agreement states read from the event store from their first event: first use, or after being dropped or found stale.",
+		}, func() float64 { return float64(c.CacheStats().Reads) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "grantledger_agreement_states_dropped_total",
+			Help: "Agreement states dropped from memory to keep grantledger_agreement_states_limit_events.",
+		}, func() float64 { return float64(c.CacheStats().Dropped) }),
+	)
 }
 
 // Registry returns the registry the collectors are on.

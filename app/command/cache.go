@@ -69,6 +69,7 @@ func (s *Service) evictIfFull() {
 			c.st.rev = -1
 			c.st.lastHash = ""
 			s.account(c.st)
+			s.dropped.Add(1)
 		}
 		c.st.mu.Unlock()
 	}
@@ -77,3 +78,20 @@ func (s *Service) evictIfFull() {
 // CachedEvents returns how many events are folded into the agreement
 // states kept in memory (for tests and metrics).
 func (s *Service) CachedEvents() int64 { return s.cached.Load() }
+
+// CacheStats is what the cache of agreement states holds and has done
+// since the service began: the figures an operator needs to tell whether
+// the agreements written to fit in the bound (serve exports them as
+// metrics, docs/SERVER.md "Memory"). When Reads grows nearly as fast as
+// the commands, most commands read their agreement's stream back whole.
+type CacheStats struct {
+	Events  int64  `json:"events"`  // events folded into the states held now
+	Limit   int64  `json:"limit"`   // Options.MaxCachedEvents; negative: no bound
+	Reads   uint64 `json:"reads"`   // states read from the store from their first event: first use, or after being dropped or found stale
+	Dropped uint64 `json:"dropped"` // states dropped to keep the bound
+}
+
+// CacheStats returns the cache's figures now.
+func (s *Service) CacheStats() CacheStats {
+	return CacheStats{Events: s.cached.Load(), Limit: s.maxCached, Reads: s.reads.Load(), Dropped: s.dropped.Load()}
+}

@@ -153,3 +153,64 @@ func TestEvictionUnderConcurrentCommands(t *testing.T) {
 		t.Errorf("actual over all agreements %s, want %s: a command was lost or doubled", total, want)
 	}
 }
+
+// TestCacheStatsCountReadsAndDrops: an operator learns from the cache's
+// counters (exposed as metrics by serve, docs/SERVER.md "Memory") that
+// the agreements written to do not fit in --cache-events. Three
+// agreements of 42 events each are written round-robin, nine commands
+// each, under a bound of 120 events: any two states fit (at most 2 x 51
+// events, under the 108 the cache drops down to), all three never do
+// (3 x 42 > 120). A cache that drops the state used longest ago then
+// always drops the one needed next: every command reads its agreement
+// back from the store (27 reads), and every command from the third on
+// drops one (25). With room for all three, each is read once and none
+// dropped.
+func TestCacheStatsCountReadsAndDrops(t *testing.T) {
+	ctx := context.Background()
+	const stored, more = 42, 9
+	numbers := []string{"CS-1", "CS-2", "CS-3"}
+	for _, tc := range []struct {
+		name         string
+		bound        int64
+		reads, drops uint64
+	}{
+		{"two of three fit", 120, 27, 25},
+		{"all fit", 1000, 3, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := memstore.New()
+			// A first service writes each agreement's first 42 events.
+			setup := command.New(store, command.Options{Clock: fixedClock})
+			var first []domain.Envelope
+			var rest [][]domain.Envelope
+			for _, n := range numbers {
+				envs := smallAgreement(n, stored+more-2)
+				first = append(first, envs[:stored]...)
+				rest = append(rest, envs[stored:])
+			}
+			for _, r := range commandtest.HandleBatch(ctx, setup, first) {
+				if r.Err != nil {
+					t.Fatal(r.Err)
+				}
+			}
+			svc := command.New(store, command.Options{Clock: fixedClock, MaxCachedEvents: tc.bound})
+			if got := svc.CacheStats(); got != (command.CacheStats{Limit: tc.bound}) {
+				t.Fatalf("a new service's cache: %+v, want only the limit %d", got, tc.bound)
+			}
+			for k := 0; k < more; k++ {
+				for i := range numbers {
+					if _, err := commandtest.Handle(ctx, svc, rest[i][k]); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			got := svc.CacheStats()
+			if got.Reads != tc.reads || got.Dropped != tc.drops {
+				t.Fatalf("reads %d, dropped %d; want %d and %d", got.Reads, got.Dropped, tc.reads, tc.drops)
+			}
+			if got.Events != svc.CachedEvents() || got.Events > tc.bound {
+				t.Fatalf("cache holds %d events (CachedEvents %d), bound %d", got.Events, svc.CachedEvents(), tc.bound)
+			}
+		})
+	}
+}

@@ -84,8 +84,10 @@ type Service struct {
 
 	// The bound of the cached states (cache.go).
 	maxCached int64
-	cached    atomic.Int64 // events folded into the cached states
-	tick      atomic.Int64 // counts stream look-ups, for "used longest ago"
+	cached    atomic.Int64  // events folded into the cached states
+	reads     atomic.Uint64 // states read from the store from their first event
+	dropped   atomic.Uint64 // states dropped to keep the bound
+	tick      atomic.Int64  // counts stream look-ups, for "used longest ago"
 	evicting  sync.Mutex
 
 	warn func(msg string) // Options.Warn
@@ -210,6 +212,7 @@ func (st *streamState) reset() {
 func (s *Service) catchUp(ctx context.Context, name string, st *streamState) error {
 	if st.agg == nil {
 		st.reset()
+		s.reads.Add(1)
 	}
 	for {
 		evs, err := s.store.ReadStream(ctx, name, uint64(st.rev+1), domain.Forwards, 1024)

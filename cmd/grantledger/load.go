@@ -194,6 +194,7 @@ GOMEMLIMIT in the environment overrides both.`)
 	}
 	api.stop()
 	rss := stopRSS()
+	cache := svc.CacheStats() // the cache of agreement states over the whole run
 
 	ratio := 0.0
 	if base.PerSecond > 0 {
@@ -209,6 +210,7 @@ GOMEMLIMIT in the environment overrides both.`)
 		if rss != nil {
 			out["rss"] = rss
 		}
+		out["state_cache"] = cache
 		if err := enc.Encode(out); err != nil {
 			return err
 		}
@@ -223,6 +225,12 @@ GOMEMLIMIT in the environment overrides both.`)
 			fmt.Fprintf(a.stdout, "%-36s %9d %7d %10.0f %8.2f %8.2f %8.2f %8.2f %8.2f %9.0f\n", p.Name, p.Requests, p.Errors, p.PerSecond, p.P50Millis, p.P90Millis, p.P99Millis, p.P999Millis, p.MaxMillis, p.CPUMicros)
 		}
 		fmt.Fprintf(a.stdout, "server / bare: %.3fx\n", ratio)
+		bound := "no bound"
+		if cache.Limit >= 0 {
+			bound = fmt.Sprintf("bound %d", cache.Limit)
+		}
+		fmt.Fprintf(a.stdout, "agreement states: %d read from the ledger whole (first uses included), %d dropped; %d events held at the end, %s (--cache-events)\n",
+			cache.Reads, cache.Dropped, cache.Events, bound)
 		if rss != nil {
 			fmt.Fprintf(a.stdout, "resident memory every %s, %d samples: first %d KB, min %d KB, max %d KB, last %d KB; max of the first half %d KB, of the second half %d KB\n",
 				rss.Every, len(rss.Samples), rss.FirstKB, rss.MinKB, rss.MaxKB, rss.LastKB, rss.MaxFirstHalfKB, rss.MaxSecondHalfKB)

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/grantledger/grantledger/app/command"
 )
 
 // TestOpenLoopCountsTheWait: an open-loop phase sends on a schedule and
@@ -195,12 +197,39 @@ func TestCacheEventsFlag(t *testing.T) {
 		t.Fatalf("load --cache-events 1: exit %d: %s", code, errs)
 	}
 	var res struct {
-		Server loadPhase `json:"server"`
+		Server loadPhase          `json:"server"`
+		Cache  command.CacheStats `json:"state_cache"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	if res.Server.Requests == 0 || res.Server.Errors != 0 {
 		t.Fatalf("load --cache-events 1: %d requests, %d failed; want some, none failed", res.Server.Requests, res.Server.Errors)
+	}
+	// The run reports what the cache did (docs/SERVER.md, "Memory"). A
+	// bound of one event drops each state after its command, unless a
+	// command of the other client holds it at that moment: most commands
+	// read their agreement back.
+	if c := res.Cache; c.Limit != 1 || c.Reads < uint64(res.Server.Requests)/2 || c.Dropped < uint64(res.Server.Requests)/2 {
+		t.Errorf("load --cache-events 1, %d commands: state_cache %+v; want limit 1 and most commands reading and dropping a state", res.Server.Requests, c)
+	}
+	// With no bound, each of the three agreements is read once, when it
+	// is registered, and never dropped.
+	out, errs, code = runCLI(t, "", "load", "--store", "mem:", "--agreements", "3", "--clients", "2",
+		"--duration", "1s", "--requests", "300", "--baseline=false", "--cache-events", "-1", "--json")
+	if code != 0 {
+		t.Fatalf("load --cache-events -1: exit %d: %s", code, errs)
+	}
+	res.Cache = command.CacheStats{}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if c := res.Cache; c != (command.CacheStats{Events: c.Events, Limit: -1, Reads: 3}) || c.Events < 3+2*3 {
+		t.Errorf("load --cache-events -1: state_cache %+v; want limit -1, 3 reads, none dropped, every event held (at least 9)", c)
+	}
+	out, _, code = runCLI(t, "", "load", "--store", "mem:", "--agreements", "3", "--clients", "2",
+		"--duration", "1s", "--requests", "50", "--baseline=false")
+	if code != 0 || !strings.Contains(out, "agreement states: 3 read from the ledger whole") {
+		t.Errorf("load's text summary does not say what the cache did (exit %d): %s", code, out)
 	}
 }

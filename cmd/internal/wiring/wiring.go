@@ -86,6 +86,7 @@ func New(cfg Config) *Main {
 	m.Service = command.New(m.Store, cfg.Command)
 	if cfg.Metrics != nil {
 		m.Measured = metrics.WrapService(m.Service, cfg.Metrics)
+		cfg.Metrics.WatchStateCache(m.Service)
 		if cfg.Reads.Observer == nil {
 			cfg.Reads.Observer = cfg.Metrics
 		}
