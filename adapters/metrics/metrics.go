@@ -126,10 +126,12 @@ type StateCache interface {
 
 // WatchStateCache exports the figures of the command service's cache of
 // agreement states, read at every scrape: the events held and the bound
-// (--cache-events), and the states read back from the store whole and
-// dropped to keep the bound. A read count that grows nearly as fast as
-// grantledger_commands_total says the agreements written to do not fit
-// (docs/SERVER.md, "Memory"). Call it once per Metrics.
+// (--cache-events), the states read back from the store whole and
+// dropped to keep the bound, and the encodings kept of dropped states
+// (their bytes, their bound, the states decoded from them). Reads or
+// restores that grow nearly as fast as grantledger_commands_total say
+// the agreements written to do not fit (docs/SERVER.md, "Memory"). Call
+// it once per Metrics.
 func (m *Metrics) WatchStateCache(c StateCache) {
 	m.reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -148,6 +150,18 @@ func (m *Metrics) WatchStateCache(c StateCache) {
 			Name: "grantledger_agreement_states_dropped_total",
 			Help: "Agreement states dropped from memory to keep grantledger_agreement_states_limit_events.",
 		}, func() float64 { return float64(c.CacheStats().Dropped) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "grantledger_agreement_state_restores_total",
+			Help: "Dropped agreement states decoded from the encoding kept of them instead of read from the event store.",
+		}, func() float64 { return float64(c.CacheStats().Restored) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "grantledger_agreement_states_encoded_bytes",
+			Help: "Bytes of the encodings kept of dropped agreement states.",
+		}, func() float64 { return float64(c.CacheStats().Encoded) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "grantledger_agreement_states_encoded_limit_bytes",
+			Help: "The bound of grantledger_agreement_states_encoded_bytes (--cache-encoded-mb; -1: none kept).",
+		}, func() float64 { return float64(c.CacheStats().EncodedLimit) }),
 	)
 }
 

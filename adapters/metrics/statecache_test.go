@@ -41,9 +41,11 @@ func gauges(t *testing.T, m *metrics.Metrics) map[string]float64 {
 
 // TestStateCacheMetrics: the figures docs/SERVER.md ("Memory") tells an
 // operator to watch are scraped as the command service counts them. Two
-// agreements of 3 events written in turn under a bound of 4 events: the
-// second state pushes the cache past its bound, so each command reads
-// its agreement back and drops the other.
+// agreements of 2 events, then four spendings on them in turn, under a
+// bound of 4 events: from the first spending on, the two states do not
+// fit together, so each command finds its agreement dropped and drops
+// the other. Kept encoded (the default), a dropped state is decoded, not
+// read: the store is read only at each agreement's first use.
 func TestStateCacheMetrics(t *testing.T) {
 	ctx := context.Background()
 	store := memstore.New()
@@ -73,14 +75,17 @@ func TestStateCacheMetrics(t *testing.T) {
 	}
 	got := gauges(t, m)
 	st := svc.CacheStats()
-	if st.Reads < 4 || st.Dropped < 4 {
-		t.Fatalf("the service counted %d reads and %d drops; four commands on two agreements that do not fit together should read and drop at every command", st.Reads, st.Dropped)
+	if st.Reads != 2 || st.Restored < 3 || st.Dropped < 4 || st.Encoded == 0 {
+		t.Fatalf("the service counted %+v; want 2 reads (first uses), and a drop at every spending and a restore at every one but the first", st)
 	}
 	for name, want := range map[string]float64{
-		"grantledger_agreement_states_events":        float64(st.Events),
-		"grantledger_agreement_states_limit_events":  4,
-		"grantledger_agreement_state_reads_total":    float64(st.Reads),
-		"grantledger_agreement_states_dropped_total": float64(st.Dropped),
+		"grantledger_agreement_states_events":              float64(st.Events),
+		"grantledger_agreement_states_limit_events":        4,
+		"grantledger_agreement_state_reads_total":          2,
+		"grantledger_agreement_states_dropped_total":       float64(st.Dropped),
+		"grantledger_agreement_state_restores_total":       float64(st.Restored),
+		"grantledger_agreement_states_encoded_bytes":       float64(st.Encoded),
+		"grantledger_agreement_states_encoded_limit_bytes": float64(command.DefaultMaxSpilledBytes),
 	} {
 		v, ok := got[name]
 		if !ok {

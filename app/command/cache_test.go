@@ -161,21 +161,24 @@ func TestEvictionUnderConcurrentCommands(t *testing.T) {
 // each, under a bound of 120 events: any two states fit (at most 2 x 51
 // events, under the 108 the cache drops down to), all three never do
 // (3 x 42 > 120). A cache that drops the state used longest ago then
-// always drops the one needed next: every command reads its agreement
-// back from the store (27 reads), and every command from the third on
-// drops one (25). With room for all three, each is read once and none
+// always drops the one needed next: every command from the third on
+// drops one (25), and every command finds its agreement dropped, or new
+// to it (27). With no encodings kept, each of the 27 reads the stream;
+// with them, only the three first uses read it and the 24 others decode
+// the state dropped. With room for all three, each is read once and none
 // dropped.
 func TestCacheStatsCountReadsAndDrops(t *testing.T) {
 	ctx := context.Background()
 	const stored, more = 42, 9
 	numbers := []string{"CS-1", "CS-2", "CS-3"}
 	for _, tc := range []struct {
-		name         string
-		bound        int64
-		reads, drops uint64
+		name                   string
+		bound, encoded         int64
+		reads, restored, drops uint64
 	}{
-		{"two of three fit", 120, 27, 25},
-		{"all fit", 1000, 3, 0},
+		{"two of three fit, none kept encoded", 120, -1, 27, 0, 25},
+		{"two of three fit, kept encoded", 120, 0, 3, 24, 25},
+		{"all fit", 1000, 0, 3, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := memstore.New()
@@ -193,9 +196,13 @@ func TestCacheStatsCountReadsAndDrops(t *testing.T) {
 					t.Fatal(r.Err)
 				}
 			}
-			svc := command.New(store, command.Options{Clock: fixedClock, MaxCachedEvents: tc.bound})
-			if got := svc.CacheStats(); got != (command.CacheStats{Limit: tc.bound}) {
-				t.Fatalf("a new service's cache: %+v, want only the limit %d", got, tc.bound)
+			svc := command.New(store, command.Options{Clock: fixedClock, MaxCachedEvents: tc.bound, MaxSpilledBytes: tc.encoded})
+			limit := tc.encoded
+			if limit == 0 {
+				limit = command.DefaultMaxSpilledBytes
+			}
+			if got := svc.CacheStats(); got != (command.CacheStats{Limit: tc.bound, EncodedLimit: limit}) {
+				t.Fatalf("a new service's cache: %+v, want only the limits %d and %d", got, tc.bound, limit)
 			}
 			for k := 0; k < more; k++ {
 				for i := range numbers {
@@ -205,11 +212,15 @@ func TestCacheStatsCountReadsAndDrops(t *testing.T) {
 				}
 			}
 			got := svc.CacheStats()
-			if got.Reads != tc.reads || got.Dropped != tc.drops {
-				t.Fatalf("reads %d, dropped %d; want %d and %d", got.Reads, got.Dropped, tc.reads, tc.drops)
+			if got.Reads != tc.reads || got.Restored != tc.restored || got.Dropped != tc.drops {
+				t.Fatalf("reads %d, restored %d, dropped %d; want %d, %d and %d", got.Reads, got.Restored, got.Dropped, tc.reads, tc.restored, tc.drops)
 			}
 			if got.Events != svc.CachedEvents() || got.Events > tc.bound {
 				t.Fatalf("cache holds %d events (CachedEvents %d), bound %d", got.Events, svc.CachedEvents(), tc.bound)
+			}
+			// The state dropped last is held encoded, within the bound.
+			if (tc.drops > 0 && tc.encoded >= 0) != (got.Encoded > 0) || got.Encoded > max(limit, 0) {
+				t.Fatalf("%d bytes kept encoded after %d drops, limit %d", got.Encoded, tc.drops, limit)
 			}
 		})
 	}

@@ -3,8 +3,11 @@ package command
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
+	"reflect"
 
 	"github.com/grantledger/grantledger/app/merkle"
+	"github.com/grantledger/grantledger/domain"
 )
 
 // SaveIndexNow saves the ledger-wide index whatever it folded since its
@@ -72,4 +75,45 @@ func IndexInMemory(svc *Service) (ids, fingerprints int) {
 		ids += len(x.frozen.ids) + len(x.frozen.recent)
 	}
 	return ids, len(x.fp)
+}
+
+// SpillRoundTrip encodes the cached state of agreement number as
+// evictIfFull keeps it (spill.go), decodes it into a new state, and
+// reports whether the two are alike: the aggregate's plain state, the
+// revision, the chain hash and the command spans. It does so twice: as
+// encodeSpill keeps it (shared reports that the type descriptions were
+// left out, kept once for all), and whole, as an encoding that did not
+// begin with them is kept.
+func SpillRoundTrip(ctx context.Context, svc *Service, number string) (same, shared bool, why string, err error) {
+	name := domain.StreamFor(number)
+	st := svc.stream(name)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := svc.catchUp(ctx, name, st); err != nil {
+		return false, false, "", err
+	}
+	b, err := encodeSpill(st)
+	if err != nil {
+		return false, false, "", err
+	}
+	shared = b[0] == 1
+	whole := b
+	if shared {
+		whole = append(append([]byte{0}, spillTypes()...), b[1:]...)
+	}
+	for _, enc := range [][]byte{b, whole} {
+		back := &streamState{}
+		if err := decodeSpill(enc, back); err != nil {
+			return false, shared, "", err
+		}
+		switch {
+		case !reflect.DeepEqual(back.agg.State(), st.agg.State()):
+			return false, shared, fmt.Sprintf("aggregate\n%+v\nwant\n%+v", back.agg.State(), st.agg.State()), nil
+		case back.rev != st.rev || back.lastHash != st.lastHash:
+			return false, shared, fmt.Sprintf("revision %d hash %s, want %d %s", back.rev, back.lastHash, st.rev, st.lastHash), nil
+		case !reflect.DeepEqual(back.commands, st.commands):
+			return false, shared, fmt.Sprintf("%d command spans, want %d", len(back.commands), len(st.commands)), nil
+		}
+	}
+	return true, shared, "", nil
 }

@@ -38,6 +38,12 @@ type Options struct {
 	// an event, 239 measured by TestCachedStateMemoryPerEvent;
 	// docs/PERFORMANCE.md, "Scale"); negative: no bound.
 	MaxCachedEvents int64
+	// MaxSpilledBytes bounds the states dropped from the cache but kept
+	// encoded, in bytes (spill.go): a command on such an agreement decodes
+	// its state instead of reading its stream whole. Past it, those used
+	// longest ago are thrown away. Default DefaultMaxSpilledBytes;
+	// negative: none kept.
+	MaxSpilledBytes int64
 	// Warn, if set, is told what went wrong with the saved ledger-wide
 	// index (refused and rebuilt, or not saved); no command fails for it.
 	Warn func(msg string)
@@ -63,6 +69,12 @@ type Options struct {
 // DefaultMaxCachedEvents is Options.MaxCachedEvents' default.
 const DefaultMaxCachedEvents = 200_000
 
+// DefaultMaxSpilledBytes is Options.MaxSpilledBytes' default: 16 MiB,
+// some 220 000 events of encoded states on the data set of 'grantledger
+// generate' (at most 100 bytes an event, 75 measured by
+// TestCachedStateMemoryPerEvent; docs/PERFORMANCE.md, "Scale").
+const DefaultMaxSpilledBytes = 16 << 20
+
 // Service handles commands against one store. It is safe for concurrent use.
 // It caches each agreement's state and catches up from the store before
 // every decision, so writers in other processes are seen.
@@ -87,8 +99,13 @@ type Service struct {
 	cached    atomic.Int64  // events folded into the cached states
 	reads     atomic.Uint64 // states read from the store from their first event
 	dropped   atomic.Uint64 // states dropped to keep the bound
-	tick      atomic.Int64  // counts stream look-ups, for "used longest ago"
-	evicting  sync.Mutex
+
+	// The dropped states kept encoded (spill.go).
+	maxSpilled int64
+	spilled    atomic.Int64  // bytes of the encodings kept
+	restored   atomic.Uint64 // states decoded from their encoding
+	tick       atomic.Int64  // counts stream look-ups, for "used longest ago"
+	evicting   sync.Mutex
 
 	warn func(msg string) // Options.Warn
 
@@ -109,6 +126,7 @@ type streamState struct {
 	lastHash string
 	commands map[uuid.UUID]commandSpan
 	pending  map[uuid.UUID]pendingCommand
+	spill    []byte       // the state's encoding while it is dropped (agg nil); see spill.go
 	counted  int64        // this state's part of Service.cached
 	used     atomic.Int64 // Service.tick when last looked up
 }
@@ -176,11 +194,14 @@ func New(store port.Store, opts Options) *Service {
 	if opts.MaxCachedEvents == 0 {
 		opts.MaxCachedEvents = DefaultMaxCachedEvents
 	}
+	if opts.MaxSpilledBytes == 0 {
+		opts.MaxSpilledBytes = DefaultMaxSpilledBytes
+	}
 	if opts.IndexSaveEvery <= 0 {
 		opts.IndexSaveEvery = IndexSaveEvery
 	}
 	return &Service{store: store, reg: domain.NewEventRegistry(), clock: opts.Clock, retries: opts.MaxRetries, index: newLedgerIndex(),
-		maxCached: opts.MaxCachedEvents, warn: opts.Warn, beside: opts.SaveIndexBeside, saveEvery: opts.IndexSaveEvery}
+		maxCached: opts.MaxCachedEvents, maxSpilled: opts.MaxSpilledBytes, warn: opts.Warn, beside: opts.SaveIndexBeside, saveEvery: opts.IndexSaveEvery}
 }
 
 // Store returns the underlying store.
@@ -210,7 +231,7 @@ func (st *streamState) reset() {
 // catchUp folds every event of the stream after st.rev into st, verifying
 // the hash chain as it goes: a tampered stream is refused, not decided on.
 func (s *Service) catchUp(ctx context.Context, name string, st *streamState) error {
-	if st.agg == nil {
+	if st.agg == nil && !s.unspill(st) {
 		st.reset()
 		s.reads.Add(1)
 	}

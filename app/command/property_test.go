@@ -525,9 +525,36 @@ func countEvents(t *testing.T, store domain.EventStore) int {
 func propClock() time.Time { return time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC) }
 
 func runProperty(t *testing.T, seed uint64) {
+	runPropertyWith(t, seed, command.Options{Clock: propClock})
+}
+
+// TestPropertyWithStatesDropped runs the random sequences against a
+// service whose cache holds 8 events, so that nearly every command finds
+// its agreement's state dropped (issue 17): kept encoded and decoded
+// (spill.go), or read from the store. The model judges every decision as
+// it does with every state cached.
+func TestPropertyWithStatesDropped(t *testing.T) {
+	seeds := propertySeeds(t)
+	if len(seeds) > 6 {
+		seeds = seeds[:6]
+	}
+	for _, enc := range []struct {
+		name  string
+		bytes int64
+	}{{"kept encoded", 0}, {"read back", -1}} {
+		for _, seed := range seeds {
+			t.Run(enc.name+"/"+strconv.FormatUint(seed, 10), func(t *testing.T) {
+				t.Parallel()
+				runPropertyWith(t, seed, command.Options{Clock: propClock, MaxCachedEvents: 8, MaxSpilledBytes: enc.bytes})
+			})
+		}
+	}
+}
+
+func runPropertyWith(t *testing.T, seed uint64, opts command.Options) {
 	ctx := context.Background()
 	store := memstore.New()
-	svc := command.New(store, command.Options{Clock: propClock})
+	svc := command.New(store, opts)
 	g := &propGen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), model: map[string]map[domain.CellKey]*flows{},
 		spendings: map[uuid.UUID]spendingRef{}, inelig: map[uuid.UUID]spendingRef{}, indicators: map[string]map[string]string{}}
 	for _, n := range propAgreements {

@@ -87,6 +87,7 @@ GOMEMLIMIT in the environment overrides both.`)
 	requests := fs.Int("requests", 200000, "request limit of each phase (at most 5000000)")
 	group := fs.Int("group-commit", 256, "most appends that share one durable commit")
 	cacheEvents := cacheEventsFlag(fs)
+	cacheEncoded := cacheEncodedFlag(fs)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the server phase (client included) to this file")
 	openLoop := fs.String("open-loop", "", `comma-separated offered rates for open-loop phases, commands/s or "half", e.g. half,2000`)
@@ -114,6 +115,10 @@ GOMEMLIMIT in the environment overrides both.`)
 	if err := checkCacheEvents(*cacheEvents); err != nil {
 		return err
 	}
+	encoded, err := encodedBytes(*cacheEncoded)
+	if err != nil {
+		return err
+	}
 	// The collector as serve sets it (gctune.go), for every phase: the
 	// bare handler's runs in this process too.
 	defer tuneGCWhileRunning()()
@@ -123,7 +128,7 @@ GOMEMLIMIT in the environment overrides both.`)
 		return err
 	}
 	m := metrics.New()
-	wired := wiring.New(wiring.Config{Store: raw, Metrics: m, GroupCommit: *group, Command: command.Options{Clock: a.now, MaxCachedEvents: *cacheEvents}})
+	wired := wiring.New(wiring.Config{Store: raw, Metrics: m, GroupCommit: *group, Command: command.Options{Clock: a.now, MaxCachedEvents: *cacheEvents, MaxSpilledBytes: encoded}})
 	store, svc := wired.Store, wired.Service
 	a.store, a.wired = wired.Store, wired // closing the app stops the committer, then the store
 	answered := &countingHandler{}        // what --rss-every's samples count
@@ -229,8 +234,12 @@ GOMEMLIMIT in the environment overrides both.`)
 		if cache.Limit >= 0 {
 			bound = fmt.Sprintf("bound %d", cache.Limit)
 		}
-		fmt.Fprintf(a.stdout, "agreement states: %d read from the ledger whole (first uses included), %d dropped; %d events held at the end, %s (--cache-events)\n",
-			cache.Reads, cache.Dropped, cache.Events, bound)
+		kept := "none kept encoded"
+		if cache.EncodedLimit >= 0 {
+			kept = fmt.Sprintf("%d KiB kept encoded, bound %d MiB (--cache-encoded-mb)", cache.Encoded>>10, cache.EncodedLimit>>20)
+		}
+		fmt.Fprintf(a.stdout, "agreement states: %d read from the ledger whole (first uses included), %d decoded from their encoding, %d dropped; %d events held at the end, %s (--cache-events); %s\n",
+			cache.Reads, cache.Restored, cache.Dropped, cache.Events, bound, kept)
 		if rss != nil {
 			fmt.Fprintf(a.stdout, "resident memory every %s, %d samples: first %d KB, min %d KB, max %d KB, last %d KB; max of the first half %d KB, of the second half %d KB\n",
 				rss.Every, len(rss.Samples), rss.FirstKB, rss.MinKB, rss.MaxKB, rss.LastKB, rss.MaxFirstHalfKB, rss.MaxSecondHalfKB)

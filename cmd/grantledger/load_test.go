@@ -209,23 +209,47 @@ func TestCacheEventsFlag(t *testing.T) {
 	// The run reports what the cache did (docs/SERVER.md, "Memory"). A
 	// bound of one event drops each state after its command, unless a
 	// command of the other client holds it at that moment: most commands
-	// read their agreement back.
-	if c := res.Cache; c.Limit != 1 || c.Reads < uint64(res.Server.Requests)/2 || c.Dropped < uint64(res.Server.Requests)/2 {
-		t.Errorf("load --cache-events 1, %d commands: state_cache %+v; want limit 1 and most commands reading and dropping a state", res.Server.Requests, c)
+	// find their agreement dropped and decode the encoding kept of it.
+	// Only the three agreements' first uses read the ledger.
+	if c := res.Cache; c.Limit != 1 || c.Reads != 3 || c.Restored < uint64(res.Server.Requests)/2 || c.Dropped < uint64(res.Server.Requests)/2 ||
+		c.EncodedLimit != command.DefaultMaxSpilledBytes {
+		t.Errorf("load --cache-events 1, %d commands: state_cache %+v; want limit 1, 3 reads, and most commands decoding and dropping a state", res.Server.Requests, c)
 	}
-	// With no bound, each of the three agreements is read once, when it
-	// is registered, and never dropped.
-	out, errs, code = runCLI(t, "", "load", "--store", "mem:", "--agreements", "3", "--clients", "2",
-		"--duration", "1s", "--requests", "300", "--baseline=false", "--cache-events", "-1", "--json")
-	if code != 0 {
-		t.Fatalf("load --cache-events -1: exit %d: %s", code, errs)
+	// With --cache-encoded-mb 0 none are kept encoded: most commands read
+	// their agreement's stream.
+	cases := []struct {
+		args  []string
+		check func(c command.CacheStats, requests int) bool
+		want  string
+	}{
+		{[]string{"--cache-events", "1", "--cache-encoded-mb", "0"}, func(c command.CacheStats, n int) bool {
+			return c.Reads >= uint64(n)/2 && c.Restored == 0 && c.Encoded == 0 && c.EncodedLimit == -1
+		}, "most commands reading their stream, none decoded, none kept encoded (limit -1)"},
+		// With no bound, each of the three agreements is read once, when
+		// it is registered, and never dropped.
+		{[]string{"--cache-events", "-1"}, func(c command.CacheStats, n int) bool {
+			return c == (command.CacheStats{Events: c.Events, Limit: -1, Reads: 3, EncodedLimit: command.DefaultMaxSpilledBytes}) && c.Events >= 3+2*3
+		}, "limit -1, 3 reads, none dropped or decoded, every event held (at least 9)"},
 	}
-	res.Cache = command.CacheStats{}
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
-		t.Fatalf("%v: %s", err, out)
+	for _, tc := range cases {
+		args := append([]string{"load", "--store", "mem:", "--agreements", "3", "--clients", "2",
+			"--duration", "1s", "--requests", "300", "--baseline=false", "--json"}, tc.args...)
+		out, errs, code = runCLI(t, "", args...)
+		if code != 0 {
+			t.Fatalf("load %v: exit %d: %s", tc.args, code, errs)
+		}
+		res.Cache = command.CacheStats{}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		if !tc.check(res.Cache, res.Server.Requests) {
+			t.Errorf("load %v, %d commands: state_cache %+v; want %s", tc.args, res.Server.Requests, res.Cache, tc.want)
+		}
 	}
-	if c := res.Cache; c != (command.CacheStats{Events: c.Events, Limit: -1, Reads: 3}) || c.Events < 3+2*3 {
-		t.Errorf("load --cache-events -1: state_cache %+v; want limit -1, 3 reads, none dropped, every event held (at least 9)", c)
+	for _, bad := range []string{"-1", "2000000"} {
+		if _, errs, code := runCLI(t, "", "load", "--store", "mem:", "--cache-encoded-mb", bad); code != exitUsage || !strings.Contains(errs, "--cache-encoded-mb") {
+			t.Errorf("--cache-encoded-mb %s: exit %d, stderr %q; want exit %d naming the flag", bad, code, errs, exitUsage)
+		}
 	}
 	out, _, code = runCLI(t, "", "load", "--store", "mem:", "--agreements", "3", "--clients", "2",
 		"--duration", "1s", "--requests", "50", "--baseline=false")

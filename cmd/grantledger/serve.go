@@ -63,6 +63,7 @@ acknowledged command is durable.`)
 	maxBatch := fs.Int("max-batch", 1000, "most commands in one batch request")
 	group := fs.Int("group-commit", 256, "most concurrent appends that share one durable commit (1: each commits alone)")
 	cacheEvents := cacheEventsFlag(fs)
+	cacheEncoded := cacheEncodedFlag(fs)
 	logFormat := fs.String("log", "json", "log format on stderr: json or text")
 	lang := fs.String("lang", defaultLang(), "default language of the web pages and of the API's CSV/XLSX/Markdown/HTML reports (?lang= chooses per request): en or lv (default: $"+langEnv+", else en)")
 	allowBroken := fs.Bool("allow-broken-chain", false, "start even when verify finds a broken hash chain (reads only what is intact)")
@@ -77,6 +78,10 @@ acknowledged command is durable.`)
 		return usagef("serve takes no arguments")
 	}
 	if err := checkCacheEvents(*cacheEvents); err != nil {
+		return err
+	}
+	encoded, err := encodedBytes(*cacheEncoded)
+	if err != nil {
 		return err
 	}
 	l, err := parseLang(*lang)
@@ -115,7 +120,7 @@ acknowledged command is durable.`)
 	}
 	m := metrics.New()
 	wired := wiring.New(wiring.Config{Store: raw, Metrics: m, GroupCommit: *group,
-		Command: command.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }, MaxCachedEvents: *cacheEvents},
+		Command: command.Options{Clock: a.now, Warn: func(m string) { log.Warn(m) }, MaxCachedEvents: *cacheEvents, MaxSpilledBytes: encoded},
 		Reads:   readmodel.ServiceOptions{Clock: a.now, Log: raw, Sealer: raw, Signer: signer},
 		OnFold:  testOnFold})
 	store, reads := wired.Store, wired.Reads
@@ -240,6 +245,24 @@ func readMetricsToken(path string) (string, error) {
 // command service's cached agreement states (command.Options.MaxCachedEvents).
 func cacheEventsFlag(fs *flag.FlagSet) *int64 {
 	return fs.Int64("cache-events", command.DefaultMaxCachedEvents, "most events held in the cached agreement states, the bound of their memory (about 250 bytes an event): past it the states used longest ago are dropped and read back from the ledger when next needed (-1: no bound)")
+}
+
+// cacheEncodedFlag is --cache-encoded-mb of serve and load: the bound of
+// the dropped agreement states kept encoded (command.Options.MaxSpilledBytes).
+func cacheEncodedFlag(fs *flag.FlagSet) *int64 {
+	return fs.Int64("cache-encoded-mb", command.DefaultMaxSpilledBytes>>20, "MiB for the agreement states dropped past --cache-events, kept encoded (at most 100 bytes an event against 250 cached): the next command on such an agreement decodes its state instead of reading its stream from the ledger (0: none kept)")
+}
+
+// encodedBytes checks --cache-encoded-mb and turns it into
+// command.Options.MaxSpilledBytes (0 MiB: none kept, -1).
+func encodedBytes(mb int64) (int64, error) {
+	if mb < 0 || mb > 1<<20 {
+		return 0, usagef("--cache-encoded-mb %d: from 0 (none kept) to 1048576", mb)
+	}
+	if mb == 0 {
+		return -1, nil
+	}
+	return mb << 20, nil
 }
 
 // checkCacheEvents refuses a --cache-events that is neither positive nor -1.

@@ -90,5 +90,27 @@ func TestCachedStateMemoryPerEvent(t *testing.T) {
 		t.Fatalf("a cached state holds %.0f bytes an event; docs/PERFORMANCE.md states at most %d", per, stateBytesPerEvent)
 	}
 	runtime.KeepAlive(fresh)
+
+	// A dropped state is kept encoded (app/command/spill.go): at most
+	// encodedBytesPerEvent bytes an event, as docs/SERVER.md states for
+	// --cache-encoded-mb. A cache of one event drops every state after
+	// its use; the encodings' bytes are counted by the service.
+	const encodedBytesPerEvent = 100
+	dropping := command.New(store, command.Options{MaxCachedEvents: 1, MaxSpilledBytes: 1 << 30})
+	for _, n := range numbers {
+		if err := dropping.View(ctx, n, func(*domain.Agreement) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := dropping.CacheStats()
+	encodedEvents := int64(agreements*67) - st.Events
+	if st.Dropped < agreements-1 || encodedEvents < int64(agreements-1)*67 {
+		t.Fatalf("a cache of one event dropped %d of %d states (%d events still held)", st.Dropped, agreements, st.Events)
+	}
+	perEncoded := float64(st.Encoded) / float64(encodedEvents)
+	t.Logf("%d states dropped and kept encoded: %d bytes, %.0f an event", st.Dropped, st.Encoded, perEncoded)
+	if perEncoded > encodedBytesPerEvent {
+		t.Fatalf("a state kept encoded takes %.0f bytes an event; docs/SERVER.md states at most %d", perEncoded, encodedBytesPerEvent)
+	}
 	runtime.KeepAlive(store)
 }
