@@ -244,7 +244,7 @@ func readMetricsToken(path string) (string, error) {
 // cacheEventsFlag is --cache-events of serve and load: the bound of the
 // command service's cached agreement states (command.Options.MaxCachedEvents).
 func cacheEventsFlag(fs *flag.FlagSet) *int64 {
-	return fs.Int64("cache-events", command.DefaultMaxCachedEvents, "most events held in the cached agreement states, the bound of their memory (about 250 bytes an event): past it the states used longest ago are dropped and read back from the ledger when next needed (-1: no bound)")
+	return fs.Int64("cache-events", command.DefaultMaxCachedEvents, "most events held in the cached agreement states, the bound of their memory (about 250 bytes an event): past it the states used longest ago are dropped, kept encoded while --cache-encoded-mb allows, and read back when next needed (-1: no bound)")
 }
 
 // cacheEncodedFlag is --cache-encoded-mb of serve and load: the bound of
