@@ -119,16 +119,17 @@ func (s *Service) CachedEvents() int64 { return s.cached.Load() }
 // metrics, docs/SERVER.md "Memory"). When Reads grows nearly as fast as
 // the commands, most commands read their agreement's stream back whole.
 type CacheStats struct {
-	// The states decoded from the encodings of dropped states (not read
-	// from the store), the encodings' bytes now, and their bound.
-	Restored     uint64 `json:"restored"`
-	Encoded      int64  `json:"encoded_bytes"`
-	EncodedLimit int64  `json:"encoded_limit_bytes"`
-
 	Events  int64  `json:"events"`  // events folded into the states held now
 	Limit   int64  `json:"limit"`   // Options.MaxCachedEvents; negative: no bound
 	Reads   uint64 `json:"reads"`   // states read from the store from their first event: first use, or after being dropped or found stale
 	Dropped uint64 `json:"dropped"` // states dropped to keep the bound
+
+	// The states decoded from the encodings of dropped states (not read
+	// from the store), the encodings' bytes now, and their bound
+	// (Options.MaxSpilledBytes; negative: none kept).
+	Restored     uint64 `json:"restored"`
+	Encoded      int64  `json:"encoded_bytes"`
+	EncodedLimit int64  `json:"encoded_limit_bytes"`
 }
 
 // CacheStats returns the cache's figures now.

@@ -99,13 +99,13 @@ type Service struct {
 	cached    atomic.Int64  // events folded into the cached states
 	reads     atomic.Uint64 // states read from the store from their first event
 	dropped   atomic.Uint64 // states dropped to keep the bound
+	tick      atomic.Int64  // counts stream look-ups, for "used longest ago"
+	evicting  sync.Mutex
 
 	// The dropped states kept encoded (spill.go).
 	maxSpilled int64
 	spilled    atomic.Int64  // bytes of the encodings kept
 	restored   atomic.Uint64 // states decoded from their encoding
-	tick       atomic.Int64  // counts stream look-ups, for "used longest ago"
-	evicting   sync.Mutex
 
 	warn func(msg string) // Options.Warn
 
