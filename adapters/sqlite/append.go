@@ -113,12 +113,18 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 		s.wst.rollback.ExecContext(context.Background())
 		return classify(fmt.Errorf("begin: %w", err))
 	}
+	committing := false
 	defer func() {
 		if err != nil {
 			// Background: the rollback must run even when ctx is done.
 			s.wst.rollback.ExecContext(context.Background())
 			clear(s.revs)
 			s.tree, s.pendingTree = nil, s.pendingTree[:0]
+			if committing {
+				s.recent.forget() // the COMMIT failed: whether it took is not known here
+			} else {
+				s.recent.rolledBack()
+			}
 			err = classify(err)
 		}
 	}()
@@ -171,6 +177,7 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 			s.wst.rollback.ExecContext(context.Background())
 			clear(s.revs)
 			s.tree, s.pendingTree = nil, s.pendingTree[:0]
+			s.recent.rolledBack()
 			out[i].Err = reqErr
 			return nil
 		}
@@ -186,9 +193,11 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 	if err := s.flushTree(ctx); err != nil {
 		return err
 	}
+	committing = true
 	if _, err := s.wst.commit.ExecContext(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.recent.committed()
 	if wrote {
 		s.notify()
 	}
@@ -205,6 +214,7 @@ func (s *Store) checkDataVersion(ctx context.Context) error {
 	if v != s.dataVer {
 		clear(s.revs)
 		s.tree = nil
+		s.recent.forget()
 		s.dataVer = v
 	}
 	return nil

@@ -24,7 +24,8 @@ func (s *Store) AppendGuarded(ctx context.Context, reqs []domain.AppendRequest, 
 }
 
 // checkGuard runs g.Check on the events after g.After, read on the writer
-// connection inside its open transaction.
+// connection inside its open transaction, or given from the copies of the
+// writer's last commits when they are all there (recentEvents).
 func (s *Store) checkGuard(ctx context.Context, g *domain.AppendGuard) error {
 	if g == nil || g.Check == nil {
 		return nil
@@ -33,6 +34,10 @@ func (s *Store) checkGuard(ctx context.Context, g *domain.AppendGuard) error {
 	if g.After.Commit < math.MaxInt64 {
 		after = int64(g.After.Commit)
 	}
+	if newer, ok := s.recent.after(after); ok {
+		return g.Check(newer)
+	}
+	s.guardReads++
 	rows, err := s.wst.newer.QueryContext(ctx, after)
 	if err != nil {
 		return fmt.Errorf("read events after %v: %w", g.After, err)

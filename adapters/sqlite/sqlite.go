@@ -137,11 +137,13 @@ type Store struct {
 
 	db *sql.DB // pool for reads; one connection of it is the writer
 
-	wmu     sync.Mutex // serialises writes of this process
-	w       *sql.Conn  // the writer connection; nil when read-only
-	wst     writeStmts
-	revs    map[string]int64 // stream -> last revision, valid while dataVer holds
-	dataVer int64            // PRAGMA data_version when revs was last valid
+	wmu        sync.Mutex // serialises writes of this process
+	w          *sql.Conn  // the writer connection; nil when read-only
+	wst        writeStmts
+	revs       map[string]int64 // stream -> last revision, valid while dataVer holds
+	dataVer    int64            // PRAGMA data_version when revs was last valid
+	recent     recentEvents     // the writer's last commits, for append guards
+	guardReads int              // append guards given their events read from the file (tests)
 
 	rst readStmts
 
