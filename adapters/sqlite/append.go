@@ -113,6 +113,7 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 		s.wst.rollback.ExecContext(context.Background())
 		return classify(fmt.Errorf("begin: %w", err))
 	}
+	s.recent.begin(len(reqs))
 	committing := false
 	defer func() {
 		if err != nil {

@@ -7,10 +7,15 @@ import (
 )
 
 // Bounds of the events the writer keeps from its last commits (variables
-// for the tests).
+// for the tests). A server's group commits carry up to 256 appends
+// (groupcommit's default) and its guards lag a commit or two; a larger
+// transaction, such as one of apply's batches of 1 000 commands, is not
+// copied at all: copying it cost apply time and memory and spared it no
+// read.
 var (
-	recentMaxEvents = 4096
-	recentMaxBytes  = 4 << 20
+	recentMaxEvents   = 1024
+	recentMaxBytes    = 1 << 20
+	recentMaxRequests = 256
 )
 
 // recentEvents keeps copies of the events the writer connection committed
@@ -30,11 +35,21 @@ type recentEvents struct {
 	evs     []domain.RecordedEvent // contiguous positions, ending at the file's last
 	bytes   int                    // data and metadata held in evs
 	pending []domain.RecordedEvent // the open transaction's, added at its COMMIT
+	skip    bool                   // the open transaction is too large to copy
+}
+
+// begin starts a transaction of n requests.
+func (r *recentEvents) begin(n int) {
+	r.rolledBack()
+	r.skip = n > recentMaxRequests
 }
 
 // add copies the events an append is writing in the open transaction,
 // the first at stream revision first and the last at position last.
 func (r *recentEvents) add(stream string, first int64, events []domain.EventData, now int64, last int64) {
+	if r.skip {
+		return
+	}
 	created := time.Unix(0, now).UTC()
 	pos := last - int64(len(events)) + 1
 	for i := range events {
@@ -53,6 +68,10 @@ func (r *recentEvents) add(stream string, first int64, events []domain.EventData
 
 // committed moves the open transaction's events in after its COMMIT.
 func (r *recentEvents) committed() {
+	if r.skip {
+		r.forget() // the file now ends with events not kept
+		return
+	}
 	if len(r.pending) == 0 {
 		return
 	}

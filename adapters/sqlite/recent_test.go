@@ -80,6 +80,11 @@ func TestGuardEventsAsReadAll(t *testing.T) {
 		recentMaxEvents, recentMaxBytes = 6, 4<<10
 		testGuardEventsAsReadAll(t)
 	})
+	t.Run("batches of more than 3 not kept", func(t *testing.T) {
+		defer func(n int) { recentMaxRequests = n }(recentMaxRequests)
+		recentMaxRequests = 3
+		testGuardEventsAsReadAll(t)
+	})
 }
 
 func testGuardEventsAsReadAll(t *testing.T) {
