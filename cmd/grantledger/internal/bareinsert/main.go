@@ -8,6 +8,13 @@
 // each stream gets --per-stream rows, as the generated agreements do.
 //
 //	go run ./cmd/grantledger/internal/bareinsert --db /tmp/bare.db --rows 67000 --data 139 --meta 531
+//
+// With --existing it appends to a file it wrote before (each row one
+// revision past its stream's last), which with --rows 1 is the floor of
+// one command per process: open, insert one row, commit, close. Built
+// with -tags sqlitecompare (and cgo) it uses the cgo driver
+// docs/STORAGE.md compares the store's driver with instead, and links
+// only that one, so that a process's start-up is the driver's own.
 package main
 
 import (
@@ -16,8 +23,6 @@ import (
 	"fmt"
 	"os"
 	"time"
-
-	_ "modernc.org/sqlite"
 )
 
 func main() {
@@ -27,33 +32,51 @@ func main() {
 	meta := flag.Int("meta", 531, "bytes of metadata per row")
 	perStream := flag.Int("per-stream", 67, "rows per stream")
 	batch := flag.Int("batch", 1000, "rows per transaction")
+	existing := flag.Bool("existing", false, "append to a file written before instead of writing a new one")
+	driverName := flag.String("driver", defaultDriver, "database/sql driver: sqlite (modernc, the store's), or sqlite3 (cgo) when built with -tags sqlitecompare, which links only that one")
 	flag.Parse()
-	if err := run(*db, *rows, *data, *meta, *perStream, *batch); err != nil {
+	if err := run(*driverName, *db, *existing, *rows, *data, *meta, *perStream, *batch); err != nil {
 		fmt.Fprintln(os.Stderr, "bareinsert:", err)
 		os.Exit(1)
 	}
 }
 
-func run(path string, rows, dataLen, metaLen, perStream, batch int) error {
+func run(driverName, path string, existing bool, rows, dataLen, metaLen, perStream, batch int) error {
 	if path == "" {
 		return fmt.Errorf("--db is required")
 	}
-	if _, err := os.Stat(path); err == nil {
-		return fmt.Errorf("%s exists; the baseline writes a new file", path)
+	_, err := os.Stat(path)
+	switch {
+	case existing && err != nil:
+		return fmt.Errorf("--existing: %w", err)
+	case !existing && err == nil:
+		return fmt.Errorf("%s exists; the baseline writes a new file (--existing appends to it)", path)
 	}
-	db, err := sql.Open("sqlite", "file:"+path)
+	db, err := sql.Open(driverName, "file:"+path)
 	if err != nil {
-		return err
+		return fmt.Errorf("--driver %s: %w", driverName, err)
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	for _, q := range []string{"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", `CREATE TABLE events (
+	stmts := []string{"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"}
+	if !existing {
+		stmts = append(stmts, `CREATE TABLE events (
 		pos INTEGER PRIMARY KEY, stream TEXT NOT NULL, revision INTEGER NOT NULL, event_id BLOB NOT NULL,
 		type TEXT NOT NULL, data BLOB NOT NULL, metadata BLOB NOT NULL, created INTEGER NOT NULL,
-		UNIQUE (stream, revision))`} {
+		UNIQUE (stream, revision))`)
+	}
+	for _, q := range stmts {
 		if _, err := db.Exec(q); err != nil {
 			return err
 		}
+	}
+	insert := "INSERT INTO events (stream, revision, event_id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)"
+	if existing {
+		// Each row one past its stream's last revision, read in the
+		// statement (?2, the revision the loop counts, goes unused): the
+		// unique key holds whatever the file has.
+		insert = "INSERT INTO events (stream, revision, event_id, type, data, metadata, created) " +
+			"SELECT ?1, COALESCE(MAX(revision), -1) + 1, ?3, ?4, ?5, ?6, ?7 FROM events WHERE stream = ?1"
 	}
 	data, meta := filler(dataLen, 'd'), filler(metaLen, 'm')
 	id := make([]byte, 16)
@@ -63,7 +86,7 @@ func run(path string, rows, dataLen, metaLen, perStream, batch int) error {
 		if err != nil {
 			return err
 		}
-		st, err := tx.Prepare("INSERT INTO events (stream, revision, event_id, type, data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?)")
+		st, err := tx.Prepare(insert)
 		if err != nil {
 			return err
 		}
