@@ -29,8 +29,9 @@ var (
 // while PRAGMA data_version holds (checkDataVersion empties it when
 // another connection or process committed), and each commit of this
 // connection adds its events, whose positions follow the file's last
-// (appendLeaves checks them against the tree's size). A transaction that
-// fails empties it, since whether its COMMIT took may be unknown.
+// (appendLeaves checks them against the tree's size). A COMMIT that fails
+// empties it, since whether it took is not known; a transaction rolled
+// back before its COMMIT leaves it as it was, as it leaves the file.
 type recentEvents struct {
 	evs     []domain.RecordedEvent // contiguous positions, ending at the file's last
 	bytes   int                    // data and metadata held in evs
