@@ -199,6 +199,7 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 		return fmt.Errorf("commit: %w", err)
 	}
 	s.recent.committed()
+	s.checkpointsFollow(len(reqs))
 	if wrote {
 		s.notify()
 	}

@@ -143,6 +143,7 @@ type Store struct {
 	revs       map[string]int64 // stream -> last revision, valid while dataVer holds
 	dataVer    int64            // PRAGMA data_version when revs was last valid
 	recent     recentEvents     // the writer's last commits, for append guards
+	ckpt       ckptPolicy       // CheckpointsByLoad
 	guardReads int              // append guards given their events read from the file (tests)
 
 	rst readStmts
@@ -175,6 +176,7 @@ type options struct {
 	progress TreeProgress
 
 	noCkptOnClose bool // NoCheckpointOnClose
+	ckptByLoad    bool // CheckpointsByLoad
 }
 
 // ReadOnly opens the file for reading only: reads and subscriptions work,
@@ -283,6 +285,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 func newStore(abs string, o options) *Store {
 	return &Store{
 		path: abs, poll: o.poll, now: o.now, treeP: o.progress, noCkpt: o.noCkptOnClose,
+		ckpt: newCkptPolicy(o.ckptByLoad),
 		revs: map[string]int64{}, changed: make(chan struct{}), done: make(chan struct{}),
 	}
 }

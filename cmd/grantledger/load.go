@@ -123,6 +123,7 @@ GOMEMLIMIT in the environment overrides both.`)
 	// bare handler's runs in this process too.
 	defer tuneGCWhileRunning()()
 	a.mayCreate = true // the load test appends
+	a.serving = true   // checkpoints as serve has them (docs/STORAGE.md)
 	raw, err := a.open(ctx)
 	if err != nil {
 		return err

@@ -99,6 +99,9 @@ type app struct {
 	// mayCreate lets open create an embedded ledger that does not exist;
 	// only commands that write set it (docs/cli.md).
 	mayCreate bool
+	// serving: the process runs long with many writers (serve, load); an
+	// embedded ledger's checkpoints follow its load (sqlite.CheckpointsByLoad).
+	serving bool
 
 	noVerify       bool               // --no-verify: reads do not check the Merkle log
 	warnedNoVerify bool               // the --no-verify warning was printed

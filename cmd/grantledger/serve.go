@@ -104,6 +104,7 @@ acknowledged command is durable.`)
 	log := slog.New(handler)
 	defer tuneGCWhileRunning()() // gctune.go: fewer collections while the heap is small
 	a.mayCreate = true           // serve appends the commands it is sent
+	a.serving = true             // checkpoints by load (docs/STORAGE.md)
 	raw, err := a.open(ctx)
 	if err != nil {
 		return err

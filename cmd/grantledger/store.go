@@ -44,7 +44,11 @@ func (a *app) open(ctx context.Context) (port.Store, error) {
 			return nil, err
 		}
 	}
-	s, err := openStore(ctx, a.spec())
+	var opts []sqlite.Option
+	if a.serving {
+		opts = append(opts, sqlite.CheckpointsByLoad())
+	}
+	s, err := openStore(ctx, a.spec(), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -95,12 +99,13 @@ func (a *app) close() {
 	}
 }
 
-// openStore opens a store from its spec: sqlite:PATH (or a bare path),
-// esdb://… or esdb+discover://…, or mem: (in memory, for tests).
-func openStore(ctx context.Context, spec string) (port.Store, error) {
+// openStore opens a store from its spec: sqlite:PATH (or a bare path;
+// opts apply to it), esdb://… or esdb+discover://…, or mem: (in memory,
+// for tests).
+func openStore(ctx context.Context, spec string, opts ...sqlite.Option) (port.Store, error) {
 	switch {
 	case strings.HasPrefix(spec, "sqlite:"):
-		return openSQLite(strings.TrimPrefix(spec, "sqlite:"))
+		return openSQLite(strings.TrimPrefix(spec, "sqlite:"), opts...)
 	case spec == "mem:":
 		return memstore.New(), nil
 	case strings.HasPrefix(spec, "esdb://"), strings.HasPrefix(spec, "esdb+discover://"):
@@ -108,7 +113,7 @@ func openStore(ctx context.Context, spec string) (port.Store, error) {
 	case strings.Contains(spec, "://"):
 		return nil, usagef("store %q: unknown kind; use sqlite:PATH or esdb://host:2113", spec)
 	}
-	return openSQLite(spec)
+	return openSQLite(spec, opts...)
 }
 
 // ledgerMustExist refuses the spec of an embedded ledger whose file does
@@ -128,14 +133,14 @@ func ledgerMustExist(spec string) error {
 	return nil
 }
 
-func openSQLite(path string) (port.Store, error) {
+func openSQLite(path string, opts ...sqlite.Option) (port.Store, error) {
 	if path == "" {
 		return nil, usagef("store: empty path; use sqlite:PATH")
 	}
 	// No checkpoint when the process closes the ledger (issue 17): a
 	// command's commit is its only fsync; SQLite checkpoints when the WAL
 	// is large, and the next process reads the WAL (docs/STORAGE.md).
-	s, err := sqlite.Open(path, sqlite.WithTreeProgress(treeProgress), sqlite.NoCheckpointOnClose())
+	s, err := sqlite.Open(path, append([]sqlite.Option{sqlite.WithTreeProgress(treeProgress), sqlite.NoCheckpointOnClose()}, opts...)...)
 	if err != nil {
 		return nil, errorf("open ledger %s: %w", path, err)
 	}
