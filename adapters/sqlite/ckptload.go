@@ -42,10 +42,10 @@ func newCkptPolicy(on bool) ckptPolicy {
 	return ckptPolicy{on: on, avg: quietAppends, pages: busyCheckpointPages}
 }
 
-// checkpointsFollow takes a commit of n appends into the average and sets the
-// writer's wal_autocheckpoint when its bucket changed. A failure to set
-// it is kept quiet: the commit is durable, and the next commit tries
-// again.
+// checkpointsFollow takes a commit of n appends into the average and
+// sets the writer's wal_autocheckpoint when its bucket changed. A failure
+// to set it is kept quiet: the commit is durable, and the next commit
+// tries again.
 func (s *Store) checkpointsFollow(n int) {
 	p := &s.ckpt
 	if !p.on {
