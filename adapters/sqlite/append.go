@@ -117,14 +117,9 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 	committing := false
 	defer func() {
 		if err != nil {
-			// Background: the rollback must run even when ctx is done.
-			s.wst.rollback.ExecContext(context.Background())
-			clear(s.revs)
-			s.tree, s.pendingTree = nil, s.pendingTree[:0]
+			s.rollback()
 			if committing {
 				s.recent.forget() // the COMMIT failed: whether it took is not known here
-			} else {
-				s.recent.rolledBack()
 			}
 			err = classify(err)
 		}
@@ -175,10 +170,7 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 		if reqErr != nil && !batch {
 			// A single append that failed may have written part of its
 			// events: undo them all.
-			s.wst.rollback.ExecContext(context.Background())
-			clear(s.revs)
-			s.tree, s.pendingTree = nil, s.pendingTree[:0]
-			s.recent.rolledBack()
+			s.rollback()
 			out[i].Err = reqErr
 			return nil
 		}
@@ -204,6 +196,17 @@ func (s *Store) write(ctx context.Context, reqs []domain.AppendRequest, out []do
 		s.notify()
 	}
 	return nil
+}
+
+// rollback ends the open write transaction without its changes and
+// forgets what this connection kept of them: the cached revisions, the
+// tree and its pending rows, the events copied for guards. Background:
+// the rollback must run even when ctx is done.
+func (s *Store) rollback() {
+	s.wst.rollback.ExecContext(context.Background())
+	clear(s.revs)
+	s.tree, s.pendingTree = nil, s.pendingTree[:0]
+	s.recent.rolledBack()
 }
 
 // checkDataVersion forgets the cached stream revisions if another

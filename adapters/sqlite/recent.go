@@ -46,12 +46,12 @@ func (r *recentEvents) begin(n int) {
 }
 
 // add copies the events an append is writing in the open transaction,
-// the first at stream revision first and the last at position last.
-func (r *recentEvents) add(stream string, first int64, events []domain.EventData, now int64, last int64) {
+// the first at stream revision first and the last at position last, all
+// stored as created at created.
+func (r *recentEvents) add(stream string, first int64, events []domain.EventData, created time.Time, last int64) {
 	if r.skip {
 		return
 	}
-	created := time.Unix(0, now).UTC()
 	pos := last - int64(len(events)) + 1
 	for i := range events {
 		e := &events[i]

@@ -289,7 +289,7 @@ func (s *Store) appendLeaves(ctx context.Context, stream string, first int64, ev
 		}
 		s.pendingTree = append(s.pendingTree, treeRow{leaf: n, hash: row})
 	}
-	s.recent.add(stream, first, events, now, last)
+	s.recent.add(stream, first, events, created, last)
 	return nil
 }
 
