@@ -152,8 +152,7 @@ func (s *Service) unspill(st *streamState) bool {
 	if b == nil {
 		return false
 	}
-	st.spill = nil
-	s.spilled.Add(-int64(len(b)))
+	s.dropSpill(st)
 	if err := decodeSpill(b, st); err != nil {
 		st.agg = nil
 		s.warnf(fmt.Sprintf("an agreement state kept encoded did not decode (%v); it is read from the ledger instead", err))
